@@ -1,0 +1,1 @@
+"""flask-ninjaone: a NinjaOne RMM integration for Flask-based PSA applications."""
