@@ -1,1 +1,47 @@
-"""flask-ninjaone: a NinjaOne RMM integration for Flask-based PSA applications."""
+"""flask-ninjaone: a NinjaOne RMM integration for Flask-based PSA applications.
+
+Public contract: ``NinjaOne`` (the extension), ``HostAdapter`` and the dataclasses that cross the
+seam to the host, and ``include_object`` for the host's Alembic autogenerate.
+"""
+
+from .config import ConfigError
+from .extension import NinjaOne
+from .host import (
+    AdoptionKeys,
+    AssetMatch,
+    AssetRecord,
+    AssetType,
+    ClientRef,
+    HostAdapter,
+    HostPages,
+    Permission,
+    TenantRef,
+    TicketDraft,
+    TicketState,
+    UserRef,
+    Volume,
+)
+from .migrations_support import include_object
+from .tenancy import TenantScopeError, system_scope, tenant_scope
+
+__all__ = [
+    "AdoptionKeys",
+    "AssetMatch",
+    "AssetRecord",
+    "AssetType",
+    "ClientRef",
+    "ConfigError",
+    "HostAdapter",
+    "HostPages",
+    "NinjaOne",
+    "Permission",
+    "TenantRef",
+    "TenantScopeError",
+    "TicketDraft",
+    "TicketState",
+    "UserRef",
+    "Volume",
+    "include_object",
+    "system_scope",
+    "tenant_scope",
+]

@@ -1,0 +1,108 @@
+"""Configuration: every key is ``NINJAONE_``-prefixed, defaulted here and read through :func:`setting`.
+
+One table of defaults (with a line of documentation each) is the single source of truth: ``init_app``
+fills missing keys from it, rejects unknown ``NINJAONE_*`` keys (a typo would otherwise be silently
+ignored), and the configuration reference in ``docs/`` is generated from it so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+
+PREFIX = "NINJAONE_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A configuration key's default and the sentence that documents it."""
+
+    default: Any
+    doc: str
+    required: bool = False
+
+
+SETTINGS: dict[str, Setting] = {
+    "NINJAONE_ENCRYPTION_KEYS": Setting(
+        None,
+        "Fernet keys protecting secrets at rest, newest first (list or comma-separated string). "
+        "Generate one with `flask ninjaone generate-key`; rotate by prepending a new key and running "
+        "`flask ninjaone rotate-keys`.",
+        required=True,
+    ),
+    "NINJAONE_REDIS_URL": Setting(
+        None, "Redis URL for background jobs (RQ). Unset: jobs run inline in the calling process."
+    ),
+    "NINJAONE_QUEUE_NAME": Setting("ninjaone", "Name of the RQ queue the extension's jobs go to."),
+    "NINJAONE_JOB_TIMEOUT": Setting(3600, "Seconds a background job may run before RQ kills it."),
+    "NINJAONE_URL_PREFIX": Setting("/integrations/ninjaone", "URL prefix of the extension's pages."),
+    "NINJAONE_WEBHOOK_PREFIX": Setting(
+        "/webhooks/ninjaone", "URL prefix of the webhook receiver (kept outside the pages' prefix)."
+    ),
+    "NINJAONE_PUBLIC_BASE_URL": Setting(
+        None,
+        "Public base URL of the host (e.g. https://psa.example.com) used to build the OAuth redirect "
+        "and webhook URLs. Unset: derived from the current request.",
+    ),
+    "NINJAONE_BASE_URL_OVERRIDES": Setting(
+        {}, "Mapping of region key (app, us2, eu, oc, ca, fed) to another base URL, e.g. a test server."
+    ),
+    "NINJAONE_ALLOW_HTTP_BASE_URL": Setting(
+        False, "Allow plain-http custom base URLs for hosts other than localhost (never in production)."
+    ),
+    "NINJAONE_SCOPES": Setting(
+        "monitoring management control offline_access", "OAuth scopes requested when connecting."
+    ),
+    "NINJAONE_HTTP_TIMEOUT": Setting(30.0, "Seconds before a NinjaOne API request times out."),
+    "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
+}
+
+
+class ConfigError(RuntimeError):
+    """The application's NinjaOne configuration is unusable; raised at startup, not at first use."""
+
+
+class UnknownSettingError(KeyError):
+    """A key that is not a NinjaOne setting was asked for or configured."""
+
+
+def apply_defaults(app: Flask) -> None:
+    """Fill defaults, reject unknown ``NINJAONE_*`` keys and missing required ones."""
+    unknown = sorted(k for k in app.config if k.startswith(PREFIX) and k not in SETTINGS)
+    if unknown:
+        raise ConfigError(f"Unknown NinjaOne setting(s): {', '.join(unknown)}")
+    for key, spec in SETTINGS.items():
+        app.config.setdefault(key, spec.default)
+    missing = [k for k, spec in SETTINGS.items() if spec.required and not app.config.get(k)]
+    if missing:
+        raise ConfigError(
+            f"Missing required NinjaOne setting(s): {', '.join(missing)}. "
+            "Generate an encryption key with `flask ninjaone generate-key` (or "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+        )
+
+
+def setting(key: str, app: Flask | None = None) -> Any:
+    """Read one NinjaOne setting; an unknown key raises instead of returning ``None``."""
+    if key not in SETTINGS:
+        raise UnknownSettingError(key)
+    return (app or current_app).config[key]
+
+
+def reference_markdown() -> str:
+    """The configuration reference for ``docs/configuration.md`` (a test keeps the file in sync)."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from `flask_ninjaone/config.py` by `flask ninjaone config-reference`; "
+        "do not edit by hand.",
+        "",
+        "| Key | Default | Meaning |",
+        "|---|---|---|",
+    ]
+    for key, spec in SETTINGS.items():
+        default = "*(required)*" if spec.required else f"`{spec.default!r}`"
+        lines.append(f"| `{key}` | {default} | {spec.doc} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,102 @@
+"""The Flask extension object: wiring only (config, key ring, blueprints, CLI, migrations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import MultiFernet
+from flask import Flask, current_app
+from flask_sqlalchemy import SQLAlchemy
+
+from . import tenancy
+from .config import ConfigError, apply_defaults, setting
+from .crypto import build_fernet
+from .host import HostAdapter
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+
+
+@dataclass
+class NinjaOneState:
+    """Everything the extension keeps per app, in ``app.extensions["ninjaone"]``."""
+
+    extension: NinjaOne
+    host: HostAdapter
+    db: SQLAlchemy
+    fernet: MultiFernet
+
+
+def get_state(app: Flask | None = None) -> NinjaOneState:
+    """The extension's state of ``app`` (default: the current app)."""
+    app = app or current_app
+    try:
+        return app.extensions["ninjaone"]
+    except KeyError:
+        raise RuntimeError(
+            "flask-ninjaone is not initialised on this app: call NinjaOne(app, host=...)"
+        ) from None
+
+
+class NinjaOne:
+    """NinjaOne RMM integration for a Flask PSA.
+
+    Usage::
+
+        db = SQLAlchemy(); db.init_app(app)
+        Migrate(app, db, include_object=flask_ninjaone.include_object)
+        NinjaOne(app, host=MyHostAdapter())
+
+    Flask-SQLAlchemy must be initialised first: the extension uses the host's session and engine.
+    """
+
+    def __init__(self, app: Flask | None = None, *, host: HostAdapter | None = None) -> None:
+        self.host = host
+        if app is not None:
+            self.init_app(app, host=host)
+
+    def init_app(self, app: Flask, *, host: HostAdapter | None = None) -> None:
+        """Register the extension on ``app``; raises on double registration or bad configuration."""
+        if "ninjaone" in app.extensions:
+            raise RuntimeError("flask-ninjaone is already registered on this app")
+        host = host or self.host
+        if not isinstance(host, HostAdapter):
+            raise ConfigError("NinjaOne(app, host=...) needs a HostAdapter implementation")
+        db = app.extensions.get("sqlalchemy")
+        if db is None:
+            raise ConfigError("Initialise Flask-SQLAlchemy (db.init_app(app)) before NinjaOne")
+        apply_defaults(app)
+        fernet = build_fernet(setting("NINJAONE_ENCRYPTION_KEYS", app))
+        app.extensions["ninjaone"] = NinjaOneState(extension=self, host=host, db=db, fernet=fernet)
+        tenancy.install()
+        self._register_migrations(app)
+        self._register_blueprints(app)
+        if setting("NINJAONE_REGISTER_CLI", app):
+            from .cli import ninjaone_cli
+
+            app.cli.add_command(ninjaone_cli)
+
+    @staticmethod
+    def _register_blueprints(app: Flask) -> None:
+        from .blueprints import register_blueprints
+
+        register_blueprints(app)
+
+    @staticmethod
+    def _register_migrations(app: Flask) -> None:
+        """Make the host's Flask-Migrate see our revisions without the host copying any file."""
+        migrate_state = app.extensions.get("migrate")
+        if migrate_state is None:
+            return
+        migrate_state.migrate.configure(add_version_location)
+
+
+def add_version_location(config):  # type: ignore[no-untyped-def]
+    """Flask-Migrate configure callback: append our revisions to the host's version locations."""
+    script_location = config.get_main_option("script_location")
+    existing = config.get_main_option("version_locations") or str(Path(script_location) / "versions")
+    locations = existing.split()
+    if str(MIGRATIONS_DIR) not in locations:
+        locations.append(str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", " ".join(locations))
+    return config

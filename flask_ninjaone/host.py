@@ -1,0 +1,277 @@
+"""The seam between the extension and the host PSA.
+
+The extension never imports host models and never touches host tables: everything it needs from the
+host goes through one :class:`HostAdapter` the host implements, and only the plain dataclasses below
+cross the seam. Asset writes cross in batches (a page of up to 1000 records in, their host ids out)
+because a per-device round trip through the seam would dominate sync time on large fleets.
+
+Ids of host objects (tenants, users, clients, assets, tickets) are strings on this side of the seam,
+whatever type the host uses, so the extension's tables work with integer and UUID hosts alike.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class Permission(enum.StrEnum):
+    """Permissions the extension asks the host about; the host maps them onto its own roles."""
+
+    VIEW = "ninjaone.view"  # see status, devices, alerts
+    MANAGE = "ninjaone.manage"  # credentials, connect/disconnect, mappings, rules, sync settings
+    ALERTS = "ninjaone.alerts"  # acknowledge/resolve alerts, create tickets from them
+    REMOTE = "ninjaone.remote"  # open Remote Connect sessions
+
+
+class AssetType(enum.StrEnum):
+    """The asset types every NinjaOne node class maps onto."""
+
+    WORKSTATION = "workstation"
+    SERVER = "server"
+    NETWORK_DEVICE = "network_device"
+    MOBILE = "mobile"
+    PRINTER = "printer"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """A host tenant: ``id`` is what the extension stores, ``slug`` what operators type on the CLI."""
+
+    id: str
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A host user, as shown in audit entries and assignee pickers."""
+
+    id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientRef:
+    """A host client (company) that NinjaOne organizations map onto."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Volume:
+    """One disk volume of a device; sizes in bytes as NinjaOne reports them."""
+
+    name: str
+    capacity_bytes: int | None = None
+    free_bytes: int | None = None
+    file_system: str | None = None
+
+
+@dataclass(frozen=True)
+class AssetRecord:
+    """Everything NinjaOne knows about one device, in host terms.
+
+    ``host_asset_id`` is ``None`` for a device the host has never seen; the adapter then creates an
+    asset. Fields left ``None`` are unknown, not "clear this value".
+    """
+
+    ninjaone_device_id: int
+    client_id: str
+    name: str
+    asset_type: AssetType
+    host_asset_id: str | None = None
+    is_virtual: bool = False
+    node_class: str | None = None
+    location_name: str | None = None
+    agent_status: str = "unknown"  # online | offline | unknown
+    last_seen: datetime | None = None
+    approval_status: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    os_build: str | None = None
+    os_architecture: str | None = None
+    cpu_model: str | None = None
+    cpu_cores: int | None = None
+    cpu_count: int | None = None
+    ram_gb: float | None = None
+    storage_total_gb: float | None = None
+    volumes: tuple[Volume, ...] = ()
+    ip_addresses: tuple[str, ...] = ()
+    mac_addresses: tuple[str, ...] = ()
+    public_ip: str | None = None
+    last_logged_in_user: str | None = None
+    last_boot: datetime | None = None
+    ninjaone_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AssetMatch:
+    """What the adapter found when asked to match a device to an existing host asset."""
+
+    host_asset_id: str
+    matched_by: str  # "ninjaone_id" | "serial" | "name"
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """A ticket the extension wants the host to open (for example from an alert)."""
+
+    client_id: str | None
+    title: str
+    description: str
+    priority: str  # urgent | high | medium | low
+    asset_ids: tuple[str, ...] = ()
+    board: str | None = None
+    assignee_id: str | None = None
+    source: str = "ninjaone"
+    external_ref: str | None = None  # e.g. the alert's seriesUid
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """The host's view of a ticket the extension created."""
+
+    exists: bool
+    is_open: bool = False
+    worked_by_human: bool = False  # a human replied, logged time or changed it: don't auto-close
+
+
+@dataclass(frozen=True)
+class HostPages:
+    """Host page URLs the extension links to; ``None`` when the host has no such page."""
+
+    asset: str | None = None
+    ticket: str | None = None
+    client: str | None = None
+    settings: str | None = None
+
+
+@dataclass(frozen=True)
+class AdoptionKeys:
+    """Keys used to adopt an existing host asset before creating a new one, in priority order."""
+
+    ninjaone_device_id: int
+    client_id: str
+    name: str
+    serial_number: str | None = None
+
+
+class HostAdapter(abc.ABC):
+    """What the extension needs from the host PSA. Implement every abstract method.
+
+    Methods without a ``tenant_id`` argument run inside a request; all others may run in a background
+    worker with no request, so they must not depend on the request or the logged-in user.
+    """
+
+    #: Template the extension's pages extend; it must define ``{% block content %}`` and may define
+    #: ``{% block title %}`` and ``{% block head %}``.
+    base_template: str = "base.html"
+
+    # --- request context -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def current_tenant(self) -> TenantRef | None:
+        """The tenant of the current request's user, or ``None`` when nobody is logged in."""
+
+    @abc.abstractmethod
+    def current_user(self) -> UserRef | None:
+        """The logged-in user of the current request, or ``None``."""
+
+    @abc.abstractmethod
+    def has_permission(self, permission: Permission) -> bool:
+        """Whether the current user holds ``permission`` in the current tenant."""
+
+    @abc.abstractmethod
+    def login_url(self, next_url: str) -> str:
+        """Where to send an anonymous user, returning to ``next_url`` afterwards."""
+
+    # --- tenants and users --------------------------------------------------------------------------
+    @abc.abstractmethod
+    def find_tenant(self, ref: str) -> TenantRef | None:
+        """Resolve a tenant by id or slug (the CLI's ``--tenant`` accepts both)."""
+
+    @abc.abstractmethod
+    def list_users(self, tenant_id: str) -> list[UserRef]:
+        """Users of the tenant, for assignee and notification pickers."""
+
+    # --- clients ------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def list_clients(self, tenant_id: str) -> list[ClientRef]:
+        """All clients of the tenant, for the organization mapping page."""
+
+    @abc.abstractmethod
+    def create_client(self, tenant_id: str, name: str) -> ClientRef:
+        """Create a client named after a NinjaOne organization ("create as new client")."""
+
+    # --- assets (batched) ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def match_assets(self, tenant_id: str, keys: Sequence[AdoptionKeys]) -> list[AssetMatch | None]:
+        """For each key, the existing host asset to adopt, or ``None`` to create a new one.
+
+        Match by NinjaOne device id first, then serial number (the extension already dropped junk
+        serials), then by name within the same client. One result per key, in order.
+        """
+
+    @abc.abstractmethod
+    def upsert_assets(self, tenant_id: str, records: Sequence[AssetRecord]) -> list[str]:
+        """Create (``host_asset_id is None``) or update each asset; return host asset ids in order.
+
+        Called with up to 1000 records; write them in a few statements and do not commit: the
+        extension commits the batch together with its own bookkeeping so nothing is half-written.
+        Fields named by :meth:`host_owned_fields` must be left alone on update.
+        """
+
+    @abc.abstractmethod
+    def retire_assets(self, tenant_id: str, host_asset_ids: Sequence[str], reason: str) -> None:
+        """Mark assets inactive/unmanaged (device deleted or gone from NinjaOne). Never delete them."""
+
+    def host_owned_fields(self) -> frozenset[str]:
+        """Asset fields the host owns (e.g. notes, custom attributes) that sync must never overwrite."""
+        return frozenset()
+
+    @abc.abstractmethod
+    def asset_device_id(self, tenant_id: str, host_asset_id: str) -> int | None:
+        """The NinjaOne device id linked to a host asset, or ``None`` if the asset is not RMM-managed."""
+
+    # --- tickets ------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_ticket(self, tenant_id: str, draft: TicketDraft) -> str:
+        """Open a ticket and link its assets; return the host ticket id. Do not commit."""
+
+    @abc.abstractmethod
+    def add_ticket_note(self, tenant_id: str, ticket_id: str, body: str) -> None:
+        """Append an internal note written by the integration (not by a human)."""
+
+    @abc.abstractmethod
+    def close_ticket(self, tenant_id: str, ticket_id: str, note: str) -> None:
+        """Close a ticket with a note explaining why (for example: the alert reset in NinjaOne)."""
+
+    @abc.abstractmethod
+    def reopen_ticket(self, tenant_id: str, ticket_id: str, note: str) -> None:
+        """Reopen a closed ticket because its problem came back within the reopen window."""
+
+    @abc.abstractmethod
+    def ticket_state(self, tenant_id: str, ticket_id: str) -> TicketState:
+        """Whether the ticket exists, is open, and whether a human worked it."""
+
+    @abc.abstractmethod
+    def ticket_asset_ids(self, tenant_id: str, ticket_id: str) -> list[str]:
+        """Host asset ids linked to a ticket (for Remote Connect from a ticket)."""
+
+    def notify(self, tenant_id: str, user_ids: Sequence[str], subject: str, body: str) -> None:  # noqa: B027
+        """Tell users about something (e.g. an alert rule's "notify"). Default: hosts without
+        notifications ignore it; override to send e-mail or in-app messages."""
+
+    # --- navigation ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def pages(self, tenant_id: str) -> HostPages:
+        """URL templates of host pages with ``{id}`` placeholders, e.g. ``/assets/{id}``."""

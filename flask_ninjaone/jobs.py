@@ -1,0 +1,169 @@
+"""One small queue facade: RQ on Redis when ``NINJAONE_REDIS_URL`` is set, inline otherwise.
+
+Jobs are named tasks (``@task("sync.full")``) called with JSON-serializable keyword arguments and a
+tenant id. The RQ job is always :func:`execute` with ``(name, tenant_id, kwargs)``: the worker pushes
+an app context and binds the tenant before the task runs, so tasks never see another tenant's rows
+and payloads never carry objects (or secrets) a JSON serializer would have to pickle.
+
+Job ids are deterministic (``ninjaone--<name>--<tenant>--<key>``): enqueueing a job whose twin is still
+queued or running returns the existing job instead of adding a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from .config import setting
+from .tenancy import system_scope, tenant_scope
+
+log = logging.getLogger(__name__)
+
+TaskFunc = Callable[..., Any]
+_TASKS: dict[str, TaskFunc] = {}
+#: The app a worker process runs jobs in (set by ``flask ninjaone worker``).
+_worker_app: Flask | None = None
+#: Tenant id meaning "no single tenant": the task runs in :func:`system_scope`.
+SYSTEM = "*"
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def task(name: str) -> Callable[[TaskFunc], TaskFunc]:
+    """Register ``func`` as the background task ``name``."""
+
+    def register(func: TaskFunc) -> TaskFunc:
+        if name in _TASKS and _TASKS[name] is not func:
+            raise RuntimeError(f"task {name!r} registered twice")
+        _TASKS[name] = func
+        return func
+
+    return register
+
+
+def registered_tasks() -> dict[str, TaskFunc]:
+    """Name → function of every registered task (imports the task modules first)."""
+    from . import tasks  # noqa: F401  (registers the built-in tasks)
+
+    return dict(_TASKS)
+
+
+class _NoGlobalsUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name}")
+
+
+class JobSerializer(JSONSerializer):
+    """JSON for everything we enqueue; reads ``rq cron``'s pickled jobs only if they hold no objects.
+
+    ``rq cron`` enqueues with RQ's default (pickle) serializer. Our cron jobs take no arguments, so
+    their pickles contain only strings, tuples and dicts; an unpickler that refuses every global
+    loads them without the code-execution risk of pickle.
+    """
+
+    @staticmethod
+    def loads(s: bytes | str, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(s, bytes) and s[:1] == b"\x80":
+            import io
+
+            return _NoGlobalsUnpickler(io.BytesIO(s)).load()
+        return json.loads(s, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class JobHandle:
+    """What the caller learns about an enqueued job."""
+
+    id: str
+    inline: bool
+    duplicate: bool = False
+    result: Any = None
+
+
+def job_id(name: str, tenant_id: str, key: str | None) -> str:
+    """Deterministic id: the same task for the same tenant and key collapses into one job.
+
+    RQ accepts only letters, digits, ``_`` and ``-`` in ids; other characters become ``_`` and a
+    short hash of the original parts keeps distinct inputs from colliding.
+    """
+    parts = [name, str(tenant_id)] + ([key] if key else [])
+    clean = [_UNSAFE_ID_CHARS.sub("_", part) for part in parts]
+    suffix = "" if clean == parts else "-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:10]
+    return "ninjaone--" + "--".join(clean) + suffix
+
+
+def redis_connection(app: Flask | None = None) -> Redis | None:
+    """The Redis connection for jobs, or ``None`` when jobs run inline."""
+    url = setting("NINJAONE_REDIS_URL", app)
+    return Redis.from_url(url) if url else None
+
+
+def queue(app: Flask | None = None) -> Queue:
+    """The extension's RQ queue (Redis must be configured)."""
+    connection = redis_connection(app)
+    if connection is None:
+        raise RuntimeError("NINJAONE_REDIS_URL is not set: jobs run inline")
+    return Queue(setting("NINJAONE_QUEUE_NAME", app), connection=connection, serializer=JobSerializer)
+
+
+def enqueue(name: str, *, tenant_id: str, key: str | None = None, **kwargs: Any) -> JobHandle:
+    """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis)."""
+    if name not in registered_tasks():
+        raise KeyError(f"unknown task {name!r}")
+    json.dumps(kwargs)  # fail here, in the caller, if an argument cannot cross the queue
+    jid = job_id(name, tenant_id, key)
+    if setting("NINJAONE_REDIS_URL") is None:
+        return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
+    q = queue()
+    existing = Job.fetch(jid, connection=q.connection, serializer=JobSerializer) if _exists(q, jid) else None
+    if existing is not None and existing.get_status() in (JobStatus.QUEUED, JobStatus.STARTED):
+        return JobHandle(id=jid, inline=False, duplicate=True)
+    q.enqueue_call(
+        func=execute,
+        args=(name, tenant_id, kwargs),
+        job_id=jid,
+        timeout=setting("NINJAONE_JOB_TIMEOUT"),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+    return JobHandle(id=jid, inline=False)
+
+
+def _exists(q: Queue, jid: str) -> bool:
+    return bool(q.connection.exists(Job.key_for(jid)))
+
+
+def execute(name: str, tenant_id: str, kwargs: dict[str, Any]) -> Any:
+    """Entry point of every job: app context, tenant scope, then the task."""
+    func = registered_tasks()[name]
+    app = _worker_app or current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        if _worker_app is not None and os.getpid() != _worker_pid:
+            # A forked work-horse must not reuse the parent's pooled connections.
+            app.extensions["sqlalchemy"].engine.dispose(close=False)
+        scope = system_scope() if tenant_id == SYSTEM else tenant_scope(tenant_id)
+        with scope:
+            log.info("ninjaone job %s started for tenant %s", name, tenant_id)
+            return func(**kwargs)
+
+
+_worker_pid: int | None = None
+
+
+def bind_worker_app(app: Flask) -> None:
+    """Called by the worker command: jobs in this process (and its forks) run in ``app``."""
+    global _worker_app, _worker_pid
+    _worker_app = app
+    _worker_pid = os.getpid()

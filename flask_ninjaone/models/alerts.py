@@ -1,0 +1,81 @@
+"""Alerts (keyed by NinjaOne ``seriesUid``) and the ordered rules that turn them into tickets."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, TenantMixin, UTCDateTime, utcnow
+
+
+class AlertStatus(enum.StrEnum):
+    """Lifecycle of an alert on our side."""
+
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Alert(TenantMixin, Base):
+    """One NinjaOne alert series: a trigger and its reset share the ``series_uid``."""
+
+    __tablename__ = "ninjaone_alerts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "integration_id", "series_uid"),
+        Index(None, "tenant_id", "status", "severity"),
+        Index(None, "tenant_id", "device_id", "source_config_uid"),
+        Index(None, "tenant_id", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    series_uid: Mapped[str] = mapped_column(String(64), nullable=False)
+    device_id: Mapped[int | None] = mapped_column(BigInteger)
+    host_asset_id: Mapped[str | None] = mapped_column(String(64))
+    organization_id: Mapped[int | None] = mapped_column(BigInteger)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False, default="NONE")
+    priority: Mapped[str] = mapped_column(String(16), nullable=False, default="NONE")
+    activity_type: Mapped[str | None] = mapped_column(String(64))
+    status_code: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=AlertStatus.ACTIVE)
+    message: Mapped[str | None] = mapped_column(Text)
+    source_config_uid: Mapped[str | None] = mapped_column(String(64))
+    source_name: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(255))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(255))
+    ticket_id: Mapped[str | None] = mapped_column(String(64))
+    auto_created: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    occurrence_count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    rule_id: Mapped[int | None] = mapped_column(Integer)
+    last_activity_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class AlertRule(TenantMixin, Base):
+    """An ordered alert rule: first active match wins. ``conditions``/``actions`` are validated JSON."""
+
+    __tablename__ = "ninjaone_alert_rules"
+    __table_args__ = (Index(None, "tenant_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    catch_all: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    conditions: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    actions: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
+    )

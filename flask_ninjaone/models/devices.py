@@ -1,0 +1,54 @@
+"""The NinjaOne device mirror: what we last saw of each device, and the host asset it feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, TenantMixin, UTCDateTime, utcnow
+
+
+class Device(TenantMixin, Base):
+    """One NinjaOne device. ``content_hash`` lets a sync skip devices whose facts did not change."""
+
+    __tablename__ = "ninjaone_devices"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "integration_id", "device_id"),
+        Index(None, "tenant_id", "host_asset_id"),
+        Index(None, "tenant_id", "integration_id", "organization_id"),
+        Index(None, "tenant_id", "serial_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    device_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger)
+    location_id: Mapped[int | None] = mapped_column(BigInteger)
+    node_class: Mapped[str | None] = mapped_column(String(64))
+    device_type: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    asset_type: Mapped[str | None] = mapped_column(String(32))
+    approval_status: Mapped[str | None] = mapped_column(String(32))
+    agent_status: Mapped[str] = mapped_column(String(16), nullable=False, default="unknown")
+    last_contact: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    serial_number: Mapped[str | None] = mapped_column(String(255))
+    hardware: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    host_asset_id: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    os_patches_pending: Mapped[int | None] = mapped_column(Integer)
+    os_patches_failed: Mapped[int | None] = mapped_column(Integer)
+    software_patches_pending: Mapped[int | None] = mapped_column(Integer)
+    software_patches_failed: Mapped[int | None] = mapped_column(Integer)
+    last_patch_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    antivirus: Mapped[dict | None] = mapped_column(JSONType)
+    threats_active: Mapped[int | None] = mapped_column(Integer)
+    threats_quarantined: Mapped[int | None] = mapped_column(Integer)
+    health_status: Mapped[str | None] = mapped_column(String(32))
+    active_alerts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

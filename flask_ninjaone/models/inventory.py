@@ -1,0 +1,58 @@
+"""Normalized software and patch rows, searchable across the fleet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, TenantMixin, UTCDateTime, utcnow
+
+
+class Software(TenantMixin, Base):
+    """One installed product on one device; ``name_key`` is the lower-cased name used by search."""
+
+    __tablename__ = "ninjaone_software"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "integration_id", "device_id", "name_key", "publisher", "version"),
+        Index(None, "tenant_id", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    device_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    name: Mapped[str] = mapped_column(String(512), nullable=False)
+    name_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    publisher: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    version: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Patch(TenantMixin, Base):
+    """One OS or software patch of a device with its state (pending, failed, rejected, installed)."""
+
+    __tablename__ = "ninjaone_patches"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "integration_id", "device_id", "kind", "patch_uid"),
+        Index(None, "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    device_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # os | software
+    patch_uid: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str] = mapped_column(String(512), nullable=False)
+    kb_number: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    patch_type: Mapped[str | None] = mapped_column(String(64))
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

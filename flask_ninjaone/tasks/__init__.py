@@ -1,0 +1,1 @@
+"""Thin RQ entry points. Importing this package registers every built-in task with :mod:`..jobs`."""

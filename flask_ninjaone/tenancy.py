@@ -1,0 +1,137 @@
+"""Automatic tenant scoping of the extension's ORM queries, failing closed.
+
+Every extension table carries a ``tenant_id``. A ``do_orm_execute`` hook adds
+``tenant_id = <bound tenant>`` to every ORM SELECT/UPDATE/DELETE touching those tables (including
+relationship loads and joins), and a ``before_flush`` hook stamps or checks the tenant of every new
+or changed row. When no tenant is bound the query raises :class:`TenantScopeError` instead of
+returning everyone's rows: a forgotten scope is a crash in development, not a data leak in
+production. Jobs that must see every tenant (the scheduler, the webhook sweeper) say so explicitly
+with :func:`system_scope`.
+
+The tenant is bound with :func:`tenant_scope` (jobs, CLI) or, inside a request, taken from the host
+adapter on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from flask import g, has_request_context
+from sqlalchemy import String, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
+
+_tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("ninjaone_tenant", default=None)
+_system: contextvars.ContextVar[bool] = contextvars.ContextVar("ninjaone_system", default=False)
+
+
+class TenantScopeError(RuntimeError):
+    """A query or write on extension tables happened with no tenant bound (or across tenants)."""
+
+
+class TenantScoped:
+    """Mixin of every mapped class whose rows belong to one tenant; its column leads every key."""
+
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+@contextlib.contextmanager
+def tenant_scope(tenant_id: str) -> Iterator[str]:
+    """Bind ``tenant_id`` for the duration of the block (jobs, CLI commands, tests)."""
+    if not tenant_id:
+        raise TenantScopeError("tenant_scope() needs a tenant id")
+    token = _tenant.set(str(tenant_id))
+    try:
+        yield str(tenant_id)
+    finally:
+        _tenant.reset(token)
+
+
+@contextlib.contextmanager
+def system_scope() -> Iterator[None]:
+    """Allow queries across all tenants; only for jobs that must iterate every tenant."""
+    token = _system.set(True)
+    try:
+        yield
+    finally:
+        _system.reset(token)
+
+
+def current_tenant_id() -> str | None:
+    """The bound tenant: an explicit :func:`tenant_scope`, else the request user's tenant."""
+    bound = _tenant.get()
+    if bound is not None:
+        return bound
+    if has_request_context():
+        if "ninjaone_tenant_id" not in g:
+            from .extension import get_state  # local: the extension module imports this one
+
+            tenant = get_state().host.current_tenant()
+            g.ninjaone_tenant_id = tenant.id if tenant else None
+        return g.ninjaone_tenant_id
+    return None
+
+
+def require_tenant_id() -> str:
+    """The bound tenant id, or :class:`TenantScopeError` when there is none."""
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantScopeError("No tenant bound: use tenant_scope() or system_scope()")
+    return tenant_id
+
+
+def _scoped_tables() -> frozenset[str]:
+    return frozenset(cls.__table__.name for cls in TenantScoped.__subclasses__() if hasattr(cls, "__table__"))
+
+
+def _touches_scoped(state: ORMExecuteState) -> bool:
+    """True when any table of the statement (FROM, joins, subqueries) is tenant scoped.
+
+    Checking tables rather than the selected entities also catches ``select(func.count())
+    .select_from(Model)`` and column-only selects, which name no entity.
+    """
+    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        return True
+    scoped = _scoped_tables()
+    return any(table.name in scoped for table in find_tables(state.statement, include_joins=True))
+
+
+def _scope_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete) or _system.get():
+        return
+    if not _touches_scoped(state) and not state.is_relationship_load:
+        return
+    tenant_id = require_tenant_id()
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+def _stamp_tenant(session: Session, _flush_context: object, _instances: object) -> None:
+    scoped_new = [obj for obj in session.new if isinstance(obj, TenantScoped)]
+    scoped_dirty = [obj for obj in session.dirty if isinstance(obj, TenantScoped)]
+    if not scoped_new and not scoped_dirty:
+        return
+    tenant_id = current_tenant_id()
+    if tenant_id is None and not _system.get():
+        raise TenantScopeError("Writing NinjaOne rows with no tenant bound")
+    for obj in scoped_new:
+        if obj.tenant_id is None:
+            if tenant_id is None:
+                raise TenantScopeError(f"{type(obj).__name__} has no tenant_id")
+            obj.tenant_id = tenant_id
+        elif tenant_id is not None and obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} belongs to another tenant")
+    if tenant_id is not None:
+        for obj in scoped_dirty:
+            if obj.tenant_id != tenant_id:
+                raise TenantScopeError(f"{type(obj).__name__} belongs to another tenant")
+
+
+def install() -> None:
+    """Register the hooks on every SQLAlchemy session once (they only act on extension tables)."""
+    if not event.contains(Session, "do_orm_execute", _scope_statement):
+        event.listen(Session, "do_orm_execute", _scope_statement)
+        event.listen(Session, "before_flush", _stamp_tenant)

@@ -1,0 +1,80 @@
+"""The extension object: registration, configuration accessor, startup errors."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_ninjaone import ConfigError, NinjaOne
+from flask_ninjaone.config import SETTINGS, UnknownSettingError, setting
+from flask_ninjaone.extension import get_state
+
+
+def test_state_lives_in_app_extensions(app):
+    state = get_state(app)
+    assert app.extensions["ninjaone"] is state
+    assert state.host is not None
+    assert app.config["NINJAONE_URL_PREFIX"] == "/integrations/ninjaone"
+
+
+def test_double_registration_raises(app):
+    with pytest.raises(RuntimeError, match="already registered"):
+        NinjaOne(app, host=get_state(app).host)
+
+
+def test_unknown_setting_key_is_rejected_at_startup(make_app):
+    with pytest.raises(ConfigError, match="NINJAONE_URL_PREFIXX"):
+        make_app(NINJAONE_URL_PREFIXX="/oops")
+
+
+def test_accessor_rejects_unknown_key(app):
+    assert setting("NINJAONE_QUEUE_NAME") == "ninjaone"
+    with pytest.raises(UnknownSettingError):
+        setting("NINJAONE_NOT_A_SETTING")
+
+
+@pytest.mark.parametrize("keys", [None, "", "   "])
+def test_missing_encryption_key_is_a_clear_startup_error(make_app, keys):
+    with pytest.raises(ConfigError, match="NINJAONE_ENCRYPTION_KEYS"):
+        make_app(NINJAONE_ENCRYPTION_KEYS=keys)
+
+
+def test_malformed_encryption_key_names_the_entry_not_the_value(make_app, encryption_key):
+    with pytest.raises(ConfigError, match="entry #2") as info:
+        make_app(NINJAONE_ENCRYPTION_KEYS=f"{encryption_key},not-a-fernet-key")
+    assert "not-a-fernet-key" not in str(info.value)
+
+
+def test_needs_flask_sqlalchemy_first(encryption_key):
+    from sample_host.adapter import SampleHostAdapter
+
+    bare = Flask("bare")
+    bare.config["NINJAONE_ENCRYPTION_KEYS"] = encryption_key
+    bare.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    with pytest.raises(ConfigError, match="Flask-SQLAlchemy"):
+        NinjaOne(bare, host=SampleHostAdapter())
+    SQLAlchemy().init_app(bare)
+    with pytest.raises(ConfigError, match="HostAdapter"):
+        NinjaOne(bare, host=object())  # type: ignore[arg-type]
+
+
+def test_defaults_cover_every_setting_with_documentation():
+    for key, spec in SETTINGS.items():
+        assert key.startswith("NINJAONE_")
+        assert len(spec.doc) > 20, key
+
+
+def test_pages_under_configurable_prefix(make_app):
+    default = make_app()
+    custom = make_app(NINJAONE_URL_PREFIX="/rmm")
+    assert any(r.rule.startswith("/integrations/ninjaone/") for r in default.url_map.iter_rules())
+    rules = [r.rule for r in custom.url_map.iter_rules() if r.endpoint.startswith("ninjaone.")]
+    assert rules and all(rule.startswith("/rmm") for rule in rules)
+
+
+def test_cli_group_registered(app):
+    result = app.test_cli_runner().invoke(args=["ninjaone", "--help"])
+    assert result.exit_code == 0
+    for command in ("generate-key", "rotate-keys", "worker"):
+        assert command in result.output

@@ -1,0 +1,101 @@
+"""The queue facade: inline without Redis; RQ with a real Redis and a real worker process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from flask_ninjaone import jobs, system_scope
+from flask_ninjaone.models import AuditEntry
+from sample_host.database import db
+from tests.support import jobs_app  # noqa: F401  (registers test.record_tenant)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ran() -> list[dict]:
+    db.session.expunge_all()
+    with system_scope():
+        return [e.detail | {"row_tenant": e.tenant_id} for e in db.session.scalars(select(AuditEntry))]
+
+
+def test_inline_without_redis_runs_now_with_tenant_bound(app):
+    handle = jobs.enqueue("test.record_tenant", tenant_id="42", marker="inline")
+    assert handle.inline and handle.result == "inline"
+    [row] = _ran()
+    assert row["tenant"] == "42" and row["row_tenant"] == "42" and row["pid"] == os.getpid()
+
+
+def test_unknown_task_and_unserializable_arguments_are_refused(app):
+    with pytest.raises(KeyError):
+        jobs.enqueue("no.such.task", tenant_id="1")
+    with pytest.raises(TypeError):
+        jobs.enqueue("test.record_tenant", tenant_id="1", marker=object())
+    assert _ran() == []
+
+
+def test_job_ids_are_deterministic():
+    assert jobs.job_id("sync-full", "7", "3") == "ninjaone--sync-full--7--3"
+    assert jobs.job_id("sync.full", "7", "3") == jobs.job_id("sync.full", "7", "3")
+    assert jobs.job_id("sync.full", "7", "3") != jobs.job_id("sync_full", "7", "3")
+    assert jobs.job_id("inventory", "7", None).startswith("ninjaone--inventory--7")
+
+
+def test_cron_pickles_load_only_without_globals():
+    import pickle
+
+    plain = pickle.dumps(("flask_ninjaone.jobs.execute", None, (), {}))
+    assert jobs.JobSerializer.loads(plain)[0] == "flask_ninjaone.jobs.execute"
+    with pytest.raises(pickle.UnpicklingError):
+        jobs.JobSerializer.loads(pickle.dumps(Path("/etc/passwd")))
+    assert jobs.JobSerializer.loads(json.dumps({"a": 1}).encode()) == {"a": 1}
+
+
+def test_real_worker_runs_job_with_tenant_bound(make_app, database_url, redis_service, encryption_key):
+    from flask_ninjaone.models import metadata
+
+    app = make_app(NINJAONE_REDIS_URL=redis_service)
+    with app.app_context():
+        db.create_all()
+        metadata.create_all(db.engine)
+        first = jobs.enqueue("test.record_tenant", tenant_id="acme-id", key="k", marker="queued")
+        again = jobs.enqueue("test.record_tenant", tenant_id="acme-id", key="k", marker="queued")
+        assert not first.inline and again.duplicate and first.id == again.id
+        assert _ran() == []  # nothing runs until a worker picks it up
+
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "NINJAONE_REDIS_URL": redis_service,
+            "NINJAONE_ENCRYPTION_KEYS": encryption_key,
+        }
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "tests.support.jobs_app:create_app",
+                "ninjaone",
+                "worker",
+                "--burst",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        [row] = _ran()
+        assert row["marker"] == "queued"
+        assert row["tenant"] == "acme-id" and row["row_tenant"] == "acme-id"
+        assert row["pid"] != os.getpid()
+        db.session.remove()
+        db.engine.dispose()

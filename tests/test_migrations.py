@@ -1,0 +1,133 @@
+"""Migrations: shipped in the wheel, picked up by the host's Flask-Migrate, reversible, and in
+agreement with the models, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from flask_ninjaone.models import metadata
+from tests.support.services import postgres_url, reset_postgres
+
+ROOT = Path(__file__).resolve().parents[1]
+OUR_TABLES = set(metadata.tables)
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory) -> Path:
+    """Build the wheel and install it (without deps) into a directory outside the source tree."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", out, ROOT],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(out.glob("flask_ninjaone-*.whl"))
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", target, wheel],
+        check=True,
+        capture_output=True,
+    )
+    assert (target / "flask_ninjaone" / "migrations" / "versions" / "0001_ninjaone_initial.py").exists()
+    assert (target / "flask_ninjaone" / "templates" / "ninjaone" / "settings.html").exists()
+    return target
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'host.db'}"
+    url = postgres_url()
+    reset_postgres(url)
+    return url
+
+
+def _flask(args: list[str], *, site: Path, workdir: Path, database_url: str, key: str) -> str:
+    """Run ``python -m <args>`` (default: the flask CLI) as the throwaway host, from the wheel."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), str(workdir)]),
+        "DATABASE_URL": database_url,
+        "NINJAONE_ENCRYPTION_KEYS": key,
+        "MIGRATIONS_DIR": str(workdir / "migrations"),
+        "FLASK_APP": "throwaway_host:create_app",
+    }
+    command = args if args[0] == "-c" else ["-m", "flask", *args]
+    result = subprocess.run([sys.executable, *command], cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_host_upgrade_and_downgrade_from_installed_wheel(
+    installed_wheel, any_database, tmp_path, encryption_key
+):
+    workdir = tmp_path / "host"
+    workdir.mkdir()
+    shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
+    run = lambda *args: _flask(  # noqa: E731
+        list(args), site=installed_wheel, workdir=workdir, database_url=any_database, key=encryption_key
+    )
+    origin = run("-c", "import flask_ninjaone; print(flask_ninjaone.__file__)")
+    assert str(installed_wheel) in origin, "the test must run the installed wheel, not the source tree"
+
+    run("db", "init")
+    run("db", "upgrade", "heads")  # the host has no revision yet: only ours apply
+    assert _tables(any_database) >= OUR_TABLES
+
+    # A host with no revisions yet starts its own branch (documented in docs/host-integration.md).
+    host_versions = workdir / "migrations" / "versions"
+    run("db", "migrate", "-m", "host widgets", "--head", "base", "--branch-label", "host",
+        "--version-path", str(host_versions))  # fmt: skip
+    host_revision = next(host_versions.glob("*.py")).read_text()
+    assert "widgets" in host_revision and "ninjaone_" not in host_revision
+    run("db", "upgrade", "heads")
+    assert OUR_TABLES | {"widgets"} <= _tables(any_database)
+    # With both branches applied, the host's autogenerate sees nothing to do: our tables are ignored.
+    assert "No changes in schema detected" in run("db", "migrate", "-m", "noop", "--head", "host@head")
+    assert [
+        p.name for p in (installed_wheel / "flask_ninjaone" / "migrations" / "versions").glob("*.py")
+    ] == ["0001_ninjaone_initial.py"]
+
+    run("db", "downgrade", "ninjaone@base")
+    remaining = _tables(any_database)
+    assert not (OUR_TABLES & remaining)
+    assert "widgets" in remaining
+
+
+def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, encryption_key):
+    workdir = tmp_path / "host"
+    workdir.mkdir()
+    shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
+    args = {"site": installed_wheel, "workdir": workdir, "database_url": any_database, "key": encryption_key}
+    _flask(["db", "init"], **args)
+    _flask(["db", "upgrade", "heads"], **args)
+
+    engine = create_engine(any_database)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, type_, *rest: type_ != "table" or name in OUR_TABLES,
+            },
+        )
+        diff = compare_metadata(context, metadata)
+    engine.dispose()
+    assert diff == []
