@@ -1,0 +1,79 @@
+"""marshmallow 4 schemas of every NinjaOne payload the client reads or sends.
+
+Loaded results are plain dicts: declared fields are type checked (timestamps become aware UTC datetimes,
+see :class:`EpochSeconds`), unknown fields are kept as sent, null fields are dropped.
+"""
+
+from .alerts import ActivitiesPageSchema, ActivitySchema, AlertSchema
+from .base import NinjaSchema
+from .devices import (
+    DEVICE_SHAPES,
+    AgentDeviceSchema,
+    CloudMonitorTargetSchema,
+    DeviceBaseSchema,
+    DeviceSchema,
+    MdmDeviceSchema,
+    NMSTargetSchema,
+    UnmanagedDeviceSchema,
+    VMGuestSchema,
+    VMHostSchema,
+)
+from .fields import EpochSeconds, StrictInteger
+from .oauth import ServerMetadataSchema, TokenResponseSchema
+from .organizations import LocationSchema, OrganizationSchema
+from .queries import (
+    QUERY_PAGE_SCHEMAS,
+    AntivirusStatusPageSchema,
+    AntivirusStatusRowSchema,
+    ApplicationSchema,
+    CursorSchema,
+    DeviceHealthPageSchema,
+    DeviceHealthRowSchema,
+    OSPatchPageSchema,
+    OSPatchRowSchema,
+    OSPatchSchema,
+    SoftwarePageSchema,
+    SoftwarePatchPageSchema,
+    SoftwarePatchRowSchema,
+    SoftwareRowSchema,
+)
+from .webhooks import DeviceLinkSchema, WebhookConfigurationSchema
+
+__all__ = [
+    "DEVICE_SHAPES",
+    "QUERY_PAGE_SCHEMAS",
+    "ActivitiesPageSchema",
+    "ActivitySchema",
+    "AgentDeviceSchema",
+    "AlertSchema",
+    "AntivirusStatusPageSchema",
+    "AntivirusStatusRowSchema",
+    "ApplicationSchema",
+    "CloudMonitorTargetSchema",
+    "CursorSchema",
+    "DeviceBaseSchema",
+    "DeviceHealthPageSchema",
+    "DeviceHealthRowSchema",
+    "DeviceLinkSchema",
+    "DeviceSchema",
+    "EpochSeconds",
+    "LocationSchema",
+    "MdmDeviceSchema",
+    "NMSTargetSchema",
+    "NinjaSchema",
+    "OSPatchPageSchema",
+    "OSPatchRowSchema",
+    "OSPatchSchema",
+    "OrganizationSchema",
+    "ServerMetadataSchema",
+    "SoftwarePageSchema",
+    "SoftwarePatchPageSchema",
+    "SoftwarePatchRowSchema",
+    "SoftwareRowSchema",
+    "StrictInteger",
+    "TokenResponseSchema",
+    "UnmanagedDeviceSchema",
+    "VMGuestSchema",
+    "VMHostSchema",
+    "WebhookConfigurationSchema",
+]

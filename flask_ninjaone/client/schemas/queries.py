@@ -1,0 +1,134 @@
+"""Rows of the fleet-wide ``/v2/queries/*`` reports and of their per-device counterparts.
+
+A report page is ``{"cursor": {...}, "results": [...]}``; rows carry the ``deviceId`` they belong to and the
+monitoring ``timestamp``. Per-device endpoints (``/v2/device/{id}/software``) return the same rows without
+those two fields, hence the pairs of schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from marshmallow import fields
+
+from .base import NinjaSchema
+from .fields import EpochSeconds, StrictInteger
+
+
+class CursorSchema(NinjaSchema):
+    """Where a report walk stands. The ``name`` may stay the same from page to page while ``offset`` moves."""
+
+    name = fields.String()
+    offset = StrictInteger()
+    count = StrictInteger()
+    expires = EpochSeconds()
+
+
+class ApplicationSchema(NinjaSchema):
+    """An installed application. ``installDate`` is kept as sent (the spec calls it a date-time string)."""
+
+    installDate = fields.String()
+    location = fields.String()
+    name = fields.String()
+    publisher = fields.String()
+    size = StrictInteger()
+    version = fields.String()
+    productCode = fields.String()
+    isSystemComponent = fields.Boolean()
+
+
+class SoftwareRowSchema(ApplicationSchema):
+    deviceId = StrictInteger(required=True)
+    timestamp = EpochSeconds()
+
+
+class OSPatchSchema(NinjaSchema):
+    id = fields.String()
+    name = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    type = fields.String()
+    installedAt = EpochSeconds()
+    kbNumber = fields.String()
+
+
+class OSPatchRowSchema(OSPatchSchema):
+    """A row of ``os-patches`` (pending/failed/rejected) and of ``os-patch-installs``."""
+
+    deviceId = StrictInteger(required=True)
+    timestamp = EpochSeconds()
+
+
+class SoftwarePatchRowSchema(NinjaSchema):
+    id = fields.String()
+    productIdentifier = fields.String()
+    title = fields.String()
+    impact = fields.String()
+    status = fields.String()
+    type = fields.String()
+    installedAt = EpochSeconds()
+    deviceId = StrictInteger(required=True)
+    timestamp = EpochSeconds()
+
+
+class AntivirusStatusRowSchema(NinjaSchema):
+    productName = fields.String()
+    productState = fields.String()
+    definitionStatus = fields.String()
+    version = fields.String()
+    deviceId = StrictInteger(required=True)
+    timestamp = EpochSeconds()
+
+
+class DeviceHealthRowSchema(NinjaSchema):
+    """Per-device counts of pending/failed patches, threats, alerts, and the overall health status."""
+
+    activeThreatsCount = StrictInteger()
+    quarantinedThreatsCount = StrictInteger()
+    blockedThreatsCount = StrictInteger()
+    failedOSPatchesCount = StrictInteger()
+    pendingOSPatchesCount = StrictInteger()
+    alertCount = StrictInteger()
+    activeJobCount = StrictInteger()
+    failedSoftwarePatchesCount = StrictInteger()
+    pendingSoftwarePatchesCount = StrictInteger()
+    pendingRebootReason = fields.String()
+    avInstallStatus = fields.String()
+    productsInstallationStatuses = fields.Dict()
+    offline = fields.Boolean()
+    parentDeviceId = StrictInteger()
+    parentOffline = fields.Boolean()
+    healthStatus = fields.String()
+    criticalVulnerabilityCount = StrictInteger()
+    highVulnerabilityCount = StrictInteger()
+    mediumVulnerabilityCount = StrictInteger()
+    lowVulnerabilityCount = StrictInteger()
+    installationIssuesCount = StrictInteger()
+    deviceId = StrictInteger(required=True)
+    # Not in the spec for this report, unlike the others: typed anyway so that a ``timestamp`` is a
+    # datetime in every report row, never a float in one and a datetime in the next.
+    timestamp = EpochSeconds()
+
+
+def _page_schema(name: str, row: type[NinjaSchema]) -> type[NinjaSchema]:
+    return NinjaSchema.from_dict(
+        {"cursor": fields.Nested(CursorSchema), "results": fields.List(fields.Nested(row), required=True)},
+        name=name,
+    )
+
+
+SoftwarePageSchema = _page_schema("SoftwarePageSchema", SoftwareRowSchema)
+OSPatchPageSchema = _page_schema("OSPatchPageSchema", OSPatchRowSchema)
+SoftwarePatchPageSchema = _page_schema("SoftwarePatchPageSchema", SoftwarePatchRowSchema)
+AntivirusStatusPageSchema = _page_schema("AntivirusStatusPageSchema", AntivirusStatusRowSchema)
+DeviceHealthPageSchema = _page_schema("DeviceHealthPageSchema", DeviceHealthRowSchema)
+
+QUERY_PAGE_SCHEMAS: Mapping[str, type[NinjaSchema]] = {
+    "software": SoftwarePageSchema,
+    "os-patches": OSPatchPageSchema,
+    "os-patch-installs": OSPatchPageSchema,
+    "software-patches": SoftwarePatchPageSchema,
+    "antivirus-status": AntivirusStatusPageSchema,
+    "device-health": DeviceHealthPageSchema,
+}
+"""Report name (the last segment of ``/v2/queries/<name>``) → schema of one page of it."""
