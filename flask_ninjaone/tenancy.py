@@ -101,7 +101,7 @@ def _touches_scoped(state: ORMExecuteState) -> bool:
 def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete) or _system.get():
         return
-    if not _touches_scoped(state) and not state.is_relationship_load:
+    if not _touches_scoped(state):
         return
     tenant_id = require_tenant_id()
     state.statement = state.statement.options(
