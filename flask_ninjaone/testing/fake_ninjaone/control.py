@@ -1,0 +1,247 @@
+"""The ``/_fake/`` control API: drive the fake over HTTP from tests, the demo or a shell.
+
+JSON in, JSON out, no authentication (the fake is a test double; never expose it). Device and activity
+fields use NinjaOne's camelCase names; options of the fake itself (``repeat``, ``out_of_order``,
+``retry_after``…) are snake_case. Every route maps onto a :class:`FakeState` method of the same purpose,
+which tests embedding the fake may call directly instead. Bad input answers 400 ``{"error": ...}``, an
+unknown device or alert 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from .faults import Fault
+from .state import UnknownRecord, current_state
+
+bp = Blueprint("fake_ninjaone_control", __name__, url_prefix="/_fake")
+
+_CREATE_KEYS = ("organizationId", "nodeClass", "locationId")
+_TRIGGER_OPTIONS = {
+    "condition": "condition",
+    "message": "message",
+    "severity": "severity",
+    "priority": "priority",
+    "sourceConfigUid": "source_config_uid",
+    "sourceName": "source_name",
+    "sourceType": "source_type",
+    "subject": "subject",
+    "data": "data",
+    "repeat": "repeat",
+    "out_of_order": "out_of_order",
+}
+_ACTIVITY_FIELDS = {
+    "activityType": "activity_type",
+    "statusCode": "status_code",
+    "deviceId": "device_id",
+    "severity": "severity",
+    "priority": "priority",
+    "seriesUid": "series_uid",
+    "sourceConfigUid": "source_config_uid",
+    "sourceName": "source_name",
+    "subject": "subject",
+    "userId": "user_id",
+    "message": "message",
+    "data": "data",
+}
+
+
+@bp.errorhandler(ValueError)
+def _bad_input(error: ValueError) -> tuple[Response, int]:
+    return jsonify({"error": str(error)}), 400
+
+
+@bp.errorhandler(UnknownRecord)
+def _unknown(error: UnknownRecord) -> tuple[Response, int]:
+    return jsonify({"error": str(error)}), 404
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True) if request.data else {}
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _keywords(body: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    unknown = set(body) - set(names)
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}; expected some of {sorted(names)}")
+    return {names[key]: value for key, value in body.items()}
+
+
+# -- devices, conditions, activities -----------------------------------------------------------------
+
+
+@bp.post("/devices")
+def create_device() -> tuple[Response, int]:
+    body = _body()
+    if not isinstance(body.get("organizationId"), int):
+        raise ValueError("organizationId (integer) is required")
+    device = current_state().create_device(
+        body["organizationId"],
+        body.get("nodeClass", "WINDOWS_WORKSTATION"),
+        location_id=body.get("locationId"),
+        fields={key: value for key, value in body.items() if key not in _CREATE_KEYS},
+    )
+    return jsonify(device), 201
+
+
+@bp.patch("/devices/<int:device_id>")
+def update_device(device_id: int) -> Response:
+    return jsonify(current_state().update_device(device_id, _body()))
+
+
+@bp.delete("/devices/<int:device_id>")
+def delete_device(device_id: int) -> Response:
+    return jsonify(current_state().delete_device(device_id))
+
+
+@bp.post("/devices/<int:device_id>/approve")
+def approve_device(device_id: int) -> Response:
+    return jsonify(current_state().approve_device(device_id))
+
+
+@bp.post("/devices/<int:device_id>/reboot")
+def reboot_device(device_id: int) -> tuple[Response, int]:
+    return jsonify(current_state().reboot_device(device_id)), 201
+
+
+@bp.post("/devices/<int:device_id>/conditions")
+def trigger_condition(device_id: int) -> tuple[Response, int]:
+    options = _keywords(_body(), _TRIGGER_OPTIONS)
+    return jsonify(current_state().trigger_condition(device_id, **options)), 201
+
+
+@bp.post("/alerts/<uid>/reset")
+def reset_alert(uid: str) -> Response:
+    return jsonify(current_state().reset_alert(uid, _body().get("data")))
+
+
+@bp.post("/activities")
+def record_activity() -> tuple[Response, int]:
+    keywords = _keywords(_body(), _ACTIVITY_FIELDS)
+    if "activity_type" not in keywords or "status_code" not in keywords:
+        raise ValueError("activityType and statusCode are required")
+    return jsonify(current_state().record_activity(**keywords)), 201
+
+
+# -- faults, tokens, settings, client apps -----------------------------------------------------------
+
+
+@bp.post("/faults")
+def inject_fault() -> tuple[Response, int]:
+    body = _body()
+    if not isinstance(body.get("path"), str) or not isinstance(body.get("kind"), str):
+        raise ValueError("path and kind are required")
+    try:
+        fault = Fault(**body)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+    return jsonify(current_state().faults.inject(fault).to_json()), 201
+
+
+@bp.get("/faults")
+def pending_faults() -> Response:
+    return jsonify([fault.to_json() for fault in current_state().faults.pending()])
+
+
+@bp.delete("/faults")
+def clear_faults() -> tuple[str, int]:
+    current_state().faults.clear()
+    return "", 204
+
+
+@bp.post("/tokens/expire")
+def expire_access_tokens() -> Response:
+    return jsonify({"expired": current_state().oauth.expire_access_tokens()})
+
+
+@bp.post("/tokens/revoke-refresh")
+def revoke_refresh_tokens() -> Response:
+    return jsonify({"revoked": current_state().oauth.revoke_refresh_tokens(_body().get("client_id"))})
+
+
+@bp.get("/settings")
+def settings() -> Response:
+    state = current_state()
+    return jsonify(
+        {
+            "deny_consent": state.oauth.deny_consent,
+            "synchronous_webhooks": state.webhooks.synchronous,
+            "access_token_lifetime": state.oauth.access_token_lifetime,
+        }
+    )
+
+
+@bp.put("/settings")
+def change_settings() -> Response:
+    body = _body()
+    state = current_state()
+    unknown = set(body) - {"deny_consent", "synchronous_webhooks", "access_token_lifetime"}
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}")
+    if "access_token_lifetime" in body:
+        lifetime = body["access_token_lifetime"]
+        if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime < 1:
+            raise ValueError("access_token_lifetime must be a positive integer (seconds)")
+        state.oauth.access_token_lifetime = lifetime
+    if "deny_consent" in body:
+        state.oauth.deny_consent = bool(body["deny_consent"])
+    if "synchronous_webhooks" in body:
+        state.webhooks.synchronous = bool(body["synchronous_webhooks"])
+    return settings()
+
+
+@bp.post("/clients")
+def register_client() -> tuple[Response, int]:
+    body = _body()
+    for key in ("client_id", "client_secret"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise ValueError(f"{key} is required")
+    redirect_uris = body.get("redirect_uris", [])
+    if not isinstance(redirect_uris, list) or not all(isinstance(uri, str) for uri in redirect_uris):
+        raise ValueError("redirect_uris must be a list of strings")
+    client = current_state().oauth.register_client(
+        body["client_id"],
+        body["client_secret"],
+        redirect_uris,
+        scopes=body.get("scopes", ["monitoring", "management", "control", "offline_access"]),
+        system_admin=bool(body.get("system_admin", True)),
+    )
+    return jsonify(client.to_json()), 201
+
+
+# -- observation ---------------------------------------------------------------------------------------
+
+
+@bp.get("/counters")
+def counters() -> Response:
+    state = current_state()
+    return jsonify({"requests": state.request_counts(), "token_grants": state.token_grant_counts()})
+
+
+@bp.delete("/counters")
+def reset_counters() -> tuple[str, int]:
+    current_state().reset_counters()
+    return "", 204
+
+
+@bp.get("/webhooks")
+def webhook_configs() -> Response:
+    return jsonify(
+        {client: config.to_json() for client, config in current_state().webhooks.configs().items()}
+    )
+
+
+@bp.get("/webhooks/deliveries")
+def webhook_deliveries() -> Response:
+    return jsonify([delivery.to_json() for delivery in current_state().webhooks.deliveries()])
+
+
+@bp.delete("/webhooks/deliveries")
+def clear_webhook_deliveries() -> tuple[str, int]:
+    current_state().webhooks.clear_deliveries()
+    return "", 204

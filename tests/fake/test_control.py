@@ -1,0 +1,191 @@
+"""The ``/_fake/`` control API: device changes show up in the API and activities; bad input is a 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+
+from .conftest import Api
+
+
+def activities_of(api: Api, device_id: int) -> list[str]:
+    body = api.get("/v2/activities", pageSize=1000, df=f"id = {device_id}").json()
+    return [activity["statusCode"] for activity in body["activities"]]
+
+
+def test_create_device_follows_the_organization_approval_mode(
+    control: Api, api: Api, fake: FakeNinjaOne
+) -> None:
+    manual = fake.state.add_organization("Manual Org", node_approval_mode="MANUAL")
+    location = fake.state.add_location(manual["id"], "HQ")
+    created = control.request(
+        "POST", "/_fake/devices", json={"organizationId": manual["id"], "nodeClass": "MAC"}
+    )
+    assert created.status_code == 201
+    device = created.json()
+    assert (device["approvalStatus"], device["locationId"], device["deviceType"]) == (
+        "PENDING",
+        location["id"],
+        "AgentDevice",
+    )
+    assert api.get(f"/v2/device/{device['id']}").json() == device
+    assert activities_of(api, device["id"]) == ["NODE_CREATED"]
+    approved = control.request("POST", f"/_fake/devices/{device['id']}/approve")
+    assert approved.json()["approvalStatus"] == "APPROVED"
+    assert control.request("POST", f"/_fake/devices/{device['id']}/approve").status_code == 400
+    assert activities_of(api, device["id"]) == ["NODE_MANUALLY_APPROVED", "NODE_CREATED"]
+
+
+def test_new_devices_get_ids_above_every_existing_one(control: Api, api: Api) -> None:
+    highest = api.get("/v2/devices", pageSize=1000).json()[-1]["id"]
+    created = control.request("POST", "/_fake/devices", json={"organizationId": 1}).json()
+    assert created["id"] == highest + 1
+    assert api.get("/v2/devices", pageSize=1000).json()[-1]["id"] == created["id"]
+
+
+def test_update_merges_blocks_and_removes_null_fields(control: Api, api: Api) -> None:
+    device = api.get("/v2/devices-detailed", pageSize=1000, df="class = WINDOWS_SERVER").json()
+    device = next(d for d in device if "system" in d and "serialNumber" in d["system"])
+    changes = {
+        "system": {"serialNumber": "Default string"},
+        "displayName": "東京サーバー-改",
+        "offline": True,
+    }
+    updated = control.request("PATCH", f"/_fake/devices/{device['id']}", json=changes).json()
+    assert updated["system"]["serialNumber"] == "Default string"
+    assert updated["system"]["model"] == device["system"]["model"]
+    assert updated["lastUpdate"] >= device["lastUpdate"]
+    removed = control.request(
+        "PATCH", f"/_fake/devices/{device['id']}", json={"system": {"serialNumber": None}, "os": None}
+    )
+    assert "serialNumber" not in removed.json()["system"]
+    assert "os" not in api.get(f"/v2/device/{device['id']}").json()
+    assert api.get("/v2/devices", df="offline AND class = WINDOWS_SERVER", pageSize=1000).json()
+    assert activities_of(api, device["id"])[:2] == ["NODE_UPDATED", "NODE_UPDATED"]
+
+
+def test_move_device_to_another_organization(control: Api, api: Api, fake: FakeNinjaOne) -> None:
+    device = api.get("/v2/devices", pageSize=1, df="org = 1").json()[0]
+    target = fake.state.locations_of(2)[0]
+    moved = control.request(
+        "PATCH", f"/_fake/devices/{device['id']}", json={"organizationId": 2, "locationId": target["id"]}
+    )
+    assert moved.status_code == 200
+    assert device["id"] in {d["id"] for d in api.get("/v2/organization/2/devices", pageSize=1000).json()}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", "/_fake/devices", {}, 400),
+        ("POST", "/_fake/devices", {"organizationId": 999}, 404),
+        ("POST", "/_fake/devices", {"organizationId": 1, "nodeClass": "TOASTER"}, 400),
+        ("POST", "/_fake/devices", {"organizationId": 1, "locationId": 999}, 400),
+        ("POST", "/_fake/devices", {"organizationId": 1, "cpuMhz": 3000}, 400),
+        ("PATCH", "/_fake/devices/{id}", {"nodeClass": "MAC"}, 400),
+        ("PATCH", "/_fake/devices/{id}", {"displayname": "typo"}, 400),
+        ("PATCH", "/_fake/devices/{id}", {"approvalStatus": "ACTIVE"}, 400),
+        ("PATCH", "/_fake/devices/{id}", {"organizationId": 2, "locationId": 1}, 400),
+        ("PATCH", "/_fake/devices/999999", {"displayName": "x"}, 404),
+        ("DELETE", "/_fake/devices/999999", None, 404),
+        ("POST", "/_fake/devices/{id}/conditions", {"severity": "HUGE"}, 400),
+        ("POST", "/_fake/devices/{id}/conditions", {"repeat": 0}, 400),
+        ("POST", "/_fake/devices/{id}/conditions", {"condition": "weather"}, 400),
+        ("POST", "/_fake/devices/{id}/conditions", {"sourceType": "CONDITION_WEATHER"}, 400),
+        ("POST", "/_fake/devices/{id}/conditions", {"colour": "red"}, 400),
+        ("POST", "/_fake/devices/999999/conditions", {}, 404),
+        ("POST", "/_fake/alerts/no-such-alert/reset", {}, 404),
+        ("POST", "/_fake/activities", {"activityType": "CONDITION"}, 400),
+        ("POST", "/_fake/activities", {"activityType": "NOPE", "statusCode": "TRIGGERED"}, 400),
+        (
+            "POST",
+            "/_fake/activities",
+            {"activityType": "SYSTEM", "statusCode": "NODE_CREATED", "deviceId": 999999},
+            404,
+        ),
+        ("POST", "/_fake/clients", {"client_id": "x"}, 400),
+        ("POST", "/_fake/clients", {"client_id": "x", "client_secret": "y", "scopes": ["root"]}, 400),
+        ("PUT", "/_fake/settings", {"colour": "red"}, 400),
+        ("PUT", "/_fake/settings", {"access_token_lifetime": 0}, 400),
+        ("POST", "/_fake/devices", [1, 2], 400),
+    ],
+)
+def test_bad_control_requests_change_nothing(
+    control: Api, api: Api, method: str, path: str, body: Any, status: int
+) -> None:
+    device_id = api.get("/v2/devices", pageSize=1, df="class = WINDOWS_WORKSTATION").json()[0]["id"]
+    before_devices = api.get("/v2/devices-detailed", pageSize=1000).json()
+    before_activities = api.get("/v2/activities", pageSize=10).json()["lastActivityId"]
+    response = control.request(method, path.replace("{id}", str(device_id)), json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]
+    assert api.get("/v2/devices-detailed", pageSize=1000).json() == before_devices
+    assert api.get("/v2/activities", pageSize=10).json()["lastActivityId"] == before_activities
+
+
+def test_generic_activity_and_reset_routes(control: Api, api: Api) -> None:
+    device_id = api.get("/v2/devices", pageSize=1).json()[0]["id"]
+    recorded = control.request(
+        "POST",
+        "/_fake/activities",
+        json={
+            "activityType": "ANTIVIRUS",
+            "statusCode": "BDAS_BITDEFENDER_THREAT_QUARANTINED",
+            "deviceId": device_id,
+            "severity": "CRITICAL",
+            "message": "Threat quarantined",
+        },
+    )
+    assert recorded.status_code == 201
+    assert recorded.json()["status"] == "Bdas Bitdefender Threat Quarantined"
+    uid = control.request("POST", f"/_fake/devices/{device_id}/conditions", json={}).json()["alert"]["uid"]
+    reset = control.request("POST", f"/_fake/alerts/{uid}/reset", json={})
+    assert (reset.status_code, reset.json()["statusCode"], reset.json()["seriesUid"]) == (200, "RESET", uid)
+
+
+def test_settings_clients_and_counters(control: Api, fake: FakeNinjaOne) -> None:
+    settings = control.request(
+        "PUT", "/_fake/settings", json={"access_token_lifetime": 60, "synchronous_webhooks": False}
+    )
+    assert settings.json() == {
+        "deny_consent": False,
+        "synchronous_webhooks": False,
+        "access_token_lifetime": 60,
+    }
+    client = control.request(
+        "POST",
+        "/_fake/clients",
+        json={
+            "client_id": "tenant-7",
+            "client_secret": "pw",
+            "redirect_uris": ["https://psa.example/cb"],
+            "scopes": ["monitoring"],
+            "system_admin": False,
+        },
+    )
+    assert client.status_code == 201
+    assert client.json() == {
+        "client_id": "tenant-7",
+        "redirect_uris": ["https://psa.example/cb"],
+        "scopes": ["monitoring"],
+        "system_admin": False,
+    }
+    issued = control.request(
+        "POST",
+        "/ws/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "tenant-7", "client_secret": "pw"},
+    ).json()
+    assert (issued["expires_in"], issued["scope"]) == (60, "monitoring")
+    bearer = Api(fake.url, issued["access_token"])
+    bearer.get("/v2/devices")
+    bearer.get("/v2/device/1")
+    bearer.get("/v2/device/2")
+    counts = control.get("/_fake/counters").json()["requests"]
+    assert (counts["GET /v2/devices"], counts["GET /v2/device/{id}"]) == (1, 2)
+    assert not [key for key in counts if key.startswith("GET /_fake")], "the control API is not counted"
+    assert control.request("DELETE", "/_fake/counters").status_code == 204
+    assert control.get("/_fake/counters").json() == {"requests": {}, "token_grants": {}}
+    bearer.close()

@@ -1,0 +1,113 @@
+"""Injected faults are served for the next N matching requests, then normal service resumes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+
+from .conftest import Api
+
+
+def inject(control: Api, **fault: object) -> None:
+    response = control.request("POST", "/_fake/faults", json=fault)
+    assert response.status_code == 201, response.text
+
+
+def test_429_with_retry_after_then_normal_service(api: Api, control: Api) -> None:
+    inject(control, path="/v2/devices*", kind="rate_limit", times=2, retry_after=7)
+    for _ in range(2):
+        throttled = api.get("/v2/devices")
+        assert throttled.status_code == 429
+        assert throttled.headers["Retry-After"] == "7"
+    assert api.get("/v2/devices").status_code == 200
+    assert control.get("/_fake/faults").json() == []
+
+
+def test_429_without_retry_after(api: Api, control: Api) -> None:
+    inject(control, path="/v2/organizations", kind="rate_limit")
+    throttled = api.get("/v2/organizations")
+    assert throttled.status_code == 429
+    assert "Retry-After" not in throttled.headers
+    assert api.get("/v2/organizations").status_code == 200
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_html_throttle_page(api: Api, control: Api, status: int) -> None:
+    inject(control, path="/v2/devices-detailed", kind="html_throttle", status=status)
+    page = api.get("/v2/devices-detailed")
+    assert page.status_code == status
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.text.lstrip().startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError):
+        page.json()
+    assert isinstance(api.get("/v2/devices-detailed").json(), list)
+
+
+def test_server_error_and_custom_status(api: Api, control: Api) -> None:
+    inject(control, path="/v2/alerts", kind="server_error")
+    inject(control, path="/v2/alerts", kind="server_error", status=502)
+    assert api.get("/v2/alerts").status_code == 500
+    assert api.get("/v2/alerts").status_code == 502
+    assert api.get("/v2/alerts").status_code == 200
+
+
+def test_slow_response_then_normal_speed(api: Api, control: Api) -> None:
+    inject(control, path="/v2/locations", kind="slow", seconds=0.4)
+    started = time.monotonic()
+    assert api.get("/v2/locations").status_code == 200
+    assert time.monotonic() - started >= 0.4
+    started = time.monotonic()
+    assert api.get("/v2/locations").status_code == 200
+    assert time.monotonic() - started < 0.3
+
+
+def test_faults_match_path_and_method_and_leave_other_requests_alone(api: Api, control: Api) -> None:
+    inject(control, path="/ws/oauth/token", kind="server_error", method="post")
+    inject(control, path="/v2/queries/*", kind="rate_limit")
+    assert api.get("/v2/organizations").status_code == 200
+    assert api.get("/v2/queries/device-health").status_code == 429
+    token = control.request("POST", "/ws/oauth/token", data={"grant_type": "client_credentials"})
+    assert token.status_code == 500
+    assert [fault["path"] for fault in control.get("/_fake/faults").json()] == []
+
+
+def test_faults_are_counted_and_come_before_authentication(control: Api) -> None:
+    control.request("DELETE", "/_fake/counters")
+    inject(control, path="/v2/devices", kind="rate_limit")
+    assert control.get("/v2/devices").status_code == 429, "throttling happens at the edge, before auth"
+    assert control.get("/v2/devices").status_code == 401
+    assert control.get("/_fake/counters").json()["requests"] == {"GET /v2/devices": 2}
+
+
+def test_clear_faults(api: Api, control: Api) -> None:
+    inject(control, path="*", kind="server_error", times=100)
+    assert control.request("DELETE", "/_fake/faults").status_code == 204
+    assert api.get("/v2/organizations").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"path": "/v2/*", "kind": "explode"},
+        {"path": "/v2/*", "kind": "rate_limit", "times": 0},
+        {"path": "/v2/*", "kind": "html_throttle", "status": 500},
+        {"path": "/v2/*", "kind": "slow"},
+        {"path": "/v2/*", "kind": "rate_limit", "colour": "red"},
+        {"kind": "rate_limit"},
+    ],
+)
+def test_bad_fault_definitions_are_400_and_queue_nothing(control: Api, fault: dict[str, object]) -> None:
+    response = control.request("POST", "/_fake/faults", json=fault)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert control.get("/_fake/faults").json() == []
+
+
+def test_python_api_injects_the_same_faults(fake: FakeNinjaOne, api: Api) -> None:
+    fake.state.faults.inject(Fault("/v2/devices", "rate_limit", times=1, retry_after=1))
+    assert api.get("/v2/devices").status_code == 429
+    assert api.get("/v2/devices").status_code == 200
