@@ -56,7 +56,20 @@ SETTINGS: dict[str, Setting] = {
         "monitoring management control offline_access", "OAuth scopes requested when connecting."
     ),
     "NINJAONE_HTTP_TIMEOUT": Setting(30.0, "Seconds before a NinjaOne API request times out."),
+    "NINJAONE_HTTP_MAX_RETRIES": Setting(
+        5, "Retries of an idempotent NinjaOne request after throttling, 5xx or a connection error."
+    ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
+    "NINJAONE_WEBHOOK_HEADER": Setting(
+        "X-NinjaOne-Webhook-Secret",
+        "Custom header NinjaOne sends with each webhook delivery, carrying the per-integration secret.",
+    ),
+    "NINJAONE_WEBHOOK_SECRET_GRACE_HOURS": Setting(
+        24, "Hours the previous webhook secret stays valid after a rotation."
+    ),
+    "NINJAONE_WEBHOOK_MAX_BODY": Setting(
+        262144, "Largest webhook body accepted, in bytes; larger deliveries get 413 and are not stored."
+    ),
 }
 
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from typing import TypeVar
 
 from flask import g, has_request_context
-from sqlalchemy import String, event
+from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
 _tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("ninjaone_tenant", default=None)
+T = TypeVar("T")
 _system: contextvars.ContextVar[bool] = contextvars.ContextVar("ninjaone_system", default=False)
 
 
@@ -135,3 +137,16 @@ def install() -> None:
     if not event.contains(Session, "do_orm_execute", _scope_statement):
         event.listen(Session, "do_orm_execute", _scope_statement)
         event.listen(Session, "before_flush", _stamp_tenant)
+
+
+def get_scoped(session: Session, model: type[T], pk: object) -> T | None:
+    """``session.get`` that cannot leak: the identity map is bypassed, the tenant filter applies.
+
+    ``Session.get`` answers from the identity map without running a query, so an object another
+    tenant's code loaded into the same session would be returned as is. A SELECT always goes through
+    the tenant criteria.
+    """
+    mapper_pk = model.__mapper__.primary_key  # type: ignore[attr-defined]
+    if len(mapper_pk) != 1:
+        raise TypeError(f"{model.__name__} has a composite primary key")
+    return session.scalars(select(model).where(mapper_pk[0] == pk)).one_or_none()

@@ -89,3 +89,14 @@ def test_tenant_is_stamped_on_new_rows(app):
         db.session.add(entry)
         db.session.commit()
         assert entry.tenant_id == "7"
+
+
+def test_get_scoped_ignores_other_tenants_objects_in_the_identity_map(app):
+    from flask_ninjaone.tenancy import get_scoped
+
+    _seed_two_tenants()
+    with tenant_scope("2"):
+        other = db.session.scalars(select(Integration)).one()  # now in the identity map
+    with tenant_scope("1"):
+        assert db.session.get(Integration, other.id) is other  # what plain Session.get would leak
+        assert get_scoped(db.session, Integration, other.id) is None

@@ -8,7 +8,12 @@ from ..config import setting
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the pages under ``NINJAONE_URL_PREFIX``."""
+    """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
+    from .mapping import bp as mapping_bp
     from .settings import bp as settings_bp
+    from .sync import bp as sync_bp
 
-    app.register_blueprint(settings_bp, url_prefix=setting("NINJAONE_URL_PREFIX", app))
+    prefix = setting("NINJAONE_URL_PREFIX", app)
+    app.register_blueprint(settings_bp, url_prefix=prefix)
+    app.register_blueprint(mapping_bp, url_prefix=prefix + "/organizations")
+    app.register_blueprint(sync_bp, url_prefix=prefix + "/sync")

@@ -1,1 +1,3 @@
 """Thin RQ entry points. Importing this package registers every built-in task with :mod:`..jobs`."""
+
+from . import sync  # noqa: F401

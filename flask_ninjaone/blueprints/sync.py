@@ -1,0 +1,83 @@
+"""Sync history, "Sync now", and the JSON the progress bar polls."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..extension import get_state
+from ..forms.mapping import ActionForm
+from ..host import Permission
+from ..models import Integration, SyncRun
+from ..services.connection import tenant_integration
+from ..sync.requests import request_sync
+from ..sync.runner import run_summary
+from ..tenancy import get_scoped
+from .access import require
+
+bp = Blueprint("ninjaone_sync", __name__, template_folder="../templates")
+HISTORY = 25
+
+
+def _integration() -> Integration:
+    integration = tenant_integration(get_state().db.session)
+    if integration is None:
+        abort(404)
+    return integration
+
+
+def _runs(integration: Integration, limit: int) -> list[SyncRun]:
+    return list(
+        get_state().db.session.scalars(
+            select(SyncRun)
+            .where(SyncRun.integration_id == integration.id)
+            .order_by(SyncRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@bp.get("/")
+@require(Permission.VIEW)
+def history() -> str:
+    """The last runs with their counts and errors, and a live progress bar for a running one."""
+    integration = _integration()
+    return render_template(
+        "ninjaone/sync.html",
+        integration=integration,
+        runs=_runs(integration, HISTORY),
+        form=ActionForm(),
+        can_manage=get_state().host.has_permission(Permission.MANAGE),
+    )
+
+
+@bp.post("/now")
+@require(Permission.MANAGE)
+def sync_now() -> Response:
+    """Queue a full sync (answers "already running" rather than starting a second one)."""
+    integration = _integration()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    kind = "incremental" if request.form.get("kind") == "incremental" else "full"
+    result = request_sync(integration, kind=kind, trigger="manual")
+    flash(result.message, "success" if result.started else "info")
+    return redirect(url_for(".history"))
+
+
+@bp.get("/current.json")
+@require(Permission.VIEW)
+def current() -> Response:
+    """The newest run (running or finished), for the progress bar."""
+    runs = _runs(_integration(), 1)
+    return jsonify({"run": run_summary(runs[0]) if runs else None})
+
+
+@bp.get("/runs/<int:run_id>.json")
+@require(Permission.VIEW)
+def run_json(run_id: int) -> Response:
+    """One run's progress and counts (404 for another tenant's run: tenancy filters it out)."""
+    run = get_scoped(get_state().db.session, SyncRun, run_id)
+    if run is None:
+        abort(404)
+    return jsonify(run_summary(run))

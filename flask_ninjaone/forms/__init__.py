@@ -1,0 +1,1 @@
+"""Flask-WTF forms of the extension (CSRF-protected, validated server side)."""

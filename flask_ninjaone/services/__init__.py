@@ -1,0 +1,1 @@
+"""Services: sync, connection, alerts, webhooks… — DB + client + host adapter, no request objects."""

@@ -1,0 +1,317 @@
+"""The device sync engine: NinjaOne devices → host assets, streamed page by page.
+
+One run walks ``devices-detailed`` for the mapped organizations (1000 devices per request), and
+for each page: loads the page's mirror rows in one query, skips devices whose content hash did
+not change, asks the host to adopt existing assets for new devices (by NinjaOne id, serial,
+name), hands the changed records to the host in one batch, and commits the host's writes together
+with the mirror rows and the run's progress — so a crash leaves whole pages, never half a device.
+Only after a *complete* walk are devices missing from NinjaOne retired; an interrupted walk
+retires nothing. Memory stays flat: one page plus the set of device ids seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import signals
+from ..client import NinjaOneClient, device_page_url
+from ..extension import get_state
+from ..host import AssetRecord, HostAdapter
+from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
+from ..models.base import utcnow
+from ..services.organizations import refresh_organizations
+from .mapping import adoption_keys, content_hash, mirror_values, to_asset_record
+
+log = logging.getLogger(__name__)
+
+#: Approval states of devices not (yet) approved; synced only when the integration says so.
+AWAITING_APPROVAL = frozenset({"PENDING", "STAGED"})
+#: Conflicts and errors kept on a run record (the counts are complete; the details are a sample).
+MAX_DETAILS = 100
+
+
+@dataclass(frozen=True)
+class OrgTarget:
+    """Where a mapped organization's devices go."""
+
+    client_id: str
+    locations: Mapping[int, str]
+
+
+@dataclass
+class Counts:
+    """What a run did; stored on :class:`SyncRun` as JSON."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    adopted: int = 0
+    retired: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class PageWriter:
+    """Applies pages of NinjaOne devices to the mirror and the host for one run."""
+
+    session: Session
+    integration: Integration
+    run: SyncRun
+    targets: Mapping[int, OrgTarget]
+    host: HostAdapter
+    app: Flask
+    counts: Counts = field(default_factory=Counts)
+    seen: set[int] = field(default_factory=set)
+    host_owned: frozenset[str] = frozenset()
+
+    def apply(self, devices: list[dict[str, Any]]) -> None:
+        """Write one page (at most one host batch) and commit it with the run's progress."""
+        tenant_id = self.integration.tenant_id
+        ids = [device["id"] for device in devices]
+        existing = {
+            row.device_id: row
+            for row in self.session.scalars(
+                select(Device).where(Device.integration_id == self.integration.id, Device.device_id.in_(ids))
+            )
+        }
+        pending: list[tuple[dict[str, Any], AssetRecord, str, Device | None]] = []
+        for device in devices:
+            self.seen.add(device["id"])
+            prepared = self._prepare(device, existing.get(device["id"]))
+            if prepared is not None:
+                pending.append(prepared)
+        if pending:
+            pending = self._adopt(tenant_id, pending)
+            host_ids = self.host.upsert_assets(tenant_id, [record for _, record, _, _ in pending])
+            if len(host_ids) != len(pending):
+                raise RuntimeError("HostAdapter.upsert_assets returned a different number of ids")
+            for (device, record, digest, row), host_id in zip(pending, host_ids, strict=True):
+                self._write_mirror(device, record, digest, row, str(host_id))
+        self.run.processed += len(devices)
+        self.session.commit()
+
+    def _prepare(
+        self, device: dict[str, Any], row: Device | None
+    ) -> tuple[dict[str, Any], AssetRecord, str, Device | None] | None:
+        status = device.get("approvalStatus")
+        if status == "DECOMMISSIONED":
+            if row is not None and not row.retired:
+                self.retire([row], "Device decommissioned in NinjaOne")
+            else:
+                self.counts.skipped += 1
+            return None
+        if status in AWAITING_APPROVAL and not self.integration.sync_pending_devices:
+            self.counts.skipped += 1
+            return None
+        target = self.targets.get(device.get("organizationId"))  # type: ignore[arg-type]
+        if target is None:  # organization unmapped since the walk started: hold the device back
+            self.counts.skipped += 1
+            return None
+        linked = row.host_asset_id if row is not None and not row.retired else None
+        try:
+            record = to_asset_record(
+                device,
+                client_id=target.client_id,
+                host_asset_id=linked,
+                location_name=target.locations.get(device.get("locationId")),  # type: ignore[arg-type]
+                ninjaone_url=device_page_url(self.integration.base_url, device["id"]),
+            )
+            digest = content_hash(
+                record, organization_id=device.get("organizationId"), location_id=device.get("locationId")
+            )
+        except ValueError as exc:
+            self.counts.failed += 1
+            self._detail({"device_id": device["id"], "error": str(exc)})
+            return None
+        if row is not None and linked and row.content_hash == digest:
+            self.counts.unchanged += 1
+            return None
+        if linked:
+            self.counts.updated += 1
+            if self.host_owned:
+                self._detail({"device_id": device["id"], "host_owned_fields_kept": sorted(self.host_owned)})
+        return device, record, digest, row
+
+    def _adopt(
+        self, tenant_id: str, pending: list[tuple[dict[str, Any], AssetRecord, str, Device | None]]
+    ) -> list[tuple[dict[str, Any], AssetRecord, str, Device | None]]:
+        """Ask the host, in one call, which new devices are assets it already has."""
+        new = [i for i, (_, record, _, _) in enumerate(pending) if record.host_asset_id is None]
+        if not new:
+            return pending
+        keys = [adoption_keys(pending[i][0], client_id=pending[i][1].client_id) for i in new]
+        matches = self.host.match_assets(tenant_id, keys)
+        adopted = list(pending)
+        for index, match in zip(new, matches, strict=True):
+            if match is None:
+                self.counts.created += 1
+                continue
+            device, record, digest, row = pending[index]
+            adopted[index] = (
+                device,
+                dataclasses.replace(record, host_asset_id=match.host_asset_id),
+                digest,
+                row,
+            )
+            self.counts.adopted += 1
+        return adopted
+
+    def _write_mirror(
+        self, device: dict[str, Any], record: AssetRecord, digest: str, row: Device | None, host_id: str
+    ) -> None:
+        values = mirror_values(device, record)
+        if row is None:
+            row = Device(integration_id=self.integration.id, **values)
+            self.session.add(row)
+            change = "created"
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+            change = "updated"
+        row.host_asset_id = host_id
+        row.content_hash = digest
+        row.retired = False
+        row.retired_at = None
+        row.synced_at = utcnow()
+        self._signal(signals.device_created if change == "created" else signals.device_updated, row)
+        self._signal(signals.device_synced, row, change=change)
+
+    def _signal(self, signal: Any, row: Device, **extra: Any) -> None:
+        if signal.receivers:
+            signal.send(
+                self.app,
+                tenant_id=self.integration.tenant_id,
+                integration_id=self.integration.id,
+                device_id=row.device_id,
+                host_asset_id=row.host_asset_id,
+                **extra,
+            )
+
+    def _detail(self, item: dict[str, Any]) -> None:
+        if len(self.run.conflicts) < MAX_DETAILS:
+            self.run.conflicts = [*self.run.conflicts, item]
+
+    def retire(self, rows: Iterable[Device], reason: str) -> int:
+        """Retire mirror rows and their host assets (never deleted), unless the asset was re-adopted."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        host_ids = {row.host_asset_id for row in rows if row.host_asset_id}
+        if host_ids:
+            still_linked = set(
+                self.session.scalars(
+                    select(Device.host_asset_id).where(
+                        Device.integration_id == self.integration.id,
+                        Device.retired.is_(False),
+                        Device.host_asset_id.in_(host_ids),
+                        Device.device_id.not_in([row.device_id for row in rows]),
+                    )
+                )
+            )
+            to_retire = sorted(host_ids - still_linked)
+            if to_retire:
+                self.host.retire_assets(self.integration.tenant_id, to_retire, reason)
+        now = utcnow()
+        for row in rows:
+            row.retired = True
+            row.retired_at = now
+            self._signal(signals.device_deleted, row)
+        self.counts.retired += len(rows)
+        return len(rows)
+
+
+def mapped_targets(session: Session, integration: Integration) -> dict[int, OrgTarget]:
+    """Organizations whose devices sync now: mapped to a client and with auto-sync on."""
+    rows = session.scalars(
+        select(OrganizationMapping).where(
+            OrganizationMapping.integration_id == integration.id,
+            OrganizationMapping.state == MappingState.MAPPED,
+            OrganizationMapping.auto_sync.is_(True),
+            OrganizationMapping.host_client_id.is_not(None),
+        )
+    )
+    return {
+        row.organization_id: OrgTarget(
+            client_id=row.host_client_id or "",
+            locations={loc["id"]: loc.get("name", "") for loc in row.locations or []},
+        )
+        for row in rows
+    }
+
+
+def deleted_organizations(session: Session, integration: Integration) -> list[int]:
+    """Organizations flagged as deleted in NinjaOne (their devices are retired)."""
+    return list(
+        session.scalars(
+            select(OrganizationMapping.organization_id).where(
+                OrganizationMapping.integration_id == integration.id,
+                OrganizationMapping.state == MappingState.DELETED,
+            )
+        )
+    )
+
+
+def organization_filter(org_ids: Iterable[int]) -> str:
+    """The ``df`` selecting the given organizations' devices."""
+    return "org in (" + ",".join(str(org_id) for org_id in sorted(org_ids)) + ")"
+
+
+def full_walk(
+    session: Session, integration: Integration, run: SyncRun, client: NinjaOneClient, renew
+) -> Counts:
+    """Refresh organizations, stream every mapped device, then retire what the complete walk missed."""
+    refresh_organizations(session, integration, client)
+    session.commit()
+    targets = mapped_targets(session, integration)
+    writer = make_writer(session, integration, run, targets)
+    if targets:
+        for page in client.devices_detailed(df=organization_filter(targets)).pages():
+            writer.apply(list(page.items))
+            run.api_calls = client.stats
+            renew()
+    # The walk completed (an exception would have skipped this): retire devices NinjaOne no longer has
+    # in walked organizations, and every device of organizations deleted in NinjaOne.
+    walked = set(targets)
+    gone_orgs = set(deleted_organizations(session, integration))
+    stale = [
+        row
+        for row in session.scalars(
+            select(Device)
+            .where(Device.integration_id == integration.id, Device.retired.is_(False))
+            .execution_options(yield_per=1000)
+        )
+        if (row.organization_id in walked and row.device_id not in writer.seen)
+        or row.organization_id in gone_orgs
+    ]
+    writer.retire(stale, "Device no longer present in NinjaOne")
+    session.commit()
+    return writer.counts
+
+
+def make_writer(
+    session: Session, integration: Integration, run: SyncRun, targets: Mapping[int, OrgTarget]
+) -> PageWriter:
+    """A page writer bound to this app's host adapter."""
+    host = get_state().host
+    owned = host.host_owned_fields() & {f.name for f in dataclasses.fields(AssetRecord)}
+    return PageWriter(
+        session=session,
+        integration=integration,
+        run=run,
+        targets=targets,
+        host=host,
+        app=current_app._get_current_object(),  # type: ignore[attr-defined]
+        host_owned=frozenset(owned),
+    )

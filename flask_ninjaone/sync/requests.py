@@ -1,0 +1,44 @@
+"""Ask for a sync from a page, the CLI or a webhook: refuse politely if one is already running."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extension import get_state
+from ..jobs import JobHandle, enqueue
+from ..models import Integration, Lock
+from ..models.base import utcnow
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """Outcome of a sync request: ``started`` (queued or, without Redis, already done) or not."""
+
+    started: bool
+    message: str
+    job: JobHandle | None = None
+
+
+def sync_running(integration: Integration) -> bool:
+    """Whether a live lease says a sync of ``integration`` is in progress."""
+    session = get_state().db.session
+    lease = session.scalars(select(Lock).where(Lock.name == f"sync:{integration.id}")).first()
+    return lease is not None and lease.expires_at > utcnow()
+
+
+def request_sync(integration: Integration, *, kind: str = "full", trigger: str = "manual") -> SyncRequest:
+    """Queue a sync (inline without Redis). A running sync answers "already running"."""
+    if kind not in ("full", "incremental"):
+        raise ValueError(f"unknown sync kind {kind!r}")
+    if sync_running(integration):
+        return SyncRequest(False, "A sync is already running for this connection.")
+    job = enqueue("sync.run", tenant_id=integration.tenant_id, key=str(integration.id),
+                  integration_id=integration.id, kind=kind, trigger=trigger)  # fmt: skip
+    if job.duplicate:
+        return SyncRequest(False, "A sync is already queued for this connection.", job)
+    if job.inline:
+        state = (job.result or {}).get("state")
+        return SyncRequest(True, f"Sync finished: {state}.", job)
+    return SyncRequest(True, "Sync queued.", job)

@@ -1,0 +1,220 @@
+"""Run a sync: one at a time per integration, recorded, and failing cleanly.
+
+Full and incremental runs share the lease, the run record and the failure handling; they differ
+only in which devices they read. Incremental sync uses the activities feed because NinjaOne has no
+"modified since" filter on devices (see docs/architecture.md for the design and its limits).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import signals
+from ..client import NinjaOneClient, NinjaOneError, ReconnectRequired
+from ..extension import get_state
+from ..leases import Lease
+from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
+from ..models.base import utcnow
+from ..services.clients import client_for
+from ..tenancy import get_scoped
+from .engine import Counts, full_walk, make_writer, mapped_targets, organization_filter
+
+log = logging.getLogger(__name__)
+
+#: Statuses whose activity means "this device is gone" rather than "re-read it".
+DELETION_CODES = frozenset({"NODE_DELETED", "NODE_MANUALLY_REJECTED"})
+#: Devices re-read per request during incremental sync (``df=id in (...)``).
+ID_CHUNK = 200
+#: More changed devices than this and a full walk is cheaper than re-reading them one chunk at a time.
+INCREMENTAL_LIMIT = 5000
+#: Activities older than this may have aged out of NinjaOne's feed: fall back to a full walk.
+FEED_HORIZON = timedelta(days=7)
+
+
+class AlreadyRunning(Exception):
+    """Another process holds this integration's sync lease."""
+
+
+def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual") -> SyncRun:
+    """Run one sync of ``integration_id`` for the bound tenant and return its (finished) record."""
+    session = get_state().db.session
+    integration = get_scoped(session, Integration, integration_id)
+    if integration is None:
+        raise LookupError(f"no integration {integration_id} in this tenant")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    lease = Lease(app, integration.tenant_id, f"sync:{integration.id}")
+    if not lease.acquire():
+        raise AlreadyRunning("A sync of this integration is already running")
+    run = SyncRun(
+        integration_id=integration.id,
+        kind=kind,
+        trigger=trigger,
+        state=RunState.RUNNING,
+        expected=_expected_devices(session, integration),
+    )
+    session.add(run)
+    if integration.status == ConnectionStatus.CONNECTED:
+        integration.status = ConnectionStatus.SYNCING
+    session.commit()
+    run_id = run.id
+    signals.sync_started.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
+                              run_id=run_id, kind=kind, trigger=trigger)  # fmt: skip
+    try:
+        with client_for(integration) as client:
+            counts = _walk(session, integration, run, client, lease)
+            run.api_calls = client.stats
+        run.counts = counts.as_dict()
+        run.state = RunState.SUCCEEDED
+        run.finished_at = utcnow()
+        integration.last_sync_status = RunState.SUCCEEDED
+        integration.last_sync_at = run.finished_at
+        integration.last_error = None
+        _settle_status(integration)
+        session.commit()
+        signals.sync_completed.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
+                                    run_id=run_id, counts=run.counts)  # fmt: skip
+        return run
+    except Exception as exc:
+        session.rollback()
+        message = _describe(exc)
+        log.warning("ninjaone sync %s of integration %s failed: %s", run_id, integration_id, message)
+        run = get_scoped(session, SyncRun, run_id)
+        integration = get_scoped(session, Integration, integration_id)
+        assert run is not None and integration is not None
+        run.state = RunState.FAILED
+        run.error = message
+        run.finished_at = utcnow()
+        integration.last_sync_status = RunState.FAILED
+        integration.last_error = message
+        _settle_status(integration)
+        session.commit()
+        signals.sync_failed.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
+                                 run_id=run_id, error=message)  # fmt: skip
+        return run
+    finally:
+        lease.release()
+
+
+def _expected_devices(session, integration: Integration) -> int | None:
+    """Progress-bar total: NinjaOne lists carry no count, so use the last successful walk's size."""
+    return session.scalars(
+        select(SyncRun.processed)
+        .where(
+            SyncRun.integration_id == integration.id,
+            SyncRun.state == RunState.SUCCEEDED,
+            SyncRun.kind == "full",
+        )
+        .order_by(SyncRun.id.desc())
+    ).first()
+
+
+def _settle_status(integration: Integration) -> None:
+    """Back from ``syncing`` — unless the token store meanwhile asked for a reconnect."""
+    get_state().db.session.refresh(integration, ["status"])
+    if integration.status == ConnectionStatus.SYNCING:
+        integration.status = ConnectionStatus.CONNECTED
+
+
+def _describe(exc: Exception) -> str:
+    """A message safe to store and show (client errors never carry secrets)."""
+    if isinstance(exc, ReconnectRequired):
+        return f"NinjaOne rejected the stored credentials; reconnect required ({exc})"
+    if isinstance(exc, NinjaOneError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _walk(session, integration: Integration, run: SyncRun, client: NinjaOneClient, lease: Lease) -> Counts:
+    def renew() -> None:
+        if not lease.renew():
+            raise RuntimeError("sync lease lost (another worker took over an expired lease)")
+
+    high_water = _latest_activity_id(client)
+    if run.kind == "incremental" and _can_run_incremental(integration):
+        counts = _incremental(session, integration, run, client, renew)
+        if counts is not None:
+            return counts
+        run.kind = "full"  # the feed had too much or a gap: fall back, and say so in the record
+    counts = full_walk(session, integration, run, client, renew)
+    if high_water is not None:
+        integration.last_activity_id = high_water
+    return counts
+
+
+def _latest_activity_id(client: NinjaOneClient) -> int | None:
+    """The newest activity id before the walk starts: the next incremental run continues from it."""
+    for page in client.activities(page_size=10).pages():
+        ids = [activity["id"] for activity in page.items]
+        return max(ids) if ids else page.last_activity_id
+    return None
+
+
+def _can_run_incremental(integration: Integration) -> bool:
+    return (
+        integration.last_activity_id is not None
+        and integration.last_sync_at is not None
+        and utcnow() - integration.last_sync_at < FEED_HORIZON
+    )
+
+
+def _incremental(
+    session, integration: Integration, run: SyncRun, client: NinjaOneClient, renew
+) -> Counts | None:
+    """Re-read only devices the activities feed mentions; ``None`` means "do a full walk instead"."""
+    changed: set[int] = set()
+    deleted: set[int] = set()
+    newest = integration.last_activity_id or 0
+    for page in client.activities(newer_than=integration.last_activity_id).pages():
+        for activity in page.items:
+            newest = max(newest, activity["id"])
+            device_id = activity.get("deviceId")
+            if device_id is None:
+                continue
+            (deleted if activity.get("statusCode") in DELETION_CODES else changed).add(device_id)
+        if len(changed) > INCREMENTAL_LIMIT:
+            return None
+    changed -= deleted
+    targets = mapped_targets(session, integration)
+    writer = make_writer(session, integration, run, targets)
+    if targets:
+        ids = sorted(changed)
+        org_df = organization_filter(targets)
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
+            df = f"{org_df} AND id in ({','.join(map(str, chunk))})"
+            for page in client.devices_detailed(df=df).pages():
+                writer.apply(list(page.items))
+            renew()
+    if deleted:
+        rows = session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.device_id.in_(sorted(deleted)),
+                Device.retired.is_(False),
+            )
+        ).all()
+        writer.retire(rows, "Device deleted in NinjaOne")
+    integration.last_activity_id = newest
+    session.commit()
+    return writer.counts
+
+
+def run_summary(run: SyncRun) -> dict[str, Any]:
+    """JSON for the progress bar and the history table."""
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "trigger": run.trigger,
+        "state": run.state,
+        "processed": run.processed,
+        "expected": run.expected,
+        "counts": run.counts,
+        "error": run.error,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }

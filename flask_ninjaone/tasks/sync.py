@@ -1,0 +1,48 @@
+"""Sync jobs: full/incremental device sync and the per-minute scheduler tick."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extension import get_state
+from ..jobs import enqueue, task
+from ..models import ConnectionStatus, Integration
+from ..models.base import utcnow
+from ..sync.runner import AlreadyRunning, run_summary, run_sync
+
+
+@task("sync.run")
+def sync_integration(integration_id: int, kind: str = "full", trigger: str = "schedule") -> dict[str, Any]:
+    """Run one sync; a concurrent request finds the lease taken and reports it instead of running."""
+    try:
+        return run_summary(run_sync(integration_id, kind=kind, trigger=trigger))
+    except AlreadyRunning:
+        return {"state": "already_running"}
+
+
+@task("schedule.tick")
+def schedule_tick() -> list[int]:
+    """Enqueue an incremental sync for every connected, auto-syncing integration that is due.
+
+    Runs every minute from the shipped ``rq cron`` config, across all tenants (system scope); each
+    sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
+    """
+    session = get_state().db.session
+    now = utcnow()
+    due: list[int] = []
+    rows = session.scalars(
+        select(Integration).where(
+            Integration.auto_sync.is_(True),
+            Integration.status.in_([ConnectionStatus.CONNECTED, ConnectionStatus.ERROR]),
+        )
+    )
+    for integration in rows:
+        interval = timedelta(minutes=integration.sync_interval_minutes)
+        if integration.last_sync_at is None or now - integration.last_sync_at >= interval:
+            enqueue("sync.run", tenant_id=integration.tenant_id, key=str(integration.id),
+                    integration_id=integration.id, kind="incremental", trigger="schedule")  # fmt: skip
+            due.append(integration.id)
+    return due

@@ -1,0 +1,199 @@
+"""Device sync end to end: the fake NinjaOne over real HTTP → the sync engine → the sample host."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from flask_ninjaone import system_scope, tenant_scope
+from flask_ninjaone.extension import get_state
+from flask_ninjaone.leases import Lease
+from flask_ninjaone.models import Device, Integration, MappingState, OrganizationMapping
+from flask_ninjaone.services import mapping
+from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.sync.mapping import clean_serial
+from flask_ninjaone.sync.runner import AlreadyRunning, run_sync
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+from sample_host.database import db
+from sample_host.models import Asset
+
+
+@pytest.fixture
+def fake():
+    state = FakeState()
+    seed_fleet(state, devices=120, organizations=4, seed=7)
+    with FakeNinjaOne(state) as server:
+        yield server
+
+
+@pytest.fixture
+def acme(app, fake):
+    """acme connected to the fake with every organization mapped (clients created as needed)."""
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    tenant = get_state().host.find_tenant("acme")
+    with tenant_scope(tenant.id):
+        connect_client_credentials(
+            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+            region=None, custom_url=fake.url, actor=None,
+        )  # fmt: skip
+        integration = db.session.scalars(select(Integration)).one()
+        mapping.apply_suggestions(db.session, integration, create_missing=True)
+        yield tenant, integration.id
+
+
+def _fake_devices(fake, *, statuses=("APPROVED",)) -> list[dict]:
+    return [d for d in fake.state.devices_page(None, 100000) if d.get("approvalStatus") in statuses]
+
+
+def _ninja_assets(tenant_id: str, status: str = "active") -> list[Asset]:
+    return list(
+        db.session.scalars(
+            select(Asset).where(
+                Asset.tenant_id == int(tenant_id), Asset.external_source == "ninjaone", Asset.status == status
+            )
+        )
+    )
+
+
+def test_full_sync_creates_one_asset_per_approved_device(acme, fake):
+    tenant, integration_id = acme
+    with tenant_scope(tenant.id):
+        run = run_sync(integration_id, kind="full", trigger="manual")
+    assert run.state == "succeeded", run.error
+    approved = _fake_devices(fake)
+    held_back = len(_fake_devices(fake, statuses=("PENDING", "STAGED", "DECOMMISSIONED")))
+    assert run.counts["created"] + run.counts["adopted"] == len(approved)
+    assert held_back and run.counts["skipped"] == held_back
+    assets = _ninja_assets(tenant.id)
+    assert sorted(int(a.external_id) for a in assets) == sorted(d["id"] for d in approved)
+    # One device request per 1000 devices, plus the organization walk.
+    counts = fake.state.request_counts()
+    assert counts.get("GET /v2/devices-detailed") == 1
+
+
+def test_second_sync_writes_nothing(acme, fake):
+    tenant, integration_id = acme
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        before = {a.id: a.updated_at for a in _ninja_assets(tenant.id)}
+        db.session.expire_all()
+        second = run_sync(integration_id)
+    assert second.state == "succeeded"
+    assert second.counts["created"] == second.counts["updated"] == second.counts["adopted"] == 0
+    assert second.counts["unchanged"] == len(before)
+    assert {a.id: a.updated_at for a in _ninja_assets(tenant.id)} == before
+
+
+def test_deleted_device_is_retired_not_deleted(acme, fake):
+    tenant, integration_id = acme
+    victim = _fake_devices(fake)[0]["id"]
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        fake.state.delete_device(victim)
+        run = run_sync(integration_id)
+        assert run.counts["retired"] == 1
+        retired = _ninja_assets(tenant.id, status="inactive")
+        assert [int(a.external_id) for a in retired] == [victim]
+        row = db.session.scalars(select(Device).where(Device.device_id == victim)).one()
+        assert row.retired
+
+
+def test_failed_walk_retires_nothing_and_is_recorded(acme, fake, app):
+    tenant, integration_id = acme
+    app.config["NINJAONE_HTTP_MAX_RETRIES"] = 1
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        for device in _fake_devices(fake)[:5]:
+            fake.state.delete_device(device["id"])
+        fake.state.faults.inject(Fault(path="/v2/devices-detailed", kind="server_error", times=50))
+        failed = run_sync(integration_id)
+        assert failed.state == "failed" and failed.error
+        assert _ninja_assets(tenant.id, status="inactive") == []
+        integration = db.session.get(Integration, integration_id)
+        assert integration.last_sync_status == "failed" and integration.last_error
+        fake.state.faults.clear()
+        recovered = run_sync(integration_id)
+        assert recovered.state == "succeeded" and recovered.counts["retired"] == 5
+
+
+def test_unmapped_organizations_devices_never_reach_the_host(app, fake):
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    tenant = get_state().host.find_tenant("acme")
+    with tenant_scope(tenant.id):
+        connect_client_credentials(
+            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+            region=None, custom_url=fake.url, actor=None,
+        )  # fmt: skip
+        integration = db.session.scalars(select(Integration)).one()
+        orgs = db.session.scalars(select(OrganizationMapping).order_by(OrganizationMapping.organization_id)).all()
+        first = orgs[0]
+        client = get_state().host.create_client(tenant.id, "Only Mapped Org")
+        db.session.commit()
+        mapping.map_organization(db.session, integration, first.organization_id, client.id, auto_sync=True)
+        run = run_sync(integration.id)
+        assert run.state == "succeeded"
+        synced = {int(a.external_id) for a in _ninja_assets(tenant.id)}
+        expected = {d["id"] for d in _fake_devices(fake) if d["organizationId"] == first.organization_id}
+        assert synced == expected
+        assert all(o.state == MappingState.UNMAPPED for o in orgs[1:])
+
+
+def test_adopts_existing_asset_by_serial_instead_of_duplicating(acme, fake):
+    tenant, integration_id = acme
+    device = next(d for d in _fake_devices(fake) if clean_serial((d.get("system") or {}).get("serialNumber")))
+    serial = device["system"]["serialNumber"]
+    existing = Asset(tenant_id=int(tenant.id), client_id=db.session.scalars(select(Asset.client_id)).first(),
+                     name="Pre-existing laptop", asset_type="workstation", serial_number=serial, status="active")  # fmt: skip
+    db.session.add(existing)
+    db.session.commit()
+    with tenant_scope(tenant.id):
+        run = run_sync(integration_id)
+    assert run.counts["adopted"] >= 1
+    db.session.refresh(existing)
+    assert existing.external_id == str(device["id"])
+    assert db.session.execute(select(func.count()).select_from(Asset).where(Asset.serial_number == serial)).scalar() == 1
+
+
+def test_incremental_sync_picks_up_a_changed_device(acme, fake):
+    tenant, integration_id = acme
+    target = _fake_devices(fake)[3]["id"]
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        fake.state.update_device(target, {"displayName": "renamed-by-test", "systemName": "renamed-by-test"})
+        before = fake.state.request_counts().get("GET /v2/devices-detailed", 0)
+        run = run_sync(integration_id, kind="incremental", trigger="schedule")
+        assert run.state == "succeeded" and run.kind == "incremental", run.error
+        assert run.counts["updated"] == 1
+        asset = next(a for a in _ninja_assets(tenant.id) if a.external_id == str(target))
+        assert asset.name == "renamed-by-test"
+        assert fake.state.request_counts()["GET /v2/devices-detailed"] == before + 1
+
+
+def test_only_one_sync_per_integration_at_a_time(acme, app):
+    tenant, integration_id = acme
+    holder = Lease(app, tenant.id, f"sync:{integration_id}")
+    assert holder.acquire()
+    try:
+        with tenant_scope(tenant.id), pytest.raises(AlreadyRunning):
+            run_sync(integration_id)
+    finally:
+        holder.release()
+
+
+def test_sync_of_one_tenant_never_touches_another(acme, fake):
+    tenant, integration_id = acme
+    globex = get_state().host.find_tenant("globex")
+    globex_assets_before = db.session.execute(
+        select(func.count()).select_from(Asset).where(Asset.tenant_id == int(globex.id))
+    ).scalar()
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+    with system_scope():
+        tenants = set(db.session.scalars(select(Device.tenant_id)))
+    assert tenants == {tenant.id}
+    assert db.session.execute(
+        select(func.count()).select_from(Asset).where(Asset.tenant_id == int(globex.id))
+    ).scalar() == globex_assets_before
+    with tenant_scope(globex.id), pytest.raises(LookupError):
+        run_sync(integration_id)
