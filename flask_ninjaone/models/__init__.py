@@ -1,11 +1,11 @@
 """The extension's tables (all ``ninjaone_``-prefixed, all tenant-scoped)."""
 
-from .alerts import Alert, AlertRule, AlertStatus
+from .alerts import Alert, AlertRule, AlertStatus, MaintenanceWindow
 from .audit import AuditEntry
 from .base import Base, metadata
 from .devices import Device
 from .integration import ConnectionStatus, Credential, Integration, WebhookState
-from .inventory import Patch, Software
+from .inventory import Patch, RemoteLink, Software, SoftwareChange
 from .organizations import MappingState, OrganizationMapping
 from .sync import Lock, RunState, SyncRun
 from .webhooks import DeliveryStatus, WebhookDelivery
@@ -22,11 +22,14 @@ __all__ = [
     "Device",
     "Integration",
     "Lock",
+    "MaintenanceWindow",
     "MappingState",
     "OrganizationMapping",
     "Patch",
+    "RemoteLink",
     "RunState",
     "Software",
+    "SoftwareChange",
     "SyncRun",
     "WebhookDelivery",
     "WebhookState",

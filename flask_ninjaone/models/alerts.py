@@ -57,6 +57,14 @@ class Alert(TenantMixin, Base):
     occurrence_count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     rule_id: Mapped[int | None] = mapped_column(Integer)
     last_activity_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Trigger/reset cycles counted since ``cycle_window_start`` (flapping detection).
+    cycle_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    cycle_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    flapping: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Why no ticket was opened (maintenance window, rule says record only, ...), shown in the panel.
+    suppressed_reason: Mapped[str | None] = mapped_column(String(255))
+    ticket_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
     )
@@ -79,3 +87,28 @@ class AlertRule(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
     )
+
+
+class MaintenanceWindow(TenantMixin, Base):
+    """A period in which alerts are recorded but open no tickets (per organization or device).
+
+    One-off windows use ``starts_at``/``ends_at``; recurring ones repeat ``daily`` or ``weekly`` (on
+    ``weekdays``, 0 = Monday) from ``start_time`` (HH:MM, in ``timezone``) for ``duration_minutes``.
+    """
+
+    __tablename__ = "ninjaone_maintenance_windows"
+    __table_args__ = (Index(None, "tenant_id", "active"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger)
+    device_id: Mapped[int | None] = mapped_column(BigInteger)
+    recurrence: Mapped[str] = mapped_column(String(16), nullable=False, default="none")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    weekdays: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    start_time: Mapped[str | None] = mapped_column(String(5))
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import EncryptedText
 from .base import Base, TenantMixin, UTCDateTime, utcnow
 
 
@@ -56,3 +57,37 @@ class Patch(TenantMixin, Base):
     patch_type: Mapped[str | None] = mapped_column(String(64))
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class SoftwareChange(TenantMixin, Base):
+    """A device's software history: what was added, removed or updated, and when we noticed."""
+
+    __tablename__ = "ninjaone_software_changes"
+    __table_args__ = (Index(None, "tenant_id", "integration_id", "device_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    device_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    change: Mapped[str] = mapped_column(String(16), nullable=False)  # added | removed | updated
+    name: Mapped[str] = mapped_column(String(512), nullable=False)
+    publisher: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    old_version: Mapped[str | None] = mapped_column(String(128))
+    new_version: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class RemoteLink(TenantMixin, Base):
+    """A cached Remote Connect URL; it embeds a session token, so it is encrypted like a secret."""
+
+    __tablename__ = "ninjaone_remote_links"
+    __table_args__ = (UniqueConstraint("tenant_id", "integration_id", "device_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    device_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    url: Mapped[str] = mapped_column(EncryptedText(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
