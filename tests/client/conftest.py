@@ -6,7 +6,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +13,7 @@ import pytest
 import responses
 
 from flask_ninjaone.client import InMemoryTokenStore, NinjaOneClient, TokenSet
+from tests.support.shared import SHARED_NINJAONE
 
 BASE = "https://eu.ninjarmm.com"
 API = f"{BASE}/v2"
@@ -25,7 +25,7 @@ ACCESS_TOKEN = "ACCESS-TOKEN-a1b2c3d4e5"
 REFRESH_TOKEN = "REFRESH-TOKEN-f6g7h8i9j0"
 NEW_ACCESS_TOKEN = "NEW-ACCESS-TOKEN-k1l2m3"
 NEW_REFRESH_TOKEN = "NEW-REFRESH-TOKEN-n4o5p6"
-SAMPLES = Path("/work/shared/ninjaone/samples")
+SAMPLES = SHARED_NINJAONE / "samples"
 
 
 def sample(name: str) -> Any:

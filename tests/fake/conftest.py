@@ -7,7 +7,6 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from werkzeug.wrappers import Request, Response
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.oauth_store import ALL_SCOPES
+from tests.support.shared import SHARED_NINJAONE
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "ninjaone"
+SHARED = SHARED_NINJAONE
 FLEET_SIZE = 150
 
 

@@ -38,8 +38,9 @@ from flask_ninjaone.sync.mapping import (
 )
 from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.enums import ENUMS as PACKAGED_ENUMS
+from tests.support.shared import SHARED_NINJAONE
 
-SHARED = Path("/work/shared/ninjaone")
+SHARED = SHARED_NINJAONE
 SAMPLES = SHARED / "samples"
 GIB = 1024**3
 
@@ -627,6 +628,13 @@ def test_sizes_out_of_range_are_unknown() -> None:
     device = {"id": 1, "memory": {"capacity": 2**80}, "volumes": [volume("C:", -5)], "cpuCores": 2**40}
     record = record_of(device)
     assert (record.ram_gb, record.volumes[0].capacity_bytes, record.cpu_cores) == (None, None, None)
+
+
+def test_booleans_are_not_sizes_or_counts() -> None:
+    device = {"id": 1, "memory": {"capacity": True}, "volumes": [volume("C:", True)], "cpuCores": True}
+    record = record_of(device)
+    assert (record.ram_gb, record.volumes[0].capacity_bytes, record.cpu_cores) == (None, None, None)
+    assert record.storage_total_gb is None
 
 
 def test_ram_falls_back_to_the_other_shapes() -> None:
