@@ -126,7 +126,9 @@ def test_unmapped_organizations_devices_never_reach_the_host(app, fake):
             region=None, custom_url=fake.url, actor=None,
         )  # fmt: skip
         integration = db.session.scalars(select(Integration)).one()
-        orgs = db.session.scalars(select(OrganizationMapping).order_by(OrganizationMapping.organization_id)).all()
+        orgs = db.session.scalars(
+            select(OrganizationMapping).order_by(OrganizationMapping.organization_id)
+        ).all()
         first = orgs[0]
         client = get_state().host.create_client(tenant.id, "Only Mapped Org")
         db.session.commit()
@@ -143,8 +145,14 @@ def test_adopts_existing_asset_by_serial_instead_of_duplicating(acme, fake):
     tenant, integration_id = acme
     device = next(d for d in _fake_devices(fake) if clean_serial((d.get("system") or {}).get("serialNumber")))
     serial = device["system"]["serialNumber"]
-    existing = Asset(tenant_id=int(tenant.id), client_id=db.session.scalars(select(Asset.client_id)).first(),
-                     name="Pre-existing laptop", asset_type="workstation", serial_number=serial, status="active")  # fmt: skip
+    existing = Asset(
+        tenant_id=int(tenant.id),
+        client_id=db.session.scalars(select(Asset.client_id)).first(),
+        name="Pre-existing laptop",
+        asset_type="workstation",
+        serial_number=serial,
+        status="active",
+    )
     db.session.add(existing)
     db.session.commit()
     with tenant_scope(tenant.id):
@@ -152,7 +160,12 @@ def test_adopts_existing_asset_by_serial_instead_of_duplicating(acme, fake):
     assert run.counts["adopted"] >= 1
     db.session.refresh(existing)
     assert existing.external_id == str(device["id"])
-    assert db.session.execute(select(func.count()).select_from(Asset).where(Asset.serial_number == serial)).scalar() == 1
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(Asset).where(Asset.serial_number == serial)
+        ).scalar()
+        == 1
+    )
 
 
 def test_incremental_sync_picks_up_a_changed_device(acme, fake):
@@ -192,8 +205,11 @@ def test_sync_of_one_tenant_never_touches_another(acme, fake):
     with system_scope():
         tenants = set(db.session.scalars(select(Device.tenant_id)))
     assert tenants == {tenant.id}
-    assert db.session.execute(
-        select(func.count()).select_from(Asset).where(Asset.tenant_id == int(globex.id))
-    ).scalar() == globex_assets_before
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(Asset).where(Asset.tenant_id == int(globex.id))
+        ).scalar()
+        == globex_assets_before
+    )
     with tenant_scope(globex.id), pytest.raises(LookupError):
         run_sync(integration_id)

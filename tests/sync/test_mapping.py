@@ -6,18 +6,14 @@ import copy
 import dataclasses
 import json
 import math
-import os
 import random
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from inspect import isclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import configuration as hypothesis_configuration
 from hypothesis import strategies as st
 from marshmallow import ValidationError, fields
 
@@ -89,14 +85,6 @@ EXPECTED_NODE_CLASSES: dict[str, tuple[AssetType, bool]] = {
     "MANAGED_DEVICE": (X, False),
 }
 STATUS_VALUES = {"online", "offline", "unknown"}
-
-# ``database=None`` (below) keeps Hypothesis' example database out of the repository, but its pytest
-# plugin also caches the constants it harvests from the code under test in ``./.hypothesis/constants``,
-# while collecting (before any fixture runs). Unless the runner chose a place, put that in the temp dir.
-if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-    hypothesis_configuration.set_hypothesis_home_dir(
-        Path(tempfile.gettempdir()) / "flask-ninjaone-hypothesis"
-    )
 
 
 def sample(name: str) -> Any:
