@@ -54,7 +54,7 @@ def worker(burst: bool, name: str | None) -> None:
     jobs.registered_tasks()
     jobs.bind_worker_app(app)
     rq_worker = Worker([queue], connection=queue.connection, serializer=jobs.JobSerializer, name=name)
-    rq_worker.work(burst=burst, with_scheduler=False)
+    rq_worker.work(burst=burst, with_scheduler=True)  # the scheduler runs delayed retries
 
 
 @ninjaone_cli.command("simulator")
@@ -270,3 +270,5 @@ def sync_command(tenant_ref: str, full: bool, wait: bool) -> None:
 
 # Command modules attach themselves to ``ninjaone_cli``; imported last so they can import it.
 from . import cli_connection  # noqa: E402, F401
+from . import cli_alerts  # noqa: E402, F401
+from . import cli_webhooks  # noqa: E402, F401

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
@@ -118,8 +118,19 @@ def queue(app: Flask | None = None) -> Queue:
     return Queue(setting("NINJAONE_QUEUE_NAME", app), connection=connection, serializer=JobSerializer)
 
 
-def enqueue(name: str, *, tenant_id: str, key: str | None = None, **kwargs: Any) -> JobHandle:
-    """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis)."""
+def enqueue(
+    name: str,
+    *,
+    tenant_id: str,
+    key: str | None = None,
+    retry_intervals: tuple[int, ...] = (),
+    **kwargs: Any,
+) -> JobHandle:
+    """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis).
+
+    ``retry_intervals`` (seconds) makes RQ retry a failed job that many times with those delays;
+    inline runs are not retried (the caller sees the exception).
+    """
     if name not in registered_tasks():
         raise KeyError(f"unknown task {name!r}")
     json.dumps(kwargs)  # fail here, in the caller, if an argument cannot cross the queue
@@ -135,6 +146,7 @@ def enqueue(name: str, *, tenant_id: str, key: str | None = None, **kwargs: Any)
         args=(name, tenant_id, kwargs),
         job_id=jid,
         timeout=setting("NINJAONE_JOB_TIMEOUT"),
+        retry=Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
     )

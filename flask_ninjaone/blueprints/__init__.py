@@ -13,7 +13,10 @@ def register_blueprints(app: Flask) -> None:
     from .settings import bp as settings_bp
     from .sync import bp as sync_bp
 
+    from ..webhooks.receiver import register as register_receiver
+
     prefix = setting("NINJAONE_URL_PREFIX", app)
     app.register_blueprint(settings_bp, url_prefix=prefix)
     app.register_blueprint(mapping_bp, url_prefix=prefix + "/organizations")
     app.register_blueprint(sync_bp, url_prefix=prefix + "/sync")
+    register_receiver(app)

@@ -315,3 +315,47 @@ def make_writer(
         app=current_app._get_current_object(),  # type: ignore[attr-defined]
         host_owned=frozenset(owned),
     )
+
+
+def sync_one_device(
+    session: Session, integration: Integration, client: NinjaOneClient, device_id: int
+) -> str:
+    """Re-read one device from NinjaOne and apply it (webhook events, "refresh this device").
+
+    Never trusts a webhook payload: deliveries arrive out of order, so the API's current view wins.
+    Returns what happened: ``synced``, ``held`` (organization not mapped), or ``retired`` (gone).
+    """
+    from ..client import NotFound
+
+    targets = mapped_targets(session, integration)
+    transient_run = SyncRun(
+        integration_id=integration.id, kind="device", trigger="webhook", conflicts=[], processed=0
+    )
+    writer = make_writer(session, integration, transient_run, targets)
+    try:
+        device = client.device(device_id)
+    except NotFound:
+        return retire_device(session, integration, device_id, "Device deleted in NinjaOne", writer)
+    if device.get("organizationId") not in targets:
+        return "held"
+    writer.apply([device])
+    return "synced"
+
+
+def retire_device(
+    session: Session, integration: Integration, device_id: int, reason: str, writer: PageWriter | None = None
+) -> str:
+    """Retire one device (deleted or rejected in NinjaOne); a device we never synced is ignored."""
+    row = session.scalars(
+        select(Device).where(
+            Device.integration_id == integration.id, Device.device_id == device_id, Device.retired.is_(False)
+        )
+    ).one_or_none()
+    if row is None:
+        return "unknown"
+    if writer is None:
+        transient_run = SyncRun(integration_id=integration.id, kind="device", trigger="webhook", conflicts=[])
+        writer = make_writer(session, integration, transient_run, {})
+    writer.retire([row], reason)
+    session.commit()
+    return "retired"

@@ -12,6 +12,7 @@ from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
 from ..models.base import utcnow
 from ..sync.runner import AlreadyRunning, run_summary, run_sync
+from ..webhooks import inbox
 
 
 @task("sync.run")
@@ -25,12 +26,14 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
 
 @task("schedule.tick")
 def schedule_tick() -> list[int]:
-    """Enqueue an incremental sync for every connected, auto-syncing integration that is due.
+    """Enqueue an incremental sync for every connected, auto-syncing integration that is due, and
+    re-enqueue webhook deliveries that were stored but never processed.
 
     Runs every minute from the shipped ``rq cron`` config, across all tenants (system scope); each
     sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
     """
     session = get_state().db.session
+    inbox.replay(session)  # webhook deliveries stored while Redis was down
     now = utcnow()
     due: list[int] = []
     rows = session.scalars(

@@ -1,0 +1,88 @@
+"""``flask ninjaone inbox ...`` and ``webhook-url``: operate the webhook inbox from a shell."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import click
+from sqlalchemy import select
+
+from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
+from .config import setting
+from .extension import get_state
+from .models import WebhookDelivery
+from .tenancy import tenant_scope
+from .webhooks import inbox
+
+
+@ninjaone_cli.group("inbox")
+def inbox_group() -> None:
+    """The webhook inbox: every accepted delivery and its processing state."""
+
+
+@inbox_group.command("replay")
+@tenant_option
+@click.option("--include-failed", is_flag=True, help="Also retry deliveries that exhausted their retries.")
+def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
+    """Enqueue every delivery that is still pending (e.g. stored while Redis was down)."""
+    tenant = _resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        count = inbox.replay(get_state().db.session, older_than=timedelta(0), include_failed=include_failed)
+    click.echo(f"Enqueued {count} delivery(ies).")
+
+
+@inbox_group.command("list")
+@tenant_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
+    """Show the newest deliveries with their status, attempts and error."""
+    tenant = _resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        rows = (
+            get_state()
+            .db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit))
+            .all()
+        )
+        data = [
+            {
+                "id": row.id,
+                "activity_id": row.activity_id,
+                "activity_type": row.activity_type,
+                "status_code": row.status_code,
+                "device_id": row.device_id,
+                "status": row.status,
+                "attempts": row.attempts,
+                "error": row.error,
+                "received_at": row.received_at.isoformat(),
+                "duration_ms": row.duration_ms,
+            }
+            for row in rows
+        ]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for row in data:
+        error = f"  {row['error']}" if row["error"] else ""
+        click.echo(f"{row['id']:>8} {row['received_at']} {row['status_code'] or '-':<28} {row['status']:<10}"
+                   f" x{row['attempts']}{error}")  # fmt: skip
+
+
+@ninjaone_cli.command("webhook-url")
+@tenant_option
+@click.option("--show-secret", is_flag=True, help="Also print the secret (keep it out of logs).")
+def webhook_url(tenant_ref: str, show_secret: bool) -> None:
+    """Print the receiver URL NinjaOne delivers to, and the header carrying the secret."""
+    from .services.webhook_registration import public_base_url, receiver_url
+
+    tenant = _resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        integration = _connected_integration(tenant)
+        base = public_base_url(None)
+        if base is None:
+            raise click.ClickException("Set NINJAONE_PUBLIC_BASE_URL so the receiver URL can be built.")
+        click.echo(f"URL:    {receiver_url(integration, base)}")
+        click.echo(f"Header: {setting('NINJAONE_WEBHOOK_HEADER')}")
+        if show_secret:
+            click.echo(f"Secret: {integration.webhook_secret or '(none: webhooks are not registered)'}")

@@ -1,0 +1,92 @@
+"""``POST /webhooks/ninjaone/<public id>``: authenticate, validate, store, enqueue, answer fast.
+
+NinjaOne does not sign deliveries; the only authentication is a per-integration secret we ask it to
+send in a custom header, compared in constant time, plus an unguessable URL. Everything is checked
+before the body is parsed, and nothing is stored for a rejected request.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Flask, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..client.schemas import ActivitySchema
+from ..config import setting
+from ..extension import get_state
+from ..models import Integration
+from ..services.webhook_registration import secret_matches
+from ..tenancy import system_scope, tenant_scope
+from . import inbox
+from .ratelimited_log import rejections
+
+bp = Blueprint("ninjaone_webhooks", __name__)
+_activity_schema = ActivitySchema()
+
+
+def _reject(status: int, reason: str, detail: str | None = None) -> Response:
+    rejections.warning(reason, request.remote_addr)
+    body = {"error": detail} if detail else {}
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _integration(public_id: str) -> Integration | None:
+    if len(public_id) > 64:
+        return None
+    with system_scope():
+        return (
+            get_state()
+            .db.session.scalars(select(Integration).where(Integration.public_id == public_id))
+            .first()
+        )
+
+
+@bp.post("/<public_id>")
+def receive(public_id: str) -> Response:
+    """Accept one NinjaOne activity delivery."""
+    integration = _integration(public_id)
+    if integration is None:
+        return _reject(404, "unknown receiver id")
+    if not secret_matches(integration, request.headers.get(setting("NINJAONE_WEBHOOK_HEADER"))):
+        return _reject(401, "missing or wrong secret")
+    limit = setting("NINJAONE_WEBHOOK_MAX_BODY")
+    if request.content_length is not None and request.content_length > limit:
+        return _reject(413, "body too large", f"body larger than {limit} bytes")
+    if request.mimetype != "application/json":
+        return _reject(415, "wrong content type", "Content-Type must be application/json")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        return _reject(413, "body too large", f"body larger than {limit} bytes")
+    try:
+        raw = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
+        return _reject(400, "invalid JSON", "body is not valid JSON")
+    if not isinstance(raw, dict):
+        return _reject(422, "not an activity", "body must be a JSON object (a NinjaOne activity)")
+    try:
+        activity = _activity_schema.load(raw)
+    except ValidationError as exc:
+        return _reject(422, "not an activity", f"not a NinjaOne activity: {exc.messages}")
+
+    session = get_state().db.session
+    with tenant_scope(integration.tenant_id):
+        delivery = inbox.store(session, integration, activity, raw)
+        if delivery is None:
+            return jsonify({"status": "duplicate"}), 200  # type: ignore[return-value]
+        inbox.dispatch(delivery)
+        return jsonify({"status": "accepted", "id": delivery.id}), 202  # type: ignore[return-value]
+
+
+def register(app: Flask) -> None:
+    """Mount the receiver outside the pages' prefix and exempt it from CSRF (it authenticates itself)."""
+    app.register_blueprint(bp, url_prefix="/" + setting("NINJAONE_WEBHOOK_PREFIX", app).strip("/"))
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(bp)

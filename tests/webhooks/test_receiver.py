@@ -1,0 +1,167 @@
+"""The webhook receiver: authentication, validation before parsing, idempotent storage."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from flask_ninjaone import system_scope, tenant_scope
+from flask_ninjaone.models import Integration, WebhookDelivery
+from flask_ninjaone.models.base import utcnow
+from sample_host.database import db
+from tests.support.shared import SAMPLES
+
+from .conftest import SECRET
+
+HEADER = "X-NinjaOne-Webhook-Secret"
+
+
+def activity(activity_id: int = 900001, **fields) -> dict:
+    body = {
+        "id": activity_id,
+        "activityTime": 1742391675.556,
+        "deviceId": 1,
+        "activityType": "SYSTEM",
+        "statusCode": "SOMETHING_UNHANDLED",
+        "status": "Something",
+        "message": "x",
+    }
+    body.update(fields)
+    return body
+
+
+def post(client, path, body, *, secret=SECRET, content_type="application/json", raw: bytes | None = None):
+    headers = {HEADER: secret} if secret is not None else {}
+    data = raw if raw is not None else json.dumps(body)
+    return client.post(path, data=data, headers=headers, content_type=content_type)
+
+
+def stored() -> int:
+    db.session.expire_all()
+    with system_scope():
+        return db.session.execute(select(func.count()).select_from(WebhookDelivery)).scalar()
+
+
+def test_accepts_the_real_sample_delivery(app, connected):
+    _, _, path = connected
+    body = json.loads((SAMPLES / "webhook-condition-triggered.json").read_text())
+    response = post(app.test_client(), path, body)
+    assert response.status_code == 202
+    assert response.json["status"] == "accepted"
+    assert stored() == 1
+
+
+def test_duplicate_delivery_is_acknowledged_and_stored_once(app, connected):
+    _, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity()).status_code == 202
+    repeat = post(client, path, activity())
+    assert repeat.status_code == 200 and repeat.json == {"status": "duplicate"}
+    assert stored() == 1
+
+
+@pytest.mark.parametrize(
+    ("secret", "status"),
+    [(None, 401), ("", 401), ("wrong", 401), (SECRET + "x", 401), (SECRET[:-1], 401)],
+)
+def test_bad_secrets_are_rejected_and_nothing_is_stored(app, connected, secret, status):
+    _, _, path = connected
+    response = post(app.test_client(), path, activity(), secret=secret)
+    assert response.status_code == status
+    assert SECRET not in response.get_data(as_text=True)
+    assert stored() == 0
+
+
+def test_unknown_receiver_id_is_404_without_detail(app, connected):
+    response = post(app.test_client(), "/webhooks/ninjaone/not-a-real-id", activity())
+    assert response.status_code == 404
+    assert response.json == {}
+    assert stored() == 0
+
+
+def test_empty_configured_secret_never_matches(app, connected):
+    tenant, integration_id, path = connected
+    with tenant_scope(tenant.id):
+        integration = db.session.scalars(select(Integration)).one()
+        integration.webhook_secret = None
+        db.session.commit()
+    assert post(app.test_client(), path, activity(), secret="").status_code == 401
+    assert stored() == 0
+
+
+def test_another_integrations_secret_does_not_work(app, connected):
+    tenant, _, path = connected
+    with tenant_scope(tenant.id):
+        integration = db.session.scalars(select(Integration)).one()
+        integration.webhook_secret = "rotated-secret-of-this-integration-000"
+        db.session.commit()
+    assert post(app.test_client(), path, activity(), secret=SECRET).status_code == 401
+
+
+def test_previous_secret_accepted_only_during_grace(app, connected):
+    tenant, _, path = connected
+    with tenant_scope(tenant.id):
+        integration = db.session.scalars(select(Integration)).one()
+        integration.webhook_secret = "the-new-secret-after-rotation-123456"
+        integration.webhook_previous_secret = SECRET
+        integration.webhook_previous_secret_expires_at = utcnow() + timedelta(hours=1)
+        db.session.commit()
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202
+    with tenant_scope(tenant.id):
+        integration = db.session.scalars(select(Integration)).one()
+        integration.webhook_previous_secret_expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert post(client, path, activity(2)).status_code == 401
+    assert post(client, path, activity(3), secret="the-new-secret-after-rotation-123456").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status"),
+    [
+        (b"x" * (300 * 1024), "application/json", 413),
+        (json.dumps(activity()).encode(), "text/plain", 415),
+        (json.dumps(activity()).encode(), "application/x-www-form-urlencoded", 415),
+        (b"{not json", "application/json", 400),
+        (b'{"id": NaN}', "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"[1, 2, 3]", "application/json", 422),
+        (b'"a string"', "application/json", 422),
+        (json.dumps(activity(id="abc")).encode(), "application/json", 422),
+        (json.dumps({"statusCode": "TRIGGERED"}).encode(), "application/json", 422),
+        (json.dumps(activity(deviceId=[1])).encode(), "application/json", 422),
+        (json.dumps(activity(activityTime="yesterday")).encode(), "application/json", 422),
+    ],
+)
+def test_bad_bodies_are_rejected_before_storage(app, connected, raw, content_type, status):
+    _, _, path = connected
+    response = post(app.test_client(), path, None, raw=raw, content_type=content_type)
+    assert response.status_code == status
+    if status == 422:
+        assert "activity" in response.json["error"]
+    assert stored() == 0
+
+
+def test_unicode_and_html_are_stored_verbatim(app, connected):
+    _, _, path = connected
+    message = "Disk <script>alert(1)</script> voll — 東京"
+    assert post(app.test_client(), path, activity(message=message)).status_code == 202
+    with system_scope():
+        assert db.session.scalars(select(WebhookDelivery.payload)).one()["message"] == message
+
+
+def test_parallel_deliveries_of_one_activity_store_one_row(app, connected):
+    _, _, path = connected
+
+    def deliver(_: int) -> int:
+        return post(app.test_client(), path, activity(424242)).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(deliver, range(64)))
+    assert statuses.count(202) == 1
+    assert set(statuses) <= {200, 202}
+    assert stored() == 1
