@@ -25,7 +25,8 @@ def fake_ninjaone(devices: int, *, organizations: int = 20, seed: int = 0) -> It
     code = (
         "from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet, create_fake_app\n"
         "from werkzeug.serving import make_server\n"
-        f"state = FakeState(); seed_fleet(state, devices={devices}, organizations={organizations}, seed={seed})\n"
+        "state = FakeState()\n"
+        f"seed_fleet(state, devices={devices}, organizations={organizations}, seed={seed})\n"
         f"make_server('127.0.0.1', {port}, create_fake_app(state), threaded=True).serve_forever()\n"
     )
     process = subprocess.Popen(
@@ -38,9 +39,10 @@ def fake_ninjaone(devices: int, *, organizations: int = 20, seed: int = 0) -> It
             try:
                 requests.get(url + "/_fake/counters", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.ConnectionError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "fake failed")
+                    detail = process.stderr.read().decode() if process.stderr else "fake failed"
+                    raise RuntimeError(detail) from exc
                 time.sleep(0.2)
         yield url
     finally:
