@@ -28,6 +28,7 @@ def require(permission: Permission) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.ninjaone_permission = permission  # type: ignore[attr-defined]  (read by the security tests)
         return wrapper  # type: ignore[return-value]
 
     return decorate
