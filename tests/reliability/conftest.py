@@ -1,0 +1,103 @@
+"""Reliability scenarios: each prints what it did and what it checked (run with -s to read them)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from flask_ninjaone import tenant_scope
+from flask_ninjaone.extension import get_state
+from flask_ninjaone.models import Device, Integration
+from flask_ninjaone.services import mapping
+from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from sample_host.database import db
+from sample_host.models import Asset
+
+DEVICES = 2500
+
+
+class Report:
+    """Collects the scenario's steps and checks and prints them at the end."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: list[str] = []
+
+    def did(self, text: str) -> None:
+        self.lines.append(f"  did:     {text}")
+
+    def checked(self, text: str, ok: bool = True) -> None:
+        assert ok, f"{self.name}: {text}"
+        self.lines.append(f"  checked: {text}")
+
+    def print(self) -> None:
+        print(f"\n[{self.name}]\n" + "\n".join(self.lines))
+
+
+@pytest.fixture
+def report(request):
+    scenario = Report(request.node.name)
+    yield scenario
+    scenario.print()
+
+
+@pytest.fixture
+def fake():
+    state = FakeState()
+    seed_fleet(state, devices=DEVICES, organizations=4, seed=21)
+    with FakeNinjaOne(state) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def no_inventory_after_sync(monkeypatch):
+    """These scenarios are about device sync; the inventory refresh that follows a full sync (inline
+    without Redis) has its own tests and would only add minutes here."""
+    import flask_ninjaone.sync.runner as runner
+
+    if hasattr(runner, "_queue_inventory"):
+        monkeypatch.setattr(runner, "_queue_inventory", lambda integration: None)
+
+
+@pytest.fixture
+def connected(app, fake):
+    """acme connected (client credentials) to the fake, every organization mapped."""
+    app.config["NINJAONE_HTTP_MAX_RETRIES"] = 6
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    tenant = get_state().host.find_tenant("acme")
+    with tenant_scope(tenant.id):
+        connect_client_credentials(
+            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+            region=None, custom_url=fake.url, actor=None,
+        )  # fmt: skip
+        integration = db.session.scalars(select(Integration)).one()
+        mapping.apply_suggestions(db.session, integration, create_missing=True)
+        integration_id = integration.id
+    return tenant, integration_id
+
+
+def synced_devices(fake) -> set[int]:
+    """Ids the host should hold: approved devices of the fake (every organization is mapped)."""
+    return {d["id"] for d in fake.state.devices_page(None, 10**6) if d.get("approvalStatus") == "APPROVED"}
+
+
+def consistency(report: Report, tenant, fake) -> None:
+    """Nothing lost, nothing duplicated, mirror and host agree."""
+    expected = synced_devices(fake)
+    db.session.expire_all()
+    assets = db.session.execute(
+        select(Asset.external_id, func.count())
+        .where(Asset.tenant_id == int(tenant.id), Asset.external_source == "ninjaone", Asset.status == "active")
+        .group_by(Asset.external_id)
+    ).all()
+    report.checked(f"every approved device has an active asset ({len(expected)})",
+                   {int(external) for external, _ in assets} == expected)  # fmt: skip
+    report.checked("no device has two assets", all(count == 1 for _, count in assets))
+    with tenant_scope(tenant.id):
+        mirror = set(db.session.scalars(select(Device.device_id).where(Device.retired.is_(False))))
+        linked = db.session.execute(
+            select(func.count()).select_from(Device).where(Device.host_asset_id.is_(None))
+        ).scalar()
+    report.checked("the mirror holds exactly the same devices", mirror == expected)
+    report.checked("every mirror row is linked to a host asset", linked == 0)
