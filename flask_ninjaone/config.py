@@ -59,6 +59,11 @@ SETTINGS: dict[str, Setting] = {
     "NINJAONE_HTTP_MAX_RETRIES": Setting(
         5, "Retries of an idempotent NinjaOne request after throttling, 5xx or a connection error."
     ),
+    "NINJAONE_SYNC_LEASE_SECONDS": Setting(
+        300,
+        "Seconds a sync's lease lives without renewal (renewed every page); after a worker dies, "
+        "the next sync may start once it has expired.",
+    ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(
         "X-NinjaOne-Webhook-Secret",
@@ -88,6 +93,7 @@ def apply_defaults(app: Flask) -> None:
         raise ConfigError(f"Unknown NinjaOne setting(s): {', '.join(unknown)}")
     for key, spec in SETTINGS.items():
         app.config.setdefault(key, spec.default)
+        app.config[key] = _coerce(key, app.config[key], spec.default)
     missing = [k for k, spec in SETTINGS.items() if spec.required and not app.config.get(k)]
     if missing:
         raise ConfigError(
@@ -95,6 +101,25 @@ def apply_defaults(app: Flask) -> None:
             "Generate an encryption key with `flask ninjaone generate-key` (or "
             "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
         )
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    """Values from environment variables arrive as strings: convert them to the default's type."""
+    if not isinstance(value, str) or default is None or isinstance(default, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            lowered = value.strip().lower()
+            if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(value)
+            return lowered in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        raise ConfigError(f"{key} must be a {type(default).__name__}, got {value!r}") from None
+    raise ConfigError(f"{key} cannot be set from a string")
 
 
 def setting(key: str, app: Flask | None = None) -> Any:

@@ -139,7 +139,14 @@ def enqueue(
         return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
     q = queue()
     existing = Job.fetch(jid, connection=q.connection, serializer=JobSerializer) if _exists(q, jid) else None
-    if existing is not None and existing.get_status() in (JobStatus.QUEUED, JobStatus.STARTED):
+    # Only a job still waiting collapses a duplicate. A "started" one may belong to a worker that was
+    # killed (RQ notices only later); whether work is really in progress is the task's own business
+    # (e.g. the sync lease), so a new request must be able to queue again.
+    if existing is not None and existing.get_status() in (
+        JobStatus.QUEUED,
+        JobStatus.SCHEDULED,
+        JobStatus.DEFERRED,
+    ):
         return JobHandle(id=jid, inline=False, duplicate=True)
     q.enqueue_call(
         func=execute,

@@ -78,3 +78,14 @@ def test_cli_group_registered(app):
     assert result.exit_code == 0
     for command in ("generate-key", "rotate-keys", "worker"):
         assert command in result.output
+
+
+def test_settings_from_environment_strings_are_coerced(make_app):
+    app = make_app(NINJAONE_HTTP_MAX_RETRIES="2", NINJAONE_HTTP_TIMEOUT="7.5", NINJAONE_REGISTER_CLI="false")
+    assert app.config["NINJAONE_HTTP_MAX_RETRIES"] == 2
+    assert app.config["NINJAONE_HTTP_TIMEOUT"] == 7.5
+    assert app.config["NINJAONE_REGISTER_CLI"] is False
+    with pytest.raises(ConfigError, match="NINJAONE_HTTP_MAX_RETRIES must be a int"):
+        make_app(NINJAONE_HTTP_MAX_RETRIES="many")
+    with pytest.raises(ConfigError, match="NINJAONE_BASE_URL_OVERRIDES cannot be set from a string"):
+        make_app(NINJAONE_BASE_URL_OVERRIDES="eu=https://x")

@@ -13,9 +13,11 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from .. import signals
 from ..client import NinjaOneClient, NinjaOneError, ReconnectRequired
+from ..config import setting
 from ..extension import get_state
 from ..leases import Lease
 from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
@@ -36,6 +38,10 @@ INCREMENTAL_LIMIT = 5000
 FEED_HORIZON = timedelta(days=7)
 
 
+#: Longest error text kept on a run record.
+MAX_ERROR_LENGTH = 500
+
+
 class AlreadyRunning(Exception):
     """Another process holds this integration's sync lease."""
 
@@ -47,9 +53,15 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    lease = Lease(app, integration.tenant_id, f"sync:{integration.id}")
+    lease = Lease(
+        app,
+        integration.tenant_id,
+        f"sync:{integration.id}",
+        ttl_seconds=setting("NINJAONE_SYNC_LEASE_SECONDS"),
+    )
     if not lease.acquire():
         raise AlreadyRunning("A sync of this integration is already running")
+    _fail_orphaned_runs(session, integration)
     run = SyncRun(
         integration_id=integration.id,
         kind=kind,
@@ -78,6 +90,8 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
         session.commit()
         signals.sync_completed.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
                                     run_id=run_id, counts=run.counts)  # fmt: skip
+        if run.kind == "full":
+            _queue_inventory(integration)
         return run
     except Exception as exc:
         session.rollback()
@@ -98,6 +112,28 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
         return run
     finally:
         lease.release()
+
+
+def _queue_inventory(integration: Integration) -> None:
+    """A full sync is followed by an inventory refresh; failing to queue it never fails the sync."""
+    from ..jobs import enqueue  # local: the task modules import this one
+
+    try:
+        enqueue("inventory.refresh", tenant_id=integration.tenant_id, key=str(integration.id),
+                integration_id=integration.id, trigger="sync")  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - e.g. Redis down: the schedule catches up later
+        log.warning("ninjaone inventory refresh of integration %s not queued: %s", integration.id, exc)
+
+
+def _fail_orphaned_runs(session, integration: Integration) -> None:
+    """Runs still "running" while we hold the lease belong to a worker that died mid-run."""
+    orphans = session.scalars(
+        select(SyncRun).where(SyncRun.integration_id == integration.id, SyncRun.state == RunState.RUNNING)
+    )
+    for orphan in orphans:
+        orphan.state = RunState.FAILED
+        orphan.error = "The worker running this sync stopped before it finished (its lease expired)."
+        orphan.finished_at = utcnow()
 
 
 def _expected_devices(session, integration: Integration) -> int | None:
@@ -121,12 +157,18 @@ def _settle_status(integration: Integration) -> None:
 
 
 def _describe(exc: Exception) -> str:
-    """A message safe to store and show (client errors never carry secrets)."""
+    """A short message safe to store and show: client errors never carry secrets, and database
+    errors are reduced to their driver message (never the SQL statement and its row values)."""
     if isinstance(exc, ReconnectRequired):
-        return f"NinjaOne rejected the stored credentials; reconnect required ({exc})"
-    if isinstance(exc, NinjaOneError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        message = f"NinjaOne rejected the stored credentials; reconnect required ({exc})"
+    elif isinstance(exc, NinjaOneError):
+        message = str(exc)
+    elif isinstance(exc, DBAPIError):
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
+        message = f"Database error ({type(exc.orig).__name__}): {detail}"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return message[:MAX_ERROR_LENGTH]
 
 
 def _walk(session, integration: Integration, run: SyncRun, client: NinjaOneClient, lease: Lease) -> Counts:

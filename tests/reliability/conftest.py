@@ -63,6 +63,11 @@ def no_inventory_after_sync(monkeypatch):
 @pytest.fixture
 def connected(app, fake):
     """acme connected (client credentials) to the fake, every organization mapped."""
+    return connect_acme(app, fake)
+
+
+def connect_acme(app, fake):
+    """Seed the host, connect acme to ``fake`` and map every organization; (tenant, integration id)."""
     app.config["NINJAONE_HTTP_MAX_RETRIES"] = 6
     assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
     tenant = get_state().host.find_tenant("acme")
@@ -88,7 +93,9 @@ def consistency(report: Report, tenant, fake) -> None:
     db.session.expire_all()
     assets = db.session.execute(
         select(Asset.external_id, func.count())
-        .where(Asset.tenant_id == int(tenant.id), Asset.external_source == "ninjaone", Asset.status == "active")
+        .where(
+            Asset.tenant_id == int(tenant.id), Asset.external_source == "ninjaone", Asset.status == "active"
+        )
         .group_by(Asset.external_id)
     ).all()
     report.checked(f"every approved device has an active asset ({len(expected)})",

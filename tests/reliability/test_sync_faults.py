@@ -33,7 +33,9 @@ PATH = "/v2/devices-detailed"
 def test_transient_faults_are_recovered_within_the_run(connected, fake, report, fault, label):
     tenant, integration_id = connected
     fake.state.faults.inject(fault)
-    report.did(f"full sync of {len(fake.state.devices_page(None, 10**6))} devices with {label} (x{fault.times})")
+    report.did(
+        f"full sync of {len(fake.state.devices_page(None, 10**6))} devices with {label} (x{fault.times})"
+    )
     with tenant_scope(tenant.id):
         run = run_sync(integration_id)
     report.checked(f"run succeeded despite the fault (retries: {run.api_calls.get('retries')})",
@@ -148,7 +150,9 @@ def test_two_syncs_requested_at_once_run_once(app, connected, fake, report):
     for thread in threads:
         thread.join(timeout=120)
     report.did("started two syncs of one integration at the same instant")
-    report.checked(f"one ran, one was refused: {sorted(outcomes)}", sorted(outcomes) == ["already_running", "succeeded"])
+    report.checked(
+        f"one ran, one was refused: {sorted(outcomes)}", sorted(outcomes) == ["already_running", "succeeded"]
+    )
     with tenant_scope(tenant.id):
         runs = db.session.scalars(select(SyncRun)).all()
     report.checked("exactly one run recorded", len(runs) == runs_before + 1)

@@ -1,0 +1,184 @@
+"""Process-level failures: a worker SIGKILLed mid-sync, PostgreSQL dropping the connection mid-batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from flask_ninjaone import signals, tenant_scope
+from flask_ninjaone.models import RunState, SyncRun
+from flask_ninjaone.sync.requests import request_sync
+from flask_ninjaone.sync.runner import run_sync
+from flask_ninjaone.tenancy import get_scoped
+from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+from sample_host.database import db
+from tests.support.services import postgres_url
+
+from .conftest import connect_acme, consistency
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(env: dict) -> subprocess.Popen:
+    """A real RQ worker process (``flask ninjaone worker``), logging nowhere."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "tests.support.jobs_app:create_app", "ninjaone", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (RQ's work-horse calls setsid, so a process-group kill misses it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """SIGKILL the worker and its work-horse: a machine losing power, not a polite shutdown."""
+    if process.poll() is None:
+        for child in _children(process.pid):
+            os.kill(child, signal.SIGKILL)
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def workers():
+    """Worker processes a test started; all are killed at the end, whatever happened."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        _kill(process)
+
+
+def _latest_run(tenant_id: str) -> SyncRun | None:
+    db.session.expire_all()
+    with tenant_scope(tenant_id):
+        return db.session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+
+
+def _wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_worker_killed_mid_sync_then_a_new_worker_finishes(
+    make_app, database_url, redis_service, encryption_key, fake, report, workers
+):
+    from redis import Redis
+
+    app = make_app(NINJAONE_REDIS_URL=redis_service, NINJAONE_SYNC_LEASE_SECONDS=3)
+    with app.app_context():
+        from flask_ninjaone.models import metadata
+
+        db.create_all()
+        metadata.create_all(db.engine)
+        tenant, integration_id = connect_acme(app, fake)
+        Redis.from_url(redis_service).flushdb()  # drop the first-sync job the connection queued
+        env = {**os.environ, "DATABASE_URL": database_url, "NINJAONE_REDIS_URL": redis_service,
+               "NINJAONE_ENCRYPTION_KEYS": encryption_key, "NINJAONE_SYNC_LEASE_SECONDS": "3"}  # fmt: skip
+
+        fake.state.faults.inject(Fault(path="/v2/devices-detailed", kind="slow", times=3, seconds=2.0))
+        with tenant_scope(tenant.id):
+            from flask_ninjaone.models import Integration
+
+            assert request_sync(get_scoped(db.session, Integration, integration_id)).started
+        first = _worker(env)
+        workers.append(first)
+        killed_run = _wait_for(
+            lambda: (
+                (run := _latest_run(tenant.id))
+                and run.state == RunState.RUNNING
+                and run.processed > 0
+                and run
+            ),
+            what="the sync to be running with a committed page",
+        )
+        _kill(first)
+        report.did(f"SIGKILLed the worker after {killed_run.processed} devices were committed")
+        killed_id = killed_run.id
+        consistency_partial = _latest_run(tenant.id)
+        report.checked("the killed run is left 'running' (nobody could record its end)",
+                       consistency_partial.state == RunState.RUNNING)  # fmt: skip
+
+        time.sleep(3.5)  # the dead worker's lease expires
+        fake.state.faults.clear()
+        with tenant_scope(tenant.id):
+            assert request_sync(get_scoped(db.session, Integration, integration_id)).started
+        second = _worker(env)
+        workers.append(second)
+        try:
+            finished = _wait_for(
+                lambda: (
+                    (run := _latest_run(tenant.id))
+                    and run.id != killed_id
+                    and run.state != RunState.RUNNING
+                    and run
+                ),
+                what="the second worker's sync to finish",
+            )
+        finally:
+            _kill(second)
+        report.did("started a new worker after the lease expired")
+        report.checked(f"the new run succeeded ({finished.counts})", finished.state == RunState.SUCCEEDED)
+        with tenant_scope(tenant.id):
+            orphan = get_scoped(db.session, SyncRun, killed_id)
+        report.checked(
+            f"the orphaned run is marked failed: {orphan.error!r}", orphan.state == RunState.FAILED
+        )
+        consistency(report, tenant, fake)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_postgres_connection_dropped_mid_batch(app, connected, fake, report):
+    url = postgres_url()
+    tenant, integration_id = connected
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    dropped: list[int] = []
+
+    def drop_connection(_sender, **_kwargs) -> None:
+        if dropped:
+            return
+        pid = db.session.connection().connection.dbapi_connection.info.backend_pid
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        dropped.append(pid)
+
+    signals.device_synced.connect(drop_connection)
+    try:
+        with tenant_scope(tenant.id):
+            failed = run_sync(integration_id)
+            state, error, processed = failed.state, failed.error, failed.processed
+    finally:
+        signals.device_synced.disconnect(drop_connection)
+        admin.dispose()
+    report.did(f"terminated the sync's PostgreSQL backend {dropped} while it wrote the first batch")
+    report.checked(f"the run failed cleanly: {error!r}", state == RunState.FAILED)
+    report.checked("the stored error is short and carries no SQL or row values",
+                   len(error) <= 500 and "INSERT" not in error and "AdminShutdown" in error)  # fmt: skip
+    report.checked("nothing of the interrupted batch was committed", processed == 0)
+    with tenant_scope(tenant.id):
+        recovered = run_sync(integration_id)
+        report.checked("the next run succeeded on a fresh connection", recovered.state == RunState.SUCCEEDED)
+    consistency(report, tenant, fake)
