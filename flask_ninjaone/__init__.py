@@ -1,9 +1,11 @@
 """flask-ninjaone: a NinjaOne RMM integration for Flask-based PSA applications.
 
 Public contract: ``NinjaOne`` (the extension), ``HostAdapter`` and the dataclasses that cross the
-seam to the host, and ``include_object`` for the host's Alembic autogenerate.
+seam to the host, ``ticket_closed`` (the host calls it when a person closes a ticket), and
+``include_object`` for the host's Alembic autogenerate.
 """
 
+from .alerts.lifecycle import ticket_closed
 from .config import ConfigError
 from .extension import NinjaOne
 from .host import (
@@ -44,4 +46,5 @@ __all__ = [
     "include_object",
     "system_scope",
     "tenant_scope",
+    "ticket_closed",
 ]

@@ -1,3 +1,74 @@
-"""``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation)."""
+"""``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation).
+
+They call the same services as the settings page, so the CLI and the page cannot drift apart.
+"""
 
 from __future__ import annotations
+
+import click
+
+from .cli import _resolve_tenant, ninjaone_cli, tenant_option
+from .extension import get_state
+from .tenancy import tenant_scope
+
+
+@ninjaone_cli.command("disconnect")
+@tenant_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def disconnect(tenant_ref: str, yes: bool) -> None:
+    """Remove the webhook and revoke the tokens in NinjaOne (best effort), erase the credentials.
+
+    Organization mappings, alert rules and assets are kept; assets are no longer updated.
+    """
+    from .services.connection import ConnectError, tenant_integration
+    from .services.connection import disconnect as disconnect_integration
+
+    tenant = _resolve_tenant(tenant_ref)
+    session = get_state().db.session
+    with tenant_scope(tenant.id):
+        integration = tenant_integration(session)
+        if integration is None:
+            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        if not yes:
+            click.confirm(
+                f"Disconnect {tenant.slug} from NinjaOne ({integration.base_url})? The webhook is removed, "
+                "tokens are revoked and credentials erased; assets are kept but no longer updated",
+                abort=True,
+            )
+        try:
+            result = disconnect_integration(session, integration, None)
+        except ConnectError as exc:
+            raise click.ClickException(str(exc)) from exc
+    webhook = "removed" if result.webhook_removed else "not removed (none was active, or NinjaOne failed)"
+    tokens = "revoked" if result.tokens_revoked else "not revoked"
+    click.echo(f"Disconnected {tenant.slug}: webhook {webhook}; tokens {tokens}; credentials erased.")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+
+
+@ninjaone_cli.command("rotate-webhook-secret")
+@tenant_option
+@click.option(
+    "--public-url",
+    help="Public base URL of this host, when NINJAONE_PUBLIC_BASE_URL is not set (e.g. https://psa.example.com).",
+)
+def rotate_webhook_secret(tenant_ref: str, public_url: str | None) -> None:
+    """Give a tenant's webhook a new secret and push it to NinjaOne; the old one stays valid for
+    NINJAONE_WEBHOOK_SECRET_GRACE_HOURS."""
+    from .services.connection import tenant_integration
+    from .services.webhook_registration import WebhookError, public_base_url
+    from .services.webhook_registration import rotate_webhook_secret as rotate
+
+    tenant = _resolve_tenant(tenant_ref)
+    session = get_state().db.session
+    with tenant_scope(tenant.id):
+        integration = tenant_integration(session)
+        if integration is None:
+            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        try:
+            base_url = public_url.rstrip("/") if public_url else public_base_url()
+            until = rotate(session, integration, base_url=base_url, actor=None)
+        except WebhookError as exc:
+            raise click.ClickException(str(exc)) from exc
+    grace = f"; the previous secret is accepted until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+    click.echo(f"Rotated the webhook secret of {tenant.slug}{grace}.")

@@ -25,3 +25,11 @@ sync_started = _signals.signal("ninjaone.sync-started")
 sync_completed = _signals.signal("ninjaone.sync-completed")
 #: A sync run failed: ``run_id``, ``error``.
 sync_failed = _signals.signal("ninjaone.sync-failed")
+#: A NinjaOne alert was triggered (first time or again): ``alert_id``, ``series_uid``, ``device_id``,
+#: ``severity``, ``occurrence_count``, ``ticket_id`` (``None`` when no ticket), ``new`` (first trigger).
+alert_received = _signals.signal("ninjaone.alert-received")
+#: An alert was acknowledged (in NinjaOne or in the alerts panel): ``alert_id``, ``series_uid``, ``by``.
+alert_acknowledged = _signals.signal("ninjaone.alert-acknowledged")
+#: An alert was resolved (reset in NinjaOne, in the panel, by a ticket close or by reconciliation):
+#: ``alert_id``, ``series_uid``, ``by``, ``ticket_id``.
+alert_resolved = _signals.signal("ninjaone.alert-resolved")

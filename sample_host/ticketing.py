@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import event, exists, or_, select, update
+from sqlalchemy.orm import Session
 
 from .database import db
 from .models import (
@@ -92,13 +93,38 @@ def _record(ticket: Ticket, field: str, old: str | None, new: str | None, actor:
 
 
 def set_status(ticket: Ticket, status: str, actor: User | None) -> bool:
-    """Change the status (keeping ``closed_at`` right); returns whether anything changed."""
+    """Change the status (keeping ``closed_at`` right); returns whether anything changed.
+
+    A person closing a ticket is announced to flask-ninjaone once the transaction commits (so the
+    alert behind it can be reset in NinjaOne); the integration's own closes (``actor=None``) are not.
+    """
     if ticket.status == status:
         return False
     _record(ticket, "status", ticket.status, status, actor)
     ticket.status = status
     ticket.closed_at = utcnow() if status == "closed" else None
+    if status == "closed" and actor is not None:
+        db.session.info.setdefault(_CLOSED_BY_PEOPLE, set()).add((str(ticket.tenant_id), str(ticket.id)))
     return True
+
+
+_CLOSED_BY_PEOPLE = "sample_host.tickets_closed_by_people"
+
+
+@event.listens_for(Session, "after_commit")
+def _announce_closed_tickets(session: Session) -> None:
+    """After the close is committed, tell the extension (it queues the NinjaOne reset job)."""
+    closed = session.info.pop(_CLOSED_BY_PEOPLE, None)
+    if closed:
+        from flask_ninjaone import ticket_closed
+
+        for tenant_id, ticket_id in sorted(closed):
+            ticket_closed(tenant_id, ticket_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_closed_tickets(session: Session) -> None:
+    session.info.pop(_CLOSED_BY_PEOPLE, None)
 
 
 def set_assignee(ticket: Ticket, assignee: User | None, actor: User | None) -> bool:

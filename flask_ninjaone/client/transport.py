@@ -113,8 +113,9 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
 
 
 def is_html(response: requests.Response) -> bool:
-    """NinjaOne's throttle page: the JSON API itself never answers ``text/html``."""
-    return response.headers.get("Content-Type", "").lower().startswith("text/html")
+    """NinjaOne's throttle page: the JSON API itself never answers ``text/html``. A body-less answer (a
+    204 to ``PUT /v2/webhook``) is no page, whatever Content-Type a server labels it with."""
+    return bool(response.content) and response.headers.get("Content-Type", "").lower().startswith("text/html")
 
 
 NOT_JSON: Any = object()

@@ -1,8 +1,15 @@
-"""Connecting a tenant to NinjaOne: credentials, tokens, organizations — one service for the web
-OAuth callback and the ``flask ninjaone connect`` CLI, so both do exactly the same thing."""
+"""Connecting a tenant to NinjaOne: credentials, OAuth, tokens, organizations, webhook, first sync and
+disconnect — one service for the settings page and the ``flask ninjaone`` CLI, so both do exactly the
+same thing. No request objects in here: the blueprint passes in what it read from the request.
+
+Failure rule: every step that can fail *before* NinjaOne issued tokens leaves the database as it was
+(the caller shows :class:`ConnectError`'s message). Once tokens exist they are committed first, and
+what follows (organizations, webhook, first sync) degrades into notes instead of undoing the connection.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +18,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..client import CLIENT_CREDENTIALS_SCOPES, NinjaOneError, TokenSet, client_credentials, resolve_base_url
+from ..client import (
+    CLIENT_CREDENTIALS_SCOPES,
+    AuthError,
+    NetworkError,
+    NinjaOneError,
+    TokenSet,
+    build_authorization_url,
+    client_credentials,
+    exchange_code,
+    generate_code_verifier,
+    resolve_base_url,
+)
 from ..config import setting
 from ..host import UserRef
 from ..models import (
@@ -22,18 +40,33 @@ from ..models import (
     MappingState,
     OrganizationMapping,
     SyncRun,
+    WebhookState,
 )
 from ..models.base import utcnow
-from . import audit
+from . import audit, webhook_registration
 from .clients import client_for
 from .organizations import refresh_organizations
 
+log = logging.getLogger(__name__)
+
 MAX_CLIENT_ID = 255
 MAX_SECRET = 512
+MAX_URL = 255
+#: Allowed sync intervals in minutes (the form and the service share them).
+SYNC_INTERVAL_RANGE = (15, 1440)
+INVENTORY_INTERVAL_RANGE = (60, 10080)
+
+#: Token-endpoint answers to the credentials check that mean "this cannot work": the client id does not
+#: exist on this instance (wrong region), there is no OAuth endpoint at the URL, or the secret is wrong.
+_FATAL_CHECK_MARKERS = ("Client app not exist", "no NinjaOne OAuth endpoint", "invalid_client")
 
 
 class ConnectError(Exception):
     """A connection step failed; the message is safe and meant for the admin who clicked Connect."""
+
+
+class SettingsError(ValueError):
+    """Sync settings out of range; the message is meant for the form."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +77,24 @@ class ConnectResult:
     organizations: int
     webhook_state: str
     notes: list[str] = field(default_factory=list)
+    sync_message: str | None = None
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    """What a disconnect managed to do in NinjaOne (the local side always completes)."""
+
+    webhook_removed: bool
+    tokens_revoked: bool
+    notes: list[str] = field(default_factory=list)
 
 
 def tenant_integration(session: Session) -> Integration | None:
     """The bound tenant's integration (a tenant connects one NinjaOne instance at a time)."""
     return session.scalars(select(Integration).order_by(Integration.id)).first()
+
+
+# -- credentials ---------------------------------------------------------------------------------------
 
 
 def save_credentials(
@@ -58,11 +104,14 @@ def save_credentials(
     client_secret: str | None,
     region: str | None,
     custom_url: str | None,
+    actor: UserRef | None = None,
+    remote_addr: str | None = None,
 ) -> Integration:
     """Validate and store the tenant's API client; a blank secret keeps the saved one.
 
-    Changing the instance of a connected integration drops its tokens (they belong to the old
-    instance) and asks for a new connection; mappings and rules are kept.
+    Changing the instance or the API client of a connected integration releases the old connection
+    (webhook removed and tokens revoked in NinjaOne, best effort) and asks for a new one; mappings and
+    rules are kept. Nothing is written when validation fails.
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > MAX_CLIENT_ID or any(ch.isspace() for ch in client_id):
@@ -70,35 +119,54 @@ def save_credentials(
     secret = (client_secret or "").strip()
     if len(secret) > MAX_SECRET:
         raise ConnectError("The Client Secret is too long to be a NinjaOne secret.")
+    if custom_url and len(custom_url) > MAX_URL:
+        raise ConnectError("The NinjaOne URL is too long.")
     try:
         base_url = resolve_base_url(
             region or None, custom_url or None, allow_insecure_http=setting("NINJAONE_ALLOW_HTTP_BASE_URL")
         )
     except ValueError as exc:
         raise ConnectError(str(exc)) from exc
-    base_url = setting("NINJAONE_BASE_URL_OVERRIDES").get(region or "", base_url)
+    if not custom_url:
+        base_url = setting("NINJAONE_BASE_URL_OVERRIDES").get(region or "", base_url)
 
     integration = tenant_integration(session)
+    credential = integration.credential if integration is not None else None
+    if not secret and (credential is None or credential.client_id != client_id):
+        raise ConnectError("Enter the Client Secret of this API client.")
     if integration is None:
         integration = Integration(public_id=secrets.token_urlsafe(32), base_url=base_url)
         session.add(integration)
-    credential = integration.credential
+    changed = credential is not None and (
+        integration.base_url != base_url or credential.client_id != client_id
+    )
+    if changed and credential is not None and credential.access_token:
+        _release_remote(integration)
+        _drop_tokens(credential)
+        _webhook_off(
+            integration, "The API client or instance changed: connect again to register the webhook."
+        )
+        integration.status = ConnectionStatus.DISCONNECTED
+        integration.status_reason = "Credentials or instance changed: connect again."
     if credential is None:
-        if not secret:
-            raise ConnectError("Enter the Client Secret.")
         credential = Credential(client_id=client_id)
         integration.credential = credential
-    instance_changed = integration.base_url != base_url or credential.client_id != client_id
     integration.region = None if custom_url else region
     integration.base_url = base_url
     credential.client_id = client_id
     if secret:
         credential.client_secret = secret
         credential.client_secret_hint = secret[-4:]
-    if instance_changed and credential.access_token:
-        _drop_tokens(credential)
-        integration.status = ConnectionStatus.DISCONNECTED
-        integration.status_reason = "Credentials or instance changed: connect again."
+    session.flush()
+    audit.record(
+        session,
+        "credentials_saved",
+        user=actor,
+        target_type="integration",
+        target_id=str(integration.id),
+        remote_addr=remote_addr,
+        detail={"client_id": client_id, "base_url": base_url, "secret_changed": bool(secret)},
+    )
     session.commit()
     return integration
 
@@ -107,6 +175,136 @@ def _drop_tokens(credential: Credential) -> None:
     credential.access_token = None
     credential.refresh_token = None
     credential.token_expires_at = None
+
+
+def _webhook_off(integration: Integration, reason: str | None) -> None:
+    integration.webhook_state = WebhookState.OFF
+    integration.webhook_error = reason
+    integration.webhook_secret = None
+    integration.webhook_previous_secret = None
+    integration.webhook_previous_secret_expires_at = None
+
+
+def _release_remote(integration: Integration) -> tuple[bool, bool, list[str]]:
+    """Best effort: remove the webhook and revoke the tokens in NinjaOne. Returns
+    ``(webhook_removed, tokens_revoked, notes)``; failures are logged and noted, never raised."""
+    notes: list[str] = []
+    webhook_was_on = integration.webhook_state in (WebhookState.ACTIVE, WebhookState.ERROR)
+    webhook_removed = tokens_revoked = False
+    try:
+        with client_for(integration) as client:
+            problem = webhook_registration.remove_webhook(integration, client)
+            webhook_removed = webhook_was_on and problem is None
+            if problem:
+                notes.append(problem)
+            client.revoke_tokens()
+            tokens_revoked = True
+    except NinjaOneError as exc:
+        log.warning("ninjaone token revocation for integration %s failed: %s", integration.id, exc)
+        notes.append(f"The tokens could not be revoked in NinjaOne ({exc}); they expire on their own.")
+    return webhook_removed, tokens_revoked, notes
+
+
+# -- OAuth (authorization code + PKCE) -----------------------------------------------------------------
+
+
+def _stored_credential(integration: Integration | None) -> Credential:
+    credential = integration.credential if integration is not None else None
+    if credential is None or not credential.client_secret:
+        raise ConnectError("Save the NinjaOne Client ID and Client Secret first, then click Connect.")
+    return credential
+
+
+def check_credentials(integration: Integration, redirect_uri: str) -> None:
+    """Ask the token endpoint about the stored API client before sending the admin's browser there.
+
+    A wrong region sends the browser to a NinjaOne error page it never comes back from, so the check
+    happens server side: a code exchange with a throwaway code needs no consent and issues nothing,
+    but NinjaOne authenticates the client first, so it answers 404 "Client app not exist" for a client
+    id of another instance and ``invalid_client`` for a wrong secret. Only those (and an unreachable
+    instance) stop the connection; any other answer lets the real flow decide.
+    """
+    credential = _stored_credential(integration)
+    try:
+        exchange_code(
+            integration.base_url,
+            credential.client_id,
+            credential.client_secret or "",
+            f"flask-ninjaone-check-{secrets.token_urlsafe(16)}",
+            redirect_uri,
+            generate_code_verifier(),
+            timeout=setting("NINJAONE_HTTP_TIMEOUT"),
+        )
+    except NetworkError as exc:
+        raise ConnectError(f"NinjaOne did not answer ({exc}). Check the region or instance URL.") from None
+    except AuthError as exc:
+        if any(marker in str(exc) for marker in _FATAL_CHECK_MARKERS):
+            raise ConnectError(f"NinjaOne refused the connection: {exc}") from None
+    except NinjaOneError as exc:  # throttled or a server error: not a verdict on the credentials
+        log.info("ninjaone credentials check inconclusive for integration %s: %s", integration.id, exc)
+
+
+def start_authorization(integration: Integration | None, redirect_uri: str, state: str) -> tuple[str, str]:
+    """Check the stored credentials and build NinjaOne's authorize URL; returns ``(url, code_verifier)``.
+
+    The caller binds ``state`` to the user's session and keeps the verifier server side.
+    """
+    credential = _stored_credential(integration)
+    assert integration is not None
+    check_credentials(integration, redirect_uri)
+    return build_authorization_url(
+        integration.base_url,
+        credential.client_id,
+        redirect_uri,
+        tuple(setting("NINJAONE_SCOPES").split()),
+        state,
+    )
+
+
+def finish_authorization(
+    session: Session,
+    integration: Integration | None,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
+    actor: UserRef | None,
+    public_base_url: str | None,
+    remote_addr: str | None = None,
+) -> ConnectResult:
+    """Exchange the code with the tenant's *stored* credentials, then complete the connection.
+
+    A refused exchange (wrong region, wrong secret, expired code, NinjaOne down) raises
+    :class:`ConnectError` with nothing written.
+    """
+    credential = _stored_credential(integration)
+    assert integration is not None
+    try:
+        token = exchange_code(
+            integration.base_url,
+            credential.client_id,
+            credential.client_secret or "",
+            code,
+            redirect_uri,
+            code_verifier,
+            timeout=setting("NINJAONE_HTTP_TIMEOUT"),
+        )
+    except NinjaOneError as exc:
+        log.warning("ninjaone code exchange for integration %s failed: %s", integration.id, exc)
+        raise ConnectError(f"NinjaOne refused the connection: {exc}") from None
+    integration.auth_mode = "authorization_code"
+    return complete_connection(
+        session,
+        integration,
+        token,
+        actor,
+        public_base_url=public_base_url,
+        remote_addr=remote_addr,
+        first_sync=True,
+    )
+
+
+# -- client credentials (CLI) ---------------------------------------------------------------------------
 
 
 def connect_client_credentials(
@@ -120,7 +318,12 @@ def connect_client_credentials(
 ) -> ConnectResult:
     """Connect an "API Services" (machine-to-machine) app with the client-credentials grant."""
     integration = save_credentials(
-        session, client_id=client_id, client_secret=client_secret, region=region, custom_url=custom_url
+        session,
+        client_id=client_id,
+        client_secret=client_secret,
+        region=region,
+        custom_url=custom_url,
+        actor=actor,
     )
     credential = integration.credential
     assert credential is not None and credential.client_secret
@@ -139,13 +342,25 @@ def connect_client_credentials(
     return complete_connection(session, integration, token, actor)
 
 
+# -- completing a connection ----------------------------------------------------------------------------
+
+
 def complete_connection(
-    session: Session, integration: Integration, token: TokenSet, actor: UserRef | None
+    session: Session,
+    integration: Integration,
+    token: TokenSet,
+    actor: UserRef | None,
+    *,
+    public_base_url: str | None = None,
+    remote_addr: str | None = None,
+    first_sync: bool = False,
 ) -> ConnectResult:
-    """Store the tokens, mark the integration connected and load its organizations.
+    """Store the tokens, mark the integration connected, load its organizations, register the webhook
+    and (``first_sync``) queue the first sync.
 
     The tokens are committed first: once NinjaOne issued them (and, for a refresh token, rotated
-    any previous one) losing them would strand the connection.
+    any previous one) losing them would strand the connection. ``public_base_url`` is where NinjaOne
+    reaches this host (default ``NINJAONE_PUBLIC_BASE_URL``; without one the webhook stays off).
     """
     credential = integration.credential
     assert credential is not None
@@ -161,23 +376,51 @@ def complete_connection(
     session.commit()
 
     notes: list[str] = []
-    try:
-        with client_for(integration) as client:
+    organizations = 0
+    with client_for(integration) as client:
+        try:
             organizations = refresh_organizations(session, integration, client)
-    except NinjaOneError as exc:
-        organizations = 0
-        integration.last_error = f"Could not load organizations: {exc}"
-        notes.append(integration.last_error)
+            session.commit()
+        except NinjaOneError as exc:
+            session.rollback()
+            integration.last_error = f"Could not load organizations: {exc}"
+            notes.append(integration.last_error)
+        base_url = public_base_url or webhook_registration.public_base_url()
+        webhook_state = webhook_registration.register_webhook(session, integration, client, base_url=base_url)
+    if webhook_state != WebhookState.ACTIVE and integration.webhook_error:
+        notes.append(integration.webhook_error)
     audit.record(
         session,
         "connect",
         user=actor,
         target_type="integration",
         target_id=str(integration.id),
-        detail={"base_url": integration.base_url, "auth_mode": integration.auth_mode},
+        remote_addr=remote_addr,
+        detail={
+            "base_url": integration.base_url,
+            "auth_mode": integration.auth_mode,
+            "organizations": organizations,
+            "webhook_state": str(webhook_state),
+        },
     )
     session.commit()
-    return ConnectResult(integration.id, organizations, integration.webhook_state, notes)
+    integration_id = integration.id
+    sync_message = _queue_first_sync(session, integration) if first_sync else None
+    return ConnectResult(integration_id, organizations, str(webhook_state), notes, sync_message)
+
+
+def _queue_first_sync(session: Session, integration: Integration) -> str:
+    """Queue the first full sync (run inline when there is no Redis). A failure to queue is a note:
+    the connection itself is complete and "Sync now" or the schedule will catch up."""
+    from ..sync.requests import request_sync  # local: the sync package imports this module's siblings
+
+    try:
+        message = request_sync(integration, kind="full", trigger="connect").message
+    except Exception as exc:  # noqa: BLE001 - e.g. Redis down: the connection must still succeed
+        log.warning("ninjaone first sync of integration %s could not be queued: %s", integration.id, exc)
+        message = "The first sync could not be queued; use Sync now or wait for the schedule."
+    session.expire(integration)  # an inline sync wrote status and times through its own session
+    return message
 
 
 def _fail(session: Session, integration: Integration, message: str) -> None:
@@ -186,8 +429,100 @@ def _fail(session: Session, integration: Integration, message: str) -> None:
     session.commit()
 
 
+# -- disconnect ------------------------------------------------------------------------------------------
+
+
+def disconnect(
+    session: Session, integration: Integration, actor: UserRef | None, *, remote_addr: str | None = None
+) -> DisconnectResult:
+    """Remove the webhook and revoke the tokens in NinjaOne (best effort, logged), then erase the
+    credentials and mark the integration disconnected — the local side always completes.
+
+    Organization mappings, rules, devices and the host's assets are kept (assets simply stop being
+    updated), so a reconnect continues where this left off.
+    """
+    credential = integration.credential
+    if credential is None and integration.status == ConnectionStatus.DISCONNECTED:
+        raise ConnectError("NinjaOne is not connected: there is nothing to disconnect.")
+    webhook_removed = tokens_revoked = False
+    notes: list[str] = []
+    if credential is not None and credential.client_secret and credential.access_token:
+        webhook_removed, tokens_revoked, notes = _release_remote(integration)
+        session.expire(integration)  # a token refresh during the calls wrote through its own session
+    integration.credential = None  # delete-orphan: the credentials row (secret and tokens) is deleted
+    integration.status = ConnectionStatus.DISCONNECTED
+    who = actor.name if actor else "an operator (CLI)"
+    integration.status_reason = f"Disconnected by {who}. Assets are kept but no longer updated."
+    integration.last_error = None
+    integration.connected_at = None
+    integration.connected_by = None
+    _webhook_off(integration, None)
+    audit.record(
+        session,
+        "disconnect",
+        user=actor,
+        target_type="integration",
+        target_id=str(integration.id),
+        remote_addr=remote_addr,
+        detail={"webhook_removed": webhook_removed, "tokens_revoked": tokens_revoked, "notes": notes},
+    )
+    session.commit()
+    log.info("ninjaone integration %s disconnected by %s", integration.id, who)
+    return DisconnectResult(webhook_removed, tokens_revoked, notes)
+
+
+# -- sync settings ---------------------------------------------------------------------------------------
+
+
+def _minutes(value: Any, bounds: tuple[int, int], what: str) -> int:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"{what} must be a whole number of minutes between {low} and {high}.")
+    return value
+
+
+def update_sync_settings(
+    session: Session,
+    integration: Integration,
+    *,
+    auto_sync: bool,
+    sync_interval_minutes: int,
+    inventory_interval_minutes: int,
+    sync_pending_devices: bool,
+    actor: UserRef | None,
+    remote_addr: str | None = None,
+) -> None:
+    """Change how and how often the integration syncs; out-of-range values raise :class:`SettingsError`."""
+    values = {
+        "auto_sync": bool(auto_sync),
+        "sync_interval_minutes": _minutes(sync_interval_minutes, SYNC_INTERVAL_RANGE, "The sync interval"),
+        "inventory_interval_minutes": _minutes(
+            inventory_interval_minutes, INVENTORY_INTERVAL_RANGE, "The inventory refresh interval"
+        ),
+        "sync_pending_devices": bool(sync_pending_devices),
+    }
+    for name, value in values.items():
+        setattr(integration, name, value)
+    audit.record(
+        session,
+        "sync_settings_changed",
+        user=actor,
+        target_type="integration",
+        target_id=str(integration.id),
+        remote_addr=remote_addr,
+        detail=values,
+    )
+    session.commit()
+
+
+# -- status ----------------------------------------------------------------------------------------------
+
+
 def status(session: Session, tenant_id: str) -> dict[str, Any]:
-    """The stable ``status --json`` object (also what the settings page shows)."""
+    """The stable ``status --json`` object (also what the settings page and ``status.json`` show).
+
+    Secrets never appear: only the client id and the last four characters of the client secret.
+    """
     integration = tenant_integration(session)
     if integration is None:
         return {"tenant": tenant_id, "status": ConnectionStatus.DISCONNECTED, "configured": False}
@@ -217,6 +552,7 @@ def status(session: Session, tenant_id: str) -> dict[str, Any]:
         "client_id": credential.client_id if credential else None,
         "client_secret_hint": credential.client_secret_hint if credential else None,
         "connected_at": _iso(integration.connected_at),
+        "connected_by": integration.connected_by,
         "device_count": device_count,
         "linked_asset_count": linked,
         "organizations": {
@@ -225,7 +561,23 @@ def status(session: Session, tenant_id: str) -> dict[str, Any]:
             "unmapped": org_states.get(MappingState.UNMAPPED, 0),
             "deleted": org_states.get(MappingState.DELETED, 0),
         },
-        "webhook": {"state": integration.webhook_state, "error": integration.webhook_error},
+        "webhook": {
+            "state": integration.webhook_state,
+            "error": integration.webhook_error,
+            "previous_secret_valid_until": _iso(
+                integration.webhook_previous_secret_expires_at
+                if integration.webhook_previous_secret
+                else None
+            ),
+        },
+        "sync_settings": {
+            "auto_sync": integration.auto_sync,
+            "interval_minutes": integration.sync_interval_minutes,
+            "inventory_interval_minutes": integration.inventory_interval_minutes,
+            "sync_pending_devices": integration.sync_pending_devices,
+        },
+        "last_sync_at": _iso(integration.last_sync_at),
+        "last_sync_status": integration.last_sync_status,
         "last_error": integration.last_error,
         "last_sync": None
         if last_run is None

@@ -186,7 +186,9 @@ def rotate_webhook_secret(
     )
     old_secret = saved[0]
     secret = new_secret()
-    expires_at = utcnow() + timedelta(hours=setting("NINJAONE_WEBHOOK_SECRET_GRACE_HOURS")) if old_secret else None
+    expires_at = (
+        utcnow() + timedelta(hours=setting("NINJAONE_WEBHOOK_SECRET_GRACE_HOURS")) if old_secret else None
+    )
     integration.webhook_secret = secret
     integration.webhook_previous_secret = old_secret
     integration.webhook_previous_secret_expires_at = expires_at

@@ -13,6 +13,7 @@ from ..models import ConnectionStatus, Integration
 from ..models.base import utcnow
 from ..sync.runner import AlreadyRunning, run_summary, run_sync
 from ..webhooks import inbox
+from .alerts import enqueue_reconciliations
 
 
 @task("sync.run")
@@ -26,8 +27,9 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
 
 @task("schedule.tick")
 def schedule_tick() -> list[int]:
-    """Enqueue an incremental sync for every connected, auto-syncing integration that is due, and
-    re-enqueue webhook deliveries that were stored but never processed.
+    """Enqueue an incremental sync for every connected, auto-syncing integration that is due (and its
+    inventory refresh every ``inventory_interval_minutes``, default 6 h), and re-enqueue webhook
+    deliveries that were stored but never processed.
 
     Runs every minute from the shipped ``rq cron`` config, across all tenants (system scope); each
     sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
@@ -48,4 +50,9 @@ def schedule_tick() -> list[int]:
             enqueue("sync.run", tenant_id=integration.tenant_id, key=str(integration.id),
                     integration_id=integration.id, kind="incremental", trigger="schedule")  # fmt: skip
             due.append(integration.id)
+        inventory_every = timedelta(minutes=integration.inventory_interval_minutes or 360)
+        if integration.last_inventory_at is None or now - integration.last_inventory_at >= inventory_every:
+            enqueue("inventory.refresh", tenant_id=integration.tenant_id, key=str(integration.id),
+                    integration_id=integration.id, trigger="schedule")  # fmt: skip
+    enqueue_reconciliations(session, now)  # alerts vs GET /v2/alerts, every 15 minutes
     return due

@@ -37,6 +37,17 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _without_nul(value: object) -> object:
+    """Drop NUL characters from every string: PostgreSQL text and JSONB cannot store ``\\u0000``."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
 def _integration(public_id: str) -> Integration | None:
     if len(public_id) > 64:
         return None
@@ -68,6 +79,7 @@ def receive(public_id: str) -> Response:
         raw = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         return _reject(400, "invalid JSON", "body is not valid JSON")
+    raw = _without_nul(raw)
     if not isinstance(raw, dict):
         return _reject(422, "not an activity", "body must be a JSON object (a NinjaOne activity)")
     try:

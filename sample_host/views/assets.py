@@ -8,6 +8,9 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from flask_ninjaone.inventory.compliance import COMPLIANCE_STATES, asset_ids_matching
+
+from ..adapter import SOURCE as ADAPTER_SOURCE
 from ..auth import editor_required, require_login
 from ..database import db
 from ..forms import AssetForm, choice
@@ -27,6 +30,16 @@ def _client_choices() -> list[SelectChoice]:
     ]
 
 
+def _rmm_filter(alerts: str, patch: str) -> list[int] | None:
+    """Asset ids matching the NinjaOne filters (open alerts, patch compliance), or ``None`` for no filter."""
+    has_alerts = {"yes": True, "no": False}.get(alerts)
+    compliance = patch if patch in COMPLIANCE_STATES else None
+    if has_alerts is None and compliance is None:
+        return None
+    ids = asset_ids_matching(has_alerts=has_alerts, compliance=compliance)
+    return [int(asset_id) for asset_id in ids if asset_id.isdigit()]
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     filters = {
@@ -35,6 +48,9 @@ def index() -> ResponseReturnValue:
         "status": request.args.get("status", "active"),
         "client": request.args.get("client", type=int),
         "agent": request.args.get("agent", ""),
+        "rmm": request.args.get("rmm", ""),
+        "alerts": request.args.get("alerts", ""),
+        "patch": request.args.get("patch", ""),
     }
     query = scoped(Asset).options(selectinload(Asset.client)).order_by(Asset.name, Asset.id)
     if filters["type"] in ASSET_TYPES:
@@ -45,6 +61,12 @@ def index() -> ResponseReturnValue:
         query = query.where(Asset.client_id == filters["client"])
     if filters["agent"] in AGENT_STATUSES:
         query = query.where(Asset.agent_status == filters["agent"])
+    if filters["rmm"] in ("yes", "no"):
+        managed = (Asset.external_source == ADAPTER_SOURCE) & (Asset.status == "active")
+        query = query.where(managed if filters["rmm"] == "yes" else ~managed)
+    rmm_ids = _rmm_filter(filters["alerts"], filters["patch"])
+    if rmm_ids is not None:
+        query = query.where(Asset.id.in_(rmm_ids))
     if filters["q"]:
         term = filters["q"]
         query = query.where(
@@ -64,6 +86,7 @@ def index() -> ResponseReturnValue:
         asset_types=ASSET_TYPES,
         statuses=ASSET_STATUSES,
         agent_statuses=AGENT_STATUSES,
+        patch_states=COMPLIANCE_STATES,
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from flask_ninjaone.models import metadata
 from sample_host.database import db
 from sample_host.seed import seed_command
 
@@ -36,6 +37,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     app = build_app(path)
     with app.app_context():
         db.create_all()
+        metadata.create_all(db.engine)  # the extension's tables: host pages show its panels and cards
     result = app.test_cli_runner().invoke(seed_command)
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -154,6 +154,13 @@ def test_unicode_and_html_are_stored_verbatim(app, connected):
         assert db.session.scalars(select(WebhookDelivery.payload)).one()["message"] == message
 
 
+def test_nul_characters_are_dropped_so_postgres_can_store_the_delivery(app, connected):
+    _, _, path = connected
+    assert post(app.test_client(), path, activity(message="bad\u0000byte")).status_code == 202
+    with system_scope():
+        assert db.session.scalars(select(WebhookDelivery.payload)).one()["message"] == "badbyte"
+
+
 def test_parallel_deliveries_of_one_activity_store_one_row(app, connected):
     _, _, path = connected
 

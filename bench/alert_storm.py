@@ -1,0 +1,268 @@
+"""Alert storm: 20,000 CONDITION deliveries through ``handle_condition``, then the tickets are counted.
+
+    .venv/bin/python bench/alert_storm.py postgresql+psycopg://postgres@127.0.0.1/bench --reset
+    .venv/bin/python bench/alert_storm.py            # SQLite file in /tmp
+
+200 devices, each with two conditions (one or two episodes each: a trigger repeated 1-4 times, then
+usually a reset) plus ten flapping devices (five trigger/reset cycles). Every activity is delivered
+1-3 times (duplicates), triggers of a series arrive shuffled, and ~15 % of the resets arrive before
+their triggers. Problems (device + condition) are interleaved at random, each keeping its own order
+of episodes, as one worker sees them. One catch-all rule with the defaults (ticket, close on reset,
+no reopen window, flapping at more than 3 cycles in 60 minutes).
+
+Each delivery is processed like the webhook worker does it: a fresh app context, the integration
+re-read, ``ActivitySchema`` load, ``handle_condition`` (which commits). The run fails unless exactly
+the expected tickets, open tickets and alerts exist. Prints JSON with deliveries/s.
+
+``--reset`` drops the extension's and the sample host's tables in the target database first: never
+point it at a database you care about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+
+@dataclass
+class Problem:
+    """One device + condition and the deliveries it produces, in the order one worker gets them."""
+
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    series: int = 0
+    tickets: int = 0
+    open_tickets: int = 0
+    active_alerts: int = 0
+
+
+def _episode(
+    state: Any, rng: random.Random, device_id: int, config_uid: str, *, last: bool
+) -> tuple[list[dict], dict]:
+    """One series: 1-4 triggers, then (unless it is the last episode and it stays active) a reset.
+
+    Returns the deliveries and what the series should produce.
+    """
+    repeats = rng.randint(1, 4)
+    triggers = [state.trigger_condition(device_id, source_config_uid=config_uid, severity=rng.choice(
+        ["MINOR", "MODERATE", "MAJOR", "CRITICAL"]))["activities"][0] for _ in range(repeats)]  # fmt: skip
+    resets = not last or rng.random() < 0.7
+    reset_first = resets and rng.random() < 0.15
+    copies = [dict(a) for a in triggers for _ in range(rng.randint(1, 3))]
+    rng.shuffle(copies)
+    outcome = {"ticket": 0 if reset_first else 1, "open": 0, "active": 0}
+    if resets:
+        reset = state.reset_alert(triggers[0]["seriesUid"])
+        reset_copies = [dict(reset) for _ in range(rng.randint(1, 3))]
+        copies = reset_copies + copies if reset_first else copies + reset_copies
+    else:
+        outcome.update(open=1, active=1)
+    return copies, outcome
+
+
+def build_storm(
+    state: Any, device_ids: list[int], *, target: int, seed: int
+) -> tuple[list[dict], dict[str, int]]:
+    rng = random.Random(seed)
+    problems: list[Problem] = []
+    for index, device_id in enumerate(device_ids):
+        for condition in ("cpu", "disk"):
+            problem = Problem()
+            episodes = rng.choice([1, 1, 2])
+            for number in range(episodes):
+                copies, outcome = _episode(
+                    state, rng, device_id, f"{condition}-{device_id}", last=number == episodes - 1
+                )
+                problem.deliveries += copies
+                problem.series += 1
+                problem.tickets += outcome["ticket"]
+                problem.open_tickets += outcome["open"]
+                problem.active_alerts += outcome["active"]
+            problems.append(problem)
+        if index < 10:  # flapping: five quick cycles collapse into the third cycle's ticket
+            problem = Problem()
+            for _ in range(5):
+                trigger = state.trigger_condition(device_id, source_config_uid=f"flap-{device_id}")[
+                    "activities"
+                ][0]
+                reset = state.reset_alert(trigger["seriesUid"])
+                problem.deliveries += [dict(trigger)] * rng.randint(1, 2) + [dict(reset)]
+                problem.series += 1
+            problem.tickets, problem.open_tickets = 3, 1
+            problems.append(problem)
+    # Pad with duplicates (right after an existing copy of the same activity) up to the target.
+    total = sum(len(p.deliveries) for p in problems)
+    while total < target:
+        problem = rng.choice(problems)
+        at = rng.randrange(len(problem.deliveries))
+        problem.deliveries.insert(at + 1, dict(problem.deliveries[at]))
+        total += 1
+    # Interleave the problems at random, each keeping its own order.
+    queues = [list(p.deliveries) for p in problems]
+    order = [i for i, q in enumerate(queues) for _ in q]
+    rng.shuffle(order)
+    positions = [0] * len(queues)
+    storm = []
+    for i in order:
+        storm.append(queues[i][positions[i]])
+        positions[i] += 1
+    expected = {
+        "deliveries": len(storm),
+        "alerts": sum(p.series for p in problems),
+        "tickets": sum(p.tickets for p in problems),
+        "open_tickets": sum(p.open_tickets for p in problems),
+        "active_alerts": sum(p.active_alerts for p in problems),
+    }
+    return storm, expected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", nargs="?", default="sqlite:////tmp/ninjaone-bench-alert-storm.db")
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--deliveries", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reset", action="store_true", help="drop the extension's and host's tables first")
+    args = parser.parse_args()
+    if args.url.startswith("postgresql://"):
+        args.url = args.url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import func, inspect, select
+
+    from flask_ninjaone import tenant_scope
+    from flask_ninjaone.alerts import rule_store
+    from flask_ninjaone.alerts.lifecycle import handle_condition
+    from flask_ninjaone.client.schemas import ActivitySchema
+    from flask_ninjaone.extension import get_state
+    from flask_ninjaone.models import Alert, AlertStatus, Device, Integration, metadata
+    from flask_ninjaone.services import mapping
+    from flask_ninjaone.services.connection import connect_client_credentials
+    from flask_ninjaone.sync import runner
+    from flask_ninjaone.tenancy import get_scoped
+    from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+    from flask_ninjaone.testing.fake_ninjaone.payloads import device_with_references
+    from sample_host import create_app
+    from sample_host.database import db
+    from sample_host.models import Ticket
+
+    if args.url.startswith("sqlite:////tmp/") and not args.reset:
+        Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": args.url,
+            "NINJAONE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "SECRET_KEY": "bench",
+        }
+    )
+    with app.app_context():
+        engine = db.engine
+        if "ninjaone_alerts" in inspect(engine).get_table_names():
+            if not args.reset:
+                sys.exit("The database already has the tables: pass --reset to drop them (destructive).")
+            metadata.drop_all(engine)
+            db.drop_all()
+        db.create_all()
+        metadata.create_all(engine)
+        assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+        tenant = get_state().host.find_tenant("acme")
+        if hasattr(runner, "_queue_inventory"):
+            runner._queue_inventory = lambda integration: None  # not what this bench measures
+
+        state = FakeState()
+        seed_fleet(state, devices=int(args.devices * 1.4) + 20, organizations=5, seed=args.seed)
+        with FakeNinjaOne(state) as fake, tenant_scope(tenant.id):
+            connect_client_credentials(
+                db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+                region=None, custom_url=fake.url, actor=None,
+            )  # fmt: skip
+            integration = db.session.scalars(select(Integration)).one()
+            integration_id = integration.id
+            mapping.apply_suggestions(db.session, integration, create_missing=True)
+            run = runner.run_sync(integration_id, kind="full", trigger="manual")
+            assert run.state == "succeeded", run.error
+            device_ids = list(
+                db.session.scalars(
+                    select(Device.device_id)
+                    .where(Device.host_asset_id.is_not(None))
+                    .order_by(Device.device_id)
+                )
+            )[: args.devices]
+            assert len(device_ids) == args.devices, f"only {len(device_ids)} devices synced"
+            rule_store.create_rule(db.session, name="Catch-all", conditions={}, actions={}, catch_all=True)
+            seeded_tickets = db.session.scalar(select(func.max(Ticket.id))) or 0
+
+            print(f"generating the storm over {len(device_ids)} devices…", flush=True)
+            storm, expected = build_storm(state, device_ids, target=args.deliveries, seed=args.seed)
+            payloads = []
+            for activity in storm:
+                device = state.device(activity["deviceId"])
+                location = next(
+                    (
+                        loc
+                        for loc in state.locations_of(device["organizationId"])
+                        if loc["id"] == device["locationId"]
+                    ),
+                    None,
+                )
+                payloads.append(
+                    {
+                        **activity,
+                        "device": device_with_references(
+                            device, state.organization(device["organizationId"]), location
+                        ),
+                    }
+                )
+            db.session.remove()
+
+            print(f"processing {len(payloads)} deliveries…", flush=True)
+            schema = ActivitySchema()
+            started = time.perf_counter()
+            for payload in payloads:
+                with app.app_context():
+                    session = db.session
+                    handle_condition(
+                        session, get_scoped(session, Integration, integration_id), schema.load(payload)
+                    )
+                    session.remove()
+            elapsed = time.perf_counter() - started
+
+            got = {
+                "deliveries": len(payloads),
+                "alerts": db.session.scalar(select(func.count()).select_from(Alert)),
+                "tickets": db.session.scalar(
+                    select(func.count()).select_from(Ticket).where(Ticket.id > seeded_tickets)
+                ),
+                "open_tickets": db.session.scalar(
+                    select(func.count())
+                    .select_from(Ticket)
+                    .where(Ticket.id > seeded_tickets, Ticket.status != "closed")
+                ),
+                "active_alerts": db.session.scalar(
+                    select(func.count()).select_from(Alert).where(Alert.status != AlertStatus.RESOLVED)
+                ),
+            }
+    report = {
+        "database": args.url.split("://")[0],
+        "devices": args.devices,
+        "seconds": round(elapsed, 2),
+        "deliveries_per_second": round(len(payloads) / elapsed, 1),
+        "expected": expected,
+        "got": got,
+        "ok": got == expected,
+    }
+    print(json.dumps(report, indent=2))
+    if got != expected:
+        sys.exit("MISMATCH: the storm did not produce exactly the expected tickets and alerts")
+
+
+if __name__ == "__main__":
+    main()

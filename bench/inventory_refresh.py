@@ -1,0 +1,269 @@
+"""Inventory refresh of a 10k-device fleet from the fake into PostgreSQL (or SQLite), and fleet search.
+
+    .venv/bin/python bench/inventory_refresh.py postgresql+psycopg://postgres@127.0.0.1/bench --reset
+    .venv/bin/python bench/inventory_refresh.py            # SQLite file in /tmp
+
+Measures the first refresh (everything new), a second one with nothing changed (must write zero
+rows), and the fleet software search over all software rows with the database's query plans.
+The fake runs in its own process; peak RSS is this process's high-water mark during each refresh
+(reset before it through /proc/self/clear_refs where Linux allows it).
+
+``--reset`` drops the extension's and the sample host's tables in the target database first: never
+point it at a database you care about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+
+def rss_mb() -> dict[str, float]:
+    """Current and peak resident memory of this process, in MB."""
+    values = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = round(int(rest.split()[0]) / 1024, 1)
+    except OSError:
+        values["VmHWM"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return values
+
+
+def reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def captured_selects(engine, table: str):
+    """The SQL and parameters of SELECTs touching ``table`` (to EXPLAIN exactly what ran)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and table in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def fake_ninjaone(devices: int, *, organizations: int):
+    """The fake in its own process, its log to a file: a pipe nobody reads fills up and stalls it."""
+    import socket
+    import subprocess
+    import tempfile
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code = (
+        "from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet, create_fake_app\n"
+        "from werkzeug.serving import make_server\n"
+        "state = FakeState()\n"
+        f"seed_fleet(state, devices={devices}, organizations={organizations}, seed=0)\n"
+        f"make_server('127.0.0.1', {port}, create_fake_app(state), threaded=True).serve_forever()\n"
+    )
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    requests.get(url + "/_fake/counters", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError(log.read().decode()[-2000:]) from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def explain(engine, statement: str, parameters) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            return "\n".join(row[0] for row in rows)
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        return "\n".join(" | ".join(str(col) for col in row) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", nargs="?", default="sqlite:////tmp/ninjaone-bench-inventory.db")
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--organizations", type=int, default=20)
+    parser.add_argument("--reset", action="store_true", help="drop the extension's and host's tables first")
+    parser.add_argument(
+        "--proposed-indexes",
+        action="store_true",
+        help="also create the index proposed for prefix search (PostgreSQL) and explain again",
+    )
+    args = parser.parse_args()
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import func, inspect, select
+
+    from flask_ninjaone import tenant_scope
+    from flask_ninjaone.extension import get_state
+    from flask_ninjaone.inventory.refresh import refresh_inventory
+    from flask_ninjaone.inventory.search import SoftwareQuery, iter_software, search_software
+    from flask_ninjaone.inventory.versions import VersionFilter
+    from flask_ninjaone.models import Integration, Software, metadata
+    from flask_ninjaone.services import mapping
+    from flask_ninjaone.services.connection import connect_client_credentials
+    from flask_ninjaone.sync import runner
+    from sample_host import create_app
+    from sample_host.database import db
+
+    if args.url.startswith("sqlite:////tmp/") and args.reset is False:
+        Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": args.url,
+            "NINJAONE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "SECRET_KEY": "bench",
+            "NINJAONE_HTTP_TIMEOUT": 120.0,
+        }
+    )
+    report: dict[str, object] = {"database": app.config["SQLALCHEMY_DATABASE_URI"].split("://")[0],
+                                 "devices": args.devices}  # fmt: skip
+    with app.app_context():
+        engine = db.engine
+        if "ninjaone_software" in inspect(engine).get_table_names():
+            if not args.reset:
+                sys.exit("The database already has the tables: pass --reset to drop them (destructive).")
+            metadata.drop_all(engine)
+            db.drop_all()
+        db.create_all()
+        metadata.create_all(engine)
+        assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+        tenant = get_state().host.find_tenant("acme")
+        runner._queue_inventory = lambda integration: None  # the bench times the refresh on its own
+
+        print(f"seeding a fake fleet of {args.devices} devices…", flush=True)
+        with fake_ninjaone(args.devices, organizations=args.organizations) as url, tenant_scope(tenant.id):
+            connect_client_credentials(
+                db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+                region=None, custom_url=url, actor=None,
+            )  # fmt: skip
+            integration = db.session.scalars(select(Integration)).one()
+            mapping.apply_suggestions(db.session, integration, create_missing=True)
+            integration_id = integration.id
+            started = time.perf_counter()
+            sync = runner.run_sync(integration_id, kind="full")
+            report["device_sync"] = {"state": sync.state, "seconds": round(time.perf_counter() - started, 1),
+                                     "counts": sync.counts}  # fmt: skip
+            print(json.dumps(report["device_sync"]), flush=True)
+
+            for label in ("first_refresh", "second_refresh"):
+                db.session.expunge_all()
+                peak_reset = reset_peak()
+                before = rss_mb()
+                started = time.perf_counter()
+                run = refresh_inventory(integration_id, trigger="bench")
+                elapsed = time.perf_counter() - started
+                after = rss_mb()
+                result = {
+                    "state": run.state,
+                    "error": run.error,
+                    "seconds": round(elapsed, 1),
+                    "requests": run.api_calls.get("requests"),
+                    "by_endpoint": run.api_calls.get("by_endpoint"),
+                    "rows_written": run.counts.get("rows_written"),
+                    "counts": run.counts,
+                    "rss_before_mb": before.get("VmRSS"),
+                    "peak_rss_mb": after.get("VmHWM"),
+                    "peak_is_refresh_only": peak_reset,
+                }
+                report[label] = result
+                print(label, json.dumps(result), flush=True)
+            assert report["second_refresh"]["rows_written"] == 0, "a refresh with nothing changed wrote rows"
+
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does after a bulk load; without statistics the planner guesses 1 row.
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE ninjaone_software")
+                conn.exec_driver_sql("ANALYZE ninjaone_devices")
+        with tenant_scope(tenant.id):
+            integration = db.session.scalars(select(Integration)).one()
+            total = db.session.scalar(select(func.count()).select_from(Software))
+            report["software_rows"] = total
+            searches = {
+                "chrome_older_than_123_contains": SoftwareQuery(
+                    name="chrome", version=VersionFilter.parse("< 123")
+                ),
+                "google_chrome_exact": SoftwareQuery(name="google chrome", match="exact"),
+                "publisher_contains_microsoft": SoftwareQuery(publisher="microsoft"),
+            }
+            report["search"] = {}
+            for label, query in searches.items():
+                with captured_selects(engine, "ninjaone_software") as seen:
+                    started = time.perf_counter()
+                    page = search_software(integration, query)
+                    first_page = time.perf_counter() - started
+                started = time.perf_counter()
+                matches = sum(1 for _ in iter_software(integration, query))
+                everything = time.perf_counter() - started
+                report["search"][label] = {
+                    "first_page_seconds": round(first_page, 3),
+                    "all_matches_seconds": round(everything, 3),
+                    "matches": matches,
+                    "page_hits": len(page.hits),
+                }
+                print(label, json.dumps(report["search"][label]), flush=True)
+                statement, parameters = seen[-1]
+                print(
+                    f"--- plan ({label}, page query) ---\n{explain(engine, statement, parameters)}\n",
+                    flush=True,
+                )
+            if args.proposed_indexes and engine.dialect.name == "postgresql":
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(
+                        "CREATE INDEX IF NOT EXISTS ix_ninjaone_software_name_pattern ON ninjaone_software "
+                        "(tenant_id, integration_id, name_key text_pattern_ops)"
+                    )
+                    conn.exec_driver_sql("ANALYZE ninjaone_software")
+                query = SoftwareQuery(name="google", match="prefix", version=VersionFilter.parse("< 123"))
+                with captured_selects(engine, "ninjaone_software") as seen:
+                    started = time.perf_counter()
+                    search_software(integration, query)
+                    elapsed = time.perf_counter() - started
+                print(f"prefix search with proposed index: {elapsed:.3f}s")
+                print(explain(engine, *seen[-1]))
+    print(
+        json.dumps(
+            {k: v for k, v in report.items() if k != "search"} | {"search": report["search"]}, default=str
+        )
+    )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

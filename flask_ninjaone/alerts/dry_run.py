@@ -1,0 +1,57 @@
+""" "Test this rule": what a rule would have done with the last N stored alerts, changing nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Alert, AlertRule
+from .lifecycle import facts_of
+from .rules import AlertFacts, RuleSpec, describe_actions, first_match, load_rule, mismatch
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class DryRunRow:
+    """One stored alert and what the tested rule would do with it."""
+
+    alert: Alert
+    facts: AlertFacts
+    matches: bool
+    #: Handles the alert given the other active rules and the rule's place among them.
+    handles: bool
+    outcome: str
+
+
+def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> list[DryRunRow]:
+    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    alerts = list(session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
+    others = []
+    for row in session.scalars(select(AlertRule).where(AlertRule.active.is_(True))):
+        if rule.id is not None and row.id == rule.id:
+            continue
+        try:
+            others.append(load_rule(row))
+        except ValueError:
+            continue
+    tested = rule if rule.active else replace(rule, active=True)
+    rows = []
+    for alert, facts in facts_of(session, alerts):
+        reason = None if rule.catch_all else mismatch(rule.conditions, facts)
+        winner = first_match([*others, tested], facts)
+        handles = winner is tested
+        if handles:
+            outcome = describe_actions(rule.actions, facts.severity)
+        elif reason is None:
+            outcome = f"matches, but rule “{winner.name}” comes first" if winner else "matches"
+        else:
+            outcome = f"no match: {reason}"
+        rows.append(
+            DryRunRow(alert=alert, facts=facts, matches=reason is None, handles=handles, outcome=outcome)
+        )
+    return rows

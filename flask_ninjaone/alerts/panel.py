@@ -1,0 +1,217 @@
+"""Reading alerts back: the panel's filters (validated from a query string) and the listings.
+
+Bad filter values never fail a page: each one is dropped with a message saying what was ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from ..models import Alert, AlertStatus, Device, OrganizationMapping
+from .catalog import SEVERITIES
+
+#: ``status`` filter values: ``open`` = active or acknowledged (the default view).
+STATUS_FILTERS = ("open", "active", "acknowledged", "resolved", "all")
+PAGE_SIZE = 50
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    """A validated filter of the alerts panel."""
+
+    status: str = "open"
+    severity: str | None = None
+    client_id: str | None = None
+    device_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+
+    def as_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments reproducing this filter (for links and the pager)."""
+        values = {
+            "status": self.status,
+            "severity": self.severity,
+            "client": self.client_id,
+            "device": self.device_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "page": self.page if self.page != 1 else None,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+@dataclass
+class ParsedFilters:
+    filters: AlertFilters
+    messages: list[str] = field(default_factory=list)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: str) -> date:
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    return date.fromisoformat(value)
+
+
+def parse_filters(args: Mapping[str, str], *, client_ids: set[str] | None = None) -> ParsedFilters:
+    """Validate ``status``, ``severity``, ``client``, ``device``, ``from``, ``to`` and ``page``."""
+    messages: list[str] = []
+    values: dict[str, Any] = {}
+
+    status = (args.get("status") or "").strip().lower()
+    if status:
+        if status in STATUS_FILTERS:
+            values["status"] = status
+        else:
+            messages.append(f"Ignored the unknown status {status[:40]!r}.")
+
+    severity = (args.get("severity") or "").strip().upper()
+    if severity:
+        if severity in SEVERITIES:
+            values["severity"] = severity
+        else:
+            messages.append(f"Ignored the unknown severity {severity[:40]!r}.")
+
+    client = (args.get("client") or "").strip()
+    if client:
+        if client_ids is None or client in client_ids:
+            values["client_id"] = client[:64]
+        else:
+            messages.append("Ignored the client filter: no such client.")
+
+    device = (args.get("device") or "").strip()
+    if device:
+        if device.isdigit() and len(device) <= 18:
+            values["device_id"] = int(device)
+        else:
+            messages.append(
+                f"Ignored the device filter {device[:40]!r}: expected a NinjaOne device id (a number)."
+            )
+
+    for key, name in (("from", "date_from"), ("to", "date_to")):
+        raw = (args.get(key) or "").strip()
+        if raw:
+            try:
+                values[name] = _date(raw)
+            except ValueError:
+                messages.append(f"Ignored the {key!r} date {raw[:40]!r}: expected YYYY-MM-DD.")
+    if values.get("date_from") and values.get("date_to") and values["date_to"] < values["date_from"]:
+        messages.append("Ignored the date range: 'to' is before 'from'.")
+        values.pop("date_from")
+        values.pop("date_to")
+
+    page = (args.get("page") or "").strip()
+    if page:
+        if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+            values["page"] = int(page)
+        else:
+            messages.append("Ignored the page number.")
+    return ParsedFilters(AlertFilters(**values), messages)
+
+
+def status_clause(status: str | None) -> Any:
+    if status in (None, "all"):
+        return None
+    if status == "open":
+        return Alert.status.in_([AlertStatus.ACTIVE, AlertStatus.ACKNOWLEDGED])
+    return Alert.status == status
+
+
+def filtered_query(session: Session, integration_id: int, filters: AlertFilters) -> Select[tuple[Alert]]:
+    query = select(Alert).where(Alert.integration_id == integration_id)
+    clause = status_clause(filters.status)
+    if clause is not None:
+        query = query.where(clause)
+    if filters.severity:
+        query = query.where(Alert.severity == filters.severity)
+    if filters.device_id is not None:
+        query = query.where(Alert.device_id == filters.device_id)
+    if filters.client_id is not None:
+        organizations = select(OrganizationMapping.organization_id).where(
+            OrganizationMapping.integration_id == integration_id,
+            OrganizationMapping.host_client_id == filters.client_id,
+        )
+        query = query.where(Alert.organization_id.in_(organizations))
+    moment = func.coalesce(Alert.last_triggered_at, Alert.triggered_at, Alert.updated_at)
+    if filters.date_from:
+        query = query.where(moment >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
+    if filters.date_to:
+        query = query.where(
+            moment < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    return query
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    alerts: list[Alert]
+    total: int
+    page: int
+    pages: int
+    device_names: dict[int, str]
+
+
+def list_alerts(
+    session: Session, integration_id: int, filters: AlertFilters, *, page_size: int = PAGE_SIZE
+) -> AlertPage:
+    """One page of alerts, newest activity first, with the device names of the page."""
+    query = filtered_query(session, integration_id, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(filters.page, pages)
+    order = func.coalesce(Alert.last_triggered_at, Alert.triggered_at, Alert.updated_at)
+    rows = list(
+        session.scalars(
+            query.order_by(order.desc(), Alert.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        )
+    )
+    return AlertPage(rows, total, page, pages, device_names(session, integration_id, rows))
+
+
+def device_names(session: Session, integration_id: int, alerts: list[Alert]) -> dict[int, str]:
+    ids = {alert.device_id for alert in alerts if alert.device_id is not None}
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Device.device_id, Device.name).where(
+                Device.integration_id == integration_id, Device.device_id.in_(ids)
+            )
+        ).all()
+    )
+
+
+def cli_rows(session: Session, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+    """What ``flask ninjaone alerts`` prints, newest first (all integrations of the bound tenant)."""
+    query = select(Alert)
+    clause = status_clause(status)
+    if clause is not None:
+        query = query.where(clause)
+    order = func.coalesce(Alert.last_triggered_at, Alert.triggered_at, Alert.updated_at)
+    rows = session.scalars(query.order_by(order.desc(), Alert.id.desc()).limit(limit))
+    return [
+        {
+            "series_uid": alert.series_uid,
+            "device_id": alert.device_id,
+            "severity": alert.severity,
+            "status": alert.status,
+            "occurrence_count": alert.occurrence_count,
+            "ticket_id": alert.ticket_id,
+            "triggered_at": alert.triggered_at.isoformat() if alert.triggered_at else None,
+            "message": alert.message,
+            "suppressed_reason": alert.suppressed_reason,
+        }
+        for alert in rows
+    ]

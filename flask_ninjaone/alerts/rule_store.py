@@ -1,0 +1,261 @@
+"""Alert rules and maintenance windows: create, change, order, delete — validated and audited.
+
+Every change is validated through the schemas of :mod:`.rules` / :mod:`.maintenance`, written with an
+audit entry (who, what, before/after) in the same transaction, and committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..host import UserRef
+from ..models import AlertRule, MaintenanceWindow
+from ..services import audit
+from ..tenancy import get_scoped
+from .maintenance import validate_window
+from .rules import validate_actions, validate_conditions
+
+
+class RuleError(ValueError):
+    """A rule or window change that cannot be made; ``messages`` maps fields to their errors."""
+
+    def __init__(self, message: str, messages: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.messages = messages or {}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes a rule, for the audit log."""
+
+    user: UserRef | None = None
+    remote_addr: str | None = None
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            out += _flatten(value, f"{prefix}{key}: " if not isinstance(key, int) else prefix)
+        return out
+    if isinstance(messages, list):
+        return [line for item in messages for line in _flatten(item, prefix)]
+    return [f"{prefix}{messages}"]
+
+
+def error_lines(exc: ValidationError | RuleError) -> list[str]:
+    """Readable lines of a validation error (for flash messages and the CLI)."""
+    return _flatten(exc.messages) or [str(exc)]
+
+
+def ordered_rules(session: Session) -> list[AlertRule]:
+    """Rules in evaluation order: ordinary ones by position, catch-alls last."""
+    return list(
+        session.scalars(select(AlertRule).order_by(AlertRule.catch_all, AlertRule.position, AlertRule.id))
+    )
+
+
+def _name(value: str | None) -> str:
+    name = (value or "").strip()
+    if not name or len(name) > 255:
+        raise RuleError("A rule needs a name of at most 255 characters.", {"name": ["Give the rule a name."]})
+    return name
+
+
+def _validated(conditions: dict[str, Any], actions: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    errors: dict[str, Any] = {}
+    try:
+        conditions = validate_conditions(conditions)
+    except ValidationError as exc:
+        errors["conditions"] = exc.messages
+    try:
+        actions = validate_actions(actions)
+    except ValidationError as exc:
+        errors["actions"] = exc.messages
+    if errors:
+        raise RuleError("The rule is not valid.", errors)
+    return conditions, actions
+
+
+def _snapshot(rule: AlertRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "active": rule.active,
+        "catch_all": rule.catch_all,
+        "position": rule.position,
+        "conditions": rule.conditions,
+        "actions": rule.actions,
+    }
+
+
+def _audit(
+    session: Session, action: str, actor: Actor, target_type: str, target_id: int, detail: dict[str, Any]
+) -> None:
+    audit.record(
+        session,
+        action,
+        user=actor.user,
+        target_type=target_type,
+        target_id=str(target_id),
+        remote_addr=actor.remote_addr,
+        detail=detail,
+    )
+
+
+def create_rule(
+    session: Session,
+    *,
+    name: str,
+    conditions: dict[str, Any],
+    actions: dict[str, Any],
+    active: bool = True,
+    catch_all: bool = False,
+    actor: Actor = Actor(),
+) -> AlertRule:
+    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are)."""
+    name = _name(name)
+    conditions, actions = _validated(conditions, actions)
+    last = session.scalar(select(func.max(AlertRule.position))) or 0
+    rule = AlertRule(
+        name=name,
+        conditions=conditions,
+        actions=actions,
+        active=active,
+        catch_all=catch_all,
+        position=last + 1,
+    )
+    session.add(rule)
+    session.flush()
+    _audit(session, "alert_rule.created", actor, "alert_rule", rule.id, _snapshot(rule))
+    session.commit()
+    return rule
+
+
+def _rule(session: Session, rule_id: int) -> AlertRule:
+    rule = get_scoped(session, AlertRule, rule_id)
+    if rule is None:
+        raise LookupError(f"alert rule {rule_id} does not exist")
+    return rule
+
+
+def update_rule(
+    session: Session,
+    rule_id: int,
+    *,
+    name: str,
+    conditions: dict[str, Any],
+    actions: dict[str, Any],
+    active: bool,
+    catch_all: bool,
+    actor: Actor = Actor(),
+) -> AlertRule:
+    rule = _rule(session, rule_id)
+    name = _name(name)
+    conditions, actions = _validated(conditions, actions)
+    before = _snapshot(rule)
+    rule.name, rule.conditions, rule.actions = name, conditions, actions
+    rule.active, rule.catch_all = active, catch_all
+    _audit(
+        session,
+        "alert_rule.updated",
+        actor,
+        "alert_rule",
+        rule.id,
+        {"before": before, "after": _snapshot(rule)},
+    )
+    session.commit()
+    return rule
+
+
+def delete_rule(session: Session, rule_id: int, *, actor: Actor = Actor()) -> None:
+    """Delete a rule. Alerts it handled keep their tickets; their later resets follow the rule that
+    would match them now."""
+    rule = _rule(session, rule_id)
+    snapshot = _snapshot(rule)
+    session.delete(rule)
+    _audit(session, "alert_rule.deleted", actor, "alert_rule", rule_id, snapshot)
+    session.commit()
+
+
+def set_active(session: Session, rule_id: int, active: bool, *, actor: Actor = Actor()) -> AlertRule:
+    rule = _rule(session, rule_id)
+    if rule.active != active:
+        rule.active = active
+        _audit(
+            session,
+            "alert_rule.activated" if active else "alert_rule.deactivated",
+            actor,
+            "alert_rule",
+            rule.id,
+            {"name": rule.name},
+        )
+        session.commit()
+    return rule
+
+
+def move_rule(session: Session, rule_id: int, direction: str, *, actor: Actor = Actor()) -> bool:
+    """Move a rule one place up or down among its kind (ordinary rules / catch-alls).
+
+    Positions are renumbered 1..n in the same transaction, so gaps and ties left by concurrent edits
+    heal themselves. Returns whether the rule moved.
+    """
+    if direction not in ("up", "down"):
+        raise RuleError("Direction must be up or down.")
+    rule = _rule(session, rule_id)
+    peers = [other for other in ordered_rules(session) if other.catch_all == rule.catch_all]
+    index = next(i for i, other in enumerate(peers) if other.id == rule.id)
+    target = index - 1 if direction == "up" else index + 1
+    if not 0 <= target < len(peers):
+        return False
+    peers[index], peers[target] = peers[target], peers[index]
+    offset = 0 if not rule.catch_all else 1_000_000
+    for position, other in enumerate(peers, start=1):
+        other.position = offset + position
+    _audit(
+        session,
+        "alert_rule.moved",
+        actor,
+        "alert_rule",
+        rule.id,
+        {"name": rule.name, "direction": direction, "position": target + 1},
+    )
+    session.commit()
+    return True
+
+
+# -- maintenance windows -----------------------------------------------------------------------------
+
+
+def list_windows(session: Session) -> list[MaintenanceWindow]:
+    return list(session.scalars(select(MaintenanceWindow).order_by(MaintenanceWindow.id)))
+
+
+def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Actor()) -> MaintenanceWindow:
+    try:
+        values = validate_window(data)
+    except ValidationError as exc:
+        raise RuleError("The maintenance window is not valid.", exc.messages) from None
+    window = MaintenanceWindow(active=True, **values)
+    session.add(window)
+    session.flush()
+    detail = {
+        key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in values.items()
+    }
+    _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
+    session.commit()
+    return window
+
+
+def delete_window(session: Session, window_id: int, *, actor: Actor = Actor()) -> None:
+    window = get_scoped(session, MaintenanceWindow, window_id)
+    if window is None:
+        raise LookupError(f"maintenance window {window_id} does not exist")
+    name = window.name
+    session.delete(window)
+    _audit(session, "maintenance_window.deleted", actor, "maintenance_window", window_id, {"name": name})
+    session.commit()

@@ -1,0 +1,199 @@
+"""The alerts panel: active alerts with filters, an alert's detail, acknowledge, resolve, create ticket.
+
+Looking needs ``ninjaone.view``; acting needs ``ninjaone.alerts``. Every query is tenant scoped (an
+alert of another tenant is a 404) and every action is a CSRF-protected POST that redirects back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..alerts import lifecycle
+from ..alerts.catalog import SEVERITIES
+from ..alerts.lifecycle import AlertActionError
+from ..alerts.panel import STATUS_FILTERS, list_alerts, parse_filters
+from ..client import device_page_url
+from ..extension import get_state
+from ..forms.alerts import AlertActionForm, ResolveForm
+from ..host import HostPages, Permission
+from ..models import Alert, Device, Integration, OrganizationMapping
+from ..services.connection import tenant_integration
+from ..tenancy import get_scoped, require_tenant_id
+from .access import require
+
+bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
+
+EXPIRED_FORM = "The form expired or was sent from another page. Please try again."
+
+
+def _session():  # type: ignore[no-untyped-def]
+    return get_state().db.session
+
+
+def _integration() -> Integration:
+    integration = tenant_integration(_session())
+    if integration is None:
+        abort(404)
+    return integration
+
+
+def _alert(alert_id: int) -> Alert:
+    alert = get_scoped(_session(), Alert, alert_id)
+    if alert is None:
+        abort(404)
+    return alert
+
+
+def _links(pages: HostPages, base_url: str) -> dict[str, Any]:
+    """URL builders for the templates (ids are quoted: they come from the host and from NinjaOne)."""
+
+    def page(template: str | None, value: Any) -> str | None:
+        if not template or value in (None, ""):
+            return None
+        return template.replace("{id}", quote(str(value), safe=""))
+
+    def device(device_id: int | None) -> str | None:
+        if device_id is None or device_id < 0:
+            return None
+        return device_page_url(base_url, device_id)
+
+    return {
+        "asset_url": lambda value: page(pages.asset, value),
+        "ticket_url": lambda value: page(pages.ticket, value),
+        "device_url": device,
+    }
+
+
+@bp.get("/")
+@require(Permission.VIEW)
+def index() -> str:
+    """Active (by default) alerts, filtered by severity, status, client, device and date."""
+    integration = _integration()
+    host = get_state().host
+    tenant_id = require_tenant_id()
+    clients = host.list_clients(tenant_id)
+    parsed = parse_filters(request.args, client_ids={client.id for client in clients})
+    page = list_alerts(_session(), integration.id, parsed.filters)
+    return render_template(
+        "ninjaone/alerts.html",
+        integration=integration,
+        page=page,
+        filters=parsed.filters,
+        filter_messages=parsed.messages,
+        severities=SEVERITIES,
+        statuses=STATUS_FILTERS,
+        clients=clients,
+        can_act=host.has_permission(Permission.ALERTS),
+        can_manage=host.has_permission(Permission.MANAGE),
+        action_form=AlertActionForm(),
+        **_links(host.pages(tenant_id), integration.base_url),
+    )
+
+
+@bp.get("/<int:alert_id>")
+@require(Permission.VIEW)
+def detail(alert_id: int) -> str:
+    integration = _integration()
+    alert = _alert(alert_id)
+    session = _session()
+    host = get_state().host
+    tenant_id = require_tenant_id()
+    device = session.scalars(
+        select(Device).where(
+            Device.integration_id == alert.integration_id, Device.device_id == alert.device_id
+        )
+    ).first()
+    organization = session.scalars(
+        select(OrganizationMapping).where(
+            OrganizationMapping.integration_id == alert.integration_id,
+            OrganizationMapping.organization_id == alert.organization_id,
+        )
+    ).first()
+    client = None
+    if organization is not None and organization.host_client_id:
+        client = next((c for c in host.list_clients(tenant_id) if c.id == organization.host_client_id), None)
+    return render_template(
+        "ninjaone/alerts_detail.html",
+        integration=integration,
+        alert=alert,
+        device=device,
+        organization=organization,
+        client=client,
+        payload_text=json.dumps(alert.payload or {}, indent=2, ensure_ascii=False, sort_keys=True),
+        can_act=host.has_permission(Permission.ALERTS),
+        action_form=AlertActionForm(),
+        resolve_form=ResolveForm(),
+        **_links(host.pages(tenant_id), integration.base_url),
+    )
+
+
+def _back(alert_id: int) -> Response:
+    if request.form.get("return_to") == "list":
+        return redirect(url_for(".index"))
+    return redirect(url_for(".detail", alert_id=alert_id))
+
+
+@bp.post("/<int:alert_id>/acknowledge")
+@require(Permission.ALERTS)
+def acknowledge(alert_id: int) -> Response:
+    _integration()
+    alert = _alert(alert_id)
+    if not AlertActionForm().validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    try:
+        lifecycle.acknowledge(_session(), alert.id, get_state().host.current_user())
+    except AlertActionError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Alert acknowledged.", "success")
+    return _back(alert_id)
+
+
+@bp.post("/<int:alert_id>/resolve")
+@require(Permission.ALERTS)
+def resolve(alert_id: int) -> Response:
+    _integration()
+    alert = _alert(alert_id)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    reset = bool(form.reset_in_ninjaone.data)
+    session = _session()
+    try:
+        lifecycle.resolve(session, alert.id, get_state().host.current_user(), reset_in_ninjaone=reset)
+    except AlertActionError as exc:
+        flash(str(exc), "error")
+    else:
+        from ..services import audit
+
+        audit.record(
+            session, "alert.resolved", user=get_state().host.current_user(), target_type="alert",
+            target_id=str(alert_id), remote_addr=request.remote_addr, detail={"reset_in_ninjaone": reset},
+        )  # fmt: skip
+        session.commit()
+        flash("Alert resolved" + (" and reset in NinjaOne." if reset else "."), "success")
+    return _back(alert_id)
+
+
+@bp.post("/<int:alert_id>/ticket")
+@require(Permission.ALERTS)
+def create_ticket(alert_id: int) -> Response:
+    _integration()
+    alert = _alert(alert_id)
+    if not AlertActionForm().validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    try:
+        ticket_id = lifecycle.create_ticket(_session(), alert.id, get_state().host.current_user())
+    except AlertActionError as exc:
+        flash(str(exc), "error")
+    except LookupError as exc:
+        flash(f"The ticket could not be created: {exc}", "error")
+    else:
+        flash(f"Ticket {ticket_id} created.", "success")
+    return _back(alert_id)

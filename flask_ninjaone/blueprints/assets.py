@@ -1,0 +1,309 @@
+"""Technician panels: the RMM panel of a host asset, the ticket panel, asset-list helpers, and the
+per-device actions they offer ("refresh this device now", "sync selected", "open in NinjaOne").
+
+Hosts include the panels through template globals (documented in docs/host-integration.md,
+"Technician panels")::
+
+    {{ ninjaone_asset_panel(asset.id) }}      {# asset detail page #}
+    {{ ninjaone_ticket_panel(ticket.id) }}    {# ticket detail page #}
+    {{ ninjaone_remote_button(asset.id) }}    {# an actions menu #}
+    {% set rmm = ninjaone_asset_summaries(assets|map(attribute='id')) %}   {# asset list / cards #}
+
+Each returns safe HTML (or an empty string for a user without ``ninjaone.view``), so the host needs
+no knowledge of the extension's models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..client import device_page_url
+from ..extension import get_state
+from ..forms.mapping import ActionForm
+from ..host import Permission
+from ..inventory.compliance import AssetSummary, asset_summaries
+from ..inventory.panels import asset_panel, ticket_assets
+from ..inventory.refresh import MAX_SELECTED
+from ..jobs import enqueue
+from ..models import Device, Integration
+from ..services.connection import tenant_integration
+from ..tenancy import current_tenant_id, require_tenant_id
+from .access import require
+
+bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
+
+
+def _may(permission: Permission) -> bool:
+    host = get_state().host
+    return (
+        host.current_user() is not None
+        and current_tenant_id() is not None
+        and host.has_permission(permission)
+    )
+
+
+def _assets_head() -> Markup:
+    """The panels' stylesheet and script, once per page (panels may be rendered several times)."""
+    if g.get("_ninjaone_panel_assets"):
+        return Markup("")
+    g._ninjaone_panel_assets = True
+    return Markup(render_template("ninjaone/asset_head.html"))
+
+
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """``url_for`` of a route that may not exist (e.g. the alerts panel's, built separately)."""
+    from flask import current_app
+
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except Exception:  # noqa: BLE001 - a route with other arguments than we guessed: no link
+        return None
+
+
+def _host_asset_url(host_asset_id: str) -> str | None:
+    template = get_state().host.pages(require_tenant_id()).asset
+    return template.replace("{id}", host_asset_id) if template else None
+
+
+# -- hooks (template globals) ---------------------------------------------------------------------------
+
+
+@bp.app_template_global("ninjaone_asset_panel")
+def render_asset_panel(host_asset_id: Any) -> Markup:
+    """The RMM panel of a host asset: status, Remote Connect, alerts, patches, antivirus, software."""
+    if not _may(Permission.VIEW):
+        return Markup("")
+    args = request.args if has_request_context() else {}
+    panel = asset_panel(host_asset_id, args)
+    html = render_template(
+        "ninjaone/asset_panel.html",
+        panel=panel,
+        can_remote=get_state().host.has_permission(Permission.REMOTE),
+        form=ActionForm(),
+        optional_url=optional_url,
+        asset_url=request.path if has_request_context() else "",
+        base_args={key: value for key, value in args.items() if not key.startswith("sw_")},
+    )
+    return _assets_head() + Markup(html)
+
+
+@bp.app_template_global("ninjaone_ticket_panel")
+def render_ticket_panel(ticket_id: Any) -> Markup:
+    """Remote Connect and RMM status for each asset linked to a ticket."""
+    if not _may(Permission.VIEW):
+        return Markup("")
+    integration, assets = ticket_assets(ticket_id)
+    if not assets:
+        return Markup("")
+    html = render_template(
+        "ninjaone/ticket_panel.html",
+        integration=integration,
+        assets=assets,
+        ticket_id=str(ticket_id),
+        can_remote=get_state().host.has_permission(Permission.REMOTE),
+        form=ActionForm(),
+        asset_url=_host_asset_url,
+    )
+    return _assets_head() + Markup(html)
+
+
+@bp.app_template_global("ninjaone_remote_button")
+def render_remote_button(host_asset_id: Any, ticket_id: Any = None, label: str = "Remote Connect") -> Markup:
+    """Just the Remote Connect button (for a host's actions menu); empty without ``ninjaone.remote``
+    or when the asset is not a NinjaOne device."""
+    if not _may(Permission.REMOTE):
+        return Markup("")
+    integration = tenant_integration(get_state().db.session)
+    if integration is None:
+        return Markup("")
+    device = (
+        get_state()
+        .db.session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.host_asset_id == str(host_asset_id),
+                Device.retired.is_(False),
+            )
+        )
+        .first()
+    )
+    if device is None:
+        return Markup("")
+    html = render_template(
+        "ninjaone/remote_button.html",
+        device=device,
+        host_asset_id=str(host_asset_id),
+        ticket_id=ticket_id,
+        label=label,
+        variant="menu",
+        form=ActionForm(),
+    )
+    return _assets_head() + Markup(html)
+
+
+@bp.app_template_global("ninjaone_asset_summaries")
+def template_asset_summaries(host_asset_ids: Any) -> dict[str, AssetSummary]:
+    """Host asset id (as a string) → agent status, open alert count, patch compliance, NinjaOne link."""
+    if not _may(Permission.VIEW):
+        return {}
+    return asset_summaries(host_asset_ids)
+
+
+@bp.app_template_global("ninjaone_asset_list_tools")
+def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
+    """The bulk-action bar of an asset list ("Sync selected", "Open in NinjaOne"). Rows put checkboxes
+    ``name="asset_ids" form="<form_id>"`` next to each NinjaOne asset."""
+    if not _may(Permission.VIEW):
+        return Markup("")
+    html = render_template(
+        "ninjaone/asset_list_tools.html", form_id=form_id, form=ActionForm(), next_url=request.full_path
+    )
+    return _assets_head() + Markup(html)
+
+
+# -- routes ---------------------------------------------------------------------------------------
+
+
+def _integration() -> Integration:
+    integration = tenant_integration(get_state().db.session)
+    if integration is None:
+        abort(404)
+    return integration
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
+
+
+def _safe_next(default: str) -> str:
+    """Only same-site paths: ``/assets?page=2``, never ``//evil.example`` or ``https://…``."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+@bp.get("/<asset_id>/panel")
+@require(Permission.VIEW)
+def panel(asset_id: str) -> str:
+    """The panel alone (for hosts that load it with JavaScript or in a frame)."""
+    return str(render_asset_panel(asset_id))
+
+
+@bp.post("/<asset_id>/refresh")
+@require(Permission.VIEW)
+def refresh(asset_id: str) -> Response | tuple[Response, int]:
+    """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints."""
+    integration = _integration()
+    if not ActionForm().validate_on_submit():
+        if _wants_json():
+            return jsonify({"ok": False, "message": "The form expired; reload the page."}), 400
+        abort(400)
+    device = (
+        get_state()
+        .db.session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.host_asset_id == asset_id,
+                Device.retired.is_(False),
+            )
+        )
+        .first()
+    )
+    back = _safe_next(_host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
+    if device is None:
+        message, ok = "This asset is not managed by NinjaOne.", False
+    else:
+        key = f"{integration.id}-{device.device_id}"
+        job = enqueue("inventory.device", tenant_id=require_tenant_id(), key=key,
+                      integration_id=integration.id, device_id=device.device_id)  # fmt: skip
+        if job.inline:
+            ok = bool((job.result or {}).get("ok"))
+            message = (job.result or {}).get("message") or "Device refreshed."
+        else:
+            ok, message = True, "Refresh queued: reload the page in a few seconds."
+    if _wants_json():
+        return jsonify({"ok": ok, "message": message}), 200 if ok else 409
+    flash(message, "success" if ok else "error")
+    return redirect(back, 303)
+
+
+def _selected_devices(integration: Integration, asset_ids: list[str]) -> list[Device]:
+    if not asset_ids:
+        return []
+    return list(
+        get_state().db.session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.host_asset_id.in_(asset_ids[:MAX_SELECTED]),
+                Device.retired.is_(False),
+            )
+        )
+    )
+
+
+@bp.post("/sync-selected")
+@require(Permission.VIEW)
+def sync_selected() -> Response:
+    """Bulk action of the asset list: one job re-reads the selected NinjaOne devices."""
+    integration = _integration()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    back = _safe_next(url_for("ninjaone_compliance.index"))
+    asset_ids = [value for value in request.form.getlist("asset_ids") if value][: MAX_SELECTED + 1]
+    if len(asset_ids) > MAX_SELECTED:
+        flash(f"Select at most {MAX_SELECTED} assets at a time.", "error")
+        return redirect(back, 303)
+    devices = _selected_devices(integration, asset_ids)
+    if not devices:
+        flash("None of the selected assets is managed by NinjaOne.", "error")
+        return redirect(back, 303)
+    ids = sorted(device.device_id for device in devices)
+    key = f"{integration.id}-" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    job = enqueue("inventory.devices", tenant_id=require_tenant_id(), key=key,
+                  integration_id=integration.id, device_ids=ids)  # fmt: skip
+    if job.inline:
+        result = job.result or {}
+        flash(result.get("message") or "Done.", "success" if result.get("ok") else "error")
+    else:
+        flash(f"Sync of {len(ids)} device(s) queued.", "success")
+    return redirect(back, 303)
+
+
+@bp.get("/open-selected")
+@require(Permission.VIEW)
+def open_selected() -> Response | str:
+    """ "Open in NinjaOne" for the selection: one device goes straight there, several get a list of links."""
+    integration = _integration()
+    asset_ids = [value for value in request.args.getlist("asset_ids") if value][:MAX_SELECTED]
+    devices = _selected_devices(integration, asset_ids)
+    if len(devices) == 1:
+        return redirect(device_page_url(integration.base_url, devices[0].device_id), 303)
+    links = [
+        (
+            device,
+            device_page_url(integration.base_url, device.device_id),
+            _host_asset_url(device.host_asset_id or ""),
+        )
+        for device in sorted(devices, key=lambda d: d.name.lower())
+    ]
+    return render_template("ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids))

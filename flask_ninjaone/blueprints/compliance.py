@@ -1,0 +1,154 @@
+"""Fleet views: the compliance dashboard (charts, per-client table, CSV) and the software search."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..extension import get_state
+from ..forms.mapping import ActionForm
+from ..host import Permission
+from ..inventory.compliance import FIGURE_COLUMNS, SEVERITIES, dashboard
+from ..inventory.export import csv_chunks
+from ..inventory.search import COUNT_CAP, CSV_HEADER, MATCH_MODES, SoftwareQuery, csv_rows, search_software
+from ..jobs import enqueue
+from ..models import Integration
+from ..services.connection import tenant_integration
+from ..tenancy import require_tenant_id
+from .access import require
+
+bp = Blueprint("ninjaone_compliance", __name__, template_folder="../templates")
+
+
+def _integration() -> Integration:
+    integration = tenant_integration(get_state().db.session)
+    if integration is None:
+        abort(404)
+    return integration
+
+
+def _clients() -> dict[str, str]:
+    return {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
+
+
+def _client_filter(clients: dict[str, str]) -> str | None:
+    value = request.args.get("client") or None
+    return value if value in clients else None
+
+
+def _csv(filename: str, chunks) -> Response:  # type: ignore[no-untyped-def]
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/")
+@require(Permission.VIEW)
+def index() -> str:
+    """Devices online/offline, pending and failed patches, antivirus, open alerts: charts + table."""
+    integration = _integration()
+    clients = _clients()
+    client_id = _client_filter(clients)
+    return render_template(
+        "ninjaone/compliance.html",
+        integration=integration,
+        data=dashboard(client_id),
+        clients=clients,
+        client_id=client_id,
+        columns=FIGURE_COLUMNS,
+        severities=SEVERITIES,
+        form=ActionForm(),
+        can_manage=get_state().host.has_permission(Permission.MANAGE),
+    )
+
+
+@bp.get("/export.csv")
+@require(Permission.VIEW)
+def export() -> Response:
+    """The per-client table (and the fleet total) as CSV."""
+    _integration()
+    clients = _clients()
+    data = dashboard(_client_filter(clients))
+    assert data is not None
+
+    def rows():  # type: ignore[no-untyped-def]
+        for client_id, name, figures in data.clients:
+            yield [name, client_id or "", *figures.row().values()]
+        yield ["All clients", "", *data.fleet.row().values()]
+
+    return _csv("ninjaone-compliance", csv_chunks(["Client", "Client id", *FIGURE_COLUMNS.values()], rows()))
+
+
+@bp.post("/refresh")
+@require(Permission.MANAGE)
+def refresh() -> BaseResponse:
+    """Refresh the fleet's inventory now (instead of waiting for the schedule)."""
+    integration = _integration()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    job = enqueue("inventory.refresh", tenant_id=require_tenant_id(), key=str(integration.id),
+                  integration_id=integration.id, trigger="manual")  # fmt: skip
+    if job.duplicate:
+        flash("An inventory refresh is already queued.", "info")
+    elif job.inline:
+        state = (job.result or {}).get("state")
+        error = (job.result or {}).get("error")
+        flash(
+            f"Inventory refresh {state}." + (f" {error}" if error else ""),
+            "success" if state == "succeeded" else "error",
+        )
+    else:
+        flash("Inventory refresh queued.", "success")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.get("/software")
+@require(Permission.VIEW)
+def software() -> str:
+    """Which devices have a product (optionally older/newer than a version), across the fleet or a client."""
+    integration = _integration()
+    clients = _clients()
+    query, errors = SoftwareQuery.from_args(request.args, set(clients))
+    try:
+        page_number = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page_number = 1
+    page = search_software(integration, query, page_number) if not query.empty and not errors else None
+    host_pages = get_state().host.pages(require_tenant_id())
+    return render_template(
+        "ninjaone/software_search.html",
+        query=query,
+        errors=errors,
+        page=page,
+        clients=clients,
+        match_modes=MATCH_MODES,
+        args=query.as_args(),
+        asset_page=host_pages.asset,
+        raw=request.args,
+        count_cap=COUNT_CAP,
+    )
+
+
+@bp.get("/software.csv")
+@require(Permission.VIEW)
+def software_csv() -> Response:
+    integration = _integration()
+    clients = _clients()
+    query, errors = SoftwareQuery.from_args(request.args, set(clients))
+    if errors:
+        abort(400, "; ".join(errors))
+    return _csv("ninjaone-software", csv_chunks(CSV_HEADER, csv_rows(integration, query, clients)))

@@ -1,0 +1,113 @@
+"""Remote Connect (``ninjaone.remote``) and the audit list of remote access attempts (admins).
+
+``POST /remote/assets/<id>/connect`` answers JSON to the panel's script (which opened a tab in the
+click and now points it at the link) and, without JavaScript, a redirect to the link (the form
+targets a new tab), an "offline, open anyway?" page or an error page. Every attempt is audited,
+including refused ones.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ..extension import get_state
+from ..forms.mapping import ActionForm
+from ..host import Permission
+from ..models import AuditEntry
+from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
+from ..tenancy import current_tenant_id
+from .access import require
+
+bp = Blueprint("ninjaone_remote", __name__, template_folder="../templates")
+
+AUDIT_PAGE_SIZE = 50
+#: HTTP status of each outcome in the JSON answer.
+STATUS: dict[RemoteOutcome, int] = {
+    RemoteOutcome.OK: 200,
+    RemoteOutcome.OFFLINE: 200,
+    RemoteOutcome.NOT_MANAGED: 404,
+    RemoteOutcome.DEVICE_GONE: 404,
+    RemoteOutcome.NO_CONTROL_SCOPE: 403,
+    RemoteOutcome.FORBIDDEN: 403,
+    RemoteOutcome.DISCONNECTED: 409,
+    RemoteOutcome.RECONNECT_REQUIRED: 409,
+    RemoteOutcome.API_ERROR: 502,
+}
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
+
+
+def _ticket_id() -> str | None:
+    value = (request.form.get("ticket_id") or "").strip()
+    return value[:64] or None
+
+
+def _answer(result: RemoteResult) -> Response | tuple[Response | str, int]:
+    status = STATUS[result.outcome]
+    if _wants_json():
+        return jsonify(result.as_json()), status
+    if result.outcome == RemoteOutcome.OK and result.url:
+        response = redirect(result.url, 303)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    return render_template("ninjaone/remote_result.html", result=result), status
+
+
+@bp.post("/assets/<asset_id>/connect")
+def connect(asset_id: str) -> Response | tuple[Response | str, int]:
+    """Open a Remote Connect session on an RMM-managed asset (from its page, a ticket, or a menu)."""
+    host = get_state().host
+    user = host.current_user()
+    if user is None or current_tenant_id() is None:
+        if _wants_json():
+            return jsonify({"ok": False, "message": "Your session expired: log in again."}), 401
+        return redirect(host.login_url(request.full_path))
+    if not ActionForm().validate_on_submit():
+        message = "The page expired: reload it and try again."
+        if _wants_json():
+            return jsonify({"ok": False, "result": "bad_request", "message": message}), 400
+        abort(400)
+    if not host.has_permission(Permission.REMOTE):
+        result = record_refused(asset_id, user=user, remote_addr=request.remote_addr, ticket_id=_ticket_id())
+        return _answer(result)
+    result = open_remote(asset_id, user=user, remote_addr=request.remote_addr, ticket_id=_ticket_id())
+    return _answer(result)
+
+
+@bp.get("/audit")
+@require(Permission.MANAGE)
+def audit() -> str:
+    """Every Remote Connect attempt of the tenant, newest first: who, which asset, from where, result."""
+    session = get_state().db.session
+    result_filter = request.args.get("result") or ""
+    if result_filter not in {str(outcome) for outcome in RemoteOutcome}:
+        result_filter = ""
+    try:
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page = 1
+    query = select(AuditEntry).where(AuditEntry.action == AUDIT_ACTION)
+    if result_filter:
+        query = query.where(AuditEntry.result == result_filter)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    entries = session.scalars(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+        .limit(AUDIT_PAGE_SIZE)
+    ).all()
+    host_pages = get_state().host.pages(str(current_tenant_id()))
+    return render_template(
+        "ninjaone/remote_audit.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // AUDIT_PAGE_SIZE)),
+        result_filter=result_filter,
+        outcomes=[str(outcome) for outcome in RemoteOutcome],
+        asset_page=host_pages.asset,
+        ticket_page=host_pages.ticket,
+    )

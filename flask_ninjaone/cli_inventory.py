@@ -1,0 +1,61 @@
+"""``flask ninjaone inventory``: refresh a tenant's software, patch, antivirus and health inventory now."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .cli import _resolve_tenant, ninjaone_cli, tenant_option
+from .extension import get_state
+from .tenancy import tenant_scope
+
+
+@ninjaone_cli.command("inventory")
+@tenant_option
+@click.option("--device", "device_id", type=int, default=None, help="Refresh one NinjaOne device only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
+def inventory(tenant_ref: str, device_id: int | None, as_json: bool) -> None:
+    """Walk the /v2/queries reports (1000 rows per request) and write what changed.
+
+    Runs in this process (not on the queue), like ``flask ninjaone sync`` does for operators.
+    """
+    from .inventory.refresh import InventoryAlreadyRunning, refresh_device, refresh_inventory
+    from .services.connection import tenant_integration
+    from .sync.runner import run_summary
+
+    tenant = _resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        integration = tenant_integration(get_state().db.session)
+        if integration is None:
+            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        if device_id is not None:
+            result = refresh_device(integration.id, device_id)
+            if not result.ok:
+                raise click.ClickException(result.message)
+            click.echo(json.dumps(result.counts) if as_json else f"{result.message} {_counts(result.counts)}")
+            return
+        try:
+            run = refresh_inventory(integration.id, trigger="cli")
+        except InventoryAlreadyRunning as exc:
+            raise click.ClickException(str(exc)) from exc
+        summary = run_summary(run)
+    if as_json:
+        click.echo(json.dumps({**summary, "api_calls": run.api_calls}, default=str))
+    elif summary["state"] != "succeeded":
+        raise click.ClickException(f"Inventory refresh of {tenant.slug} failed: {summary['error']}")
+    else:
+        requests = (run.api_calls or {}).get("requests", 0)
+        counts = summary["counts"]
+        devices = counts.get("devices", 0)
+        click.echo(
+            f"Inventory of {tenant.slug} refreshed ({devices} devices): {_counts(counts)}; "
+            f"{requests} API request(s)."
+        )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    parts = [
+        f"{key.replace('_', ' ')} {value}" for key, value in counts.items() if value and key != "devices"
+    ]
+    return ", ".join(parts) or "nothing changed"

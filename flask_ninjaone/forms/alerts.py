@@ -1,0 +1,233 @@
+"""Forms of the alerts panel, the rules page and the maintenance windows page.
+
+The forms check shape (choices, numbers, lengths); what a rule *means* is validated once more by the
+marshmallow schemas of :mod:`flask_ninjaone.alerts.rules`, which every write goes through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..alerts.catalog import (
+    ACTIVITY_TYPES,
+    CONDITION_STATUS_CODES,
+    NODE_CLASSES,
+    SEVERITIES,
+    TICKET_PRIORITIES,
+)
+from ..alerts.maintenance import RECURRENCES, WEEKDAY_NAMES, common_timezones, zone
+from ..alerts.rules import MAX_PATTERN_LENGTH, MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def _choice(value: object, label: str) -> Any:
+    return SelectChoice(str(value), label) if SelectChoice is not None else (str(value), label)
+
+
+class AlertActionForm(FlaskForm):
+    """A one-button alert action (acknowledge, create ticket): the form exists for its CSRF token."""
+
+
+class ResolveForm(FlaskForm):
+    """Resolve an alert here, optionally resetting it in NinjaOne too."""
+
+    reset_in_ninjaone = BooleanField("Also reset the alert in NinjaOne")
+
+
+class RuleActionForm(FlaskForm):
+    """Move / toggle / delete a rule: CSRF only (the action is in the URL)."""
+
+
+def _labelled(values: tuple[str, ...]) -> list[Any]:
+    return [_choice(value, value.replace("_", " ").title()) for value in values]
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+def _int_list(text: str | None) -> list[int]:
+    values = []
+    for part in _lines(text):
+        if not part.isdigit() or len(part) > 18:
+            raise ValidationError(f"{part[:20]!r} is not a number.")
+        values.append(int(part))
+    return values
+
+
+class RuleForm(FlaskForm):
+    """One alert rule: when it applies (conditions) and what it does (actions)."""
+
+    name = StringField("Name", validators=[DataRequired("Give the rule a name."), Length(max=255)])
+    active = BooleanField("Active", default=True)
+    catch_all = BooleanField("Catch-all (matches every alert no other rule matched)")
+
+    severities = SelectMultipleField("Severities", choices=_labelled(SEVERITIES))
+    activity_types = SelectMultipleField("Activity types", choices=_labelled(ACTIVITY_TYPES))
+    status_codes = SelectMultipleField("Status codes", choices=_labelled(CONDITION_STATUS_CODES))
+    conditions = TextAreaField(
+        "Condition names or ids (one per line)",
+        validators=[Optional(), Length(max=MAX_VALUES * (MAX_TEXT + 1))],
+    )
+    organization_ids = SelectMultipleField("Organizations", choices=[])
+    device_classes = SelectMultipleField("Device classes", choices=_labelled(NODE_CLASSES))
+    role_ids = StringField("Device role ids (comma separated)", validators=[Optional(), Length(max=2000)])
+    message_contains = StringField("Message contains", validators=[Optional(), Length(max=MAX_TEXT)])
+    message_regex = StringField(
+        "Message matches (regular expression)", validators=[Optional(), Length(max=MAX_PATTERN_LENGTH)]
+    )
+
+    mode = RadioField(
+        "Action",
+        choices=[
+            _choice(MODE_CREATE_TICKET, "Create a ticket"),
+            _choice(MODE_RECORD_ONLY, "Only record the alert"),
+        ],
+        default=MODE_CREATE_TICKET,
+    )
+    priority = SelectField(
+        "Ticket priority",
+        choices=[_choice("", "From the severity")] + [_choice(p, p.title()) for p in TICKET_PRIORITIES],
+    )
+    board = StringField("Board / channel", validators=[Optional(), Length(max=64)])
+    assignee_id = SelectField("Assignee", choices=[])
+    notify_user_ids = SelectMultipleField("Notify", choices=[])
+    close_on_reset = BooleanField(
+        "Close the ticket when the alert resets (unless a person worked it)", default=True
+    )
+    reset_in_ninjaone_on_close = BooleanField("Reset the alert in NinjaOne when the ticket is closed")
+    reopen_window_hours = IntegerField(
+        "Reopen window (hours, 0 = always a new ticket)", default=0, validators=[NumberRange(0, 720)]
+    )
+    flap_cycles = IntegerField("Flapping: more than N cycles…", default=3, validators=[NumberRange(1, 100)])
+    flap_minutes = IntegerField("…within M minutes", default=60, validators=[NumberRange(1, 1440)])
+
+    def set_choices(self, organizations: list[tuple[int, str]], users: list[tuple[str, str]]) -> None:
+        self.organization_ids.choices = [
+            _choice(org_id, f"{name} (#{org_id})") for org_id, name in organizations
+        ]
+        people = [_choice(user_id, name) for user_id, name in users]
+        self.assignee_id.choices = [_choice("", "Nobody"), *people]
+        self.notify_user_ids.choices = people
+
+    def validate_role_ids(self, field: StringField) -> None:
+        _int_list(field.data)
+
+    def conditions_data(self) -> dict[str, Any]:
+        return {
+            "severities": list(self.severities.data or []),
+            "activity_types": list(self.activity_types.data or []),
+            "status_codes": list(self.status_codes.data or []),
+            "conditions": [
+                line[:MAX_TEXT] for line in (self.conditions.data or "").splitlines() if line.strip()
+            ],
+            "organization_ids": [int(value) for value in self.organization_ids.data or []],
+            "device_classes": list(self.device_classes.data or []),
+            "role_ids": _int_list(self.role_ids.data),
+            "message_contains": self.message_contains.data or None,
+            "message_regex": self.message_regex.data or None,
+        }
+
+    def actions_data(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode.data,
+            "priority": self.priority.data or None,
+            "board": self.board.data or None,
+            "assignee_id": self.assignee_id.data or None,
+            "notify_user_ids": list(self.notify_user_ids.data or []),
+            "close_on_reset": bool(self.close_on_reset.data),
+            "reset_in_ninjaone_on_close": bool(self.reset_in_ninjaone_on_close.data),
+            "reopen_window_hours": self.reopen_window_hours.data or 0,
+            "flap_cycles": self.flap_cycles.data or 3,
+            "flap_minutes": self.flap_minutes.data or 60,
+        }
+
+    def fill(self, rule: Any) -> None:
+        """Load a stored rule into the form (for editing)."""
+        conditions, actions = rule.conditions or {}, rule.actions or {}
+        self.name.data = rule.name
+        self.active.data = rule.active
+        self.catch_all.data = rule.catch_all
+        self.severities.data = conditions.get("severities", [])
+        self.activity_types.data = conditions.get("activity_types", [])
+        self.status_codes.data = conditions.get("status_codes", [])
+        self.conditions.data = "\n".join(conditions.get("conditions", []))
+        self.organization_ids.data = [str(value) for value in conditions.get("organization_ids", [])]
+        self.device_classes.data = conditions.get("device_classes", [])
+        self.role_ids.data = ", ".join(str(value) for value in conditions.get("role_ids", []))
+        self.message_contains.data = conditions.get("message_contains") or ""
+        self.message_regex.data = conditions.get("message_regex") or ""
+        self.mode.data = actions.get("mode", MODE_CREATE_TICKET)
+        self.priority.data = actions.get("priority") or ""
+        self.board.data = actions.get("board") or ""
+        self.assignee_id.data = actions.get("assignee_id") or ""
+        self.notify_user_ids.data = actions.get("notify_user_ids", [])
+        self.close_on_reset.data = actions.get("close_on_reset", True)
+        self.reset_in_ninjaone_on_close.data = actions.get("reset_in_ninjaone_on_close", False)
+        self.reopen_window_hours.data = actions.get("reopen_window_hours", 0)
+        self.flap_cycles.data = actions.get("flap_cycles", 3)
+        self.flap_minutes.data = actions.get("flap_minutes", 60)
+
+
+class MaintenanceWindowForm(FlaskForm):
+    """A maintenance window; one-off times are wall-clock times in the chosen time zone."""
+
+    name = StringField("Name", validators=[DataRequired("Give the window a name."), Length(max=255)])
+    organization_id = SelectField("Organization", choices=[])
+    device_id = IntegerField("Device id", validators=[Optional(), NumberRange(min=0, max=2**63 - 1)])
+    recurrence = SelectField(
+        "Repeats", choices=[_choice(value, value.title()) for value in RECURRENCES], default="none"
+    )
+    starts_at = DateTimeLocalField("Starts", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    ends_at = DateTimeLocalField("Ends", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    weekdays = SelectMultipleField(
+        "Weekdays", choices=[_choice(i, name) for i, name in enumerate(WEEKDAY_NAMES)]
+    )
+    start_time = StringField("Daily start (HH:MM)", validators=[Optional(), Length(max=5)])
+    duration_minutes = IntegerField(
+        "Duration (minutes)", validators=[Optional(), NumberRange(1, 7 * 24 * 60)]
+    )
+    timezone = SelectField("Time zone", choices=[], default="UTC")
+
+    def set_choices(self, organizations: list[tuple[int, str]]) -> None:
+        self.organization_id.choices = [_choice("", "Every organization")] + [
+            _choice(org_id, f"{name} (#{org_id})") for org_id, name in organizations
+        ]
+        self.timezone.choices = [_choice(name, name) for name in common_timezones()]
+
+    def _aware(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=zone(self.timezone.data or "UTC")).isoformat()
+
+    def window_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name.data or "",
+            "organization_id": int(self.organization_id.data) if self.organization_id.data else None,
+            "device_id": self.device_id.data,
+            "recurrence": self.recurrence.data,
+            "starts_at": self._aware(self.starts_at.data),
+            "ends_at": self._aware(self.ends_at.data),
+            "weekdays": [int(day) for day in self.weekdays.data or []],
+            "start_time": self.start_time.data or None,
+            "duration_minutes": self.duration_minutes.data,
+            "timezone": self.timezone.data or "UTC",
+        }

@@ -1,0 +1,123 @@
+"""Forms of the NinjaOne settings page: API client credentials and sync settings (one-button actions
+use :class:`~flask_ninjaone.forms.mapping.ActionForm`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, StringField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..client import INSTANCES, resolve_base_url
+from ..config import setting
+from ..services.connection import (
+    INVENTORY_INTERVAL_RANGE,
+    MAX_CLIENT_ID,
+    MAX_SECRET,
+    MAX_URL,
+    SYNC_INTERVAL_RANGE,
+)
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+CUSTOM_REGION = "custom"
+
+
+def _choice(value: str, label: str) -> Any:
+    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class MinutesField(IntegerField):
+    """An integer field whose "not a number" message talks about minutes."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a whole number of minutes.") from None
+
+
+class CredentialsForm(FlaskForm):
+    """The tenant's NinjaOne API client. The secret is write-only: it is never rendered back."""
+
+    client_id = StringField(
+        "Client ID",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the Client ID of your NinjaOne API client."),
+            Length(max=MAX_CLIENT_ID, message=f"The Client ID is longer than {MAX_CLIENT_ID} characters."),
+            Regexp(r"^\S+$", message="The Client ID has no spaces: copy it exactly as NinjaOne shows it."),
+        ],
+    )
+    client_secret = PasswordField(
+        "Client Secret",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=MAX_SECRET, message=f"The Client Secret is longer than {MAX_SECRET} characters."),
+        ],
+    )
+    region = RadioField(
+        "Region",
+        choices=[_choice(key, instance.label) for key, instance in INSTANCES.items()]
+        + [_choice(CUSTOM_REGION, "Custom URL")],
+        default="app",
+        validators=[InputRequired("Choose the region of your NinjaOne instance.")],
+    )
+    custom_url = StringField(
+        "Custom instance URL",
+        filters=[_strip],
+        validators=[Length(max=MAX_URL, message=f"The URL is longer than {MAX_URL} characters.")],
+    )
+
+    def validate_custom_url(self, field: StringField) -> None:
+        if self.region.data != CUSTOM_REGION:
+            return
+        if not field.data:
+            raise ValidationError(
+                "Enter the address of your NinjaOne instance, e.g. https://eu.ninjarmm.com."
+            )
+        try:
+            resolve_base_url(None, field.data, allow_insecure_http=setting("NINJAONE_ALLOW_HTTP_BASE_URL"))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class SyncSettingsForm(FlaskForm):
+    """How and how often the integration syncs."""
+
+    auto_sync = BooleanField("Sync automatically")
+    sync_interval_minutes = MinutesField(
+        "Device sync interval (minutes)",
+        validators=[
+            InputRequired("Enter the device sync interval in minutes."),
+            NumberRange(*SYNC_INTERVAL_RANGE, message="Choose between %(min)s and %(max)s minutes."),
+        ],
+    )
+    inventory_interval_minutes = MinutesField(
+        "Inventory refresh interval (minutes)",
+        validators=[
+            InputRequired("Enter the inventory refresh interval in minutes."),
+            NumberRange(*INVENTORY_INTERVAL_RANGE, message="Choose between %(min)s and %(max)s minutes."),
+        ],
+    )
+    sync_pending_devices = BooleanField("Also sync devices waiting for approval (PENDING)")

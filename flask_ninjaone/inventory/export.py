@@ -1,0 +1,47 @@
+"""CSV downloads that are safe to open in a spreadsheet.
+
+A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/carriage return) is a formula to Excel and
+LibreOffice: a device or software name like ``=HYPERLINK(...)`` synced from NinjaOne would run when a
+technician opens the export. Such text cells get a leading apostrophe (OWASP's recommendation);
+numbers are written as numbers. Quoting and embedded newlines are the :mod:`csv` module's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Rows written per chunk of a streamed download.
+CHUNK_ROWS = 500
+
+
+def safe_cell(value: Any) -> Any:
+    """A value ready for :func:`csv.writer`: neutralized text, numbers as they are, ``None`` empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV text of ``header`` + ``rows``, a few hundred rows per chunk (for a streamed response)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(cell) for cell in header])
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([safe_cell(cell) for cell in row])
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -1,0 +1,228 @@
+"""What the RMM panels on a host's asset and ticket pages show (data only; templates render it).
+
+The software list of one device is small (a few hundred rows at most), so it is searched in SQL and
+sorted and paginated in Python, which lets "version" sort numerically like everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from ..client import device_page_url
+from ..extension import get_state
+from ..models import Alert, Device, Integration, Patch, Software, SoftwareChange
+from ..services.connection import tenant_integration
+from ..tenancy import require_tenant_id
+from .compliance import OPEN_ALERT_STATUSES, SEVERITIES, antivirus_state, patch_compliance
+from .versions import version_key
+
+SOFTWARE_PER_PAGE = 25
+SOFTWARE_SORTS = ("name", "publisher", "version", "installed")
+MAX_ALERTS = 20
+MAX_PATCHES = 50
+MAX_HISTORY = 20
+EPOCH = datetime.fromtimestamp(0, UTC)
+
+
+@dataclass(frozen=True)
+class SoftwareParams:
+    """Validated ``sw_q``, ``sw_sort``, ``sw_dir``, ``sw_page`` of the asset page's query string."""
+
+    q: str = ""
+    sort: str = "name"
+    direction: str = "asc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> SoftwareParams:
+        """Anything invalid falls back to the default: a hand-edited URL never breaks the page."""
+        q = " ".join((args.get("sw_q") or "").split())[:100]
+        sort = args.get("sw_sort") if args.get("sw_sort") in SOFTWARE_SORTS else "name"
+        direction = "desc" if args.get("sw_dir") == "desc" else "asc"
+        try:
+            page = min(max(int(args.get("sw_page") or 1), 1), 10_000)
+        except ValueError:
+            page = 1
+        return cls(q, sort or "name", direction, page)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        values = {"sw_q": self.q, "sw_sort": self.sort, "sw_dir": self.direction, "sw_page": self.page}
+        values.update({f"sw_{key}": value for key, value in changes.items()})
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass
+class SoftwarePage:
+    rows: list[Software]
+    total: int
+    page: int
+    pages: int
+    params: SoftwareParams
+
+
+@dataclass
+class AssetPanel:
+    """Everything the asset panel shows; ``device`` is ``None`` for an asset NinjaOne does not manage."""
+
+    host_asset_id: str
+    integration: Integration | None
+    device: Device | None = None
+    ninjaone_url: str | None = None
+    compliance: str = "unknown"
+    antivirus_state: str = "unknown"
+    antivirus: dict[str, Any] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+    alert_count: int = 0
+    patches: list[Patch] = field(default_factory=list)
+    patch_total: int = 0
+    software: SoftwarePage | None = None
+    history: list[SoftwareChange] = field(default_factory=list)
+
+    @property
+    def managed(self) -> bool:
+        return self.device is not None
+
+    @property
+    def last_inventory_at(self) -> datetime | None:
+        return self.integration.last_inventory_at if self.integration else None
+
+
+def _device_for_asset(integration: Integration, host_asset_id: str) -> Device | None:
+    return (
+        get_state()
+        .db.session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.host_asset_id == host_asset_id,
+                Device.retired.is_(False),
+            )
+        )
+        .first()
+    )
+
+
+def _severity_order() -> Any:
+    return case({severity: rank for rank, severity in enumerate(SEVERITIES)}, value=Alert.severity, else_=99)
+
+
+def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> AssetPanel:
+    """Load the panel of a host asset of the bound tenant."""
+    session = get_state().db.session
+    asset_id = str(host_asset_id)
+    integration = tenant_integration(session)
+    panel = AssetPanel(host_asset_id=asset_id, integration=integration)
+    if integration is None:
+        return panel
+    device = _device_for_asset(integration, asset_id)
+    if device is None:
+        return panel
+    panel.device = device
+    panel.ninjaone_url = device_page_url(integration.base_url, device.device_id)
+    panel.compliance = patch_compliance(device)
+    panel.antivirus = dict(device.antivirus or {})
+    panel.antivirus_state = antivirus_state(device.antivirus, device.node_class)
+    alerts = select(Alert).where(
+        Alert.integration_id == integration.id,
+        Alert.device_id == device.device_id,
+        Alert.status.in_(OPEN_ALERT_STATUSES),
+    )
+    panel.alert_count = session.scalar(select(func.count()).select_from(alerts.subquery())) or 0
+    panel.alerts = list(
+        session.scalars(alerts.order_by(_severity_order(), Alert.triggered_at.desc()).limit(MAX_ALERTS))
+    )
+    patches = select(Patch).where(Patch.integration_id == integration.id, Patch.device_id == device.device_id)
+    panel.patch_total = session.scalar(select(func.count()).select_from(patches.subquery())) or 0
+    status_order = case({"FAILED": 0, "PENDING": 1, "APPROVED": 2}, value=Patch.status, else_=3)
+    panel.patches = list(
+        session.scalars(patches.order_by(status_order, Patch.kind, Patch.name).limit(MAX_PATCHES))
+    )
+    panel.software = software_page(integration, device, SoftwareParams.from_args(args or {}))
+    panel.history = list(
+        session.scalars(
+            select(SoftwareChange)
+            .where(
+                SoftwareChange.integration_id == integration.id, SoftwareChange.device_id == device.device_id
+            )
+            .order_by(SoftwareChange.at.desc(), SoftwareChange.id.desc())
+            .limit(MAX_HISTORY)
+        )
+    )
+    return panel
+
+
+def software_page(integration: Integration, device: Device, params: SoftwareParams) -> SoftwarePage:
+    query = select(Software).where(
+        Software.integration_id == integration.id, Software.device_id == device.device_id
+    )
+    if params.q:
+        term = params.q.lower()
+        query = query.where(
+            Software.name_key.contains(term, autoescape=True)
+            | func.lower(Software.publisher).contains(term, autoescape=True)
+        )
+    rows = list(get_state().db.session.scalars(query))
+    keys = {
+        "name": lambda row: (row.name_key, version_key(row.version)),
+        "publisher": lambda row: (row.publisher.lower(), row.name_key),
+        "version": lambda row: (version_key(row.version), row.name_key),
+        "installed": lambda row: (row.installed_at is None, row.installed_at or EPOCH, row.name_key),
+    }
+    rows.sort(key=keys[params.sort], reverse=params.direction == "desc")
+    pages = max(1, -(-len(rows) // SOFTWARE_PER_PAGE))
+    page = min(params.page, pages)
+    start = (page - 1) * SOFTWARE_PER_PAGE
+    return SoftwarePage(rows[start : start + SOFTWARE_PER_PAGE], len(rows), page, pages, params)
+
+
+@dataclass
+class TicketAsset:
+    host_asset_id: str
+    device: Device | None
+    ninjaone_url: str | None
+    alert_count: int = 0
+
+
+def ticket_assets(ticket_id: Any) -> tuple[Integration | None, list[TicketAsset]]:
+    """The ticket's linked assets (``HostAdapter.ticket_asset_ids``) with their NinjaOne device, if any."""
+    session = get_state().db.session
+    integration = tenant_integration(session)
+    asset_ids = get_state().host.ticket_asset_ids(require_tenant_id(), str(ticket_id))
+    if integration is None or not asset_ids:
+        return integration, [TicketAsset(asset_id, None, None) for asset_id in asset_ids]
+    devices = {
+        device.host_asset_id: device
+        for device in session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.host_asset_id.in_(asset_ids),
+                Device.retired.is_(False),
+            )
+        )
+    }
+    counts = dict(
+        session.execute(
+            select(Alert.device_id, func.count())
+            .where(
+                Alert.integration_id == integration.id,
+                Alert.status.in_(OPEN_ALERT_STATUSES),
+                Alert.device_id.in_([device.device_id for device in devices.values()]),
+            )
+            .group_by(Alert.device_id)
+        ).all()
+    )
+    return integration, [
+        TicketAsset(
+            asset_id,
+            devices.get(asset_id),
+            device_page_url(integration.base_url, devices[asset_id].device_id)
+            if asset_id in devices
+            else None,
+            counts.get(devices[asset_id].device_id, 0) if asset_id in devices else 0,
+        )
+        for asset_id in asset_ids
+    ]

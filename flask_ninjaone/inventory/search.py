@@ -1,0 +1,241 @@
+"""Fleet-wide software search: "which devices have Chrome older than 120?".
+
+The database narrows by name (contains / starts with / exact, on the lower-cased ``name_key``),
+publisher and client; the version condition is then applied in Python with
+:class:`~.versions.VersionFilter`, because dotted versions do not sort as text. Results stream
+(``yield_per``), so a CSV of a whole fleet never sits in memory. Retired devices are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select, text
+
+from ..extension import get_state
+from ..models import Device, Integration, OrganizationMapping, Software
+from .versions import VersionFilter, VersionFilterError
+
+MATCH_MODES = ("contains", "prefix", "exact")
+MAX_TERM = 100
+PAGE_SIZE = 50
+#: Matches counted exactly; a broader search says "more than" instead of counting them all.
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class SoftwareQuery:
+    """Validated search parameters (see :meth:`from_args`)."""
+
+    name: str = ""
+    match: str = "contains"
+    publisher: str = ""
+    version: VersionFilter | None = None
+    client_id: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name or self.publisher or self.version or self.client_id)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], client_ids: set[str]) -> tuple[SoftwareQuery, list[str]]:
+        """Parse query-string arguments; returns the query and the problems found (shown on the page)."""
+        errors: list[str] = []
+        name = " ".join((args.get("name") or "").split())
+        publisher = " ".join((args.get("publisher") or "").split())
+        if len(name) > MAX_TERM or len(publisher) > MAX_TERM:
+            errors.append(f"Search terms are at most {MAX_TERM} characters.")
+            name, publisher = name[:MAX_TERM], publisher[:MAX_TERM]
+        match = args.get("match") or "contains"
+        if match not in MATCH_MODES:
+            errors.append("Choose how the name matches: contains, starts with or exact.")
+            match = "contains"
+        try:
+            version = VersionFilter.parse(args.get("version") or "")
+        except VersionFilterError as exc:
+            errors.append(str(exc))
+            version = None
+        client_id = args.get("client") or None
+        if client_id is not None and client_id not in client_ids:
+            errors.append("Unknown client.")
+            client_id = None
+        return cls(name, match, publisher, version, client_id), errors
+
+    def as_args(self) -> dict[str, str]:
+        """The query string of this search (pagination and CSV links)."""
+        args = {"name": self.name, "match": self.match, "publisher": self.publisher}
+        if self.version:
+            args["version"] = f"{self.version.operator}{self.version.version}"
+        if self.client_id:
+            args["client"] = self.client_id
+        return {key: value for key, value in args.items() if value and not (key == "match" and not self.name)}
+
+
+@dataclass(frozen=True)
+class SoftwareHit:
+    """One installed product on one device."""
+
+    device_id: int
+    device_name: str
+    host_asset_id: str | None
+    client_id: str | None
+    name: str
+    publisher: str
+    version: str
+    installed_at: datetime | None
+    first_seen: datetime | None
+
+
+def _statement(integration: Integration, query: SoftwareQuery) -> Select[Any]:
+    statement = (
+        select(
+            Software.device_id,
+            Device.name.label("device_name"),
+            Device.host_asset_id,
+            Device.organization_id,
+            Software.name,
+            Software.publisher,
+            Software.version,
+            Software.installed_at,
+            Software.first_seen,
+        )
+        .join(
+            Device,
+            and_(
+                Device.tenant_id == Software.tenant_id,
+                Device.integration_id == Software.integration_id,
+                Device.device_id == Software.device_id,
+            ),
+        )
+        .where(Software.integration_id == integration.id, Device.retired.is_(False))
+    )
+    if query.name:
+        term = query.name.lower()
+        if query.match == "exact":
+            statement = statement.where(Software.name_key == term)
+        elif query.match == "prefix":
+            statement = statement.where(Software.name_key.startswith(term, autoescape=True))
+        else:
+            statement = statement.where(Software.name_key.contains(term, autoescape=True))
+    if query.publisher:
+        # ILIKE on PostgreSQL: the planner estimates it from the column's statistics (lower() has none).
+        statement = statement.where(Software.publisher.icontains(query.publisher, autoescape=True))
+    if query.client_id is not None:
+        organizations = select(OrganizationMapping.organization_id).where(
+            OrganizationMapping.integration_id == integration.id,
+            OrganizationMapping.host_client_id == query.client_id,
+        )
+        statement = statement.where(Device.organization_id.in_(organizations))
+    # Sort keys from the software table only: PostgreSQL can then sort first and join just one page.
+    return statement.order_by(Software.name_key, Software.version, Software.device_id, Software.id)
+
+
+def _client_of(integration: Integration) -> dict[int, str]:
+    rows = get_state().db.session.execute(
+        select(OrganizationMapping.organization_id, OrganizationMapping.host_client_id).where(
+            OrganizationMapping.integration_id == integration.id
+        )
+    )
+    return {org: client for org, client in rows if client}
+
+
+def iter_software(integration: Integration, query: SoftwareQuery) -> Iterator[SoftwareHit]:
+    """Every match, streamed in name/version/device order."""
+    client_of = _client_of(integration)
+    session = get_state().db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # A streamed result is a server-side cursor, which PostgreSQL plans for the first 10 % of rows
+        # (nested loops, no parallel scan): measured 5x slower here than planning for all of them.
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1"))
+    rows = session.execute(_statement(integration, query).execution_options(yield_per=2000))
+    for row in rows:
+        if query.version is not None and not query.version.matches(row.version):
+            continue
+        yield SoftwareHit(
+            device_id=row.device_id,
+            device_name=row.device_name,
+            host_asset_id=row.host_asset_id,
+            client_id=client_of.get(row.organization_id),
+            name=row.name,
+            publisher=row.publisher,
+            version=row.version,
+            installed_at=row.installed_at,
+            first_seen=row.first_seen,
+        )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SoftwareHit]
+    page: int
+    has_next: bool
+    total: int | None  # known when the database did all the filtering and matched <= COUNT_CAP rows
+    devices: int | None
+
+
+def search_software(integration: Integration, query: SoftwareQuery, page: int = 1) -> SearchPage:
+    """One page of matches. Without a version filter SQL pages and counts; with one, Python skips."""
+    page = max(1, page)
+    offset = (page - 1) * PAGE_SIZE
+    session = get_state().db.session
+    if query.version is None:
+        statement = _statement(integration, query)
+        matched = (
+            statement.with_only_columns(Software.device_id).order_by(None).limit(COUNT_CAP + 1).subquery()
+        )
+        total, devices = session.execute(
+            select(func.count(), func.count(func.distinct(matched.c.device_id)))
+        ).one()
+        if total > COUNT_CAP:  # counting every match of a broad search costs more than the page itself
+            total = devices = None
+        client_of = _client_of(integration)
+        rows = session.execute(statement.offset(offset).limit(PAGE_SIZE + 1)).all()
+        hits = [
+            SoftwareHit(
+                row.device_id,
+                row.device_name,
+                row.host_asset_id,
+                client_of.get(row.organization_id),
+                row.name,
+                row.publisher,
+                row.version,
+                row.installed_at,
+                row.first_seen,
+            )  # fmt: skip
+            for row in rows
+        ]
+        return SearchPage(hits[:PAGE_SIZE], page, len(hits) > PAGE_SIZE, total, devices)
+    window = list(islice(iter_software(integration, query), offset, offset + PAGE_SIZE + 1))
+    return SearchPage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE, None, None)
+
+
+CSV_HEADER = (
+    "Device",
+    "NinjaOne device id",
+    "Client",
+    "Software",
+    "Publisher",
+    "Version",
+    "Installed",
+    "First seen",
+)
+
+
+def csv_rows(
+    integration: Integration, query: SoftwareQuery, client_names: Mapping[str, str]
+) -> Iterator[tuple]:
+    for hit in iter_software(integration, query):
+        yield (
+            hit.device_name,
+            hit.device_id,
+            client_names.get(hit.client_id or "", ""),
+            hit.name,
+            hit.publisher,
+            hit.version,
+            hit.installed_at,
+            hit.first_seen,
+        )

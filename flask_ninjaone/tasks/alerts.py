@@ -1,0 +1,56 @@
+"""Alert jobs: the scheduled reconciliation with ``GET /v2/alerts`` and the reset after a ticket close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..extension import get_state
+from ..jobs import enqueue, task
+from ..models import ConnectionStatus, Integration
+from ..tenancy import get_scoped
+
+#: Minutes between two reconciliations of an integration (the scheduler tick runs every minute).
+RECONCILE_EVERY_MINUTES = 15
+_RECONCILABLE = (ConnectionStatus.CONNECTED, ConnectionStatus.SYNCING, ConnectionStatus.ERROR)
+
+
+@task("alerts.reconcile")
+def reconcile_alerts(integration_id: int) -> dict[str, Any]:
+    """Reconcile one integration's alerts (one API call, however many devices)."""
+    from ..alerts.reconcile import reconcile
+    from ..services.clients import client_for
+
+    session = get_state().db.session
+    integration = get_scoped(session, Integration, integration_id)
+    if integration is None or integration.status not in _RECONCILABLE:
+        return {"state": "skipped"}
+    with client_for(integration) as client:
+        return {"state": "done", **reconcile(session, integration, client)}
+
+
+@task("alerts.reset_on_close")
+def reset_on_close(ticket_id: str) -> dict[str, int]:
+    """A person closed a ticket: reset its alerts in NinjaOne where the rule says so."""
+    from ..alerts.lifecycle import reset_on_ticket_close
+
+    return reset_on_ticket_close(get_state().db.session, ticket_id)
+
+
+def enqueue_reconciliations(session: Session, now: datetime) -> list[int]:
+    """Called by the scheduler tick (system scope): every 15 minutes, one job per connected integration."""
+    if now.minute % RECONCILE_EVERY_MINUTES:
+        return []
+    queued = []
+    for integration in session.scalars(select(Integration).where(Integration.status.in_(_RECONCILABLE))):
+        enqueue(
+            "alerts.reconcile",
+            tenant_id=integration.tenant_id,
+            key=str(integration.id),
+            integration_id=integration.id,
+        )
+        queued.append(integration.id)
+    return queued

@@ -1,0 +1,155 @@
+"""Fixtures for the connection tests: a seeded sample host per test (copied from one seeded file, so each
+test starts in milliseconds), the fake NinjaOne over real HTTP, and logged-in test clients.
+
+Requests run with no app context pushed by the test (Flask would otherwise reuse it, sharing ``g`` and the
+database session between requests); assertions open their own short app context with :func:`tenant_db`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from flask_ninjaone import tenant_scope
+from flask_ninjaone.models import metadata
+from sample_host import create_app
+from sample_host.database import db
+from sample_host.models import Tenant, User
+from tests.support.services import postgres_url, reset_postgres
+
+SEED_KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host reads NINJAONE_* from the environment; a developer's settings must not leak in."""
+    for key in list(os.environ):
+        if key.startswith("NINJAONE_") and not key.startswith("NINJAONE_TEST_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def enabled_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-enable loggers that Alembic's ``fileConfig`` disabled when an earlier test ran migrations,
+    so tests that search the captured logs really see them."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.startswith(("flask_ninjaone", "urllib3", "werkzeug")):
+            monkeypatch.setattr(logger, "disabled", False)
+
+
+def _create_and_seed(app: Flask) -> None:
+    with app.app_context():
+        db.create_all()
+        metadata.create_all(db.engine)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """One seeded SQLite file per session (``None`` when the suite runs on PostgreSQL)."""
+    if os.environ.get("NINJAONE_TEST_DATABASE_URL"):
+        return None
+    path = tmp_path_factory.mktemp("connection") / "seeded.db"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "seed",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "NINJAONE_ENCRYPTION_KEYS": SEED_KEY,
+        }
+    )
+    _create_and_seed(app)
+    return path
+
+
+@pytest.fixture
+def database_url(seeded_sqlite: Path | None, tmp_path: Path) -> str:
+    """Overrides the root fixture: a copy of the seeded file, or a fresh PostgreSQL schema."""
+    if seeded_sqlite is None:
+        url = postgres_url()
+        reset_postgres(url)
+        return url
+    copy = tmp_path / "host.db"
+    shutil.copyfile(seeded_sqlite, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def web_app(make_app, seeded_sqlite: Path | None) -> Iterator[Flask]:
+    """The sample host with the extension, seeded (acme and globex), with no app context pushed."""
+    app = make_app()
+    if seeded_sqlite is None:
+        _create_and_seed(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def fake(ninjaone_fake):
+    """The fake NinjaOne (40 devices, 3 organizations, the demo API client); deliveries synchronous."""
+    ninjaone_fake.state.webhooks.synchronous = True
+    return ninjaone_fake
+
+
+def user_id(app: Flask, email: str, tenant: str) -> int:
+    with app.app_context():
+        found = db.session.scalar(
+            select(User.id)
+            .join(Tenant, User.tenant_id == Tenant.id)
+            .where(Tenant.slug == tenant, User.email == email)
+        )
+    assert found is not None, f"no user {email} in {tenant}"
+    return found
+
+
+def tenant_id(app: Flask, slug: str) -> str:
+    with app.app_context():
+        found = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    assert found is not None
+    return str(found)
+
+
+@contextmanager
+def tenant_db(app: Flask, slug: str = "acme"):
+    """A fresh session bound to ``slug``'s tenant, for assertions on what requests wrote."""
+    with app.app_context(), tenant_scope(tenant_id(app, slug)):
+        yield db.session
+        db.session.rollback()
+
+
+ROLE_EMAIL = {"admin": "admin@{}.test", "technician": "tech@{}.test", "viewer": "viewer@{}.test"}
+
+
+@pytest.fixture
+def login(web_app: Flask) -> Callable[..., FlaskClient]:
+    """``login("admin")`` → a test client whose session is that acme user's (``tenant="globex"`` too).
+
+    Writes the session directly; the login form itself is exercised by the full-flow test.
+    """
+
+    def log_in(role: str = "admin", tenant: str = "acme", client: FlaskClient | None = None) -> FlaskClient:
+        client = client or web_app.test_client()
+        uid = user_id(web_app, ROLE_EMAIL[role].format(tenant), tenant)
+        with client.session_transaction() as session:
+            session["user_id"] = uid
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def admin(login) -> FlaskClient:
+    return login("admin")

@@ -1,0 +1,80 @@
+"""Steps of the NinjaOne connection as a browser takes them: our app via the Flask test client, the
+fake NinjaOne's authorize page over real HTTP with ``requests``."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import requests
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+DEMO_ID, DEMO_SECRET = "demo-client-id", "demo-client-secret"
+PREFIX = "/integrations/ninjaone"
+SETTINGS = PREFIX + "/"
+
+
+def save_credentials(
+    client: FlaskClient,
+    base_url: str,
+    client_id: str = DEMO_ID,
+    client_secret: str = DEMO_SECRET,
+    **extra: str,
+) -> TestResponse:
+    data = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "region": "custom",
+        "custom_url": base_url,
+    }
+    data.update(extra)
+    return client.post(PREFIX + "/credentials", data=data)
+
+
+def start_connect(client: FlaskClient) -> TestResponse:
+    return client.post(PREFIX + "/connect")
+
+
+def authorize(location: str) -> str:
+    """The fake's consent page (auto-approved): returns where it redirects the browser back to."""
+    response = requests.get(location, allow_redirects=False, timeout=10)
+    assert response.status_code == 302, (response.status_code, response.text)
+    return response.headers["Location"]
+
+
+def connect(client: FlaskClient, base_url: str, **credentials: str) -> TestResponse:
+    """Save credentials → Connect → NinjaOne consent → callback; returns the callback's response."""
+    saved = save_credentials(client, base_url, **credentials)
+    assert saved.status_code == 302, page_text(saved)
+    started = start_connect(client)
+    assert started.status_code == 302 and started.location.startswith(base_url), flashed(client)
+    return client.get(authorize(started.location))
+
+
+def page_text(response: TestResponse) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def settings_page(client: FlaskClient) -> str:
+    response = client.get(SETTINGS)
+    assert response.status_code == 200
+    return page_text(response)
+
+
+def flashed(client: FlaskClient) -> list[str]:
+    """Messages waiting to be shown (without consuming them)."""
+    with client.session_transaction() as session:
+        return [message for _category, message in session.get("_flashes", [])]
+
+
+def ends_on_settings(response: TestResponse) -> None:
+    assert response.status_code == 302, response.status_code
+    assert response.location in (SETTINGS, "http://localhost" + SETTINGS), response.location
+
+
+def badge(page: str) -> str:
+    """The status of the page's main badge."""
+    match = re.search(r'class="ninjaone-badge ninjaone-badge--(\w+)"', page)
+    assert match, "no status badge"
+    return match.group(1)

@@ -1,0 +1,180 @@
+"""Permissions and tenants for every route of the settings blueprint, and CSRF on every POST."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from flask_ninjaone.models import AuditEntry, Integration
+
+from .conftest import tenant_db, tenant_id, user_id
+from .flow import DEMO_ID, PREFIX, SETTINGS, connect, ends_on_settings, save_credentials, settings_page
+
+# Every route of the "ninjaone" blueprint (test_every_route_is_in_the_matrix keeps this list complete).
+READ = [("GET", "/"), ("GET", "/status.json")]
+CHANGE = [
+    ("POST", "/credentials"),
+    ("POST", "/sync-settings"),
+    ("POST", "/connect"),
+    ("GET", "/oauth/callback"),
+    ("POST", "/disconnect"),
+    ("POST", "/webhook/rotate"),
+]
+FORM = {
+    "/credentials": {"client_id": "x-client", "client_secret": "x-secret", "region": "eu"},
+    "/sync-settings": {"auto_sync": "y", "sync_interval_minutes": "30", "inventory_interval_minutes": "120"},
+}
+
+
+def _call(client, method: str, path: str):
+    return client.open(PREFIX + path, method=method, data=FORM.get(path, {}))
+
+
+def test_every_route_is_in_the_matrix(web_app):
+    routes = {
+        (method, rule.rule.removeprefix(PREFIX))
+        for rule in web_app.url_map.iter_rules()
+        if rule.endpoint.startswith("ninjaone.") and rule.endpoint != "ninjaone.static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == set(READ + CHANGE)
+
+
+@pytest.mark.parametrize(("method", "path"), READ + CHANGE)
+def test_anonymous_goes_to_login(web_app, method, path):
+    response = _call(web_app.test_client(), method, path)
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_callback_never_carries_the_code_through_the_login_page(web_app):
+    response = web_app.test_client().get(PREFIX + "/oauth/callback?code=secret-code&state=some-state")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert "secret-code" not in response.location and "some-state" not in response.location
+
+
+@pytest.mark.parametrize("role", ["technician", "viewer"])
+@pytest.mark.parametrize(("method", "path"), CHANGE)
+def test_without_manage_every_change_is_forbidden(web_app, fake, login, role, method, path):
+    admin = login("admin")
+    ends_on_settings(connect(admin, fake.url))
+    response = _call(login(role), method, path)
+    assert response.status_code == 403
+    with tenant_db(web_app) as session:
+        integration = session.scalars(select(Integration)).one()
+        assert integration.status == "connected" and integration.credential.client_id == DEMO_ID
+        assert integration.sync_interval_minutes == 60
+    assert fake.state.webhooks.config(DEMO_ID) is not None
+
+
+@pytest.mark.parametrize("role", ["technician", "viewer"])
+def test_viewers_see_status_read_only(web_app, fake, login, role):
+    ends_on_settings(connect(login("admin"), fake.url))
+    client = login(role)
+    page = settings_page(client)
+    assert 'class="ninjaone-badge ninjaone-badge--connected"' in page
+    assert "Last sync" in page and "Webhooks" in page and "every 60 minutes" in page
+    for action in (
+        "/credentials",
+        "/connect",
+        "/disconnect",
+        "/webhook/rotate",
+        "/sync-settings",
+        "/sync/now",
+    ):
+        assert f'action="{PREFIX}{action}"' not in page
+    assert "Client Secret" not in page and DEMO_ID not in page
+    info = client.get(PREFIX + "/status.json").get_json()
+    assert info["status"] == "connected" and "client_id" not in info and "client_secret_hint" not in info
+
+
+def test_admin_sees_every_form(web_app, fake, login):
+    ends_on_settings(connect(login("admin"), fake.url))
+    page = settings_page(login("admin"))
+    for action in (
+        "/credentials",
+        "/connect",
+        "/disconnect",
+        "/webhook/rotate",
+        "/sync-settings",
+        "/sync/now",
+    ):
+        assert f'action="{PREFIX}{action}"' in page
+
+
+@pytest.mark.parametrize("role", ["admin", "technician", "viewer"])
+def test_other_tenant_sees_nothing_of_acme(web_app, fake, login, role):
+    ends_on_settings(connect(login("admin"), fake.url))
+    client = login(role, tenant="globex")
+    page = settings_page(client)
+    assert fake.url not in page and DEMO_ID not in page and "Saved, ending in" not in page
+    assert "Not connected" in page
+    assert client.get(PREFIX + "/status.json").get_json() == {
+        "tenant": tenant_id(web_app, "globex"),
+        "status": "disconnected",
+        "configured": False,
+    }
+
+
+def test_other_tenant_cannot_touch_acme(web_app, fake, login):
+    ends_on_settings(connect(login("admin"), fake.url))
+    with tenant_db(web_app) as session:
+        before = session.scalars(select(Integration)).one()
+        acme_secret, acme_token = before.webhook_secret, before.credential.access_token
+    globex = login("admin", tenant="globex")
+    for path in ("/disconnect", "/webhook/rotate", "/sync-settings", "/connect"):
+        ends_on_settings(_call(globex, "POST", path))
+    page = settings_page(globex)
+    assert "nothing to disconnect" in page and "Connect NinjaOne before rotating" in page
+    assert "Save the NinjaOne credentials first" in page
+    ends_on_settings(save_credentials(globex, fake.url))  # globex's own integration, beside acme's
+    with tenant_db(web_app) as session:
+        acme = session.scalars(select(Integration)).one()
+        assert acme.status == "connected" and acme.webhook_secret == acme_secret
+        assert acme.credential.access_token == acme_token and acme.sync_interval_minutes == 60
+        assert session.scalars(select(AuditEntry).where(AuditEntry.action == "disconnect")).all() == []
+        acme_id = acme.id
+    with tenant_db(web_app, "globex") as session:
+        globex_integration = session.scalars(select(Integration)).one()
+        assert globex_integration.status == "disconnected" and globex_integration.id != acme_id
+    assert fake.state.webhooks.config(DEMO_ID) is not None
+
+
+# -- CSRF ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+def _token(client) -> str:
+    match = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(SETTINGS).get_data(as_text=True)
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("path", [path for method, path in CHANGE if method == "POST"])
+def test_csrf_is_enforced_on_every_post(csrf_app, path):
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = user_id(csrf_app, "admin@acme.test", "acme")
+    response = _call(client, "POST", path)
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    with tenant_db(csrf_app) as session:
+        assert session.scalars(select(Integration)).first() is None
+        assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_a_post_with_the_token_goes_through(csrf_app):
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = user_id(csrf_app, "admin@acme.test", "acme")
+    data = dict(FORM["/credentials"], csrf_token=_token(client))
+    ends_on_settings(client.post(PREFIX + "/credentials", data=data))
+    with tenant_db(csrf_app) as session:
+        assert session.scalars(select(Integration)).one().credential.client_id == "x-client"

@@ -1,0 +1,100 @@
+"""Shared by the inventory and remote-access tests: acme connected to a fake NinjaOne and synced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from flask_ninjaone import tenant_scope
+from flask_ninjaone.extension import get_state
+from flask_ninjaone.host import TenantRef
+from flask_ninjaone.models import Device, Integration
+from flask_ninjaone.services import mapping
+from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.sync.runner import run_sync
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from sample_host.database import db
+from sample_host.models import Tenant, User
+
+URL = "/integrations/ninjaone"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, so ``g`` (the host's cached user, the bound tenant) never
+    carries over from one client's request to another's, as the test app's outer context would make it."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@contextmanager
+def running_fake(devices: int = 70, organizations: int = 3, seed: int = 11) -> Iterator[FakeNinjaOne]:
+    state = FakeState()
+    seed_fleet(state, devices=devices, organizations=organizations, seed=seed)
+    with FakeNinjaOne(state) as server:
+        yield server
+
+
+@dataclass
+class Connected:
+    """A seeded host with acme connected to ``fake``, every organization mapped and one full sync."""
+
+    app: Flask
+    fake: FakeNinjaOne
+    tenant: TenantRef
+    integration_id: int
+
+    def scope(self):  # type: ignore[no-untyped-def]
+        return tenant_scope(self.tenant.id)
+
+    def devices(self) -> list[SimpleNamespace]:
+        """Snapshots (plain objects) of the live mirror rows, usable outside the tenant scope."""
+        with self.scope():
+            rows = db.session.scalars(
+                select(Device)
+                .where(Device.retired.is_(False), Device.host_asset_id.is_not(None))
+                .order_by(Device.device_id)
+            )
+            return [
+                SimpleNamespace(
+                    **{column.key: getattr(row, column.key) for column in Device.__table__.columns}
+                )
+                for row in rows
+            ]
+
+    def login(self, client: FlaskClient, email: str, tenant_slug: str = "acme") -> FlaskClient:
+        user_id = db.session.scalar(
+            select(User.id)
+            .join(Tenant, User.tenant_id == Tenant.id)
+            .where(Tenant.slug == tenant_slug, User.email == email)
+        )
+        assert user_id is not None
+        with client.session_transaction() as session:
+            session["user_id"] = user_id
+        return client
+
+
+def connect_and_sync(app: Flask, fake: FakeNinjaOne, *, sync: bool = True) -> Connected:
+    app.test_client_class = FreshContextClient
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    tenant = get_state().host.find_tenant("acme")
+    assert tenant is not None
+    with tenant_scope(tenant.id):
+        connect_client_credentials(
+            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+            region=None, custom_url=fake.url, actor=None,
+        )  # fmt: skip
+        integration = db.session.scalars(select(Integration)).one()
+        mapping.apply_suggestions(db.session, integration, create_missing=True)
+        integration_id = integration.id
+        if sync:
+            run = run_sync(integration_id, kind="full", trigger="manual")
+            assert run.state == "succeeded", run.error
+    return Connected(app, fake, tenant, integration_id)
