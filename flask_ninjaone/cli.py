@@ -269,9 +269,4 @@ def sync_command(tenant_ref: str, full: bool, wait: bool) -> None:
 
 
 # Command modules attach themselves to ``ninjaone_cli``; imported last so they can import it.
-from . import (
-    cli_alerts,  # noqa: E402, F401
-    cli_connection,  # noqa: E402, F401
-    cli_inventory,  # noqa: E402, F401
-    cli_webhooks,  # noqa: E402, F401
-)
+from . import cli_alerts, cli_connection, cli_inventory, cli_webhooks  # noqa: E402, F401
