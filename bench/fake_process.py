@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,9 +30,9 @@ def fake_ninjaone(devices: int, *, organizations: int = 20, seed: int = 0) -> It
         f"seed_fleet(state, devices={devices}, organizations={organizations}, seed={seed})\n"
         f"make_server('127.0.0.1', {port}, create_fake_app(state), threaded=True).serve_forever()\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # Logs go to a file: an unread pipe fills up and stalls the fake on long runs.
+    log = tempfile.NamedTemporaryFile(prefix="fake-ninjaone-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -41,8 +42,7 @@ def fake_ninjaone(devices: int, *, organizations: int = 20, seed: int = 0) -> It
                 break
             except requests.ConnectionError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    detail = process.stderr.read().decode() if process.stderr else "fake failed"
-                    raise RuntimeError(detail) from exc
+                    raise RuntimeError(f"the fake did not start; see {log.name}") from exc
                 time.sleep(0.2)
         yield url
     finally:

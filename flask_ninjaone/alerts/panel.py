@@ -93,7 +93,7 @@ def parse_filters(args: Mapping[str, str], *, client_ids: set[str] | None = None
 
     device = (args.get("device") or "").strip()
     if device:
-        if device.isdigit() and len(device) <= 18:
+        if device.isascii() and device.isdigit() and len(device) <= 18:
             values["device_id"] = int(device)
         else:
             messages.append(
@@ -114,7 +114,7 @@ def parse_filters(args: Mapping[str, str], *, client_ids: set[str] | None = None
 
     page = (args.get("page") or "").strip()
     if page:
-        if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+        if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
             values["page"] = int(page)
         else:
             messages.append("Ignored the page number.")

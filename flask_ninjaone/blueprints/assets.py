@@ -98,6 +98,7 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         "ninjaone/asset_panel.html",
         panel=panel,
         can_remote=get_state().host.has_permission(Permission.REMOTE),
+        can_alerts=get_state().host.has_permission(Permission.ALERTS),
         form=ActionForm(),
         optional_url=optional_url,
         asset_url=request.path if has_request_context() else "",

@@ -215,7 +215,7 @@ def test(rule_id: int) -> ResponseReturnValue:
     """Dry run: what the saved rule would do with the last N stored alerts (nothing is changed)."""
     rule = _rule(rule_id)
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    limit = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_LIMIT else None
+    limit = int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_LIMIT else None
     message = None
     if limit is None:
         message = f"Ignored the number of alerts {raw[:20]!r}: expected 1 to {MAX_LIMIT}."

@@ -113,6 +113,13 @@ def walk_cursor(fetch: Fetch, *, page_size: int, params: Mapping[str, Any] | Non
                 raise PagingError(
                     f"page {number + 1} did not advance: cursor {cursor_name!r} stayed at offset {offset}"
                 )
+            if offset - previous_offset > page_size:
+                # A retried request can find the server-side cursor already moved on: the rows of
+                # the lost page would be missing without a trace. Fail the walk instead.
+                raise PagingError(
+                    f"page {number + 1} skipped rows: cursor {cursor_name!r} jumped from offset "
+                    f"{previous_offset} to {offset} with pages of {page_size}"
+                )
         number += 1
         yield Page(results, number, cursor=cursor)
         if len(results) < page_size or not cursor or not cursor.get("name"):

@@ -67,7 +67,7 @@ def _lines(text: str | None) -> list[str]:
 def _int_list(text: str | None) -> list[int]:
     values = []
     for part in _lines(text):
-        if not part.isdigit() or len(part) > 18:
+        if not (part.isascii() and part.isdigit()) or len(part) > 18:
             raise ValidationError(f"{part[:20]!r} is not a number.")
         values.append(int(part))
     return values

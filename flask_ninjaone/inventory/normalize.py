@@ -43,7 +43,7 @@ def parse_install_date(value: Any) -> datetime | None:
             return None
     text = str(value).strip()
     candidates = [text]
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and text.isascii() and text.isdigit():
         candidates.append(f"{text[:4]}-{text[4:6]}-{text[6:]}")
     for candidate in candidates:
         try:

@@ -26,7 +26,7 @@ def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
     """A sort key for ``version``: ``(1, n)`` for numbers, ``(0, text)`` for text parts."""
     parts: list[tuple[int, int | str]] = []
     for token in _PARTS.findall(version or ""):
-        parts.append((1, int(token)) if token.isdigit() else (0, token.lower()))
+        parts.append((1, int(token)) if token.isascii() and token.isdigit() else (0, token.lower()))
     while parts and parts[-1] == (1, 0):  # 120.0.0 == 120
         parts.pop()
     return tuple(parts)

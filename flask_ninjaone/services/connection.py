@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..client import (
@@ -39,6 +39,7 @@ from ..models import (
     Integration,
     MappingState,
     OrganizationMapping,
+    RemoteLink,
     SyncRun,
     WebhookState,
 )
@@ -450,6 +451,8 @@ def disconnect(
         webhook_removed, tokens_revoked, notes = _release_remote(integration)
         session.expire(integration)  # a token refresh during the calls wrote through its own session
     integration.credential = None  # delete-orphan: the credentials row (secret and tokens) is deleted
+    # Cached Remote Connect links carry live session tokens: they go with the connection.
+    session.execute(delete(RemoteLink).where(RemoteLink.integration_id == integration.id))
     integration.status = ConnectionStatus.DISCONNECTED
     who = actor.name if actor else "an operator (CLI)"
     integration.status_reason = f"Disconnected by {who}. Assets are kept but no longer updated."

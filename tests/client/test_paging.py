@@ -247,3 +247,18 @@ def test_walk_cursor_every_small_total_and_page_size(rename_every: int) -> None:
 
             rows = [row["deviceId"] for row in iter_items(walk_cursor(fetch, page_size=page_size))]
             assert rows == list(range(1, total + 1)), (total, page_size)
+
+
+def test_cursor_that_jumps_past_a_page_raises_instead_of_losing_rows():
+    from flask_ninjaone.client.paging import PagingError, walk_cursor
+
+    bodies = iter(
+        [
+            {"cursor": {"name": "c", "offset": 0, "count": 2}, "results": [1, 2]},
+            {"cursor": {"name": "c", "offset": 4, "count": 2}, "results": [5, 6]},  # rows 3-4 lost on a retry
+        ]
+    )
+    walk = walk_cursor(lambda _query: next(bodies), page_size=2)
+    assert next(walk).items == [1, 2]
+    with pytest.raises(PagingError, match="skipped rows"):
+        next(walk)

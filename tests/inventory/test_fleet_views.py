@@ -349,3 +349,18 @@ def test_manual_fleet_refresh(acme, app, email):
     assert response.status_code == 303
     with acme.scope():
         assert refresh_inventory(acme.integration_id).counts["rows_written"] == 0
+
+
+def test_panel_lists_open_alerts_with_actions_for_alert_handlers(acme, app):
+    add_alerts(acme)
+    with acme.scope():
+        alert = db.session.scalars(select(Alert).where(Alert.status == "active").order_by(Alert.id)).first()
+        alert_id, device_id = alert.id, alert.device_id
+    asset = next(d.host_asset_id for d in acme.devices() if d.device_id == device_id)
+    tech = acme.login(app.test_client(), "tech@acme.test").get(f"/assets/{asset}").data.decode()
+    viewer = acme.login(app.test_client(), "viewer@acme.test").get(f"/assets/{asset}").data.decode()
+    assert "No open alerts." not in tech and "No open alerts." not in viewer
+    acknowledge = f"/alerts/{alert_id}/acknowledge"
+    if "ninjaone_alerts.acknowledge" in app.view_functions:  # the alerts panel ships its routes
+        assert acknowledge in tech
+    assert acknowledge not in viewer  # viewers lack ninjaone.alerts

@@ -1,0 +1,89 @@
+"""Browser tests: the sample host served on a real socket, the fake NinjaOne, and Debian's Chromium
+driven by Playwright (no browser download). CI installs Chromium and forbids skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from flask_ninjaone.models import metadata
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from tests.support.services import REQUIRE
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("NINJAONE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if os.path.exists(path):
+        return path
+    message = "Chromium not installed (apt-get install chromium, or set NINJAONE_TEST_CHROMIUM)"
+    if REQUIRE:
+        pytest.fail(f"{message}; NINJAONE_TEST_REQUIRE_SERVICES=1 forbids skipping")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeNinjaOne]:
+    state = FakeState()
+    seed_fleet(state, devices=60, organizations=3, seed=4)
+    with FakeNinjaOne(state) as server:
+        yield server
+
+
+class LiveServer:
+    """The sample host on 127.0.0.1:<ephemeral port>, in a thread."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(make_app) -> Iterator[LiveServer]:
+    """The sample host, seeded, with CSRF on (a real browser submits real forms)."""
+    from sample_host.database import db
+
+    app = make_app(WTF_CSRF_ENABLED=True, TESTING=False)
+    with app.app_context():
+        db.create_all()
+        metadata.create_all(db.engine)
+        assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+        db.session.remove()
+    with LiveServer(app) as server:
+        app.config["NINJAONE_PUBLIC_BASE_URL"] = server.url  # where the fake delivers webhooks
+        yield server
