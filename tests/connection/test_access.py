@@ -145,7 +145,8 @@ def test_other_tenant_cannot_touch_acme(web_app, fake, login):
 
 
 @pytest.fixture
-def csrf_app(make_app):
+def csrf_app(make_app, web_app):
+    """A second app on the seeded database (``web_app`` seeds it on PostgreSQL too), CSRF on."""
     return make_app(WTF_CSRF_ENABLED=True)
 
 

@@ -170,7 +170,8 @@ def test_disconnect_cli(web_app, fake, admin):
 
 
 @pytest.fixture
-def public_app(make_app):
+def public_app(make_app, web_app):
+    """A second app on the seeded database (``web_app`` seeds it on PostgreSQL too)."""
     return make_app(NINJAONE_PUBLIC_BASE_URL="http://127.0.0.1:8123/")
 
 
