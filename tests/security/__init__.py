@@ -1,0 +1,1 @@
+"""Security suite: isolation, permissions, CSRF, redirects, webhook auth, escaping, secrets, fuzzing."""
