@@ -238,6 +238,14 @@ class HostAdapter(abc.ABC):
         """Asset fields the host owns (e.g. notes, custom attributes) that sync must never overwrite."""
         return frozenset()
 
+    def asset_exists(self, tenant_id: str, host_asset_id: str) -> bool:
+        """Whether the tenant has this asset, so pages about another tenant's asset answer 404.
+
+        Default: ``True`` (every id is treated as the tenant's; the extension still shows no data
+        it does not hold for the tenant). Override it so foreign ids are a 404.
+        """
+        return True
+
     @abc.abstractmethod
     def asset_device_id(self, tenant_id: str, host_asset_id: str) -> int | None:
         """The NinjaOne device id linked to a host asset, or ``None`` if the asset is not RMM-managed."""

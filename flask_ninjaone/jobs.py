@@ -105,9 +105,19 @@ def job_id(name: str, tenant_id: str, key: str | None) -> str:
 
 
 def redis_connection(app: Flask | None = None) -> Redis | None:
-    """The Redis connection for jobs, or ``None`` when jobs run inline."""
+    """The app's Redis client for jobs (one pooled, fork-safe client per URL), or ``None`` inline.
+
+    Reused rather than built per call: a new client means a new TCP connection and handshake for
+    every webhook delivery, which was most of the receiver's time.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     url = setting("NINJAONE_REDIS_URL", app)
-    return Redis.from_url(url) if url else None
+    if not url:
+        return None
+    clients = app.extensions.setdefault("ninjaone_redis", {})
+    if url not in clients:
+        clients[url] = Redis.from_url(url)
+    return clients[url]
 
 
 def queue(app: Flask | None = None) -> Queue:

@@ -326,6 +326,15 @@ class SampleHostAdapter(HostAdapter):
     def host_owned_fields(self) -> frozenset[str]:
         return frozenset({"notes", "custom_attributes"})
 
+    def asset_exists(self, tenant_id: str, host_asset_id: str) -> bool:
+        asset_id = _to_int(host_asset_id)
+        if asset_id is None:
+            return False
+        found = db.session.execute(
+            select(Asset.id).where(Asset.tenant_id == _to_int(tenant_id), Asset.id == asset_id)
+        ).first()
+        return found is not None
+
     def asset_device_id(self, tenant_id: str, host_asset_id: str) -> int | None:
         """Only active NinjaOne assets count: a retired asset is no longer managed."""
         row = db.session.execute(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -196,24 +197,46 @@ def _wants_json() -> bool:
 
 
 def _safe_next(default: str) -> str:
-    """Only same-site paths: ``/assets?page=2``, never ``//evil.example`` or ``https://…``."""
+    """Only same-site paths: ``/assets?page=2``, never ``//evil.example`` or ``https://…``.
+
+    Browsers drop tabs and newlines from URLs (``/\\t/evil`` becomes ``//evil``) and a newline cannot
+    go into a header at all, so any control character or backslash disqualifies the target.
+    """
     target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlsplit(target).netloc
+    ):
         return target
     return default
+
+
+def _own_asset(asset_id: str) -> str:
+    """The asset id if it is a plausible id of this tenant's asset, else 404."""
+    if (
+        len(asset_id) > 64
+        or not asset_id.isprintable()
+        or not get_state().host.asset_exists(require_tenant_id(), asset_id)
+    ):
+        abort(404)
+    return asset_id
 
 
 @bp.get("/<asset_id>/panel")
 @require(Permission.VIEW)
 def panel(asset_id: str) -> str:
     """The panel alone (for hosts that load it with JavaScript or in a frame)."""
-    return str(render_asset_panel(asset_id))
+    return str(render_asset_panel(_own_asset(asset_id)))
 
 
 @bp.post("/<asset_id>/refresh")
 @require(Permission.VIEW)
 def refresh(asset_id: str) -> Response | tuple[Response, int]:
     """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints."""
+    asset_id = _own_asset(asset_id)
     integration = _integration()
     if not ActionForm().validate_on_submit():
         if _wants_json():
@@ -270,7 +293,8 @@ def sync_selected() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     back = _safe_next(url_for("ninjaone_compliance.index"))
-    asset_ids = [value for value in request.form.getlist("asset_ids") if value][: MAX_SELECTED + 1]
+    asset_ids = [v for v in request.form.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
+    asset_ids = asset_ids[: MAX_SELECTED + 1]
     if len(asset_ids) > MAX_SELECTED:
         flash(f"Select at most {MAX_SELECTED} assets at a time.", "error")
         return redirect(back, 303)
@@ -295,7 +319,8 @@ def sync_selected() -> Response:
 def open_selected() -> Response | str:
     """ "Open in NinjaOne" for the selection: one device goes straight there, several get a list of links."""
     integration = _integration()
-    asset_ids = [value for value in request.args.getlist("asset_ids") if value][:MAX_SELECTED]
+    asset_ids = [v for v in request.args.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
+    asset_ids = asset_ids[:MAX_SELECTED]
     devices = _selected_devices(integration, asset_ids)
     if len(devices) == 1:
         return redirect(device_page_url(integration.base_url, devices[0].device_id), 303)

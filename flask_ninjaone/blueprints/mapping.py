@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..extension import get_state
 from ..forms.mapping import ActionForm, ConfirmForm, OrganizationMappingForm
 from ..host import Permission
-from ..models import Integration
+from ..models import Integration, OrganizationMapping
 from ..services import mapping
 from ..services.connection import tenant_integration
 from .access import require
@@ -21,6 +22,22 @@ def _integration() -> Integration:
     if integration is None:
         abort(404)
     return integration
+
+
+def _require_organization(integration: Integration, organization_id: int) -> None:
+    """404 for an organization this tenant's connection does not have (e.g. another tenant's)."""
+    found = (
+        get_state()
+        .db.session.scalars(
+            select(OrganizationMapping.id).where(
+                OrganizationMapping.integration_id == integration.id,
+                OrganizationMapping.organization_id == organization_id,
+            )
+        )
+        .first()
+    )
+    if found is None:
+        abort(404)
 
 
 def _client_choices() -> list[tuple[str, str]]:
@@ -62,6 +79,7 @@ def index() -> str:
 def update(organization_id: int) -> Response:
     """Map, remap or unmap one organization."""
     integration = _integration()
+    _require_organization(integration, organization_id)
     form = OrganizationMappingForm(prefix=f"org{organization_id}")
     form.client_id.choices = _client_choices()
     if not form.validate_on_submit():
@@ -84,6 +102,7 @@ def update(organization_id: int) -> Response:
 def create_client(organization_id: int) -> Response:
     """Create a host client named after the organization and map to it."""
     integration = _integration()
+    _require_organization(integration, organization_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -66,6 +66,8 @@ def connect(asset_id: str) -> Response | tuple[Response | str, int]:
         if _wants_json():
             return jsonify({"ok": False, "message": "Your session expired: log in again."}), 401
         return redirect(host.login_url(request.full_path))
+    if len(asset_id) > 64 or not asset_id.isprintable():
+        abort(404)
     if not ActionForm().validate_on_submit():
         message = "The page expired: reload it and try again."
         if _wants_json():
@@ -76,6 +78,10 @@ def connect(asset_id: str) -> Response | tuple[Response | str, int]:
         return _answer(result)
     result = open_remote(asset_id, user=user, remote_addr=request.remote_addr, ticket_id=_ticket_id())
     return _answer(result)
+
+
+#: Authorized by hand above (refused attempts are audited before the 403); declared for the route matrix.
+connect.ninjaone_permission = Permission.REMOTE  # type: ignore[attr-defined]
 
 
 @bp.get("/audit")

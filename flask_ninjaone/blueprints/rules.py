@@ -73,6 +73,8 @@ def _summary(rule: AlertRule) -> dict[str, object]:
         spec = load_rule(rule)
     except ValidationError as exc:
         return {"actions": "invalid: " + "; ".join(rule_store.error_lines(exc)), "conditions": []}
+    except (TypeError, ValueError):  # stored JSON that is not even an object (written outside the UI)
+        return {"actions": "invalid: the stored rule is not a JSON object", "conditions": []}
     conditions = []
     c = spec.conditions
     for label, values in (

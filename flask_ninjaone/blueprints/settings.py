@@ -321,6 +321,10 @@ def oauth_callback() -> Response:
     return _back()
 
 
+#: Authorized by hand (anonymous users go to the login page with the settings page as next).
+oauth_callback.ninjaone_permission = Permission.MANAGE  # type: ignore[attr-defined]
+
+
 @bp.post("/disconnect")
 @require(Permission.MANAGE)
 def disconnect() -> Response:

@@ -41,6 +41,10 @@ class MappingError(Exception):
     """A mapping request that cannot be applied; the message is meant for the user."""
 
 
+class UnknownOrganization(MappingError):
+    """No such organization in this tenant's connection (pages answer 404)."""
+
+
 def normalize_name(name: str) -> str:
     """Lower-case, accent-free, punctuation-free name without legal suffixes, for matching only."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -85,7 +89,7 @@ def _mapping(session: Session, integration: Integration, organization_id: int) -
         )
     ).one_or_none()
     if row is None:
-        raise MappingError(f"No NinjaOne organization {organization_id} in this connection.")
+        raise UnknownOrganization(f"No NinjaOne organization {organization_id} in this connection.")
     return row
 
 

@@ -9,6 +9,7 @@ step; if it fails (Redis down) the row stays ``pending`` and the sweeper or
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,9 +32,17 @@ RETRY_INTERVALS = (10, 60, 300, 900)
 MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What the receiver needs of a stored delivery, read before the commit expires the row."""
+
+    id: int
+    tenant_id: str
+
+
 def store(
     session: Session, integration: Integration, activity: dict[str, Any], raw: dict[str, Any]
-) -> WebhookDelivery | None:
+) -> Stored | None:
     """Insert the delivery; ``None`` if this activity was already received (a duplicate)."""
     delivery = WebhookDelivery(
         integration_id=integration.id,
@@ -47,14 +56,16 @@ def store(
     )
     session.add(delivery)
     try:
+        session.flush()
+        stored = Stored(delivery.id, delivery.tenant_id)
         session.commit()
     except IntegrityError:
         session.rollback()
         return None
-    return delivery
+    return stored
 
 
-def dispatch(delivery: WebhookDelivery) -> bool:
+def dispatch(delivery: WebhookDelivery | Stored) -> bool:
     """Enqueue processing; ``False`` (and the row stays pending) when the queue is unreachable.
 
     Without Redis the delivery is processed right here; a processing error is already recorded on

@@ -8,6 +8,7 @@ before the body is parsed, and nothing is stored for a rejected request.
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, Flask, jsonify, request
 from marshmallow import ValidationError
@@ -24,6 +25,8 @@ from . import inbox
 from .ratelimited_log import rejections
 
 bp = Blueprint("ninjaone_webhooks", __name__)
+#: Receiver ids are ``secrets.token_urlsafe`` output; anything else is unknown without a query.
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]+")
 _activity_schema = ActivitySchema()
 
 
@@ -37,19 +40,23 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _without_nul(value: object) -> object:
-    """Drop NUL characters from every string: PostgreSQL text and JSONB cannot store ``\\u0000``."""
+def _clean_text(value: object) -> object:
+    """Make every string storable without losing the delivery: drop NUL characters (PostgreSQL
+    cannot store ``\\u0000``) and replace lone surrogates (half an emoji cut by a UTF-16 source)
+    with U+FFFD, which would otherwise fail every processing attempt."""
     if isinstance(value, str):
+        if not value.isascii():
+            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
         return value.replace("\x00", "")
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_clean_text(item) for item in value]
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {_clean_text(key): _clean_text(item) for key, item in value.items()}
     return value
 
 
 def _integration(public_id: str) -> Integration | None:
-    if len(public_id) > 64:
+    if len(public_id) > 64 or not _PUBLIC_ID.fullmatch(public_id):
         return None
     with system_scope():
         return (
@@ -76,10 +83,11 @@ def receive(public_id: str) -> Response:
     if len(body) > limit:
         return _reject(413, "body too large", f"body larger than {limit} bytes")
     try:
-        raw = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        return _reject(400, "invalid JSON", "body is not valid JSON")
-    raw = _without_nul(raw)
+        raw = _clean_text(json.loads(body, parse_constant=_reject_constant))
+    except RecursionError:
+        return _reject(400, "invalid JSON", "body is nested too deeply")
+    except (ValueError, UnicodeError):
+        return _reject(400, "invalid JSON", "body is not valid JSON (or holds text that is not Unicode)")
     if not isinstance(raw, dict):
         return _reject(422, "not an activity", "body must be a JSON object (a NinjaOne activity)")
     try:

@@ -338,8 +338,26 @@ def test_refresh_this_device_from_the_panel(acme, app):
         f"{URL}/assets/{device.host_asset_id}/refresh", data={"next": f"/assets/{device.host_asset_id}"}
     )
     assert page.status_code == 303 and page.headers["Location"] == f"/assets/{device.host_asset_id}"
-    missing = client.post(f"{URL}/assets/999999/refresh", headers={"Accept": "application/json"})
+    unmanaged = _unmanaged_asset_id(app)
+    missing = client.post(f"{URL}/assets/{unmanaged}/refresh", headers={"Accept": "application/json"})
     assert missing.status_code == 409 and "not managed" in missing.get_json()["message"]
+    unknown = client.post(f"{URL}/assets/999999/refresh", headers={"Accept": "application/json"})
+    assert unknown.status_code == 404  # no such asset in this tenant
+
+
+def _unmanaged_asset_id(app) -> int:
+    """An acme asset the seed created by hand (not from NinjaOne)."""
+    from sqlalchemy import select
+
+    from sample_host.database import db
+    from sample_host.models import Asset, Tenant
+
+    with app.app_context():
+        return db.session.scalars(
+            select(Asset.id)
+            .join(Tenant, Tenant.id == Asset.tenant_id)
+            .where(Tenant.slug == "acme", Asset.external_source.is_(None))
+        ).first()
 
 
 @pytest.mark.parametrize("email", ["admin@acme.test"])

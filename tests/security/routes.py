@@ -32,10 +32,9 @@ NO_PERMISSION = {
 }
 #: Views that authorize by hand instead of with ``access.require`` (see test_inventory.py): the
 #: permission they enforce, so the matrices still check them.
-AUTHORIZED_BY_HAND = {
-    "ninjaone.oauth_callback": Permission.MANAGE,  # anonymous → login with the settings page as next
-    "ninjaone_remote.connect": Permission.REMOTE,  # refused attempts are audited, then 403
-}
+#: Views that check their permission by hand and declare no ``ninjaone_permission`` (none today: the
+#: two that authorize by hand — the OAuth callback and Remote Connect — declare it).
+AUTHORIZED_BY_HAND: dict[str, Permission] = {}
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 #: URL parameter → the value naming an object of ``tenant``. Extend it when a route takes a new kind

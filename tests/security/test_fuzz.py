@@ -379,19 +379,11 @@ def test_the_mapper_maps_or_raises_value_error(
     hash(record)
 
 
-# -- crashes the fuzzing found (each a BUG until fixed) ------------------------------------------------
+# -- crashes the fuzzing found (all fixed; kept as regression tests) ---------------------------------
 
 HUGE = 10**400  # a valid JSON number; float() of it raises OverflowError
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: EpochSeconds._deserialize (flask_ninjaone/client/schemas/fields.py) calls float(value) on an "
-        "int "
-        "beyond float range and the OverflowError escapes: the receiver answers 500 instead of 422"
-    ),
-)
 def test_an_epoch_beyond_float_range_is_a_422(world) -> None:
     response = post_delivery(
         world.app, world.acme.receiver_path, world.acme.webhook_secret, {"id": 4242001, "activityTime": HUGE}
@@ -399,14 +391,6 @@ def test_an_epoch_beyond_float_range_is_a_422(world) -> None:
     assert response.status_code == 422
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: ActivitySchema (flask_ninjaone/client/schemas/alerts.py) checks that id/deviceId are integers "
-        "but not that they fit the BIGINT columns: storing the delivery raises OverflowError (SQLite) or "
-        "NumericValueOutOfRange (PostgreSQL), a 500 instead of 422"
-    ),
-)
 @pytest.mark.parametrize("field", ["id", "deviceId"])
 @pytest.mark.parametrize("value", [2**63, -(2**63) - 1], ids=["2**63", "-2**63-1"])
 def test_an_id_beyond_64_bits_is_a_422(world, field: str, value: int) -> None:
@@ -415,13 +399,6 @@ def test_an_id_beyond_64_bits_is_a_422(world, field: str, value: int) -> None:
     assert response.status_code == 422
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: to_asset_record lets OverflowError escape (via EpochSeconds) for a timestamp integer beyond "
-        "float range; it documents ValueError only and turns every other unusable value into None"
-    ),
-)
 def test_an_epoch_beyond_float_range_maps_to_no_time() -> None:
     record = to_asset_record(
         {"id": 1, "lastContact": HUGE},
@@ -433,14 +410,6 @@ def test_an_epoch_beyond_float_range_maps_to_no_time() -> None:
     assert record.last_seen is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: flask_ninjaone/webhooks/receiver.py: a body nested a few hundred levels deep (1.5 KB) "
-        "overflows the recursion of _without_nul (and, deeper, json.loads raises RecursionError, which "
-        "the ValueError handler does not catch): 500 instead of 400/422"
-    ),
-)
 @pytest.mark.parametrize("depth", [500, 100_000])
 def test_a_deeply_nested_body_is_refused(world, depth: int) -> None:
     body = '{"id": 4242002, "activityTime": 1, "data": {"x": ' + "[" * depth + "]" * depth + "}}"
@@ -450,27 +419,12 @@ def test_a_deeply_nested_body_is_refused(world, depth: int) -> None:
     assert _stored(world.app) == stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a lone surrogate escape (valid JSON syntax, e.g. '\\ud800') in statusCode reaches a text "
-        "column: UnicodeEncodeError on insert, 500 (the receiver strips NUL for PostgreSQL, not surrogates)"
-    ),
-)
 def test_a_lone_surrogate_in_a_field_is_not_a_500(world) -> None:
     body = '{"id": 4242003, "activityType": "SYSTEM", "statusCode": "NODE_\\ud800"}'
     response = post_delivery(world.app, world.acme.receiver_path, world.acme.webhook_secret, body.encode())
     assert response.status_code in (202, 400, 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: an alert whose message ends in half an emoji (lone surrogate '\\ud83d', as a UTF-16 source "
-        "truncating text produces) is accepted (202) but its processing fails with UnicodeEncodeError on "
-        "every attempt: the alert is never recorded and no ticket opens"
-    ),
-)
 def test_a_truncated_emoji_in_an_alert_message_still_records_the_alert(world) -> None:
     from flask_ninjaone.models import Alert
 
@@ -484,13 +438,6 @@ def test_a_truncated_emoji_in_an_alert_message_still_records_the_alert(world) ->
         assert session.scalars(select(Alert).where(Alert.series_uid == "fuzz-series-1")).first() is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: load_rule/validate_conditions call dict() on the stored JSON: a rule row whose conditions are "
-        "not a JSON object raises TypeError/ValueError, which the rules page (_summary) does not catch: 500"
-    ),
-)
 @pytest.mark.parametrize("stored", [["severities"], "MAJOR", 5])
 def test_a_rule_row_with_non_object_conditions_fails_cleanly(world, stored) -> None:
     with tenant_db(world.app, "acme") as session:

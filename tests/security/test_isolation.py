@@ -22,24 +22,9 @@ CASES = cases(route_app())
 
 #: Routes that answer a request about another tenant's object with something other than 404 (no data
 #: leaks and nothing changes — the rest of the test still checks that), with the reason.
-NOT_404 = {
-    ("GET", "ninjaone_assets.panel"): (
-        "BUG: GET /assets/<other tenant's asset id>/panel answers 200 (an empty 'not managed' panel) "
-        "instead of 404"
-    ),
-    ("POST", "ninjaone_assets.refresh"): (
-        "BUG: POST /assets/<other tenant's asset id>/refresh answers 303 ('not managed by NinjaOne', "
-        "redirecting to the host page of that asset) instead of 404"
-    ),
-    ("POST", "ninjaone_mapping.update"): (
-        "BUG: POST /organizations/<other tenant's organization id> answers 302 with an error flash "
-        "instead of 404"
-    ),
-    ("POST", "ninjaone_mapping.create_client"): (
-        "BUG: POST /organizations/<other tenant's organization id>/create-client answers 302 with an "
-        "error flash instead of 404"
-    ),
-}
+NOT_404: dict[
+    tuple[str, str], str
+] = {}  # every foreign object answers 404 (fixed bugs used to be listed here)
 #: Changes a request about another tenant's object may still make: the requester's own audit entry.
 AUDIT_TABLE = "ninjaone_audit_log"
 

@@ -37,7 +37,10 @@ class EpochSeconds(fields.Field):
             raise self.make_error("invalid")
         if not isinstance(value, int | float) and not (isinstance(value, str) and _NUMERIC.fullmatch(value)):
             raise self.make_error("invalid")
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            raise self.make_error("range") from None
         if not math.isfinite(seconds) or seconds < 0:
             raise self.make_error("range")
         if seconds > MILLISECONDS_THRESHOLD:
@@ -55,5 +58,13 @@ class StrictInteger(fields.Integer):
     """An integer that must arrive as a JSON integer: ``"5"``, ``5.5`` and ``true`` are rejected, so an id
     of the wrong type fails loudly instead of being coerced."""
 
+    default_error_messages = {"range": "Integer out of the 64-bit range NinjaOne ids use."}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not -(2**63) <= number < 2**63:  # databases store ids as BIGINT
+            raise self.make_error("range")
+        return number
