@@ -12,15 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.host import TenantRef
-from flask_ninjaone.models import Device, Integration
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.models import Device
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.database import db
 from sample_host.models import Tenant, User
+from tests.support.world import connect_acme
 
 URL = "/integrations/ninjaone"
 
@@ -83,17 +81,8 @@ class Connected:
 
 def connect_and_sync(app: Flask, fake: FakeNinjaOne, *, sync: bool = True) -> Connected:
     app.test_client_class = FreshContextClient
-    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    tenant = get_state().host.find_tenant("acme")
-    assert tenant is not None
+    tenant, integration_id = connect_acme(app, fake)
     with tenant_scope(tenant.id):
-        connect_client_credentials(
-            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-            region=None, custom_url=fake.url, actor=None,
-        )  # fmt: skip
-        integration = db.session.scalars(select(Integration)).one()
-        mapping.apply_suggestions(db.session, integration, create_missing=True)
-        integration_id = integration.id
         if sync:
             run = run_sync(integration_id, kind="full", trigger="manual")
             assert run.state == "succeeded", run.error

@@ -6,13 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
-from flask_ninjaone.models import Device, Integration
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.models import Device
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.database import db
 from sample_host.models import Asset
+from tests.support.world import connect_acme as connect_shared
 
 DEVICES = 2500
 
@@ -67,19 +65,9 @@ def connected(app, fake):
 
 
 def connect_acme(app, fake):
-    """Seed the host, connect acme to ``fake`` and map every organization; (tenant, integration id)."""
+    """The shared setup, with retries enough to ride out the injected fault storms."""
     app.config["NINJAONE_HTTP_MAX_RETRIES"] = 6
-    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    tenant = get_state().host.find_tenant("acme")
-    with tenant_scope(tenant.id):
-        connect_client_credentials(
-            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-            region=None, custom_url=fake.url, actor=None,
-        )  # fmt: skip
-        integration = db.session.scalars(select(Integration)).one()
-        mapping.apply_suggestions(db.session, integration, create_missing=True)
-        integration_id = integration.id
-    return tenant, integration_id
+    return connect_shared(app, fake)
 
 
 def synced_devices(fake) -> set[int]:

@@ -17,6 +17,7 @@ from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_f
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Asset
+from tests.support.world import connect_acme
 
 
 @pytest.fixture
@@ -30,16 +31,9 @@ def fake():
 @pytest.fixture
 def acme(app, fake):
     """acme connected to the fake with every organization mapped (clients created as needed)."""
-    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    tenant = get_state().host.find_tenant("acme")
+    tenant, integration_id = connect_acme(app, fake)
     with tenant_scope(tenant.id):
-        connect_client_credentials(
-            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-            region=None, custom_url=fake.url, actor=None,
-        )  # fmt: skip
-        integration = db.session.scalars(select(Integration)).one()
-        mapping.apply_suggestions(db.session, integration, create_missing=True)
-        yield tenant, integration.id
+        yield tenant, integration_id
 
 
 def _fake_devices(fake, *, statuses=("APPROVED",)) -> list[dict]:

@@ -6,13 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.models import Integration
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.database import db
+from tests.support.world import connect_acme
 
 SECRET = "test-webhook-secret-value-0123456789"
 
@@ -28,15 +26,9 @@ def fake():
 @pytest.fixture
 def connected(app, fake):
     """(tenant, integration id, receiver path) for acme, fully synced."""
-    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    tenant = get_state().host.find_tenant("acme")
+    tenant, integration_id = connect_acme(app, fake)
     with tenant_scope(tenant.id):
-        connect_client_credentials(
-            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-            region=None, custom_url=fake.url, actor=None,
-        )  # fmt: skip
         integration = db.session.scalars(select(Integration)).one()
-        mapping.apply_suggestions(db.session, integration, create_missing=True)
         integration.webhook_secret = SECRET
         db.session.commit()
         assert run_sync(integration.id).state == "succeeded"

@@ -1,0 +1,29 @@
+"""The setup most integration tests share: a seeded sample host with acme connected to a fake."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from flask_ninjaone import tenant_scope
+from flask_ninjaone.extension import get_state
+from flask_ninjaone.host import TenantRef
+from flask_ninjaone.models import Integration
+from flask_ninjaone.services import mapping
+from flask_ninjaone.services.connection import connect_client_credentials
+from sample_host.database import db
+
+
+def connect_acme(app, fake) -> tuple[TenantRef, int]:
+    """Seed the host, connect acme to ``fake`` (client credentials, the fake's demo API client) and
+    map every organization, creating clients as needed; returns (tenant, integration id)."""
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    tenant = get_state().host.find_tenant("acme")
+    assert tenant is not None
+    with tenant_scope(tenant.id):
+        connect_client_credentials(
+            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
+            region=None, custom_url=fake.url, actor=None,
+        )  # fmt: skip
+        integration = db.session.scalars(select(Integration)).one()
+        mapping.apply_suggestions(db.session, integration, create_missing=True)
+        return tenant, integration.id
