@@ -8,7 +8,8 @@ flushed, the schemas created, ``seed`` run, acme connected to a small fake Ninja
 (``connect_client_credentials``) and the integration's webhook secret set directly in the database.
 
 Then, one server at a time, the same command line ``gunicorn -w 2 -b 127.0.0.1:PORT APP`` (sync
-workers) serves
+workers; with ``--threads N`` the same two workers as ``gthread`` workers of N threads each, the
+usual deployment of an I/O-bound Flask app, for both servers) serves
 
 * ``sample_host:create_app()`` with ``DATABASE_URL`` = the bench database, ``NINJAONE_REDIS_URL`` =
   Redis db 9 and ``NINJAONE_ENCRYPTION_KEYS`` set: ``POST /webhooks/ninjaone/<public id>`` is the
@@ -140,6 +141,7 @@ def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
 
     import flask_ninjaone.webhooks.inbox as inbox
     import flask_ninjaone.webhooks.receiver as receiver
+    import flask_ninjaone.webhooks.receivers as receivers
     from sample_host import create_app
 
     os.environ.update(spec["env"])
@@ -175,10 +177,10 @@ def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
         else:
             setattr(owner, name, timed)
 
-    wrap(receiver, "_integration", "receiver._integration (lookup by public id)")
-    wrap(receiver, "secret_matches", "secret_matches (decrypt + compare)")
+    wrap(receivers, "find", "receivers.find (integration by public id, cached per process)")
+    wrap(receiver, "secret_matches", "secret_matches (compare)")
     wrap(receiver._activity_schema, "load", "ActivitySchema.load")
-    wrap(inbox, "store", "inbox.store (INSERT + commit)")
+    wrap(inbox, "store", "inbox.store (INSERT ... SELECT re-checking the secrets + commit)")
     wrap(inbox, "dispatch", "inbox.dispatch (RQ enqueue, total)")
     wrap(inbox, "enqueue", "  jobs.enqueue")
     view = f"{receiver.bp.name}.receive"
@@ -492,12 +494,13 @@ def run_python(
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], log: Path) -> Iterator[str]:
+def gunicorn(app_spec: str, env: dict[str, str], log: Path, threads: int) -> Iterator[str]:
     import requests
 
     binary = Path(sys.executable).parent / "gunicorn"
     port = free_port()
-    command = [str(binary), "-w", "2", "-b", f"127.0.0.1:{port}", app_spec]
+    workers = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
+    command = [str(binary), "-w", "2", *workers, "-b", f"127.0.0.1:{port}", app_spec]
     with open(log, "ab") as log_file:
         process = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=log_file, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
@@ -579,6 +582,8 @@ def main() -> None:
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
                         help="profile the receiver in-process: auto = when a target is missed")  # fmt: skip
     parser.add_argument("--profile-deliveries", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gthread workers with this many threads each (1 = sync workers)")  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install -y wrk)")
@@ -591,7 +596,7 @@ def main() -> None:
     key = Fernet.generate_key().decode()
     workdir = Path(tempfile.mkdtemp(prefix="ninjaone-ingest-"))
     log = workdir / "gunicorn.log"
-    report: dict[str, Any] = {"database": url.split("://")[0], "redis": REDIS_URL}
+    report: dict[str, Any] = {"database": url.split("://")[0], "redis": REDIS_URL, "threads": args.threads}
     try:
         recreate_database(url)
         flush_redis()
@@ -605,7 +610,7 @@ def main() -> None:
         for number, (name, app_spec) in enumerate(apps.items()):
             bases = {label: (number * 10 + offset) * 10_000_000
                      for offset, label in ((1, "warmup"), (2, "max"), (3, "fixed_200"))}  # fmt: skip
-            with gunicorn(app_spec, env, log) as base:
+            with gunicorn(app_spec, env, log, args.threads) as base:
                 runs: dict[str, Any] = {}
                 runs["warmup"] = run_python(base, path, id_base=bases["warmup"], rate=None, duration=0,
                                             count=WARMUP)  # fmt: skip
@@ -667,7 +672,8 @@ def main() -> None:
         }
         emit({"event": "targets", **report["targets"]})
 
-        print("\n=== webhook ingest: gunicorn -w 2 (sync workers), "
+        server = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
+        print(f"\n=== webhook ingest: gunicorn -w 2 ({server}), "
               f"{report['database']} + Redis db 9 ===")  # fmt: skip
         for name in apps:
             m, f = report[name]["max"], report[name]["fixed_200"]

@@ -134,12 +134,15 @@ def enqueue(
     tenant_id: str,
     key: str | None = None,
     retry_intervals: tuple[int, ...] = (),
+    fresh: bool = False,
     **kwargs: Any,
 ) -> JobHandle:
     """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis).
 
     ``retry_intervals`` (seconds) makes RQ retry a failed job that many times with those delays;
-    inline runs are not retried (the caller sees the exception).
+    inline runs are not retried (the caller sees the exception). ``fresh`` says the caller knows
+    no job with this id can exist yet (its key was created just now), which saves the round trip
+    that looks for a waiting duplicate — the webhook receiver's hot path.
     """
     if name not in registered_tasks():
         raise KeyError(f"unknown task {name!r}")
@@ -148,7 +151,8 @@ def enqueue(
     if setting("NINJAONE_REDIS_URL") is None:
         return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
     q = queue()
-    existing = Job.fetch(jid, connection=q.connection, serializer=JobSerializer) if _exists(q, jid) else None
+    known = not fresh and _exists(q, jid)
+    existing = Job.fetch(jid, connection=q.connection, serializer=JobSerializer) if known else None
     # Only a job still waiting collapses a duplicate. A "started" one may belong to a worker that was
     # killed (RQ notices only later); whether work is really in progress is the task's own business
     # (e.g. the sync lease), so a new request must be able to queue again.
@@ -158,15 +162,20 @@ def enqueue(
         JobStatus.DEFERRED,
     ):
         return JobHandle(id=jid, inline=False, duplicate=True)
-    q.enqueue_call(
-        func=execute,
-        args=(name, tenant_id, kwargs),
-        job_id=jid,
-        timeout=setting("NINJAONE_JOB_TIMEOUT"),
-        retry=Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None,
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
+    retry = Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
+    # One pipeline: RQ would otherwise spend two round trips (queue registry, then the job).
+    with q.connection.pipeline() as pipe:
+        q.enqueue_call(
+            func=execute,
+            args=(name, tenant_id, kwargs),
+            job_id=jid,
+            timeout=setting("NINJAONE_JOB_TIMEOUT"),
+            retry=retry,
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            pipeline=pipe,
+        )
+        pipe.execute()
     return JobHandle(id=jid, inline=False)
 
 

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -234,7 +235,20 @@ def remove_webhook(integration: Integration, client: NinjaOneClient) -> str | No
     return None
 
 
-def accepted_secrets(integration: Integration, now: datetime | None = None) -> list[str]:
+class HoldsWebhookSecrets(Protocol):
+    """An :class:`Integration`, or the receiver's cached read of one."""
+
+    @property
+    def webhook_secret(self) -> str | None: ...
+
+    @property
+    def webhook_previous_secret(self) -> str | None: ...
+
+    @property
+    def webhook_previous_secret_expires_at(self) -> datetime | None: ...
+
+
+def accepted_secrets(integration: HoldsWebhookSecrets, now: datetime | None = None) -> list[str]:
     """The secrets a delivery may carry right now: the current one, and the previous one in its grace."""
     now = now or utcnow()
     accepted = [integration.webhook_secret] if integration.webhook_secret else []
@@ -244,7 +258,9 @@ def accepted_secrets(integration: Integration, now: datetime | None = None) -> l
     return accepted
 
 
-def secret_matches(integration: Integration, presented: str | None, now: datetime | None = None) -> bool:
+def secret_matches(
+    integration: HoldsWebhookSecrets, presented: str | None, now: datetime | None = None
+) -> bool:
     """Constant-time check of a delivery's header against every accepted secret (empty never matches)."""
     if not presented:
         return False

@@ -14,13 +14,25 @@ from datetime import timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..jobs import enqueue
 from ..models import DeliveryStatus, Integration, WebhookDelivery
-from ..models.base import utcnow
+from ..models.base import UTCDateTime, utcnow
+from .receivers import Receiver
 
 log = logging.getLogger(__name__)
 
@@ -34,39 +46,104 @@ MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
 
 @dataclass(frozen=True)
 class Stored:
-    """What the receiver needs of a stored delivery, read before the commit expires the row."""
+    """What the receiver needs of a stored delivery: enough to enqueue its processing."""
 
     id: int
     tenant_id: str
 
 
-def store(
-    session: Session, integration: Integration, activity: dict[str, Any], raw: dict[str, Any]
-) -> Stored | None:
-    """Insert the delivery; ``None`` if this activity was already received (a duplicate)."""
-    delivery = WebhookDelivery(
-        integration_id=integration.id,
-        activity_id=activity["id"],
-        activity_type=activity.get("activityType"),
-        status_code=activity.get("statusCode"),
-        device_id=activity.get("deviceId"),
-        series_uid=activity.get("seriesUid"),
-        payload=raw,
-        status=DeliveryStatus.PENDING,
+class ReceiverChanged(Exception):
+    """The integration's secrets (or the integration) changed since the receiver read them."""
+
+
+_deliveries = WebhookDelivery.__table__
+_integrations = Integration.__table__
+
+#: One round trip stores a delivery *and* proves the receiver's view of the integration is current:
+#: the row is selected from the integration only while its secret columns still hold the ciphertext
+#: the receiver authenticated against, and the grace of the previous one has
+#: not been moved (see ``receivers``). Casts keep NULLs typed on PostgreSQL.
+_STORE = (
+    insert(_deliveries)
+    .from_select(
+        [
+            "tenant_id",
+            "integration_id",
+            "activity_id",
+            "activity_type",
+            "status_code",
+            "device_id",
+            "series_uid",
+            "payload",
+            "status",
+            "attempts",
+            "received_at",
+        ],  # fmt: skip
+        select(
+            _integrations.c.tenant_id,
+            _integrations.c.id,
+            cast(bindparam("activity_id"), BigInteger),
+            cast(bindparam("activity_type"), String(64)),
+            cast(bindparam("status_code"), String(64)),
+            cast(bindparam("device_id"), BigInteger),
+            cast(bindparam("series_uid"), String(64)),
+            bindparam("payload", type_=_deliveries.c.payload.type),
+            literal(DeliveryStatus.PENDING.value, String(16)),
+            literal(0, Integer),
+            bindparam("received_at", type_=_deliveries.c.received_at.type),
+        ).where(
+            _integrations.c.id == bindparam("integration_id"),
+            type_coerce(_integrations.c.webhook_secret, Text).is_not_distinct_from(
+                bindparam("secret_ciphertext", type_=Text)
+            ),
+            type_coerce(_integrations.c.webhook_previous_secret, Text).is_not_distinct_from(
+                bindparam("previous_ciphertext", type_=Text)
+            ),
+            _integrations.c.webhook_previous_secret_expires_at.is_not_distinct_from(
+                bindparam("previous_expires_at", type_=UTCDateTime())
+            ),
+        ),
     )
-    session.add(delivery)
+    .returning(_deliveries.c.id)
+)
+
+
+def store(
+    session: Session, receiver: Receiver, activity: dict[str, Any], raw: dict[str, Any]
+) -> Stored | None:
+    """Insert and commit the delivery; ``None`` if this activity was already received (a duplicate).
+
+    Raises :class:`ReceiverChanged` (nothing stored) when the integration no longer matches what
+    ``receiver`` was read from: the caller reads it again and re-authenticates.
+    """
+    params = {
+        "activity_id": activity["id"],
+        "activity_type": activity.get("activityType"),
+        "status_code": activity.get("statusCode"),
+        "device_id": activity.get("deviceId"),
+        "series_uid": activity.get("seriesUid"),
+        "payload": raw,
+        "received_at": utcnow(),
+        "integration_id": receiver.integration_id,
+        "secret_ciphertext": receiver.secret_ciphertext,
+        "previous_ciphertext": receiver.previous_ciphertext,
+        "previous_expires_at": receiver.webhook_previous_secret_expires_at,
+    }
     try:
-        session.flush()
-        stored = Stored(delivery.id, delivery.tenant_id)
+        delivery_id = session.execute(_STORE, params).scalar()
         session.commit()
     except IntegrityError:
         session.rollback()
         return None
-    return stored
+    if delivery_id is None:
+        raise ReceiverChanged(receiver.integration_id)
+    return Stored(delivery_id, receiver.tenant_id)
 
 
-def dispatch(delivery: WebhookDelivery | Stored) -> bool:
+def dispatch(delivery: WebhookDelivery | Stored, *, fresh: bool = False) -> bool:
     """Enqueue processing; ``False`` (and the row stays pending) when the queue is unreachable.
+
+    ``fresh``: the row was inserted just now, so no job for it can exist yet (see ``jobs.enqueue``).
 
     Without Redis the delivery is processed right here; a processing error is already recorded on
     the row by then, so it is logged and swallowed: the receiver must still acknowledge.
@@ -78,6 +155,7 @@ def dispatch(delivery: WebhookDelivery | Stored) -> bool:
             tenant_id=tenant_id,
             key=str(delivery_id),
             retry_intervals=RETRY_INTERVALS,
+            fresh=fresh,
             delivery_id=delivery_id,
         )
     except (RedisError, OSError) as exc:

@@ -8,25 +8,22 @@ before the body is parsed, and nothing is stored for a rejected request.
 from __future__ import annotations
 
 import json
-import re
+import time
 
 from flask import Blueprint, Flask, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..client.schemas import ActivitySchema
 from ..config import setting
 from ..extension import get_state
-from ..models import Integration
 from ..services.webhook_registration import secret_matches
-from ..tenancy import system_scope, tenant_scope
-from . import inbox
+from ..tenancy import tenant_scope
+from . import inbox, receivers
 from .ratelimited_log import rejections
+from .receivers import Receiver
 
 bp = Blueprint("ninjaone_webhooks", __name__)
-#: Receiver ids are ``secrets.token_urlsafe`` output; anything else is unknown without a query.
-_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]+")
 _activity_schema = ActivitySchema()
 
 
@@ -55,25 +52,29 @@ def _clean_text(value: object) -> object:
     return value
 
 
-def _integration(public_id: str) -> Integration | None:
-    if len(public_id) > 64 or not _PUBLIC_ID.fullmatch(public_id):
-        return None
-    with system_scope():
-        return (
-            get_state()
-            .db.session.scalars(select(Integration).where(Integration.public_id == public_id))
-            .first()
-        )
+def _authenticate(public_id: str, presented: str | None, *, fresh: bool = False) -> Receiver | Response:
+    """The receiver if ``presented`` is one of its secrets, else the 404/401 answer.
+
+    A cached copy that refuses the secret is read again before refusing: it may predate a rotation.
+    """
+    started = time.monotonic()
+    receiver = receivers.find(public_id, fresh=fresh)
+    if receiver is not None and receiver.read_at < started and not secret_matches(receiver, presented):
+        receiver = receivers.find(public_id, fresh=True)
+    if receiver is None:
+        return _reject(404, "unknown receiver id")
+    if not secret_matches(receiver, presented):
+        return _reject(401, "missing or wrong secret")
+    return receiver
 
 
 @bp.post("/<public_id>")
 def receive(public_id: str) -> Response:
     """Accept one NinjaOne activity delivery."""
-    integration = _integration(public_id)
-    if integration is None:
-        return _reject(404, "unknown receiver id")
-    if not secret_matches(integration, request.headers.get(setting("NINJAONE_WEBHOOK_HEADER"))):
-        return _reject(401, "missing or wrong secret")
+    presented = request.headers.get(setting("NINJAONE_WEBHOOK_HEADER"))
+    receiver = _authenticate(public_id, presented)
+    if isinstance(receiver, Response):
+        return receiver
     limit = setting("NINJAONE_WEBHOOK_MAX_BODY")
     if request.content_length is not None and request.content_length > limit:
         return _reject(413, "body too large", f"body larger than {limit} bytes")
@@ -96,11 +97,21 @@ def receive(public_id: str) -> Response:
         return _reject(422, "not an activity", f"not a NinjaOne activity: {exc.messages}")
 
     session = get_state().db.session
-    with tenant_scope(integration.tenant_id):
-        delivery = inbox.store(session, integration, activity, raw)
+    with tenant_scope(receiver.tenant_id):
+        try:
+            delivery = inbox.store(session, receiver, activity, raw)
+        except inbox.ReceiverChanged:
+            # Rotated, disconnected or re-keyed since this process read it: decide on what is stored now.
+            receiver = _authenticate(public_id, presented, fresh=True)
+            if isinstance(receiver, Response):
+                return receiver
+            try:
+                delivery = inbox.store(session, receiver, activity, raw)
+            except inbox.ReceiverChanged:
+                return _reject(503, "integration changing", "the integration is being changed; retry")
         if delivery is None:
             return jsonify({"status": "duplicate"}), 200  # type: ignore[return-value]
-        inbox.dispatch(delivery)
+        inbox.dispatch(delivery, fresh=True)
         return jsonify({"status": "accepted", "id": delivery.id}), 202  # type: ignore[return-value]
 
 

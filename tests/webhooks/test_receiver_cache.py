@@ -1,0 +1,79 @@
+"""The receiver's per-process copy of an integration never outlives a change made elsewhere.
+
+Each test warms the copy with one delivery, then changes the integration the way another process
+(a settings page served by another worker, the CLI) would, and checks the very next delivery.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from sqlalchemy.orm.attributes import flag_modified
+
+from flask_ninjaone import tenant_scope
+from flask_ninjaone.models import Integration
+from sample_host.database import db
+
+from .conftest import SECRET
+from .test_receiver import activity, post, stored
+
+NEW_SECRET = "a-secret-set-by-another-process-987654"
+
+
+def change_integration(tenant, **values) -> None:
+    with tenant_scope(tenant.id):
+        integration = db.session.scalars(select(Integration)).one()
+        for name, value in values.items():
+            setattr(integration, name, value)
+            flag_modified(integration, name)  # re-encrypts even an unchanged secret
+        db.session.commit()
+    db.session.remove()
+
+
+def test_a_disconnect_elsewhere_refuses_the_next_delivery(app, connected):
+    tenant, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202
+    change_integration(tenant, webhook_secret=None)
+    assert post(client, path, activity(2)).status_code == 401
+    assert stored() == 1
+
+
+def test_a_rotation_elsewhere_is_honoured_at_once(app, connected):
+    tenant, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202
+    change_integration(tenant, webhook_secret=NEW_SECRET)
+    assert post(client, path, activity(2)).status_code == 401  # no grace was given to the old one
+    assert post(client, path, activity(3), secret=NEW_SECRET).status_code == 202
+    assert stored() == 2
+
+
+def test_a_key_rotation_elsewhere_keeps_deliveries_flowing(app, connected):
+    """Same secret, new ciphertext: the insert refuses the stale copy; re-read, stored once."""
+    tenant, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202
+    change_integration(tenant, webhook_secret=SECRET)
+    response = post(client, path, activity(2))
+    assert response.status_code == 202 and response.json["status"] == "accepted"
+    assert post(client, path, activity(2)).status_code == 200  # and the repeat is still a duplicate
+    assert stored() == 2
+
+
+def test_a_warm_receiver_stores_without_looking_the_integration_up(app, connected):
+    """The first statement of a delivery is the insert (without Redis, processing follows inline)."""
+    _, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202
+    statements: list[str] = []
+    engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()[:3]).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert post(client, path, activity(2)).status_code == 202
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements[0] == "INSERT INTO NINJAONE_WEBHOOK_INBOX"
