@@ -31,6 +31,7 @@ from .schemas import (
     LocationSchema,
     OrganizationSchema,
     OSPatchSchema,
+    UnchangedFilter,
     WebhookConfigurationSchema,
 )
 from .tokens import TokenStore
@@ -245,9 +246,13 @@ class NinjaOneClient:
         """Devices with common fields only; ``df`` is a device filter such as ``"org = 12"``."""
         return self._after_paged("devices", DeviceSchema(), _filters(df))
 
-    def devices_detailed(self, df: str | None = None) -> Paged:
-        """Devices with OS, hardware, volumes and network facts: one walk gives everything a sync needs."""
-        return self._after_paged("devices-detailed", DeviceSchema(), _filters(df))
+    def devices_detailed(self, df: str | None = None, *, unchanged: UnchangedFilter | None = None) -> Paged:
+        """Devices with OS, hardware, volumes and network facts: one walk gives everything a sync needs.
+
+        ``unchanged`` lets a sync skip loading devices it already applied from identical payloads;
+        those arrive as :class:`~.schemas.devices.Unchanged` (see :class:`DeviceSchema`).
+        """
+        return self._after_paged("devices-detailed", DeviceSchema(unchanged=unchanged), _filters(df))
 
     def organization_devices(self, organization_id: int) -> Paged:
         """The devices of one organization (common fields)."""

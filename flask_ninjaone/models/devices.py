@@ -39,6 +39,9 @@ class Device(TenantMixin, Base):
     hardware: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     host_asset_id: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    #: Fingerprint of the raw payload (and its target) this row was last written from: a full
+    #: sync does not even load a device whose payload matches it (see ``PageWriter.unchanged``).
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
     os_patches_pending: Mapped[int | None] = mapped_column(Integer)
     os_patches_failed: Mapped[int | None] = mapped_column(Integer)
     software_patches_pending: Mapped[int | None] = mapped_column(Integer)

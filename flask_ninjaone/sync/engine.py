@@ -17,20 +17,21 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import signals
 from ..client import NinjaOneClient, device_page_url
+from ..client.schemas import Unchanged
 from ..extension import get_state
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import utcnow
 from ..services.organizations import refresh_organizations
-from .mapping import adoption_keys, content_hash, mirror_values, to_asset_record
+from .mapping import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,36 @@ class Counts:
         return dataclasses.asdict(self)
 
 
+#: Records a new payload fingerprint on a row whose asset did not change.
+_SET_PAYLOAD_HASH = (
+    update(Device.__table__)
+    .where(Device.__table__.c.id == bindparam("row_id"))
+    .values(payload_hash=bindparam("payload_hash"))
+)
+#: Stale mirror rows loaded (and retired) at a time after a complete walk.
+RETIRE_BATCH = 1000
+#: The columns of a mirror row a page decides on.
+KNOWN_COLUMNS = (
+    Device.id,
+    Device.device_id,
+    Device.host_asset_id,
+    Device.retired,
+    Device.content_hash,
+    Device.payload_hash,
+)
+
+
+class Known(Protocol):
+    """A result row of :data:`KNOWN_COLUMNS`."""
+
+    id: int
+    device_id: int
+    host_asset_id: str | None
+    retired: bool
+    content_hash: str | None
+    payload_hash: str | None
+
+
 @dataclass
 class PageWriter:
     """Applies pages of NinjaOne devices to the mirror and the host for one run."""
@@ -77,30 +108,36 @@ class PageWriter:
     counts: Counts = field(default_factory=Counts)
     seen: set[int] = field(default_factory=set)
     host_owned: frozenset[str] = frozenset()
+    #: Payload fingerprints of the page being applied, by device id (see :meth:`unchanged`).
+    fingerprints: dict[int, str] = field(default_factory=dict)
 
     def apply(self, devices: list[dict[str, Any]]) -> None:
         """Write one page (at most one host batch) and commit it with the run's progress."""
         tenant_id = self.integration.tenant_id
-        ids = [device["id"] for device in devices]
-        existing = {
-            row.device_id: row
-            for row in self.session.scalars(
-                select(Device).where(Device.integration_id == self.integration.id, Device.device_id.in_(ids))
-            )
-        }
-        pending: list[tuple[dict[str, Any], AssetRecord, str, Device | None]] = []
-        for device in devices:
-            self.seen.add(device["id"])
-            prepared = self._prepare(device, existing.get(device["id"]))
+        loaded = [device for device in devices if not isinstance(device, Unchanged)]
+        self.seen.update(device["id"] for device in devices)
+        self.counts.unchanged += len(devices) - len(loaded)
+        known = self._known([device["id"] for device in loaded]) if loaded else {}
+        pending: list[tuple[dict[str, Any], AssetRecord, str, Known | None]] = []
+        refingerprinted: list[dict[str, Any]] = []
+        for device in loaded:
+            row = known.get(device["id"])
+            prepared = self._prepare(device, row)
             if prepared is not None:
                 pending.append(prepared)
+            elif row is not None and self._refingerprint(device["id"], row):
+                refingerprinted.append({"row_id": row.id, "payload_hash": self.fingerprints[device["id"]]})
+        if refingerprinted:
+            self.session.execute(_SET_PAYLOAD_HASH, refingerprinted)
         if pending:
             pending = self._adopt(tenant_id, pending)
             host_ids = self.host.upsert_assets(tenant_id, [record for _, record, _, _ in pending])
             if len(host_ids) != len(pending):
                 raise RuntimeError("HostAdapter.upsert_assets returned a different number of ids")
+            rows = self.load([mirror.id for _, _, _, mirror in pending if mirror is not None])
             new_rows: list[dict[str, Any]] = []
-            for (device, record, digest, row), host_id in zip(pending, host_ids, strict=True):
+            for (device, record, digest, mirror), host_id in zip(pending, host_ids, strict=True):
+                row = rows[mirror.id] if mirror is not None else None
                 self._write_mirror(device, record, digest, row, str(host_id), new_rows)
             if new_rows:
                 # A plain executemany: the ORM's multi-row INSERT ... RETURNING of a whole page is a
@@ -109,13 +146,70 @@ class PageWriter:
         self.run.processed += len(devices)
         self.session.commit()
 
+    def unchanged(self, candidates: list[tuple[int, str, Mapping[str, Any]]]) -> set[int]:
+        """Ids of a raw page's devices already applied from this very payload to the same target.
+
+        The client asks before loading a page (``devices_detailed(unchanged=...)``); those devices
+        are neither loaded nor mapped again. The fingerprint covers the payload, what it maps onto
+        (client, location name, instance, whether pending devices sync) and the mapping's version,
+        so a re-mapped organization or an upgraded mapper goes the normal way. Only live, linked
+        mirror rows qualify.
+        """
+        self.fingerprints = {}
+        for device_id, payload, raw in candidates:
+            organization, location = raw.get("organizationId"), raw.get("locationId")
+            target = self.targets.get(organization) if type(organization) is int else None
+            if target is not None:
+                self.fingerprints[device_id] = payload_target_hash(
+                    payload,
+                    client_id=target.client_id,
+                    location_name=target.locations.get(location) if type(location) is int else None,
+                    base_url=self.integration.base_url,
+                    pending_synced=self.integration.sync_pending_devices,
+                )
+        if not self.fingerprints:
+            return set()
+        rows = self.session.execute(
+            select(Device.device_id, Device.payload_hash).where(
+                Device.integration_id == self.integration.id,
+                Device.device_id.in_(list(self.fingerprints)),
+                Device.retired.is_(False),
+                Device.host_asset_id.is_not(None),
+            )
+        )
+        return {row.device_id for row in rows if row.payload_hash == self.fingerprints[row.device_id]}
+
+    def _refingerprint(self, device_id: int, row: Known) -> bool:
+        """Whether an unchanged device's row should learn its new payload fingerprint (the payload
+        moved in fields the asset does not show), so the next sync can skip loading it."""
+        fingerprint = self.fingerprints.get(device_id)
+        return fingerprint is not None and not row.retired and row.payload_hash != fingerprint
+
+    def _known(self, device_ids: list[int]) -> dict[int, Known]:
+        """What the page's mirror rows say, without loading them as objects: on a run where little
+        changed, building a thousand ``Device`` objects (JSON columns parsed) a page was most of it."""
+        return {
+            row.device_id: row
+            for row in self.session.execute(
+                select(*KNOWN_COLUMNS).where(
+                    Device.integration_id == self.integration.id, Device.device_id.in_(device_ids)
+                )
+            )
+        }
+
+    def load(self, ids: list[int]) -> dict[int, Device]:
+        """The mirror rows that are about to change, as objects (one query)."""
+        if not ids:
+            return {}
+        return {row.id: row for row in self.session.scalars(select(Device).where(Device.id.in_(ids)))}
+
     def _prepare(
-        self, device: dict[str, Any], row: Device | None
-    ) -> tuple[dict[str, Any], AssetRecord, str, Device | None] | None:
+        self, device: dict[str, Any], row: Known | None
+    ) -> tuple[dict[str, Any], AssetRecord, str, Known | None] | None:
         status = device.get("approvalStatus")
         if status == "DECOMMISSIONED":
             if row is not None and not row.retired:
-                self.retire([row], "Device decommissioned in NinjaOne")
+                self.retire(self.load([row.id]).values(), "Device decommissioned in NinjaOne")
             else:
                 self.counts.skipped += 1
             return None
@@ -152,8 +246,8 @@ class PageWriter:
         return device, record, digest, row
 
     def _adopt(
-        self, tenant_id: str, pending: list[tuple[dict[str, Any], AssetRecord, str, Device | None]]
-    ) -> list[tuple[dict[str, Any], AssetRecord, str, Device | None]]:
+        self, tenant_id: str, pending: list[tuple[dict[str, Any], AssetRecord, str, Known | None]]
+    ) -> list[tuple[dict[str, Any], AssetRecord, str, Known | None]]:
         """Ask the host, in one call, which new devices are assets it already has."""
         new = [i for i, (_, record, _, _) in enumerate(pending) if record.host_asset_id is None]
         if not new:
@@ -185,8 +279,14 @@ class PageWriter:
         new_rows: list[dict[str, Any]],
     ) -> None:
         values = mirror_values(device, record)
-        state = {"host_asset_id": host_id, "content_hash": digest, "retired": False, "retired_at": None,
-                 "synced_at": utcnow()}  # fmt: skip
+        state = {
+            "host_asset_id": host_id,
+            "content_hash": digest,
+            "payload_hash": self.fingerprints.get(values["device_id"]),
+            "retired": False,
+            "retired_at": None,
+            "synced_at": utcnow(),
+        }
         if row is None:
             # New rows go out in one plain executemany (see :meth:`apply`); the tenant is explicit
             # because Core statements bypass the ORM's tenant stamping.
@@ -314,7 +414,8 @@ def full_walk(
     writer = make_writer(session, integration, run, targets)
     if targets:
         with _long_lived_objects_frozen():
-            for page in client.devices_detailed(df=organization_filter(targets)).pages():
+            devices = client.devices_detailed(df=organization_filter(targets), unchanged=writer.unchanged)
+            for page in devices.pages():
                 writer.apply(list(page.items))
                 run.api_calls = client.stats
                 renew()
@@ -323,16 +424,19 @@ def full_walk(
     walked = set(targets)
     gone_orgs = set(deleted_organizations(session, integration))
     stale = [
-        row
-        for row in session.scalars(
-            select(Device)
-            .where(Device.integration_id == integration.id, Device.retired.is_(False))
-            .execution_options(yield_per=1000)
+        row.id
+        for row in session.execute(
+            select(Device.id, Device.device_id, Device.organization_id).where(
+                Device.integration_id == integration.id, Device.retired.is_(False)
+            )
         )
         if (row.organization_id in walked and row.device_id not in writer.seen)
         or row.organization_id in gone_orgs
     ]
-    writer.retire(stale, "Device no longer present in NinjaOne")
+    for start in range(0, len(stale), RETIRE_BATCH):
+        writer.retire(
+            writer.load(stale[start : start + RETIRE_BATCH]).values(), "Device no longer present in NinjaOne"
+        )
     session.commit()
     _refresh_statistics(session, writer.counts)
     return writer.counts

@@ -22,6 +22,7 @@ that :class:`~flask_ninjaone.host.AssetRecord` stays hashable.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import math
 import re
@@ -619,7 +620,16 @@ def mirror_values(device: Mapping[str, Any], record: AssetRecord) -> dict[str, A
     }
 
 
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("flask-ninjaone")
+    except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+        return "source"
+
+
 HASH_VERSION = 1
+#: Part of every payload fingerprint, so an upgrade re-maps devices even when their payload is unchanged.
+_PACKAGE_VERSION = _package_version()
 """Part of the hashed payload: bump it when the canonical form changes, to force one full rewrite."""
 
 _HASHED_FIELDS = tuple(field.name for field in fields(AssetRecord) if field.name != "host_asset_id")
@@ -654,4 +664,30 @@ def content_hash(record: AssetRecord, *, organization_id: int | None, location_i
     payload["location_id"] = location_id
     payload["hash_version"] = HASH_VERSION
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def payload_target_hash(
+    payload_fingerprint: str,
+    *,
+    client_id: str,
+    location_name: str | None,
+    base_url: str,
+    pending_synced: bool,
+) -> str:
+    """SHA-256 (hex) of a raw payload's fingerprint together with everything else its asset is built
+    from, and the versions of the mapping and of this package: equal means "same input, same result".
+    """
+    text = json.dumps(
+        [
+            HASH_VERSION,
+            _PACKAGE_VERSION,
+            payload_fingerprint,
+            client_id,
+            location_name,
+            base_url,
+            pending_synced,
+        ],
+        separators=(",", ":"),
+    )
     return hashlib.sha256(text.encode("ascii")).hexdigest()

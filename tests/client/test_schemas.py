@@ -23,7 +23,9 @@ from flask_ninjaone.client.schemas import (
     SoftwarePageSchema,
     SoftwarePatchPageSchema,
     TokenResponseSchema,
+    Unchanged,
     WebhookConfigurationSchema,
+    payload_fingerprint,
 )
 from flask_ninjaone.client.schemas.devices import (
     AgentDeviceSchema,
@@ -280,3 +282,47 @@ def _flatten(messages: object) -> list[str]:
     if isinstance(messages, list):
         return [text for value in messages for text in _flatten(value)]
     return [str(messages)]
+
+
+def test_device_page_skips_only_what_the_caller_already_has() -> None:
+    windows = sample("devices-detailed-item-windows-server.json")[0]
+    good = {**copy.deepcopy(windows), "id": 7}
+    broken = {**copy.deepcopy(windows), "id": 8, "offline": "not-a-boolean"}
+    fresh = {**copy.deepcopy(windows), "id": 9}
+    asked: list[tuple[int, str]] = []
+
+    def unchanged(candidates):
+        asked.extend((device_id, fingerprint) for device_id, fingerprint, _ in candidates)
+        return {7, 8}
+
+    loaded = DeviceSchema(many=True, unchanged=unchanged).load([good, broken, fresh])
+    assert asked == [
+        (7, payload_fingerprint(good)),
+        (8, payload_fingerprint(broken)),
+        (9, payload_fingerprint(fresh)),
+    ]
+    # Skipped items stand in by id alone and are not loaded (so not validated) again.
+    assert loaded[:2] == [{"id": 7}, {"id": 8}] and all(type(item) is Unchanged for item in loaded[:2])
+    assert type(loaded[2]) is dict and loaded[2]["system"] == windows["system"]
+
+
+def test_device_page_never_skips_an_item_without_a_plain_integer_id() -> None:
+    asked: list[int] = []
+
+    def unchanged(candidates):
+        asked.extend(device_id for device_id, _, _ in candidates)
+        return {1, 9}
+
+    with pytest.raises(ValidationError) as error:
+        DeviceSchema(many=True, unchanged=unchanged).load([{"id": True}, {"id": "9"}, {"id": 1}])
+    assert asked == [1]  # True hashes equal to 1 but is no id
+    assert set(error.value.messages) == {0, 1}  # errors keep the page's own indexes
+
+
+def test_payload_fingerprint_ignores_key_order_but_not_values() -> None:
+    device = sample("devices-detailed-item-windows-server.json")[0]
+    reordered = dict(reversed(list(device.items())))
+    assert payload_fingerprint(reordered) == payload_fingerprint(device)
+    assert payload_fingerprint({**device, "offline": not device.get("offline")}) != payload_fingerprint(
+        device
+    )

@@ -207,3 +207,95 @@ def test_sync_of_one_tenant_never_touches_another(acme, fake):
     )
     with tenant_scope(globex.id), pytest.raises(LookupError):
         run_sync(integration_id)
+
+
+@pytest.fixture
+def device_loads(monkeypatch):
+    """How many devices the client schema-loads (the work a skipped device saves)."""
+    from flask_ninjaone.client.schemas import devices
+
+    loads = []
+    original = devices.DeviceSchema._shape_of
+
+    def counted(item):
+        loads.append(item.get("id") if isinstance(item, dict) else None)
+        return original(item)
+
+    monkeypatch.setattr(devices.DeviceSchema, "_shape_of", staticmethod(counted))
+    return loads
+
+
+def _held(fake) -> set[int]:
+    """Devices held back (not approved): they have no live mirror row, so every walk loads them."""
+    return {d["id"] for d in _fake_devices(fake, statuses=("PENDING", "STAGED", "DECOMMISSIONED"))}
+
+
+def _mirror(device_id: int) -> Device:
+    db.session.expire_all()
+    return db.session.scalars(select(Device).where(Device.device_id == device_id)).one()
+
+
+def test_unchanged_devices_are_not_even_loaded_again(acme, fake, device_loads):
+    tenant, integration_id = acme
+    with tenant_scope(tenant.id):
+        first = run_sync(integration_id)
+        assert len(device_loads) == len(fake.state.devices_page(None, 100000))
+        device_loads.clear()
+        second = run_sync(integration_id)
+    assert second.state == "succeeded"
+    assert set(device_loads) == _held(fake)
+    assert not set(device_loads) & {d["id"] for d in _fake_devices(fake)}
+    assert second.counts["unchanged"] == first.counts["created"] + first.counts["adopted"]
+
+
+def test_a_changed_device_is_loaded_and_written(acme, fake, device_loads):
+    tenant, integration_id = acme
+    target = _fake_devices(fake)[3]["id"]
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        fake.state.update_device(target, {"displayName": "renamed-here", "systemName": "renamed-here"})
+        device_loads.clear()
+        run = run_sync(integration_id)
+        assert set(device_loads) == _held(fake) | {target}
+        assert run.counts["updated"] == 1
+        asset = next(a for a in _ninja_assets(tenant.id) if a.external_id == str(target))
+        assert asset.name == "renamed-here"
+
+
+def test_a_payload_change_the_asset_does_not_show_only_refreshes_the_fingerprint(acme, fake, device_loads):
+    """``lastUpdate`` is not on the asset: nothing is written to the host, and the next sync skips it."""
+    tenant, integration_id = acme
+    target = _fake_devices(fake)[5]["id"]
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        stamp = _mirror(target).payload_hash
+        asset_updated = {a.id: a.updated_at for a in _ninja_assets(tenant.id)}
+        fake.state.update_device(target, {})  # bumps lastUpdate only
+        device_loads.clear()
+        run = run_sync(integration_id)
+        assert set(device_loads) == _held(fake) | {target} and run.counts["updated"] == 0
+        assert _mirror(target).payload_hash not in (None, stamp)
+        assert {a.id: a.updated_at for a in _ninja_assets(tenant.id)} == asset_updated
+        device_loads.clear()
+        run_sync(integration_id)
+        assert set(device_loads) == _held(fake)
+
+
+def test_remapping_an_organization_rewrites_its_devices_with_unchanged_payloads(acme, fake, device_loads):
+    tenant, integration_id = acme
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        integration = db.session.get(Integration, integration_id)
+        org = db.session.scalars(
+            select(OrganizationMapping).order_by(OrganizationMapping.organization_id)
+        ).first()
+        moved = {d["id"] for d in _fake_devices(fake) if d["organizationId"] == org.organization_id}
+        client = get_state().host.create_client(tenant.id, "Moved Here")
+        db.session.commit()
+        mapping.map_organization(db.session, integration, org.organization_id, client.id, auto_sync=True)
+        device_loads.clear()
+        run = run_sync(integration_id)
+        assert set(device_loads) == _held(fake) | moved and run.counts["updated"] == len(moved)
+        assert {
+            int(a.external_id) for a in _ninja_assets(tenant.id) if a.client_id == int(client.id)
+        } == moved

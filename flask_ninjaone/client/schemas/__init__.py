@@ -14,9 +14,12 @@ from .devices import (
     DeviceSchema,
     MdmDeviceSchema,
     NMSTargetSchema,
+    Unchanged,
+    UnchangedFilter,
     UnmanagedDeviceSchema,
     VMGuestSchema,
     VMHostSchema,
+    payload_fingerprint,
 )
 from .fields import EpochSeconds, StrictInteger
 from .oauth import ServerMetadataSchema, TokenResponseSchema
@@ -40,6 +43,7 @@ from .queries import (
 from .webhooks import DeviceLinkSchema, WebhookConfigurationSchema
 
 __all__ = [
+    "payload_fingerprint",
     "DEVICE_SHAPES",
     "QUERY_PAGE_SCHEMAS",
     "ActivitiesPageSchema",
@@ -72,6 +76,8 @@ __all__ = [
     "SoftwareRowSchema",
     "StrictInteger",
     "TokenResponseSchema",
+    "Unchanged",
+    "UnchangedFilter",
     "UnmanagedDeviceSchema",
     "VMGuestSchema",
     "VMHostSchema",

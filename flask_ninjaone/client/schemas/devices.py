@@ -10,7 +10,9 @@ break a sync. Capacities and memory sizes are bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -292,12 +294,37 @@ _SHAPE_INSTANCES = {name: schema() for name, schema in DEVICE_SHAPES.items()}
 _BASE = DeviceBaseSchema()
 
 
+class Unchanged(dict[str, Any]):
+    """Stands in a page for a device the caller already applied from a byte-identical payload.
+
+    Holds only ``id`` (an ``int``, checked), so paging still advances by it; nothing was loaded.
+    """
+
+
+#: Given ``(id, fingerprint, raw item)`` of a page's devices, the ids the caller needs no load of.
+UnchangedFilter = Callable[[list[tuple[int, str, Mapping[str, Any]]]], Collection[int]]
+
+
+def payload_fingerprint(item: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a raw device's canonical JSON: sorted keys, no whitespace, ASCII."""
+    text = json.dumps(item, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 class DeviceSchema(DeviceBaseSchema):
     """Loads a device of any shape, dispatching on ``deviceType``.
 
     Usable anywhere a schema is: ``DeviceSchema().load(item)``, ``DeviceSchema(many=True).load(page)``,
     ``fields.Nested(DeviceSchema)``. Errors of a list are keyed by item index, like marshmallow's own.
+
+    With ``unchanged`` (lists only), devices the caller says it already holds byte for byte come
+    back as :class:`Unchanged` instead of being loaded again: schema loading is most of the cost of
+    a sync in which nothing changed, and an identical payload loads to an identical result.
     """
+
+    def __init__(self, *args: Any, unchanged: UnchangedFilter | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unchanged = unchanged
 
     def load(self, data: Any, *, many: bool | None = None, partial: Any = None, unknown: Any = None) -> Any:
         many = self.many if many is None else many
@@ -305,9 +332,13 @@ class DeviceSchema(DeviceBaseSchema):
             return self._shape_of(data).load(data, partial=partial, unknown=unknown)
         if not isinstance(data, Sequence) or isinstance(data, str | bytes):
             raise ValidationError({"_schema": ["Invalid input type: expected a list of devices."]})
+        skip = self._skippable(data)
         loaded: list[Any] = []
         errors: dict[int, Any] = {}
         for index, item in enumerate(data):
+            if skip and _plain_id(item) in skip:
+                loaded.append(Unchanged(id=item["id"]))
+                continue
             try:
                 loaded.append(self._shape_of(item).load(item, partial=partial, unknown=unknown))
             except ValidationError as err:
@@ -316,9 +347,25 @@ class DeviceSchema(DeviceBaseSchema):
             raise ValidationError(errors, valid_data=loaded)
         return loaded
 
+    def _skippable(self, data: Sequence[Any]) -> frozenset[int]:
+        if self._unchanged is None:
+            return frozenset()
+        candidates = [
+            (device_id, payload_fingerprint(item), item)
+            for item in data
+            if (device_id := _plain_id(item)) is not None
+        ]
+        return frozenset(self._unchanged(candidates)) if candidates else frozenset()
+
     @staticmethod
     def _shape_of(item: Any) -> DeviceBaseSchema:
         device_type = item.get("deviceType") if isinstance(item, Mapping) else None
         if isinstance(device_type, str):
             return _SHAPE_INSTANCES.get(device_type, _BASE)
         return _BASE
+
+
+def _plain_id(item: Any) -> int | None:
+    """The item's ``id`` if it is a real ``int`` (not a bool, which hashes equal to 0 and 1)."""
+    device_id = item.get("id") if isinstance(item, Mapping) else None
+    return device_id if type(device_id) is int else None
