@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, insert, select, text, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import signals
 from ..client import NinjaOneClient, device_page_url
@@ -82,6 +82,17 @@ KNOWN_COLUMNS = (
     Device.content_hash,
     Device.payload_hash,
 )
+
+
+def _among(column: InstrumentedAttribute[int], values: list[int]) -> ColumnElement[bool]:
+    """``column IN (...)`` with the (integer) values written into the SQL text.
+
+    The page queries then differ in text every page, so the driver never turns them into prepared
+    statements and PostgreSQL plans each against the table as it is now. A prepared statement's
+    generic plan, made while the mirror was nearly empty, kept scanning the whole table as a first
+    sync filled it: 18 of 38 seconds of a 50k-device sync (measured).
+    """
+    return column.in_(bindparam("among", values, expanding=True, literal_execute=True))
 
 
 class Known(Protocol):
@@ -172,7 +183,7 @@ class PageWriter:
         rows = self.session.execute(
             select(Device.device_id, Device.payload_hash).where(
                 Device.integration_id == self.integration.id,
-                Device.device_id.in_(list(self.fingerprints)),
+                _among(Device.device_id, list(self.fingerprints)),
                 Device.retired.is_(False),
                 Device.host_asset_id.is_not(None),
             )
@@ -192,7 +203,7 @@ class PageWriter:
             row.device_id: row
             for row in self.session.execute(
                 select(*KNOWN_COLUMNS).where(
-                    Device.integration_id == self.integration.id, Device.device_id.in_(device_ids)
+                    Device.integration_id == self.integration.id, _among(Device.device_id, device_ids)
                 )
             )
         }
@@ -201,7 +212,7 @@ class PageWriter:
         """The mirror rows that are about to change, as objects (one query)."""
         if not ids:
             return {}
-        return {row.id: row for row in self.session.scalars(select(Device).where(Device.id.in_(ids)))}
+        return {row.id: row for row in self.session.scalars(select(Device).where(_among(Device.id, ids)))}
 
     def _prepare(
         self, device: dict[str, Any], row: Known | None
