@@ -9,12 +9,15 @@ flushed, the schemas created, ``seed`` run, acme connected to a small fake Ninja
 
 Then, one server at a time, the same command line ``gunicorn -w 2 -b 127.0.0.1:PORT APP`` (sync
 workers; with ``--threads N`` the same two workers as ``gthread`` workers of N threads each, the
-usual deployment of an I/O-bound Flask app, for both servers) serves
+usual deployment of an I/O-bound Flask app, for every server) serves
 
 * ``sample_host:create_app()`` with ``DATABASE_URL`` = the bench database, ``NINJAONE_REDIS_URL`` =
   Redis db 9 and ``NINJAONE_ENCRYPTION_KEYS`` set: ``POST /webhooks/ninjaone/<public id>`` is the
   real receiver (lookup, constant-time secret check, validation, inbox insert, RQ enqueue);
-* ``bench.noop_app:create_app()``: the same path answered 202 after reading the body.
+* ``bench.noop_app:create_app()``: the same path answered 202 after reading the body;
+* ``bench.durable_floor_app:create_app()``: the same path doing only one ``INSERT`` + ``COMMIT``
+  (plain psycopg) and one Redis ``RPUSH`` per delivery — the ceiling of any receiver that commits
+  each delivery before acknowledging it, reported beside the target.
 
 Each gets the same load: a warm-up, then (1) maximum throughput for 15 s with ``wrk`` (one thread,
 8 connections, a Lua script giving every request a unique activity id), and (2) a fixed 200
@@ -605,7 +608,11 @@ def main() -> None:
         path = f"/webhooks/ninjaone/{setup['public_id']}"
         emit({"event": "setup", **setup, "path": path})
         env = server_env(url, key)
-        apps = {"receiver": "sample_host:create_app()", "noop": "bench.noop_app:create_app()"}
+        apps = {
+            "receiver": "sample_host:create_app()",
+            "noop": "bench.noop_app:create_app()",
+            "floor": "bench.durable_floor_app:create_app()",
+        }
         phases: dict[str, dict[str, Any]] = {}  # receiver phases: id range, answers
         for number, (name, app_spec) in enumerate(apps.items()):
             bases = {label: (number * 10 + offset) * 10_000_000
@@ -690,6 +697,9 @@ def main() -> None:
                 f"(from the scheduled send; service time p50 {f['service_ms']['p50']} ms, "
                 f"p99 {f['service_ms']['p99']} ms), statuses {f['statuses']}"
             )
+        floor_ratio = report["floor"]["max"]["accepted_per_second"] / noop["max"]["accepted_per_second"]
+        print(f"durable floor / no-op = {floor_ratio:.3f} (one INSERT + COMMIT + RPUSH per delivery, "
+              "nothing else: the ceiling of any receiver that commits before acknowledging)")  # fmt: skip
         targets = report["targets"]
         print(f"throughput receiver / no-op = {targets['throughput_ratio']} (>= {THROUGHPUT_TARGET}): "
               f"{'MET' if targets['throughput_met'] else 'MISSED'}")  # fmt: skip

@@ -245,16 +245,26 @@ def map_command(
 @click.option(
     "--full", "full", is_flag=True, help="Walk every device (default: changes since the last sync)."
 )
+@click.option(
+    "--rewrite",
+    is_flag=True,
+    help="Map and write every device again even if unchanged (e.g. after changing the host adapter). "
+    "Implies --full.",
+)
 @click.option("--wait", is_flag=True, help="Run here and now and print the result instead of queueing a job.")
-def sync_command(tenant_ref: str, full: bool, wait: bool) -> None:
+def sync_command(tenant_ref: str, full: bool, rewrite: bool, wait: bool) -> None:
     """Sync a tenant's NinjaOne devices into host assets."""
-    from .sync.requests import request_sync
+    from .sync.requests import forget_written, request_sync
     from .sync.runner import AlreadyRunning, run_summary, run_sync
 
     tenant = _resolve_tenant(tenant_ref)
-    kind = "full" if full else "incremental"
+    kind = "full" if full or rewrite else "incremental"
     with tenant_scope(tenant.id):
         integration = _connected_integration(tenant)
+        if rewrite:
+            click.echo(
+                f"{forget_written(get_state().db.session, integration)} devices will be written again."
+            )
         if not wait:
             result = request_sync(integration, kind=kind, trigger="cli")
             click.echo(result.message)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from ..extension import get_state
 from ..jobs import JobHandle, enqueue
-from ..models import Integration, Lock
+from ..models import Device, Integration, Lock
 from ..models.base import utcnow
 
 
@@ -42,3 +43,20 @@ def request_sync(integration: Integration, *, kind: str = "full", trigger: str =
         state = (job.result or {}).get("state")
         return SyncRequest(True, f"Sync finished: {state}.", job)
     return SyncRequest(True, "Sync queued.", job)
+
+
+def forget_written(session: Session, integration: Integration) -> int:
+    """Make the next full sync map and write every device again, as if each had changed.
+
+    A sync skips devices whose payload and record match what it last wrote. After a change on the
+    host's side (a new adapter version, assets edited by hand) nothing changed in NinjaOne, so
+    nothing would be written again. Returns how many mirror rows were reset.
+    """
+    result = session.execute(
+        update(Device)
+        .where(Device.integration_id == integration.id)
+        .values(content_hash=None, payload_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount

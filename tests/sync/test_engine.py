@@ -299,3 +299,31 @@ def test_remapping_an_organization_rewrites_its_devices_with_unchanged_payloads(
         assert {
             int(a.external_id) for a in _ninja_assets(tenant.id) if a.client_id == int(client.id)
         } == moved
+
+
+def test_cli_rewrite_writes_every_device_again(app, acme, fake):
+    """``sync --rewrite``: after a change on the host's side, push every device again."""
+    import json
+
+    tenant, _ = acme
+    runner = app.test_cli_runner()
+
+    def sync(*flags: str) -> dict:
+        result = runner.invoke(args=["ninjaone", "sync", "--tenant", "acme", "--wait", *flags])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output[result.output.index("{") :])
+
+    first = sync("--full")
+    synced = first["counts"]["created"] + first["counts"]["adopted"]
+    assert sync("--full")["counts"]["updated"] == 0
+    rewritten = sync("--rewrite")
+    assert rewritten["kind"] == "full"
+    assert rewritten["counts"]["updated"] == synced and rewritten["counts"]["unchanged"] == 0
+    assert (
+        f"{synced} devices will be written again."
+        in runner.invoke(args=["ninjaone", "sync", "--tenant", "acme", "--wait", "--rewrite"]).output
+    )
+    with tenant_scope(tenant.id):
+        assert all(
+            row.payload_hash for row in db.session.scalars(select(Device).where(Device.retired.is_(False)))
+        )
