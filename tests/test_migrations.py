@@ -134,3 +134,15 @@ def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, en
         diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_revision_ids_fit_alembic_version_column():
+    """``alembic_version.version_num`` is VARCHAR(32): SQLite never complains, PostgreSQL refuses."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "flask_ninjaone" / "migrations"))
+    revisions = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
+    assert len(revisions) >= 3
+    assert [r for r in revisions if len(r) > 32] == []

@@ -4,7 +4,7 @@ Adds ``ninjaone_devices.payload_hash``: the fingerprint of the raw payload a mir
 written from. Existing rows start empty, so the first full sync after the upgrade loads every
 device as before and fills it in.
 
-Revision ID: 0003_ninjaone_device_payload_hash
+Revision ID: 0003_ninjaone_payload_hash
 Revises: 0002_ninjaone_alerts_inventory
 Create Date: 2026-11-26
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0003_ninjaone_device_payload_hash"
+revision: str = "0003_ninjaone_payload_hash"
 down_revision: str | Sequence[str] | None = "0002_ninjaone_alerts_inventory"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
