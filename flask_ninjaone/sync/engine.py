@@ -121,6 +121,8 @@ class PageWriter:
     host_owned: frozenset[str] = frozenset()
     #: Payload fingerprints of the page being applied, by device id (see :meth:`unchanged`).
     fingerprints: dict[int, str] = field(default_factory=dict)
+    #: Rows of the page whose asset is unchanged but whose payload fingerprint moved.
+    refingerprinted: list[dict[str, Any]] = field(default_factory=list)
 
     def apply(self, devices: list[dict[str, Any]]) -> None:
         """Write one page (at most one host batch) and commit it with the run's progress."""
@@ -130,16 +132,13 @@ class PageWriter:
         self.counts.unchanged += len(devices) - len(loaded)
         known = self._known([device["id"] for device in loaded]) if loaded else {}
         pending: list[tuple[dict[str, Any], AssetRecord, str, Known | None]] = []
-        refingerprinted: list[dict[str, Any]] = []
+        self.refingerprinted = []
         for device in loaded:
-            row = known.get(device["id"])
-            prepared = self._prepare(device, row)
+            prepared = self._prepare(device, known.get(device["id"]))
             if prepared is not None:
                 pending.append(prepared)
-            elif row is not None and self._refingerprint(device["id"], row):
-                refingerprinted.append({"row_id": row.id, "payload_hash": self.fingerprints[device["id"]]})
-        if refingerprinted:
-            self.session.execute(_SET_PAYLOAD_HASH, refingerprinted)
+        if self.refingerprinted:
+            self.session.execute(_SET_PAYLOAD_HASH, self.refingerprinted)
         if pending:
             pending = self._adopt(tenant_id, pending)
             host_ids = self.host.upsert_assets(tenant_id, [record for _, record, _, _ in pending])
@@ -190,11 +189,12 @@ class PageWriter:
         )
         return {row.device_id for row in rows if row.payload_hash == self.fingerprints[row.device_id]}
 
-    def _refingerprint(self, device_id: int, row: Known) -> bool:
-        """Whether an unchanged device's row should learn its new payload fingerprint (the payload
-        moved in fields the asset does not show), so the next sync can skip loading it."""
+    def _refingerprint(self, device_id: int, row: Known) -> None:
+        """Let an unchanged device's row learn its new payload fingerprint (the payload moved only in
+        fields the asset does not show), so the next sync can skip loading it."""
         fingerprint = self.fingerprints.get(device_id)
-        return fingerprint is not None and not row.retired and row.payload_hash != fingerprint
+        if fingerprint is not None and row.payload_hash != fingerprint:
+            self.refingerprinted.append({"row_id": row.id, "payload_hash": fingerprint})
 
     def _known(self, device_ids: list[int]) -> dict[int, Known]:
         """What the page's mirror rows say, without loading them as objects: on a run where little
@@ -249,6 +249,7 @@ class PageWriter:
             return None
         if row is not None and linked and row.content_hash == digest:
             self.counts.unchanged += 1
+            self._refingerprint(device["id"], row)
             return None
         if linked:
             self.counts.updated += 1

@@ -327,3 +327,25 @@ def test_cli_rewrite_writes_every_device_again(app, acme, fake):
         assert all(
             row.payload_hash for row in db.session.scalars(select(Device).where(Device.retired.is_(False)))
         )
+
+
+def test_a_device_that_fails_to_map_is_never_remembered_as_applied(acme, fake, monkeypatch):
+    from flask_ninjaone.sync import engine
+
+    tenant, integration_id = acme
+    target = _fake_devices(fake)[7]["id"]
+    real = engine.to_asset_record
+
+    def failing(device, **kwargs):
+        if device["id"] == target:
+            raise ValueError("cannot map this one")
+        return real(device, **kwargs)
+
+    with tenant_scope(tenant.id):
+        run_sync(integration_id)
+        stamp = _mirror(target).payload_hash
+        fake.state.update_device(target, {})
+        monkeypatch.setattr(engine, "to_asset_record", failing)
+        for _ in range(2):  # fails every time, instead of being skipped as unchanged the second time
+            assert run_sync(integration_id).counts["failed"] == 1
+            assert _mirror(target).payload_hash == stamp
