@@ -77,3 +77,19 @@ def test_a_warm_receiver_stores_without_looking_the_integration_up(app, connecte
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert statements[0] == "INSERT INTO NINJAONE_WEBHOOK_INBOX"
+
+
+def test_an_integration_changing_under_every_attempt_answers_503_and_stores_nothing(
+    app, connected, monkeypatch
+):
+    from flask_ninjaone.webhooks import inbox
+
+    _, _, path = connected
+
+    def always_changed(session, receiver, activity, raw):
+        raise inbox.ReceiverChanged(receiver.integration_id)
+
+    monkeypatch.setattr(inbox, "store", always_changed)
+    response = post(app.test_client(), path, activity(1))
+    assert response.status_code == 503 and "retry" in response.json["error"]
+    assert stored() == 0
