@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app, has_request_context, request
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 
+from flask_ninjaone.bulk import insert_rows
 from flask_ninjaone.host import (
     AdoptionKeys,
     AssetMatch,
@@ -172,9 +173,9 @@ def _insert_assets(rows: list[dict[str, Any]]) -> list[int]:
     """Insert new assets in bulk and return their ids in the rows' order.
 
     On PostgreSQL the ids are drawn from the table's sequence first (one query), so the rows go out
-    as a plain executemany: an ``INSERT ... RETURNING`` of a thousand rows is a statement of a
-    megabyte that the driver parses again for every page. Elsewhere SQLAlchemy's ordered
-    ``RETURNING`` does the job.
+    as plain executemany calls (``flask_ninjaone.bulk``): an ``INSERT ... RETURNING`` of a thousand
+    rows is a statement of a megabyte that the driver parses again for every page. Elsewhere
+    SQLAlchemy's ordered ``RETURNING`` does the job.
     """
     table = Asset.__table__
     if db.session.get_bind().dialect.name != "postgresql":
@@ -185,9 +186,7 @@ def _insert_assets(rows: list[dict[str, Any]]) -> list[int]:
     ids = list(
         db.session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows))))
     )
-    db.session.execute(
-        insert(table), [{**row, "id": asset_id} for row, asset_id in zip(rows, ids, strict=True)]
-    )
+    insert_rows(db.session, table, [{**row, "id": asset_id} for row, asset_id in zip(rows, ids, strict=True)])
     return ids
 
 

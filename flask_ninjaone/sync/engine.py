@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, bindparam, insert, select, text, update
+from sqlalchemy import ColumnElement, bindparam, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import signals
+from ..bulk import insert_rows
 from ..client import NinjaOneClient, device_page_url
 from ..client.schemas import Unchanged
 from ..extension import get_state
@@ -150,9 +151,9 @@ class PageWriter:
                 row = rows[mirror.id] if mirror is not None else None
                 self._write_mirror(device, record, digest, row, str(host_id), new_rows)
             if new_rows:
-                # A plain executemany: the ORM's multi-row INSERT ... RETURNING of a whole page is a
+                # Plain executemany: the ORM's multi-row INSERT ... RETURNING of a whole page is a
                 # megabyte of SQL the driver re-parses every page, and nothing here needs the new ids.
-                self.session.execute(insert(Device.__table__), new_rows)
+                insert_rows(self.session, Device.__table__, new_rows)
         self.run.processed += len(devices)
         self.session.commit()
 
