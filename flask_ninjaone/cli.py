@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 from cryptography.fernet import Fernet
@@ -14,6 +15,9 @@ from .client import INSTANCES
 from .extension import get_state
 from .host import TenantRef
 from .tenancy import system_scope, tenant_scope
+
+if TYPE_CHECKING:
+    from .models import Integration
 
 ninjaone_cli = AppGroup("ninjaone", help="NinjaOne RMM integration.")
 
@@ -151,15 +155,12 @@ def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
 
     from .models import OrganizationMapping
     from .services.clients import client_for
-    from .services.connection import tenant_integration
     from .services.organizations import refresh_organizations
 
     tenant = _resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = tenant_integration(session)
-        if integration is None:
-            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        integration = _connected_integration(tenant)
         if refresh:
             with client_for(integration) as client:
                 refresh_organizations(session, integration, client)
@@ -187,7 +188,8 @@ def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
         click.echo(f"{org['id']:>8}  {org['name']}  [{org['state']}]{client}")
 
 
-def _connected_integration(tenant: TenantRef):
+def _connected_integration(tenant: TenantRef) -> Integration:
+    """The tenant's integration (call inside its ``tenant_scope``), or a clean CLI error."""
     from .services.connection import tenant_integration
 
     integration = tenant_integration(get_state().db.session)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import _resolve_tenant, ninjaone_cli, tenant_option
+from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
 from .extension import get_state
 from .tenancy import tenant_scope
 
@@ -20,15 +20,13 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
 
     Organization mappings, alert rules and assets are kept; assets are no longer updated.
     """
-    from .services.connection import ConnectError, tenant_integration
+    from .services.connection import ConnectError
     from .services.connection import disconnect as disconnect_integration
 
     tenant = _resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = tenant_integration(session)
-        if integration is None:
-            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        integration = _connected_integration(tenant)
         if not yes:
             click.confirm(
                 f"Disconnect {tenant.slug} from NinjaOne ({integration.base_url})? The webhook is removed, "
@@ -55,16 +53,13 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
 def rotate_webhook_secret(tenant_ref: str, public_url: str | None) -> None:
     """Give a tenant's webhook a new secret and push it to NinjaOne; the old one stays valid for
     NINJAONE_WEBHOOK_SECRET_GRACE_HOURS."""
-    from .services.connection import tenant_integration
     from .services.webhook_registration import WebhookError, public_base_url
     from .services.webhook_registration import rotate_webhook_secret as rotate
 
     tenant = _resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = tenant_integration(session)
-        if integration is None:
-            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        integration = _connected_integration(tenant)
         try:
             base_url = public_url.rstrip("/") if public_url else public_base_url()
             until = rotate(session, integration, base_url=base_url, actor=None)

@@ -6,8 +6,7 @@ import json
 
 import click
 
-from .cli import _resolve_tenant, ninjaone_cli, tenant_option
-from .extension import get_state
+from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
 from .tenancy import tenant_scope
 
 
@@ -21,14 +20,11 @@ def inventory(tenant_ref: str, device_id: int | None, as_json: bool) -> None:
     Runs in this process (not on the queue), like ``flask ninjaone sync`` does for operators.
     """
     from .inventory.refresh import InventoryAlreadyRunning, refresh_device, refresh_inventory
-    from .services.connection import tenant_integration
     from .sync.runner import run_summary
 
     tenant = _resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = tenant_integration(get_state().db.session)
-        if integration is None:
-            raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+        integration = _connected_integration(tenant)
         if device_id is not None:
             result = refresh_device(integration.id, device_id)
             if not result.ok:
