@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from bench_support import fake_ninjaone  # noqa: E402
+
 
 def rss_mb() -> dict[str, float]:
     """Current and peak resident memory of this process, in MB."""
@@ -64,45 +66,6 @@ def captured_selects(engine, table: str):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
-
-
-@contextmanager
-def fake_ninjaone(devices: int, *, organizations: int):
-    """The fake in its own process, its log to a file: a pipe nobody reads fills up and stalls it."""
-    import socket
-    import subprocess
-    import tempfile
-
-    import requests
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    code = (
-        "from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet, create_fake_app\n"
-        "from werkzeug.serving import make_server\n"
-        "state = FakeState()\n"
-        f"seed_fleet(state, devices={devices}, organizations={organizations}, seed=0)\n"
-        f"make_server('127.0.0.1', {port}, create_fake_app(state), threaded=True).serve_forever()\n"
-    )
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=log)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    requests.get(url + "/_fake/counters", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        raise RuntimeError(log.read().decode()[-2000:]) from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def explain(engine, statement: str, parameters) -> str:

@@ -42,7 +42,7 @@ def main() -> None:
         print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))
         return
     sys.path.insert(0, "bench")
-    from fake_process import fake_ninjaone
+    from bench_support import fake_ninjaone
 
     results = []
     for size in SIZES:
