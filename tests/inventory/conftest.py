@@ -2,19 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse here)
+
 from .support import connect_and_sync, running_fake
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    """The seed hashes six demo passwords with scrypt (1.2 s); these tests log in through the session."""
-    from werkzeug.security import generate_password_hash
-
-    import sample_host.models
-
-    monkeypatch.setattr(
-        sample_host.models, "generate_password_hash", lambda pw: generate_password_hash(pw, "pbkdf2:sha256:1")
-    )
 
 
 @pytest.fixture
