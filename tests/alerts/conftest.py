@@ -9,7 +9,6 @@ whole session; every test starts with no active alert in it.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from flask_ninjaone.testing.fake_ninjaone.payloads import device_with_references
 from sample_host import create_app
 from sample_host.database import db
 from sample_host.models import Tenant
-from tests.support.services import postgres_url, reset_postgres
+from tests.support.services import template_copy_or_postgres
 
 KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
 
@@ -109,13 +108,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, fake: FakeNinjaOne)
 @pytest.fixture
 def database_url(world_template: Path | None, tmp_path: Path) -> str:
     """A copy of the template world (SQLite), or a fresh PostgreSQL schema (built in ``world_app``)."""
-    if world_template is None:
-        url = postgres_url()
-        reset_postgres(url)
-        return url
-    copy = tmp_path / "alerts.db"
-    shutil.copyfile(world_template, copy)
-    return f"sqlite:///{copy}"
+    return template_copy_or_postgres(world_template, tmp_path, "alerts.db")
 
 
 @pytest.fixture

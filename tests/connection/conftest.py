@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from flask_ninjaone.models import metadata
 from sample_host import create_app
 from sample_host.database import db
 from sample_host.models import Tenant, User
-from tests.support.services import postgres_url, reset_postgres
+from tests.support.services import template_copy_or_postgres
 
 SEED_KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
 
@@ -77,13 +76,7 @@ def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 @pytest.fixture
 def database_url(seeded_sqlite: Path | None, tmp_path: Path) -> str:
     """Overrides the root fixture: a copy of the seeded file, or a fresh PostgreSQL schema."""
-    if seeded_sqlite is None:
-        url = postgres_url()
-        reset_postgres(url)
-        return url
-    copy = tmp_path / "host.db"
-    shutil.copyfile(seeded_sqlite, copy)
-    return f"sqlite:///{copy}"
+    return template_copy_or_postgres(seeded_sqlite, tmp_path, "host.db")
 
 
 @pytest.fixture
