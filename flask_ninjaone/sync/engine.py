@@ -122,6 +122,8 @@ class PageWriter:
     host_owned: frozenset[str] = frozenset()
     #: Payload fingerprints of the page being applied, by device id (see :meth:`unchanged`).
     fingerprints: dict[int, str] = field(default_factory=dict)
+    #: The mirror rows :meth:`unchanged` read for those ids, reused by :meth:`apply`.
+    page_known: dict[int, Known] = field(default_factory=dict)
     #: Rows of the page whose asset is unchanged but whose payload fingerprint moved.
     refingerprinted: list[dict[str, Any]] = field(default_factory=list)
 
@@ -156,6 +158,7 @@ class PageWriter:
                 insert_rows(self.session, Device.__table__, new_rows)
         self.run.processed += len(devices)
         self.session.commit()
+        self.fingerprints, self.page_known = {}, {}  # they describe this page only
 
     def unchanged(self, candidates: list[tuple[int, str, Mapping[str, Any]]]) -> set[int]:
         """Ids of a raw page's devices already applied from this very payload to the same target.
@@ -178,17 +181,14 @@ class PageWriter:
                     base_url=self.integration.base_url,
                     pending_synced=self.integration.sync_pending_devices,
                 )
-        if not self.fingerprints:
-            return set()
-        rows = self.session.execute(
-            select(Device.device_id, Device.payload_hash).where(
-                Device.integration_id == self.integration.id,
-                _among(Device.device_id, list(self.fingerprints)),
-                Device.retired.is_(False),
-                Device.host_asset_id.is_not(None),
-            )
-        )
-        return {row.device_id for row in rows if row.payload_hash == self.fingerprints[row.device_id]}
+        self.page_known = self._read_known(list(self.fingerprints)) if self.fingerprints else {}
+        return {
+            device_id
+            for device_id, row in self.page_known.items()
+            if not row.retired
+            and row.host_asset_id is not None
+            and row.payload_hash == self.fingerprints[device_id]
+        }
 
     def _refingerprint(self, device_id: int, row: Known) -> None:
         """Let an unchanged device's row learn its new payload fingerprint (the payload moved only in
@@ -198,8 +198,16 @@ class PageWriter:
             self.refingerprinted.append({"row_id": row.id, "payload_hash": fingerprint})
 
     def _known(self, device_ids: list[int]) -> dict[int, Known]:
-        """What the page's mirror rows say, without loading them as objects: on a run where little
-        changed, building a thousand ``Device`` objects (JSON columns parsed) a page was most of it."""
+        """The page's mirror rows: those :meth:`unchanged` already read (one query a page), plus
+        any it did not look up (devices without a mapped target, or a page it never saw)."""
+        looked_up = self.fingerprints.keys()
+        known = {i: row for i in device_ids if i in looked_up and (row := self.page_known.get(i)) is not None}
+        rest = [i for i in device_ids if i not in looked_up]
+        return {**known, **self._read_known(rest)} if rest else known
+
+    def _read_known(self, device_ids: list[int]) -> dict[int, Known]:
+        """What mirror rows say, without loading them as objects: on a run where little changed,
+        building a thousand ``Device`` objects (JSON columns parsed) a page was most of it."""
         return {
             row.device_id: row
             for row in self.session.execute(

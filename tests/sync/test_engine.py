@@ -349,3 +349,31 @@ def test_a_device_that_fails_to_map_is_never_remembered_as_applied(acme, fake, m
         for _ in range(2):  # fails every time, instead of being skipped as unchanged the second time
             assert run_sync(integration_id).counts["failed"] == 1
             assert _mirror(target).payload_hash == stamp
+
+
+def test_each_page_reads_its_mirror_rows_once(acme, fake):
+    """The rows ``unchanged`` looks up are the rows the page is applied against: one query a page."""
+    import re
+
+    from sqlalchemy import event
+
+    tenant, integration_id = acme
+    reads: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        flat = " ".join(statement.split())
+        # The page queries inline their ids (``_among``); the inventory refresh that follows binds its own.
+        if flat.startswith("SELECT ninjaone_devices.") and re.search(
+            r"ninjaone_devices\.device_id IN \(\d", flat
+        ):
+            reads.append(flat)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with tenant_scope(tenant.id):
+            for _ in range(2):  # a first sync (nothing known yet) and a second (everything known)
+                reads.clear()
+                assert run_sync(integration_id, kind="full").state == "succeeded"
+                assert len(reads) == 1, reads  # 120 devices: one page
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
