@@ -16,6 +16,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import (
     BigInteger,
+    Engine,
     Integer,
     String,
     Text,
@@ -108,10 +109,12 @@ _STORE = (
 )
 
 
-def store(
-    session: Session, receiver: Receiver, activity: dict[str, Any], raw: dict[str, Any]
-) -> Stored | None:
-    """Insert and commit the delivery; ``None`` if this activity was already received (a duplicate).
+def store(engine: Engine, receiver: Receiver, activity: dict[str, Any], raw: dict[str, Any]) -> Stored | None:
+    """Insert the delivery, durably; ``None`` if this activity was already received (a duplicate).
+
+    The statement runs on its own in autocommit: the database commits it before it answers, so the
+    insert and its commit are one round trip instead of three (``BEGIN``, ``INSERT``, ``COMMIT``), and
+    no ORM session is involved — round trips and session bookkeeping were most of the receiver's CPU.
 
     Raises :class:`ReceiverChanged` (nothing stored) when the integration no longer matches what
     ``receiver`` was read from: the caller reads it again and re-authenticates.
@@ -130,10 +133,9 @@ def store(
         "previous_expires_at": receiver.webhook_previous_secret_expires_at,
     }
     try:
-        delivery_id = session.execute(_STORE, params).scalar()
-        session.commit()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            delivery_id = connection.execute(_STORE, params).scalar()
     except IntegrityError:
-        session.rollback()
         return None
     if delivery_id is None:
         raise ReceiverChanged(receiver.integration_id)

@@ -52,6 +52,22 @@ def _clean_text(value: object) -> object:
     return value
 
 
+#: A body with at most this many ``[`` and ``{`` is nested no deeper than that: far from the depth at
+#: which walking it fails (and the delivery is refused as nested too deeply).
+_SHALLOW_BRACKETS = 256
+
+
+def _may_need_cleaning(body: bytes) -> bool:
+    """Whether the parsed body must be walked by :func:`_clean_text`.
+
+    JSON cannot carry a raw control character in a string, so a NUL or a lone surrogate arrives as a
+    ``\\u`` escape or, for a surrogate, as non-ASCII bytes (``json`` decodes with ``surrogatepass``).
+    A plain ASCII body without escapes and without deep nesting (the usual delivery) skips the walk
+    over every string; the rest is walked and refused there if nested too deeply, as before.
+    """
+    return b"\\u" in body or not body.isascii() or body.count(b"[") + body.count(b"{") > _SHALLOW_BRACKETS
+
+
 def _authenticate(public_id: str, presented: str | None, *, fresh: bool = False) -> Receiver | Response:
     """The receiver if ``presented`` is one of its secrets, else the 404/401 answer.
 
@@ -84,7 +100,9 @@ def receive(public_id: str) -> Response:
     if len(body) > limit:
         return _reject(413, "body too large", f"body larger than {limit} bytes")
     try:
-        raw = _clean_text(json.loads(body, parse_constant=_reject_constant))
+        raw = json.loads(body, parse_constant=_reject_constant)
+        if _may_need_cleaning(body):
+            raw = _clean_text(raw)
     except RecursionError:
         return _reject(400, "invalid JSON", "body is nested too deeply")
     except (ValueError, UnicodeError):
@@ -96,17 +114,17 @@ def receive(public_id: str) -> Response:
     except ValidationError as exc:
         return _reject(422, "not an activity", f"not a NinjaOne activity: {exc.messages}")
 
-    session = get_state().db.session
+    engine = get_state().db.engine
     with tenant_scope(receiver.tenant_id):
         try:
-            delivery = inbox.store(session, receiver, activity, raw)
+            delivery = inbox.store(engine, receiver, activity, raw)
         except inbox.ReceiverChanged:
             # Rotated, disconnected or re-keyed since this process read it: decide on what is stored now.
             receiver = _authenticate(public_id, presented, fresh=True)
             if isinstance(receiver, Response):
                 return receiver
             try:
-                delivery = inbox.store(session, receiver, activity, raw)
+                delivery = inbox.store(engine, receiver, activity, raw)
             except inbox.ReceiverChanged:
                 return _reject(503, "integration changing", "the integration is being changed; retry")
         if delivery is None:

@@ -161,6 +161,17 @@ def test_nul_characters_are_dropped_so_postgres_can_store_the_delivery(app, conn
         assert db.session.scalars(select(WebhookDelivery.payload)).one()["message"] == "badbyte"
 
 
+def test_a_surrogate_sent_as_raw_bytes_is_replaced_too(app, connected):
+    """Not only ``\\ud800`` escapes: the same surrogate as (invalid) UTF-8 bytes, no escape in sight."""
+    _, _, path = connected
+    raw = json.dumps(activity(message="bad-byte")).encode().replace(b"-", b"\xed\xa0\x80")
+    assert post(app.test_client(), path, None, raw=raw).status_code == 202
+    with system_scope():
+        message = db.session.scalars(select(WebhookDelivery.payload)).one()["message"]
+    assert message.startswith("bad") and message.endswith("byte")
+    assert set(message[3:-4]) == {"\ufffd"}  # the surrogate is replaced, storable everywhere
+
+
 def test_parallel_deliveries_of_one_activity_store_one_row(app, connected):
     _, _, path = connected
 

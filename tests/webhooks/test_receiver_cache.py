@@ -79,6 +79,44 @@ def test_a_warm_receiver_stores_without_looking_the_integration_up(app, connecte
     assert statements[0] == "INSERT INTO NINJAONE_WEBHOOK_INBOX"
 
 
+def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch):
+    """The delivery is durable when the INSERT answers: it runs in autocommit, with no BEGIN or
+    COMMIT of its own to wait for, and other connections see it before processing starts."""
+    from flask_ninjaone.webhooks import inbox
+
+    _, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202
+    engine = db.engine
+    statements: list[tuple[str, str]] = []
+    commits: list[object] = []
+    at_dispatch: list[tuple[int, int]] = []
+    dispatch = inbox.dispatch
+
+    def record(conn, _cursor, statement, *_args) -> None:
+        statements.append(
+            (" ".join(statement.split()[:3]).upper(), conn.get_execution_options().get("isolation_level"))
+        )
+
+    def count_commit(_conn) -> None:
+        commits.append(_conn)
+
+    def watched_dispatch(delivery, **kwargs):
+        at_dispatch.append((len(commits), stored()))
+        return dispatch(delivery, **kwargs)
+
+    monkeypatch.setattr(inbox, "dispatch", watched_dispatch)
+    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "commit", count_commit)
+    try:
+        assert post(client, path, activity(2)).status_code == 202
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "commit", count_commit)
+    assert statements[0] == ("INSERT INTO NINJAONE_WEBHOOK_INBOX", "AUTOCOMMIT")
+    assert at_dispatch == [(0, 2)]  # no COMMIT was sent, yet both deliveries are visible
+
+
 def test_an_integration_changing_under_every_attempt_answers_503_and_stores_nothing(
     app, connected, monkeypatch
 ):
@@ -86,7 +124,7 @@ def test_an_integration_changing_under_every_attempt_answers_503_and_stores_noth
 
     _, _, path = connected
 
-    def always_changed(session, receiver, activity, raw):
+    def always_changed(engine, receiver, activity, raw):
         raise inbox.ReceiverChanged(receiver.integration_id)
 
     monkeypatch.setattr(inbox, "store", always_changed)
