@@ -21,8 +21,9 @@ usual deployment of an I/O-bound Flask app, for every server) serves
 
 Each gets the same load: a warm-up, then (1) maximum throughput for 15 s with ``wrk`` (one thread,
 8 connections, a Lua script giving every request a unique activity id), and (2) a fixed 200
-deliveries/s for 15 s from an open-loop Python generator (threads + ``requests.Session``; latency is
-measured from each request's *scheduled* time, so a stalled server cannot hide queueing). Bodies
+deliveries/s for 15 s from an open-loop generator (one asyncio thread writing HTTP/1.1 by hand, so
+the generator's own CPU stays small beside the server's; latency is measured from each request's
+*scheduled* time, so a stalled server cannot hide queueing). Bodies
 are real Activity deliveries shaped like ``webhook-condition-triggered.json`` (CONDITION /
 TRIGGERED with the expanded device), each with a unique activity id and the valid secret.
 
@@ -44,13 +45,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -395,9 +394,12 @@ def run_wrk(base_url: str, path: str, *, id_base: int, workdir: Path) -> dict[st
     }
 
 
-def _delivery_id(response) -> int | None:
+def _delivery_id(status: int, answer: bytes) -> int | None:
+    """The inbox id a 202 names (checked against the inbox afterwards)."""
+    if status != 202:
+        return None
     try:
-        value = response.json().get("id")
+        value = json.loads(answer).get("id")
     except ValueError:
         return None
     return value if isinstance(value, int) else None
@@ -405,68 +407,88 @@ def _delivery_id(response) -> int | None:
 
 def run_python(
     base_url: str, path: str, *, id_base: int, rate: float | None, duration: float, count: int | None = None,
-    threads: int = 32,
+    connections: int = 256,
 ) -> dict[str, Any]:  # fmt: skip
-    """Open-loop at ``rate`` per second for ``duration`` (or ``count`` requests back to back, one thread).
+    """Open-loop at ``rate`` per second for ``duration`` (or ``count`` requests back to back).
 
-    Latency is measured from the scheduled send time (includes any wait for a free client thread) and,
-    separately, from the actual send (the service time).
+    One asyncio thread writes HTTP/1.1 by hand over up to ``connections`` sockets (reused when the
+    server keeps them alive; gunicorn's sync workers close every one): on this two-core machine a
+    pool of ``requests`` threads cost more CPU per request than the no-op route itself and its
+    queueing showed up as the servers' latency. A request is sent at its scheduled time whether or
+    not earlier ones have been answered; latency is measured from that scheduled time (so a stalled
+    server cannot hide queueing) and, separately, from the actual send (the service time).
     """
-    import requests
+    import asyncio
+    from urllib.parse import urlsplit
 
     prefix, suffix = body_template()
-    headers = {"Content-Type": "application/json", HEADER: SECRET}
-    url = base_url + path
+    address = urlsplit(base_url)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
+        f"{HEADER}: {SECRET}\r\n"
+    )
     total = count if count is not None else int(rate * duration)
-    work: queue.Queue = queue.Queue()
     results: list[tuple[int, float, float, int | None]] = []
     errors: Counter[str] = Counter()
-    lock = threading.Lock()
 
-    def worker() -> None:
-        session = requests.Session()
-        while True:
-            item = work.get()
-            if item is None:
-                return
-            number, scheduled = item
-            body = prefix + str(id_base + number) + suffix
+    async def exchange(idle: list, body: bytes) -> tuple[int, bytes]:
+        reader, writer = idle.pop() if idle else await asyncio.open_connection(address.hostname, address.port)
+        writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        status = int((await reader.readline()).split()[1])
+        length, close = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection":
+                close = value.strip().lower() == "close"
+        answer = await reader.readexactly(length)
+        if close:
+            writer.close()
+        else:
+            idle.append((reader, writer))
+        return status, answer
+
+    async def one(idle: list, gate: asyncio.Semaphore, number: int, scheduled: float) -> None:
+        async with gate:
             sent = time.perf_counter()
             try:
-                response = session.post(url, data=body.encode(), headers=headers, timeout=30)
-                status, delivery = (
-                    response.status_code,
-                    _delivery_id(response) if response.status_code == 202 else None,
+                status, answer = await asyncio.wait_for(
+                    exchange(idle, (prefix + str(id_base + number) + suffix).encode()), 30
                 )
-            except requests.RequestException as exc:
-                with lock:
-                    errors[type(exc).__name__] += 1
-                continue
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                errors[type(exc).__name__] += 1
+                return
             end = time.perf_counter()
-            with lock:
-                results.append((status, end - scheduled, end - sent, delivery))
+        results.append((status, end - scheduled, end - sent, _delivery_id(status, answer)))
 
-    pool = [threading.Thread(target=worker, daemon=True) for _ in range(1 if count is not None else threads)]
-    for thread in pool:
-        thread.start()
-    started = time.perf_counter() + 0.1
-    for number in range(total):
-        scheduled = started + (number / rate if rate else 0.0)
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        work.put((number, scheduled if rate else time.perf_counter()))
-    for _ in pool:
-        work.put(None)
-    for thread in pool:
-        thread.join(timeout=120)
-    elapsed = time.perf_counter() - started
+    async def drive() -> float:
+        idle: list = []
+        gate = asyncio.Semaphore(connections if rate else 1)
+        started = time.perf_counter() + 0.1
+        tasks = []
+        for number in range(total):
+            scheduled = started + number / rate if rate else time.perf_counter()
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if rate:
+                tasks.append(asyncio.create_task(one(idle, gate, number, scheduled)))
+            else:
+                await one(idle, gate, number, scheduled)
+        await asyncio.gather(*tasks)
+        for _, writer in idle:
+            writer.close()
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(drive())
     statuses = Counter(str(status) for status, *_ in results)
     latency = [r[1] * 1000 for r in results]
     service = [r[2] * 1000 for r in results]
     accepted = statuses.get("202", 0)
     return {
-        "generator": f"python open loop, {len(pool)} threads + requests.Session"
+        "generator": f"python asyncio open loop, <= {connections} connections"
         if rate
         else "python sequential",
         "target_rate": rate,
