@@ -121,11 +121,20 @@ def redis_connection(app: Flask | None = None) -> Redis | None:
 
 
 def queue(app: Flask | None = None) -> Queue:
-    """The extension's RQ queue (Redis must be configured)."""
+    """The extension's RQ queue (Redis must be configured), kept per app like its Redis client.
+
+    Building a ``Queue`` resolves its serializer each time: a few percent of every webhook delivery.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     connection = redis_connection(app)
     if connection is None:
         raise RuntimeError("NINJAONE_REDIS_URL is not set: jobs run inline")
-    return Queue(setting("NINJAONE_QUEUE_NAME", app), connection=connection, serializer=JobSerializer)
+    name = setting("NINJAONE_QUEUE_NAME", app)
+    queues = app.extensions.setdefault("ninjaone_queues", {})
+    key = (setting("NINJAONE_REDIS_URL", app), name)
+    if key not in queues:
+        queues[key] = Queue(name, connection=connection, serializer=JobSerializer)
+    return queues[key]
 
 
 def enqueue(
