@@ -21,9 +21,7 @@ that :class:`~flask_ninjaone.host.AssetRecord` stays hashable.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -35,6 +33,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from ..client.schemas.fields import EpochSeconds
+from ..digests import json_digest
 from ..host import AdoptionKeys, AssetRecord, AssetType, Volume
 from .node_classes import (
     MOBILE_OS_NAMES,
@@ -628,9 +627,9 @@ def _package_version() -> str:
 
 
 HASH_VERSION = 1
+"""Part of the hashed payload: bump it when the canonical form changes, to force one full rewrite."""
 #: Part of every payload fingerprint, so an upgrade re-maps devices even when their payload is unchanged.
 _PACKAGE_VERSION = _package_version()
-"""Part of the hashed payload: bump it when the canonical form changes, to force one full rewrite."""
 
 _HASHED_FIELDS = tuple(field.name for field in fields(AssetRecord) if field.name != "host_asset_id")
 
@@ -663,8 +662,7 @@ def content_hash(record: AssetRecord, *, organization_id: int | None, location_i
     payload["organization_id"] = organization_id
     payload["location_id"] = location_id
     payload["hash_version"] = HASH_VERSION
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return json_digest(payload, default=_json_default)
 
 
 def payload_target_hash(
@@ -678,7 +676,7 @@ def payload_target_hash(
     """SHA-256 (hex) of a raw payload's fingerprint together with everything else its asset is built
     from, and the versions of the mapping and of this package: equal means "same input, same result".
     """
-    text = json.dumps(
+    return json_digest(
         [
             HASH_VERSION,
             _PACKAGE_VERSION,
@@ -687,7 +685,5 @@ def payload_target_hash(
             location_name,
             base_url,
             pending_synced,
-        ],
-        separators=(",", ":"),
+        ]
     )
-    return hashlib.sha256(text.encode("ascii")).hexdigest()

@@ -10,13 +10,12 @@ break a sync. Capacities and memory sizes are bytes.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from ...digests import json_digest
 from .base import NinjaSchema
 from .fields import EpochSeconds, StrictInteger
 from .organizations import LocationRefSchema, OrganizationRefSchema
@@ -307,8 +306,7 @@ UnchangedFilter = Callable[[list[tuple[int, str, Mapping[str, Any]]]], Collectio
 
 def payload_fingerprint(item: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of a raw device's canonical JSON: sorted keys, no whitespace, ASCII."""
-    text = json.dumps(item, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return json_digest(item)
 
 
 class DeviceSchema(DeviceBaseSchema):
