@@ -412,7 +412,9 @@ def run_python(
     """Open-loop at ``rate`` per second for ``duration`` (or ``count`` requests back to back).
 
     One asyncio thread writes HTTP/1.1 by hand over up to ``connections`` sockets (reused when the
-    server keeps them alive; gunicorn's sync workers close every one): on this two-core machine a
+    server keeps them alive; gunicorn's sync workers close every one; a request that finds its idle
+    connection closed by the server's keep-alive timeout is sent again on a new one, as HTTP clients
+    do): on this two-core machine a
     pool of ``requests`` threads cost more CPU per request than the no-op route itself and its
     queueing showed up as the servers' latency. A request is sent at its scheduled time whether or
     not earlier ones have been answered; latency is measured from that scheduled time (so a stalled
@@ -432,9 +434,19 @@ def run_python(
     errors: Counter[str] = Counter()
 
     async def exchange(idle: list, body: bytes) -> tuple[int, bytes]:
-        reader, writer = idle.pop() if idle else await asyncio.open_connection(address.hostname, address.port)
-        writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        status = int((await reader.readline()).split()[1])
+        request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        reader, writer = idle.pop() if idle else (None, None)
+        if reader is not None:
+            writer.write(request)
+            line = await reader.readline()
+            if not line:  # the server closed the idle connection (keep-alive timeout) before reading
+                writer.close()
+                reader = None
+        if reader is None:
+            reader, writer = await asyncio.open_connection(address.hostname, address.port)
+            writer.write(request)
+            line = await reader.readline()
+        status = int(line.split()[1])
         length, close = 0, False
         while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
