@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import click
 from sqlalchemy import select
@@ -25,10 +24,11 @@ def inbox_group() -> None:
 @tenant_option
 @click.option("--include-failed", is_flag=True, help="Also retry deliveries that exhausted their retries.")
 def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
-    """Enqueue every delivery that is still pending (e.g. stored while Redis was down)."""
+    """Process every delivery that is still pending now (e.g. stored while Redis was down, or waiting
+    out a retry's backoff)."""
     tenant = _resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        count = inbox.replay(get_state().db.session, older_than=timedelta(0), include_failed=include_failed)
+        count = inbox.replay(get_state().db.session, include_failed=include_failed)
     click.echo(f"Enqueued {count} delivery(ies).")
 
 

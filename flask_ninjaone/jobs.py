@@ -19,6 +19,7 @@ import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -144,6 +145,7 @@ def enqueue(
     key: str | None = None,
     retry_intervals: tuple[int, ...] = (),
     fresh: bool = False,
+    delay: timedelta | None = None,
     **kwargs: Any,
 ) -> JobHandle:
     """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis).
@@ -151,13 +153,16 @@ def enqueue(
     ``retry_intervals`` (seconds) makes RQ retry a failed job that many times with those delays;
     inline runs are not retried (the caller sees the exception). ``fresh`` says the caller knows
     no job with this id can exist yet (its key was created just now), which saves the round trip
-    that looks for a waiting duplicate — the webhook receiver's hot path.
+    that looks for a waiting duplicate — the webhook receiver's hot path. ``delay`` runs the job
+    that much later (RQ's scheduler, which every worker runs); it needs Redis.
     """
     if name not in registered_tasks():
         raise KeyError(f"unknown task {name!r}")
     json.dumps(kwargs)  # fail here, in the caller, if an argument cannot cross the queue
     jid = job_id(name, tenant_id, key)
     if setting("NINJAONE_REDIS_URL") is None:
+        if delay is not None:
+            raise RuntimeError("a delayed job needs NINJAONE_REDIS_URL: inline jobs run now")
         return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
     q = queue()
     known = not fresh and _exists(q, jid)
@@ -174,16 +179,13 @@ def enqueue(
     retry = Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
     # One pipeline: RQ would otherwise spend two round trips (queue registry, then the job).
     with q.connection.pipeline() as pipe:
-        q.enqueue_call(
-            func=execute,
-            args=(name, tenant_id, kwargs),
-            job_id=jid,
-            timeout=setting("NINJAONE_JOB_TIMEOUT"),
-            retry=retry,
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-            pipeline=pipe,
-        )
+        timeout = setting("NINJAONE_JOB_TIMEOUT")
+        options = {"job_id": jid, "retry": retry, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+        if delay is None:
+            q.enqueue_call(execute, (name, tenant_id, kwargs), timeout=timeout, pipeline=pipe, **options)
+        else:
+            args = (name, tenant_id, kwargs)
+            q.enqueue_in(delay, execute, args=args, job_timeout=timeout, pipeline=pipe, **options)
         pipe.execute()
     return JobHandle(id=jid, inline=False)
 

@@ -12,7 +12,12 @@ from .base import Base, JSONType, TenantMixin, UTCDateTime, utcnow
 
 
 class DeliveryStatus(enum.StrEnum):
-    """Where a delivery is in processing; ``pending`` rows are what the sweeper re-enqueues."""
+    """Where a delivery is in processing.
+
+    ``pending`` rows wait for a drain (a failed attempt's row waits until ``next_attempt_at``);
+    ``processing`` rows are claimed by one attempt until ``next_attempt_at``, after which a killed
+    worker's claim has lapsed and the delivery may be claimed again.
+    """
 
     PENDING = "pending"
     PROCESSING = "processing"
@@ -46,3 +51,5 @@ class WebhookDelivery(TenantMixin, Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    #: Not to be claimed before: a failed attempt's backoff, or the end of a running attempt's claim.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

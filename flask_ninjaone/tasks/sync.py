@@ -28,14 +28,14 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
 @task("schedule.tick")
 def schedule_tick() -> list[int]:
     """Enqueue an incremental sync for every connected, auto-syncing integration that is due (and its
-    inventory refresh every ``inventory_interval_minutes``, default 6 h), and re-enqueue webhook
+    inventory refresh every ``inventory_interval_minutes``, default 6 h), and queue a drain for webhook
     deliveries that were stored but never processed.
 
     Runs every minute from the shipped ``rq cron`` config, across all tenants (system scope); each
     sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
     """
     session = get_state().db.session
-    inbox.replay(session)  # webhook deliveries stored while Redis was down
+    inbox.sweep(session)  # webhook deliveries stored while Redis was down, or whose drain was lost
     now = utcnow()
     due: list[int] = []
     rows = session.scalars(

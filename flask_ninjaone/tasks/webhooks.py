@@ -1,4 +1,4 @@
-"""Webhook job: process one stored delivery (the scheduler tick sweeps what was never enqueued)."""
+"""Webhook job: drain one tenant's due deliveries (the scheduler tick sweeps what no drain reached)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from ..jobs import task
 from ..webhooks import processing
 
 
-@task("webhooks.process")
-def process_delivery(delivery_id: int) -> str:
-    """Process one delivery; on error the row records it and the job fails so RQ retries it."""
-    return processing.process(get_state().db.session, delivery_id)
+@task("webhooks.drain")
+def drain_deliveries() -> dict[str, int]:
+    """Process the job's tenant's due deliveries in arrival order; counts by outcome."""
+    return processing.drain(get_state().db.session)

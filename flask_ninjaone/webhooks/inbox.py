@@ -1,44 +1,53 @@
 """Storing deliveries and getting them processed, even when Redis is down.
 
 A delivery is committed to the inbox before anything else happens, unique per (integration,
-activity id): a repeat is acknowledged and never processed twice. Enqueueing is a second, separate
-step; if it fails (Redis down) the row stays ``pending`` and the sweeper or
-``flask ninjaone inbox replay`` enqueues it later. Nothing accepted is ever lost.
+activity id): a repeat is acknowledged and never processed twice. Getting it processed is a second,
+separate step: ringing the tenant's doorbell so a drain job processes its due deliveries in order.
+If that fails (Redis down) the row stays ``pending`` and the sweeper or ``flask ninjaone inbox
+replay`` rings later. Nothing accepted is ever lost.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Engine,
     Integer,
     String,
     Text,
+    and_,
     bindparam,
     cast,
     insert,
     literal,
+    or_,
     select,
     type_coerce,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..jobs import enqueue
+from ..config import setting
+from ..jobs import enqueue, redis_connection
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import UTCDateTime, utcnow
+from ..tenancy import require_tenant_id
 from .receivers import Receiver
 
 log = logging.getLogger(__name__)
 
-#: A pending delivery older than this was not enqueued (or its job was lost): the sweeper re-enqueues it.
+#: A due delivery older than this was not enqueued (or its drain was lost): the sweeper rings for it.
 STALE_AFTER = timedelta(seconds=60)
+#: A doorbell no drain has silenced for this long (its job was lost) lets the next delivery ring again.
+DOORBELL_SECONDS = 60
 #: Delays (seconds) between processing retries of a failing delivery.
 RETRY_INTERVALS = (10, 60, 300, 900)
 #: Processing attempts before a delivery is left ``failed`` for a human to look at.
@@ -47,7 +56,7 @@ MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
 
 @dataclass(frozen=True)
 class Stored:
-    """What the receiver needs of a stored delivery: enough to enqueue its processing."""
+    """What the receiver needs of a stored delivery: its id for the answer, its tenant to ring for."""
 
     id: int
     tenant_id: str
@@ -142,59 +151,89 @@ def store(engine: Engine, receiver: Receiver, activity: dict[str, Any], raw: dic
     return Stored(delivery_id, receiver.tenant_id)
 
 
-def dispatch(delivery: WebhookDelivery | Stored, *, fresh: bool = False) -> bool:
-    """Enqueue processing; ``False`` (and the row stays pending) when the queue is unreachable.
-
-    ``fresh``: the row was inserted just now, so no job for it can exist yet (see ``jobs.enqueue``).
-
-    Without Redis the delivery is processed right here; a processing error is already recorded on
-    the row by then, so it is logged and swallowed: the receiver must still acknowledge.
-    """
-    delivery_id, tenant_id = delivery.id, delivery.tenant_id
-    try:
-        enqueue(
-            "webhooks.process",
-            tenant_id=tenant_id,
-            key=str(delivery_id),
-            retry_intervals=RETRY_INTERVALS,
-            fresh=fresh,
-            delivery_id=delivery_id,
-        )
-    except (RedisError, OSError) as exc:
-        log.warning("ninjaone webhook %s stored but not enqueued (%s); the sweeper retries", delivery_id, exc)
-        return False
-    except Exception:
-        log.exception("ninjaone webhook %s failed inline processing; it stays in the inbox", delivery_id)
-    return True
-
-
-def pending(
-    session: Session, *, older_than: timedelta = STALE_AFTER, limit: int = 1000
-) -> list[WebhookDelivery]:
-    """Deliveries still waiting for processing (in the bound scope: one tenant, or all in system scope)."""
-    return list(
-        session.scalars(
-            select(WebhookDelivery)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.received_at <= utcnow() - older_than,
-            )
-            .order_by(WebhookDelivery.id)
-            .limit(limit)
-        )
+def due(now: datetime) -> ColumnElement[bool]:
+    """Deliveries an attempt may claim now: pending and past any backoff, or claimed by an attempt
+    whose claim has lapsed (its worker was killed)."""
+    return and_(
+        WebhookDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.PROCESSING)),
+        or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now),
     )
 
 
-def replay(session: Session, *, older_than: timedelta = STALE_AFTER, include_failed: bool = False) -> int:
-    """Enqueue pending (and optionally failed) deliveries; returns how many were enqueued."""
-    rows = pending(session, older_than=older_than)
-    if include_failed:
-        failed = session.scalars(
-            select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.FAILED)
-        )
-        for row in failed:
-            row.status = DeliveryStatus.PENDING
-            row.attempts = 0
-            rows.append(row)
-        session.commit()
-    return sum(1 for row in rows if dispatch(row))
+def _doorbell(tenant_id: str) -> str:
+    return f"ninjaone:{setting('NINJAONE_QUEUE_NAME')}:webhooks:doorbell:{tenant_id}"
+
+
+def ring(tenant_id: str, *, force: bool = False) -> bool:
+    """See that a drain job will process the tenant's due deliveries; ``False`` (the rows stay
+    pending, the sweeper retries) when the queue is unreachable.
+
+    One job per delivery cost the receiver an RQ job record per request and the worker a fork per
+    delivery (10 deliveries/s). Instead the receiver rings a per-tenant doorbell, one ``SET NX``:
+    if it was already ringing, a drain is queued or running and will read this delivery — a drain
+    silences the doorbell *before* it reads, so a delivery committed after that read rings anew and
+    queues the next drain. Only a newly rung doorbell (or ``force``: the sweeper, a replay, a drain
+    handing over) enqueues. The doorbell expires, so a lost job delays the next drain by at most
+    :data:`DOORBELL_SECONDS`. Without Redis the drain runs right here.
+    """
+    connection = redis_connection()
+    try:
+        rung = connection is None or connection.set(_doorbell(tenant_id), 1, nx=True, ex=DOORBELL_SECONDS)
+        if rung or force:
+            enqueue("webhooks.drain", tenant_id=tenant_id, key=uuid.uuid4().hex[:16], fresh=True)
+    except (RedisError, OSError) as exc:
+        log.warning("ninjaone webhooks of tenant %s stored but not enqueued (%s); the sweeper retries",
+                    tenant_id, exc)  # fmt: skip
+        return False
+    except Exception:
+        log.exception("ninjaone webhooks of tenant %s failed inline processing; they stay pending", tenant_id)
+    return True
+
+
+def silence(tenant_id: str) -> None:
+    """Called by a drain before it reads the due deliveries (see :func:`ring`)."""
+    connection = redis_connection()
+    if connection is not None:
+        connection.delete(_doorbell(tenant_id))
+
+
+def retry_later(tenant_id: str, at: datetime) -> None:
+    """Queue a drain for when a failed delivery's backoff ends (one per tenant and instant).
+
+    Without Redis nothing waits in a queue: the scheduler tick's sweep (or a replay) picks it up.
+    """
+    if redis_connection() is None:
+        return
+    second = int(at.timestamp()) + 1  # RQ's scheduler works in whole seconds: never wake before ``at``
+    delay = max(datetime.fromtimestamp(second, UTC) - utcnow(), timedelta(0))
+    enqueue("webhooks.drain", tenant_id=tenant_id, key=f"at-{second}", delay=delay)
+
+
+def sweep(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
+    """Ring (forced) for every tenant with a due delivery that waited longer than ``older_than``:
+    stored while Redis was down, its drain lost, or a backoff ended with no drain scheduled.
+
+    Runs in the bound scope (system scope for the scheduler tick). Returns how many tenants it rang.
+    """
+    now = utcnow()
+    tenants = session.scalars(
+        select(WebhookDelivery.tenant_id)
+        .where(due(now), WebhookDelivery.received_at <= now - older_than)
+        .distinct()
+    ).all()
+    return sum(1 for tenant_id in tenants if ring(tenant_id, force=True))
+
+
+def replay(session: Session, *, include_failed: bool = False) -> int:
+    """Make the bound tenant's waiting (and optionally failed) deliveries due now and queue a drain;
+    returns how many were queued (0 when the queue is unreachable)."""
+    waiting = [DeliveryStatus.PENDING] + ([DeliveryStatus.FAILED] if include_failed else [])
+    rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.status.in_(waiting))).all()
+    for row in rows:
+        if row.status == DeliveryStatus.FAILED:
+            row.status, row.attempts = DeliveryStatus.PENDING, 0
+        row.next_attempt_at = None
+    session.commit()
+    if not rows:
+        return 0
+    return len(rows) if ring(require_tenant_id(), force=True) else 0

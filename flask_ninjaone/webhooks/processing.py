@@ -2,24 +2,38 @@
 
 Device events never trust the payload (deliveries arrive out of order): the device is re-read from
 the API and synced like any other. Condition events drive the alert lifecycle. Unknown codes are
-recorded as ``ignored``, not errors. Failures are retried with backoff by the queue and end in a
-visible ``failed`` state carrying the error.
+recorded as ``ignored``, not errors. Failures are retried with backoff and end in a visible
+``failed`` state carrying the error. One drain job per tenant processes whatever is due, in arrival
+order (see ``inbox.ring``).
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..client.schemas import ActivitySchema
+from ..config import setting
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import utcnow
 from ..services.clients import client_for
 from ..sync.engine import retire_device, sync_one_device
-from ..tenancy import get_scoped
-from .inbox import MAX_ATTEMPTS
+from ..tenancy import get_scoped, require_tenant_id
+from . import inbox
+from .inbox import MAX_ATTEMPTS, RETRY_INTERVALS, due
+
+log = logging.getLogger(__name__)
+_activity_schema = ActivitySchema()
+#: Deliveries one drain job processes before handing over to a new one (see :func:`drain`).
+DRAIN_LIMIT = 500
+#: Delivery ids read per query while draining.
+BATCH = 100
 
 #: Events after which the device is re-read from the API and synced.
 RESYNC_CODES = frozenset(
@@ -57,32 +71,94 @@ def classify(activity: dict[str, Any]) -> str:
 
 
 def process(session: Session, delivery_id: int) -> str:
-    """Process a delivery once; returns its final status. Raises on failure (the queue retries)."""
-    delivery = get_scoped(session, WebhookDelivery, delivery_id)
-    if delivery is None or delivery.status in (DeliveryStatus.DONE, DeliveryStatus.IGNORED):
-        return delivery.status if delivery else "missing"
-    integration = get_scoped(session, Integration, delivery.integration_id)
-    delivery.status = DeliveryStatus.PROCESSING
-    delivery.attempts += 1
+    """Claim the delivery and process it once; returns its status afterwards.
+
+    The claim is one conditional UPDATE, so two drains (or a drain and a replay) can never process a
+    delivery twice; it is committed first, so an attempt that kills its worker still counts. A
+    failure is recorded on the row — the error, and ``pending`` until the next attempt's backoff
+    ends, or ``failed`` after :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next
+    delivery. The row is read and written by statements, not as an ORM object that every commit
+    would expire and read again.
+    """
+    now = utcnow()
+    row = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, due(now))
+        .values(
+            status=DeliveryStatus.PROCESSING,
+            attempts=WebhookDelivery.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=setting("NINJAONE_JOB_TIMEOUT")),
+        )
+        .returning(WebhookDelivery.integration_id, WebhookDelivery.attempts, WebhookDelivery.payload)
+        .execution_options(synchronize_session=False)
+    ).first()
     session.commit()
+    if row is None:  # not due (claimed elsewhere, waiting out a backoff, finished) or not ours
+        status = session.scalar(select(WebhookDelivery.status).where(WebhookDelivery.id == delivery_id))
+        return status or "missing"
+    integration_id, attempts, payload = row
     started = time.monotonic()
     try:
-        outcome = _handle(session, integration, ActivitySchema().load(delivery.payload))
+        integration = get_scoped(session, Integration, integration_id)
+        outcome = _handle(session, integration, _activity_schema.load(payload))
     except Exception as exc:
         session.rollback()
-        delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
-        delivery.status = (
-            DeliveryStatus.FAILED if delivery.attempts >= MAX_ATTEMPTS else DeliveryStatus.PENDING
-        )
-        delivery.duration_ms = int((time.monotonic() - started) * 1000)
-        session.commit()
-        raise
-    delivery.status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
-    delivery.error = None
-    delivery.processed_at = utcnow()
-    delivery.duration_ms = int((time.monotonic() - started) * 1000)
+        result = _failure(delivery_id, attempts, f"{type(exc).__name__}: {exc}"[:2000])
+    else:
+        status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
+        result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+    result["duration_ms"] = int((time.monotonic() - started) * 1000)
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .values(**result)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
-    return delivery.status
+    return result["status"]
+
+
+def _failure(delivery_id: int, attempts: int, error: str) -> dict[str, Any]:
+    """The row's new values after failed attempt number ``attempts``."""
+    if attempts >= MAX_ATTEMPTS:
+        status, next_attempt_at = DeliveryStatus.FAILED, None
+    else:
+        status = DeliveryStatus.PENDING
+        next_attempt_at = utcnow() + timedelta(seconds=RETRY_INTERVALS[attempts - 1])
+    log.warning("ninjaone webhook %s attempt %s failed (%s): %s", delivery_id, attempts, status, error)
+    return {"status": status, "error": error, "next_attempt_at": next_attempt_at}
+
+
+def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
+    """Process the bound tenant's due deliveries in the order they arrived; counts by outcome.
+
+    Silences the doorbell before reading (see :func:`inbox.ring`). After ``limit`` deliveries it
+    hands over to a new drain at the back of the queue, so one tenant's storm cannot hold a worker
+    while other tenants' jobs wait. When a delivery waits out a backoff, a drain is queued for then.
+    """
+    tenant_id = require_tenant_id()
+    inbox.silence(tenant_id)
+    outcomes: Counter[str] = Counter()
+    last_id = 0
+    while (handled := outcomes.total()) < limit:
+        batch = session.scalars(
+            select(WebhookDelivery.id)
+            .where(due(utcnow()), WebhookDelivery.id > last_id)
+            .order_by(WebhookDelivery.id)
+            .limit(min(BATCH, limit - handled))
+        ).all()
+        if not batch:
+            break
+        for delivery_id in batch:
+            outcomes[str(process(session, delivery_id))] += 1
+            last_id = delivery_id
+    else:
+        inbox.ring(tenant_id, force=True)
+    waiting = WebhookDelivery.status == DeliveryStatus.PENDING
+    backoff_ends = session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(waiting))
+    if backoff_ends is not None:
+        inbox.retry_later(tenant_id, backoff_ends)
+    return dict(outcomes)
 
 
 def _handle(session: Session, integration: Integration | None, activity: dict[str, Any]) -> str:

@@ -129,7 +129,7 @@ def receive(public_id: str) -> Response:
                 return _reject(503, "integration changing", "the integration is being changed; retry")
         if delivery is None:
             return jsonify({"status": "duplicate"}), 200  # type: ignore[return-value]
-        inbox.dispatch(delivery, fresh=True)
+        inbox.ring(delivery.tenant_id)
         return jsonify({"status": "accepted", "id": delivery.id}), 202  # type: ignore[return-value]
 
 

@@ -244,7 +244,7 @@ def test_no_secret_leaks_through_a_connections_life(world, caplog, monkeypatch, 
         + [record.exc_text or "" for record in caplog.records]
     )
     assert "ninjaone" in logs, "logs were captured"
-    assert any("webhooks.process" in payload for payload in payloads.payloads), "job payloads were captured"
+    assert any("webhooks.drain" in payload for payload in payloads.payloads), "job payloads were captured"
     assert any("sync" in payload for payload in payloads.payloads)
     problems = []
     for name, value in secrets.items():

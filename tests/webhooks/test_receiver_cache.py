@@ -90,8 +90,8 @@ def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch
     engine = db.engine
     statements: list[tuple[str, str]] = []
     commits: list[object] = []
-    at_dispatch: list[tuple[int, int]] = []
-    dispatch = inbox.dispatch
+    at_ring: list[tuple[int, int]] = []
+    ring = inbox.ring
 
     def record(conn, _cursor, statement, *_args) -> None:
         statements.append(
@@ -101,11 +101,11 @@ def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch
     def count_commit(_conn) -> None:
         commits.append(_conn)
 
-    def watched_dispatch(delivery, **kwargs):
-        at_dispatch.append((len(commits), stored()))
-        return dispatch(delivery, **kwargs)
+    def watched_ring(tenant_id, **kwargs):
+        at_ring.append((len(commits), stored()))
+        return ring(tenant_id, **kwargs)
 
-    monkeypatch.setattr(inbox, "dispatch", watched_dispatch)
+    monkeypatch.setattr(inbox, "ring", watched_ring)
     event.listen(engine, "before_cursor_execute", record)
     event.listen(engine, "commit", count_commit)
     try:
@@ -114,7 +114,7 @@ def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch
         event.remove(engine, "before_cursor_execute", record)
         event.remove(engine, "commit", count_commit)
     assert statements[0] == ("INSERT INTO NINJAONE_WEBHOOK_INBOX", "AUTOCOMMIT")
-    assert at_dispatch == [(0, 2)]  # no COMMIT was sent, yet both deliveries are visible
+    assert at_ring == [(0, 2)]  # no COMMIT was sent, yet both deliveries are visible
 
 
 def test_an_integration_changing_under_every_attempt_answers_503_and_stores_nothing(
