@@ -28,7 +28,9 @@ def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
     out a retry's backoff)."""
     tenant = _resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        count = inbox.replay(get_state().db.session, include_failed=include_failed)
+        count, queued = inbox.replay(get_state().db.session, include_failed=include_failed)
+    if count and not queued:
+        raise click.ClickException(f"The queue is unreachable: {count} delivery(ies) stay pending.")
     click.echo(f"Enqueued {count} delivery(ies).")
 
 

@@ -20,10 +20,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_bp, url_prefix=prefix + "/sync")
     register_receiver(app)
 
-    from . import alerts, rules  # the alerts panel; alert rules and maintenance windows
+    from . import alerts, inbox, rules  # the alerts panel; alert rules and maintenance windows; the inbox
 
     app.register_blueprint(alerts.bp, url_prefix=prefix + "/alerts")
     app.register_blueprint(rules.bp, url_prefix=prefix + "/rules")
+    app.register_blueprint(inbox.bp, url_prefix=prefix + "/inbox")
 
     from . import assets, compliance, remote  # technician surfaces: panels, remote access, fleet views
 

@@ -13,6 +13,8 @@ from ..host import Permission
 from ..tenancy import current_tenant_id
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: What every page says when a form's CSRF token is missing or stale.
+EXPIRED_FORM = "The form expired or was sent from another page. Please try again."
 
 
 def require(permission: Permission) -> Callable[[F], F]:

@@ -19,11 +19,9 @@ from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
 from ..services.connection import tenant_integration
 from ..tenancy import get_scoped, require_tenant_id
-from .access import require
+from .access import EXPIRED_FORM, require
 
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
-
-EXPIRED_FORM = "The form expired or was sent from another page. Please try again."
 
 
 def _session():  # type: ignore[no-untyped-def]

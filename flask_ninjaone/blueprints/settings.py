@@ -30,11 +30,10 @@ from ..services.connection import ConnectError, SettingsError, tenant_integratio
 from ..services.webhook_registration import WebhookError
 from ..tenancy import current_tenant_id, require_tenant_id
 from . import oauth_state
-from .access import require
+from .access import EXPIRED_FORM, require
 
 bp = Blueprint("ninjaone", __name__, template_folder="../templates", static_folder="../static")
 
-EXPIRED_FORM = "The form expired or was sent from another page. Please try again."
 #: What a disconnect does, listed in its confirmation (on the settings page and the integrations card).
 DISCONNECT_CONSEQUENCES = (
     "The webhook is removed in NinjaOne: real-time events stop.",

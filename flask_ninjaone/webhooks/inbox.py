@@ -224,9 +224,12 @@ def sweep(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
     return sum(1 for tenant_id in tenants if ring(tenant_id, force=True))
 
 
-def replay(session: Session, *, include_failed: bool = False) -> int:
-    """Make the bound tenant's waiting (and optionally failed) deliveries due now and queue a drain;
-    returns how many were queued (0 when the queue is unreachable)."""
+def replay(session: Session, *, include_failed: bool = False) -> tuple[int, bool]:
+    """Make the bound tenant's waiting (and optionally failed) deliveries due now and queue a drain.
+
+    Returns how many deliveries were made due, and whether the drain was queued (``False``: the
+    queue is unreachable, they stay pending for the scheduler tick).
+    """
     waiting = [DeliveryStatus.PENDING] + ([DeliveryStatus.FAILED] if include_failed else [])
     rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.status.in_(waiting))).all()
     for row in rows:
@@ -234,6 +237,4 @@ def replay(session: Session, *, include_failed: bool = False) -> int:
             row.status, row.attempts = DeliveryStatus.PENDING, 0
         row.next_attempt_at = None
     session.commit()
-    if not rows:
-        return 0
-    return len(rows) if ring(require_tenant_id(), force=True) else 0
+    return len(rows), bool(rows) and ring(require_tenant_id(), force=True)

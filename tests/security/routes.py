@@ -127,6 +127,7 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone_assets.sync_selected": lambda t, s, p, url: {"asset_ids": [s.host_asset_id]},
     "ninjaone_remote.connect": lambda t, s, p, url: {},
     "ninjaone_compliance.refresh": lambda t, s, p, url: {},
+    "ninjaone_inbox.replay": lambda t, s, p, url: {"include_failed": "1"},
 }
 #: Endpoint → query string of a GET that names objects of the requesting tenant (or, in the isolation
 #: matrix, of the other one) or searches for its data.

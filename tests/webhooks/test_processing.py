@@ -108,6 +108,14 @@ def test_redis_down_still_stores_and_acknowledges(app, make_app, connected):
     with redis_down.app_context():
         assert post(redis_down.test_client(), path, body).status_code == 202
         assert _delivery(5006).status == "pending"
+        still_down = redis_down.test_cli_runner().invoke(
+            args=["ninjaone", "inbox", "replay", "--tenant", "acme"]
+        )
+        assert (
+            still_down.exit_code == 1
+            and "queue is unreachable: 1 delivery(ies) stay pending" in still_down.output
+        )
+        assert _delivery(5006).status == "pending"
     # The queue is back (here: the inline app): a replay processes what was stored meanwhile.
     result = app.test_cli_runner().invoke(args=["ninjaone", "inbox", "replay", "--tenant", "acme"])
     assert result.exit_code == 0 and "Enqueued 1" in result.output

@@ -1,0 +1,106 @@
+"""The webhook inbox page (``ninjaone_inbox``): the tenant's latest deliveries with their processing
+state, to answer "did NinjaOne send it, and what became of it?" without a database shell, and a
+button that processes waiting (or failed) deliveries now, like ``flask ninjaone inbox replay``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ..extension import get_state
+from ..forms.mapping import ActionForm
+from ..host import Permission
+from ..models import DeliveryStatus, WebhookDelivery
+from ..webhooks import inbox
+from .access import EXPIRED_FORM, require
+
+bp = Blueprint("ninjaone_inbox", __name__, template_folder="../templates")
+
+#: How many of the newest deliveries the page may show.
+LIMITS = (50, 100, 200, 500)
+
+
+@dataclass
+class InboxFilters:
+    """The page's validated query string; what was refused is said in ``messages``."""
+
+    status: str | None = None
+    device_id: int | None = None
+    limit: int = LIMITS[0]
+    messages: list[str] = field(default_factory=list)
+
+
+def parse_filters(args: Mapping[str, str]) -> InboxFilters:
+    """``status`` (a delivery status), ``device`` (a NinjaOne device id) and ``limit`` (one of
+    :data:`LIMITS`); an unknown value is ignored with a message rather than failing the page."""
+    parsed = InboxFilters()
+    status = (args.get("status") or "").strip().lower()
+    if status in {str(value) for value in DeliveryStatus}:
+        parsed.status = status
+    elif status:
+        parsed.messages.append(f"Ignored the unknown status {status[:40]!r}.")
+    device = (args.get("device") or "").strip()
+    if device.isascii() and device.isdigit() and len(device) <= 18:
+        parsed.device_id = int(device)
+    elif device:
+        parsed.messages.append(f"Ignored the device filter {device[:40]!r}: expected a NinjaOne device id.")
+    limit = (args.get("limit") or "").strip()
+    if limit in {str(value) for value in LIMITS}:
+        parsed.limit = int(limit)
+    elif limit:
+        parsed.messages.append(
+            f"Ignored the limit {limit[:40]!r}: choose one of {', '.join(map(str, LIMITS))}."
+        )
+    return parsed
+
+
+@bp.get("/")
+@require(Permission.VIEW)
+def index() -> str:
+    """The newest deliveries (status, attempts, error, timing), filtered; counts by status."""
+    session = get_state().db.session
+    filters = parse_filters(request.args)
+    query = select(WebhookDelivery)
+    if filters.status:
+        query = query.where(WebhookDelivery.status == filters.status)
+    if filters.device_id is not None:
+        query = query.where(WebhookDelivery.device_id == filters.device_id)
+    deliveries = session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(filters.limit)).all()
+    counts = dict(
+        session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
+    )
+    return render_template(
+        "ninjaone/inbox.html",
+        deliveries=deliveries,
+        counts={str(status): counts.get(str(status), 0) for status in DeliveryStatus},
+        filters=filters,
+        limits=LIMITS,
+        statuses=[str(status) for status in DeliveryStatus],
+        can_manage=get_state().host.has_permission(Permission.MANAGE),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/replay")
+@require(Permission.MANAGE)
+def replay() -> Response:
+    """Process the waiting deliveries now (their backoff skipped); ``include_failed=1`` also the failed."""
+    if not ActionForm().validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    include_failed = request.form.get("include_failed") == "1"
+    count, queued = inbox.replay(get_state().db.session, include_failed=include_failed)
+    if not count:
+        flash(
+            "Nothing was waiting: no delivery is pending" + (" or failed." if include_failed else "."), "info"
+        )
+    elif queued:
+        flash(f"{count} deliver{'y' if count == 1 else 'ies'} queued for processing.", "success")
+    else:
+        flash(f"The job queue is unreachable: {count} deliveries stay pending and are retried "
+              "by the scheduler every minute.", "error")  # fmt: skip
+    return redirect(url_for(".index"), 303)
