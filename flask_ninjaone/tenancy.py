@@ -41,13 +41,19 @@ class TenantScoped:
 
 @contextlib.contextmanager
 def tenant_scope(tenant_id: str) -> Iterator[str]:
-    """Bind ``tenant_id`` for the duration of the block (jobs, CLI commands, tests)."""
+    """Bind ``tenant_id`` for the duration of the block (jobs, CLI commands, tests).
+
+    It also ends a surrounding :func:`system_scope` for the block: a tenant's job run inline from a
+    system job (the scheduler tick without Redis) must see that tenant's rows only, and stamp its
+    new rows with that tenant, never another tenant's rows read across the system scope.
+    """
     if not tenant_id:
         raise TenantScopeError("tenant_scope() needs a tenant id")
-    token = _tenant.set(str(tenant_id))
+    token, system = _tenant.set(str(tenant_id)), _system.set(False)
     try:
         yield str(tenant_id)
     finally:
+        _system.reset(system)
         _tenant.reset(token)
 
 

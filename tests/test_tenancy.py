@@ -100,3 +100,14 @@ def test_get_scoped_ignores_other_tenants_objects_in_the_identity_map(app):
     with tenant_scope("1"):
         assert db.session.get(Integration, other.id) is other  # what plain Session.get would leak
         assert get_scoped(db.session, Integration, other.id) is None
+
+
+def test_a_tenant_scope_inside_the_system_scope_sees_its_own_rows_only(app):
+    _seed_two_tenants()
+    with system_scope():
+        assert len(db.session.scalars(select(AuditEntry)).all()) == 6
+        with tenant_scope("2"):  # e.g. a tenant's job run inline by the scheduler tick
+            assert {row.action for row in db.session.scalars(select(AuditEntry))} == {
+                f"act-2-{i}" for i in range(3)
+            }
+        assert len(db.session.scalars(select(AuditEntry)).all()) == 6  # the system scope is back
