@@ -13,7 +13,8 @@ usual deployment of an I/O-bound Flask app, for every server) serves
 
 * ``sample_host:create_app()`` with ``DATABASE_URL`` = the bench database, ``NINJAONE_REDIS_URL`` =
   Redis db 9 and ``NINJAONE_ENCRYPTION_KEYS`` set: ``POST /webhooks/ninjaone/<public id>`` is the
-  real receiver (lookup, constant-time secret check, validation, inbox insert, RQ enqueue);
+  real receiver (lookup, constant-time secret check, validation, inbox insert, ringing the tenant's
+  doorbell — a Redis ``SET NX`` that enqueues a drain job only when it was not already ringing);
 * ``bench.noop_app:create_app()``: the same path answered 202 after reading the body;
 * ``bench.durable_floor_app:create_app()``: the same path doing only one ``INSERT`` + ``COMMIT``
   (plain psycopg) and one Redis ``RPUSH`` per delivery — the ceiling of any receiver that commits
@@ -31,7 +32,10 @@ Targets (issue 6): receiver throughput >= 0.5 x the no-op's; p99 < 50 ms at 200 
 Afterwards the inbox is checked against the answers: every 202 has its row (by the delivery id in
 the answer) and the rows equal the 202s; a request wrk abandoned at its deadline may have been
 stored without its answer being read, which is reported separately. No RQ worker runs: the
-deliveries stay queued and Redis db 9 is flushed at the end.
+deliveries stay pending and Redis db 9 is flushed at the end. So the doorbell, once rung, stays
+rung for the run and each delivery costs one ``SET NX``; with a worker that keeps up, a drain that
+empties the inbox lets the next delivery enqueue again (at most one job per delivery, as before
+drains existed).
 
 When a target is missed (``--profile auto``), the receiver is run in-process in a child with the
 same environment (Flask test client): milliseconds per delivery in each step, round trips per
@@ -183,7 +187,7 @@ def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
     wrap(receiver, "secret_matches", "secret_matches (compare)")
     wrap(receiver._activity_schema, "load", "ActivitySchema.load")
     wrap(inbox, "store", "inbox.store (INSERT ... SELECT re-checking the secrets + commit)")
-    wrap(inbox, "dispatch", "inbox.dispatch (RQ enqueue, total)")
+    wrap(inbox, "ring", "inbox.ring (doorbell SET NX; RQ enqueue when newly rung)")
     wrap(inbox, "enqueue", "  jobs.enqueue")
     view = f"{receiver.bp.name}.receive"
     wrap(app.view_functions, view, "receive view (total)")

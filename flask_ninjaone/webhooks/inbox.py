@@ -171,9 +171,10 @@ def ring(tenant_id: str, *, force: bool = False) -> bool:
     One job per delivery cost the receiver an RQ job record per request and the worker a fork per
     delivery (10 deliveries/s). Instead the receiver rings a per-tenant doorbell, one ``SET NX``:
     if it was already ringing, a drain is queued or running and will read this delivery — a drain
-    silences the doorbell *before* it reads, so a delivery committed after that read rings anew and
-    queues the next drain. Only a newly rung doorbell (or ``force``: the sweeper, a replay, a drain
-    handing over) enqueues. The doorbell expires, so a lost job delays the next drain by at most
+    silences the doorbell only once it finds nothing due, and then reads once more, so a delivery
+    that found the doorbell ringing was committed before that last read, and one that found it
+    silent queues the next drain. Only a newly rung doorbell (or ``force``: the sweeper, a replay,
+    a drain handing over) enqueues. The doorbell expires, so a lost job delays the next drain by at most
     :data:`DOORBELL_SECONDS`. Without Redis the drain runs right here.
     """
     connection = redis_connection()
@@ -191,7 +192,7 @@ def ring(tenant_id: str, *, force: bool = False) -> bool:
 
 
 def silence(tenant_id: str) -> None:
-    """Called by a drain before it reads the due deliveries (see :func:`ring`)."""
+    """Called by a drain that found nothing due, before it reads once more (see :func:`ring`)."""
     connection = redis_connection()
     if connection is not None:
         connection.delete(_doorbell(tenant_id))

@@ -132,26 +132,32 @@ def _failure(delivery_id: int, attempts: int, error: str) -> dict[str, Any]:
 def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     """Process the bound tenant's due deliveries in the order they arrived; counts by outcome.
 
-    Silences the doorbell before reading (see :func:`inbox.ring`). After ``limit`` deliveries it
-    hands over to a new drain at the back of the queue, so one tenant's storm cannot hold a worker
-    while other tenants' jobs wait. When a delivery waits out a backoff, a drain is queued for then.
+    Runs until nothing is due, then silences the doorbell and reads once more (see
+    :func:`inbox.ring`), so deliveries arriving while it works ride along instead of queueing more
+    drains. Every read starts from the oldest due delivery: ids are drawn before commits land, so a
+    delivery committed late may carry a smaller id than one already processed. After ``limit``
+    deliveries it hands over to a new drain at the back of the queue, so one tenant's storm cannot
+    hold a worker while other tenants' jobs wait. When a delivery waits out a backoff, a drain is
+    queued for then.
     """
     tenant_id = require_tenant_id()
-    inbox.silence(tenant_id)
     outcomes: Counter[str] = Counter()
-    last_id = 0
+    silenced = False
     while (handled := outcomes.total()) < limit:
         batch = session.scalars(
             select(WebhookDelivery.id)
-            .where(due(utcnow()), WebhookDelivery.id > last_id)
+            .where(due(utcnow()))
             .order_by(WebhookDelivery.id)
             .limit(min(BATCH, limit - handled))
         ).all()
         if not batch:
-            break
+            if silenced:
+                break
+            inbox.silence(tenant_id)
+            silenced = True
+            continue
         for delivery_id in batch:
             outcomes[str(process(session, delivery_id))] += 1
-            last_id = delivery_id
     else:
         inbox.ring(tenant_id, force=True)
     waiting = WebhookDelivery.status == DeliveryStatus.PENDING

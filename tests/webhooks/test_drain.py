@@ -119,6 +119,28 @@ def test_a_drain_goes_in_arrival_order_and_hands_over_after_its_limit(app, make_
     assert rung == []
 
 
+def test_a_delivery_committed_late_with_a_smaller_id_is_not_left_behind(
+    app, make_app, connected, monkeypatch
+):
+    tenant, _, path = connected
+    early, late = _store_pending(
+        make_app, path, *(activity(6040 + n, statusCode="SOMETHING_NEW") for n in range(2))
+    )
+    # ``early`` drew the smaller id, but its INSERT commits only while ``late`` is being processed
+    # (and its ring finds the doorbell ringing): the drain must still get to it.
+    _set(early, tenant, status="processing", next_attempt_at=utcnow() + timedelta(minutes=5))
+    process = processing.process
+
+    def commit_early_meanwhile(session, delivery_id):
+        if delivery_id == late:
+            _set(early, tenant, status="pending", next_attempt_at=None)
+        return process(session, delivery_id)
+
+    monkeypatch.setattr(processing, "process", commit_early_meanwhile)
+    assert _drain(tenant) == {"ignored": 2}
+    assert (_delivery(6040).status, _delivery(6041).status) == ("ignored", "ignored")
+
+
 def test_the_sweep_rings_for_each_tenant_with_deliveries_left_waiting(app, make_app, connected, monkeypatch):
     tenant, _, path = connected
     stale, fresh, backing_off = _store_pending(
