@@ -160,8 +160,10 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
             outcomes[str(process(session, delivery_id))] += 1
     else:
         inbox.ring(tenant_id, force=True)
-    waiting = WebhookDelivery.status == DeliveryStatus.PENDING
-    backoff_ends = session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(waiting))
+    backing_off = (WebhookDelivery.status == DeliveryStatus.PENDING) & (
+        WebhookDelivery.next_attempt_at > utcnow()
+    )
+    backoff_ends = session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(backing_off))
     if backoff_ends is not None:
         inbox.retry_later(tenant_id, backoff_ends)
     return dict(outcomes)
