@@ -31,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -231,11 +232,13 @@ def replay(session: Session, *, include_failed: bool = False) -> tuple[int, bool
     Returns how many deliveries were made due, and whether the drain was queued (``False``: the
     queue is unreachable, they stay pending for the scheduler tick).
     """
-    waiting = [DeliveryStatus.PENDING] + ([DeliveryStatus.FAILED] if include_failed else [])
-    rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.status.in_(waiting))).all()
-    for row in rows:
-        if row.status == DeliveryStatus.FAILED:
-            row.status, row.attempts = DeliveryStatus.PENDING, 0
-        row.next_attempt_at = None
+    count = _make_due(session, DeliveryStatus.PENDING)
+    if include_failed:
+        count += _make_due(session, DeliveryStatus.FAILED, status=DeliveryStatus.PENDING, attempts=0)
     session.commit()
-    return len(rows), bool(rows) and ring(require_tenant_id(), force=True)
+    return count, count > 0 and ring(require_tenant_id(), force=True)
+
+
+def _make_due(session: Session, waiting: DeliveryStatus, **values: Any) -> int:
+    statement = update(WebhookDelivery).where(WebhookDelivery.status == waiting)
+    return session.execute(statement.values(next_attempt_at=None, **values)).rowcount

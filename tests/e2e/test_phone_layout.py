@@ -18,6 +18,7 @@ PAGES = [
     "/integrations/ninjaone/organizations/",
     "/integrations/ninjaone/sync/",
     "/integrations/ninjaone/alerts/",
+    "/integrations/ninjaone/inbox/",
     "/integrations/ninjaone/rules/",
     "/integrations/ninjaone/rules/new",
     "/assets/",

@@ -103,6 +103,14 @@ def test_the_last_attempt_fails_for_good_with_its_error(app, make_app, connected
     row = _delivery(6003)
     assert (row.status, row.attempts, row.next_attempt_at) == ("failed", inbox.MAX_ATTEMPTS, None)
     assert "500" in row.error
+    assert _drain(tenant) == {}  # failed for good: no drain touches it again
+    # Once the cause is fixed, a human retries it: it starts over with a fresh count of attempts.
+    result = app.test_cli_runner().invoke(
+        args=["ninjaone", "inbox", "replay", "--tenant", "acme", "--include-failed"]
+    )
+    assert result.exit_code == 0 and "Enqueued 1" in result.output
+    row = _delivery(6003)
+    assert (row.status, row.attempts, row.error) == ("done", 1, None)
 
 
 def test_a_drain_goes_in_arrival_order_and_hands_over_after_its_limit(app, make_app, connected, monkeypatch):
