@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
@@ -143,15 +143,14 @@ def enqueue(
     *,
     tenant_id: str,
     key: str | None = None,
-    retry_intervals: tuple[int, ...] = (),
     fresh: bool = False,
     delay: timedelta | None = None,
     **kwargs: Any,
 ) -> JobHandle:
     """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis).
 
-    ``retry_intervals`` (seconds) makes RQ retry a failed job that many times with those delays;
-    inline runs are not retried (the caller sees the exception). ``fresh`` says the caller knows
+    Jobs are not retried by RQ (a task that must retry keeps its own state: see the webhook
+    inbox); inline, the caller sees the exception. ``fresh`` says the caller knows
     no job with this id can exist yet (its key was created just now), which saves the round trip
     that looks for a waiting duplicate — the webhook receiver's hot path. ``delay`` runs the job
     that much later (RQ's scheduler, which every worker runs); it needs Redis.
@@ -176,11 +175,10 @@ def enqueue(
         JobStatus.DEFERRED,
     ):
         return JobHandle(id=jid, inline=False, duplicate=True)
-    retry = Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
     # One pipeline: RQ would otherwise spend two round trips (queue registry, then the job).
     with q.connection.pipeline() as pipe:
         timeout = setting("NINJAONE_JOB_TIMEOUT")
-        options = {"job_id": jid, "retry": retry, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+        options = {"job_id": jid, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
         if delay is None:
             q.enqueue_call(execute, (name, tenant_id, kwargs), timeout=timeout, pipeline=pipe, **options)
         else:
