@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -147,6 +148,31 @@ def test_a_delivery_committed_late_with_a_smaller_id_is_not_left_behind(
     monkeypatch.setattr(processing, "process", commit_early_meanwhile)
     assert _drain(tenant) == {"ignored": 2}
     assert (_delivery(6040).status, _delivery(6041).status) == ("ignored", "ignored")
+
+
+def test_concurrent_drains_process_every_delivery_exactly_once(app, make_app, connected):
+    tenant, _, path = connected
+    ids = _store_pending(make_app, path, *(activity(6100 + n, statusCode="SOMETHING_NEW") for n in range(40)))
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        try:
+            start.wait(timeout=60)
+            with app.app_context(), tenant_scope(tenant.id):
+                processing.drain(db.session)
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == [] and len(ids) == 40
+    # A delivery processed twice would show two attempts: each was claimed by exactly one drain.
+    assert {(_delivery(6100 + n).status, _delivery(6100 + n).attempts) for n in range(40)} == {("ignored", 1)}
 
 
 def test_the_sweep_rings_for_each_tenant_with_deliveries_left_waiting(app, make_app, connected, monkeypatch):
