@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertStatus, Device, OrganizationMapping
+from ..query_filters import device_id_filter
 from .catalog import SEVERITIES
 
 #: ``status`` filter values: ``open`` = active or acknowledged (the default view).
@@ -91,14 +92,9 @@ def parse_filters(args: Mapping[str, str], *, client_ids: set[str] | None = None
         else:
             messages.append("Ignored the client filter: no such client.")
 
-    device = (args.get("device") or "").strip()
-    if device:
-        if device.isascii() and device.isdigit() and len(device) <= 18:
-            values["device_id"] = int(device)
-        else:
-            messages.append(
-                f"Ignored the device filter {device[:40]!r}: expected a NinjaOne device id (a number)."
-            )
+    device_id = device_id_filter(args, messages)
+    if device_id is not None:
+        values["device_id"] = device_id
 
     for key, name in (("from", "date_from"), ("to", "date_to")):
         raw = (args.get(key) or "").strip()

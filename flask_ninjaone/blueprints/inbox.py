@@ -16,6 +16,7 @@ from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..models import DeliveryStatus, WebhookDelivery
+from ..query_filters import device_id_filter
 from ..webhooks import inbox
 from .access import EXPIRED_FORM, require
 
@@ -44,11 +45,7 @@ def parse_filters(args: Mapping[str, str]) -> InboxFilters:
         parsed.status = status
     elif status:
         parsed.messages.append(f"Ignored the unknown status {status[:40]!r}.")
-    device = (args.get("device") or "").strip()
-    if device.isascii() and device.isdigit() and len(device) <= 18:
-        parsed.device_id = int(device)
-    elif device:
-        parsed.messages.append(f"Ignored the device filter {device[:40]!r}: expected a NinjaOne device id.")
+    parsed.device_id = device_id_filter(args, parsed.messages)
     limit = (args.get("limit") or "").strip()
     if limit in {str(value) for value in LIMITS}:
         parsed.limit = int(limit)

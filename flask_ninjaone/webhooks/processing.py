@@ -158,7 +158,7 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
             continue
         for delivery_id in batch:
             outcomes[str(process(session, delivery_id))] += 1
-    else:
+    else:  # the limit, not an empty inbox, ended the loop: a new drain takes over behind other jobs
         inbox.ring(tenant_id, force=True)
     backing_off = (WebhookDelivery.status == DeliveryStatus.PENDING) & (
         WebhookDelivery.next_attempt_at > utcnow()

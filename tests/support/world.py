@@ -17,7 +17,12 @@ def connect_acme(app, fake) -> tuple[TenantRef, int]:
     """Seed the host, connect acme to ``fake`` (client credentials, the fake's demo API client) and
     map every organization, creating clients as needed; returns (tenant, integration id)."""
     assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    tenant = get_state().host.find_tenant("acme")
+    return connect_tenant(fake, "acme")
+
+
+def connect_tenant(fake, slug: str) -> tuple[TenantRef, int]:
+    """Connect the seeded host's tenant ``slug`` to ``fake`` like :func:`connect_acme` does acme."""
+    tenant = get_state().host.find_tenant(slug)
     assert tenant is not None
     with tenant_scope(tenant.id):
         connect_client_credentials(

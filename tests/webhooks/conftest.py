@@ -23,16 +23,21 @@ def fake():
         yield server
 
 
+def receiver_path(tenant_id: str) -> str:
+    """Give the tenant's integration the test secret; returns its receiver path."""
+    with tenant_scope(tenant_id):
+        integration = db.session.scalars(select(Integration)).one()
+        integration.webhook_secret = SECRET
+        db.session.commit()
+        return f"/webhooks/ninjaone/{integration.public_id}"
+
+
 @pytest.fixture
 def connected(app, fake):
     """(tenant, integration id, receiver path) for acme, fully synced."""
     tenant, integration_id = connect_acme(app, fake)
+    path = receiver_path(tenant.id)
     with tenant_scope(tenant.id):
-        integration = db.session.scalars(select(Integration)).one()
-        integration.webhook_secret = SECRET
-        db.session.commit()
-        assert run_sync(integration.id).state == "succeeded"
-        path = f"/webhooks/ninjaone/{integration.public_id}"
-        integration_id = integration.id
+        assert run_sync(integration_id).state == "succeeded"
     db.session.remove()
     return tenant, integration_id, path

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
-from flask_ninjaone.models import Integration, WebhookDelivery
+from flask_ninjaone.models import WebhookDelivery
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.services.connection import connect_client_credentials
 from sample_host.database import db
 from tests.alerts.test_pages import HOSTILE, _login
+from tests.support.world import connect_tenant
 
-from .conftest import SECRET
+from .conftest import receiver_path
 from .test_drain import _store_pending
 from .test_processing import _delivery
 from .test_receiver import activity, post
@@ -24,8 +24,6 @@ PAGE = "/integrations/ninjaone/inbox/"
 
 def _rows(html: str) -> list[str]:
     """The activity ids of the listed deliveries, in page order."""
-    import re
-
     return re.findall(r'data-label="Activity" class="ninjaone-mono">(\d+)<', html)
 
 
@@ -102,16 +100,8 @@ def test_process_waiting_now_drains_them_and_only_managers_may(app, make_app, co
 
 def test_another_tenants_deliveries_are_never_listed(app, connected, fake):
     _, _, acme_path = connected
-    globex = get_state().host.find_tenant("globex")
-    with tenant_scope(globex.id):
-        connect_client_credentials(
-            db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-            region=None, custom_url=fake.url, actor=None,
-        )  # fmt: skip
-        integration = db.session.scalars(select(Integration)).one()
-        integration.webhook_secret = SECRET
-        db.session.commit()
-        globex_path = f"/webhooks/ninjaone/{integration.public_id}"
+    globex, _ = connect_tenant(fake, "globex")
+    globex_path = receiver_path(globex.id)
     db.session.remove()
     client = app.test_client()
     assert post(client, acme_path, activity(7031, statusCode="SOMETHING_NEW")).status_code == 202
