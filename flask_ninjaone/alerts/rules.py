@@ -15,13 +15,9 @@ Nothing here touches the database or Flask: the tables in ``tests/alerts`` exerc
 
 from __future__ import annotations
 
-import functools
-import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from re import _constants, _parser  # type: ignore[attr-defined]  # the stdlib's own pattern parser
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates
@@ -35,17 +31,10 @@ from .catalog import (
     SEVERITIES,
     TICKET_PRIORITIES,
 )
+from .patterns import compile_message_regex, search_message
 
-#: Longest message regex accepted; long patterns are where pathological backtracking hides.
-MAX_PATTERN_LENGTH = 200
 #: Only this many characters of a message are searched for a keyword.
 MAX_MESSAGE_SCAN = 4000
-#: ... and only this many by a regular expression (bounds the polynomial cost of ``.*`` chains).
-MAX_REGEX_SCAN = 1000
-#: Most unbounded repetitions (``*``, ``+``, ``{n,}``) a pattern may contain.
-MAX_UNBOUNDED_REPEATS = 2
-#: A repetition allowing more than this many iterations counts as "many" (see :func:`check_pattern`).
-_MANY = 10
 #: Longest keyword, condition name, board or id accepted in a rule.
 MAX_TEXT = 255
 #: Most values one condition list may hold.
@@ -54,88 +43,6 @@ MAX_VALUES = 200
 MODE_CREATE_TICKET = "create_ticket"
 MODE_RECORD_ONLY = "record_only"
 MODES = (MODE_CREATE_TICKET, MODE_RECORD_ONLY)
-
-_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, getattr(_constants, "POSSESSIVE_REPEAT", None))
-
-
-def _pattern_problem(items: Any, inside_many: bool, counter: list[int]) -> str | None:
-    """Walk a parsed pattern; the first reason it could backtrack catastrophically, or ``None``."""
-    for op, av in items:
-        if op in _REPEATS and op is not None:
-            low, high, sub = av
-            unbounded = high is _constants.MAXREPEAT
-            if unbounded:
-                counter[0] += 1
-            if inside_many and low != high:
-                return "repeats something that itself varies in length inside a repetition (like (a+)+)"
-            problem = _pattern_problem(sub, inside_many or unbounded or high > _MANY, counter)
-            if problem:
-                return problem
-        elif op is _constants.BRANCH:
-            if inside_many:
-                return "repeats an alternation whose branches can overlap (like (a|aa)+)"
-            for branch in av[1]:
-                problem = _pattern_problem(branch, inside_many, counter)
-                if problem:
-                    return problem
-        elif op is _constants.SUBPATTERN:
-            problem = _pattern_problem(av[-1], inside_many, counter)
-            if problem:
-                return problem
-        elif op in (_constants.ASSERT, _constants.ASSERT_NOT):
-            problem = _pattern_problem(av[1], inside_many, counter)
-            if problem:
-                return problem
-        elif op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS):
-            return "uses a back-reference"
-    return None
-
-
-def compile_message_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a user's message pattern (case-insensitive) or raise :class:`ValueError` saying why.
-
-    Python's ``re`` cannot be interrupted, so patterns that can take exponential time are refused
-    before they ever run: longer than :data:`MAX_PATTERN_LENGTH`; a repetition of something variable
-    inside a repetition of many (``(a+)+``, ``(\\w*\\s?)*``, ``(a?){30}``; bounded ones such as
-    ``(\\d{1,3}\\.){3}`` are fine); a repeated alternation (``(a|aa)+``; single characters like
-    ``(C|D)+`` become a set and are fine); back-references; more than
-    :data:`MAX_UNBOUNDED_REPEATS` unbounded repetitions. Matching then searches at most
-    :data:`MAX_REGEX_SCAN` characters, which bounds what the accepted patterns can cost.
-    """
-    if not isinstance(pattern, str):
-        raise ValueError("The message pattern must be text.")
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"The message pattern is longer than {MAX_PATTERN_LENGTH} characters.")
-    return _compile(pattern)
-
-
-@functools.lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            parsed = _parser.parse(pattern, re.IGNORECASE)
-            compiled = re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        position = f" at position {exc.pos}" if exc.pos is not None else ""
-        raise ValueError(f"Invalid regular expression: {exc.msg}{position}.") from None
-    except (RecursionError, OverflowError):
-        raise ValueError("The message pattern is too deeply nested.") from None
-    counter = [0]
-    problem = _pattern_problem(parsed, False, counter)
-    if problem:
-        raise ValueError(f"The message pattern {problem}, which can take forever to match; simplify it.")
-    if counter[0] > MAX_UNBOUNDED_REPEATS:
-        raise ValueError(
-            f"The message pattern has more than {MAX_UNBOUNDED_REPEATS} open-ended repetitions (*, +); "
-            "use fewer or bound them ({1,50})."
-        )
-    return compiled
-
-
-def search_message(pattern: str, message: str | None) -> bool:
-    """Whether ``pattern`` (see :func:`compile_message_regex`) occurs in the start of ``message``."""
-    return compile_message_regex(pattern).search((message or "")[:MAX_REGEX_SCAN]) is not None
 
 
 def _clean_list(values: Iterable[Any]) -> list[Any]:

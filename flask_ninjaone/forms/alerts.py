@@ -30,7 +30,8 @@ from ..alerts.catalog import (
     TICKET_PRIORITIES,
 )
 from ..alerts.maintenance import RECURRENCES, WEEKDAY_NAMES, common_timezones, zone
-from ..alerts.rules import MAX_PATTERN_LENGTH, MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
+from ..alerts.patterns import MAX_PATTERN_LENGTH
+from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
