@@ -4,17 +4,25 @@ A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/carriage return) is a 
 LibreOffice: a device or software name like ``=HYPERLINK(...)`` synced from NinjaOne would run when a
 technician opens the export. Such text cells get a leading apostrophe (OWASP's recommendation);
 numbers are written as numbers. Quoting and embedded newlines are the :mod:`csv` module's job.
+
+Spreadsheets skip what cannot be seen and read look-alikes as the real thing: a zero-width space or
+byte-order mark before ``=``, or a fullwidth ``＝``, still starts a formula in some of them. So the
+test looks at the first visible character, in its compatibility form (NFKC maps ``＝`` to ``=``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Unicode categories a spreadsheet shows as nothing: format (zero-width, BOM, bidi marks), controls,
+#: separators and spaces.
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 #: Rows written per chunk of a streamed download.
 CHUNK_ROWS = 500
 
@@ -30,7 +38,16 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S UTC")
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if _starts_a_formula(text) else text
+
+
+def _starts_a_formula(text: str) -> bool:
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    for char in text:
+        if unicodedata.category(char) not in _INVISIBLE:
+            return unicodedata.normalize("NFKC", char).startswith(FORMULA_PREFIXES) or char == "\u2212"
+    return False
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:

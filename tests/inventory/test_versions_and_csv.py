@@ -64,9 +64,33 @@ def test_empty_version_filter_is_none():
     assert VersionFilter.parse("  ") is None
 
 
-@pytest.mark.parametrize("value", ["=1+2", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+2",
+        "+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        '=HYPERLINK("http://x")',
+        "\u200b=1+2",  # zero-width space, then a formula
+        "\ufeff=cmd",  # byte-order mark
+        "\u200e\u200f@SUM(A1)",  # bidi marks
+        "\u00a0 \u2060+1",  # no-break space, word joiner
+        "\uff1d1+2",  # fullwidth equals sign
+        "\ufe62\uff11",  # small plus sign, fullwidth 1
+        "\uff20SUM(A1)",  # fullwidth commercial at
+        "\u22121",  # minus sign
+    ],
+)
 def test_formula_cells_are_neutralized(value):
     assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Server-01", "a=b", "\u200bplain", "", "\u200b", "\u00e9t\u00e9"])
+def test_ordinary_text_is_left_alone(value):
+    assert safe_cell(value) == value
 
 
 def test_csv_quotes_and_keeps_numbers():
