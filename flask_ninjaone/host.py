@@ -25,6 +25,7 @@ class Permission(enum.StrEnum):
     MANAGE = "ninjaone.manage"  # credentials, connect/disconnect, mappings, rules, sync settings
     ALERTS = "ninjaone.alerts"  # acknowledge/resolve alerts, create tickets from them
     REMOTE = "ninjaone.remote"  # open Remote Connect sessions
+    ACTIONS = "ninjaone.actions"  # start NinjaOne work on devices: refresh now, sync selected
 
 
 class AssetType(enum.StrEnum):

@@ -7,7 +7,7 @@ from flask_ninjaone.host import Permission
 #: The extension asks ``has_permission(Permission.X)``; the host answers from the user's role.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
-    "technician": frozenset({Permission.VIEW, Permission.ALERTS, Permission.REMOTE}),
+    "technician": frozenset({Permission.VIEW, Permission.ALERTS, Permission.REMOTE, Permission.ACTIONS}),
     "viewer": frozenset({Permission.VIEW}),
 }
 

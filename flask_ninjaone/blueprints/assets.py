@@ -100,6 +100,7 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         panel=panel,
         can_remote=get_state().host.has_permission(Permission.REMOTE),
         can_alerts=get_state().host.has_permission(Permission.ALERTS),
+        can_refresh=get_state().host.has_permission(Permission.ACTIONS),
         form=ActionForm(),
         optional_url=optional_url,
         asset_url=request.path if has_request_context() else "",
@@ -177,7 +178,11 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
     if not _may(Permission.VIEW):
         return Markup("")
     html = render_template(
-        "ninjaone/asset_list_tools.html", form_id=form_id, form=ActionForm(), next_url=request.full_path
+        "ninjaone/asset_list_tools.html",
+        form_id=form_id,
+        form=ActionForm(),
+        next_url=request.full_path,
+        can_sync=get_state().host.has_permission(Permission.ACTIONS),
     )
     return _assets_head() + Markup(html)
 
@@ -233,7 +238,7 @@ def panel(asset_id: str) -> str:
 
 
 @bp.post("/<asset_id>/refresh")
-@require(Permission.VIEW)
+@require(Permission.ACTIONS)
 def refresh(asset_id: str) -> Response | tuple[Response, int]:
     """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints."""
     asset_id = _own_asset(asset_id)
@@ -286,7 +291,7 @@ def _selected_devices(integration: Integration, asset_ids: list[str]) -> list[De
 
 
 @bp.post("/sync-selected")
-@require(Permission.VIEW)
+@require(Permission.ACTIONS)
 def sync_selected() -> Response:
     """Bulk action of the asset list: one job re-reads the selected NinjaOne devices."""
     integration = _integration()

@@ -99,7 +99,7 @@ def test_find_tenant_by_slug_and_by_id(ctx) -> None:
 def test_request_context_user_tenant_and_permissions(app: Flask) -> None:
     expected = {
         "admin@acme.test": set(Permission),
-        "tech@acme.test": {Permission.VIEW, Permission.ALERTS, Permission.REMOTE},
+        "tech@acme.test": {Permission.VIEW, Permission.ALERTS, Permission.REMOTE, Permission.ACTIONS},
         "viewer@acme.test": {Permission.VIEW},
     }
     for email, permissions in expected.items():

@@ -226,8 +226,11 @@ def test_asset_panel_software_search_sort_and_pagination(acme, app):
     names = sorted(r["name"].lower() for r in acme.fake.state.device_software(device.device_id))
     client = acme.login(app.test_client(), "viewer@acme.test")
     page = client.get(f"/assets/{device.host_asset_id}").data.decode()
-    assert "Refresh this device now" in page and "source NinjaOne" in page and "Open in NinjaOne" in page
+    assert "source NinjaOne" in page and "Open in NinjaOne" in page
+    assert "Refresh this device now" not in page  # viewers start no NinjaOne work (ninjaone.actions)
     assert "Page 1 of" in page
+    tech = acme.login(app.test_client(), "tech@acme.test")
+    assert "Refresh this device now" in tech.get(f"/assets/{device.host_asset_id}").data.decode()
     second = client.get(f"/assets/{device.host_asset_id}", query_string={"sw_page": "2"}).data.decode()
     assert "Page 2 of" in second
     desc = client.get(
@@ -247,11 +250,15 @@ ROUTES = [
     ("post", "/compliance/refresh", "manage"),
     ("get", "/remote/audit", "manage"),
     ("get", "/assets/{asset}/panel", "view"),
-    ("post", "/assets/{asset}/refresh", "view"),
-    ("post", "/assets/sync-selected", "view"),
+    ("post", "/assets/{asset}/refresh", "actions"),
+    ("post", "/assets/sync-selected", "actions"),
     ("get", "/assets/open-selected?asset_ids={asset}", "view"),
 ]
-ROLES = {"admin@acme.test": {"view", "manage"}, "tech@acme.test": {"view"}, "viewer@acme.test": {"view"}}
+ROLES = {
+    "admin@acme.test": {"view", "manage", "actions"},
+    "tech@acme.test": {"view", "actions"},
+    "viewer@acme.test": {"view"},
+}
 
 
 def test_permission_matrix_of_the_routes(acme, app):
@@ -327,7 +334,7 @@ def test_asset_list_badges_filters_and_bulk_actions(acme, app):
 
 def test_refresh_this_device_from_the_panel(acme, app):
     device = acme.devices()[0]
-    client = acme.login(app.test_client(), "viewer@acme.test")
+    client = acme.login(app.test_client(), "tech@acme.test")
     acme.fake.state.reset_counters()
     response = client.post(
         f"{URL}/assets/{device.host_asset_id}/refresh", headers={"Accept": "application/json"}

@@ -103,3 +103,15 @@ def test_the_receiver_takes_only_post(world) -> None:
     for method in ("GET", "PUT", "DELETE", "PATCH"):
         response = world.client("admin").open(world.acme.receiver_path, method=method)
         assert response.status_code == 405, method
+
+
+def test_viewers_only_read() -> None:
+    """A viewer (``ninjaone.view`` alone) may look at everything and start nothing: every POST needs more,
+    because each one changes data here or starts work against the tenant's NinjaOne (API calls that
+    count against its rate limit)."""
+    posting_with_view_only = sorted(
+        route.endpoint
+        for route, method in CASES
+        if method == "POST" and required_permission(APP, route.endpoint) == "ninjaone.view"
+    )
+    assert posting_with_view_only == []
