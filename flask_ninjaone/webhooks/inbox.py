@@ -33,7 +33,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import setting
@@ -142,14 +142,48 @@ def store(engine: Engine, receiver: Receiver, activity: dict[str, Any], raw: dic
         "previous_ciphertext": receiver.previous_ciphertext,
         "previous_expires_at": receiver.webhook_previous_secret_expires_at,
     }
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            delivery_id = connection.execute(_STORE, params).scalar()
-    except IntegrityError:
+    delivery_id = _insert(engine, params)
+    if delivery_id is _DUPLICATE:
         return None
     if delivery_id is None:
         raise ReceiverChanged(receiver.integration_id)
     return Stored(delivery_id, receiver.tenant_id)
+
+
+#: What :func:`_insert` answers for an activity already in the inbox.
+_DUPLICATE = -1
+
+
+def _insert(engine: Engine, params: dict[str, Any]) -> int | None:
+    """Run the inbox insert; a connection found dead is retried once on a new one.
+
+    NinjaOne does not resend a delivery that got a 500, so a pooled connection the database (or a
+    proxy) closed while idle must not cost one: SQLAlchemy invalidates the pool on a disconnect
+    error, and the retry runs on a fresh connection. If the dead connection had committed the row
+    after all, the retry meets the unique key and the delivery counts as a duplicate.
+
+    The statement's parameters hold the integration's secret columns (ciphertext) and the payload,
+    so a failure must never print them: the error is marked ``hide_parameters`` before it
+    propagates to whatever logs it.
+    """
+    try:
+        return _execute(engine, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("ninjaone webhook inbox: database connection lost, retrying once")
+    return _execute(engine, params)
+
+
+def _execute(engine: Engine, params: dict[str, Any]) -> int | None:
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return connection.execute(_STORE, params).scalar()
+    except IntegrityError:
+        return _DUPLICATE
+    except DBAPIError as exc:
+        exc.hide_parameters = True
+        raise
 
 
 def due(now: datetime) -> ColumnElement[bool]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Text, create_engine, func, select, text, type_coerce
 
 from flask_ninjaone import system_scope, tenant_scope
 from flask_ninjaone.models import Integration, WebhookDelivery
 from flask_ninjaone.models.base import utcnow
 from sample_host.database import db
+from tests.support.services import postgres_url
 from tests.support.shared import SAMPLES
 
 from .conftest import SECRET
@@ -183,3 +185,46 @@ def test_parallel_deliveries_of_one_activity_store_one_row(app, connected):
     assert statuses.count(202) == 1
     assert set(statuses) <= {200, 202}
     assert stored() == 1
+
+
+def test_a_database_error_logs_no_statement_parameters(app, connected, caplog):
+    """The insert's parameters carry the integration's secret columns (ciphertext that decrypts to the
+    live webhook secret with the key) and the payload: a failing insert must not print them."""
+    tenant, _, path = connected
+    with tenant_scope(tenant.id):
+        ciphertext = db.session.scalar(
+            select(type_coerce(Integration.webhook_secret, Text)).where(Integration.tenant_id == tenant.id)
+        )
+    db.session.execute(text("DROP TABLE ninjaone_webhook_inbox"))
+    db.session.commit()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # let Flask log the error as in production
+    with caplog.at_level(logging.DEBUG):
+        response = post(app.test_client(), path, activity(message="payload-marker-7731"))
+    assert response.status_code == 500
+    logged = caplog.text + "".join(str(record.exc_info) for record in caplog.records)
+    assert "ninjaone_webhook_inbox" in logged  # the error itself is logged ...
+    assert "parameters hidden" in logged
+    for secret in (ciphertext, SECRET, "payload-marker-7731"):  # ... never its parameters
+        assert secret not in logged
+
+
+def test_a_pooled_connection_the_database_dropped_costs_no_delivery(app, connected):
+    """NinjaOne does not resend after a 500: an idle pooled connection that the server terminated is
+    retried once on a new connection instead of failing the delivery (without ``pool_pre_ping``)."""
+    url = postgres_url()  # a server that can drop connections (skips without one; CI runs it)
+    _, _, path = connected
+    client = app.test_client()
+    assert post(client, path, activity(1)).status_code == 202  # the pool now holds a live connection
+    db.session.remove()
+    killer = create_engine(url, isolation_level="AUTOCOMMIT")
+    with killer.connect() as connection:
+        terminated = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    killer.dispose()
+    assert terminated >= 1
+    assert [post(client, path, activity(100 + n)).status_code for n in range(3)] == [202, 202, 202]
+    assert stored() == 4
