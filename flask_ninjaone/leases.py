@@ -72,3 +72,13 @@ class Lease:
         with tenant_scope(self.tenant_id), self._session() as session:
             session.execute(delete(Lock).where(Lock.name == self.name, Lock.owner == self.owner))
             session.commit()
+
+
+def sweep_expired(app: Flask, tenant_id: str, prefix: str) -> None:
+    """Delete the tenant's expired leases whose name starts with ``prefix`` (leases that are taken and
+    never released on purpose, as one-time marks, would otherwise pile up)."""
+    with tenant_scope(tenant_id), Session(app.extensions["sqlalchemy"].engine) as session:
+        session.execute(
+            delete(Lock).where(Lock.name.startswith(prefix, autoescape=True), Lock.expires_at < utcnow())
+        )
+        session.commit()

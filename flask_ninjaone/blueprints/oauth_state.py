@@ -5,24 +5,34 @@ Kept in the user's Flask session, keyed by state, so nothing about it travels th
 the random state itself. Flask's default session is a signed but readable cookie, so the verifier is
 stored encrypted with the extension's key ring. A few authorizations may be pending at once (two tabs);
 expired ones are dropped whenever a new one starts.
+
+Removing the state from the cookie is not enough for "single use": the cookie is the browser's, and
+one saved before the callback still holds it. So the first use is also recorded on the server — a
+lease named after the state's digest, held for longer than the state lives, which a second callback
+cannot take (the same row type that keeps one sync per integration; no table of its own). Recorded
+uses are swept when the tenant starts a new authorization.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
-from flask import session
+from flask import current_app, session
 
 from ..crypto import fernet_for
+from ..leases import Lease, sweep_expired
 from ..models import Credential, Integration
 
 SESSION_KEY = "ninjaone_oauth"
 STATE_TTL_SECONDS = 600
 MAX_PENDING = 3
 MAX_STATE_LENGTH = 128
+#: Lease-name prefix recording a state's first use.
+_USED = "oauth-state-used:"
 
 INVALID = (
     "This NinjaOne sign-in is not valid for your session: it was already used, it was started by "
@@ -90,6 +100,7 @@ def remember(
     }
     newest = sorted(pending.items(), key=lambda item: item[1]["expires"])[-MAX_PENDING:]
     session[SESSION_KEY] = dict(newest)
+    sweep_expired(current_app._get_current_object(), tenant_id, _USED)  # type: ignore[attr-defined]
 
 
 def take(state: str | None, *, tenant_id: str, user_id: str) -> PendingAuthorization:
@@ -103,6 +114,8 @@ def take(state: str | None, *, tenant_id: str, user_id: str) -> PendingAuthoriza
         raise StateError(INVALID)
     if entry["expires"] <= time.time():
         raise StateError(EXPIRED)
+    if not _first_use(state, tenant_id):
+        raise StateError(INVALID)
     try:
         verifier = fernet_for().decrypt(entry["verifier"].encode()).decode()
     except InvalidToken:  # encrypted under a key that has since been removed
@@ -114,3 +127,14 @@ def take(state: str | None, *, tenant_id: str, user_id: str) -> PendingAuthoriza
         redirect_uri=entry["redirect_uri"],
         code_verifier=verifier,
     )
+
+
+def _first_use(state: str, tenant_id: str) -> bool:
+    """Record on the server that ``state`` was used; ``False`` if it already was.
+
+    The lease outlives the state (it starts at the first use, the state's 10 minutes started earlier),
+    so by the time it could be taken again the state is refused as expired anyway.
+    """
+    digest = hashlib.sha256(state.encode()).hexdigest()[:64]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return Lease(app, tenant_id, _USED + digest, ttl_seconds=STATE_TTL_SECONDS).acquire()

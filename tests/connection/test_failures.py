@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.client import NinjaOneClient
-from flask_ninjaone.models import AuditEntry, Integration, SyncRun
+from flask_ninjaone.models import AuditEntry, Integration, Lock, SyncRun
+from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.services import clients
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
@@ -125,6 +127,33 @@ def test_reused_state_changes_nothing(web_app, fake, admin):
     with tenant_db(web_app) as session:
         assert session.scalars(select(Integration)).one().credential.access_token == first
         assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "connect")).all()) == 1
+
+
+def test_a_callback_replayed_with_the_cookie_from_before_it_is_refused(web_app, fake, admin):
+    """The session cookie is the user's to keep: sending the pre-callback cookie again must not make
+    the state usable twice. Its use is recorded on the server."""
+    back = _started(admin, fake)
+    before = admin.get_cookie("session").value
+    ends_on_settings(admin.get(back))
+    settings_page(admin)  # consume the success message
+    admin.set_cookie("session", before)
+    ends_on_settings(admin.get(back))
+    assert "it was already used" in settings_page(admin)
+    with tenant_db(web_app) as session:
+        assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "connect")).all()) == 1
+
+
+def test_recorded_uses_are_swept_once_expired(web_app, fake, admin):
+    ends_on_settings(admin.get(_started(admin, fake)))
+    with tenant_db(web_app) as session:
+        (used,) = session.scalars(select(Lock).where(Lock.name.startswith("oauth-state-used:"))).all()
+        assert used.expires_at > utcnow()
+        used.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(Lock(tenant_id=used.tenant_id, name="sync:9", owner="x", expires_at=used.expires_at))
+        session.commit()
+    start_connect(admin)  # a new authorization sweeps expired records of used states, nothing else
+    with tenant_db(web_app) as session:
+        assert [lock.name for lock in session.scalars(select(Lock))] == ["sync:9"]
 
 
 def test_state_of_another_user_is_refused(web_app, fake, admin):
