@@ -87,20 +87,17 @@ class UnknownSettingError(KeyError):
 
 
 def apply_defaults(app: Flask) -> None:
-    """Fill defaults, reject unknown ``NINJAONE_*`` keys and missing required ones."""
+    """Fill defaults and reject unknown ``NINJAONE_*`` keys.
+
+    A missing required setting (the encryption keys) is not refused here: every ``flask`` command runs
+    the app factory, including the one that generates the key. It fails where it is used instead.
+    """
     unknown = sorted(k for k in app.config if k.startswith(PREFIX) and k not in SETTINGS)
     if unknown:
         raise ConfigError(f"Unknown NinjaOne setting(s): {', '.join(unknown)}")
     for key, spec in SETTINGS.items():
         app.config.setdefault(key, spec.default)
         app.config[key] = _coerce(key, app.config[key], spec.default)
-    missing = [k for k, spec in SETTINGS.items() if spec.required and not app.config.get(k)]
-    if missing:
-        raise ConfigError(
-            f"Missing required NinjaOne setting(s): {', '.join(missing)}. "
-            "Generate an encryption key with `flask ninjaone generate-key` (or "
-            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
-        )
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:

@@ -31,7 +31,10 @@ def build_fernet(raw: str | list[str] | tuple[str, ...] | None) -> MultiFernet:
     """Build the key ring, with a startup error that says which key is malformed (not the key itself)."""
     keys = parse_keys(raw)
     if not keys:
-        raise ConfigError("NINJAONE_ENCRYPTION_KEYS is empty: secrets cannot be stored")
+        raise ConfigError(
+            "NINJAONE_ENCRYPTION_KEYS is not set: secrets cannot be stored or read. "
+            "Generate a key with `flask ninjaone generate-key` and set it"
+        )
     fernets = []
     for index, key in enumerate(keys):
         try:
@@ -45,9 +48,13 @@ def build_fernet(raw: str | list[str] | tuple[str, ...] | None) -> MultiFernet:
 
 
 def fernet_for(app: Flask | None = None) -> MultiFernet:
-    """The key ring of ``app`` (built once at ``init_app``)."""
+    """The key ring of ``app`` (built once at ``init_app``); raises the configuration error that kept
+    it from being built (a missing or malformed ``NINJAONE_ENCRYPTION_KEYS``)."""
     app = app or current_app
-    return app.extensions["ninjaone"].fernet
+    state = app.extensions["ninjaone"]
+    if state.fernet is None:
+        raise ConfigError(str(state.key_error))
+    return state.fernet
 
 
 class SecretDecryptionError(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from .crypto import build_fernet
 from .host import HostAdapter
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,7 +26,9 @@ class NinjaOneState:
     extension: NinjaOne
     host: HostAdapter
     db: SQLAlchemy
-    fernet: MultiFernet
+    #: ``None`` when ``NINJAONE_ENCRYPTION_KEYS`` is missing or malformed (``key_error`` says how).
+    fernet: MultiFernet | None
+    key_error: ConfigError | None = None
 
 
 def get_state(app: Flask | None = None) -> NinjaOneState:
@@ -66,8 +70,10 @@ class NinjaOne:
         if db is None:
             raise ConfigError("Initialise Flask-SQLAlchemy (db.init_app(app)) before NinjaOne")
         apply_defaults(app)
-        fernet = build_fernet(setting("NINJAONE_ENCRYPTION_KEYS", app))
-        app.extensions["ninjaone"] = NinjaOneState(extension=self, host=host, db=db, fernet=fernet)
+        fernet, key_error = self._key_ring(app)
+        app.extensions["ninjaone"] = NinjaOneState(
+            extension=self, host=host, db=db, fernet=fernet, key_error=key_error
+        )
         tenancy.install()
         self._register_migrations(app)
         self._register_blueprints(app)
@@ -75,6 +81,22 @@ class NinjaOne:
             from .cli import ninjaone_cli
 
             app.cli.add_command(ninjaone_cli)
+
+    @staticmethod
+    def _key_ring(app: Flask) -> tuple[MultiFernet | None, ConfigError | None]:
+        """The key ring, or the reason there is none.
+
+        A missing or malformed key must not stop the app from starting: every ``flask`` command
+        (``flask db upgrade``, ``flask routes``, ``flask ninjaone generate-key`` — the command that
+        makes the key) runs through the app factory. The error is raised where secrets are used
+        (:func:`flask_ninjaone.crypto.fernet_for`), logged here, and reported by
+        ``flask ninjaone doctor``.
+        """
+        try:
+            return build_fernet(setting("NINJAONE_ENCRYPTION_KEYS", app)), None
+        except ConfigError as exc:
+            log.warning("flask-ninjaone: %s; pages, jobs and commands that use secrets will fail", exc)
+            return None, exc
 
     @staticmethod
     def _register_blueprints(app: Flask) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
+from flask.cli import routes_command
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_ninjaone import ConfigError, NinjaOne
 from flask_ninjaone.config import SETTINGS, UnknownSettingError, setting
+from flask_ninjaone.crypto import EncryptedText, fernet_for
 from flask_ninjaone.extension import get_state
 
 
@@ -34,15 +37,33 @@ def test_accessor_rejects_unknown_key(app):
         setting("NINJAONE_NOT_A_SETTING")
 
 
-@pytest.mark.parametrize("keys", [None, "", "   "])
-def test_missing_encryption_key_is_a_clear_startup_error(make_app, keys):
-    with pytest.raises(ConfigError, match="NINJAONE_ENCRYPTION_KEYS"):
-        make_app(NINJAONE_ENCRYPTION_KEYS=keys)
+@pytest.mark.parametrize("keys", [None, "", "   ", "not-a-fernet-key"])
+def test_without_a_valid_key_the_app_starts_and_only_secrets_fail(make_app, keys):
+    """Every ``flask`` command runs the app factory: a missing key must not break ``flask db``,
+    ``flask routes`` or ``generate-key`` (the command that makes the key)."""
+    app = make_app(NINJAONE_ENCRYPTION_KEYS=keys)
+    runner = app.test_cli_runner()
+    generated = runner.invoke(args=["ninjaone", "generate-key"])
+    assert generated.exit_code == 0 and Fernet(generated.output.strip().encode())
+    routes = runner.invoke(routes_command)
+    assert routes.exit_code == 0 and "ninjaone" in routes.output
+    with app.app_context(), pytest.raises(ConfigError, match="NINJAONE_ENCRYPTION_KEYS"):
+        fernet_for()
+    with app.app_context(), pytest.raises(ConfigError, match="NINJAONE_ENCRYPTION_KEYS"):
+        EncryptedText().process_bind_param("a client secret", None)
+
+
+def test_a_missing_key_says_how_to_make_one(make_app, caplog):
+    app = make_app(NINJAONE_ENCRYPTION_KEYS=None)
+    assert "flask ninjaone generate-key" in caplog.text  # logged at startup, ...
+    with app.app_context(), pytest.raises(ConfigError, match="flask ninjaone generate-key"):
+        fernet_for()  # ... and raised where a secret is used
 
 
 def test_malformed_encryption_key_names_the_entry_not_the_value(make_app, encryption_key):
-    with pytest.raises(ConfigError, match="entry #2") as info:
-        make_app(NINJAONE_ENCRYPTION_KEYS=f"{encryption_key},not-a-fernet-key")
+    app = make_app(NINJAONE_ENCRYPTION_KEYS=f"{encryption_key},not-a-fernet-key")
+    with app.app_context(), pytest.raises(ConfigError, match="entry #2") as info:
+        fernet_for()
     assert "not-a-fernet-key" not in str(info.value)
 
 
