@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import MultiFernet
-from flask import Flask, current_app
+from flask import Flask, appcontext_pushed, current_app
 from flask_sqlalchemy import SQLAlchemy
 
 from . import tenancy
@@ -16,6 +16,8 @@ from .crypto import build_fernet
 from .host import HostAdapter
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+#: The webhook receiver's blueprint: it authenticates itself, so Flask-WTF's CSRF check must skip it.
+RECEIVER_BLUEPRINT = "ninjaone_webhooks"
 log = logging.getLogger(__name__)
 
 
@@ -75,8 +77,8 @@ class NinjaOne:
             extension=self, host=host, db=db, fernet=fernet, key_error=key_error
         )
         tenancy.install()
-        self._register_migrations(app)
         self._register_blueprints(app)
+        _wire_into_other_extensions(app)
         if setting("NINJAONE_REGISTER_CLI", app):
             from .cli import ninjaone_cli
 
@@ -104,13 +106,29 @@ class NinjaOne:
 
         register_blueprints(app)
 
-    @staticmethod
-    def _register_migrations(app: Flask) -> None:
-        """Make the host's Flask-Migrate see our revisions without the host copying any file."""
-        migrate_state = app.extensions.get("migrate")
-        if migrate_state is None:
-            return
-        migrate_state.migrate.configure(add_version_location)
+
+def _wire_into_other_extensions(app: Flask) -> None:
+    """Exempt the webhook receiver from Flask-WTF's CSRF check and add our revisions to Flask-Migrate,
+    whether the host initialises those extensions before or after this one.
+
+    Looking for them only in ``init_app`` made the result depend on the host's init order, silently:
+    with ``CSRFProtect`` initialised later every delivery got 400 "The CSRF token is missing", and with
+    ``Migrate`` initialised later ``flask db upgrade heads`` never created our tables. So the check
+    runs again whenever an app context is pushed (every request and every ``flask`` command pushes
+    one before CSRF is checked or Alembic is configured) until each extension was found once.
+    """
+    wired: set[str] = set()
+
+    def wire(sender: Flask, **_: object) -> None:
+        if "csrf" not in wired and (csrf := sender.extensions.get("csrf")) is not None:
+            csrf.exempt(sender.blueprints[RECEIVER_BLUEPRINT])
+            wired.add("csrf")
+        if "migrate" not in wired and (migrate := sender.extensions.get("migrate")) is not None:
+            migrate.migrate.configure(add_version_location)
+            wired.add("migrate")
+
+    wire(app)
+    appcontext_pushed.connect(wire, app, weak=False)
 
 
 def add_version_location(config):  # type: ignore[no-untyped-def]

@@ -32,10 +32,10 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: environment config, then ``test_config`` on top, then the extensions.
 
-    The wiring order matters: the database first, Flask-Migrate with the extension's
-    ``include_object`` (so autogenerating a host revision never picks up ``ninjaone_*`` tables),
-    CSRF protection before the extension (so it can exempt its webhook receiver), and the
-    extension last, when everything it hooks into exists.
+    The database comes first (the extension uses its session); Flask-Migrate gets the extension's
+    ``include_object`` (so autogenerating a host revision never picks up ``ninjaone_*`` tables).
+    Flask-Migrate and CSRF protection may come before or after the extension, which finds them
+    either way (to add its revisions and exempt its webhook receiver).
     """
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)

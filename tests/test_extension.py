@@ -7,11 +7,13 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from flask.cli import routes_command
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 
 from flask_ninjaone import ConfigError, NinjaOne
 from flask_ninjaone.config import SETTINGS, UnknownSettingError, setting
 from flask_ninjaone.crypto import EncryptedText, fernet_for
 from flask_ninjaone.extension import get_state
+from flask_ninjaone.models import metadata
 
 
 def test_state_lives_in_app_extensions(app):
@@ -110,3 +112,28 @@ def test_settings_from_environment_strings_are_coerced(make_app):
         make_app(NINJAONE_HTTP_MAX_RETRIES="many")
     with pytest.raises(ConfigError, match="NINJAONE_BASE_URL_OVERRIDES cannot be set from a string"):
         make_app(NINJAONE_BASE_URL_OVERRIDES="eu=https://x")
+
+
+@pytest.mark.parametrize("csrf_first", [True, False], ids=["csrf-before", "csrf-after"])
+def test_the_receiver_is_exempt_from_csrf_in_either_init_order(encryption_key, csrf_first):
+    """With CSRFProtect initialised after the extension, every delivery used to get 400 "The CSRF token
+    is missing". A 404 for an unknown receiver id shows the request reached the receiver."""
+    from sample_host.adapter import SampleHostAdapter
+
+    app = Flask("host")
+    app.config.update(
+        SECRET_KEY="x", SQLALCHEMY_DATABASE_URI="sqlite://", NINJAONE_ENCRYPTION_KEYS=encryption_key
+    )
+    db = SQLAlchemy()
+    db.init_app(app)
+    csrf = CSRFProtect()
+    if csrf_first:
+        csrf.init_app(app)
+    NinjaOne(app, host=SampleHostAdapter())
+    if not csrf_first:
+        csrf.init_app(app)
+    with app.app_context():
+        metadata.create_all(db.engine)
+    client = app.test_client()
+    assert client.post("/webhooks/ninjaone/unknown-receiver-id", json={"id": 1}).status_code == 404
+    assert client.post("/integrations/ninjaone/connect").status_code == 400  # pages keep their CSRF check

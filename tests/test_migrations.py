@@ -51,7 +51,9 @@ def any_database(request, tmp_path) -> str:
     return url
 
 
-def _flask(args: list[str], *, site: Path, workdir: Path, database_url: str, key: str) -> str:
+def _flask(
+    args: list[str], *, site: Path, workdir: Path, database_url: str, key: str, **env_vars: str
+) -> str:
     """Run ``python -m <args>`` (default: the flask CLI) as the throwaway host, from the wheel."""
     env = {
         **os.environ,
@@ -60,6 +62,7 @@ def _flask(args: list[str], *, site: Path, workdir: Path, database_url: str, key
         "NINJAONE_ENCRYPTION_KEYS": key,
         "MIGRATIONS_DIR": str(workdir / "migrations"),
         "FLASK_APP": "throwaway_host:create_app",
+        **env_vars,
     }
     command = args if args[0] == "-c" else ["-m", "flask", *args]
     result = subprocess.run([sys.executable, *command], cwd=workdir, env=env, capture_output=True, text=True)
@@ -112,6 +115,21 @@ def test_host_upgrade_and_downgrade_from_installed_wheel(
     remaining = _tables(any_database)
     assert not (OUR_TABLES & remaining)
     assert "widgets" in remaining
+
+
+def test_migrate_initialised_after_the_extension_still_gets_our_revisions(
+    installed_wheel, tmp_path, encryption_key
+):
+    """Init order must not matter: with ``Migrate`` initialised after ``NinjaOne`` our revisions used
+    to be missing, and ``flask db upgrade heads`` created no ``ninjaone_*`` table."""
+    workdir = tmp_path / "host"
+    workdir.mkdir()
+    shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
+    database = f"sqlite:///{tmp_path / 'host.db'}"
+    for args in (["db", "init"], ["db", "upgrade", "heads"]):
+        _flask(args, site=installed_wheel, workdir=workdir, database_url=database, key=encryption_key,
+               INIT_ORDER="ninjaone-first")  # fmt: skip
+    assert _tables(database) >= OUR_TABLES
 
 
 def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, encryption_key):

@@ -42,6 +42,11 @@ def create_app() -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     app.config["NINJAONE_ENCRYPTION_KEYS"] = os.environ["NINJAONE_ENCRYPTION_KEYS"]
     db.init_app(app)
-    Migrate(app, db, directory=os.environ["MIGRATIONS_DIR"], include_object=include_object)
-    NinjaOne(app, host=UnusedAdapter())
+    migrate = Migrate(directory=os.environ["MIGRATIONS_DIR"], include_object=include_object)
+    if os.environ.get("INIT_ORDER") == "ninjaone-first":  # the order must not matter
+        NinjaOne(app, host=UnusedAdapter())
+        migrate.init_app(app, db)
+    else:
+        migrate.init_app(app, db)
+        NinjaOne(app, host=UnusedAdapter())
     return app
