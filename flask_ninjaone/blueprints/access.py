@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, redirect, request
+from flask import abort, jsonify, redirect, request
 
 from ..extension import get_state
 from ..host import Permission
@@ -17,16 +17,46 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXPIRED_FORM = "The form expired or was sent from another page. Please try again."
 
 
+#: What a script is told when the session behind its request has ended.
+SESSION_EXPIRED = "Your session expired: log in again."
+
+
+def wants_json() -> bool:
+    """Whether the caller is a script (it asks for JSON, or the route is a ``.json`` one), which needs
+    a status and a JSON body it can read rather than a login page or an HTML error."""
+    return (
+        request.path.endswith(".json")
+        or request.accept_mimetypes.best == "application/json"
+        or request.args.get("format") == "json"
+    )
+
+
+def this_page() -> str:
+    """The current path and query, for a login page's ``next`` (without the bare ``?`` that
+    ``request.full_path`` leaves when there is no query)."""
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
+def login_required_answer(host: Any) -> Any:
+    """Anonymous callers: scripts get 401 JSON, browsers the host's login page (coming back here)."""
+    if wants_json():
+        return jsonify({"ok": False, "message": SESSION_EXPIRED}), 401
+    return redirect(host.login_url(this_page()))
+
+
 def require(permission: Permission) -> Callable[[F], F]:
-    """Anonymous → the host's login page; logged in without ``permission`` → 403."""
+    """Anonymous → the host's login page (401 JSON for scripts); logged in without ``permission`` → 403."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             host = get_state().host
             if host.current_user() is None or current_tenant_id() is None:
-                return redirect(host.login_url(request.full_path))
+                return login_required_answer(host)
             if not host.has_permission(permission):
+                if wants_json():
+                    return jsonify({"ok": False, "message": "You are not allowed to do this."}), 403
                 abort(403)
             return view(*args, **kwargs)
 

@@ -46,7 +46,7 @@ from ..jobs import enqueue
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
 from ..tenancy import current_tenant_id, require_tenant_id
-from .access import require
+from .access import require, this_page, wants_json
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -181,7 +181,7 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
         "ninjaone/asset_list_tools.html",
         form_id=form_id,
         form=ActionForm(),
-        next_url=request.full_path,
+        next_url=this_page(),
         can_sync=get_state().host.has_permission(Permission.ACTIONS),
     )
     return _assets_head() + Markup(html)
@@ -195,10 +195,6 @@ def _integration() -> Integration:
     if integration is None:
         abort(404)
     return integration
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
 
 
 def _safe_next(default: str) -> str:
@@ -244,7 +240,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     asset_id = _own_asset(asset_id)
     integration = _integration()
     if not ActionForm().validate_on_submit():
-        if _wants_json():
+        if wants_json():
             return jsonify({"ok": False, "message": "The form expired; reload the page."}), 400
         abort(400)
     device = (
@@ -270,7 +266,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
             message = (job.result or {}).get("message") or "Device refreshed."
         else:
             ok, message = True, "Refresh queued: reload the page in a few seconds."
-    if _wants_json():
+    if wants_json():
         return jsonify({"ok": ok, "message": message}), 200 if ok else 409
     flash(message, "success" if ok else "error")
     return redirect(back, 303)

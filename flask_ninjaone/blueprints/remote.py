@@ -18,7 +18,7 @@ from ..host import Permission
 from ..models import AuditEntry
 from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
 from ..tenancy import current_tenant_id
-from .access import require
+from .access import login_required_answer, require, wants_json
 
 bp = Blueprint("ninjaone_remote", __name__, template_folder="../templates")
 
@@ -37,10 +37,6 @@ STATUS: dict[RemoteOutcome, int] = {
 }
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
-
-
 def _ticket_id() -> str | None:
     value = (request.form.get("ticket_id") or "").strip()
     return value[:64] or None
@@ -48,7 +44,7 @@ def _ticket_id() -> str | None:
 
 def _answer(result: RemoteResult) -> Response | tuple[Response | str, int]:
     status = STATUS[result.outcome]
-    if _wants_json():
+    if wants_json():
         return jsonify(result.as_json()), status
     if result.outcome == RemoteOutcome.OK and result.url:
         response = redirect(result.url, 303)
@@ -63,14 +59,12 @@ def connect(asset_id: str) -> Response | tuple[Response | str, int]:
     host = get_state().host
     user = host.current_user()
     if user is None or current_tenant_id() is None:
-        if _wants_json():
-            return jsonify({"ok": False, "message": "Your session expired: log in again."}), 401
-        return redirect(host.login_url(request.full_path))
+        return login_required_answer(host)
     if len(asset_id) > 64 or not asset_id.isprintable():
         abort(404)
     if not ActionForm().validate_on_submit():
         message = "The page expired: reload it and try again."
-        if _wants_json():
+        if wants_json():
             return jsonify({"ok": False, "result": "bad_request", "message": message}), 400
         abort(400)
     if not host.has_permission(Permission.REMOTE):

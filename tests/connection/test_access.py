@@ -42,10 +42,23 @@ def test_every_route_is_in_the_matrix(web_app):
     assert routes == set(READ + CHANGE)
 
 
-@pytest.mark.parametrize(("method", "path"), READ + CHANGE)
+@pytest.mark.parametrize(("method", "path"), [route for route in READ + CHANGE if route[1] != "/status.json"])
 def test_anonymous_goes_to_login(web_app, method, path):
     response = _call(web_app.test_client(), method, path)
     assert response.status_code == 302 and response.location.startswith("/login")
+    assert not response.location.endswith(("?", "%3F")), response.location  # no stray "?" in next
+
+
+def test_anonymous_scripts_get_401_json_not_a_login_page(web_app):
+    """``status.json`` is polled by scripts: a login page (302 to HTML) is not an answer they can read."""
+    client = web_app.test_client()
+    response = client.get(PREFIX + "/status.json")
+    assert response.status_code == 401 and response.get_json() == {
+        "ok": False,
+        "message": "Your session expired: log in again.",
+    }
+    browser = client.get(PREFIX + "/", headers={"Accept": "text/html"})
+    assert browser.status_code == 302 and browser.location == f"/login?next={PREFIX}/"
 
 
 def test_callback_never_carries_the_code_through_the_login_page(web_app):
