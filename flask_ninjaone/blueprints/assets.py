@@ -46,7 +46,7 @@ from ..jobs import enqueue
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
 from ..tenancy import current_tenant_id, require_tenant_id
-from .access import require, this_page, wants_json
+from .access import EXPIRED_FORM, require, this_page, wants_json
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -241,7 +241,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     integration = _integration()
     if not ActionForm().validate_on_submit():
         if wants_json():
-            return jsonify({"ok": False, "message": "The form expired; reload the page."}), 400
+            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
         abort(400)
     device = (
         get_state()

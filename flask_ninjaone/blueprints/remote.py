@@ -18,7 +18,7 @@ from ..host import Permission
 from ..models import AuditEntry
 from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
 from ..tenancy import current_tenant_id
-from .access import login_required_answer, require, wants_json
+from .access import EXPIRED_FORM, login_required_answer, require, wants_json
 
 bp = Blueprint("ninjaone_remote", __name__, template_folder="../templates")
 
@@ -63,7 +63,7 @@ def connect(asset_id: str) -> Response | tuple[Response | str, int]:
     if len(asset_id) > 64 or not asset_id.isprintable():
         abort(404)
     if not ActionForm().validate_on_submit():
-        message = "The page expired: reload it and try again."
+        message = EXPIRED_FORM
         if wants_json():
             return jsonify({"ok": False, "result": "bad_request", "message": message}), 400
         abort(400)
