@@ -111,6 +111,10 @@ def test_host_upgrade_and_downgrade_from_installed_wheel(
         p.name for p in (ROOT / "flask_ninjaone" / "migrations" / "versions").glob("*.py")
     )
 
+    # Undoing the host's last revision moves only the host's branch (the documented recipe).
+    run("db", "downgrade", "host@-1")
+    assert "widgets" not in _tables(any_database) and _tables(any_database) >= OUR_TABLES
+    run("db", "upgrade", "heads")
     run("db", "downgrade", "ninjaone@base")
     remaining = _tables(any_database)
     assert not (OUR_TABLES & remaining)
