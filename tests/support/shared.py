@@ -1,17 +1,15 @@
-"""Where the shared NinjaOne contract lives (``../shared/ninjaone`` beside the checkout).
+"""The NinjaOne contract the tests check against: the snapshot in ``tests/contract/ninjaone``.
 
-CI and every developer have it there; ``NINJAONE_SHARED_DIR`` points elsewhere when the checkout
-does not sit beside it (e.g. a clone in /tmp).
+It mirrors ``../shared/ninjaone`` (see ``tests/contract/README.md``) so a clone with nothing beside
+it can run its tests; ``tests/test_contract_snapshot.py`` keeps the two equal where both exist.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_NINJAONE = Path(os.environ.get("NINJAONE_SHARED_DIR") or ROOT.parent / "shared") / "ninjaone"
+SHARED_NINJAONE = ROOT / "tests" / "contract" / "ninjaone"
 SAMPLES = SHARED_NINJAONE / "samples"
-
-if not (SHARED_NINJAONE / "openapi.json").exists():
-    raise RuntimeError(f"NinjaOne contract not found at {SHARED_NINJAONE}: set NINJAONE_SHARED_DIR")
+#: Where the original lives beside a developer's or CI's checkout.
+ORIGINAL = ROOT.parent / "shared" / "ninjaone"
