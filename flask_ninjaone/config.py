@@ -64,6 +64,11 @@ SETTINGS: dict[str, Setting] = {
         "Seconds a sync's lease lives without renewal (renewed every page); after a worker dies, "
         "the next sync may start once it has expired.",
     ),
+    "NINJAONE_DELIVERY_LEASE_SECONDS": Setting(
+        30,
+        "Seconds a webhook delivery's claim lives without renewal (renewed while its attempt works); "
+        "a delivery whose worker or database connection died is taken over once it has expired.",
+    ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(
         "X-NinjaOne-Webhook-Secret",
