@@ -50,14 +50,14 @@ def rotate_keys() -> None:
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty (tests, one-off runs).")
 @click.option("--name", default=None, help="Worker name (default: RQ's host:pid).")
 def worker(burst: bool, name: str | None) -> None:
-    """Run an RQ worker for the extension's queue inside this Flask app."""
+    """Run an RQ worker for the extension's queues (urgent first) inside this Flask app."""
     from rq import Worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    queue = jobs.queue(app)
+    queues = [jobs.queue(app, urgent=True), jobs.queue(app)]
     jobs.registered_tasks()
     jobs.bind_worker_app(app)
-    rq_worker = Worker([queue], connection=queue.connection, serializer=jobs.JobSerializer, name=name)
+    rq_worker = Worker(queues, connection=queues[0].connection, serializer=jobs.JobSerializer, name=name)
     rq_worker.work(burst=burst, with_scheduler=True)  # the scheduler runs delayed retries
 
 

@@ -35,7 +35,14 @@ SETTINGS: dict[str, Setting] = {
     "NINJAONE_REDIS_URL": Setting(
         None, "Redis URL for background jobs (RQ). Unset: jobs run inline in the calling process."
     ),
-    "NINJAONE_QUEUE_NAME": Setting("ninjaone", "Name of the RQ queue the extension's jobs go to."),
+    "NINJAONE_QUEUE_NAME": Setting(
+        "ninjaone", "Name of the RQ queue of the extension's long jobs (syncs, inventory refreshes)."
+    ),
+    "NINJAONE_URGENT_QUEUE_NAME": Setting(
+        None,
+        "Name of the RQ queue of short jobs someone waits for (webhook drains, alert work, the "
+        "schedule); workers serve it before NINJAONE_QUEUE_NAME. Unset: `<NINJAONE_QUEUE_NAME>-urgent`.",
+    ),
     "NINJAONE_JOB_TIMEOUT": Setting(3600, "Seconds a background job may run before RQ kills it."),
     "NINJAONE_URL_PREFIX": Setting("/integrations/ninjaone", "URL prefix of the extension's pages."),
     "NINJAONE_WEBHOOK_PREFIX": Setting(

@@ -25,7 +25,7 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
         return {"state": "already_running"}
 
 
-@task("schedule.tick")
+@task("schedule.tick", urgent=True)
 def schedule_tick() -> list[int]:
     """Enqueue an incremental sync for every connected, auto-syncing integration that is due (and its
     inventory refresh every ``inventory_interval_minutes``, default 6 h), and queue a drain for webhook

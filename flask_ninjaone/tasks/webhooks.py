@@ -7,7 +7,7 @@ from ..jobs import task
 from ..webhooks import processing
 
 
-@task("webhooks.drain")
+@task("webhooks.drain", urgent=True)
 def drain_deliveries() -> dict[str, int]:
     """Process the job's tenant's due deliveries in arrival order; counts by outcome."""
     return processing.drain(get_state().db.session)

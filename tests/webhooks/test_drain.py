@@ -200,7 +200,7 @@ def test_a_delayed_job_needs_redis(app):
 
 
 def _queued_drains(url: str) -> list[str]:
-    queue = Queue("ninjaone", connection=Redis.from_url(url), serializer=jobs.JobSerializer)
+    queue = Queue("ninjaone-urgent", connection=Redis.from_url(url), serializer=jobs.JobSerializer)
     return [job.id for job in queue.get_jobs() if job.args[0] == "webhooks.drain"]
 
 
@@ -221,7 +221,7 @@ def test_the_doorbell_queues_one_drain_and_a_real_worker_drains_everything(
         with tenant_scope(tenant.id):
             inbox.retry_later(tenant.id, utcnow() + timedelta(seconds=30))
             inbox.retry_later(tenant.id, utcnow() + timedelta(seconds=30))
-        scheduled = Queue("ninjaone", connection=Redis.from_url(redis_service)).scheduled_job_registry
+        scheduled = Queue("ninjaone-urgent", connection=Redis.from_url(redis_service)).scheduled_job_registry
         assert len(scheduled.get_job_ids()) == 1  # one delayed drain per instant
         scheduled.remove(scheduled.get_job_ids()[0], delete_job=True)
     assert {_delivery(6030 + n).status for n in range(4)} == {"pending"}
