@@ -71,6 +71,11 @@ SETTINGS: dict[str, Setting] = {
         "Seconds a sync's lease lives without renewal (renewed every page); after a worker dies, "
         "the next sync may start once it has expired.",
     ),
+    "NINJAONE_SWEEP_SECONDS": Setting(
+        15,
+        "Seconds between two sweeps of the webhook inbox by the workers (deliveries stored while "
+        "Redis was down, claims of dead workers); an idle worker also wakes this often.",
+    ),
     "NINJAONE_DELIVERY_LEASE_SECONDS": Setting(
         30,
         "Seconds a webhook delivery's claim lives without renewal (renewed while its attempt works); "

@@ -74,9 +74,11 @@ class _NoGlobalsUnpickler(pickle.Unpickler):
 class JobSerializer(JSONSerializer):
     """JSON for everything we enqueue; reads ``rq cron``'s pickled jobs only if they hold no objects.
 
-    ``rq cron`` enqueues with RQ's default (pickle) serializer. Our cron jobs take no arguments, so
-    their pickles contain only strings, tuples and dicts; an unpickler that refuses every global
-    loads them without the code-execution risk of pickle.
+    Earlier versions shipped an ``rq cron`` configuration (the workers keep the schedule now), which
+    enqueues with RQ's default (pickle) serializer: ticks it queued before an upgrade, or from a
+    cron process nobody stopped, must not stop a worker. They take no arguments, so their pickles
+    contain only strings, tuples and dicts; an unpickler that refuses every global loads them
+    without the code-execution risk of pickle.
     """
 
     @staticmethod

@@ -13,12 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(env: dict, *args: str) -> subprocess.Popen:
-    """A real RQ worker process (``flask ninjaone worker``) on the test jobs app, logging nowhere."""
+    """A real RQ worker process (``flask ninjaone worker``) on the test jobs app, logging nowhere
+    (or to the file named by ``TEST_WORKER_LOG`` in ``env``, to see what a failing test's worker did)."""
     app = "tests.support.jobs_app:create_app"
     command = [sys.executable, "-m", "flask", "--app", app, "ninjaone", "worker"]
-    return subprocess.Popen(
-        [*command, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = open(env["TEST_WORKER_LOG"], "a") if env.get("TEST_WORKER_LOG") else subprocess.DEVNULL  # noqa: SIM115
+    return subprocess.Popen([*command, *args], cwd=ROOT, env=env, stdout=log, stderr=log)
 
 
 def children(pid: int) -> list[int]:
