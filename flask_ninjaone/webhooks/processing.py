@@ -78,7 +78,7 @@ def process(session: Session, delivery_id: int, heartbeat: Heartbeat | None = No
     The claim (see :mod:`.claims`) is one conditional UPDATE, so two drains (or a drain and a replay)
     never work on a delivery at the same time; it is committed first, so an attempt that kills its
     worker still counts, and it is a short lease that ``heartbeat`` renews while this attempt works,
-    so a dead attempt's delivery is taken over within seconds. A failure is recorded on the row —
+    so a dead attempt's delivery is taken over within about a lease. A failure is recorded on the row —
     the error, and ``pending`` until the next attempt's backoff ends, or ``failed`` after
     :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next delivery. The row is read
     and written by statements, not as an ORM object that every commit would expire and read again.
