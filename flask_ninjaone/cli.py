@@ -15,6 +15,7 @@ from .client import INSTANCES
 from .extension import get_state
 from .host import TenantRef
 from .tenancy import system_scope, tenant_scope
+from .worker import NinjaOneWorker
 
 if TYPE_CHECKING:
     from .models import Integration
@@ -47,17 +48,25 @@ def rotate_keys() -> None:
 
 
 @ninjaone_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Exit when the queue is empty (tests, one-off runs).")
+@click.option(
+    "--burst", is_flag=True, help="Exit when the queues are empty; keeps no schedule (tests, one-off runs)."
+)
 @click.option("--name", default=None, help="Worker name (default: RQ's host:pid).")
 def worker(burst: bool, name: str | None) -> None:
-    """Run an RQ worker for the extension's queue inside this Flask app."""
-    from rq import Worker
-
+    """Run an RQ worker for the extension's queues (urgent first) inside this Flask app; the workers
+    also keep the schedule (inbox sweeps, the scheduler tick): no other process is needed."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    queue = jobs.queue(app)
+    queues = [jobs.queue(app, urgent=True), jobs.queue(app)]
     jobs.registered_tasks()
     jobs.bind_worker_app(app)
-    rq_worker = Worker([queue], connection=queue.connection, serializer=jobs.JobSerializer, name=name)
+    rq_worker = NinjaOneWorker(
+        queues,
+        app=app,
+        keep_schedule=not burst,
+        connection=queues[0].connection,
+        serializer=jobs.JobSerializer,
+        name=name,
+    )
     rq_worker.work(burst=burst, with_scheduler=True)  # the scheduler runs delayed retries
 
 

@@ -35,7 +35,14 @@ SETTINGS: dict[str, Setting] = {
     "NINJAONE_REDIS_URL": Setting(
         None, "Redis URL for background jobs (RQ). Unset: jobs run inline in the calling process."
     ),
-    "NINJAONE_QUEUE_NAME": Setting("ninjaone", "Name of the RQ queue the extension's jobs go to."),
+    "NINJAONE_QUEUE_NAME": Setting(
+        "ninjaone", "Name of the RQ queue of the extension's long jobs (syncs, inventory refreshes)."
+    ),
+    "NINJAONE_URGENT_QUEUE_NAME": Setting(
+        None,
+        "Name of the RQ queue of short jobs someone waits for (webhook drains, alert work, the "
+        "schedule); workers serve it before NINJAONE_QUEUE_NAME. Unset: `<NINJAONE_QUEUE_NAME>-urgent`.",
+    ),
     "NINJAONE_JOB_TIMEOUT": Setting(3600, "Seconds a background job may run before RQ kills it."),
     "NINJAONE_URL_PREFIX": Setting("/integrations/ninjaone", "URL prefix of the extension's pages."),
     "NINJAONE_WEBHOOK_PREFIX": Setting(
@@ -63,6 +70,16 @@ SETTINGS: dict[str, Setting] = {
         300,
         "Seconds a sync's lease lives without renewal (renewed every page); after a worker dies, "
         "the next sync may start once it has expired.",
+    ),
+    "NINJAONE_SWEEP_SECONDS": Setting(
+        15,
+        "Seconds between two sweeps of the webhook inbox by the workers (deliveries stored while "
+        "Redis was down, claims of dead workers); an idle worker also wakes this often.",
+    ),
+    "NINJAONE_DELIVERY_LEASE_SECONDS": Setting(
+        30,
+        "Seconds a webhook delivery's claim lives without renewal (renewed while its attempt works); "
+        "a delivery whose worker or database connection died is taken over once it has expired.",
     ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 TaskFunc = Callable[..., Any]
 _TASKS: dict[str, TaskFunc] = {}
+#: Names of the tasks that go to the urgent queue (see :func:`queue`).
+_URGENT: set[str] = set()
 #: The app a worker process runs jobs in (set by ``flask ninjaone worker``).
 _worker_app: Flask | None = None
 #: Tenant id meaning "no single tenant": the task runs in :func:`system_scope`.
@@ -42,13 +44,16 @@ SYSTEM = "*"
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def task(name: str) -> Callable[[TaskFunc], TaskFunc]:
-    """Register ``func`` as the background task ``name``."""
+def task(name: str, *, urgent: bool = False) -> Callable[[TaskFunc], TaskFunc]:
+    """Register ``func`` as the background task ``name``; ``urgent`` tasks (short, and someone is
+    waiting for them: webhook drains, alert work) go to the queue workers serve first."""
 
     def register(func: TaskFunc) -> TaskFunc:
         if name in _TASKS and _TASKS[name] is not func:
             raise RuntimeError(f"task {name!r} registered twice")
         _TASKS[name] = func
+        if urgent:
+            _URGENT.add(name)
         return func
 
     return register
@@ -69,9 +74,11 @@ class _NoGlobalsUnpickler(pickle.Unpickler):
 class JobSerializer(JSONSerializer):
     """JSON for everything we enqueue; reads ``rq cron``'s pickled jobs only if they hold no objects.
 
-    ``rq cron`` enqueues with RQ's default (pickle) serializer. Our cron jobs take no arguments, so
-    their pickles contain only strings, tuples and dicts; an unpickler that refuses every global
-    loads them without the code-execution risk of pickle.
+    Earlier versions shipped an ``rq cron`` configuration (the workers keep the schedule now), which
+    enqueues with RQ's default (pickle) serializer: ticks it queued before an upgrade, or from a
+    cron process nobody stopped, must not stop a worker. They take no arguments, so their pickles
+    contain only strings, tuples and dicts; an unpickler that refuses every global loads them
+    without the code-execution risk of pickle.
     """
 
     @staticmethod
@@ -121,8 +128,19 @@ def redis_connection(app: Flask | None = None) -> Redis | None:
     return clients[url]
 
 
-def queue(app: Flask | None = None) -> Queue:
-    """The extension's RQ queue (Redis must be configured), kept per app like its Redis client.
+def queue_names(app: Flask | None = None) -> list[str]:
+    """The extension's queues in the order a worker must serve them: urgent first.
+
+    With one queue, a webhook drain waited behind whatever was queued before it — an inventory walk
+    held an alert for ~56 s with one worker. RQ workers take their queues in the order given, so a
+    worker listening to both picks the urgent work up before starting the next long job.
+    """
+    name = setting("NINJAONE_QUEUE_NAME", app)
+    return [setting("NINJAONE_URGENT_QUEUE_NAME", app) or f"{name}-urgent", name]
+
+
+def queue(app: Flask | None = None, *, urgent: bool = False) -> Queue:
+    """One of the extension's RQ queues (Redis must be configured), kept per app like its Redis client.
 
     Building a ``Queue`` resolves its serializer each time: a few percent of every webhook delivery.
     """
@@ -130,7 +148,7 @@ def queue(app: Flask | None = None) -> Queue:
     connection = redis_connection(app)
     if connection is None:
         raise RuntimeError("NINJAONE_REDIS_URL is not set: jobs run inline")
-    name = setting("NINJAONE_QUEUE_NAME", app)
+    name = queue_names(app)[0 if urgent else 1]
     queues = app.extensions.setdefault("ninjaone_queues", {})
     key = (setting("NINJAONE_REDIS_URL", app), name)
     if key not in queues:
@@ -163,7 +181,7 @@ def enqueue(
         if delay is not None:
             raise RuntimeError("a delayed job needs NINJAONE_REDIS_URL: inline jobs run now")
         return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
-    q = queue()
+    q = queue(urgent=name in _URGENT)
     known = not fresh and _exists(q, jid)
     existing = Job.fetch(jid, connection=q.connection, serializer=JobSerializer) if known else None
     # Only a job still waiting collapses a duplicate. A "started" one may belong to a worker that was

@@ -75,3 +75,15 @@ def redis_service() -> str:
     url = redis_url()
     Redis.from_url(url).flushdb()
     return url
+
+
+@pytest.fixture
+def workers() -> Iterator[list]:
+    """Worker processes (``tests.support.workers.start_worker``) a test started; all are SIGKILLed at
+    the end, whatever happened."""
+    from tests.support.workers import kill
+
+    started: list = []
+    yield started
+    for process in started:
+        kill(process)

@@ -18,7 +18,7 @@ RECONCILE_EVERY_MINUTES = 15
 _RECONCILABLE = (ConnectionStatus.CONNECTED, ConnectionStatus.SYNCING, ConnectionStatus.ERROR)
 
 
-@task("alerts.reconcile")
+@task("alerts.reconcile", urgent=True)
 def reconcile_alerts(integration_id: int) -> dict[str, Any]:
     """Reconcile one integration's alerts (one API call, however many devices)."""
     from ..alerts.reconcile import reconcile
@@ -32,7 +32,7 @@ def reconcile_alerts(integration_id: int) -> dict[str, Any]:
         return {"state": "done", **reconcile(session, integration, client)}
 
 
-@task("alerts.reset_on_close")
+@task("alerts.reset_on_close", urgent=True)
 def reset_on_close(ticket_id: str) -> dict[str, int]:
     """A person closed a ticket: reset its alerts in NinjaOne where the rule says so."""
     from ..alerts.lifecycle import reset_on_ticket_close

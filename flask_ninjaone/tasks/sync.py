@@ -12,7 +12,6 @@ from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
 from ..models.base import utcnow
 from ..sync.runner import AlreadyRunning, run_summary, run_sync
-from ..webhooks import inbox
 from .alerts import enqueue_reconciliations
 
 
@@ -25,17 +24,15 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
         return {"state": "already_running"}
 
 
-@task("schedule.tick")
+@task("schedule.tick", urgent=True)
 def schedule_tick() -> list[int]:
     """Enqueue an incremental sync for every connected, auto-syncing integration that is due (and its
-    inventory refresh every ``inventory_interval_minutes``, default 6 h), and queue a drain for webhook
-    deliveries that were stored but never processed.
+    inventory refresh every ``inventory_interval_minutes``, default 6 h), and the alert reconciliations.
 
-    Runs every minute from the shipped ``rq cron`` config, across all tenants (system scope); each
-    sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
+    The workers queue it once a minute (see :mod:`flask_ninjaone.worker`), across all tenants (system
+    scope); each sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
     """
     session = get_state().db.session
-    inbox.sweep(session)  # webhook deliveries stored while Redis was down, or whose drain was lost
     now = utcnow()
     due: list[int] = []
     rows = session.scalars(

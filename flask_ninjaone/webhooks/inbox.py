@@ -25,7 +25,9 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
+    func,
     insert,
     literal,
     or_,
@@ -199,7 +201,7 @@ def _doorbell(tenant_id: str) -> str:
     return f"ninjaone:{setting('NINJAONE_QUEUE_NAME')}:webhooks:doorbell:{tenant_id}"
 
 
-def ring(tenant_id: str, *, force: bool = False) -> bool:
+def ring(tenant_id: str, *, force: bool = False, key: str | None = None) -> bool:
     """See that a drain job will process the tenant's due deliveries; ``False`` (the rows stay
     pending, the sweeper retries) when the queue is unreachable.
 
@@ -210,13 +212,16 @@ def ring(tenant_id: str, *, force: bool = False) -> bool:
     that found the doorbell ringing was committed before that last read, and one that found it
     silent queues the next drain. Only a newly rung doorbell (or ``force``: the sweeper, a replay,
     a drain handing over) enqueues. The doorbell expires, so a lost job delays the next drain by at most
-    :data:`DOORBELL_SECONDS`. Without Redis the drain runs right here.
+    :data:`DOORBELL_SECONDS`. Without Redis the drain runs right here. A ``key`` gives the drain job a
+    fixed id, so repeated rings collapse into the one still queued (the sweeper's).
     """
     connection = redis_connection()
     try:
         rung = connection is None or connection.set(_doorbell(tenant_id), 1, nx=True, ex=DOORBELL_SECONDS)
         if rung or force:
-            enqueue("webhooks.drain", tenant_id=tenant_id, key=uuid.uuid4().hex[:16], fresh=True)
+            enqueue(
+                "webhooks.drain", tenant_id=tenant_id, key=key or uuid.uuid4().hex[:16], fresh=key is None
+            )
     except (RedisError, OSError) as exc:
         log.warning("ninjaone webhooks of tenant %s stored but not enqueued (%s); the sweeper retries",
                     tenant_id, exc)  # fmt: skip
@@ -236,7 +241,7 @@ def silence(tenant_id: str) -> None:
 def retry_later(tenant_id: str, at: datetime) -> None:
     """Queue a drain for when a failed delivery's backoff ends (one per tenant and instant).
 
-    Without Redis nothing waits in a queue: the scheduler tick's sweep (or a replay) picks it up.
+    Without Redis nothing waits in a queue: a replay (or a later delivery's drain) picks it up.
     """
     if redis_connection() is None:
         return
@@ -246,18 +251,27 @@ def retry_later(tenant_id: str, at: datetime) -> None:
 
 
 def sweep(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
-    """Ring (forced) for every tenant with a due delivery that waited longer than ``older_than``:
-    stored while Redis was down, its drain lost, or a backoff ended with no drain scheduled.
+    """See that a drain is coming for every tenant with a due delivery; returns how many it rang for.
 
-    Runs in the bound scope (system scope for the scheduler tick). Returns how many tenants it rang.
+    The workers run it every ``NINJAONE_SWEEP_SECONDS``, so it is cheap when all is well: for a
+    tenant whose due deliveries are recent it rings the doorbell the ordinary way (one ``SET NX``;
+    a ringing doorbell means a drain is queued or running and will read them) — that alone drains
+    what was stored while Redis was down. It forces a drain only for a tenant with a delivery that
+    waited longer than ``older_than`` (its drain was lost, or a backoff ended with no drain
+    scheduled) or whose claim lapsed (its worker died: the dead drain's doorbell may still ring).
+    A forced drain has a fixed job id, so sweeps repeating while it waits in the queue add nothing.
+    Runs in the bound scope (system scope for the workers' sweep).
     """
     now = utcnow()
-    tenants = session.scalars(
-        select(WebhookDelivery.tenant_id)
-        .where(due(now), WebhookDelivery.received_at <= now - older_than)
-        .distinct()
+    overdue = or_(
+        WebhookDelivery.received_at <= now - older_than, WebhookDelivery.status == DeliveryStatus.PROCESSING
+    )
+    tenants = session.execute(
+        select(WebhookDelivery.tenant_id, func.max(case((overdue, 1), else_=0)))
+        .where(due(now))
+        .group_by(WebhookDelivery.tenant_id)
     ).all()
-    return sum(1 for tenant_id in tenants if ring(tenant_id, force=True))
+    return sum(1 for tenant_id, forced in tenants if ring(tenant_id, force=bool(forced), key="sweep"))
 
 
 def replay(session: Session, *, include_failed: bool = False) -> tuple[int, bool]:

@@ -12,20 +12,22 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..client.schemas import ActivitySchema
-from ..config import setting
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import utcnow
 from ..services.clients import client_for
 from ..sync.engine import retire_device, sync_one_device
 from ..tenancy import get_scoped, require_tenant_id
-from . import inbox
+from . import claims, inbox
+from .claims import Heartbeat
 from .inbox import MAX_ATTEMPTS, RETRY_INTERVALS, due
 
 log = logging.getLogger(__name__)
@@ -70,62 +72,47 @@ def classify(activity: dict[str, Any]) -> str:
     return "ignore"
 
 
-def process(session: Session, delivery_id: int) -> str:
+def process(session: Session, delivery_id: int, heartbeat: Heartbeat | None = None) -> str:
     """Claim the delivery and process it once; returns its status afterwards.
 
-    The claim is one conditional UPDATE, so two drains (or a drain and a replay) can never process a
-    delivery twice; it is committed first, so an attempt that kills its worker still counts. A
-    failure is recorded on the row — the error, and ``pending`` until the next attempt's backoff
-    ends, or ``failed`` after :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next
-    delivery. The row is read and written by statements, not as an ORM object that every commit
-    would expire and read again.
+    The claim (see :mod:`.claims`) is one conditional UPDATE, so two drains (or a drain and a replay)
+    never work on a delivery at the same time; it is committed first, so an attempt that kills its
+    worker still counts, and it is a short lease that ``heartbeat`` renews while this attempt works,
+    so a dead attempt's delivery is taken over within about a lease. A failure is recorded on the row —
+    the error, and ``pending`` until the next attempt's backoff ends, or ``failed`` after
+    :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next delivery. The row is read
+    and written by statements, not as an ORM object that every commit would expire and read again.
     """
-    now = utcnow()
-    row = session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, due(now))
-        .values(
-            status=DeliveryStatus.PROCESSING,
-            attempts=WebhookDelivery.attempts + 1,
-            next_attempt_at=now + timedelta(seconds=setting("NINJAONE_JOB_TIMEOUT")),
-        )
-        .returning(WebhookDelivery.integration_id, WebhookDelivery.attempts, WebhookDelivery.payload)
-        .execution_options(synchronize_session=False)
-    ).first()
-    session.commit()
-    if row is None:  # not due (claimed elsewhere, waiting out a backoff, finished) or not ours
+    claim = claims.take(session, delivery_id)
+    if claim is None:  # not due (claimed elsewhere, waiting out a backoff, finished) or not ours
         status = session.scalar(select(WebhookDelivery.status).where(WebhookDelivery.id == delivery_id))
         return status or "missing"
-    integration_id, attempts, payload = row
     started = time.monotonic()
-    try:
-        integration = get_scoped(session, Integration, integration_id)
-        outcome = _handle(session, integration, _activity_schema.load(payload))
-    except Exception as exc:
-        session.rollback()
-        result = _failure(delivery_id, attempts, f"{type(exc).__name__}: {exc}"[:2000])
-    else:
-        status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
-        result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
-    result["duration_ms"] = int((time.monotonic() - started) * 1000)
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .values(**result)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result["status"]
+    with heartbeat.holding(claim) if heartbeat is not None else nullcontext():
+        try:
+            integration = get_scoped(session, Integration, claim.integration_id)
+            outcome = _handle(session, integration, _activity_schema.load(claim.payload))
+        except Exception as exc:
+            session.rollback()
+            result = _failure(delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
+        else:
+            status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
+            result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+        result["duration_ms"] = int((time.monotonic() - started) * 1000)
+        if claims.finish(session, claim, result):
+            return result["status"]
+    taken_over = session.scalar(select(WebhookDelivery.status).where(WebhookDelivery.id == delivery_id))
+    return taken_over or "missing"
 
 
-def _failure(delivery_id: int, attempts: int, error: str) -> dict[str, Any]:
-    """The row's new values after failed attempt number ``attempts``."""
-    if attempts >= MAX_ATTEMPTS:
+def _failure(delivery_id: int, attempt: int, error: str) -> dict[str, Any]:
+    """The row's new values after failed attempt number ``attempt``."""
+    if attempt >= MAX_ATTEMPTS:
         status, next_attempt_at = DeliveryStatus.FAILED, None
     else:
         status = DeliveryStatus.PENDING
-        next_attempt_at = utcnow() + timedelta(seconds=RETRY_INTERVALS[attempts - 1])
-    log.warning("ninjaone webhook %s attempt %s failed (%s): %s", delivery_id, attempts, status, error)
+        next_attempt_at = utcnow() + timedelta(seconds=RETRY_INTERVALS[attempt - 1])
+    log.warning("ninjaone webhook %s attempt %s failed (%s): %s", delivery_id, attempt, status, error)
     return {"status": status, "error": error, "next_attempt_at": next_attempt_at}
 
 
@@ -142,6 +129,23 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     """
     tenant_id = require_tenant_id()
     outcomes: Counter[str] = Counter()
+    heartbeat = Heartbeat(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        _drain_due(session, tenant_id, outcomes, heartbeat, limit)
+    finally:
+        heartbeat.stop()
+    backing_off = (WebhookDelivery.status == DeliveryStatus.PENDING) & (
+        WebhookDelivery.next_attempt_at > utcnow()
+    )
+    backoff_ends = session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(backing_off))
+    if backoff_ends is not None:
+        inbox.retry_later(tenant_id, backoff_ends)
+    return dict(outcomes)
+
+
+def _drain_due(
+    session: Session, tenant_id: str, outcomes: Counter[str], heartbeat: Heartbeat, limit: int
+) -> None:
     silenced = False
     while (handled := outcomes.total()) < limit:
         batch = session.scalars(
@@ -157,16 +161,9 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
             silenced = True
             continue
         for delivery_id in batch:
-            outcomes[str(process(session, delivery_id))] += 1
+            outcomes[str(process(session, delivery_id, heartbeat))] += 1
     else:  # the limit, not an empty inbox, ended the loop: a new drain takes over behind other jobs
         inbox.ring(tenant_id, force=True)
-    backing_off = (WebhookDelivery.status == DeliveryStatus.PENDING) & (
-        WebhookDelivery.next_attempt_at > utcnow()
-    )
-    backoff_ends = session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(backing_off))
-    if backoff_ends is not None:
-        inbox.retry_later(tenant_id, backoff_ends)
-    return dict(outcomes)
 
 
 def _handle(session: Session, integration: Integration | None, activity: dict[str, Any]) -> str:

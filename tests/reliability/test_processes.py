@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, select, text
 
 from flask_ninjaone import signals, tenant_scope
@@ -20,66 +15,19 @@ from flask_ninjaone.tenancy import get_scoped
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from tests.support.services import postgres_url
+from tests.support.workers import kill as _kill
+from tests.support.workers import start_worker as _worker
+from tests.support.workers import wait_for as _wait_for
 
 from .conftest import connect_acme, consistency
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _worker(env: dict) -> subprocess.Popen:
-    """A real RQ worker process (``flask ninjaone worker``), logging nowhere."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "tests.support.jobs_app:create_app", "ninjaone", "worker"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _children(pid: int) -> list[int]:
-    """Direct children of ``pid`` (RQ's work-horse calls setsid, so a process-group kill misses it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _kill(process: subprocess.Popen) -> None:
-    """SIGKILL the worker and its work-horse: a machine losing power, not a polite shutdown."""
-    if process.poll() is None:
-        for child in _children(process.pid):
-            os.kill(child, signal.SIGKILL)
-        os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
-@pytest.fixture
-def workers():
-    """Worker processes a test started; all are killed at the end, whatever happened."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        _kill(process)
-
 
 def _latest_run(tenant_id: str) -> SyncRun | None:
+    """The newest device sync run (the workers' scheduler tick may also start an inventory refresh)."""
     db.session.expire_all()
     with tenant_scope(tenant_id):
-        return db.session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
-
-
-def _wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+        device_syncs = select(SyncRun).where(SyncRun.kind.in_(("full", "incremental")))
+        return db.session.scalars(device_syncs.order_by(SyncRun.id.desc())).first()
 
 
 def test_worker_killed_mid_sync_then_a_new_worker_finishes(

@@ -1,9 +1,13 @@
-"""App module for the worker tests: the sample host plus one task that records where it ran."""
+"""App module for the worker tests: the sample host plus one task that records where it ran, and a
+way to stop a worker in the middle of a delivery."""
 
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
+from flask_ninjaone import signals
 from flask_ninjaone.jobs import task
 from flask_ninjaone.models import AuditEntry
 from flask_ninjaone.tenancy import current_tenant_id
@@ -21,6 +25,20 @@ def record_tenant(marker: str) -> str:
     )
     db.session.commit()
     return marker
+
+
+#: When set, the first worker that opens an alert writes its pid to this file and hangs there: the
+#: ticket is committed, the delivery's outcome is not — the moment a test SIGKILLs it.
+PAUSE_FILE = os.environ.get("TEST_PAUSE_AFTER_ALERT_FILE")
+
+
+def _hang_after_the_first_alert(_sender, **_kwargs) -> None:
+    if PAUSE_FILE and not Path(PAUSE_FILE).exists():
+        Path(PAUSE_FILE).write_text(str(os.getpid()))
+        time.sleep(600)
+
+
+signals.alert_received.connect(_hang_after_the_first_alert)
 
 
 def create_app():

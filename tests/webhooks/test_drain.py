@@ -140,10 +140,10 @@ def test_a_delivery_committed_late_with_a_smaller_id_is_not_left_behind(
     _set(early, tenant, status="processing", next_attempt_at=utcnow() + timedelta(minutes=5))
     process = processing.process
 
-    def commit_early_meanwhile(session, delivery_id):
+    def commit_early_meanwhile(session, delivery_id, heartbeat=None):
         if delivery_id == late:
             _set(early, tenant, status="pending", next_attempt_at=None)
-        return process(session, delivery_id)
+        return process(session, delivery_id, heartbeat)
 
     monkeypatch.setattr(processing, "process", commit_early_meanwhile)
     assert _drain(tenant) == {"ignored": 2}
@@ -177,21 +177,39 @@ def test_concurrent_drains_process_every_delivery_exactly_once(app, make_app, co
 
 def test_the_sweep_rings_for_each_tenant_with_deliveries_left_waiting(app, make_app, connected, monkeypatch):
     tenant, _, path = connected
-    stale, fresh, backing_off = _store_pending(
-        make_app, path, *(activity(6020 + n, statusCode="SOMETHING_NEW") for n in range(3))
+    stale, fresh, backing_off, lapsed = _store_pending(
+        make_app, path, *(activity(6020 + n, statusCode="SOMETHING_NEW") for n in range(4))
     )
     long_ago = utcnow() - inbox.STALE_AFTER - timedelta(seconds=5)
     _set(stale, tenant, received_at=long_ago)
     _set(backing_off, tenant, received_at=long_ago, next_attempt_at=utcnow() + timedelta(minutes=1))
+    _set(lapsed, tenant, status="processing", attempts=1, next_attempt_at=utcnow() + timedelta(minutes=1))
     rung: list[tuple[str, bool]] = []
-    monkeypatch.setattr(inbox, "ring", lambda tenant_id, force=False: rung.append((tenant_id, force)) or True)
-    with tenant_scope(tenant.id):
-        assert inbox.sweep(db.session) == 1
-    assert rung == [(tenant.id, True)]
+
+    def ring(tenant_id, force=False, key=None):
+        assert key == "sweep"  # one queued sweep drain per tenant, however often the sweep runs
+        rung.append((tenant_id, force))
+        return True
+
+    monkeypatch.setattr(inbox, "ring", ring)
+
+    def sweep() -> list[tuple[str, bool]]:
+        rung.clear()
+        with tenant_scope(tenant.id):
+            assert inbox.sweep(db.session) == len(rung)
+        return list(rung)
+
+    assert sweep() == [(tenant.id, True)]  # a delivery waited too long: a drain is forced
     _set(stale, tenant, status="done")
-    with tenant_scope(tenant.id):
-        assert inbox.sweep(db.session) == 0  # only a fresh one and one waiting out its backoff remain
-    assert _delivery(6021).status == "pending" and fresh
+    # A recent one rings the doorbell the ordinary way: if it rings already, a drain is coming.
+    assert sweep() == [(tenant.id, False)]
+    # A claim whose worker died (its lease ran out) forces a drain: the dead drain's doorbell may ring.
+    _set(lapsed, tenant, next_attempt_at=utcnow() - timedelta(seconds=1))
+    assert sweep() == [(tenant.id, True)]
+    _set(lapsed, tenant, status="done")
+    _set(fresh, tenant, status="done")
+    assert sweep() == []  # only one waiting out its backoff remains
+    assert _delivery(6022).status == "pending"
 
 
 def test_a_delayed_job_needs_redis(app):
@@ -200,7 +218,7 @@ def test_a_delayed_job_needs_redis(app):
 
 
 def _queued_drains(url: str) -> list[str]:
-    queue = Queue("ninjaone", connection=Redis.from_url(url), serializer=jobs.JobSerializer)
+    queue = Queue("ninjaone-urgent", connection=Redis.from_url(url), serializer=jobs.JobSerializer)
     return [job.id for job in queue.get_jobs() if job.args[0] == "webhooks.drain"]
 
 
@@ -221,7 +239,7 @@ def test_the_doorbell_queues_one_drain_and_a_real_worker_drains_everything(
         with tenant_scope(tenant.id):
             inbox.retry_later(tenant.id, utcnow() + timedelta(seconds=30))
             inbox.retry_later(tenant.id, utcnow() + timedelta(seconds=30))
-        scheduled = Queue("ninjaone", connection=Redis.from_url(redis_service)).scheduled_job_registry
+        scheduled = Queue("ninjaone-urgent", connection=Redis.from_url(redis_service)).scheduled_job_registry
         assert len(scheduled.get_job_ids()) == 1  # one delayed drain per instant
         scheduled.remove(scheduled.get_job_ids()[0], delete_job=True)
     assert {_delivery(6030 + n).status for n in range(4)} == {"pending"}
