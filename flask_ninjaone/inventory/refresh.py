@@ -32,7 +32,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from ..client import NinjaOneClient, NinjaOneError, ReconnectRequired
+from ..client import NinjaOneClient, NinjaOneError, describe
 from ..extension import get_state
 from ..leases import Lease
 from ..models import Device, Integration, Patch, RunState, Software, SyncRun
@@ -108,9 +108,9 @@ def refresh_inventory(
 
 def describe_error(exc: Exception) -> str:
     """A message safe to store and show (client errors never carry secrets)."""
-    if isinstance(exc, ReconnectRequired):
-        return f"NinjaOne rejected the stored credentials; reconnect required ({exc})"
-    if isinstance(exc, NinjaOneError | MissingCredentials):
+    if isinstance(exc, NinjaOneError):
+        return describe(exc)
+    if isinstance(exc, MissingCredentials):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
