@@ -259,6 +259,7 @@ def test_set_device_inventory_is_served_by_every_endpoint_and_the_health_counts(
         {"osPatches": ["not an object"]},
         {"osPatches": [{"name": "x", "deviceId": 1}]},  # deviceId is the report's, not the device's row
         {"softwarePatches": [{"title": 5}]},
+        {"softwarePatches": [{"title": "x", "productIdentifier": "not-a-uuid"}]},
         {"antivirus": [{"productName": "x", "productState": True}]},
         {"threats": {"activeThreatsCount": -1}},
         {"threats": {"alertCount": 1}},

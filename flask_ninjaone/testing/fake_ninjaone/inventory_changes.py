@@ -11,6 +11,7 @@ replacement: per-device endpoints, query reports and the device-health counts ag
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,12 @@ ROW_FIELDS: Mapping[str, Mapping[str, tuple[type, ...]]] = {
         "version": (str,),
     },
 }
+#: Fields the spec gives ``format: uuid``, per row set.
+UUID_FIELDS: Mapping[str, frozenset[str]] = {
+    "os-patches": frozenset({"id"}),
+    "software-patches": frozenset({"id", "productIdentifier"}),
+    "antivirus": frozenset(),
+}
 #: device-health threat counters a test may set (the rest of the row follows the rows above).
 THREAT_COUNTS = ("activeThreatsCount", "quarantinedThreatsCount", "blockedThreatsCount")
 #: Control-API keys (camelCase, like NinjaOne's fields) → the row set they replace.
@@ -67,6 +74,11 @@ def checked_rows(kind: str, rows: Any) -> list[dict[str, Any]]:
         for key, value in row.items():
             if isinstance(value, bool) or not isinstance(value, fields[key]):
                 raise ValueError(f"{kind}[{index}].{key} has the wrong type")
+            if key in UUID_FIELDS[kind]:
+                try:
+                    uuid.UUID(value)
+                except ValueError:
+                    raise ValueError(f"{kind}[{index}].{key} must be a UUID") from None
         checked.append(dict(row))
     return checked
 
