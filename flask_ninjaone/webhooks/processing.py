@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..alerts.lifecycle import handle_condition
 from ..client.schemas import ActivitySchema
 from ..config import setting
 from ..inventory.device_refresh import refresh_device_compliance
@@ -181,8 +182,6 @@ def _handle(session: Session, integration: Integration | None, activity: dict[st
     if integration is None or action == "ignore":
         return "ignore"
     if action == "alert":
-        from ..alerts.lifecycle import handle_condition
-
         handle_condition(session, integration, activity)
         return action
     device_id = activity["deviceId"]
