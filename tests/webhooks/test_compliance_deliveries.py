@@ -15,7 +15,7 @@ from sqlalchemy import select
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.inventory.compliance import antivirus_state, patch_compliance
 from flask_ninjaone.inventory.refresh import refresh_inventory
-from flask_ninjaone.models import Device, Patch
+from flask_ninjaone.models import Device, Patch, WebhookDelivery
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
@@ -211,16 +211,27 @@ def test_antivirus_threat_rereads_the_antivirus_state(app, world, fake):
     assert (device.threats_active, device.health_status) == (2, "UNHEALTHY")
 
 
-def test_unknown_device_is_ignored_without_asking_ninjaone(app, world, fake):
+@pytest.mark.parametrize("device_id", [987654321, 0, -5])
+def test_unknown_device_is_ignored_without_asking_ninjaone(app, world, fake, device_id):
     tenant, _, path, _ = world
     before = compliance(tenant)
     fake.state.reset_counters()
-    body = activity(7005, 987654321, "PATCH_MANAGEMENT", "PATCH_MANAGEMENT_INSTALL_FAILED")
+    body = activity(7005, device_id, "PATCH_MANAGEMENT", "PATCH_MANAGEMENT_INSTALL_FAILED")
     assert post(app.test_client(), path, body).status_code == 202
     delivery = _delivery(7005)
     assert (delivery.status, delivery.error) == ("ignored", None)
     assert not [endpoint for endpoint in fake.state.request_counts() if "/v2/" in endpoint]
     assert compliance(tenant) == before
+
+
+def test_a_device_id_that_is_not_an_integer_is_refused_and_nothing_is_stored(app, world):
+    _, _, path, device_id = world
+    body = activity(7011, device_id, "ANTIVIRUS", "WEBROOT_THREAT_DETECTED")
+    body["deviceId"] = str(device_id)
+    assert post(app.test_client(), path, body).status_code == 422
+    db.session.expire_all()
+    with tenant_scope(world[0].id):
+        assert db.session.scalars(select(WebhookDelivery)).all() == []
 
 
 def test_device_deleted_in_ninjaone_keeps_its_rows_until_the_deletion_retires_it(app, world, fake):
