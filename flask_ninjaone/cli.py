@@ -40,6 +40,7 @@ class NinjaOneGroup(AppGroup):
 
 
 def _one_line(exc: NinjaOneError | MissingCredentials) -> str:
+    """The error line; a throttled command also says when NinjaOne will take requests again."""
     if not isinstance(exc, NinjaOneError):
         return str(exc)
     message = describe(exc)

@@ -3,10 +3,9 @@
 Device events never trust the payload (deliveries arrive out of order): the device is re-read from
 the API and synced like any other. Patch-management and antivirus events re-read that one device's
 patches, antivirus and health (see :mod:`..inventory.device_refresh`). Condition events drive the
-alert lifecycle. Unknown codes are
-recorded as ``ignored``, not errors. Failures are retried with backoff and end in a visible
-``failed`` state carrying the error. One drain job per tenant processes whatever is due, in arrival
-order (see ``inbox.ring``).
+alert lifecycle. Unknown codes are recorded as ``ignored``, not errors. Failures are retried with
+backoff and end in a visible ``failed`` state carrying the error. One drain job per tenant
+processes whatever is due, in arrival order (see ``inbox.ring``).
 """
 
 from __future__ import annotations
