@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 import click
 from cryptography.fernet import Fernet
@@ -11,16 +12,46 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import jobs
-from .client import INSTANCES
+from .client import INSTANCES, NinjaOneError, RateLimited, describe
 from .extension import get_state
 from .host import TenantRef
+from .services.clients import MissingCredentials
 from .tenancy import system_scope, tenant_scope
 from .worker import NinjaOneWorker
 
 if TYPE_CHECKING:
     from .models import Integration
 
-ninjaone_cli = AppGroup("ninjaone", help="NinjaOne RMM integration.")
+
+class NinjaOneGroup(AppGroup):
+    """The ``flask ninjaone`` group: NinjaOne's failures end a command as one line, never a traceback.
+
+    The domain lets the client's typed errors through on purpose (a job retries on them, a page
+    explains them), so every command that talks to NinjaOne can meet one: a connection that needs a
+    human to reconnect, a token endpoint or API that fails or throttles, an unreachable instance. They
+    are turned into ``Error: <what failed>`` and exit status 1 here, once for every command and
+    subcommand, instead of a ``try``/``except`` in each.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (NinjaOneError, MissingCredentials) as exc:
+            raise click.ClickException(_one_line(exc)) from exc
+
+
+def _one_line(exc: NinjaOneError | MissingCredentials) -> str:
+    """The error line; a throttled command also says when NinjaOne will take requests again."""
+    if not isinstance(exc, NinjaOneError):
+        return str(exc)
+    message = describe(exc)
+    if isinstance(exc, RateLimited):
+        wait = f"in {math.ceil(exc.retry_after)} s" if exc.retry_after else "in a minute"
+        message += f"; try again {wait}"
+    return message
+
+
+ninjaone_cli = NinjaOneGroup("ninjaone", help="NinjaOne RMM integration.")
 
 
 @ninjaone_cli.command("generate-key")
@@ -286,7 +317,7 @@ def sync_command(tenant_ref: str, full: bool, rewrite: bool, wait: bool) -> None
             raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
     if summary["state"] != "succeeded":
-        raise SystemExit(1)
+        raise click.ClickException(f"Sync of {tenant.slug} failed: {summary['error']}")
 
 
 # Command modules attach themselves to ``ninjaone_cli``; imported last so they can import it.

@@ -19,7 +19,8 @@ def inventory(tenant_ref: str, device_id: int | None, as_json: bool) -> None:
 
     Runs in this process (not on the queue), like ``flask ninjaone sync`` does for operators.
     """
-    from .inventory.refresh import InventoryAlreadyRunning, refresh_device, refresh_inventory
+    from .inventory.device_refresh import refresh_device
+    from .inventory.refresh import InventoryAlreadyRunning, refresh_inventory
     from .sync.runner import run_summary
 
     tenant = _resolve_tenant(tenant_ref)

@@ -40,8 +40,8 @@ from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.compliance import AssetSummary, asset_summaries
+from ..inventory.device_refresh import MAX_SELECTED
 from ..inventory.panels import asset_panel, ticket_assets
-from ..inventory.refresh import MAX_SELECTED
 from ..jobs import enqueue
 from ..models import Device, Integration
 from ..services.connection import tenant_integration

@@ -23,6 +23,7 @@ from .errors import (
     RateLimited,
     ReconnectRequired,
     WebhookForbidden,
+    describe,
 )
 from .instances import (
     INSTANCES,
@@ -81,6 +82,7 @@ __all__ = [
     "TokenStore",
     "Transport",
     "WebhookForbidden",
+    "describe",
     "api_settings_url",
     "api_url",
     "authorize_url",

@@ -31,6 +31,7 @@ from .schemas import (
     LocationSchema,
     OrganizationSchema,
     OSPatchSchema,
+    SoftwarePatchSchema,
     UnchangedFilter,
     WebhookConfigurationSchema,
 )
@@ -283,6 +284,19 @@ class NinjaOneClient:
         return self._get(
             "device/{id}/os-patches",
             OSPatchSchema(),
+            many=True,
+            path_params={"id": _entity_id(device_id)},
+            params=_filters(None, filters),
+        )
+
+    def device_software_patches(
+        self, device_id: int, filters: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Third-party software patches of one device; ``filters`` may hold ``status``, ``type``,
+        ``impact``, ``productIdentifier``."""
+        return self._get(
+            "device/{id}/software-patches",
+            SoftwarePatchSchema(),
             many=True,
             path_params={"id": _entity_id(device_id)},
             params=_filters(None, filters),

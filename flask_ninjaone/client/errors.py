@@ -114,3 +114,13 @@ class InvalidResponse(NinjaOneError):
 
 class PagingError(NinjaOneError):
     """A page did not advance (same last id, or same cursor name and offset): stop rather than loop."""
+
+
+def describe(error: NinjaOneError) -> str:
+    """One line for people — run records, pages, the CLI — saying what failed and, for a rejected
+    connection, that a human must reconnect. Safe to show: no message built here holds a secret."""
+    if isinstance(error, ReconnectRequired):
+        text = f"NinjaOne rejected the stored credentials; reconnect required ({error})"
+    else:
+        text = str(error)
+    return " ".join(text.split())

@@ -18,28 +18,27 @@ After each walk, devices that have stored rows but were absent from the report a
 an empty row set (everything removed) — only after a *complete* walk; a failed walk leaves the rest
 of the fleet as it was, exactly like the device sync.
 
-Per device (``refresh_device``): "refresh this device now" re-reads one device with the per-device
-endpoints (``/v2/device/{id}``, ``/software``, ``/os-patches``) and ``df=id = N`` for the reports
-that have no per-device endpoint, and writes through the same :class:`~.writer.InventoryWriter`.
+One device, a selection of devices, and the compliance re-read of a webhook delivery are in
+:mod:`.device_refresh`; they write through the same :class:`~.writer.InventoryWriter` and
+:func:`apply_report`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..client import NinjaOneClient, NinjaOneError, NotFound, ReconnectRequired
+from ..client import NinjaOneClient, NinjaOneError, describe
 from ..extension import get_state
 from ..leases import Lease
 from ..models import Device, Integration, Patch, RunState, Software, SyncRun
 from ..models.base import utcnow
 from ..services.clients import MissingCredentials, client_for
-from ..sync.engine import make_writer, mapped_targets, organization_filter
+from ..sync.engine import mapped_targets, organization_filter
 from ..tenancy import get_scoped
 from .writer import InventoryCounts, InventoryWriter, Rows
 
@@ -51,8 +50,6 @@ BATCH_DEVICES = 100
 REGROUP_CHUNK = 200
 #: The reports of a bulk refresh, in the order they are walked.
 REPORTS = ("software", "os-patches", "software-patches", "antivirus-status", "device-health")
-#: Most devices "sync selected" re-reads at once.
-MAX_SELECTED = 200
 
 
 class InventoryAlreadyRunning(Exception):
@@ -111,9 +108,9 @@ def refresh_inventory(
 
 def describe_error(exc: Exception) -> str:
     """A message safe to store and show (client errors never carry secrets)."""
-    if isinstance(exc, ReconnectRequired):
-        return f"NinjaOne rejected the stored credentials; reconnect required ({exc})"
-    if isinstance(exc, NinjaOneError | MissingCredentials):
+    if isinstance(exc, NinjaOneError):
+        return describe(exc)
+    if isinstance(exc, MissingCredentials):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
@@ -233,104 +230,3 @@ def _write_absent(
     absent = sorted(set(stored) - seen)
     for start in range(0, len(absent), BATCH_DEVICES):
         apply_report(writer, report, {device: [] for device in absent[start : start + BATCH_DEVICES]})
-
-
-# -- one device, or a selection --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeviceRefresh:
-    """Outcome of "refresh this device now" (or of "sync selected")."""
-
-    ok: bool
-    message: str
-    counts: dict[str, int]
-
-
-def refresh_device(
-    integration_id: int, device_id: int, *, client_factory: ClientFactory = client_for
-) -> DeviceRefresh:
-    """Re-read one device's facts and inventory with the per-device endpoints."""
-    session = get_state().db.session
-    integration = get_scoped(session, Integration, integration_id)
-    if integration is None:
-        raise LookupError(f"no integration {integration_id} in this tenant")
-    try:
-        with client_factory(integration) as client:
-            try:
-                device = client.device(device_id)
-            except NotFound:
-                return DeviceRefresh(
-                    False,
-                    "NinjaOne no longer has this device; the next full sync marks its asset inactive.",
-                    {},
-                )
-            _write_facts(session, integration, [device])
-            groups = {
-                "software": [{**row, "deviceId": device_id} for row in client.device_software(device_id)],
-                "os-patches": [{**row, "deviceId": device_id} for row in client.device_os_patches(device_id)],
-            }
-            for report in ("software-patches", "antivirus-status", "device-health"):
-                groups[report] = list(client.query(report, df=f"id = {device_id}"))
-            writer = InventoryWriter(
-                session, integration, utcnow(), frozenset(mapped_targets(session, integration))
-            )
-            for report in REPORTS:
-                apply_report(writer, report, {device_id: groups[report]})
-    except (NinjaOneError, MissingCredentials) as exc:
-        session.rollback()
-        return DeviceRefresh(False, f"Could not refresh the device: {describe_error(exc)}", {})
-    return DeviceRefresh(True, "Device refreshed from NinjaOne.", writer.counts.as_dict())
-
-
-def refresh_devices(
-    integration_id: int, device_ids: Iterable[int], *, client_factory: ClientFactory = client_for
-) -> DeviceRefresh:
-    """Re-read a selection of devices ("sync selected"): one filtered request per report, not per device."""
-    ids = sorted({int(device_id) for device_id in device_ids})[:MAX_SELECTED]
-    session = get_state().db.session
-    integration = get_scoped(session, Integration, integration_id)
-    if integration is None:
-        raise LookupError(f"no integration {integration_id} in this tenant")
-    if not ids:
-        return DeviceRefresh(False, "Select at least one NinjaOne device.", {})
-    targets = mapped_targets(session, integration)
-    if not targets:
-        return DeviceRefresh(False, "No organization is mapped: nothing to sync.", {})
-    df = f"{organization_filter(targets)} AND id in ({','.join(map(str, ids))})"
-    try:
-        with client_factory(integration) as client:
-            _write_facts(
-                session,
-                integration,
-                [device for page in client.devices_detailed(df=df).pages() for device in page.items],
-            )
-            writer = InventoryWriter(session, integration, utcnow(), frozenset(targets))
-            for report in REPORTS:
-                groups: dict[int, Rows] = {device_id: [] for device_id in ids}
-                for row in client.query(report, df=df):
-                    groups.setdefault(row["deviceId"], []).append(row)
-                if report == "device-health":
-                    groups = {device: rows for device, rows in groups.items() if rows}
-                apply_report(writer, report, groups)
-    except (NinjaOneError, MissingCredentials) as exc:
-        session.rollback()
-        return DeviceRefresh(False, f"Could not sync the selected devices: {describe_error(exc)}", {})
-    return DeviceRefresh(True, f"Synced {len(ids)} device(s) from NinjaOne.", writer.counts.as_dict())
-
-
-def _write_facts(session: Any, integration: Integration, devices: list[dict[str, Any]]) -> None:
-    """Device facts (agent status, last contact, hardware) through the sync engine's page writer.
-
-    The writer wants a run to count into; a transient one (never added to the session) keeps a
-    one-device refresh out of the sync history while reusing the engine's hashing, adoption and
-    batched host write.
-    """
-    targets = mapped_targets(session, integration)
-    devices = [device for device in devices if device.get("organizationId") in targets]
-    if not devices:
-        return
-    scratch = SyncRun(
-        integration_id=integration.id, kind="device", trigger="manual", processed=0, conflicts=[]
-    )
-    make_writer(session, integration, scratch, targets).apply(devices)

@@ -99,6 +99,10 @@ class InventoryWriter:
             if self.organizations is None or row.organization_id in self.organizations
         }
 
+    def holds(self, device_id: int) -> bool:
+        """Whether this writer would write ``device_id``'s inventory (see :meth:`_devices`)."""
+        return device_id in self._devices([device_id])
+
     # -- software ----------------------------------------------------------------------------------
 
     def software(self, groups: Mapping[int, Rows]) -> None:

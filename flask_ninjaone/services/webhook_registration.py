@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 # - MONITOR: what the agent reports about the machine. SYSTEM_REBOOTED is a MONITOR activity in the
 #   real samples; hardware added/removed and log-on/log-off are reported the same way (inferred). Each
 #   one refreshes the device's hardware facts, last boot or last logged-in user.
-# - PATCH_MANAGEMENT: OS patch scans, installs and failures feed the patch compliance view.
+# - PATCH_MANAGEMENT, SOFTWARE_PATCH_MANAGEMENT: OS and third-party patch scans, installs and failures;
+#   each one re-reads that device's patches, antivirus and health (the compliance view).
 # - ANTIVIRUS: the spec has no ANTIVIRUS_* codes; each vendor has its own (VIPREAV_*, BITDEFENDER_*,
 #   GRAVITYZONE_*, WEBROOT_*...), so the whole type is taken and the processor filters.
 _HARDWARE = ("ADAPTER", "CPU", "MEMORY", "DISK_DRIVE", "DISK_PARTITION", "DISK_VOLUME", "RAID_CONTROLLER",
@@ -74,6 +75,14 @@ WEBHOOK_ACTIVITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "PATCH_MANAGEMENT_FAILURE",
             "PATCH_MANAGEMENT_PATCH_APPROVED",
             "PATCH_MANAGEMENT_PATCH_REJECTED",
+        ),
+        "SOFTWARE_PATCH_MANAGEMENT": (
+            "SOFTWARE_PATCH_MANAGEMENT_SCAN_COMPLETED",
+            "SOFTWARE_PATCH_MANAGEMENT_APPLY_PATCH_COMPLETED",
+            "SOFTWARE_PATCH_MANAGEMENT_INSTALLED",
+            "SOFTWARE_PATCH_MANAGEMENT_INSTALL_FAILED",
+            "SOFTWARE_PATCH_MANAGEMENT_PATCH_APPROVED",
+            "SOFTWARE_PATCH_MANAGEMENT_PATCH_REJECTED",
         ),
         "ANTIVIRUS": (),
     }

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from .. import signals
-from ..client import NinjaOneClient, NinjaOneError, ReconnectRequired
+from ..client import NinjaOneClient, NinjaOneError, describe
 from ..config import setting
 from ..extension import get_state
 from ..leases import Lease
@@ -159,10 +159,8 @@ def _settle_status(integration: Integration) -> None:
 def _describe(exc: Exception) -> str:
     """A short message safe to store and show: client errors never carry secrets, and database
     errors are reduced to their driver message (never the SQL statement and its row values)."""
-    if isinstance(exc, ReconnectRequired):
-        message = f"NinjaOne rejected the stored credentials; reconnect required ({exc})"
-    elif isinstance(exc, NinjaOneError):
-        message = str(exc)
+    if isinstance(exc, NinjaOneError):
+        message = describe(exc)
     elif isinstance(exc, DBAPIError):
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
         message = f"Database error ({type(exc.orig).__name__}): {detail}"

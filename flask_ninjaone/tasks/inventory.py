@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..inventory.refresh import InventoryAlreadyRunning, refresh_device, refresh_devices, refresh_inventory
+from ..inventory.device_refresh import refresh_device, refresh_devices
+from ..inventory.refresh import InventoryAlreadyRunning, refresh_inventory
 from ..jobs import task
 from ..sync.runner import run_summary
 

@@ -1,10 +1,11 @@
 """Process one stored delivery: ``statusCode`` is the event, ``activityType`` its category.
 
 Device events never trust the payload (deliveries arrive out of order): the device is re-read from
-the API and synced like any other. Condition events drive the alert lifecycle. Unknown codes are
-recorded as ``ignored``, not errors. Failures are retried with backoff and end in a visible
-``failed`` state carrying the error. One drain job per tenant processes whatever is due, in arrival
-order (see ``inbox.ring``).
+the API and synced like any other. Patch-management and antivirus events re-read that one device's
+patches, antivirus and health (see :mod:`..inventory.device_refresh`). Condition events drive the
+alert lifecycle. Unknown codes are recorded as ``ignored``, not errors. Failures are retried with
+backoff and end in a visible ``failed`` state carrying the error. One drain job per tenant
+processes whatever is due, in arrival order (see ``inbox.ring``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..alerts.lifecycle import handle_condition
 from ..client.schemas import ActivitySchema
+from ..inventory.device_refresh import refresh_device_compliance
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import utcnow
 from ..services.clients import client_for
@@ -53,6 +56,10 @@ RESYNC_CODES = frozenset(
 HARDWARE_PREFIXES = ("CPU_", "MEMORY_", "DISK_DRIVE_", "DISK_VOLUME_", "ADAPTER_")
 #: Events meaning the device is gone from NinjaOne.
 RETIRE_CODES = frozenset({"NODE_DELETED", "NODE_MANUALLY_REJECTED"})
+#: Categories after which the device's patches, antivirus and health are re-read. Antivirus codes
+#: are each vendor's own (VIPREAV_*, BITDEFENDER_*, SENTINEL_ONE_*…), so the category decides.
+COMPLIANCE_TYPES = frozenset({"PATCH_MANAGEMENT", "SOFTWARE_PATCH_MANAGEMENT", "ANTIVIRUS"})
+COMPLIANCE_PREFIXES = ("PATCH_MANAGEMENT_", "SOFTWARE_PATCH_MANAGEMENT_")
 
 
 def classify(activity: dict[str, Any]) -> str:
@@ -67,7 +74,7 @@ def classify(activity: dict[str, Any]) -> str:
         return "retire"
     if code in RESYNC_CODES or (code.startswith(HARDWARE_PREFIXES) and code.endswith(("_ADDED", "_REMOVED"))):
         return "resync"
-    if category in ("PATCH_MANAGEMENT", "ANTIVIRUS") or code.startswith(("PATCH_MANAGEMENT_", "ANTIVIRUS_")):
+    if category in COMPLIANCE_TYPES or code.startswith(COMPLIANCE_PREFIXES):
         return "compliance"
     return "ignore"
 
@@ -171,8 +178,6 @@ def _handle(session: Session, integration: Integration | None, activity: dict[st
     if integration is None or action == "ignore":
         return "ignore"
     if action == "alert":
-        from ..alerts.lifecycle import handle_condition
-
         handle_condition(session, integration, activity)
         return action
     device_id = activity["deviceId"]
@@ -182,9 +187,7 @@ def _handle(session: Session, integration: Integration | None, activity: dict[st
     with client_for(integration) as client:
         if action == "resync":
             sync_one_device(session, integration, client, device_id)
-        else:
-            from ..inventory.device_refresh import refresh_device_compliance
-
-            refresh_device_compliance(session, integration, client, device_id)
+        elif not refresh_device_compliance(session, integration, client, device_id):
+            return "ignore"  # not a device this integration mirrors, or gone from NinjaOne
     session.commit()
     return action

@@ -175,6 +175,20 @@ def test_per_device_software_and_patches(rsps, client) -> None:
     assert query_of(rsps.calls[1].request) == {"status": "FAILED"}
 
 
+def test_per_device_software_patches(rsps, client) -> None:
+    row = {"id": "p2", "productIdentifier": "c1", "title": "Google Chrome 122", "impact": "CRITICAL",
+           "status": "FAILED", "type": "PATCH", "installedAt": 1.7e9}  # fmt: skip
+    rsps.get(f"{API}/device/7/software-patches", json=[row])
+    [patch] = client.device_software_patches(7, filters={"status": "FAILED"})
+    assert patch["title"] == "Google Chrome 122" and patch["installedAt"].year == 2023
+    assert query_of(rsps.calls[0].request) == {"status": "FAILED"}
+    rsps.get(f"{API}/device/8/software-patches", json=[{"installedAt": "yesterday"}])
+    with pytest.raises(InvalidResponse):
+        client.device_software_patches(8)
+    with pytest.raises(ValueError):
+        client.device_software_patches(-1)
+
+
 def test_activities(rsps, make_client) -> None:
     page = {"lastActivityId": 400, "activities": [sample("webhook-condition-triggered.json")]}
     rsps.get(f"{API}/activities", json=page)

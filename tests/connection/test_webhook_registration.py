@@ -62,6 +62,8 @@ def test_subscription_table_uses_only_real_activity_types_and_codes():
         WEBHOOK_ACTIVITIES["MONITOR"]
     )
     assert WEBHOOK_ACTIVITIES["ANTIVIRUS"] == ()  # every vendor's codes
+    assert "PATCH_MANAGEMENT_INSTALL_FAILED" in WEBHOOK_ACTIVITIES["PATCH_MANAGEMENT"]
+    assert "SOFTWARE_PATCH_MANAGEMENT_INSTALL_FAILED" in WEBHOOK_ACTIVITIES["SOFTWARE_PATCH_MANAGEMENT"]
 
 
 def test_the_fake_delivers_what_we_subscribed_to(web_app, fake, admin):
@@ -72,12 +74,21 @@ def test_the_fake_delivers_what_we_subscribed_to(web_app, fake, admin):
     fake.state.record_activity(
         activity_type="ANTIVIRUS", status_code="WEBROOT_THREAT_DETECTED", device_id=device
     )
+    fake.state.record_activity(
+        activity_type="SOFTWARE_PATCH_MANAGEMENT",
+        status_code="SOFTWARE_PATCH_MANAGEMENT_INSTALL_FAILED",
+        device_id=device,
+    )
     fake.state.record_activity(activity_type="SYSTEM", status_code="NODE_ROLE_CREATED", device_id=device)
     delivered = [
         (d.payload["activityType"], d.payload["statusCode"]) for d in fake.state.webhooks.deliveries()
     ]
-    assert delivered == [("CONDITION", "TRIGGERED"), ("MONITOR", "SYSTEM_REBOOTED"),
-                         ("ANTIVIRUS", "WEBROOT_THREAT_DETECTED")]  # fmt: skip
+    assert delivered == [
+        ("CONDITION", "TRIGGERED"),
+        ("MONITOR", "SYSTEM_REBOOTED"),
+        ("ANTIVIRUS", "WEBROOT_THREAT_DETECTED"),
+        ("SOFTWARE_PATCH_MANAGEMENT", "SOFTWARE_PATCH_MANAGEMENT_INSTALL_FAILED"),
+    ]
     integration = _integration(web_app)
     for delivery in fake.state.webhooks.deliveries():
         assert delivery.url == f"http://localhost/webhooks/ninjaone/{integration.public_id}"

@@ -202,6 +202,7 @@ def test_device_endpoints_conform_for_every_device_type(world: Any) -> None:
             "/v2/device/{id}/alerts",
             "/v2/device/{id}/software",
             "/v2/device/{id}/os-patches",
+            "/v2/device/{id}/software-patches",
             "/v2/device/{id}/dashboard-url",
         ):
             response = api.get(template.replace("{id}", str(device_id)))

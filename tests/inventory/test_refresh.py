@@ -11,7 +11,8 @@ from sqlalchemy import event, func, select
 
 from flask_ninjaone import system_scope
 from flask_ninjaone.inventory import refresh as refresh_module
-from flask_ninjaone.inventory.refresh import refresh_device, refresh_inventory
+from flask_ninjaone.inventory.device_refresh import refresh_device
+from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.models import Device, Integration, Patch, Software, SoftwareChange, SyncRun
 from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.services.clients import client_for

@@ -38,6 +38,7 @@ from .queries import (
     SoftwarePageSchema,
     SoftwarePatchPageSchema,
     SoftwarePatchRowSchema,
+    SoftwarePatchSchema,
     SoftwareRowSchema,
 )
 from .webhooks import DeviceLinkSchema, WebhookConfigurationSchema
@@ -73,6 +74,7 @@ __all__ = [
     "SoftwarePageSchema",
     "SoftwarePatchPageSchema",
     "SoftwarePatchRowSchema",
+    "SoftwarePatchSchema",
     "SoftwareRowSchema",
     "StrictInteger",
     "TokenResponseSchema",

@@ -59,7 +59,7 @@ class OSPatchRowSchema(OSPatchSchema):
     timestamp = EpochSeconds()
 
 
-class SoftwarePatchRowSchema(NinjaSchema):
+class SoftwarePatchSchema(NinjaSchema):
     id = fields.String()
     productIdentifier = fields.String()
     title = fields.String()
@@ -67,6 +67,11 @@ class SoftwarePatchRowSchema(NinjaSchema):
     status = fields.String()
     type = fields.String()
     installedAt = EpochSeconds()
+
+
+class SoftwarePatchRowSchema(SoftwarePatchSchema):
+    """A row of ``software-patches``."""
+
     deviceId = StrictInteger(required=True)
     timestamp = EpochSeconds()
 

@@ -195,6 +195,16 @@ def device_os_patches(device_id: int) -> Response:
     return jsonify([patch for patch in patches if all(patch.get(k) in v for k, v in filters.items())])
 
 
+@bp.get("/device/<int:device_id>/software-patches")
+@requires("monitoring")
+def device_software_patches(device_id: int) -> Response:
+    state = current_state()
+    _require(state.device(device_id), "Device")
+    filters = _value_sets(REPORT_FILTERS["software-patches"])
+    patches = state.device_software_patches(device_id)
+    return jsonify([patch for patch in patches if all(patch.get(k) in v for k, v in filters.items())])
+
+
 @bp.get("/device/<int:device_id>/dashboard-url")
 @requires("control")
 def device_dashboard_url(device_id: int) -> Response:

@@ -109,6 +109,11 @@ def reboot_device(device_id: int) -> tuple[Response, int]:
     return jsonify(current_state().reboot_device(device_id)), 201
 
 
+@bp.put("/devices/<int:device_id>/inventory")
+def set_device_inventory(device_id: int) -> Response:
+    return jsonify(current_state().set_device_inventory(device_id, _body()))
+
+
 @bp.post("/devices/<int:device_id>/conditions")
 def trigger_condition(device_id: int) -> tuple[Response, int]:
     options = _keywords(_body(), _TRIGGER_OPTIONS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 AGENT_CLASSES = frozenset(
@@ -492,13 +493,32 @@ def antivirus(seed: int, device: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def health(seed: int, device: dict[str, Any], alert_count: int, parent_offline: bool) -> dict[str, Any]:
-    """The ``/v2/queries/device-health`` row, consistent with this device's patches and active alerts."""
-    patches = os_patches(seed, device)
-    third_party = software_patches(seed, device)
+def health(
+    seed: int,
+    device: dict[str, Any],
+    alert_count: int,
+    parent_offline: bool,
+    *,
+    reported: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``/v2/queries/device-health`` row, consistent with this device's patches and active alerts.
+
+    ``reported`` holds the row sets a test set in place of the generated ones (see
+    :mod:`.inventory_changes`), so the counts always agree with the patch and antivirus rows served.
+    """
+    reported = reported or {}
+    patches = reported.get("os-patches", os_patches(seed, device))
+    third_party = reported.get("software-patches", software_patches(seed, device))
+    products = reported.get("antivirus", antivirus(seed, device))
     rng = _rng(seed, device["id"], _SALT_HEALTH)
     agent = device["nodeClass"] in AGENT_CLASSES
-    active_threats = rng.choices((0, 1, 2), (95, 4, 1))[0] if agent else 0
+    threats = {
+        "activeThreatsCount": rng.choices((0, 1, 2), (95, 4, 1))[0] if agent else 0,
+        "quarantinedThreatsCount": rng.choices((0, 1, 3), (90, 8, 2))[0] if agent else 0,
+        "blockedThreatsCount": rng.choices((0, 1), (97, 3))[0] if agent else 0,
+        **reported.get("threats", {}),
+    }
+    active_threats = threats["activeThreatsCount"]
     failed_os = sum(patch["status"] == "FAILED" for patch in patches)
     pending_os = sum(patch["status"] in ("PENDING", "APPROVED") for patch in patches)
     failed_sw = sum(patch["status"] == "FAILED" for patch in third_party)
@@ -511,9 +531,7 @@ def health(seed: int, device: dict[str, Any], alert_count: int, parent_offline: 
     else:
         status = "HEALTHY" if agent else "UNKNOWN"
     row: dict[str, Any] = {
-        "activeThreatsCount": active_threats,
-        "quarantinedThreatsCount": rng.choices((0, 1, 3), (90, 8, 2))[0] if agent else 0,
-        "blockedThreatsCount": rng.choices((0, 1), (97, 3))[0] if agent else 0,
+        **threats,
         "failedOSPatchesCount": failed_os,
         "pendingOSPatchesCount": pending_os,
         "alertCount": alert_count,
@@ -523,7 +541,7 @@ def health(seed: int, device: dict[str, Any], alert_count: int, parent_offline: 
     }
     if needs_reboot:
         row["pendingRebootReason"] = "WINDOWS_PM"
-    if antivirus(seed, device):
+    if products:
         row["avInstallStatus"] = "INSTALLED"
     row["productsInstallationStatuses"] = {}
     row["offline"] = device["offline"]

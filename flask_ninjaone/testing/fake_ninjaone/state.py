@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import current_app
 
-from . import inventory
+from . import inventory, inventory_changes
 from .activities import CONDITIONS, build_activity
 from .device_builder import COMMON_DETAIL_FIELDS, DEVICE_TYPE_FIELDS, build_device, domain_for
 from .device_filter import DeviceFilter
@@ -74,6 +74,8 @@ class FakeState:
         self._alerts: dict[str, dict[str, Any]] = {}
         self._alerts_by_device: dict[int, set[str]] = {}
         self._activities: list[dict[str, Any]] = []
+        self._reported: dict[int, dict[str, Any]] = {}
+        """Inventory set by :meth:`set_device_inventory` per device id, in place of the generated rows."""
         self._last_ids = {"organization": 0, "location": 0, "device": 0, "activity": 0}
         self._requests: Counter[str] = Counter()
         self._token_grants: Counter[str] = Counter()
@@ -245,6 +247,7 @@ class FakeState:
         with self.lock:
             record = self._require_device(device_id)
             del self._devices[device_id]
+            self._reported.pop(device_id, None)
             self._device_ids.pop(bisect_left(self._device_ids, device_id))
             for uid in self._alerts_by_device.pop(device_id, set()):
                 del self._alerts[uid]
@@ -587,8 +590,56 @@ class FakeState:
     def device_os_patches(self, device_id: int) -> list[dict[str, Any]]:
         """Pending, approved, failed and rejected OS patches (installed ones are in the installs report)."""
         with self.lock:
-            patches = inventory.os_patches(self.seed, self._require_device(device_id))
+            patches = self._inventory("os-patches", self._require_device(device_id))
         return [patch for patch in patches if patch["status"] != "INSTALLED"]
+
+    def device_software_patches(self, device_id: int) -> list[dict[str, Any]]:
+        """Third-party patches of one device: the rows the ``software-patches`` report lists for it."""
+        with self.lock:
+            return self._inventory("software-patches", self._require_device(device_id))
+
+    def set_device_inventory(self, device_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """What the device's agent reports from now on, replacing the generated rows.
+
+        ``changes`` maps ``osPatches`` / ``softwarePatches`` / ``antivirus`` to complete row sets in the
+        per-device shapes of the spec, and ``threats`` to device-health counters (see
+        :mod:`.inventory_changes`); ``None`` returns one to the generated value. Every endpoint serves
+        the new rows, device-health counts follow them, and the device's ``lastUpdate`` (the reports'
+        ``timestamp``) moves, as when an agent reports. Returns what the device now reports.
+        """
+        unknown = sorted(set(changes) - set(inventory_changes.CONTROL_KEYS))
+        if unknown or not changes:
+            raise ValueError(f"give some of {sorted(inventory_changes.CONTROL_KEYS)}; unknown: {unknown}")
+        checked: dict[str, Any] = {}
+        for key, value in changes.items():
+            kind = inventory_changes.CONTROL_KEYS[key]
+            if value is None:
+                checked[kind] = None
+            elif kind == "threats":
+                checked[kind] = inventory_changes.checked_threats(value)
+            else:
+                checked[kind] = inventory_changes.checked_rows(kind, value)
+        with self.lock:
+            record = self._require_device(device_id)
+            reported = {**self._reported.get(device_id, {}), **checked}
+            self._reported[device_id] = {kind: rows for kind, rows in reported.items() if rows is not None}
+            self._devices[device_id] = {**record, "lastUpdate": _now()}
+            return {
+                "osPatches": self._inventory("os-patches", record),
+                "softwarePatches": self._inventory("software-patches", record),
+                "antivirus": self._inventory("antivirus", record),
+            }
+
+    def _inventory(self, kind: str, device: dict[str, Any]) -> list[dict[str, Any]]:
+        """The device's rows of ``kind`` (os-patches, software-patches, antivirus): set or generated."""
+        reported = self._reported.get(device["id"], {})
+        if kind in reported:
+            return [dict(row) for row in reported[kind]]
+        if kind == "os-patches":
+            return inventory.os_patches(self.seed, device)
+        if kind == "software-patches":
+            return inventory.software_patches(self.seed, device)
+        return inventory.antivirus(self.seed, device)
 
     def query_rows(
         self, report: str, matches: DeviceFilter, filters: dict[str, set[str]]
@@ -618,18 +669,19 @@ class FakeState:
                     device,
                     len(self._alerts_by_device.get(device["id"], ())),
                     parent_offline=bool(parent and parent["offline"]),
+                    reported=self._reported.get(device["id"]),
                 )
             ]
         if report == "software":
             rows = inventory.software(self.seed, device)
         elif report == "os-patches":
-            rows = [row for row in inventory.os_patches(self.seed, device) if row["status"] != "INSTALLED"]
+            rows = [row for row in self._inventory(report, device) if row["status"] != "INSTALLED"]
         elif report == "os-patch-installs":
-            rows = [row for row in inventory.os_patches(self.seed, device) if "installedAt" in row]
+            rows = [row for row in self._inventory("os-patches", device) if "installedAt" in row]
         elif report == "software-patches":
-            rows = inventory.software_patches(self.seed, device)
+            rows = self._inventory(report, device)
         else:
-            rows = inventory.antivirus(self.seed, device)
+            rows = self._inventory("antivirus", device)
         stamp = {"deviceId": device["id"], "timestamp": device["lastUpdate"]}
         return [{**row, **stamp} for row in rows]
 
