@@ -1,4 +1,9 @@
-"""ninjaone sliding flapping window.
+"""ninjaone instance change and sliding flapping window.
+
+* ``ninjaone_integrations.retired_at``: devices, organizations and alerts belong to one NinjaOne
+  instance, so moving a tenant to another instance starts a new integration row and retires the old
+  one (kept for its history; never synced, never the tenant's integration again unless the tenant
+  returns to that very instance).
 
 * ``ninjaone_alerts.cycle_times`` replaces ``cycle_count`` / ``cycle_window_start``: flapping is
   counted over a sliding window, which needs the newest cycle times, not a fixed window's counters.
@@ -26,6 +31,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
+    with op.batch_alter_table("ninjaone_integrations") as batch_op:
+        batch_op.add_column(sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("ninjaone_alerts") as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -45,3 +52,5 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("cycle_count", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("cycle_window_start", sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_column("cycle_times")
+    with op.batch_alter_table("ninjaone_integrations") as batch_op:
+        batch_op.drop_column("retired_at")
