@@ -169,17 +169,9 @@ def save_credentials(
     retirement: instance_change.Retirement | None = None
     if integration is None:
         integration = _new_integration(session, base_url)
-    elif integration.base_url != base_url and instance_change.holds_instance_ids(session, integration):
-        if credential is not None:
-            raise ConnectError(instance_change.refusal(integration, base_url))
-        previous = integration
-        integration = instance_change.retired_integration_for(session, base_url)
-        retirement = instance_change.retire(session, previous, base_url, actor=actor, remote_addr=remote_addr)
-        if integration is None:
-            integration = _new_integration(session, base_url, settings_of=previous)
-        else:
-            integration.retired_at = None
-            integration.status_reason = None
+    elif integration.base_url != base_url:
+        integration, retirement = _switch_instance(session, integration, base_url, actor, remote_addr)
+        credential = integration.credential
     changed = credential is not None and (
         integration.base_url != base_url or credential.client_id != client_id
     )
@@ -212,6 +204,40 @@ def save_credentials(
     )
     session.commit()
     return SavedCredentials(integration, retirement)
+
+
+def _switch_instance(
+    session: Session,
+    integration: Integration,
+    base_url: str,
+    actor: UserRef | None,
+    remote_addr: str | None,
+) -> tuple[Integration, instance_change.Retirement | None]:
+    """The integration that credentials for ``base_url`` go on, when the tenant's is of another instance
+    (see :mod:`.instance_change`): the same row while it holds no instance's ids, unless the tenant
+    returns to an instance it used before; a refusal while connected; else the old row retired."""
+    holds_ids = instance_change.holds_instance_ids(session, integration)
+    returning = instance_change.retired_integration_for(session, base_url)
+    if not holds_ids and returning is None:
+        return integration, None  # e.g. a mistyped URL before the first connect: just correct it
+    credential = integration.credential
+    if holds_ids and credential is not None:
+        raise ConnectError(instance_change.refusal(integration, base_url))
+    retirement = None
+    if holds_ids:
+        retirement = instance_change.retire(
+            session, integration, base_url, actor=actor, remote_addr=remote_addr
+        )
+    else:  # it never held anything worth keeping: make way for the instance the tenant returns to
+        if credential is not None and credential.access_token:
+            _release_remote(integration)
+        session.delete(integration)
+        session.flush()
+    if returning is None:
+        return _new_integration(session, base_url, settings_of=integration), retirement
+    returning.retired_at = None
+    returning.status_reason = None
+    return returning, retirement
 
 
 def _new_integration(

@@ -272,3 +272,30 @@ def test_cli_refuses_another_instance_while_connected_then_starts_a_new_integrat
             machine.name,
             machine.serial,
         )
+
+
+def test_page_changing_back_before_connecting_the_new_instance_returns_to_the_old_integration(
+    web_app, fake, fake_b, admin
+):
+    """Disconnected from A, B saved (a new, still empty integration), then A saved again: A's own
+    integration comes back and B's empty one is dropped (it held nothing)."""
+    ends_on_settings(save_credentials(admin, fake.url))
+    _connect_on_the_page(admin, fake.url)
+    old_id = _map_and_sync(web_app)
+    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    ends_on_settings(save_credentials(admin, fake_b.url))
+    ends_on_settings(save_credentials(admin, fake.url))
+    with tenant_db(web_app) as session:
+        rows = list(session.scalars(select(Integration)))
+        assert [(row.id, row.base_url, row.retired_at) for row in rows] == [(old_id, fake.url, None)]
+        assert tenant_integration(session).credential.client_id == DEMO_ID
+    _connect_on_the_page(admin, fake.url)
+    with tenant_db(web_app) as session:
+        run = run_sync(old_id, kind="full", trigger="manual")
+        assert run.state == "succeeded", run.error
+        devices = list(session.scalars(select(Device).where(Device.integration_id == old_id)))
+        assert devices and not any(device.retired for device in devices)
+        statuses = session.scalars(
+            select(Asset.status).where(Asset.id.in_([int(d.host_asset_id) for d in devices]))
+        ).all()
+        assert set(statuses) == {"active"}  # A's own assets, back with A's next full sync
