@@ -283,7 +283,16 @@ class PageWriter:
         foreign = self._owned_elsewhere({match.host_asset_id for match in matches if match is not None})
         adopted = list(pending)
         for index, match in zip(new, matches, strict=True):
-            if match is None or match.host_asset_id in foreign:
+            if match is not None and match.host_asset_id in foreign:
+                self._detail(
+                    {
+                        "device_id": pending[index][0]["id"],
+                        "not_adopted": match.host_asset_id,
+                        "reason": "the asset belongs to a device of another NinjaOne instance",
+                    }
+                )
+                match = None
+            if match is None:
                 self.counts.created += 1
                 continue
             device, record, digest, row = pending[index]

@@ -26,6 +26,7 @@ from flask_ninjaone.models import (
     MaintenanceWindow,
     MappingState,
     OrganizationMapping,
+    SyncRun,
 )
 from flask_ninjaone.services import mapping
 from flask_ninjaone.services.connection import tenant_integration
@@ -121,6 +122,14 @@ def _assert_instances_not_cross_wired(app: Flask, url_a: str, url_b: str, machin
         old_assets = {d.host_asset_id for d in old_devices if d.host_asset_id}
         new_assets = {d.host_asset_id for d in new_devices if d.host_asset_id}
         assert old_assets and new_assets and not old_assets & new_assets
+        # Where the host offered one of A's assets (same NinjaOne id), the sync said why it declined.
+        declined = [
+            item
+            for run in session.scalars(select(SyncRun).where(SyncRun.integration_id == new.id))
+            for item in run.conflicts
+            if "not_adopted" in item
+        ]
+        assert declined and all(item["not_adopted"] in old_assets for item in declined)
 
         # Instance A's assets: kept (tickets point at them), inactive, and saying why.
         for asset in session.scalars(select(Asset).where(Asset.id.in_([int(a) for a in old_assets]))):
