@@ -44,6 +44,7 @@ from .flow import (
     flashed,
     page_text,
     save_credentials,
+    settings_page,
     start_connect,
 )
 
@@ -182,6 +183,7 @@ def test_page_refuses_another_instance_while_connected_then_starts_a_new_integra
     _connect_on_the_page(admin, fake.url)
     old_id = _map_and_sync(web_app)
     machine = _ticket_for_a_machine(web_app, old_id)
+    assert "disconnect first, then save it" in settings_page(admin)  # said before anyone tries
 
     # While connected: refused, with the way out, and nothing changed.
     refused = save_credentials(admin, fake_b.url)
