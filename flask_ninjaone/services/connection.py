@@ -419,7 +419,8 @@ def connect_client_credentials(
         )
     except NinjaOneError as exc:
         _fail(session, integration, str(exc))
-        raise ConnectError(f"NinjaOne refused the connection: {exc}") from exc
+        note = f" {saved.instance_note}" if saved.instance_note else ""  # saved before the refusal
+        raise ConnectError(f"NinjaOne refused the connection: {exc}{note}") from exc
     integration.auth_mode = "client_credentials"
     result = complete_connection(session, integration, token, actor)
     if saved.instance_note:

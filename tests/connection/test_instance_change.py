@@ -310,3 +310,23 @@ def test_page_changing_back_before_connecting_the_new_instance_returns_to_the_ol
             select(Asset.status).where(Asset.id.in_([int(d.host_asset_id) for d in devices]))
         ).all()
         assert set(statuses) == {"active"}  # A's own assets, back with A's next full sync
+
+
+def test_cli_refused_by_the_new_instance_still_says_the_old_one_was_retired(web_app, fake, fake_b):
+    """The move is saved before NinjaOne is asked: when the new instance refuses the client, the error
+    also says what happened to the old one, rather than leaving it to be discovered."""
+    runner = web_app.test_cli_runner()
+
+    def connect(url: str, secret: str = DEMO_SECRET):
+        return runner.invoke(args=["ninjaone", "connect", "--tenant", "acme", "--client-id", DEMO_ID,
+                                   "--client-secret", secret, "--base-url", url])  # fmt: skip
+
+    assert connect(fake.url).exit_code == 0  # loads A's organizations: the integration holds A's ids
+    assert runner.invoke(args=["ninjaone", "disconnect", "--tenant", "acme", "--yes"]).exit_code == 0
+    refused = connect(fake_b.url, secret="wrong")
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert "refused the connection" in refused.output and "previous NinjaOne instance" in refused.output
+    with tenant_db(web_app) as session:
+        assert tenant_integration(session).base_url == fake_b.url
+        assert session.scalars(select(Integration).where(Integration.base_url == fake.url)).one().retired_at
+    assert connect(fake_b.url).exit_code == 0
