@@ -114,8 +114,9 @@ def retire(
     """Retire a disconnected integration because the tenant moves to ``new_base_url``.
 
     Its live devices are retired and their host assets marked inactive with the reason (the assets
-    stay, so tickets keep pointing at the machines they were opened for); mappings, alerts and rules
-    stay with the row. Does not commit.
+    stay, so tickets keep pointing at the machines they were opened for); its mappings and alerts stay
+    with the row; the tenant's rules and windows that name its ids are switched off or deleted.
+    Does not commit: the caller commits it with the new instance's credentials.
     """
     now = utcnow()
     reason = (
