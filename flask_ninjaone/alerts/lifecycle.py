@@ -62,7 +62,7 @@ from ..models.base import utcnow
 from ..tenancy import get_scoped
 from . import ticket_text
 from .events import ACKNOWLEDGE, RESET, TRIGGER, ConditionEvent
-from .flapping import CycleCount, count_cycle
+from .flapping import CycleCount, count_cycle, dump_times, load_times
 from .locks import lock_problem, problem_key
 from .maintenance import WindowSpec, active_window
 from .rules import NO_RULE_ACTIONS, AlertFacts, RuleActions, RuleSpec, first_match, load_rule, ticket_priority
@@ -415,7 +415,7 @@ class _Run:
             series_uid=event.series_uid,
             status=AlertStatus.ACTIVE,
             occurrence_count=1,
-            cycle_count=0,
+            cycle_times=[],
             flapping=False,
             auto_created=False,
         )
@@ -756,15 +756,13 @@ class _Run:
         else:
             previous = self.previous_of_problem(alert)
         result = count_cycle(
-            previous.cycle_count if previous is not None else 0,
-            previous.cycle_window_start if previous is not None else None,
+            load_times(previous.cycle_times) if previous is not None else (),
             at,
             limit=actions.flap_cycles,
             minutes=actions.flap_minutes,
             was_flapping=bool(previous.flapping) if previous is not None else False,
         )
-        alert.cycle_count = result.count
-        alert.cycle_window_start = result.window_start
+        alert.cycle_times = dump_times(result.times)
         alert.flapping = result.flapping
         return result
 

@@ -172,7 +172,7 @@ def save_credentials() -> Response | tuple[str, int]:
         return _render(credentials_form=form, status_code=400)
     custom = form.region.data == CUSTOM_REGION
     try:
-        connection.save_credentials(
+        saved = connection.save_credentials(
             _session(),
             client_id=form.client_id.data,
             client_secret=form.client_secret.data,
@@ -186,6 +186,8 @@ def save_credentials() -> Response | tuple[str, int]:
         form.form_errors.append(str(exc))
         return _render(credentials_form=form, status_code=400)
     flash("NinjaOne credentials saved. Next: click Connect.", "success")
+    if saved.instance_note:
+        flash(saved.instance_note, "warning")
     return _back()
 
 

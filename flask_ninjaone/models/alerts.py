@@ -58,9 +58,9 @@ class Alert(TenantMixin, Base):
     rule_id: Mapped[int | None] = mapped_column(Integer)
     last_activity_id: Mapped[int | None] = mapped_column(BigInteger)
     last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Trigger/reset cycles counted since ``cycle_window_start`` (flapping detection).
-    cycle_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    cycle_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The problem's newest trigger/reset cycle times (ISO 8601 UTC, oldest first, at most the rule's
+    #: flapping limit + 1): flapping is counted over a sliding window (see ``alerts/flapping.py``).
+    cycle_times: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     flapping: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     #: Why no ticket was opened (maintenance window, rule says record only, ...), shown in the panel.
     suppressed_reason: Mapped[str | None] = mapped_column(String(255))

@@ -66,6 +66,10 @@ class Integration(TenantMixin, Base):
     last_inventory_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     last_activity_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: Set when the tenant connected another instance instead: devices, organizations and alerts
+    #: belong to one instance, so the row is kept for its history but never used again (a later
+    #: switch back to this very instance revives it).
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow

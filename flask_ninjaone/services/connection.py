@@ -44,7 +44,7 @@ from ..models import (
     WebhookState,
 )
 from ..models.base import utcnow
-from . import audit, webhook_registration
+from . import audit, instance_change, webhook_registration
 from .clients import client_for
 from .organizations import refresh_organizations
 
@@ -56,6 +56,13 @@ MAX_URL = 255
 #: Allowed sync intervals in minutes (the form and the service share them).
 SYNC_INTERVAL_RANGE = (15, 1440)
 INVENTORY_INTERVAL_RANGE = (60, 10080)
+#: The tenant's sync preferences: a new integration for another instance starts with them.
+SYNC_PREFERENCES = (
+    "auto_sync",
+    "sync_interval_minutes",
+    "inventory_interval_minutes",
+    "sync_pending_devices",
+)
 
 #: Token-endpoint answers to the credentials check that mean "this cannot work": the client id does not
 #: exist on this instance (wrong region), there is no OAuth endpoint at the URL, or the secret is wrong.
@@ -82,6 +89,20 @@ class ConnectResult:
 
 
 @dataclass(frozen=True)
+class SavedCredentials:
+    """The integration the credentials were saved on, and what moving the tenant to another instance
+    did to the previous one (``None`` when they were saved on the same integration)."""
+
+    integration: Integration
+    retirement: instance_change.Retirement | None = None
+
+    @property
+    def instance_note(self) -> str | None:
+        """What the admin should know about the previous instance, or ``None`` when there was none."""
+        return self.retirement.note() if self.retirement is not None else None
+
+
+@dataclass(frozen=True)
 class DisconnectResult:
     """What a disconnect managed to do in NinjaOne (the local side always completes)."""
 
@@ -91,8 +112,11 @@ class DisconnectResult:
 
 
 def tenant_integration(session: Session) -> Integration | None:
-    """The bound tenant's integration (a tenant connects one NinjaOne instance at a time)."""
-    return session.scalars(select(Integration).order_by(Integration.id)).first()
+    """The bound tenant's integration: a tenant connects one NinjaOne instance at a time, and the
+    integrations of instances it left are retired (see :mod:`.instance_change`)."""
+    return session.scalars(
+        select(Integration).where(Integration.retired_at.is_(None)).order_by(Integration.id)
+    ).first()
 
 
 # -- credentials ---------------------------------------------------------------------------------------
@@ -107,12 +131,15 @@ def save_credentials(
     custom_url: str | None,
     actor: UserRef | None = None,
     remote_addr: str | None = None,
-) -> Integration:
-    """Validate and store the tenant's API client; a blank secret keeps the saved one.
+) -> SavedCredentials:
+    """Validate and store the tenant's API client; a blank secret keeps the saved one, as long as
+    neither the API client nor the instance changed (the secret never follows a newly typed URL).
 
-    Changing the instance or the API client of a connected integration releases the old connection
-    (webhook removed and tokens revoked in NinjaOne, best effort) and asks for a new one; mappings and
-    rules are kept. Nothing is written when validation fails.
+    Changing the API client of a connected integration releases the old connection (webhook removed
+    and tokens revoked in NinjaOne, best effort) and asks for a new one; mappings and rules are kept.
+    Changing the *instance* follows :mod:`.instance_change`: refused while connected, else the old
+    integration is retired and the new instance gets an integration of its own. Nothing is written
+    when validation fails or the change is refused.
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > MAX_CLIENT_ID or any(ch.isspace() for ch in client_id):
@@ -135,9 +162,16 @@ def save_credentials(
     credential = integration.credential if integration is not None else None
     if not secret and (credential is None or credential.client_id != client_id):
         raise ConnectError("Enter the Client Secret of this API client.")
+    if not secret and integration is not None and integration.base_url != base_url:
+        raise ConnectError(
+            "Enter the Client Secret again: the saved one is never sent to a newly chosen instance."
+        )
+    retirement: instance_change.Retirement | None = None
     if integration is None:
-        integration = Integration(public_id=secrets.token_urlsafe(32), base_url=base_url)
-        session.add(integration)
+        integration = _new_integration(session, base_url)
+    elif integration.base_url != base_url:
+        integration, retirement = _switch_instance(session, integration, base_url, actor, remote_addr)
+        credential = integration.credential
     changed = credential is not None and (
         integration.base_url != base_url or credential.client_id != client_id
     )
@@ -169,6 +203,52 @@ def save_credentials(
         detail={"client_id": client_id, "base_url": base_url, "secret_changed": bool(secret)},
     )
     session.commit()
+    return SavedCredentials(integration, retirement)
+
+
+def _switch_instance(
+    session: Session,
+    integration: Integration,
+    base_url: str,
+    actor: UserRef | None,
+    remote_addr: str | None,
+) -> tuple[Integration, instance_change.Retirement | None]:
+    """The integration that credentials for ``base_url`` go on, when the tenant's is of another instance
+    (see :mod:`.instance_change`): the same row while it holds no instance's ids, unless the tenant
+    returns to an instance it used before; a refusal while connected; else the old row retired."""
+    holds_ids = instance_change.holds_instance_ids(session, integration)
+    returning = instance_change.retired_integration_for(session, base_url)
+    if not holds_ids and returning is None:
+        return integration, None  # e.g. a mistyped URL before the first connect: just correct it
+    credential = integration.credential
+    if holds_ids and credential is not None:
+        raise ConnectError(instance_change.refusal(integration, base_url))
+    retirement = None
+    if holds_ids:
+        retirement = instance_change.retire(
+            session, integration, base_url, actor=actor, remote_addr=remote_addr
+        )
+    else:  # it never held anything worth keeping: make way for the instance the tenant returns to
+        if credential is not None and credential.access_token:
+            _release_remote(integration)
+        session.delete(integration)
+        session.flush()
+    if returning is None:
+        return _new_integration(session, base_url, settings_of=integration), retirement
+    returning.retired_at = None
+    returning.status_reason = None
+    return returning, retirement
+
+
+def _new_integration(
+    session: Session, base_url: str, *, settings_of: Integration | None = None
+) -> Integration:
+    """A fresh integration row; the tenant's sync preferences carry over, never an instance's ids."""
+    integration = Integration(public_id=secrets.token_urlsafe(32), base_url=base_url)
+    if settings_of is not None:
+        for name in SYNC_PREFERENCES:
+            setattr(integration, name, getattr(settings_of, name))
+    session.add(integration)
     return integration
 
 
@@ -318,7 +398,7 @@ def connect_client_credentials(
     actor: UserRef | None,
 ) -> ConnectResult:
     """Connect an "API Services" (machine-to-machine) app with the client-credentials grant."""
-    integration = save_credentials(
+    saved = save_credentials(
         session,
         client_id=client_id,
         client_secret=client_secret,
@@ -326,6 +406,7 @@ def connect_client_credentials(
         custom_url=custom_url,
         actor=actor,
     )
+    integration = saved.integration
     credential = integration.credential
     assert credential is not None and credential.client_secret
     try:
@@ -338,9 +419,13 @@ def connect_client_credentials(
         )
     except NinjaOneError as exc:
         _fail(session, integration, str(exc))
-        raise ConnectError(f"NinjaOne refused the connection: {exc}") from exc
+        note = f" {saved.instance_note}" if saved.instance_note else ""  # saved before the refusal
+        raise ConnectError(f"NinjaOne refused the connection: {exc}{note}") from exc
     integration.auth_mode = "client_credentials"
-    return complete_connection(session, integration, token, actor)
+    result = complete_connection(session, integration, token, actor)
+    if saved.instance_note:
+        result.notes.insert(0, saved.instance_note)
+    return result
 
 
 # -- completing a connection ----------------------------------------------------------------------------

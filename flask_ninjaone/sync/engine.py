@@ -269,14 +269,29 @@ class PageWriter:
     def _adopt(
         self, tenant_id: str, pending: list[tuple[dict[str, Any], AssetRecord, str, Known | None]]
     ) -> list[tuple[dict[str, Any], AssetRecord, str, Known | None]]:
-        """Ask the host, in one call, which new devices are assets it already has."""
+        """Ask the host, in one call, which new devices are assets it already has.
+
+        An asset that a device of another of the tenant's integrations owns is never adopted, however
+        it matched: device ids are numbered per NinjaOne instance (another instance's device 5 is
+        another machine), and the host's match by NinjaOne id cannot tell instances apart.
+        """
         new = [i for i, (_, record, _, _) in enumerate(pending) if record.host_asset_id is None]
         if not new:
             return pending
         keys = [adoption_keys(pending[i][0], client_id=pending[i][1].client_id) for i in new]
         matches = self.host.match_assets(tenant_id, keys)
+        foreign = self._owned_elsewhere({match.host_asset_id for match in matches if match is not None})
         adopted = list(pending)
         for index, match in zip(new, matches, strict=True):
+            if match is not None and match.host_asset_id in foreign:
+                self._detail(
+                    {
+                        "device_id": pending[index][0]["id"],
+                        "not_adopted": match.host_asset_id,
+                        "reason": "the asset belongs to a device of another NinjaOne instance",
+                    }
+                )
+                match = None
             if match is None:
                 self.counts.created += 1
                 continue
@@ -289,6 +304,18 @@ class PageWriter:
             )
             self.counts.adopted += 1
         return adopted
+
+    def _owned_elsewhere(self, host_asset_ids: set[str]) -> set[str]:
+        """Those of ``host_asset_ids`` linked to a device of another integration (retired or not)."""
+        if not host_asset_ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(Device.host_asset_id).where(
+                    Device.integration_id != self.integration.id, Device.host_asset_id.in_(host_asset_ids)
+                )
+            )
+        )
 
     def _write_mirror(
         self,

@@ -463,3 +463,16 @@ def test_cli_lists_alerts(world: World, stuff: dict) -> None:
     assert runner.invoke(args=["ninjaone", "alerts", "--tenant", "globex", "--json"]).output.strip() == "[]"
     assert runner.invoke(args=["ninjaone", "alerts", "--tenant", "nope"]).exit_code != 0
     assert runner.invoke(args=["ninjaone", "alerts", "--tenant", "acme", "--status", "weird"]).exit_code != 0
+
+
+def test_detail_of_a_flapping_alert_lists_its_recent_cycles(world: World, catch_all: int) -> None:
+    device = world.device()
+    for _ in range(4):  # more than 3 cycles within 60 minutes: the 4th flaps
+        result = world.trigger(device.device_id, source_config_uid="cond-flap")
+        world.reset(result["alert"]["uid"])
+    alert = world.alert(result["alert"]["uid"])
+    assert alert.flapping and len(alert.cycle_times) == 4
+    page = _login(world.app, "admin@acme.test").get(PREFIX + f"/alerts/{alert.id}").get_data(as_text=True)
+    status = re.search(r"<dt>Status</dt><dd>(.*?)</dd>", page).group(1)
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"
+    assert re.fullmatch(rf"resolved · flapping \(its last 4 cycles between {when} and {when}\)", status)

@@ -20,7 +20,7 @@ from flask_ninjaone.alerts.events import (
     json_safe,
     kind_of,
 )
-from flask_ninjaone.alerts.flapping import count_cycle
+from flask_ninjaone.alerts.flapping import count_cycle, dump_times, load_times
 from flask_ninjaone.alerts.maintenance import WindowSpec, active_window, applies_to, covers, validate_window
 from flask_ninjaone.alerts.panel import AlertFilters, parse_filters
 from flask_ninjaone.alerts.rules import AlertFacts
@@ -265,45 +265,93 @@ def test_recurring_windows_never_crash_and_daily_covers_weekly(start, duration, 
 # -- flapping ------------------------------------------------------------------------------------------------
 
 
-def test_flapping_counts_cycles_in_a_window() -> None:
-    state = count_cycle(0, None, T0)
-    assert (state.count, state.flapping) == (1, False)
-    history = [state]
-    for minutes in (10, 20, 30):
-        previous = history[-1]
-        history.append(
-            count_cycle(
-                previous.count,
-                previous.window_start,
-                T0 + timedelta(minutes=minutes),
-                was_flapping=previous.flapping,
-            )
+def _replay(minutes_list, *, limit: int = 3, minutes: int = 60):
+    """Feed cycles (minutes after T0, in the order given) through ``count_cycle`` like the lifecycle
+    does: each call sees only what the previous one stored. Returns every intermediate state."""
+    times: tuple[datetime, ...] = ()
+    flapping = False
+    history = []
+    for offset in minutes_list:
+        state = count_cycle(
+            load_times(dump_times(times)),
+            T0 + timedelta(minutes=offset),
+            limit=limit,
+            minutes=minutes,
+            was_flapping=flapping,
         )
-    assert [h.count for h in history] == [1, 2, 3, 4]
-    assert [h.flapping for h in history] == [False, False, False, True]
-    assert [h.started_flapping for h in history] == [False, False, False, True]
-    fifth = count_cycle(4, T0, T0 + timedelta(minutes=40), was_flapping=True)
-    assert fifth.flapping and not fifth.started_flapping
-    quiet = count_cycle(5, T0, T0 + timedelta(minutes=61), was_flapping=True)
-    assert (quiet.count, quiet.flapping, quiet.window_start) == (1, False, T0 + timedelta(minutes=61))
+        times, flapping = state.times, state.flapping
+        history.append(state)
+    return history
+
+
+def test_flapping_counts_cycles_in_a_sliding_window() -> None:
+    history = _replay([0, 10, 20, 30, 40])
+    assert [h.count for h in history] == [1, 2, 3, 4, 4]
+    assert [h.flapping for h in history] == [False, False, False, True, True]
+    assert [h.started_flapping for h in history] == [False, False, False, True, False]
+    assert len(history[-1].times) == 4  # only the limit + 1 newest are kept
+    quiet = _replay([0, 10, 20, 30, 40, 101])[-1]  # 61 minutes after the newest earlier cycle
+    assert (quiet.count, quiet.flapping) == (1, False)
+
+
+def test_a_burst_that_straddles_a_fixed_window_edge_flaps() -> None:
+    """The reported case: 5 cycles in 63 minutes ("more than 3 in 60"). A window fixed at the first
+    cycle ends at minute 60 and starts over with the 4th: it never flapped."""
+    history = _replay([0, 50, 58, 61, 63])
+    assert [h.flapping for h in history] == [False, False, False, False, True]
+    assert history[-1].count == 4  # 50, 58, 61, 63
+    assert history[-1].started_flapping
+
+
+def test_window_edge_is_inclusive() -> None:
+    assert _replay([0, 20, 40, 60])[-1].flapping  # exactly 60 minutes apart: within
+    assert not _replay([0, 20, 40, 60.01])[-1].flapping
 
 
 @pytest.mark.parametrize(("limit", "minutes"), [(1, 1), (3, 60), (5, 10)])
 def test_flapping_limits(limit: int, minutes: int) -> None:
-    count, start, flapping = 0, None, False
-    for step in range(limit + 1):
-        state = count_cycle(
-            count, start, T0 + timedelta(seconds=step), limit=limit, minutes=minutes, was_flapping=flapping
-        )
-        count, start, flapping = state.count, state.window_start, state.flapping
-        assert flapping is (step + 1 > limit)
+    history = _replay([step / 60 for step in range(limit + 1)], limit=limit, minutes=minutes)
+    assert [h.flapping for h in history] == [step + 1 > limit for step in range(limit + 1)]
     with pytest.raises(ValueError):
-        count_cycle(0, None, T0, limit=0)
+        count_cycle((), T0, limit=0)
+    with pytest.raises(ValueError):
+        count_cycle((), T0, minutes=0)
 
 
-def test_out_of_order_cycle_starts_a_new_window() -> None:
-    state = count_cycle(3, T0, T0 - timedelta(minutes=5))
-    assert state.count == 1
+def test_a_late_cycle_takes_its_place_in_time_order() -> None:
+    state = count_cycle([T0 + timedelta(minutes=m) for m in (10, 20, 30)], T0 - timedelta(minutes=5))
+    assert state.times[0] == T0 - timedelta(minutes=5) and state.times[-1] == T0 + timedelta(minutes=30)
+    assert (state.count, state.flapping) == (4, True)  # -5 .. 30: four cycles within 60 minutes
+
+
+def test_stored_times_survive_junk() -> None:
+    assert load_times(None) == [] and load_times("x") == []
+    assert load_times(["not a time", 5, "2025-03-19T12:00:00"]) == [T0]  # naive strings are UTC
+    assert load_times(dump_times([T0])) == [T0]
+
+
+def _brute_force(times: list[float], limit: int, minutes: int) -> bool:
+    """Some window of ``minutes`` holds more than ``limit`` of ``times`` (minutes after T0)."""
+    return any(sum(1 for t in times if start <= t <= start + minutes) > limit for start in times)
+
+
+_offsets = st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(offsets=_offsets, limit=st.integers(1, 6), minutes=st.integers(1, 120))
+def test_flapping_iff_some_window_holds_more_than_limit_cycles(offsets, limit, minutes) -> None:
+    """In arrival order (late deliveries included): after every cycle, the problem is flapping iff the
+    window of ``minutes`` ending at the newest cycle seen holds more than ``limit`` cycles; so it
+    flapped at some point iff some window of ``minutes`` holds more than ``limit`` cycles."""
+    history = _replay(offsets, limit=limit, minutes=minutes)
+    for index, state in enumerate(history):
+        seen = offsets[: index + 1]
+        newest = max(seen)
+        assert state.flapping is (sum(1 for t in seen if newest - minutes <= t) > limit)
+        assert len(state.times) <= limit + 1
+    if offsets == sorted(offsets):
+        assert any(h.flapping for h in history) is _brute_force(offsets, limit, minutes)
 
 
 # -- ticket text ---------------------------------------------------------------------------------------------

@@ -62,7 +62,12 @@ def test_bad_credentials_input(web_app, admin, fields, message):
 
 def test_good_credentials_and_blank_secret_keeps_the_saved_one(web_app, admin):
     ends_on_settings(_post_credentials(admin))
-    ends_on_settings(_post_credentials(admin, client_secret="", region="ca"))
+    ends_on_settings(_post_credentials(admin, client_secret=""))
+    # The saved secret is never sent to a newly chosen instance: a new region needs it typed again.
+    response = _post_credentials(admin, client_secret="", region="ca")
+    assert response.status_code == 400
+    assert "Enter the Client Secret again" in page_text(response)
+    ends_on_settings(_post_credentials(admin, region="ca"))
     with tenant_db(web_app) as session:
         integration = session.scalars(select(Integration)).one()
         assert integration.region == "ca" and integration.base_url == "https://ca.ninjarmm.com"

@@ -26,6 +26,7 @@ from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from .conftest import tenant_db
 from .flow import (
     DEMO_ID,
+    DEMO_SECRET,
     PREFIX,
     authorize,
     connect,
@@ -214,15 +215,40 @@ def test_public_base_url_is_used_for_redirect_and_webhook(public_app, fake):
     assert result.exit_code == 0, result.output
 
 
-def test_changing_the_instance_of_a_connection_releases_it(web_app, fake, admin):
+def test_changing_the_api_client_of_a_connection_releases_it(web_app, fake, admin):
+    fake.state.oauth.register_client("second-app", "second-secret", ["http://localhost*"])
     ends_on_settings(connect(admin, fake.url))
     token = _integration(web_app).public_id
-    ends_on_settings(admin.post(PREFIX + "/credentials", data={"client_id": DEMO_ID, "region": "eu"}))
+    ends_on_settings(
+        admin.post(
+            PREFIX + "/credentials",
+            data={
+                "client_id": "second-app",
+                "client_secret": "second-secret",
+                "region": "custom",
+                "custom_url": fake.url,
+            },
+        )  # fmt: skip
+    )
     integration = _integration(web_app)
-    assert integration.public_id == token and integration.base_url == "https://eu.ninjarmm.com"
+    assert integration.public_id == token and integration.base_url == fake.url  # the same instance
     assert integration.status == "disconnected" and integration.webhook_state == "off"
     assert "connect again" in integration.status_reason
     assert fake.state.webhooks.config(DEMO_ID) is None, "the old webhook was removed"
     with tenant_db(web_app) as session:
         credential = session.scalars(select(Integration)).one().credential
-        assert credential.access_token is None and credential.client_secret  # the secret is kept
+        assert credential.access_token is None and credential.client_id == "second-app"
+
+
+def test_changing_the_instance_of_a_connection_is_refused(web_app, fake, admin):
+    """Another instance numbers its devices and organizations on its own: a connected integration does
+    not move (tests/connection/test_instance_change.py has the whole switch)."""
+    ends_on_settings(connect(admin, fake.url))
+    token = _integration(web_app).public_id
+    response = admin.post(
+        PREFIX + "/credentials", data={"client_id": DEMO_ID, "client_secret": DEMO_SECRET, "region": "eu"}
+    )
+    assert response.status_code == 400 and "Disconnect first" in response.get_data(as_text=True)
+    integration = _integration(web_app)
+    assert (integration.public_id, integration.base_url, integration.status) == (token, fake.url, "connected")
+    assert fake.state.webhooks.config(DEMO_ID) is not None, "the webhook is still registered"

@@ -98,6 +98,8 @@ def test_move_device_to_another_organization(control: Api, api: Api, fake: FakeN
         ("POST", "/_fake/devices/{id}/conditions", {"colour": "red"}, 400),
         ("POST", "/_fake/devices/999999/conditions", {}, 404),
         ("POST", "/_fake/alerts/no-such-alert/reset", {}, 404),
+        ("POST", "/_fake/devices/{id}/conditions", {"activityTime": "yesterday"}, 400),
+        ("POST", "/_fake/devices/{id}/conditions", {"activityTime": True}, 400),
         ("POST", "/_fake/activities", {"activityType": "CONDITION"}, 400),
         ("POST", "/_fake/activities", {"activityType": "NOPE", "statusCode": "TRIGGERED"}, 400),
         (
@@ -144,6 +146,20 @@ def test_generic_activity_and_reset_routes(control: Api, api: Api) -> None:
     uid = control.request("POST", f"/_fake/devices/{device_id}/conditions", json={}).json()["alert"]["uid"]
     reset = control.request("POST", f"/_fake/alerts/{uid}/reset", json={})
     assert (reset.status_code, reset.json()["statusCode"], reset.json()["seriesUid"]) == (200, "RESET", uid)
+
+
+def test_conditions_and_resets_can_be_dated(control: Api, api: Api) -> None:
+    """A history of trigger/reset cycles (flapping tests) needs events at chosen times."""
+    device_id = api.get("/v2/devices", pageSize=1).json()[0]["id"]
+    triggered = control.request(
+        "POST", f"/_fake/devices/{device_id}/conditions", json={"activityTime": 1742391600}
+    ).json()
+    assert triggered["activities"][0]["activityTime"] == 1742391600
+    uid = triggered["alert"]["uid"]
+    bad = control.request("POST", f"/_fake/alerts/{uid}/reset", json={"activityTime": -5})
+    assert bad.status_code == 400 and "activityTime" in bad.json()["error"]
+    reset = control.request("POST", f"/_fake/alerts/{uid}/reset", json={"activityTime": 1742391660.5})
+    assert (reset.status_code, reset.json()["activityTime"]) == (200, 1742391660.5)
 
 
 def test_settings_clients_and_counters(control: Api, fake: FakeNinjaOne) -> None:

@@ -46,7 +46,7 @@ def test_eight_processes_refresh_once(app, make_app, database_url, encryption_ke
         with tenant_scope(tenant.id):
             integration = save_credentials(
                 db.session, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, region=None, custom_url=fake.url
-            )
+            ).integration
             complete_connection(db.session, integration, authorization_code_tokens(fake.url), actor=None)
             credential = db.session.scalars(select(Credential)).one()
             credential.token_expires_at = datetime(2000, 1, 1, tzinfo=UTC)  # everyone must refresh

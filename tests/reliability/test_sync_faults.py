@@ -102,7 +102,7 @@ def test_refresh_token_revoked_mid_walk_needs_a_human(app, fake, report):
     tenant = get_state().host.find_tenant("acme")
     with tenant_scope(tenant.id):
         integration = save_credentials(db.session, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                                       region=None, custom_url=fake.url)  # fmt: skip
+                                       region=None, custom_url=fake.url).integration  # fmt: skip
         complete_connection(db.session, integration, authorization_code_tokens(fake.url), actor=None)
         mapping.apply_suggestions(db.session, integration, create_missing=True)
         integration_id = integration.id

@@ -31,6 +31,7 @@ _TRIGGER_OPTIONS = {
     "data": "data",
     "repeat": "repeat",
     "out_of_order": "out_of_order",
+    "activityTime": "at",
 }
 _ACTIVITY_FIELDS = {
     "activityType": "activity_type",
@@ -114,15 +115,28 @@ def set_device_inventory(device_id: int) -> Response:
     return jsonify(current_state().set_device_inventory(device_id, _body()))
 
 
+def _activity_time(value: Any) -> float | None:
+    """``activityTime`` dates an event (epoch seconds, like the real field) so tests replay a history."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError("activityTime must be a positive number of epoch seconds")
+    return float(value)
+
+
 @bp.post("/devices/<int:device_id>/conditions")
 def trigger_condition(device_id: int) -> tuple[Response, int]:
     options = _keywords(_body(), _TRIGGER_OPTIONS)
+    options["at"] = _activity_time(options.get("at"))
     return jsonify(current_state().trigger_condition(device_id, **options)), 201
 
 
 @bp.post("/alerts/<uid>/reset")
 def reset_alert(uid: str) -> Response:
-    return jsonify(current_state().reset_alert(uid, _body().get("data")))
+    options = _keywords(_body(), {"data": "data", "activityTime": "at"})
+    return jsonify(
+        current_state().reset_alert(uid, options.get("data"), at=_activity_time(options.get("at")))
+    )
 
 
 @bp.post("/activities")

@@ -467,13 +467,18 @@ class FakeState:
         self.webhooks.send(jobs)
         return {"alert": alert, "activities": activities}
 
-    def reset_alert(self, uid: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Reset an active alert (API ``DELETE /v2/alert/{uid}`` or the condition clearing): RESET."""
+    def reset_alert(
+        self, uid: str, data: dict[str, Any] | None = None, *, at: float | None = None
+    ) -> dict[str, Any]:
+        """Reset an active alert (API ``DELETE /v2/alert/{uid}`` or the condition clearing): RESET.
+
+        ``at`` (epoch seconds, default now) dates the RESET, so tests can replay a history of cycles.
+        """
         with self.lock:
             if uid not in self._alerts:
                 raise UnknownRecord(f"alert {uid} is not active")
             device = self._devices[self._alerts[uid]["deviceId"]]
-            activity = self._reset(uid, data, _now())
+            activity = self._reset(uid, data, _now() if at is None else at)
             jobs = self._jobs([activity], device)
         self.webhooks.send(jobs)
         return activity
