@@ -10,7 +10,7 @@
   Existing alerts start with no recorded cycles (their ``flapping`` flag is kept): counting starts
   afresh with the next cycle. A downgrade cannot rebuild the counters and leaves them empty.
 
-Revision ID: 0005_instance_flapping
+Revision ID: 0005_ninjaone_instance_flapping
 Revises: 0004_ninjaone_inbox_next_attempt
 Create Date: 2026-12-07
 
@@ -23,7 +23,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_instance_flapping"
+revision: str = "0005_ninjaone_instance_flapping"
 down_revision: str | Sequence[str] | None = "0004_ninjaone_inbox_next_attempt"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
