@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -67,7 +68,7 @@ def alerts_command(
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
-def _owed_cell(owed: dict | None) -> str:
+def _owed_cell(owed: dict[str, Any] | None) -> str:
     if owed is None:
         return "-"
     return f"yes, {owed['attempts']} attempt(s), next {owed['next_attempt_at'][:19]}Z"

@@ -191,7 +191,7 @@ def device_names(session: Session, integration_id: int, alerts: list[Alert]) -> 
 
 def owed_resets(session: Session, alerts: list[Alert]) -> dict[int, OwedWrite]:
     """The resets still owed to NinjaOne for ``alerts``, by alert id (see :mod:`..owed_writes`)."""
-    uids = {alert.series_uid for alert in alerts}
+    uids = sorted({alert.series_uid for alert in alerts})
     if not uids:
         return {}
     rows = session.scalars(

@@ -255,3 +255,33 @@ def test_alerts_reconcile_cli_when_ninjaone_throttles(world: World) -> None:
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith("Error: the reconciliation of acme failed:") and "throttling" in line
+
+
+def test_with_redis_a_long_retry_after_queues_one_delayed_send_for_that_instant(
+    world: World, resetting: int, make_world_app, redis_service: str
+) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from flask_ninjaone import jobs
+    from flask_ninjaone.alerts.resets import reset_on_ticket_close
+    from flask_ninjaone.tenancy import tenant_scope
+
+    uid = world.trigger(world.device().device_id)["alert"]["uid"]
+    ticket_id = world.alert(uid).ticket_id
+    with world.app.app_context():  # closed in the host without announcing it: the job is run below
+        from sample_host.models import Ticket
+
+        db.session.get(Ticket, int(ticket_id)).status = "closed"
+        db.session.commit()
+        db.session.remove()
+    _throttle_reset(world, uid, retry_after=600)
+    queued = make_world_app(NINJAONE_REDIS_URL=redis_service)
+    with queued.app_context(), tenant_scope(world.tenant_id):
+        assert reset_on_ticket_close(db.session, ticket_id) == {"alerts": 1, "reset": 0, "owed": 1}
+        db.session.remove()
+    (owed,) = _owed(world)
+    scheduled = Queue("ninjaone", connection=Redis.from_url(redis_service)).scheduled_job_registry
+    second = int(owed.next_attempt_at.timestamp()) + 1
+    assert scheduled.get_job_ids() == [jobs.job_id("writes.send", world.tenant_id, f"at-{second}")]
+    assert int(scheduled.get_scheduled_time(scheduled.get_job_ids()[0]).timestamp()) == second

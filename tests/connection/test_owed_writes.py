@@ -72,14 +72,20 @@ def _throttle(fake, path: str, method: str, *, retry_after: int | None = 600) ->
     fake.state.faults.inject(Fault(path=path, kind="rate_limit", method=method, retry_after=retry_after))
 
 
+def _disconnect_throttled(web_app, fake, admin, path: str, method: str) -> tuple[str, str]:
+    """Connect, then disconnect while NinjaOne answers ``method path`` with a 10-minute 429."""
+    ends_on_settings(connect(admin, fake.url))
+    tokens = _tokens(web_app)
+    assert fake.state.webhooks.config(DEMO_ID) is not None
+    _throttle(fake, path, method)
+    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    return tokens
+
+
 def test_a_webhook_removal_that_meets_429_is_done_later_and_only_then_the_tokens_revoked(
     web_app, fake, admin
 ) -> None:
-    ends_on_settings(connect(admin, fake.url))
-    access, refresh = _tokens(web_app)
-    assert fake.state.webhooks.config(DEMO_ID) is not None
-    _throttle(fake, "/v2/webhook", "DELETE")
-    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    access, refresh = _disconnect_throttled(web_app, fake, admin, "/v2/webhook", "DELETE")
     assert fake.state.webhooks.config(DEMO_ID) is not None
     assert _live(fake, access), "the token that can still remove the webhook was kept alive"
     notes = flashed(admin)
@@ -100,10 +106,7 @@ def test_a_webhook_removal_that_meets_429_is_done_later_and_only_then_the_tokens
 
 
 def test_a_token_revocation_that_meets_429_is_done_later(web_app, fake, admin) -> None:
-    ends_on_settings(connect(admin, fake.url))
-    access, refresh = _tokens(web_app)
-    _throttle(fake, "/ws/oauth/revoke", "POST")
-    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    access, refresh = _disconnect_throttled(web_app, fake, admin, "/ws/oauth/revoke", "POST")
     notes = flashed(admin)
     assert any("could not be revoked in NinjaOne yet" in note for note in notes)
     assert not any("could not be removed" in note for note in notes)
@@ -141,10 +144,7 @@ def test_a_webhook_registration_that_meets_429_is_sent_later(web_app, fake, admi
 
 
 def test_a_removal_still_owed_leaves_the_webhook_of_a_new_connection_alone(web_app, fake, admin) -> None:
-    ends_on_settings(connect(admin, fake.url))
-    old_access, _ = _tokens(web_app)
-    _throttle(fake, "/v2/webhook", "DELETE")
-    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    old_access, _ = _disconnect_throttled(web_app, fake, admin, "/v2/webhook", "DELETE")
     ends_on_settings(connect(admin, fake.url))  # the same API client connects again
     new_config = fake.state.webhooks.config(DEMO_ID)
     assert new_config is not None
