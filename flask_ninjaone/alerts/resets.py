@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from ..client import NotFound
 from ..extension import get_state
+from ..jobs import enqueue
 from ..models import Alert, Integration, OwedKind, OwedWrite
 from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT, NotSendable, Sender, owe, send_due
+from ..services.clients import MissingCredentials, client_for
 from ..tenancy import get_scoped
 from .lifecycle import BY_TICKET_CLOSE, resets_wanted_on_close, resolve_series
 
@@ -35,8 +37,6 @@ def ticket_closed(tenant_id: str, ticket_id: str) -> None:
     held up by NinjaOne; the job resets the linked alerts whose rule says so. Never raises: a queue
     failure is logged (the reconciliation job still resolves the alert later if it is reset).
     """
-    from ..jobs import enqueue
-
     try:
         enqueue(
             "alerts.reset_on_close", tenant_id=str(tenant_id), key=str(ticket_id), ticket_id=str(ticket_id)
@@ -91,8 +91,6 @@ def reset_on_ticket_close(session: Session, ticket_id: str) -> dict[str, int]:
 
 def send_reset(session: Session, write: OwedWrite) -> None:
     """Send one owed reset; returns once NinjaOne confirmed it and the alert is resolved here."""
-    from ..services.clients import MissingCredentials, client_for
-
     integration = get_scoped(session, Integration, write.integration_id)
     if integration is None:
         raise NotSendable("the NinjaOne connection of this alert no longer exists")
