@@ -114,21 +114,6 @@ def forget(
     return session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
-def owed_for(
-    session: Session, integration_id: int, kind: OwedKind, targets: Iterable[str]
-) -> dict[str, OwedWrite]:
-    """Owed writes of ``kind`` by target, for showing them next to what they are owed for."""
-    wanted = list(targets)
-    if not wanted:
-        return {}
-    rows = session.scalars(
-        select(OwedWrite).where(
-            OwedWrite.integration_id == integration_id, OwedWrite.kind == kind, OwedWrite.target.in_(wanted)
-        )
-    )
-    return {row.target: row for row in rows}
-
-
 def send_due(
     session: Session,
     senders: Mapping[str, Sender],
