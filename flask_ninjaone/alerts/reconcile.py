@@ -4,11 +4,11 @@
   through the lifecycle like a delivery (rules, ticket, everything), as a trigger with no activity id.
 * An alert open here (active or acknowledged) that NinjaOne no longer lists was reset while we were
   not listening: it is resolved "by reconciliation" and its ticket handled as on a reset.
-
 * A reset owed to NinjaOne (its ticket was closed, NinjaOne did not confirm the reset yet) is sent
   when due; one whose alert NinjaOne no longer lists is done without a call. An alert still active on
   both sides whose ticket a person closed, with a rule that resets on close but no reset owed (its
   reset job was lost), gets its reset owed and sent: before, "active on both sides" hid it for good.
+  The host is asked about those tickets only for alerts whose rule resets on close.
 
 A local alert that changed within ``grace`` of the fetch is left alone: its trigger may have reached
 us after NinjaOne answered the list. A row we resolved ourselves is never re-opened from the list: a
@@ -124,23 +124,25 @@ def _settle_resets(
     for series_uid in gone:
         resolve_series(session, integration, series_uid, by=BY_TICKET_CLOSE, at=now)
     forget(session, integration_id, OwedKind.ALERT_RESET, gone)
-    stranded = session.scalars(
+    # Open on both sides with a ticket a person closed, a rule that resets on close and nothing owed:
+    # the reset was lost before it could be owed (its job never ran, or an older version dropped it).
+    with_tickets = session.scalars(
         select(Alert).where(
             Alert.integration_id == integration_id,
             Alert.status != AlertStatus.RESOLVED,
-            Alert.ticket_closed_at.is_not(None),
+            Alert.ticket_id.is_not(None),
         )
     ).all()
+    unowed = [alert for alert in with_tickets if alert.series_uid in remote and alert.series_uid not in owed]
+    wanted = set(resets_wanted_on_close(session, integration, unowed))
     host = get_state().host
-    candidates = [
-        alert
-        for alert in stranded
-        if alert.series_uid in remote
-        and alert.series_uid not in owed
-        and not host.ticket_state(integration.tenant_id, alert.ticket_id or "").is_open  # not reopened
-    ]
-    for series_uid in resets_wanted_on_close(session, integration, candidates):
-        owe(session, integration_id, OwedKind.ALERT_RESET, series_uid)
+    for alert in unowed:
+        if alert.series_uid not in wanted:
+            continue
+        ticket = host.ticket_state(integration.tenant_id, alert.ticket_id or "")
+        if ticket.exists and not ticket.is_open:
+            alert.ticket_closed_at = alert.ticket_closed_at or now  # the reopen window counts from here
+            owe(session, integration_id, OwedKind.ALERT_RESET, alert.series_uid)
     session.commit()
     sent = send_due(session, SENDERS, integration_id=integration_id)
     return {"resets_sent": len(gone) + sent["sent"], "resets_owed": sent["owed"]}

@@ -285,3 +285,27 @@ def test_with_redis_a_long_retry_after_queues_one_delayed_send_for_that_instant(
     second = int(owed.next_attempt_at.timestamp()) + 1
     assert scheduled.get_job_ids() == [jobs.job_id("writes.send", world.tenant_id, f"at-{second}")]
     assert int(scheduled.get_scheduled_time(scheduled.get_job_ids()[0]).timestamp()) == second
+
+
+def test_the_reconciliation_repairs_a_close_whose_reset_job_never_ran(world: World, resetting: int) -> None:
+    """E.g. Redis was down when the host announced the close: the job was never queued."""
+    uid = world.trigger(world.device().device_id)["alert"]["uid"]
+    ticket_id = world.alert(uid).ticket_id
+    with world.app.app_context():  # closed in the host; the announcement is lost
+        from sample_host.models import Ticket
+
+        db.session.get(Ticket, int(ticket_id)).status = "closed"
+        db.session.commit()
+        db.session.remove()
+    assert world.alert(uid).ticket_closed_at is None and uid in world.active_in_ninjaone()
+    counts = _reconcile(world)
+    assert counts["resets_sent"] == 1 and counts["resets_owed"] == 0
+    assert uid not in world.active_in_ninjaone()
+    alert = world.alert(uid)
+    assert alert.resolved_by == "ticket close" and alert.ticket_closed_at is not None
+
+
+def test_the_reconciliation_leaves_alerts_of_open_tickets_alone(world: World, resetting: int) -> None:
+    uid = world.trigger(world.device().device_id)["alert"]["uid"]
+    assert _reconcile(world)["resets_sent"] == 0
+    assert uid in world.active_in_ninjaone() and world.alert(uid).status == AlertStatus.ACTIVE
