@@ -228,6 +228,7 @@ def rotate_webhook_secret(
         raise WebhookError(f"The webhook secret was not changed. {message}") from None
     integration.webhook_state = WebhookState.ACTIVE
     integration.webhook_error = None
+    forget(session, integration.id, OwedKind.WEBHOOK)  # NinjaOne has the current configuration now
     audit.record(
         session,
         "webhook_secret_rotated",

@@ -164,3 +164,12 @@ def test_a_short_retry_after_on_a_write_is_waited_out_by_the_client(web_app, fak
     assert any("webhook removed in NinjaOne, tokens revoked" in note for note in flashed(admin))
     assert fake.state.webhooks.config(DEMO_ID) is None
     assert _owed(web_app) == []
+
+
+def test_rotating_the_secret_settles_an_owed_webhook_registration(web_app, fake, admin) -> None:
+    _throttle(fake, "/v2/webhook", "PUT")
+    ends_on_settings(connect(admin, fake.url))
+    assert [owed.kind for owed in _owed(web_app)] == [OwedKind.WEBHOOK]
+    ends_on_settings(admin.post(PREFIX + "/webhook/rotate"))
+    assert fake.state.webhooks.config(DEMO_ID) is not None
+    assert _owed(web_app) == []
