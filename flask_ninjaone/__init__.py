@@ -5,7 +5,7 @@ seam to the host, ``ticket_closed`` (the host calls it when a person closes a ti
 ``include_object`` for the host's Alembic autogenerate.
 """
 
-from .alerts.lifecycle import ticket_closed
+from .alerts.resets import ticket_closed
 from .config import ConfigError
 from .extension import NinjaOne
 from .host import (

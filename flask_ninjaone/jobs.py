@@ -19,7 +19,7 @@ import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -204,6 +204,16 @@ def enqueue(
             q.enqueue_in(delay, execute, args=args, job_timeout=timeout, pipeline=pipe, **options)
         pipe.execute()
     return JobHandle(id=jid, inline=False)
+
+
+def enqueue_at(name: str, *, tenant_id: str, at: datetime, **kwargs: Any) -> JobHandle:
+    """Queue task ``name`` to run at ``at`` (needs Redis), once per tenant and second.
+
+    RQ's scheduler works in whole seconds, so the job is due at the second after ``at``: never early.
+    """
+    second = int(at.timestamp()) + 1
+    delay = max(datetime.fromtimestamp(second, UTC) - datetime.now(UTC), timedelta(0))
+    return enqueue(name, tenant_id=tenant_id, key=f"at-{second}", delay=delay, **kwargs)
 
 
 def _exists(q: Queue, jid: str) -> bool:

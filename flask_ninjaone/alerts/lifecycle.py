@@ -7,7 +7,7 @@ Entry points (each commits its own work, then sends the signals):
   (reconciliation feeds the alerts it finds in ``GET /v2/alerts`` through it).
 * :func:`acknowledge`, :func:`resolve`, :func:`create_ticket` — the alerts panel.
 * :func:`resolve_series` — reconciliation's "gone from NinjaOne".
-* :func:`ticket_closed` / :func:`reset_on_ticket_close` — the host's ticket-close callback and its job.
+* :func:`resets_wanted_on_close` — which alerts of a closed ticket to reset (:mod:`.resets` does it).
 
 Rules of the game (see docs/user-guide.md, "Alert rules"):
 
@@ -59,6 +59,7 @@ from ..models import (
     OrganizationMapping,
 )
 from ..models.base import utcnow
+from ..owed_writes import SHORT_WAIT
 from ..tenancy import get_scoped
 from . import ticket_text
 from .events import ACKNOWLEDGE, RESET, TRIGGER, ConditionEvent
@@ -196,8 +197,8 @@ def _reset_in_ninjaone(integration: Integration | None, series_uid: str) -> None
 
     if integration is None:
         raise AlertActionError("The NinjaOne connection of this alert no longer exists.")
-    try:
-        with client_for(integration) as client:
+    try:  # a person waits for this answer: a long Retry-After is theirs to decide on, not to sleep
+        with client_for(integration, max_sleep=SHORT_WAIT) as client:
             client.reset_alert(series_uid)
     except NotFound:
         pass  # already gone from NinjaOne: the reset we wanted
@@ -250,117 +251,18 @@ def resolve_series(
     return changed
 
 
-# -- ticket closed by a person ---------------------------------------------------------------------------
+# -- ticket closed by a person (the flow itself lives in :mod:`.resets`) ---------------------------------
 
 
-def ticket_closed(tenant_id: str, ticket_id: str) -> None:
-    """Host callback: a person closed ``ticket_id``. Call it after the close is committed.
-
-    Queues ``alerts.reset_on_close`` (deterministic job id per ticket) so the host's request is not
-    held up by NinjaOne; the job resets the linked alerts whose rule says so. Never raises: a queue
-    failure is logged (the reconciliation job still resolves the alert later if it is reset).
-    """
-    from ..jobs import enqueue
-
-    try:
-        enqueue(
-            "alerts.reset_on_close", tenant_id=str(tenant_id), key=str(ticket_id), ticket_id=str(ticket_id)
-        )
-    except Exception:  # noqa: BLE001 - a host's close must never fail because of us
-        log.exception(
-            "ninjaone: could not queue the alert reset for ticket %s of tenant %s", ticket_id, tenant_id
-        )
-
-
-def reset_on_ticket_close(session: Session, ticket_id: str) -> dict[str, int]:
-    """The job behind :func:`ticket_closed` (runs in the ticket's tenant scope).
-
-    Records when the ticket closed (for the reopen window) on every alert linked to it, then, for each
-    still-open alert whose rule has ``reset_in_ninjaone_on_close``, resets it in NinjaOne (best effort:
-    failures are logged and counted, the alert stays open) and marks it resolved by "ticket close".
-    Nothing happens if the ticket was reopened before the job ran.
-    """
-    from ..services.clients import MissingCredentials, client_for
-
-    counts = {"alerts": 0, "reset": 0, "failed": 0}
-    ticket_id = str(ticket_id)
-    linked = list(session.scalars(select(Alert).where(Alert.ticket_id == ticket_id).order_by(Alert.id)))
-    if not linked:
-        return counts
-    counts["alerts"] = len(linked)
-    host = get_state().host
-    state = host.ticket_state(linked[0].tenant_id, ticket_id)
-    if state.exists and state.is_open:
-        log.info("ninjaone: ticket %s was reopened before its alerts were reset; nothing to do", ticket_id)
-        return counts
-    now = utcnow()
-    session.execute(
-        update(Alert)
-        .where(Alert.ticket_id == ticket_id, Alert.ticket_closed_at.is_(None))
-        .values(ticket_closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    by_integration: dict[int, list[tuple[str, int | None, str | None]]] = {}
-    for alert in linked:
-        by_integration.setdefault(alert.integration_id, []).append(
-            (alert.series_uid, alert.device_id, alert.source_config_uid)
-        )
-    for integration_id, series in by_integration.items():
-        integration = get_scoped(session, Integration, integration_id)
-        if integration is None:
-            continue
-        run = _Run(session, integration)
-        wanted = []
-        for series_uid, _device_id, _config in series:
-            alert = session.scalars(
-                select(Alert).where(Alert.integration_id == integration_id, Alert.series_uid == series_uid)
-            ).one()
-            rule = run.rule_for(alert)
-            if (
-                alert.status != AlertStatus.RESOLVED
-                and rule is not None
-                and rule.actions.reset_in_ninjaone_on_close
-            ):
-                wanted.append((series_uid, alert.device_id, alert.source_config_uid))
-        if not wanted:
-            continue
-        try:
-            client = client_for(integration)
-        except MissingCredentials as exc:
-            log.warning("ninjaone: cannot reset alerts of ticket %s: %s", ticket_id, exc)
-            counts["failed"] += len(wanted)
-            continue
-        with client:
-            for series_uid, device_id, config_uid in wanted:
-                try:
-                    client.reset_alert(series_uid)
-                except NotFound:
-                    pass  # already reset in NinjaOne
-                except (NinjaOneError, ValueError) as exc:
-                    log.warning(
-                        "ninjaone: resetting alert %s after ticket %s closed failed: %s",
-                        series_uid,
-                        ticket_id,
-                        exc,
-                    )
-                    counts["failed"] += 1
-                    continue
-                try:
-                    run.lock(series_uid, device_id, config_uid)
-                    alert = run.locked_alert(series_uid)
-                    if alert is not None and alert.status != AlertStatus.RESOLVED:
-                        alert.status = AlertStatus.RESOLVED
-                        alert.resolved_at = utcnow()
-                        alert.resolved_by = BY_TICKET_CLOSE
-                        run.signal(signals.alert_resolved, alert, by=BY_TICKET_CLOSE)
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-                run.send_signals()
-                counts["reset"] += 1
-    return counts
+def resets_wanted_on_close(session: Session, integration: Integration, alerts: list[Alert]) -> list[str]:
+    """Series uids of the still-open ``alerts`` whose rule says "reset in NinjaOne when the ticket closes"."""
+    run = _Run(session, integration)
+    wanted = []
+    for alert in alerts:
+        rule = run.rule_for(alert) if alert.status != AlertStatus.RESOLVED else None
+        if rule is not None and rule.actions.reset_in_ninjaone_on_close:
+            wanted.append(alert.series_uid)
+    return wanted
 
 
 # -- the work of one transaction -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Alert, AlertStatus, Device, OrganizationMapping
+from ..models import Alert, AlertStatus, Device, OrganizationMapping, OwedKind, OwedWrite
 from ..query_filters import device_id_filter
 from .catalog import SEVERITIES
 
@@ -189,16 +189,49 @@ def device_names(session: Session, integration_id: int, alerts: list[Alert]) -> 
     )
 
 
+def owed_resets(session: Session, alerts: list[Alert]) -> dict[int, OwedWrite]:
+    """The resets still owed to NinjaOne for ``alerts``, by alert id (see :mod:`..owed_writes`)."""
+    uids = sorted({alert.series_uid for alert in alerts})
+    if not uids:
+        return {}
+    rows = session.scalars(
+        select(OwedWrite).where(OwedWrite.kind == OwedKind.ALERT_RESET, OwedWrite.target.in_(uids))
+    )
+    by_key = {(row.integration_id, row.target): row for row in rows}
+    return {
+        alert.id: by_key[(alert.integration_id, alert.series_uid)]
+        for alert in alerts
+        if (alert.integration_id, alert.series_uid) in by_key
+    }
+
+
+def owed_reset_json(write: OwedWrite | None) -> dict[str, Any] | None:
+    """An owed reset as the CLI prints it (``None``: nothing owed)."""
+    if write is None:
+        return None
+    return {
+        "since": write.created_at.isoformat(),
+        "attempts": write.attempts,
+        "next_attempt_at": write.next_attempt_at.isoformat(),
+        "last_error": write.last_error,
+    }
+
+
 def cli_rows(session: Session, *, status: str | None, limit: int) -> list[dict[str, Any]]:
-    """What ``flask ninjaone alerts`` prints, newest first (all integrations of the bound tenant)."""
+    """What ``flask ninjaone alerts`` prints, newest first (all integrations of the bound tenant).
+
+    ``id`` is the id the alert pages use; ``owed_reset`` is a reset NinjaOne has not confirmed yet.
+    """
     query = select(Alert)
     clause = status_clause(status)
     if clause is not None:
         query = query.where(clause)
     order = func.coalesce(Alert.last_triggered_at, Alert.triggered_at, Alert.updated_at)
-    rows = session.scalars(query.order_by(order.desc(), Alert.id.desc()).limit(limit))
+    rows = list(session.scalars(query.order_by(order.desc(), Alert.id.desc()).limit(limit)))
+    owed = owed_resets(session, rows)
     return [
         {
+            "id": alert.id,
             "series_uid": alert.series_uid,
             "device_id": alert.device_id,
             "severity": alert.severity,
@@ -208,6 +241,7 @@ def cli_rows(session: Session, *, status: str | None, limit: int) -> list[dict[s
             "triggered_at": alert.triggered_at.isoformat() if alert.triggered_at else None,
             "message": alert.message,
             "suppressed_reason": alert.suppressed_reason,
+            "owed_reset": owed_reset_json(owed.get(alert.id)),
         }
         for alert in rows
     ]

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from ..alerts import lifecycle
 from ..alerts.catalog import SEVERITIES
 from ..alerts.lifecycle import AlertActionError
-from ..alerts.panel import STATUS_FILTERS, list_alerts, parse_filters
+from ..alerts.panel import STATUS_FILTERS, list_alerts, owed_resets, parse_filters
 from ..client import device_page_url
 from ..extension import get_state
 from ..forms.alerts import AlertActionForm, ResolveForm
@@ -82,6 +82,7 @@ def index() -> str:
         "ninjaone/alerts.html",
         integration=integration,
         page=page,
+        owed=owed_resets(_session(), page.alerts),
         filters=parsed.filters,
         filter_messages=parsed.messages,
         severities=SEVERITIES,
@@ -120,6 +121,7 @@ def detail(alert_id: int) -> str:
         "ninjaone/alerts_detail.html",
         integration=integration,
         alert=alert,
+        owed_reset=owed_resets(session, [alert]).get(alert.id),
         device=device,
         organization=organization,
         client=client,

@@ -11,7 +11,10 @@ Retry policy, and why:
   ends the retries at once with :class:`RateLimited` carrying it, so a job can reschedule instead of
   blocking a worker for minutes.
 * POST is retried only when the request provably never reached the server (connect timeout, refused
-  connection, DNS failure): a retried POST after a 500 could e.g. reset an alert twice.
+  connection, DNS failure) or was refused with a 429: a 429 means NinjaOne did nothing, so sending it
+  again is as safe as a GET, and a write lost to one 429 used to be lost for good. A retried POST after
+  a 500 or an HTML page (which may come from a proxy after the API acted) could reset an alert twice.
+  The ``Retry-After`` rule above holds for writes too: a long one is the caller's to reschedule.
 * A 401 renews the access token once (through the token store's lock) and replays the request once.
 """
 
@@ -287,7 +290,8 @@ class Transport:
             if throttled or status >= 500:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._clock())
                 too_long = retry_after is not None and retry_after > self._max_sleep
-                if not replayable or retries >= self._max_retries or too_long:
+                may_replay = replayable or status == 429  # a 429 means nothing was done
+                if not may_replay or retries >= self._max_retries or too_long:
                     if throttled:
                         kind = "an HTML page" if is_html(response) else "HTTP 429"
                         raise RateLimited(

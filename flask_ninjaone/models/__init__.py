@@ -7,6 +7,7 @@ from .devices import Device
 from .integration import ConnectionStatus, Credential, Integration, WebhookState
 from .inventory import Patch, RemoteLink, Software, SoftwareChange
 from .organizations import MappingState, OrganizationMapping
+from .owed import OwedKind, OwedWrite
 from .sync import Lock, RunState, SyncRun
 from .webhooks import DeliveryStatus, WebhookDelivery
 
@@ -25,6 +26,8 @@ __all__ = [
     "MaintenanceWindow",
     "MappingState",
     "OrganizationMapping",
+    "OwedKind",
+    "OwedWrite",
     "Patch",
     "RemoteLink",
     "RunState",

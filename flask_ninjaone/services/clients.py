@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..client import NinjaOneClient
+from ..client import NinjaOneClient, TokenStore
+from ..client.transport import DEFAULT_MAX_SLEEP
 from ..config import setting
 from ..models import Integration
 from .token_store import DatabaseTokenStore
@@ -14,19 +15,39 @@ class MissingCredentials(RuntimeError):
     """The integration has no saved client id/secret (the admin must save them first)."""
 
 
-def client_for(integration: Integration) -> NinjaOneClient:
-    """A client for ``integration``; refreshes are serialized through its :class:`DatabaseTokenStore`."""
+def client_for(integration: Integration, *, max_sleep: float = DEFAULT_MAX_SLEEP) -> NinjaOneClient:
+    """A client for ``integration``; refreshes are serialized through its :class:`DatabaseTokenStore`.
+
+    ``max_sleep`` caps what the client waits out itself (a longer ``Retry-After`` raises
+    :class:`~..client.RateLimited` at once): owed writes pass a short one and reschedule instead.
+    """
     credential = integration.credential
     if credential is None or not credential.client_secret:
         raise MissingCredentials("Save the NinjaOne client id and secret first")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     store = DatabaseTokenStore(app, integration.tenant_id, integration.id)
+    return configured_client(
+        integration.base_url, credential.client_id, credential.client_secret, store, max_sleep=max_sleep
+    )
+
+
+def configured_client(
+    base_url: str,
+    client_id: str,
+    client_secret: str,
+    store: TokenStore,
+    *,
+    max_sleep: float = DEFAULT_MAX_SLEEP,
+) -> NinjaOneClient:
+    """A client with the app's HTTP settings for any token store (a released connection keeps its
+    tokens in memory: see :mod:`.release`)."""
     return NinjaOneClient(
-        integration.base_url,
-        credential.client_id,
-        credential.client_secret,
+        base_url,
+        client_id,
+        client_secret,
         store,
         scopes=tuple(setting("NINJAONE_SCOPES").split()),
         timeout=setting("NINJAONE_HTTP_TIMEOUT"),
         max_retries=setting("NINJAONE_HTTP_MAX_RETRIES"),
+        max_sleep=max_sleep,
     )

@@ -44,7 +44,8 @@ from ..models import (
     WebhookState,
 )
 from ..models.base import utcnow
-from . import audit, instance_change, webhook_registration
+from ..owed_writes import send_due
+from . import audit, instance_change, release, webhook_registration
 from .clients import client_for
 from .organizations import refresh_organizations
 
@@ -135,11 +136,11 @@ def save_credentials(
     """Validate and store the tenant's API client; a blank secret keeps the saved one, as long as
     neither the API client nor the instance changed (the secret never follows a newly typed URL).
 
-    Changing the API client of a connected integration releases the old connection (webhook removed
-    and tokens revoked in NinjaOne, best effort) and asks for a new one; mappings and rules are kept.
-    Changing the *instance* follows :mod:`.instance_change`: refused while connected, else the old
-    integration is retired and the new instance gets an integration of its own. Nothing is written
-    when validation fails or the change is refused.
+    Changing the API client of a connected integration releases the old connection (webhook removal
+    and token revocation owed to NinjaOne until confirmed) and asks for a new one; mappings and rules
+    are kept. Changing the *instance* follows :mod:`.instance_change`: refused while connected, else
+    the old integration is retired and the new instance gets an integration of its own. Nothing is
+    written when validation fails or the change is refused.
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > MAX_CLIENT_ID or any(ch.isspace() for ch in client_id):
@@ -175,8 +176,9 @@ def save_credentials(
     changed = credential is not None and (
         integration.base_url != base_url or credential.client_id != client_id
     )
+    released = None
     if changed and credential is not None and credential.access_token:
-        _release_remote(integration)
+        released = release.owe_release(session, integration, credential)
         _drop_tokens(credential)
         _webhook_off(
             integration, "The API client or instance changed: connect again to register the webhook."
@@ -203,6 +205,8 @@ def save_credentials(
         detail={"client_id": client_id, "base_url": base_url, "secret_changed": bool(secret)},
     )
     session.commit()
+    if released is not None:  # what NinjaOne does not confirm now stays owed (see .release)
+        send_due(session, release.SENDERS, integration_id=integration.id, targets=[released])
     return SavedCredentials(integration, retirement)
 
 
@@ -221,16 +225,14 @@ def _switch_instance(
     if not holds_ids and returning is None:
         return integration, None  # e.g. a mistyped URL before the first connect: just correct it
     credential = integration.credential
-    if holds_ids and credential is not None:
+    if credential is not None and (holds_ids or credential.access_token):
         raise ConnectError(instance_change.refusal(integration, base_url))
     retirement = None
     if holds_ids:
         retirement = instance_change.retire(
             session, integration, base_url, actor=actor, remote_addr=remote_addr
         )
-    else:  # it never held anything worth keeping: make way for the instance the tenant returns to
-        if credential is not None and credential.access_token:
-            _release_remote(integration)
+    else:  # it never held anything worth keeping (nor a connection): make way for the returning one
         session.delete(integration)
         session.flush()
     if returning is None:
@@ -266,24 +268,28 @@ def _webhook_off(integration: Integration, reason: str | None) -> None:
     integration.webhook_previous_secret_expires_at = None
 
 
-def _release_remote(integration: Integration) -> tuple[bool, bool, list[str]]:
-    """Best effort: remove the webhook and revoke the tokens in NinjaOne. Returns
-    ``(webhook_removed, tokens_revoked, notes)``; failures are logged and noted, never raised."""
-    notes: list[str] = []
-    webhook_was_on = integration.webhook_state in (WebhookState.ACTIVE, WebhookState.ERROR)
-    webhook_removed = tokens_revoked = False
-    try:
-        with client_for(integration) as client:
-            problem = webhook_registration.remove_webhook(integration, client)
-            webhook_removed = webhook_was_on and problem is None
-            if problem:
-                notes.append(problem)
-            client.revoke_tokens()
-            tokens_revoked = True
-    except NinjaOneError as exc:
-        log.warning("ninjaone token revocation for integration %s failed: %s", integration.id, exc)
-        notes.append(f"The tokens could not be revoked in NinjaOne ({exc}); they expire on their own.")
-    return webhook_removed, tokens_revoked, notes
+def _send_release(
+    session: Session, integration_id: int, target: str, *, webhook_was_on: bool
+) -> tuple[bool, bool, list[str]]:
+    """Try the owed release now; ``(webhook_removed, tokens_revoked, notes)``. What NinjaOne does
+    not confirm stays owed and is retried on its own (see :mod:`.release`): the notes say so."""
+    send_due(session, release.SENDERS, integration_id=integration_id, targets=[target])
+    owed = release.still_owed(session, integration_id, target)
+    if owed is None:
+        return webhook_was_on, True, []
+    why = owed.last_error or "no answer"
+    notes = []
+    webhook_owed = release.webhook_removal_owed(owed)
+    if webhook_owed:
+        notes.append(
+            f"The webhook could not be removed in NinjaOne yet ({why}); it is retried automatically "
+            "until NinjaOne confirms."
+        )
+    notes.append(
+        f"The tokens could not be revoked in NinjaOne yet ({why}); this is retried automatically "
+        "until NinjaOne confirms."
+    )
+    return webhook_was_on and not webhook_owed, False, notes
 
 
 # -- OAuth (authorization code + PKCE) -----------------------------------------------------------------
@@ -521,8 +527,9 @@ def _fail(session: Session, integration: Integration, message: str) -> None:
 def disconnect(
     session: Session, integration: Integration, actor: UserRef | None, *, remote_addr: str | None = None
 ) -> DisconnectResult:
-    """Remove the webhook and revoke the tokens in NinjaOne (best effort, logged), then erase the
-    credentials and mark the integration disconnected — the local side always completes.
+    """Erase the credentials and mark the integration disconnected — the local side always
+    completes — and, in the same transaction, owe NinjaOne the webhook removal and the token
+    revocation; they are sent at once, and what NinjaOne does not confirm is retried until it does.
 
     Organization mappings, rules, devices and the host's assets are kept (assets simply stop being
     updated), so a reconnect continues where this left off.
@@ -530,11 +537,10 @@ def disconnect(
     credential = integration.credential
     if credential is None and integration.status == ConnectionStatus.DISCONNECTED:
         raise ConnectError("NinjaOne is not connected: there is nothing to disconnect.")
-    webhook_removed = tokens_revoked = False
-    notes: list[str] = []
+    webhook_was_on = integration.webhook_state in (WebhookState.ACTIVE, WebhookState.ERROR)
+    released = None
     if credential is not None and credential.client_secret and credential.access_token:
-        webhook_removed, tokens_revoked, notes = _release_remote(integration)
-        session.expire(integration)  # a token refresh during the calls wrote through its own session
+        released = release.owe_release(session, integration, credential)
     integration.credential = None  # delete-orphan: the credentials row (secret and tokens) is deleted
     # Cached Remote Connect links carry live session tokens: they go with the connection.
     session.execute(delete(RemoteLink).where(RemoteLink.integration_id == integration.id))
@@ -545,6 +551,13 @@ def disconnect(
     integration.connected_at = None
     integration.connected_by = None
     _webhook_off(integration, None)
+    session.commit()  # erased here and owed in NinjaOne, together
+    webhook_removed = tokens_revoked = False
+    notes: list[str] = []
+    if released is not None:
+        webhook_removed, tokens_revoked, notes = _send_release(
+            session, integration.id, released, webhook_was_on=webhook_was_on
+        )
     audit.record(
         session,
         "disconnect",

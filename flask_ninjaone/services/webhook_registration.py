@@ -14,6 +14,7 @@ and the scheduled sync still runs, but nothing arrives in real time; ``webhook_s
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -23,11 +24,12 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from ..client import NinjaOneClient, NinjaOneError, WebhookForbidden
+from ..client import ApiError, NetworkError, NinjaOneClient, NinjaOneError, RateLimited, WebhookForbidden
 from ..config import setting
 from ..host import UserRef
-from ..models import Integration, WebhookState
+from ..models import Integration, OwedKind, WebhookState
 from ..models.base import utcnow
+from ..owed_writes import forget, owe, schedule_next
 from . import audit
 from .clients import client_for
 
@@ -95,6 +97,8 @@ NO_PUBLIC_URL = (
     "This server's public address is unknown, so NinjaOne could not be told where to send events: "
     "set NINJAONE_PUBLIC_BASE_URL (e.g. https://psa.example.com). Scheduled sync still runs."
 )
+#: The target of the owed ``PUT /v2/webhook`` (one configuration per API client, so one per integration).
+OWED_TARGET = "webhook"
 REFUSED = (
     "NinjaOne refused to register the webhook (HTTP 403): only an API client created by a system "
     "administrator may configure webhooks. Real-time updates are off; scheduled sync still runs. "
@@ -124,7 +128,7 @@ def receiver_url(integration: Integration, base_url: str) -> str:
     return f"{base_url.rstrip('/')}{prefix}/{integration.public_id}"
 
 
-def _push(integration: Integration, client: NinjaOneClient, base_url: str, secret: str) -> None:
+def push(integration: Integration, client: NinjaOneClient, base_url: str, secret: str) -> None:
     client.configure_webhook(
         receiver_url(integration, base_url),
         WEBHOOK_ACTIVITIES,
@@ -156,17 +160,32 @@ def register_webhook(
     secret = integration.webhook_secret or new_secret()
     integration.webhook_secret = secret
     try:
-        _push(integration, client, base_url, secret)
+        push(integration, client, base_url, secret)
     except (NinjaOneError, ValueError) as exc:
         state, message = _failure_message(exc)
         log.warning("ninjaone webhook registration of integration %s failed: %s", integration.id, exc)
+        if _passing(exc):
+            payload = json.dumps({"base_url": base_url})
+            owe(session, integration.id, OwedKind.WEBHOOK, OWED_TARGET, payload=payload, failed=exc)
+            message += " It is sent again automatically until NinjaOne accepts it."
         integration.webhook_state = state
         integration.webhook_error = message
     else:
         integration.webhook_state = WebhookState.ACTIVE
         integration.webhook_error = None
+        forget(session, integration.id, OwedKind.WEBHOOK)
     session.commit()
+    if integration.webhook_state == WebhookState.ERROR:
+        schedule_next(session)
     return WebhookState(integration.webhook_state)
+
+
+def _passing(exc: Exception) -> bool:
+    """A refusal that says nothing about the request (throttled, NinjaOne failing or unreachable):
+    worth sending again. A 403 or a 4xx is a verdict the admin must act on."""
+    if isinstance(exc, RateLimited | NetworkError):
+        return True
+    return isinstance(exc, ApiError) and exc.status is not None and exc.status >= 500
 
 
 def rotate_webhook_secret(
@@ -205,7 +224,7 @@ def rotate_webhook_secret(
     session.commit()
     try:
         with client_for(integration) as client:
-            _push(integration, client, base_url, secret)
+            push(integration, client, base_url, secret)
     except (NinjaOneError, ValueError) as exc:
         log.warning("ninjaone webhook secret rotation of integration %s failed: %s", integration.id, exc)
         (
@@ -218,6 +237,7 @@ def rotate_webhook_secret(
         raise WebhookError(f"The webhook secret was not changed. {message}") from None
     integration.webhook_state = WebhookState.ACTIVE
     integration.webhook_error = None
+    forget(session, integration.id, OwedKind.WEBHOOK)  # NinjaOne has the current configuration now
     audit.record(
         session,
         "webhook_secret_rotated",
@@ -230,18 +250,6 @@ def rotate_webhook_secret(
     session.commit()
     log.info("ninjaone webhook secret of integration %s rotated", integration.id)
     return expires_at
-
-
-def remove_webhook(integration: Integration, client: NinjaOneClient) -> str | None:
-    """Best effort ``DELETE /v2/webhook``; returns why it failed (``None`` = removed or nothing to do)."""
-    if integration.webhook_state not in (WebhookState.ACTIVE, WebhookState.ERROR):
-        return None
-    try:
-        client.remove_webhook()
-    except NinjaOneError as exc:
-        log.warning("ninjaone webhook removal for integration %s failed: %s", integration.id, exc)
-        return f"The webhook could not be removed in NinjaOne ({exc}); remove it there by hand."
-    return None
 
 
 class HoldsWebhookSecrets(Protocol):

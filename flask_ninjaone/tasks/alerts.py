@@ -8,25 +8,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..alerts.reconcile import RECONCILABLE, reconcile
+from ..alerts.resets import reset_on_ticket_close
 from ..extension import get_state
 from ..jobs import enqueue, task
-from ..models import ConnectionStatus, Integration
+from ..models import Integration
+from ..services.clients import client_for
 from ..tenancy import get_scoped
 
 #: Minutes between two reconciliations of an integration (the scheduler tick runs every minute).
 RECONCILE_EVERY_MINUTES = 15
-_RECONCILABLE = (ConnectionStatus.CONNECTED, ConnectionStatus.SYNCING, ConnectionStatus.ERROR)
 
 
 @task("alerts.reconcile", urgent=True)
 def reconcile_alerts(integration_id: int) -> dict[str, Any]:
     """Reconcile one integration's alerts (one API call, however many devices)."""
-    from ..alerts.reconcile import reconcile
-    from ..services.clients import client_for
-
     session = get_state().db.session
     integration = get_scoped(session, Integration, integration_id)
-    if integration is None or integration.status not in _RECONCILABLE:
+    if integration is None or integration.status not in RECONCILABLE:
         return {"state": "skipped"}
     with client_for(integration) as client:
         return {"state": "done", **reconcile(session, integration, client)}
@@ -35,8 +34,6 @@ def reconcile_alerts(integration_id: int) -> dict[str, Any]:
 @task("alerts.reset_on_close", urgent=True)
 def reset_on_close(ticket_id: str) -> dict[str, int]:
     """A person closed a ticket: reset its alerts in NinjaOne where the rule says so."""
-    from ..alerts.lifecycle import reset_on_ticket_close
-
     return reset_on_ticket_close(get_state().db.session, ticket_id)
 
 
@@ -45,7 +42,7 @@ def enqueue_reconciliations(session: Session, now: datetime) -> list[int]:
     if now.minute % RECONCILE_EVERY_MINUTES:
         return []
     queued = []
-    for integration in session.scalars(select(Integration).where(Integration.status.in_(_RECONCILABLE))):
+    for integration in session.scalars(select(Integration).where(Integration.status.in_(RECONCILABLE))):
         enqueue(
             "alerts.reconcile",
             tenant_id=integration.tenant_id,

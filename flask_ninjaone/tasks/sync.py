@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import owed_writes
 from ..extension import get_state
 from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
@@ -27,7 +28,8 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
 @task("schedule.tick", urgent=True)
 def schedule_tick() -> list[int]:
     """Enqueue an incremental sync for every connected, auto-syncing integration that is due (and its
-    inventory refresh every ``inventory_interval_minutes``, default 6 h), and the alert reconciliations.
+    inventory refresh every ``inventory_interval_minutes``, default 6 h), the alert reconciliations,
+    and a send of owed writes that are due.
 
     The workers queue it once a minute (see :mod:`flask_ninjaone.worker`), across all tenants (system
     scope); each sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
@@ -52,4 +54,5 @@ def schedule_tick() -> list[int]:
             enqueue("inventory.refresh", tenant_id=integration.tenant_id, key=str(integration.id),
                     integration_id=integration.id, trigger="schedule")  # fmt: skip
     enqueue_reconciliations(session, now)  # alerts vs GET /v2/alerts, every 15 minutes
+    owed_writes.sweep(session, now)  # writes NinjaOne has not confirmed yet, once they are due
     return due

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import setting
-from ..jobs import enqueue, redis_connection
+from ..jobs import enqueue, enqueue_at, redis_connection
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import UTCDateTime, utcnow
 from ..tenancy import require_tenant_id
@@ -243,11 +243,8 @@ def retry_later(tenant_id: str, at: datetime) -> None:
 
     Without Redis nothing waits in a queue: a replay (or a later delivery's drain) picks it up.
     """
-    if redis_connection() is None:
-        return
-    second = int(at.timestamp()) + 1  # RQ's scheduler works in whole seconds: never wake before ``at``
-    delay = max(datetime.fromtimestamp(second, UTC) - utcnow(), timedelta(0))
-    enqueue("webhooks.drain", tenant_id=tenant_id, key=f"at-{second}", delay=delay)
+    if redis_connection() is not None:
+        enqueue_at("webhooks.drain", tenant_id=tenant_id, at=at)
 
 
 def sweep(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:

@@ -225,6 +225,22 @@ class World:
         self.handle(activity)
         return activity
 
+    def active_in_ninjaone(self) -> set[str]:
+        """The uids of the alerts active in the fake NinjaOne."""
+        return {alert["uid"] for alert in self.fake.state.alerts()}
+
+    def close_as_person(self, ticket_id: str) -> None:
+        """A technician closes the ticket in the host, which announces it (``ticket_closed``)."""
+        from sample_host import ticketing
+        from sample_host.models import Ticket, User
+
+        with self.app.app_context():
+            ticket = db.session.get(Ticket, int(ticket_id))
+            tech = db.session.scalar(select(User).where(User.email == "tech@acme.test"))
+            assert ticketing.close_ticket(ticket, tech, "Fixed the service.")
+            db.session.commit()  # the sample host announces the close after the commit
+            db.session.remove()
+
     def alert(self, series_uid: str):  # -> Alert
         from flask_ninjaone.models import Alert
 

@@ -443,12 +443,14 @@ def test_cli_lists_alerts(world: World, stuff: dict) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert rows[0]["series_uid"] == stuff["uid"] and rows[0]["ticket_id"] == stuff["ticket"]
+    assert rows[0]["id"] == stuff["alert"] and rows[0]["owed_reset"] is None  # the id the pages use
     assert (
         rows[0]["severity"] == "MAJOR" and rows[0]["status"] == "active" and rows[0]["occurrence_count"] == 1
     )
     table = runner.invoke(args=["ninjaone", "alerts", "--tenant", "acme"])
     assert table.exit_code == 0
     assert table.output.splitlines()[0].split() == [
+        "ID",
         "SERIES",
         "UID",
         "DEVICE",
@@ -456,6 +458,8 @@ def test_cli_lists_alerts(world: World, stuff: dict) -> None:
         "STATUS",
         "COUNT",
         "TICKET",
+        "RESET",
+        "OWED",
     ]
     assert stuff["uid"] in table.output
     resolved = runner.invoke(args=["ninjaone", "alerts", "--tenant", "acme", "--status", "resolved"])

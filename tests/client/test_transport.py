@@ -152,16 +152,29 @@ def test_post_not_retried_on_500(rsps, client, sleeps) -> None:
     assert sleeps == []
 
 
-@pytest.mark.parametrize(
-    "response",
-    [
-        {"status": 429, "headers": {"Retry-After": "1"}},
-        {"status": 200, "body": HTML, "content_type": "text/html"},
-    ],
-)
-def test_post_not_retried_when_throttled(rsps, client, response: dict) -> None:
+@pytest.mark.parametrize(("headers", "waited"), [({"Retry-After": "2"}, [2.0]), ({}, [1.0])])
+def test_post_retried_on_429_which_means_nothing_was_done(rsps, client, sleeps, headers, waited) -> None:
     url = f"{API}/alert/50edcf11-de92-4ecb-955b-c8066488b6cc/reset"
-    rsps.post(url, **response)
+    rsps.post(url, status=429, headers=headers)
+    rsps.post(url, status=204)
+    client.reset_alert("50edcf11-de92-4ecb-955b-c8066488b6cc")
+    assert len(rsps.calls) == 2
+    assert sleeps == waited
+
+
+def test_post_429_with_a_long_retry_after_is_left_to_the_caller(rsps, client, sleeps) -> None:
+    url = f"{API}/alert/50edcf11-de92-4ecb-955b-c8066488b6cc/reset"
+    rsps.post(url, status=429, headers={"Retry-After": "600"})
+    with pytest.raises(RateLimited) as info:
+        client.reset_alert("50edcf11-de92-4ecb-955b-c8066488b6cc")
+    assert info.value.retry_after == 600.0
+    assert len(rsps.calls) == 1 and sleeps == []
+
+
+def test_post_not_retried_on_an_html_throttle_page(rsps, client) -> None:
+    """The page may come from a proxy after the API acted: unlike a 429 it does not say nothing was done."""
+    url = f"{API}/alert/50edcf11-de92-4ecb-955b-c8066488b6cc/reset"
+    rsps.post(url, status=200, body=HTML, content_type="text/html")
     with pytest.raises(RateLimited):
         client.reset_alert("50edcf11-de92-4ecb-955b-c8066488b6cc")
     assert len(rsps.calls) == 1

@@ -299,4 +299,4 @@ def test_disconnect_completes_locally_when_ninjaone_is_unreachable(
         assert integration.status == "disconnected" and integration.credential is None
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "disconnect"))
         assert entry.detail["webhook_removed"] is False and entry.detail["tokens_revoked"] is False
-    assert any("webhook removal" in record.getMessage() for record in caplog.records)
+    assert any("owed release" in record.getMessage() for record in caplog.records)

@@ -111,3 +111,39 @@ def test_python_api_injects_the_same_faults(fake: FakeNinjaOne, api: Api) -> Non
     fake.state.faults.inject(Fault("/v2/devices", "rate_limit", times=1, retry_after=1))
     assert api.get("/v2/devices").status_code == 429
     assert api.get("/v2/devices").status_code == 200
+
+
+def _write_then_check(fake: FakeNinjaOne, api: Api) -> list[tuple[str, str, dict, object]]:
+    """Every write the integration makes, with what proves it took effect."""
+    device_id = api.get("/v2/devices").json()[0]["id"]
+    first = fake.state.trigger_condition(device_id)["alert"]["uid"]
+    second = fake.state.trigger_condition(device_id)["alert"]["uid"]
+    active = lambda uid: uid in {alert["uid"] for alert in fake.state.alerts()}  # noqa: E731
+    config = {"url": "http://127.0.0.1:9/hook", "activities": {"CONDITION": ["TRIGGERED"]}, "expand": []}
+    configured = lambda: fake.state.webhooks.config("demo-client-id") is not None  # noqa: E731
+    token = api.session.headers["Authorization"].removeprefix("Bearer ")
+    revoke_form = {"token": token, "client_id": "demo-client-id", "client_secret": "demo-client-secret"}
+    return [
+        ("DELETE", f"/v2/alert/{first}", {}, lambda: not active(first)),
+        ("POST", f"/v2/alert/{second}/reset", {"json": {}}, lambda: not active(second)),
+        ("PUT", "/v2/webhook", {"json": config}, configured),
+        ("DELETE", "/v2/webhook", {}, lambda: not configured()),
+        ("POST", "/ws/oauth/revoke", {"data": revoke_form}, lambda: fake.state.oauth.bearer(token) is None),
+    ]
+
+
+@pytest.mark.parametrize("retry_after", [None, 30])
+def test_writes_answer_429_for_n_requests_and_do_nothing_meanwhile(
+    fake: FakeNinjaOne, api: Api, control: Api, retry_after: int | None
+) -> None:
+    """A 429 is served before the request is handled: NinjaOne did nothing, so a retry is safe."""
+    for method, path, body, done in _write_then_check(fake, api):
+        inject(control, path=path, kind="rate_limit", method=method, times=2, retry_after=retry_after)
+        for _ in range(2):
+            throttled = api.request(method, path, **body)
+            assert throttled.status_code == 429, (method, path)
+            assert throttled.headers.get("Retry-After") == (None if retry_after is None else str(retry_after))
+            assert not done(), f"{method} {path} acted although it answered 429"
+        assert api.request(method, path, **body).status_code in (200, 204), (method, path)
+        assert done(), (method, path)
+    assert control.get("/_fake/faults").json() == []
