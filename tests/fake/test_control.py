@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from tests.support.patch_rows import FAILED_OS_PATCH, PENDING_SOFTWARE_PATCH
 
 from .conftest import Api
 
@@ -207,25 +208,6 @@ def test_settings_clients_and_counters(control: Api, fake: FakeNinjaOne) -> None
     bearer.close()
 
 
-FAILED_PATCH = {
-    "id": "0f8b8c43-2b1c-4a50-9d55-6f3e1b2a7c11",
-    "name": "2024-03 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5035853)",
-    "severity": "CRITICAL",
-    "status": "FAILED",
-    "type": "SECURITY_UPDATES",
-    "installedAt": 1741793000.5,
-    "kbNumber": "KB5035853",
-}
-CHROME_PATCH = {
-    "id": "6a3c2f9e-0b4d-4e1a-8c7b-2d5e9f0a1b3c",
-    "productIdentifier": "3b6f7c2e-9a1d-4c5b-8e0f-1a2b3c4d5e6f",
-    "title": "Google Chrome 122.0.6261.112",
-    "impact": "CRITICAL",
-    "status": "PENDING",
-    "type": "PATCH",
-}
-
-
 def _report(api: Api, report: str, device_id: int) -> list[dict[str, Any]]:
     body = api.get(f"/v2/queries/{report}", pageSize=1000, df=f"id = {device_id}").json()
     return body["results"]
@@ -241,19 +223,23 @@ def test_set_device_inventory_is_served_by_every_endpoint_and_the_health_counts(
     response = control.request(
         "PUT",
         f"/_fake/devices/{device_id}/inventory",
-        json={"osPatches": [FAILED_PATCH], "softwarePatches": [CHROME_PATCH], "antivirus": [antivirus],
-              "threats": {"activeThreatsCount": 2}},
-    )  # fmt: skip
+        json={
+            "osPatches": [FAILED_OS_PATCH],
+            "softwarePatches": [PENDING_SOFTWARE_PATCH],
+            "antivirus": [antivirus],
+            "threats": {"activeThreatsCount": 2},
+        },
+    )
     assert response.status_code == 200, response.text
-    assert api.get(f"/v2/device/{device_id}/os-patches").json() == [FAILED_PATCH]
-    assert api.get(f"/v2/device/{device_id}/software-patches").json() == [CHROME_PATCH]
+    assert api.get(f"/v2/device/{device_id}/os-patches").json() == [FAILED_OS_PATCH]
+    assert api.get(f"/v2/device/{device_id}/software-patches").json() == [PENDING_SOFTWARE_PATCH]
     assert api.get(f"/v2/device/{device_id}/software-patches", status="FAILED").json() == []
     updated = api.get(f"/v2/device/{device_id}").json()["lastUpdate"]
     assert updated > before
     stamp = {"deviceId": device_id, "timestamp": updated}
-    assert _report(api, "os-patches", device_id) == [{**FAILED_PATCH, **stamp}]
-    assert _report(api, "os-patch-installs", device_id) == [{**FAILED_PATCH, **stamp}]
-    assert _report(api, "software-patches", device_id) == [{**CHROME_PATCH, **stamp}]
+    assert _report(api, "os-patches", device_id) == [{**FAILED_OS_PATCH, **stamp}]
+    assert _report(api, "os-patch-installs", device_id) == [{**FAILED_OS_PATCH, **stamp}]
+    assert _report(api, "software-patches", device_id) == [{**PENDING_SOFTWARE_PATCH, **stamp}]
     assert _report(api, "antivirus-status", device_id) == [{**antivirus, **stamp}]
     [health] = _report(api, "device-health", device_id)
     assert (health["failedOSPatchesCount"], health["pendingOSPatchesCount"]) == (1, 0)
@@ -262,8 +248,8 @@ def test_set_device_inventory_is_served_by_every_endpoint_and_the_health_counts(
 
     # None hands a row set back to the generator; the other replacements stay.
     control.request("PUT", f"/_fake/devices/{device_id}/inventory", json={"osPatches": None})
-    assert api.get(f"/v2/device/{device_id}/os-patches").json() != [FAILED_PATCH]
-    assert api.get(f"/v2/device/{device_id}/software-patches").json() == [CHROME_PATCH]
+    assert api.get(f"/v2/device/{device_id}/os-patches").json() != [FAILED_OS_PATCH]
+    assert api.get(f"/v2/device/{device_id}/software-patches").json() == [PENDING_SOFTWARE_PATCH]
 
 
 @pytest.mark.parametrize(

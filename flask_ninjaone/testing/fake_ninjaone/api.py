@@ -188,21 +188,20 @@ def device_software(device_id: int) -> Response:
 @bp.get("/device/<int:device_id>/os-patches")
 @requires("monitoring")
 def device_os_patches(device_id: int) -> Response:
-    state = current_state()
-    _require(state.device(device_id), "Device")
-    filters = _value_sets(REPORT_FILTERS["os-patches"])
-    patches = state.device_os_patches(device_id)
-    return jsonify([patch for patch in patches if all(patch.get(k) in v for k, v in filters.items())])
+    return _device_patches(device_id, "os-patches", current_state().device_os_patches)
 
 
 @bp.get("/device/<int:device_id>/software-patches")
 @requires("monitoring")
 def device_software_patches(device_id: int) -> Response:
-    state = current_state()
-    _require(state.device(device_id), "Device")
-    filters = _value_sets(REPORT_FILTERS["software-patches"])
-    patches = state.device_software_patches(device_id)
-    return jsonify([patch for patch in patches if all(patch.get(k) in v for k, v in filters.items())])
+    return _device_patches(device_id, "software-patches", current_state().device_software_patches)
+
+
+def _device_patches(device_id: int, report: str, rows: Callable[[int], list[dict[str, Any]]]) -> Response:
+    """A device's patches, filtered by the query parameters its report accepts (404 for no device)."""
+    _require(current_state().device(device_id), "Device")
+    filters = _value_sets(REPORT_FILTERS[report])
+    return jsonify([patch for patch in rows(device_id) if all(patch.get(k) in v for k, v in filters.items())])
 
 
 @bp.get("/device/<int:device_id>/dashboard-url")
