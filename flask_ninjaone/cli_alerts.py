@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .cli import _resolve_tenant, ninjaone_cli, tenant_option
+from .cli import _resolve_tenant, echo_table, ninjaone_cli, tenant_option
 from .extension import get_state
 from .tenancy import tenant_scope
 
@@ -38,17 +38,17 @@ def alerts_command(tenant_ref: str, status: str, limit: int, as_json: bool) -> N
         click.echo("No alerts.")
         return
     header = ("SERIES UID", "DEVICE", "SEVERITY", "STATUS", "COUNT", "TICKET")
-    table = [header] + [
-        (
-            row["series_uid"],
-            "-" if row["device_id"] is None else str(row["device_id"]),
-            row["severity"],
-            row["status"],
-            str(row["occurrence_count"]),
-            row["ticket_id"] or "-",
-        )
-        for row in rows
-    ]
-    widths = [max(len(line[index]) for line in table) for index in range(len(header))]
-    for line in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    echo_table(
+        header,
+        [
+            (
+                row["series_uid"],
+                "-" if row["device_id"] is None else str(row["device_id"]),
+                row["severity"],
+                row["status"],
+                str(row["occurrence_count"]),
+                row["ticket_id"] or "-",
+            )
+            for row in rows
+        ],
+    )

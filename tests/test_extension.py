@@ -34,6 +34,16 @@ def test_accessor_rejects_unknown_key(app):
         setting("NINJAONE_NOT_A_SETTING")
 
 
+@pytest.mark.parametrize("hours", [0, -3, "0", "soon", True])
+def test_full_sync_interval_below_one_hour_is_a_startup_error(make_app, hours):
+    with pytest.raises(ConfigError, match="NINJAONE_FULL_SYNC_INTERVAL_HOURS"):
+        make_app(NINJAONE_FULL_SYNC_INTERVAL_HOURS=hours)
+
+
+def test_full_sync_interval_from_the_environment_is_a_number(make_app):
+    assert make_app(NINJAONE_FULL_SYNC_INTERVAL_HOURS="6").config["NINJAONE_FULL_SYNC_INTERVAL_HOURS"] == 6
+
+
 @pytest.mark.parametrize("keys", [None, "", "   "])
 def test_missing_encryption_key_is_a_clear_startup_error(make_app, keys):
     with pytest.raises(ConfigError, match="NINJAONE_ENCRYPTION_KEYS"):

@@ -3,6 +3,7 @@ against the fake NinjaOne over HTTP (which lists APPROVED devices only unless ``
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -208,3 +209,58 @@ def test_a_device_gone_from_ninjaone_is_still_retired_as_no_longer_present(acme,
         and row.held_reason is None
     )
     assert _asset(device_id).inactive_reason == "Device no longer present in NinjaOne"
+
+
+# -- operator surface: flask ninjaone devices ----------------------------------------------------------
+
+
+def test_cli_devices_lists_every_mirrored_device_with_its_asset_state(acme, fake, app):
+    tenant, integration_id = acme
+    held, retired, active = (d["id"] for d in fake_devices(fake)[10:13])
+    _synced(integration_id, "full")
+    fake.state.set_approval_status(held, "STAGED")
+    fake.state.delete_device(retired)
+    _synced(integration_id, "incremental")
+    cli = app.test_cli_runner()
+
+    listed = cli.invoke(args=["ninjaone", "devices", "--tenant", "acme", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {row["device_id"]: row for row in json.loads(listed.output)}
+    assert set(rows) == {d["id"] for d in fake_devices(fake)} | {held, retired}
+    assert rows[held] | {"asset_id": None} == {
+        "device_id": held,
+        "name": _mirror(held).name,
+        "organization_id": _mirror(held).organization_id,
+        "organization": rows[held]["organization"],
+        "approval_status": "STAGED",
+        "asset_id": None,
+        "asset_state": "held",
+        "reason": "Held back: awaiting approval in NinjaOne (STAGED)",
+    }
+    assert rows[held]["asset_id"] == str(_asset(held).id) and rows[held]["organization"]
+    assert (rows[retired]["asset_state"], rows[retired]["reason"]) == (
+        "retired",
+        "Device deleted in NinjaOne",
+    )
+    assert (rows[active]["asset_state"], rows[active]["reason"]) == ("active", None)
+
+    only = cli.invoke(
+        args=["ninjaone", "devices", "--tenant", "acme", "--status", "held", "--status", "retired"]
+    )
+    assert only.exit_code == 0, only.output
+    lines = only.output.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "ORGANIZATION", "APPROVAL", "ASSET", "STATE"]
+    assert [line.split()[0] for line in lines[1:]] == [str(i) for i in sorted((held, retired))]
+    assert "held: Held back: awaiting approval in NinjaOne (STAGED)" in only.output
+    staged = cli.invoke(args=["ninjaone", "devices", "--tenant", "acme", "--approval", "staged", "--json"])
+    assert [row["device_id"] for row in json.loads(staged.output)] == [held]
+
+    for bad in (
+        ["--tenant", "nope"],
+        ["--tenant", "acme", "--status", "gone"],
+        ["--tenant", "acme", "--approval", "X"],
+    ):
+        result = cli.invoke(args=["ninjaone", "devices", *bad])
+        assert result.exit_code != 0
+        assert result.output.strip().splitlines()[-1].startswith("Error: ")
+        assert "Traceback" not in result.output
