@@ -114,6 +114,14 @@ def test_move_route_picks_the_new_organizations_location_and_emits_node_updated(
     assert activities_of(api, device["id"])[0] == "NODE_UPDATED"
 
 
+def test_unlogged_deletion_leaves_no_activity(control: Api, api: Api) -> None:
+    device_id = api.get("/v2/devices", pageSize=1).json()[0]["id"]
+    before = api.get("/v2/activities", pageSize=10).json()["lastActivityId"]
+    assert control.request("DELETE", f"/_fake/devices/{device_id}?unlogged=true").status_code == 204
+    assert api.get(f"/v2/device/{device_id}").status_code == 404
+    assert api.get("/v2/activities", pageSize=10).json()["lastActivityId"] == before
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
@@ -136,6 +144,7 @@ def test_move_route_picks_the_new_organizations_location_and_emits_node_updated(
         ("POST", "/_fake/devices/{id}/move", {"organizationId": 2, "floor": 3}, 400),
         ("POST", "/_fake/devices/999999/move", {"organizationId": 2}, 404),
         ("DELETE", "/_fake/devices/999999", None, 404),
+        ("DELETE", "/_fake/devices/{id}?unlogged=maybe", None, 400),
         ("POST", "/_fake/devices/{id}/conditions", {"severity": "HUGE"}, 400),
         ("POST", "/_fake/devices/{id}/conditions", {"repeat": 0}, 400),
         ("POST", "/_fake/devices/{id}/conditions", {"condition": "weather"}, 400),

@@ -68,6 +68,20 @@ def test_incremental_sync_holds_a_device_that_went_back_to_pending_and_releases_
     assert (row.approval_status, row.held_reason, row.retired) == ("APPROVED", None, False)
 
 
+def test_incremental_sync_retires_a_mentioned_device_ninjaone_no_longer_returns(acme, fake):
+    """Changed, then gone without a NODE_DELETED in the feed: retired, not silently kept active."""
+    tenant, integration_id = acme
+    device_id = fake_devices(fake)[3]["id"]
+    _synced(integration_id, "full")
+    fake.state.update_device(device_id, {"displayName": "about-to-vanish"})  # NODE_UPDATED
+    assert fake.state.delete_device(device_id, unlogged=True) is None
+    run = _synced(integration_id, "incremental")
+    asset, row = _asset(device_id), _mirror(device_id)
+    assert (asset.status, asset.inactive_reason) == ("inactive", "Device no longer present in NinjaOne")
+    assert row.retired and row.retired_reason == "Device no longer present in NinjaOne"
+    assert run.counts["retired"] == 1
+
+
 def test_incremental_sync_retires_a_decommissioned_device_as_decommissioned(acme, fake):
     tenant, integration_id = acme
     device_id = fake_devices(fake)[6]["id"]

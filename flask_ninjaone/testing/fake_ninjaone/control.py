@@ -95,8 +95,13 @@ def update_device(device_id: int) -> Response:
 
 
 @bp.delete("/devices/<int:device_id>")
-def delete_device(device_id: int) -> Response:
-    return jsonify(current_state().delete_device(device_id))
+def delete_device(device_id: int) -> Response | tuple[str, int]:
+    """``?unlogged=true`` deletes without an activity (the feed missed it): 204 instead of the activity."""
+    unlogged = request.args.get("unlogged", "false")
+    if unlogged not in ("true", "false"):
+        raise ValueError("unlogged must be true or false")
+    activity = current_state().delete_device(device_id, unlogged=unlogged == "true")
+    return ("", 204) if activity is None else jsonify(activity)
 
 
 @bp.post("/devices/<int:device_id>/approve")

@@ -240,14 +240,20 @@ class FakeState:
         self.webhooks.send(jobs)
         return updated
 
-    def delete_device(self, device_id: int) -> dict[str, Any]:
-        """Remove the device and its alerts (no RESET is emitted, as in NinjaOne): NODE_DELETED."""
+    def delete_device(self, device_id: int, *, unlogged: bool = False) -> dict[str, Any] | None:
+        """Remove the device and its alerts (no RESET is emitted, as in NinjaOne): NODE_DELETED.
+
+        ``unlogged`` removes it without any activity or delivery (returns ``None``): the feed and the
+        webhooks miss events, so an integration must not depend on seeing this one.
+        """
         with self.lock:
             record = self._require_device(device_id)
             del self._devices[device_id]
             self._device_ids.pop(bisect_left(self._device_ids, device_id))
             for uid in self._alerts_by_device.pop(device_id, set()):
                 del self._alerts[uid]
+            if unlogged:
+                return None
             activity, jobs = self._lifecycle(record, "NODE_DELETED", "deleted")
         self.webhooks.send(jobs)
         return activity
