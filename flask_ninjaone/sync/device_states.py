@@ -7,17 +7,46 @@ and that must be told apart from a device that is gone.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from ..models import Device, OrganizationMapping
-from .engine import APPROVAL_STATUSES
+from ..models import Device, Integration, OrganizationMapping
 
+#: Every approval status NinjaOne has. A device list without a ``status`` clause shows APPROVED
+#: devices only, so a re-read by id names them all: otherwise a device that left APPROVED vanishes.
+APPROVAL_STATUSES = ("APPROVED", "PENDING", "STAGED", "DECOMMISSIONED")
+#: Approval states of devices not (yet) approved; synced only when the integration says so.
+AWAITING_APPROVAL = frozenset({"PENDING", "STAGED"})
 #: The states an asset of a mirrored device can be in.
 ASSET_STATES = ("active", "held", "retired")
+#: Why an asset was retired, as told to the host and kept on the mirror row.
+DELETED = "Device deleted in NinjaOne"
+DECOMMISSIONED = "Device decommissioned in NinjaOne"
+NO_LONGER_PRESENT = "Device no longer present in NinjaOne"
+
+
+def status_filter(statuses: Iterable[str]) -> str:
+    """The ``df`` clause selecting devices of these approval statuses (lists default to APPROVED)."""
+    return "status in (" + ",".join(statuses) + ")"
+
+
+def walked_statuses(integration: Integration) -> tuple[str, ...]:
+    """What a full walk lists: APPROVED devices, and PENDING/STAGED ones when the integration syncs
+    them. Linked devices that left these statuses are found by re-reading them by id."""
+    if integration.sync_pending_devices:
+        return ("APPROVED", *sorted(AWAITING_APPROVAL))
+    return ("APPROVED",)
+
+
+def hold_reason(status: str | None, organization_id: Any, unmapped: bool) -> str:
+    """Why a device NinjaOne still has is held back (told to the host, shown by the CLI)."""
+    if unmapped:
+        return f"Held back: NinjaOne organization {organization_id} is not mapped to a client"
+    suffix = "" if status is None else f" ({status})"
+    return f"Held back: awaiting approval in NinjaOne{suffix}"
 
 
 def asset_state(row: Any) -> tuple[str, str | None]:

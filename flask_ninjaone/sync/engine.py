@@ -32,21 +32,22 @@ from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import utcnow
 from ..services.organizations import refresh_organizations
+from .device_states import (
+    APPROVAL_STATUSES,
+    AWAITING_APPROVAL,
+    DECOMMISSIONED,
+    DELETED,
+    NO_LONGER_PRESENT,
+    hold_reason,
+    status_filter,
+    walked_statuses,
+)
 from .mapping import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 
 log = logging.getLogger(__name__)
 
-#: Approval states of devices not (yet) approved; synced only when the integration says so.
-AWAITING_APPROVAL = frozenset({"PENDING", "STAGED"})
-#: Every approval status NinjaOne has. A device list without a ``status`` clause shows APPROVED
-#: devices only, so a re-read by id names them all: otherwise a device that left APPROVED vanishes.
-APPROVAL_STATUSES = ("APPROVED", "PENDING", "STAGED", "DECOMMISSIONED")
 #: Devices re-read per request by id (``df=id in (...)``).
 ID_CHUNK = 200
-#: Why an asset was retired, as told to the host and kept on the mirror row.
-DELETED = "Device deleted in NinjaOne"
-DECOMMISSIONED = "Device decommissioned in NinjaOne"
-NO_LONGER_PRESENT = "Device no longer present in NinjaOne"
 #: Conflicts and errors kept on a run record (the counts are complete; the details are a sample).
 MAX_DETAILS = 100
 
@@ -475,27 +476,6 @@ def deleted_organizations(session: Session, integration: Integration) -> list[in
 def organization_filter(org_ids: Iterable[int]) -> str:
     """The ``df`` selecting the given organizations' devices."""
     return "org in (" + ",".join(str(org_id) for org_id in sorted(org_ids)) + ")"
-
-
-def status_filter(statuses: Iterable[str]) -> str:
-    """The ``df`` clause selecting devices of these approval statuses (lists default to APPROVED)."""
-    return "status in (" + ",".join(statuses) + ")"
-
-
-def walked_statuses(integration: Integration) -> tuple[str, ...]:
-    """What a full walk lists: APPROVED devices, and PENDING/STAGED ones when the integration syncs
-    them. Linked devices that left these statuses are found by :func:`reread_devices`."""
-    if integration.sync_pending_devices:
-        return ("APPROVED", *sorted(AWAITING_APPROVAL))
-    return ("APPROVED",)
-
-
-def hold_reason(status: str | None, organization_id: Any, unmapped: bool) -> str:
-    """Why a device NinjaOne still has is held back (shown to the host and by the CLI)."""
-    if unmapped:
-        return f"Held back: NinjaOne organization {organization_id} is not mapped to a client"
-    suffix = "" if status is None else f" ({status})"
-    return f"Held back: awaiting approval in NinjaOne{suffix}"
 
 
 def reread_devices(client: NinjaOneClient, writer: PageWriter, device_ids: Iterable[int], renew) -> set[int]:

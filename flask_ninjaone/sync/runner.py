@@ -24,7 +24,8 @@ from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
 from ..models.base import utcnow
 from ..services.clients import client_for
 from ..tenancy import get_scoped
-from .engine import DELETED, NO_LONGER_PRESENT, Counts, full_walk, make_writer, mapped_targets, reread_devices
+from .device_states import DELETED, NO_LONGER_PRESENT
+from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
 
 log = logging.getLogger(__name__)
 
