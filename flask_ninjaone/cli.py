@@ -123,6 +123,14 @@ def _resolve_tenant(ref: str) -> TenantRef:
 tenant_option = click.option("--tenant", "tenant_ref", required=True, help="Tenant id or slug.")
 
 
+def echo_table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+    """Print rows as left-aligned columns under ``header`` (the listing commands' plain output)."""
+    table = [header, *lines]
+    widths = [max(len(line[index]) for line in table) for index in range(len(header))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
 @ninjaone_cli.command("connect")
 @tenant_option
 @click.option("--client-id", required=True, help="Client ID of a NinjaOne 'API Services' app.")
@@ -321,4 +329,4 @@ def sync_command(tenant_ref: str, full: bool, rewrite: bool, wait: bool) -> None
 
 
 # Command modules attach themselves to ``ninjaone_cli``; imported last so they can import it.
-from . import cli_alerts, cli_connection, cli_inventory, cli_webhooks  # noqa: E402, F401
+from . import cli_alerts, cli_connection, cli_devices, cli_inventory, cli_webhooks  # noqa: E402, F401

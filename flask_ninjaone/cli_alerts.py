@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
+from .cli import _connected_integration, _resolve_tenant, echo_table, ninjaone_cli, tenant_option
 from .client import NinjaOneError
 from .extension import get_state
 from .tenancy import tenant_scope
@@ -50,7 +50,7 @@ def alerts_command(
         click.echo("No alerts.")
         return
     header = ("ID", "SERIES UID", "DEVICE", "SEVERITY", "STATUS", "COUNT", "TICKET", "RESET OWED")
-    table = [header] + [
+    lines = [
         (
             str(row["id"]),
             row["series_uid"],
@@ -63,9 +63,7 @@ def alerts_command(
         )
         for row in rows
     ]
-    widths = [max(len(line[index]) for line in table) for index in range(len(header))]
-    for line in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    echo_table(header, lines)
 
 
 def _owed_cell(owed: dict[str, Any] | None) -> str:

@@ -22,6 +22,8 @@ class Setting:
     default: Any
     doc: str
     required: bool = False
+    #: Smallest accepted value of a numeric setting (checked at startup).
+    minimum: float | None = None
 
 
 SETTINGS: dict[str, Setting] = {
@@ -81,6 +83,13 @@ SETTINGS: dict[str, Setting] = {
         "Seconds a webhook delivery's claim lives without renewal (renewed while its attempt works); "
         "a delivery whose worker or database connection died is taken over once it has expired.",
     ),
+    "NINJAONE_FULL_SYNC_INTERVAL_HOURS": Setting(
+        24,
+        "Hours between complete device walks of each auto-syncing integration (at least 1). Scheduled "
+        "syncs are otherwise incremental (the activity feed); the complete walk catches whatever the "
+        "feed did not mention.",
+        minimum=1,
+    ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(
         "X-NinjaOne-Webhook-Secret",
@@ -115,6 +124,7 @@ def apply_defaults(app: Flask) -> None:
     for key, spec in SETTINGS.items():
         app.config.setdefault(key, spec.default)
         app.config[key] = _coerce(key, app.config[key], spec.default)
+        _check_minimum(key, app.config[key], spec.minimum)
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
@@ -134,6 +144,13 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     except ValueError:
         raise ConfigError(f"{key} must be a {type(default).__name__}, got {value!r}") from None
     raise ConfigError(f"{key} cannot be set from a string")
+
+
+def _check_minimum(key: str, value: Any, minimum: float | None) -> None:
+    if minimum is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ConfigError(f"{key} must be a number of at least {minimum:g}, got {value!r}")
 
 
 def setting(key: str, app: Flask | None = None) -> Any:

@@ -62,6 +62,16 @@ def test_a_missing_key_says_how_to_make_one(make_app, caplog):
         fernet_for()  # ... and raised where a secret is used
 
 
+@pytest.mark.parametrize("hours", [0, -3, "0", "soon", True])
+def test_full_sync_interval_below_one_hour_is_a_startup_error(make_app, hours):
+    with pytest.raises(ConfigError, match="NINJAONE_FULL_SYNC_INTERVAL_HOURS"):
+        make_app(NINJAONE_FULL_SYNC_INTERVAL_HOURS=hours)
+
+
+def test_full_sync_interval_from_the_environment_is_a_number(make_app):
+    assert make_app(NINJAONE_FULL_SYNC_INTERVAL_HOURS="6").config["NINJAONE_FULL_SYNC_INTERVAL_HOURS"] == 6
+
+
 def test_malformed_encryption_key_names_the_entry_not_the_value(make_app, encryption_key):
     app = make_app(NINJAONE_ENCRYPTION_KEYS=f"{encryption_key},not-a-fernet-key")
     with app.app_context(), pytest.raises(ConfigError, match="entry #2") as info:

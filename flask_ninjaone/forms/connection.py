@@ -120,4 +120,6 @@ class SyncSettingsForm(FlaskForm):
             NumberRange(*INVENTORY_INTERVAL_RANGE, message="Choose between %(min)s and %(max)s minutes."),
         ],
     )
-    sync_pending_devices = BooleanField("Also sync devices waiting for approval (PENDING)")
+    sync_pending_devices = BooleanField(
+        "Also sync devices waiting for approval (PENDING, STAGED): their assets stay held back until approved"
+    )

@@ -25,6 +25,7 @@ from ..extension import get_state
 from ..models import Integration, SyncRun
 from ..models.base import utcnow
 from ..services.clients import MissingCredentials, client_for
+from ..sync.device_states import APPROVAL_STATUSES, status_filter
 from ..sync.engine import make_writer, mapped_targets, organization_filter
 from ..tenancy import get_scoped
 from .refresh import REPORTS, ClientFactory, apply_report, describe_error
@@ -136,12 +137,15 @@ def refresh_devices(
     if not targets:
         return DeviceRefresh(False, "No organization is mapped: nothing to sync.", {})
     df = f"{organization_filter(targets)} AND id in ({','.join(map(str, ids))})"
+    # Every approval status: the list shows APPROVED devices only by default, and a selected device
+    # that is no longer approved must be applied (held back or retired), not silently left as is.
+    facts_df = f"{df} AND {status_filter(APPROVAL_STATUSES)}"
     try:
         with client_factory(integration) as client:
             _write_facts(
                 session,
                 integration,
-                [device for page in client.devices_detailed(df=df).pages() for device in page.items],
+                [device for page in client.devices_detailed(df=facts_df).pages() for device in page.items],
             )
             writer = InventoryWriter(session, integration, utcnow(), frozenset(targets))
             for report in REPORTS:

@@ -52,6 +52,12 @@ class Device(TenantMixin, Base):
     threats_quarantined: Mapped[int | None] = mapped_column(Integer)
     health_status: Mapped[str | None] = mapped_column(String(32))
     active_alerts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Set while NinjaOne still has the device but its asset is kept off the host's active assets
+    #: (awaiting approval, or moved into an unmapped organization); the host asset is inactive with
+    #: the same reason, and the row keeps its link so the asset comes back when the hold ends.
+    held_reason: Mapped[str | None] = mapped_column(String(255))
     retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Why the device was retired (deleted, decommissioned, no longer listed), as told to the host.
+    retired_reason: Mapped[str | None] = mapped_column(String(255))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -62,6 +62,9 @@ class Integration(TenantMixin, Base):
     inventory_interval_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=360)
     sync_pending_devices: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: End of the last complete walk: scheduled syncs are incremental and each refreshes
+    #: ``last_sync_at``, so the full walk that catches drift keeps its own clock.
+    last_full_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sync_status: Mapped[str | None] = mapped_column(String(32))
     last_inventory_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)

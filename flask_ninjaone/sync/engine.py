@@ -32,12 +32,22 @@ from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import utcnow
 from ..services.organizations import refresh_organizations
+from .device_states import (
+    APPROVAL_STATUSES,
+    AWAITING_APPROVAL,
+    DECOMMISSIONED,
+    DELETED,
+    NO_LONGER_PRESENT,
+    hold_reason,
+    status_filter,
+    walked_statuses,
+)
 from .mapping import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 
 log = logging.getLogger(__name__)
 
-#: Approval states of devices not (yet) approved; synced only when the integration says so.
-AWAITING_APPROVAL = frozenset({"PENDING", "STAGED"})
+#: Devices re-read per request by id (``df=id in (...)``).
+ID_CHUNK = 200
 #: Conflicts and errors kept on a run record (the counts are complete; the details are a sample).
 MAX_DETAILS = 100
 
@@ -59,6 +69,7 @@ class Counts:
     unchanged: int = 0
     adopted: int = 0
     retired: int = 0
+    held: int = 0
     skipped: int = 0
     failed: int = 0
 
@@ -80,6 +91,7 @@ KNOWN_COLUMNS = (
     Device.device_id,
     Device.host_asset_id,
     Device.retired,
+    Device.held_reason,
     Device.content_hash,
     Device.payload_hash,
 )
@@ -103,6 +115,7 @@ class Known(Protocol):
     device_id: int
     host_asset_id: str | None
     retired: bool
+    held_reason: str | None
     content_hash: str | None
     payload_hash: str | None
 
@@ -126,6 +139,10 @@ class PageWriter:
     page_known: dict[int, Known] = field(default_factory=dict)
     #: Rows of the page whose asset is unchanged but whose payload fingerprint moved.
     refingerprinted: list[dict[str, Any]] = field(default_factory=list)
+    #: Devices of the page written to their asset and then held back, with the reason.
+    holding: dict[int, str] = field(default_factory=dict)
+    #: Linked devices of the page held back without writing their asset: (payload, row, reason).
+    held_back: list[tuple[dict[str, Any], Known, str]] = field(default_factory=list)
 
     def apply(self, devices: list[dict[str, Any]]) -> None:
         """Write one page (at most one host batch) and commit it with the run's progress."""
@@ -135,18 +152,25 @@ class PageWriter:
         self.counts.unchanged += len(devices) - len(loaded)
         known = self._known([device["id"] for device in loaded]) if loaded else {}
         pending: list[tuple[dict[str, Any], AssetRecord, str, Known | None]] = []
-        self.refingerprinted = []
+        self.refingerprinted, self.holding, self.held_back = [], {}, []
         for device in loaded:
             prepared = self._prepare(device, known.get(device["id"]))
             if prepared is not None:
                 pending.append(prepared)
         if self.refingerprinted:
             self.session.execute(_SET_PAYLOAD_HASH, self.refingerprinted)
+        if self.held_back:
+            self._hold_without_writing()
         if pending:
             pending = self._adopt(tenant_id, pending)
             host_ids = self.host.upsert_assets(tenant_id, [record for _, record, _, _ in pending])
             if len(host_ids) != len(pending):
                 raise RuntimeError("HostAdapter.upsert_assets returned a different number of ids")
+            self._hold_assets(
+                (host_id, self.holding[device["id"]])
+                for (device, _, _, _), host_id in zip(pending, host_ids, strict=True)
+                if device["id"] in self.holding
+            )
             rows = self.load([mirror.id for _, _, _, mirror in pending if mirror is not None])
             new_rows: list[dict[str, Any]] = []
             for (device, record, digest, mirror), host_id in zip(pending, host_ids, strict=True):
@@ -229,18 +253,26 @@ class PageWriter:
         status = device.get("approvalStatus")
         if status == "DECOMMISSIONED":
             if row is not None and not row.retired:
-                self.retire(self.load([row.id]).values(), "Device decommissioned in NinjaOne")
+                self.retire(self.load([row.id]).values(), DECOMMISSIONED)
             else:
                 self.counts.skipped += 1
             return None
-        if status in AWAITING_APPROVAL and not self.integration.sync_pending_devices:
-            self.counts.skipped += 1
-            return None
-        target = self.targets.get(device.get("organizationId"))  # type: ignore[arg-type]
-        if target is None:  # organization unmapped since the walk started: hold the device back
-            self.counts.skipped += 1
-            return None
         linked = row.host_asset_id if row is not None and not row.retired else None
+        organization = device.get("organizationId")
+        target = self.targets.get(organization)  # type: ignore[arg-type]
+        awaiting = status in AWAITING_APPROVAL
+        if target is None or (awaiting and not self.integration.sync_pending_devices):
+            # A device NinjaOne still has, whose asset must not be active: a device of an unmapped
+            # organization (moved there, or unmapped since) or one no longer approved while pending
+            # devices do not sync. Never seen before: skipped; linked to an asset: held back.
+            if row is None or not linked:
+                self.counts.skipped += 1
+            elif row.held_reason == (reason := hold_reason(status, organization, target is None)):
+                self.counts.unchanged += 1
+            else:
+                self.held_back.append((device, row, reason))
+            return None
+        hold = hold_reason(status, organization, False) if awaiting else None
         try:
             record = to_asset_record(
                 device,
@@ -256,10 +288,13 @@ class PageWriter:
             self.counts.failed += 1
             self._detail({"device_id": device["id"], "error": str(exc)})
             return None
-        if row is not None and linked and row.content_hash == digest:
+        if row is not None and linked and row.content_hash == digest and row.held_reason == hold:
             self.counts.unchanged += 1
             self._refingerprint(device["id"], row)
             return None
+        if hold is not None:
+            self.holding[device["id"]] = hold
+            self.counts.held += 1
         if linked:
             self.counts.updated += 1
             if self.host_owned:
@@ -331,8 +366,10 @@ class PageWriter:
             "host_asset_id": host_id,
             "content_hash": digest,
             "payload_hash": self.fingerprints.get(values["device_id"]),
+            "held_reason": self.holding.get(record.ninjaone_device_id),
             "retired": False,
             "retired_at": None,
+            "retired_reason": None,
             "synced_at": utcnow(),
         }
         if row is None:
@@ -372,6 +409,35 @@ class PageWriter:
         if len(self.run.conflicts) < MAX_DETAILS:
             self.run.conflicts = [*self.run.conflicts, item]
 
+    def _hold_without_writing(self) -> None:
+        """Hold back linked devices whose asset must not be written (unmapped organization, or no
+        longer approved while pending devices do not sync): the mirror learns the new organization
+        and status, the asset turns inactive with the reason. Its link is kept, and its hashes are
+        cleared so the asset is written again in full once the hold ends (organization mapped,
+        device approved)."""
+        rows = self.load([row.id for _, row, _ in self.held_back])
+        now = utcnow()
+        for device, known, reason in self.held_back:
+            row = rows[known.id]
+            row.organization_id = device.get("organizationId")
+            row.location_id = device.get("locationId")
+            row.approval_status = device.get("approvalStatus")
+            row.held_reason = reason
+            row.content_hash = row.payload_hash = None
+            row.synced_at = now
+        self._hold_assets((known.host_asset_id, reason) for _, known, reason in self.held_back)
+        self.counts.held += len(self.held_back)
+
+    def _hold_assets(self, holds: Iterable[tuple[str | None, str]]) -> None:
+        """Tell the host these assets are inactive, one call per reason. The seam has no "held"
+        state: an inactive asset whose reason says why is what a technician needs to see."""
+        by_reason: dict[str, list[str]] = {}
+        for host_asset_id, reason in holds:
+            if host_asset_id:
+                by_reason.setdefault(reason, []).append(str(host_asset_id))
+        for reason, host_ids in by_reason.items():
+            self.host.retire_assets(self.integration.tenant_id, host_ids, reason)
+
     def retire(self, rows: Iterable[Device], reason: str) -> int:
         """Retire mirror rows and their host assets (never deleted), unless the asset was re-adopted."""
         rows = list(rows)
@@ -396,6 +462,8 @@ class PageWriter:
         for row in rows:
             row.retired = True
             row.retired_at = now
+            row.retired_reason = reason[:255]
+            row.held_reason = None
             self._signal(signals.device_deleted, row.device_id, row.host_asset_id)
         self.counts.retired += len(rows)
         return len(rows)
@@ -437,6 +505,26 @@ def organization_filter(org_ids: Iterable[int]) -> str:
     return "org in (" + ",".join(str(org_id) for org_id in sorted(org_ids)) + ")"
 
 
+def reread_devices(client: NinjaOneClient, writer: PageWriter, device_ids: Iterable[int], renew) -> set[int]:
+    """Re-read devices by id, in every approval status and any organization, and apply them.
+
+    No organization clause: a device moved into an unmapped organization must be seen to be held
+    back (the writer decides by the organization it reports). Returns the ids NinjaOne did not
+    return at all: those devices are gone.
+    """
+    ids = sorted(set(device_ids))
+    missing = set(ids)
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        df = f"id in ({','.join(map(str, chunk))}) AND {status_filter(APPROVAL_STATUSES)}"
+        for page in client.devices_detailed(df=df).pages():
+            writer.apply(list(page.items))
+            missing.difference_update(device["id"] for device in page.items)
+        writer.session.commit()  # an empty chunk applied nothing; the lease renews on its own connection
+        renew()
+    return missing
+
+
 @contextlib.contextmanager
 def _long_lived_objects_frozen() -> Iterator[None]:
     """Keep the garbage collector from re-scanning the whole process on every page.
@@ -461,30 +549,34 @@ def full_walk(
     targets = mapped_targets(session, integration)
     writer = make_writer(session, integration, run, targets)
     if targets:
+        df = f"{organization_filter(targets)} AND {status_filter(walked_statuses(integration))}"
         with _long_lived_objects_frozen():
-            devices = client.devices_detailed(df=organization_filter(targets), unchanged=writer.unchanged)
+            devices = client.devices_detailed(df=df, unchanged=writer.unchanged)
             for page in devices.pages():
                 writer.apply(list(page.items))
                 run.api_calls = client.stats
                 renew()
-    # The walk completed (an exception would have skipped this): retire devices NinjaOne no longer has
-    # in walked organizations, and every device of organizations deleted in NinjaOne.
+    # The walk completed (an exception would have skipped this). Live devices it did not list, in a
+    # walked organization or already held back, are re-read by id: one that changed status or moved
+    # to an unmapped organization is applied as such (held back or retired for what it is), and only
+    # those NinjaOne no longer returns at all are retired as gone. Devices of organizations deleted in
+    # NinjaOne are retired too.
     walked = set(targets)
     gone_orgs = set(deleted_organizations(session, integration))
-    stale = [
-        row.id
-        for row in session.execute(
-            select(Device.id, Device.device_id, Device.organization_id).where(
-                Device.integration_id == integration.id, Device.retired.is_(False)
-            )
+    stale: list[int] = []
+    unlisted: dict[int, int] = {}
+    for row in session.execute(
+        select(Device.id, Device.device_id, Device.organization_id, Device.held_reason).where(
+            Device.integration_id == integration.id, Device.retired.is_(False)
         )
-        if (row.organization_id in walked and row.device_id not in writer.seen)
-        or row.organization_id in gone_orgs
-    ]
+    ):
+        if row.organization_id in gone_orgs:
+            stale.append(row.id)
+        elif row.device_id not in writer.seen and (row.organization_id in walked or row.held_reason):
+            unlisted[row.device_id] = row.id
+    stale += [unlisted[device_id] for device_id in reread_devices(client, writer, unlisted, renew)]
     for start in range(0, len(stale), RETIRE_BATCH):
-        writer.retire(
-            writer.load(stale[start : start + RETIRE_BATCH]).values(), "Device no longer present in NinjaOne"
-        )
+        writer.retire(writer.load(stale[start : start + RETIRE_BATCH]).values(), NO_LONGER_PRESENT)
     session.commit()
     _refresh_statistics(session, writer.counts)
     return writer.counts
@@ -531,7 +623,9 @@ def sync_one_device(
     """Re-read one device from NinjaOne and apply it (webhook events, "refresh this device").
 
     Never trusts a webhook payload: deliveries arrive out of order, so the API's current view wins.
-    Returns what happened: ``synced``, ``held`` (organization not mapped), or ``retired`` (gone).
+    The writer decides as a sync does: a device moved into an unmapped organization or no longer
+    approved is held back, a decommissioned one retired. Returns what happened: ``synced``, ``held``
+    (held back, or never synced because its organization is unmapped), or ``retired`` (gone).
     """
     from ..client import NotFound
 
@@ -543,11 +637,16 @@ def sync_one_device(
     try:
         device = client.device(device_id)
     except NotFound:
-        return retire_device(session, integration, device_id, "Device deleted in NinjaOne", writer)
-    if device.get("organizationId") not in targets:
-        return "held"
+        return retire_device(session, integration, device_id, DELETED, writer)
     writer.apply([device])
-    return "synced"
+    row = session.execute(
+        select(Device.retired, Device.held_reason).where(
+            Device.integration_id == integration.id, Device.device_id == device_id
+        )
+    ).one_or_none()
+    if row is None or row.held_reason:
+        return "held"
+    return "retired" if row.retired else "synced"
 
 
 def retire_device(

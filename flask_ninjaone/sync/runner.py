@@ -24,14 +24,13 @@ from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
 from ..models.base import utcnow
 from ..services.clients import client_for
 from ..tenancy import get_scoped
-from .engine import Counts, full_walk, make_writer, mapped_targets, organization_filter
+from .device_states import DELETED, NO_LONGER_PRESENT
+from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
 
 log = logging.getLogger(__name__)
 
 #: Statuses whose activity means "this device is gone" rather than "re-read it".
 DELETION_CODES = frozenset({"NODE_DELETED", "NODE_MANUALLY_REJECTED"})
-#: Devices re-read per request during incremental sync (``df=id in (...)``).
-ID_CHUNK = 200
 #: More changed devices than this and a full walk is cheaper than re-reading them one chunk at a time.
 INCREMENTAL_LIMIT = 5000
 #: Activities older than this may have aged out of NinjaOne's feed: fall back to a full walk.
@@ -85,6 +84,8 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
         run.finished_at = utcnow()
         integration.last_sync_status = RunState.SUCCEEDED
         integration.last_sync_at = run.finished_at
+        if run.kind == "full":  # also an incremental run that fell back to a complete walk
+            integration.last_full_sync_at = run.finished_at
         integration.last_error = None
         _settle_status(integration)
         session.commit()
@@ -205,7 +206,12 @@ def _can_run_incremental(integration: Integration) -> bool:
 def _incremental(
     session, integration: Integration, run: SyncRun, client: NinjaOneClient, renew
 ) -> Counts | None:
-    """Re-read only devices the activities feed mentions; ``None`` means "do a full walk instead"."""
+    """Re-read only devices the activities feed mentions; ``None`` means "do a full walk instead".
+
+    The re-read names every approval status and no organization (see ``reread_devices``), so a device
+    that became PENDING or DECOMMISSIONED, or moved into an unmapped organization, comes back and is
+    held back or retired as such; a mentioned device NinjaOne does not return at all is retired.
+    """
     changed: set[int] = set()
     deleted: set[int] = set()
     newest = integration.last_activity_id or 0
@@ -219,26 +225,18 @@ def _incremental(
         if len(changed) > INCREMENTAL_LIMIT:
             return None
     changed -= deleted
-    targets = mapped_targets(session, integration)
-    writer = make_writer(session, integration, run, targets)
-    if targets:
-        ids = sorted(changed)
-        org_df = organization_filter(targets)
-        for start in range(0, len(ids), ID_CHUNK):
-            chunk = ids[start : start + ID_CHUNK]
-            df = f"{org_df} AND id in ({','.join(map(str, chunk))})"
-            for page in client.devices_detailed(df=df).pages():
-                writer.apply(list(page.items))
-            renew()
-    if deleted:
-        rows = session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.device_id.in_(sorted(deleted)),
-                Device.retired.is_(False),
-            )
-        ).all()
-        writer.retire(rows, "Device deleted in NinjaOne")
+    writer = make_writer(session, integration, run, mapped_targets(session, integration))
+    missing = reread_devices(client, writer, changed, renew)
+    for gone, reason in ((deleted, DELETED), (missing, NO_LONGER_PRESENT)):
+        if gone:
+            rows = session.scalars(
+                select(Device).where(
+                    Device.integration_id == integration.id,
+                    Device.device_id.in_(sorted(gone)),
+                    Device.retired.is_(False),
+                )
+            ).all()
+            writer.retire(rows, reason)
     integration.last_activity_id = newest
     session.commit()
     return writer.counts

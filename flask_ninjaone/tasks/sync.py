@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import owed_writes
+from ..config import setting
 from ..extension import get_state
 from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
@@ -27,15 +28,21 @@ def sync_integration(integration_id: int, kind: str = "full", trigger: str = "sc
 
 @task("schedule.tick", urgent=True)
 def schedule_tick() -> list[int]:
-    """Enqueue an incremental sync for every connected, auto-syncing integration that is due (and its
-    inventory refresh every ``inventory_interval_minutes``, default 6 h), the alert reconciliations,
-    and a send of owed writes that are due.
+    """Enqueue a sync for every connected, auto-syncing integration that is due (and its inventory
+    refresh every ``inventory_interval_minutes``, default 6 h), the alert reconciliations, and a send
+    of owed writes that are due.
+
+    A due sync is incremental unless the last complete walk is older than
+    ``NINJAONE_FULL_SYNC_INTERVAL_HOURS`` (or never happened): the activity feed misses what it does
+    not mention, and each incremental run refreshes ``last_sync_at``, so only a clock of its own
+    (``last_full_sync_at``) makes the complete walk come.
 
     The workers queue it once a minute (see :mod:`flask_ninjaone.worker`), across all tenants (system
     scope); each sync job then runs in its own tenant's scope. Returns the integration ids it enqueued.
     """
     session = get_state().db.session
     now = utcnow()
+    full_every = timedelta(hours=setting("NINJAONE_FULL_SYNC_INTERVAL_HOURS"))
     due: list[int] = []
     rows = session.scalars(
         select(Integration).where(
@@ -46,8 +53,10 @@ def schedule_tick() -> list[int]:
     for integration in rows:
         interval = timedelta(minutes=integration.sync_interval_minutes)
         if integration.last_sync_at is None or now - integration.last_sync_at >= interval:
+            last_full = integration.last_full_sync_at
+            kind = "full" if last_full is None or now - last_full >= full_every else "incremental"
             enqueue("sync.run", tenant_id=integration.tenant_id, key=str(integration.id),
-                    integration_id=integration.id, kind="incremental", trigger="schedule")  # fmt: skip
+                    integration_id=integration.id, kind=kind, trigger="schedule")  # fmt: skip
             due.append(integration.id)
         inventory_every = timedelta(minutes=integration.inventory_interval_minutes or 360)
         if integration.last_inventory_at is None or now - integration.last_inventory_at >= inventory_every:

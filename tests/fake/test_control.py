@@ -78,6 +78,51 @@ def test_move_device_to_another_organization(control: Api, api: Api, fake: FakeN
     assert device["id"] in {d["id"] for d in api.get("/v2/organization/2/devices", pageSize=1000).json()}
 
 
+def test_approval_status_changes_emit_activities_and_change_what_lists_show(
+    control: Api, api: Api, fake: FakeNinjaOne
+) -> None:
+    device_id = api.get("/v2/devices", pageSize=1, df="class = WINDOWS_WORKSTATION").json()[0]["id"]
+    for status in ("PENDING", "APPROVED", "STAGED", "DECOMMISSIONED"):
+        changed = control.request(
+            "PUT", f"/_fake/devices/{device_id}/approval", json={"approvalStatus": status}
+        )
+        assert changed.status_code == 200 and changed.json()["approvalStatus"] == status
+        listed = {
+            d["id"] for d in api.get("/v2/devices-detailed", pageSize=1000, df=f"id = {device_id}").json()
+        }
+        assert listed == ({device_id} if status == "APPROVED" else set())
+        with_status = api.get("/v2/devices-detailed", df=f"id = {device_id} AND status = {status}").json()
+        assert [d["id"] for d in with_status] == [device_id]
+    assert activities_of(api, device_id)[:4] == [
+        "NODE_UPDATED",  # STAGED -> DECOMMISSIONED
+        "NODE_UPDATED",  # APPROVED -> STAGED
+        "NODE_MANUALLY_APPROVED",  # PENDING -> APPROVED
+        "NODE_UPDATED",  # APPROVED -> PENDING
+    ]
+
+
+def test_move_route_picks_the_new_organizations_location_and_emits_node_updated(
+    control: Api, api: Api, fake: FakeNinjaOne
+) -> None:
+    device = api.get("/v2/devices", pageSize=1, df="org = 1").json()[0]
+    moved = control.request("POST", f"/_fake/devices/{device['id']}/move", json={"organizationId": 3})
+    assert moved.status_code == 200
+    assert (moved.json()["organizationId"], moved.json()["locationId"]) == (
+        3,
+        fake.state.locations_of(3)[0]["id"],
+    )
+    assert api.get(f"/v2/device/{device['id']}").json()["organizationId"] == 3
+    assert activities_of(api, device["id"])[0] == "NODE_UPDATED"
+
+
+def test_unlogged_deletion_leaves_no_activity(control: Api, api: Api) -> None:
+    device_id = api.get("/v2/devices", pageSize=1).json()[0]["id"]
+    before = api.get("/v2/activities", pageSize=10).json()["lastActivityId"]
+    assert control.request("DELETE", f"/_fake/devices/{device_id}?unlogged=true").status_code == 204
+    assert api.get(f"/v2/device/{device_id}").status_code == 404
+    assert api.get("/v2/activities", pageSize=10).json()["lastActivityId"] == before
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
@@ -91,7 +136,16 @@ def test_move_device_to_another_organization(control: Api, api: Api, fake: FakeN
         ("PATCH", "/_fake/devices/{id}", {"approvalStatus": "ACTIVE"}, 400),
         ("PATCH", "/_fake/devices/{id}", {"organizationId": 2, "locationId": 1}, 400),
         ("PATCH", "/_fake/devices/999999", {"displayName": "x"}, 404),
+        ("PUT", "/_fake/devices/{id}/approval", {"approvalStatus": "ACTIVE"}, 400),
+        ("PUT", "/_fake/devices/{id}/approval", {}, 400),
+        ("PUT", "/_fake/devices/999999/approval", {"approvalStatus": "PENDING"}, 404),
+        ("POST", "/_fake/devices/{id}/move", {}, 400),
+        ("POST", "/_fake/devices/{id}/move", {"organizationId": 999}, 404),
+        ("POST", "/_fake/devices/{id}/move", {"organizationId": 2, "locationId": 1}, 400),
+        ("POST", "/_fake/devices/{id}/move", {"organizationId": 2, "floor": 3}, 400),
+        ("POST", "/_fake/devices/999999/move", {"organizationId": 2}, 404),
         ("DELETE", "/_fake/devices/999999", None, 404),
+        ("DELETE", "/_fake/devices/{id}?unlogged=maybe", None, 400),
         ("POST", "/_fake/devices/{id}/conditions", {"severity": "HUGE"}, 400),
         ("POST", "/_fake/devices/{id}/conditions", {"repeat": 0}, 400),
         ("POST", "/_fake/devices/{id}/conditions", {"condition": "weather"}, 400),

@@ -8,7 +8,7 @@ import pytest
 
 from flask_ninjaone.testing.fake_ninjaone.device_filter import DeviceFilterError, parse_device_filter
 
-from .conftest import FLEET_SIZE, Api
+from .conftest import Api
 
 DEVICE = {"id": 5948, "organizationId": 12, "locationId": 3, "nodeClass": "MAC", "approvalStatus": "PENDING"}
 
@@ -69,13 +69,18 @@ def test_invalid_filters_raise(text: str) -> None:
 
 
 def test_api_filters_devices_by_every_form(api: Api) -> None:
-    everything = api.get("/v2/devices-detailed", pageSize=1000).json()
+    every_status = "status in (APPROVED,PENDING,STAGED,DECOMMISSIONED)"
+    everything = api.get("/v2/devices-detailed", pageSize=1000, df=every_status).json()
 
     def expect(df: str, predicate: Any) -> None:
+        """``predicate`` over the whole fleet; a filter without a status clause sees APPROVED only."""
+        approved_only = "status" not in df
         for path in ("/v2/devices", "/v2/devices-detailed"):
             found = api.get(path, pageSize=1000, df=df).json()
             assert [device["id"] for device in found] == [
-                device["id"] for device in everything if predicate(device)
+                device["id"]
+                for device in everything
+                if predicate(device) and (not approved_only or device["approvalStatus"] == "APPROVED")
             ], (path, df)
 
     expect("org = 2", lambda device: device["organizationId"] == 2)
@@ -96,10 +101,20 @@ def test_api_filters_devices_by_every_form(api: Api) -> None:
     )
 
 
-def test_without_df_every_approval_status_is_listed(api: Api) -> None:
-    devices = api.get("/v2/devices", pageSize=1000).json()
-    assert len(devices) == FLEET_SIZE
-    assert {"APPROVED", "PENDING", "DECOMMISSIONED"} <= {device["approvalStatus"] for device in devices}
+def test_device_lists_show_approved_devices_unless_df_names_a_status(api: Api, fake: Any) -> None:
+    every = fake.state.devices_page(None, 100_000)
+    approved = {device["id"] for device in every if device["approvalStatus"] == "APPROVED"}
+    assert len(approved) < len(every)  # the fleet has PENDING, STAGED and DECOMMISSIONED devices too
+    for path in ("/v2/devices", "/v2/devices-detailed"):
+        assert {device["id"] for device in api.get(path, pageSize=1000).json()} == approved
+        org_only = api.get(path, pageSize=1000, df="org = 1").json()
+        assert {device["approvalStatus"] for device in org_only} == {"APPROVED"}
+    pending = api.get("/v2/devices", pageSize=1000, df="status in (PENDING,STAGED)").json()
+    assert pending and {device["approvalStatus"] for device in pending} <= {"PENDING", "STAGED"}
+    listed = api.get("/v2/devices", pageSize=1000, df="status in (APPROVED,PENDING,STAGED,DECOMMISSIONED)")
+    assert len(listed.json()) == len(every)
+    in_org = {d["id"] for d in api.get("/v2/organization/1/devices", pageSize=1000).json()}
+    assert in_org == {d["id"] for d in every if d["organizationId"] == 1 and d["id"] in approved}
 
 
 @pytest.mark.parametrize(

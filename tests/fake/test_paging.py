@@ -10,6 +10,9 @@ from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, seed_fleet
 
 from .conftest import FLEET_SIZE, Api
 
+#: Device lists show APPROVED devices only unless ``df`` names the statuses.
+EVERY_STATUS = "status in (APPROVED,PENDING,STAGED,DECOMMISSIONED)"
+
 
 def walk(api: Api, path: str, page_size: int, **params: Any) -> tuple[list[dict[str, Any]], int]:
     """Follow ``after`` until a short page, as a correct client does; returns (items, requests made)."""
@@ -35,7 +38,7 @@ def test_device_walk_returns_every_device_exactly_once(page_size: int, devices: 
         seed_fleet(fake.state, devices=devices, seed=11)
         api = Api(fake.url, fake.state.oauth.issue_access_token())
         for path in ("/v2/devices", "/v2/devices-detailed"):
-            items, requests_made = walk(api, path, page_size)
+            items, requests_made = walk(api, path, page_size, df=EVERY_STATUS)
             ids = [item["id"] for item in items]
             assert len(ids) == devices
             assert len(set(ids)) == devices
@@ -52,8 +55,8 @@ def test_ids_have_gaps_so_an_offset_is_not_an_id(api: Api) -> None:
 def test_default_page_size_is_100_and_1000_is_the_cap(fake: FakeNinjaOne) -> None:
     seed_fleet(fake.state, devices=1100, seed=1)
     api = Api(fake.url, fake.state.oauth.issue_access_token())
-    assert len(api.get("/v2/devices").json()) == 100
-    assert len(api.get("/v2/devices", pageSize=5000).json()) == 1000
+    assert len(api.get("/v2/devices", df=EVERY_STATUS).json()) == 100
+    assert len(api.get("/v2/devices", pageSize=5000, df=EVERY_STATUS).json()) == 1000
     api.close()
 
 
@@ -80,7 +83,7 @@ def test_organization_devices_and_lists_page_with_after(api: Api) -> None:
     assert len(locations) == len({loc["id"] for loc in locations}) >= 6
     total = 0
     for organization in organizations:
-        devices, _ = walk(api, f"/v2/organization/{organization['id']}/devices", 7)
+        devices, _ = walk(api, f"/v2/organization/{organization['id']}/devices", 7, df=EVERY_STATUS)
         assert {device["organizationId"] for device in devices} <= {organization["id"]}
         total += len(devices)
     assert total == FLEET_SIZE
@@ -154,7 +157,8 @@ def test_query_cursor_errors_and_filters(api: Api) -> None:
     unhealthy = api.get("/v2/queries/device-health", pageSize=1000, health="UNHEALTHY").json()["results"]
     assert unhealthy and {row["healthStatus"] for row in unhealthy} == {"UNHEALTHY"}
     in_org = api.get("/v2/queries/device-health", pageSize=1000, df="org = 2").json()["results"]
-    org_devices = {device["id"] for device in api.get("/v2/devices", pageSize=1000, df="org = 2").json()}
+    every_in_org = api.get("/v2/devices", pageSize=1000, df=f"org = 2 AND {EVERY_STATUS}").json()
+    org_devices = {device["id"] for device in every_in_org}
     assert {row["deviceId"] for row in in_org} == org_devices
     installs = api.get("/v2/queries/os-patch-installs", pageSize=1000, status="FAILED").json()["results"]
     assert installs and all(row["status"] == "FAILED" and "installedAt" in row for row in installs)
@@ -170,4 +174,4 @@ def test_health_rows_count_active_alerts(api: Api, fake: FakeNinjaOne) -> None:
 
 
 def _device_ids(api: Api) -> list[int]:
-    return [device["id"] for device in api.get("/v2/devices", pageSize=1000).json()]
+    return [device["id"] for device in api.get("/v2/devices", pageSize=1000, df=EVERY_STATUS).json()]

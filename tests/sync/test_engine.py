@@ -13,41 +13,12 @@ from flask_ninjaone.services import mapping
 from flask_ninjaone.services.connection import connect_client_credentials
 from flask_ninjaone.sync.mapping import clean_serial
 from flask_ninjaone.sync.runner import AlreadyRunning, run_sync
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Asset
-from tests.support.world import connect_acme
 
-
-@pytest.fixture
-def fake():
-    state = FakeState()
-    seed_fleet(state, devices=120, organizations=4, seed=7)
-    with FakeNinjaOne(state) as server:
-        yield server
-
-
-@pytest.fixture
-def acme(app, fake):
-    """acme connected to the fake with every organization mapped (clients created as needed)."""
-    tenant, integration_id = connect_acme(app, fake)
-    with tenant_scope(tenant.id):
-        yield tenant, integration_id
-
-
-def _fake_devices(fake, *, statuses=("APPROVED",)) -> list[dict]:
-    return [d for d in fake.state.devices_page(None, 100000) if d.get("approvalStatus") in statuses]
-
-
-def _ninja_assets(tenant_id: str, status: str = "active") -> list[Asset]:
-    return list(
-        db.session.scalars(
-            select(Asset).where(
-                Asset.tenant_id == int(tenant_id), Asset.external_source == "ninjaone", Asset.status == status
-            )
-        )
-    )
+from .conftest import fake_devices as _fake_devices
+from .conftest import ninja_assets as _ninja_assets
 
 
 def test_full_sync_creates_one_asset_per_approved_device(acme, fake):
@@ -56,9 +27,10 @@ def test_full_sync_creates_one_asset_per_approved_device(acme, fake):
         run = run_sync(integration_id, kind="full", trigger="manual")
     assert run.state == "succeeded", run.error
     approved = _fake_devices(fake)
-    held_back = len(_fake_devices(fake, statuses=("PENDING", "STAGED", "DECOMMISSIONED")))
+    assert _fake_devices(fake, statuses=("PENDING", "STAGED", "DECOMMISSIONED"))
     assert run.counts["created"] + run.counts["adopted"] == len(approved)
-    assert held_back and run.counts["skipped"] == held_back
+    # Pending devices do not sync by default: the walk lists APPROVED devices only (df status clause).
+    assert run.counts["skipped"] == 0
     assets = _ninja_assets(tenant.id)
     assert sorted(int(a.external_id) for a in assets) == sorted(d["id"] for d in approved)
     # One device request per 1000 devices, plus the organization walk.
@@ -225,11 +197,6 @@ def device_loads(monkeypatch):
     return loads
 
 
-def _held(fake) -> set[int]:
-    """Devices held back (not approved): they have no live mirror row, so every walk loads them."""
-    return {d["id"] for d in _fake_devices(fake, statuses=("PENDING", "STAGED", "DECOMMISSIONED"))}
-
-
 def _mirror(device_id: int) -> Device:
     db.session.expire_all()
     return db.session.scalars(select(Device).where(Device.device_id == device_id)).one()
@@ -239,12 +206,11 @@ def test_unchanged_devices_are_not_even_loaded_again(acme, fake, device_loads):
     tenant, integration_id = acme
     with tenant_scope(tenant.id):
         first = run_sync(integration_id)
-        assert len(device_loads) == len(fake.state.devices_page(None, 100000))
+        assert sorted(device_loads) == [d["id"] for d in _fake_devices(fake)]
         device_loads.clear()
         second = run_sync(integration_id)
     assert second.state == "succeeded"
-    assert set(device_loads) == _held(fake)
-    assert not set(device_loads) & {d["id"] for d in _fake_devices(fake)}
+    assert device_loads == []
     assert second.counts["unchanged"] == first.counts["created"] + first.counts["adopted"]
 
 
@@ -256,7 +222,7 @@ def test_a_changed_device_is_loaded_and_written(acme, fake, device_loads):
         fake.state.update_device(target, {"displayName": "renamed-here", "systemName": "renamed-here"})
         device_loads.clear()
         run = run_sync(integration_id)
-        assert set(device_loads) == _held(fake) | {target}
+        assert set(device_loads) == {target}
         assert run.counts["updated"] == 1
         asset = next(a for a in _ninja_assets(tenant.id) if a.external_id == str(target))
         assert asset.name == "renamed-here"
@@ -273,12 +239,12 @@ def test_a_payload_change_the_asset_does_not_show_only_refreshes_the_fingerprint
         fake.state.update_device(target, {})  # bumps lastUpdate only
         device_loads.clear()
         run = run_sync(integration_id)
-        assert set(device_loads) == _held(fake) | {target} and run.counts["updated"] == 0
+        assert set(device_loads) == {target} and run.counts["updated"] == 0
         assert _mirror(target).payload_hash not in (None, stamp)
         assert {a.id: a.updated_at for a in _ninja_assets(tenant.id)} == asset_updated
         device_loads.clear()
         run_sync(integration_id)
-        assert set(device_loads) == _held(fake)
+        assert set(device_loads) == set()
 
 
 def test_remapping_an_organization_rewrites_its_devices_with_unchanged_payloads(acme, fake, device_loads):
@@ -295,7 +261,7 @@ def test_remapping_an_organization_rewrites_its_devices_with_unchanged_payloads(
         mapping.map_organization(db.session, integration, org.organization_id, client.id, auto_sync=True)
         device_loads.clear()
         run = run_sync(integration_id)
-        assert set(device_loads) == _held(fake) | moved and run.counts["updated"] == len(moved)
+        assert set(device_loads) == moved and run.counts["updated"] == len(moved)
         assert {
             int(a.external_id) for a in _ninja_assets(tenant.id) if a.client_id == int(client.id)
         } == moved

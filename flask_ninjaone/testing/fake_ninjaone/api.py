@@ -83,6 +83,11 @@ def _device_filter() -> DeviceFilter:
         raise failure(400, f"Invalid device filter: {exc}") from None
 
 
+def _device_list_filter() -> DeviceFilter:
+    """``df`` of a device list: APPROVED devices only unless it names a status (see device_filter)."""
+    return _device_filter().approved_by_default()
+
+
 def _value_sets(params: dict[str, str]) -> dict[str, set[str]]:
     """``{query parameter: record field}`` -> ``{field: allowed values}`` for the parameters present."""
     return {
@@ -137,7 +142,9 @@ def organization_locations(organization_id: int) -> Response:
 def organization_devices(organization_id: int) -> Response:
     state = current_state()
     _require(state.organization(organization_id), "Organization")
-    page = state.devices_page(_int_arg("after"), _page_size(), organization_id=organization_id)
+    page = state.devices_page(
+        _int_arg("after"), _page_size(), _device_list_filter(), organization_id=organization_id
+    )
     return jsonify([device_summary(device) for device in page])
 
 
@@ -153,14 +160,14 @@ def locations() -> Response:
 @bp.get("/devices")
 @requires("monitoring")
 def devices() -> Response:
-    page = current_state().devices_page(_int_arg("after"), _page_size(), _device_filter())
+    page = current_state().devices_page(_int_arg("after"), _page_size(), _device_list_filter())
     return jsonify([device_summary(device) for device in page])
 
 
 @bp.get("/devices-detailed")
 @requires("monitoring")
 def devices_detailed() -> Response:
-    return jsonify(current_state().devices_page(_int_arg("after"), _page_size(), _device_filter()))
+    return jsonify(current_state().devices_page(_int_arg("after"), _page_size(), _device_list_filter()))
 
 
 @bp.get("/device/<int:device_id>")

@@ -96,13 +96,40 @@ def update_device(device_id: int) -> Response:
 
 
 @bp.delete("/devices/<int:device_id>")
-def delete_device(device_id: int) -> Response:
-    return jsonify(current_state().delete_device(device_id))
+def delete_device(device_id: int) -> Response | tuple[str, int]:
+    """``?unlogged=true`` deletes without an activity (the feed missed it): 204 instead of the activity."""
+    unlogged = request.args.get("unlogged", "false")
+    if unlogged not in ("true", "false"):
+        raise ValueError("unlogged must be true or false")
+    activity = current_state().delete_device(device_id, unlogged=unlogged == "true")
+    return ("", 204) if activity is None else jsonify(activity)
 
 
 @bp.post("/devices/<int:device_id>/approve")
 def approve_device(device_id: int) -> Response:
     return jsonify(current_state().approve_device(device_id))
+
+
+@bp.put("/devices/<int:device_id>/approval")
+def set_approval_status(device_id: int) -> Response:
+    status = _body().get("approvalStatus")
+    if not isinstance(status, str):
+        raise ValueError("approvalStatus (PENDING, STAGED, APPROVED or DECOMMISSIONED) is required")
+    return jsonify(current_state().set_approval_status(device_id, status))
+
+
+@bp.post("/devices/<int:device_id>/move")
+def move_device(device_id: int) -> Response:
+    body = _body()
+    unknown = set(body) - {"organizationId", "locationId"}
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}; expected organizationId and locationId")
+    organization_id, location_id = body.get("organizationId"), body.get("locationId")
+    if not isinstance(organization_id, int) or isinstance(organization_id, bool):
+        raise ValueError("organizationId (integer) is required")
+    if location_id is not None and (not isinstance(location_id, int) or isinstance(location_id, bool)):
+        raise ValueError("locationId must be an integer")
+    return jsonify(current_state().move_device(device_id, organization_id, location_id))
 
 
 @bp.post("/devices/<int:device_id>/reboot")

@@ -13,11 +13,12 @@ Supported forms (keywords and field names case-insensitive; values as the API sp
 An unparsable filter, an unknown field, a value outside the spec's enums or a non-numeric id raises
 :class:`DeviceFilterError`; the API answers it with 400.
 
-Default approval status: API-NOTES.md reports "default status filter is APPROVED" as *inferred* from
-integrators, and the OpenAPI document says nothing about a default (its ``df`` parameters are described
-only as "Device filter"). Without a primary source the fake applies NO implicit status filter: a list
-without ``df`` returns devices of every approval status, so a client that needs approved devices only
-must say ``status eq APPROVED`` — which is correct against either behaviour of the real service.
+Default approval status: the device lists (``/v2/devices``, ``/v2/devices-detailed``,
+``/v2/organization/{id}/devices``) list APPROVED devices only unless ``df`` has a ``status`` clause, as
+integrators report of the real service (API-NOTES.md; the OpenAPI document describes ``df`` only as
+"Device filter"). A sync that re-reads a device by id without a status clause therefore never sees it
+once it is PENDING, STAGED or DECOMMISSIONED — the fake reproduces that, so tests catch it. Alerts,
+activities and the query reports apply no implicit status filter.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ class DeviceFilter:
 
     def __call__(self, device: Mapping[str, Any]) -> bool:
         return all(device.get(key) in allowed for key, allowed in self.clauses)
+
+    def approved_by_default(self) -> DeviceFilter:
+        """This filter as a device list applies it: without a ``status`` clause, APPROVED only."""
+        if any(key == "approvalStatus" for key, _ in self.clauses):
+            return self
+        return DeviceFilter((*self.clauses, ("approvalStatus", frozenset({"APPROVED"}))))
 
 
 def parse_device_filter(text: str | None) -> DeviceFilter:

@@ -242,8 +242,12 @@ class FakeState:
         self.webhooks.send(jobs)
         return updated
 
-    def delete_device(self, device_id: int) -> dict[str, Any]:
-        """Remove the device and its alerts (no RESET is emitted, as in NinjaOne): NODE_DELETED."""
+    def delete_device(self, device_id: int, *, unlogged: bool = False) -> dict[str, Any] | None:
+        """Remove the device and its alerts (no RESET is emitted, as in NinjaOne): NODE_DELETED.
+
+        ``unlogged`` removes it without any activity or delivery (returns ``None``): the feed and the
+        webhooks miss events, so an integration must not depend on seeing this one.
+        """
         with self.lock:
             record = self._require_device(device_id)
             del self._devices[device_id]
@@ -251,6 +255,8 @@ class FakeState:
             self._device_ids.pop(bisect_left(self._device_ids, device_id))
             for uid in self._alerts_by_device.pop(device_id, set()):
                 del self._alerts[uid]
+            if unlogged:
+                return None
             activity, jobs = self._lifecycle(record, "NODE_DELETED", "deleted")
         self.webhooks.send(jobs)
         return activity
@@ -266,6 +272,40 @@ class FakeState:
             jobs = self._lifecycle(updated, "NODE_MANUALLY_APPROVED", "approved")[1]
         self.webhooks.send(jobs)
         return updated
+
+    def set_approval_status(self, device_id: int, status: str) -> dict[str, Any]:
+        """A technician changes a device's approval status (e.g. back to PENDING, or DECOMMISSIONED).
+
+        Approving a PENDING device records NODE_MANUALLY_APPROVED (see :meth:`approve_device`); every
+        other change is a NODE_UPDATED, the code NinjaOne's statusCode enum has for it.
+        """
+        if status not in APPROVAL_STATUSES:
+            raise ValueError(f"unknown approvalStatus {status!r}")
+        with self.lock:
+            record = self._require_device(device_id)
+            if record["approvalStatus"] == "PENDING" and status == "APPROVED":
+                code, verb = "NODE_MANUALLY_APPROVED", "approved"
+            else:
+                code, verb = "NODE_UPDATED", "updated"
+            updated = {**record, "approvalStatus": status, "lastUpdate": _now()}
+            self._devices[device_id] = updated
+            jobs = self._lifecycle(updated, code, verb)[1]
+        self.webhooks.send(jobs)
+        return updated
+
+    def move_device(
+        self, device_id: int, organization_id: int, location_id: int | None = None
+    ) -> dict[str, Any]:
+        """Move a device to another organization (and one of its locations, by default the first).
+
+        NinjaOne records the move as NODE_UPDATED; the activity names the device only, so an
+        integration learns the new organization by re-reading the device.
+        """
+        with self.lock:
+            self._require_device(device_id)
+            self._require_organization(organization_id)
+            location_id = self._check_location(organization_id, location_id)
+        return self.update_device(device_id, {"organizationId": organization_id, "locationId": location_id})
 
     def reboot_device(self, device_id: int) -> dict[str, Any]:
         """The agent reports a reboot: MONITOR / SYSTEM_REBOOTED, ``os.lastBootTime`` moves to now."""

@@ -1,0 +1,68 @@
+"""``flask ninjaone devices``: every mirrored device and where its asset stands (active, held, retired)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .cli import _connected_integration, _resolve_tenant, echo_table, ninjaone_cli, tenant_option
+from .extension import get_state
+from .tenancy import tenant_scope
+
+
+@ninjaone_cli.command("devices")
+@tenant_option
+@click.option(
+    "--status",
+    "states",
+    multiple=True,
+    type=click.Choice(["active", "held", "retired"], case_sensitive=False),
+    help="Only devices whose asset is in this state (repeatable).",
+)
+@click.option(
+    "--approval",
+    multiple=True,
+    type=click.Choice(["APPROVED", "PENDING", "STAGED", "DECOMMISSIONED"], case_sensitive=False),
+    help="Only devices with this NinjaOne approval status (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def devices_command(
+    tenant_ref: str, states: tuple[str, ...], approval: tuple[str, ...], as_json: bool
+) -> None:
+    """List the tenant's NinjaOne devices: id, name, organization, approval status, asset and its state.
+
+    A held asset is inactive on purpose while NinjaOne still has the device (awaiting approval, or in
+    an organization that is not mapped); a retired one belongs to a device that is gone. Both say why.
+    """
+    from .sync.device_states import device_rows
+
+    tenant = _resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        _connected_integration(tenant)
+        rows = device_rows(
+            get_state().db.session,
+            states={state.lower() for state in states},
+            approval={status.upper() for status in approval},
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No devices.")
+        return
+    header = ("ID", "NAME", "ORGANIZATION", "APPROVAL", "ASSET", "STATE")
+    echo_table(
+        header,
+        [
+            (
+                str(row["device_id"]),
+                row["name"],
+                f"{row['organization'] or '?'} ({row['organization_id']})",
+                row["approval_status"] or "-",
+                row["asset_id"] or "-",
+                row["asset_state"] + (f": {row['reason']}" if row["reason"] else ""),
+            )
+            for row in rows
+        ],
+    )

@@ -1,0 +1,104 @@
+"""Where each mirrored device stands: its asset active, held back (and why) or retired (and why).
+
+Operators need this from outside (``flask ninjaone devices``): a device NinjaOne still has may be kept
+off the host's active assets on purpose — awaiting approval, or moved into an unmapped organization —
+and that must be told apart from a device that is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from ..models import Device, Integration, OrganizationMapping
+
+#: Every approval status NinjaOne has. A device list without a ``status`` clause shows APPROVED
+#: devices only, so a re-read by id names them all: otherwise a device that left APPROVED vanishes.
+APPROVAL_STATUSES = ("APPROVED", "PENDING", "STAGED", "DECOMMISSIONED")
+#: Approval states of devices not (yet) approved; synced only when the integration says so.
+AWAITING_APPROVAL = frozenset({"PENDING", "STAGED"})
+#: The states an asset of a mirrored device can be in.
+ASSET_STATES = ("active", "held", "retired")
+#: Why an asset was retired, as told to the host and kept on the mirror row.
+DELETED = "Device deleted in NinjaOne"
+DECOMMISSIONED = "Device decommissioned in NinjaOne"
+NO_LONGER_PRESENT = "Device no longer present in NinjaOne"
+
+
+def status_filter(statuses: Iterable[str]) -> str:
+    """The ``df`` clause selecting devices of these approval statuses (lists default to APPROVED)."""
+    return "status in (" + ",".join(statuses) + ")"
+
+
+def walked_statuses(integration: Integration) -> tuple[str, ...]:
+    """What a full walk lists: APPROVED devices, and PENDING/STAGED ones when the integration syncs
+    them. Linked devices that left these statuses are found by re-reading them by id."""
+    if integration.sync_pending_devices:
+        return ("APPROVED", *sorted(AWAITING_APPROVAL))
+    return ("APPROVED",)
+
+
+def hold_reason(status: str | None, organization_id: Any, unmapped: bool) -> str:
+    """Why a device NinjaOne still has is held back (told to the host, shown by the CLI)."""
+    if unmapped:
+        return f"Held back: NinjaOne organization {organization_id} is not mapped to a client"
+    suffix = "" if status is None else f" ({status})"
+    return f"Held back: awaiting approval in NinjaOne{suffix}"
+
+
+def asset_state(row: Any) -> tuple[str, str | None]:
+    """``(state, reason)`` of one mirror row (anything with ``retired`` and the two reasons)."""
+    if row.retired:
+        return "retired", row.retired_reason
+    if row.held_reason:
+        return "held", row.held_reason
+    return "active", None
+
+
+def device_rows(
+    session: Session, *, states: Collection[str] = (), approval: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Every mirrored device of the bound tenant, by NinjaOne id; empty filters mean "all"."""
+    unknown = (set(states) - set(ASSET_STATES)) | (set(approval) - set(APPROVAL_STATUSES))
+    if unknown:
+        raise ValueError(f"unknown state(s) {sorted(unknown)}")
+    query = select(
+        Device.device_id,
+        Device.name,
+        Device.organization_id,
+        OrganizationMapping.name.label("organization"),
+        Device.approval_status,
+        Device.host_asset_id,
+        Device.retired,
+        Device.retired_reason,
+        Device.held_reason,
+    ).outerjoin(
+        OrganizationMapping,
+        and_(
+            OrganizationMapping.integration_id == Device.integration_id,
+            OrganizationMapping.organization_id == Device.organization_id,
+        ),
+    )
+    if approval:
+        query = query.where(Device.approval_status.in_(sorted(approval)))
+    rows = []
+    for row in session.execute(query.order_by(Device.device_id)):
+        state, reason = asset_state(row)
+        if states and state not in states:
+            continue
+        rows.append(
+            {
+                "device_id": row.device_id,
+                "name": row.name,
+                "organization_id": row.organization_id,
+                "organization": row.organization,
+                "approval_status": row.approval_status,
+                "asset_id": row.host_asset_id,
+                "asset_state": state,
+                "reason": reason,
+            }
+        )
+    return rows
