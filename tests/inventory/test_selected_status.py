@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from flask_ninjaone.inventory.refresh import refresh_devices
+from flask_ninjaone.inventory.device_refresh import refresh_devices
 from flask_ninjaone.models import Device
 from sample_host.database import db
 from sample_host.models import Asset
