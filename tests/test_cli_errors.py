@@ -71,7 +71,7 @@ def acme(app, ninjaone_fake):
     tenant = get_state().host.find_tenant("acme")
     with tenant_scope(tenant.id):
         integration = save_credentials(db.session, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                                       region=None, custom_url=ninjaone_fake.url)  # fmt: skip
+                                       region=None, custom_url=ninjaone_fake.url).integration  # fmt: skip
         complete_connection(db.session, integration, authorization_code_tokens(ninjaone_fake.url), actor=None)
         mapping.apply_suggestions(db.session, integration, create_missing=True)
     db.session.remove()
