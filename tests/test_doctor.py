@@ -380,7 +380,10 @@ def test_a_tenant_that_must_reconnect_fails_with_its_reason(app, ninjaone_fake):
     check = check_tenants(app)
     assert check.verdict is Verdict.FAIL
     assert check.what == "1 of 1 connection(s) need a human"
-    assert check.details[0].startswith("acme: reconnect_required — ")
+    assert check.details == (
+        "acme: reconnect_required — NinjaOne rejected the refresh token (invalid_grant): it was revoked, "
+        "expired or already used. Reconnect the NinjaOne integration.",
+    )
     assert "reconnect" in check.fix
 
 
