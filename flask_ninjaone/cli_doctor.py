@@ -27,4 +27,4 @@ def doctor(as_json: bool) -> None:
             for detail in check.details:
                 click.echo(f"        {detail}")
     if not ok:
-        raise SystemExit(1)
+        click.get_current_context().exit(1)

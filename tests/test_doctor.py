@@ -439,10 +439,41 @@ def test_the_command_exits_1_on_a_failure_and_speaks_json(make_app):
     assert set(report["checks"][0]) == {"name", "verdict", "what", "fix", "details"}
 
 
-def test_run_checks_and_healthy_agree_with_the_verdicts(make_app):
+def test_a_fresh_install_fails_where_it_must_in_order(make_app):
     host = make_app()
     with host.app_context():
         checks = run_checks(host)
         db.engine.dispose()
-    assert not healthy(checks)  # no tables, no public URL
-    assert healthy([check for check in checks if check.verdict is not Verdict.FAIL])
+    assert [check.name for check in checks] == [
+        "encryption_keys", "database", "csrf_exemption", "public_base_url", "redis", "workers", "schedule",
+        "tenants", "webhooks",
+    ]  # fmt: skip
+    failing = [check.name for check in checks if check.verdict is Verdict.FAIL]
+    assert failing == ["database", "csrf_exemption", "public_base_url", "tenants", "webhooks"]
+    assert not healthy(checks)
+
+
+def test_a_check_that_raises_is_its_own_fail_line_and_the_others_still_run(app, ninjaone_fake):
+    connect_acme(app, ninjaone_fake)
+
+    def broken_find_tenant(ref):
+        raise LookupError("tenant directory offline")
+
+    get_state(app).host.find_tenant = broken_find_tenant
+    checks = {check.name: check for check in run_checks(app)}
+    assert checks["tenants"].verdict is Verdict.FAIL
+    assert checks["tenants"].what == "the check itself failed: LookupError: tenant directory offline"
+    assert checks["encryption_keys"].verdict is Verdict.OK
+
+
+def test_the_whole_report_of_a_connected_deployment_holds_no_secret(make_app, ninjaone_fake):
+    host = _upgraded(make_app)
+    with host.app_context():
+        connect_acme(host, ninjaone_fake)
+        result = host.test_cli_runner().invoke(args=["ninjaone", "doctor", "--json"], catch_exceptions=False)
+        report = json.loads(result.output)
+        assert _secrets_in(result.output) == []
+        db.session.remove()
+        db.engine.dispose()
+    keys = next(check for check in report["checks"] if check["name"] == "encryption_keys")
+    assert keys["verdict"] == "OK" and "sampled secret(s) decrypt with the newest key" in keys["what"]

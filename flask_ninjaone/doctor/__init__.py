@@ -14,7 +14,7 @@ from flask import Flask
 from .database import check_database
 from .keys import check_encryption_keys
 from .queues import check_redis, check_schedule, check_workers
-from .results import Check, Verdict
+from .results import Check, Verdict, fail, short_error
 from .tenants import check_tenants, check_webhooks
 from .web import check_csrf_exemption, check_public_base_url
 
@@ -35,8 +35,22 @@ __all__ = ["CHECKS", "Check", "Verdict", "healthy", "run_checks"]
 
 
 def run_checks(app: Flask) -> list[Check]:
-    """Every check, in order (call inside an app context)."""
-    return [check(app) for check in CHECKS]
+    """Every check, in order (call inside an app context).
+
+    A check that raises (a host adapter method failing, say) is reported as its own FAIL line: the
+    doctor is run when things are broken, and must still print every other line.
+    """
+    return [_guarded(check, app) for check in CHECKS]
+
+
+def _guarded(check: Callable[[Flask], Check], app: Flask) -> Check:
+    try:
+        return check(app)
+    except Exception as exc:  # noqa: BLE001 — reported, not hidden
+        name = check.__name__.removeprefix("check_")
+        return fail(
+            name, f"the check itself failed: {short_error(exc)}", "Fix that error, then run doctor again"
+        )
 
 
 def healthy(checks: list[Check]) -> bool:
