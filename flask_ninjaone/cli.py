@@ -329,4 +329,4 @@ def sync_command(tenant_ref: str, full: bool, rewrite: bool, wait: bool) -> None
 
 
 # Command modules attach themselves to ``ninjaone_cli``; imported last so they can import it.
-from . import cli_alerts, cli_connection, cli_devices, cli_inventory, cli_webhooks  # noqa: E402, F401
+from . import cli_alerts, cli_connection, cli_devices, cli_doctor, cli_inventory, cli_webhooks  # noqa: E402, F401

@@ -45,8 +45,18 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two scheduler ticks.
 TICK_SECONDS = 60
+#: Key (under :func:`schedule_key_prefix`) holding when the last tick was queued, in Unix seconds.
+#: ``flask ninjaone doctor`` reads it: the per-minute keys vanish after two minutes, this one says
+#: how long ago the schedule stopped.
+LAST_TICK = "last-tick"
+LAST_TICK_KEPT_SECONDS = 7 * 24 * 3600
 #: What Redis going away looks like to redis-py.
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+def schedule_key_prefix(app: Flask) -> str:
+    """Prefix of the Redis keys the workers keep the schedule with (one schedule per queue name)."""
+    return f"ninjaone:{setting('NINJAONE_QUEUE_NAME', app)}:schedule"
 
 
 class NinjaOneWorker(Worker):
@@ -122,7 +132,7 @@ class NinjaOneWorker(Worker):
         """
         connection = self.connection
         now = time.time()
-        prefix = f"ninjaone:{setting('NINJAONE_QUEUE_NAME', self.app)}:schedule"
+        prefix = schedule_key_prefix(self.app)
         try:
             with self.app.app_context():
                 if connection.set(f"{prefix}:sweep", 1, nx=True, ex=self.sweep_seconds):
@@ -130,6 +140,7 @@ class NinjaOneWorker(Worker):
                 minute = int(now // TICK_SECONDS)
                 if connection.set(f"{prefix}:tick:{minute}", 1, nx=True, ex=2 * TICK_SECONDS):
                     jobs.enqueue("schedule.tick", tenant_id=jobs.SYSTEM, key=str(minute))
+                    connection.set(f"{prefix}:{LAST_TICK}", int(now), ex=LAST_TICK_KEPT_SECONDS)
         except REDIS_DOWN:
             raise
         except Exception:
