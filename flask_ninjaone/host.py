@@ -175,7 +175,8 @@ class HostAdapter(abc.ABC):
     """
 
     #: Template the extension's pages extend; it must define ``{% block content %}`` and may define
-    #: ``{% block title %}`` and ``{% block head %}``.
+    #: ``{% block title %}`` and ``{% block head %}`` (see the block contract below; a host whose layout
+    #: names its blocks differently points this at a shim template).
     base_template: str = "base.html"
 
     # --- request context -------------------------------------------------------------------------
@@ -189,7 +190,11 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def has_permission(self, permission: Permission) -> bool:
-        """Whether the current user holds ``permission`` in the current tenant."""
+        """Whether the current user holds ``permission`` in the current tenant.
+
+        Map the :class:`Permission` values onto your roles. A read-only role should hold
+        ``ninjaone.view`` alone, which opens no POST route.
+        """
 
     @abc.abstractmethod
     def login_url(self, next_url: str) -> str:
@@ -219,7 +224,9 @@ class HostAdapter(abc.ABC):
         """For each key, the existing host asset to adopt, or ``None`` to create a new one.
 
         Match by NinjaOne device id first, then serial number (the extension already dropped junk
-        serials), then by name within the same client. One result per key, in order.
+        serials), then by name within the same client. One result per key, in order; batch your
+        queries. NinjaOne device ids are numbered per instance: the extension declines a match to an
+        asset that a device of another of the tenant's integrations owns, and a new asset is created.
         """
 
     @abc.abstractmethod
@@ -228,7 +235,9 @@ class HostAdapter(abc.ABC):
 
         Called with up to 1000 records; write them in a few statements and do not commit: the
         extension commits the batch together with its own bookkeeping so nothing is half-written.
-        Fields named by :meth:`host_owned_fields` must be left alone on update.
+        Fields named by :meth:`host_owned_fields` must be left alone on update. On a first sync this
+        is most of the time: insert new assets in bulk rather than object by object
+        (``flask_ninjaone.bulk.insert_rows`` sends rows as a pipelined executemany on PostgreSQL).
         """
 
     @abc.abstractmethod
@@ -236,7 +245,9 @@ class HostAdapter(abc.ABC):
         """Mark assets inactive/unmanaged (device deleted or gone from NinjaOne). Never delete them."""
 
     def host_owned_fields(self) -> frozenset[str]:
-        """Asset fields the host owns (e.g. notes, custom attributes) that sync must never overwrite."""
+        """Asset fields the host owns (e.g. notes, custom attributes) that sync must never overwrite.
+
+        Default: none."""
         return frozenset()
 
     def asset_exists(self, tenant_id: str, host_asset_id: str) -> bool:
@@ -254,7 +265,10 @@ class HostAdapter(abc.ABC):
     # --- tickets ------------------------------------------------------------------------------------
     @abc.abstractmethod
     def create_ticket(self, tenant_id: str, draft: TicketDraft) -> str:
-        """Open a ticket and link its assets; return the host ticket id. Do not commit."""
+        """Open a ticket and link its assets; return the host ticket id. Do not commit.
+
+        Alert tickets carry ``source="ninjaone"`` and the alert's series uid in ``external_ref``.
+        """
 
     @abc.abstractmethod
     def add_ticket_note(self, tenant_id: str, ticket_id: str, body: str) -> None:
@@ -270,7 +284,8 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def ticket_state(self, tenant_id: str, ticket_id: str) -> TicketState:
-        """Whether the ticket exists, is open, and whether a human worked it."""
+        """Whether the ticket exists, is open, and whether a human worked it (a human-worked ticket
+        is never closed automatically)."""
 
     @abc.abstractmethod
     def ticket_asset_ids(self, tenant_id: str, ticket_id: str) -> list[str]:

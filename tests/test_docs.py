@@ -1,6 +1,9 @@
 """Docs that are generated must not drift from the code."""
 
+import inspect
 from pathlib import Path
+
+from blinker import NamedSignal
 
 from flask_ninjaone.config import reference_markdown
 
@@ -13,6 +16,43 @@ def test_configuration_reference_is_current():
     )
 
 
+def test_host_adapter_reference_is_current():
+    from flask_ninjaone.host_reference import reference_markdown as adapter_reference
+
+    assert (ROOT / "docs" / "host-adapter.md").read_text() == adapter_reference(), (
+        "regenerate with: flask --app sample_host ninjaone adapter-reference > docs/host-adapter.md"
+    )
+
+
+def test_adapter_reference_command_prints_the_reference(app):
+    from flask_ninjaone.host_reference import reference_markdown as adapter_reference
+
+    result = app.test_cli_runner().invoke(args=["ninjaone", "adapter-reference"])
+    assert result.exit_code == 0
+    assert result.output == adapter_reference()
+
+
+def test_adapter_reference_covers_every_method_type_signal_and_block():
+    from flask_ninjaone import HostAdapter, host, signals
+    from flask_ninjaone.host_reference import BLOCKS, page_blocks
+
+    reference = (ROOT / "docs" / "host-adapter.md").read_text()
+    methods = [name for name, _ in inspect.getmembers(HostAdapter, inspect.isfunction) if name[0] != "_"]
+    assert [m for m in methods if f"#### `{m}` (" not in reference] == []
+    seam_types = [
+        name for name, value in vars(host).items()
+        if isinstance(value, type) and value.__module__ == host.__name__ and value is not HostAdapter
+    ]  # fmt: skip
+    assert len(seam_types) >= 12
+    assert [t for t in seam_types if f"### `{t}`" not in reference] == []
+    signal_names = [s.name for s in vars(signals).values() if isinstance(s, NamedSignal)]
+    assert len(signal_names) == 10
+    assert [s for s in signal_names if f"`{s}`" not in reference] == []
+    used = set().union(*page_blocks().values())
+    assert used == set(BLOCKS) == {"title", "head", "content"}
+    assert all(f"| `{block}` |" in reference for block in BLOCKS)
+
+
 def test_readme_starts_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
@@ -22,8 +62,6 @@ def test_readme_starts_with_the_two_commands():
 
 
 def test_every_host_adapter_method_is_documented():
-    import inspect
-
     from flask_ninjaone import HostAdapter
 
     guide = (ROOT / "docs" / "host-integration.md").read_text()
