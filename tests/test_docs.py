@@ -1,6 +1,7 @@
 """Docs that are generated must not drift from the code."""
 
 import inspect
+import re
 from pathlib import Path
 
 from blinker import NamedSignal
@@ -51,6 +52,34 @@ def test_adapter_reference_covers_every_method_type_signal_and_block():
     used = set().union(*page_blocks().values())
     assert used == set(BLOCKS) == {"title", "head", "content"}
     assert all(f"| `{block}` |" in reference for block in BLOCKS)
+
+
+def test_fake_ninjaone_guide_covers_every_control_route_and_plugin_fixture():
+    from flask_ninjaone.testing import pytest_plugin
+    from flask_ninjaone.testing.fake_ninjaone import FakeState, create_fake_app
+
+    guide = (ROOT / "docs" / "fake-ninjaone.md").read_text()
+    documented = {
+        re.sub(r"<[^>]+>", "<>", route)
+        for route in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE) /_fake/[^`]*)`", guide)
+    }
+    routes = {
+        f"{method} {re.sub(r'<[^>]+>', '<>', rule.rule)}"
+        for rule in create_fake_app(FakeState()).url_map.iter_rules()
+        if rule.rule.startswith("/_fake/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert len(routes) >= 23
+    assert sorted(routes - documented) == []
+    fixtures = [name for name in vars(pytest_plugin) if name.startswith("ninjaone_")]
+    assert len(fixtures) == 5
+    assert [name for name in fixtures if f"| `{name}` |" not in guide] == []
+
+
+def test_readme_links_every_guide():
+    readme = (ROOT / "README.md").read_text()
+    docs = sorted(path.name for path in (ROOT / "docs").glob("*.md"))
+    assert [name for name in docs if f"](docs/{name})" not in readme] == []
 
 
 def test_readme_starts_with_the_two_commands():
