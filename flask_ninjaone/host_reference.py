@@ -41,6 +41,7 @@ SIGNAL_EXAMPLE = """\
 ```python
 from flask_ninjaone.signals import alert_received
 
+
 @alert_received.connect_via(app)
 def page_on_call(sender, *, tenant_id, new, ticket_id, **extra):
     if new and ticket_id is None:
