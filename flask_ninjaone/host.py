@@ -43,9 +43,9 @@ class AssetType(enum.StrEnum):
 class TenantRef:
     """A host tenant: ``id`` is what the extension stores, ``slug`` what operators type on the CLI."""
 
-    id: str
-    slug: str
-    name: str
+    id: str  # your tenant's primary key, as a string
+    slug: str  # short unique name (the CLI's --tenant accepts it)
+    name: str  # shown on pages
 
 
 @dataclass(frozen=True)
@@ -83,16 +83,16 @@ class AssetRecord:
     asset. Fields left ``None`` are unknown, not "clear this value".
     """
 
-    ninjaone_device_id: int
-    client_id: str
-    name: str
+    ninjaone_device_id: int  # unique per NinjaOne instance, not globally
+    client_id: str  # the host client the device's organization is mapped to
+    name: str  # the system name, else the display, DNS or NetBIOS name
     asset_type: AssetType
-    host_asset_id: str | None = None
+    host_asset_id: str | None = None  # None: create the asset; else update this one
     is_virtual: bool = False
-    node_class: str | None = None
-    location_name: str | None = None
+    node_class: str | None = None  # NinjaOne's nodeClass, e.g. WINDOWS_WORKSTATION
+    location_name: str | None = None  # the NinjaOne location within the organization
     agent_status: str = "unknown"  # online | offline | unknown
-    last_seen: datetime | None = None
+    last_seen: datetime | None = None  # last agent contact, timezone-aware UTC
     approval_status: str | None = None
     manufacturer: str | None = None
     model: str | None = None
@@ -112,7 +112,7 @@ class AssetRecord:
     public_ip: str | None = None
     last_logged_in_user: str | None = None
     last_boot: datetime | None = None
-    ninjaone_url: str | None = None
+    ninjaone_url: str | None = None  # the device's page in NinjaOne
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,13 @@ class AssetMatch:
 class TicketDraft:
     """A ticket the extension wants the host to open (for example from an alert)."""
 
-    client_id: str | None
+    client_id: str | None  # None: the host decides (e.g. from the assets)
     title: str
-    description: str
+    description: str  # plain text
     priority: str  # urgent | high | medium | low
-    asset_ids: tuple[str, ...] = ()
-    board: str | None = None
-    assignee_id: str | None = None
+    asset_ids: tuple[str, ...] = ()  # host asset ids to link
+    board: str | None = None  # the rule's board; None: the host's default
+    assignee_id: str | None = None  # a host user id from list_users
     source: str = "ninjaone"
     external_ref: str | None = None  # e.g. the alert's seriesUid
 
@@ -151,10 +151,10 @@ class TicketState:
 class HostPages:
     """Host page URLs the extension links to; ``None`` when the host has no such page."""
 
-    asset: str | None = None
-    ticket: str | None = None
-    client: str | None = None
-    settings: str | None = None
+    asset: str | None = None  # e.g. /assets/{id}
+    ticket: str | None = None  # e.g. /tickets/{id}
+    client: str | None = None  # e.g. /clients/{id}
+    settings: str | None = None  # your integrations page (no placeholder)
 
 
 @dataclass(frozen=True)
