@@ -68,6 +68,14 @@ def config_reference() -> None:
     click.echo(reference_markdown(), nl=False)
 
 
+@ninjaone_cli.command("adapter-reference")
+def adapter_reference() -> None:
+    """Print the host adapter reference (Markdown): HostAdapter, the seam's types, signals, blocks."""
+    from .host_reference import reference_markdown
+
+    click.echo(reference_markdown(), nl=False)
+
+
 @ninjaone_cli.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt every stored secret under the first (newest) key of NINJAONE_ENCRYPTION_KEYS."""

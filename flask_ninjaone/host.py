@@ -43,9 +43,9 @@ class AssetType(enum.StrEnum):
 class TenantRef:
     """A host tenant: ``id`` is what the extension stores, ``slug`` what operators type on the CLI."""
 
-    id: str
-    slug: str
-    name: str
+    id: str  # your tenant's primary key, as a string
+    slug: str  # short unique name (the CLI's --tenant accepts it)
+    name: str  # shown on pages
 
 
 @dataclass(frozen=True)
@@ -83,16 +83,16 @@ class AssetRecord:
     asset. Fields left ``None`` are unknown, not "clear this value".
     """
 
-    ninjaone_device_id: int
-    client_id: str
-    name: str
+    ninjaone_device_id: int  # unique per NinjaOne instance, not globally
+    client_id: str  # the host client the device's organization is mapped to
+    name: str  # the system name, else the display, DNS or NetBIOS name
     asset_type: AssetType
-    host_asset_id: str | None = None
+    host_asset_id: str | None = None  # None: create the asset; else update this one
     is_virtual: bool = False
-    node_class: str | None = None
-    location_name: str | None = None
+    node_class: str | None = None  # NinjaOne's nodeClass, e.g. WINDOWS_WORKSTATION
+    location_name: str | None = None  # the NinjaOne location within the organization
     agent_status: str = "unknown"  # online | offline | unknown
-    last_seen: datetime | None = None
+    last_seen: datetime | None = None  # last agent contact, timezone-aware UTC
     approval_status: str | None = None
     manufacturer: str | None = None
     model: str | None = None
@@ -112,7 +112,7 @@ class AssetRecord:
     public_ip: str | None = None
     last_logged_in_user: str | None = None
     last_boot: datetime | None = None
-    ninjaone_url: str | None = None
+    ninjaone_url: str | None = None  # the device's page in NinjaOne
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,13 @@ class AssetMatch:
 class TicketDraft:
     """A ticket the extension wants the host to open (for example from an alert)."""
 
-    client_id: str | None
+    client_id: str | None  # None: the host decides (e.g. from the assets)
     title: str
-    description: str
+    description: str  # plain text
     priority: str  # urgent | high | medium | low
-    asset_ids: tuple[str, ...] = ()
-    board: str | None = None
-    assignee_id: str | None = None
+    asset_ids: tuple[str, ...] = ()  # host asset ids to link
+    board: str | None = None  # the rule's board; None: the host's default
+    assignee_id: str | None = None  # a host user id from list_users
     source: str = "ninjaone"
     external_ref: str | None = None  # e.g. the alert's seriesUid
 
@@ -151,10 +151,10 @@ class TicketState:
 class HostPages:
     """Host page URLs the extension links to; ``None`` when the host has no such page."""
 
-    asset: str | None = None
-    ticket: str | None = None
-    client: str | None = None
-    settings: str | None = None
+    asset: str | None = None  # e.g. /assets/{id}
+    ticket: str | None = None  # e.g. /tickets/{id}
+    client: str | None = None  # e.g. /clients/{id}
+    settings: str | None = None  # your integrations page (no placeholder)
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,8 @@ class HostAdapter(abc.ABC):
     """
 
     #: Template the extension's pages extend; it must define ``{% block content %}`` and may define
-    #: ``{% block title %}`` and ``{% block head %}``.
+    #: ``{% block title %}`` and ``{% block head %}`` (see the block contract below; a host whose layout
+    #: names its blocks differently points this at a shim template).
     base_template: str = "base.html"
 
     # --- request context -------------------------------------------------------------------------
@@ -189,7 +190,11 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def has_permission(self, permission: Permission) -> bool:
-        """Whether the current user holds ``permission`` in the current tenant."""
+        """Whether the current user holds ``permission`` in the current tenant.
+
+        Map the :class:`Permission` values onto your roles. A read-only role should hold
+        ``ninjaone.view`` alone, which opens no POST route.
+        """
 
     @abc.abstractmethod
     def login_url(self, next_url: str) -> str:
@@ -219,7 +224,9 @@ class HostAdapter(abc.ABC):
         """For each key, the existing host asset to adopt, or ``None`` to create a new one.
 
         Match by NinjaOne device id first, then serial number (the extension already dropped junk
-        serials), then by name within the same client. One result per key, in order.
+        serials), then by name within the same client. One result per key, in order; batch your
+        queries. NinjaOne device ids are numbered per instance: the extension declines a match to an
+        asset that a device of another of the tenant's integrations owns, and a new asset is created.
         """
 
     @abc.abstractmethod
@@ -228,7 +235,9 @@ class HostAdapter(abc.ABC):
 
         Called with up to 1000 records; write them in a few statements and do not commit: the
         extension commits the batch together with its own bookkeeping so nothing is half-written.
-        Fields named by :meth:`host_owned_fields` must be left alone on update.
+        Fields named by :meth:`host_owned_fields` must be left alone on update. On a first sync this
+        is most of the time: insert new assets in bulk rather than object by object
+        (``flask_ninjaone.bulk.insert_rows`` sends rows as a pipelined executemany on PostgreSQL).
         """
 
     @abc.abstractmethod
@@ -236,7 +245,9 @@ class HostAdapter(abc.ABC):
         """Mark assets inactive/unmanaged (device deleted or gone from NinjaOne). Never delete them."""
 
     def host_owned_fields(self) -> frozenset[str]:
-        """Asset fields the host owns (e.g. notes, custom attributes) that sync must never overwrite."""
+        """Asset fields the host owns (e.g. notes, custom attributes) that sync must never overwrite.
+
+        Default: none."""
         return frozenset()
 
     def asset_exists(self, tenant_id: str, host_asset_id: str) -> bool:
@@ -254,7 +265,10 @@ class HostAdapter(abc.ABC):
     # --- tickets ------------------------------------------------------------------------------------
     @abc.abstractmethod
     def create_ticket(self, tenant_id: str, draft: TicketDraft) -> str:
-        """Open a ticket and link its assets; return the host ticket id. Do not commit."""
+        """Open a ticket and link its assets; return the host ticket id. Do not commit.
+
+        Alert tickets carry ``source="ninjaone"`` and the alert's series uid in ``external_ref``.
+        """
 
     @abc.abstractmethod
     def add_ticket_note(self, tenant_id: str, ticket_id: str, body: str) -> None:
@@ -270,7 +284,8 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def ticket_state(self, tenant_id: str, ticket_id: str) -> TicketState:
-        """Whether the ticket exists, is open, and whether a human worked it."""
+        """Whether the ticket exists, is open, and whether a human worked it (a human-worked ticket
+        is never closed automatically)."""
 
     @abc.abstractmethod
     def ticket_asset_ids(self, tenant_id: str, ticket_id: str) -> list[str]:

@@ -402,8 +402,12 @@ def connect_client_credentials(
     region: str | None,
     custom_url: str | None,
     actor: UserRef | None,
+    public_base_url: str | None = None,
 ) -> ConnectResult:
-    """Connect an "API Services" (machine-to-machine) app with the client-credentials grant."""
+    """Connect an "API Services" (machine-to-machine) app with the client-credentials grant.
+
+    ``public_base_url`` is where NinjaOne delivers webhooks (default ``NINJAONE_PUBLIC_BASE_URL``).
+    """
     saved = save_credentials(
         session,
         client_id=client_id,
@@ -428,7 +432,7 @@ def connect_client_credentials(
         note = f" {saved.instance_note}" if saved.instance_note else ""  # saved before the refusal
         raise ConnectError(f"NinjaOne refused the connection: {exc}{note}") from exc
     integration.auth_mode = "client_credentials"
-    result = complete_connection(session, integration, token, actor)
+    result = complete_connection(session, integration, token, actor, public_base_url=public_base_url)
     if saved.instance_note:
         result.notes.insert(0, saved.instance_note)
     return result

@@ -224,6 +224,7 @@ def test_settings_clients_and_counters(control: Api, fake: FakeNinjaOne) -> None
     assert settings.json() == {
         "deny_consent": False,
         "synchronous_webhooks": False,
+        "capture_webhooks": False,
         "access_token_lifetime": 60,
     }
     client = control.request(

@@ -287,3 +287,34 @@ def test_background_delivery_by_default(api: Api, fake: FakeNinjaOne, receiver: 
     assert fake.state.webhooks.wait_for_deliveries(timeout=10)
     assert len(receiver.received) == 5
     assert all(delivery.status_code == 200 for delivery in fake.state.webhooks.deliveries())
+
+
+def test_captured_deliveries_are_held_for_a_receiver_http_cannot_reach(
+    api: Api, control: Api, fake: FakeNinjaOne, receiver: Receiver
+) -> None:
+    """A Flask test client has no socket: capture keeps what NinjaOne would POST for a test to replay."""
+    configure(api, receiver)
+    settings = control.request("PUT", "/_fake/settings", json={"capture_webhooks": True})
+    assert settings.json()["capture_webhooks"] is True
+    device_id = first_device(api)["id"]
+    trigger = fake.state.trigger_condition(device_id)["activities"][0]
+    fake.state.reboot_device(device_id)
+    assert receiver.received == [] and fake.state.webhooks.deliveries() == []  # nothing was POSTed
+
+    taken = control.request("POST", "/_fake/webhooks/captured/take").json()
+    assert [item["payload"]["id"] for item in taken] == [trigger["id"], trigger["id"] + 1]
+    assert taken[0]["url"] == receiver.url
+    assert taken[0]["headers"] == {"X-Integration-Secret": "s3cret-value"}
+    assert taken[0]["payload"]["device"]["id"] == device_id  # expanded exactly as a POST would be
+    assert control.request("POST", "/_fake/webhooks/captured/take").json() == []  # taken once
+
+    fake.state.webhooks.capture = False  # back to real POSTs
+    fake.state.reboot_device(device_id)
+    assert len(receiver.received) == 1
+
+
+def test_capture_setting_must_be_a_boolean(control: Api, fake: FakeNinjaOne) -> None:
+    response = control.request("PUT", "/_fake/settings", json={"capture_webhooks": "yes"})
+    assert response.status_code == 400
+    assert "capture_webhooks" in response.json()["error"]
+    assert fake.state.webhooks.capture is False

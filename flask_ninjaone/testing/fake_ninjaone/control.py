@@ -217,6 +217,7 @@ def settings() -> Response:
         {
             "deny_consent": state.oauth.deny_consent,
             "synchronous_webhooks": state.webhooks.synchronous,
+            "capture_webhooks": state.webhooks.capture,
             "access_token_lifetime": state.oauth.access_token_lifetime,
         }
     )
@@ -226,9 +227,16 @@ def settings() -> Response:
 def change_settings() -> Response:
     body = _body()
     state = current_state()
-    unknown = set(body) - {"deny_consent", "synchronous_webhooks", "access_token_lifetime"}
+    unknown = set(body) - {
+        "deny_consent",
+        "synchronous_webhooks",
+        "capture_webhooks",
+        "access_token_lifetime",
+    }
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}")
+    if "capture_webhooks" in body and not isinstance(body["capture_webhooks"], bool):
+        raise ValueError("capture_webhooks must be true or false")
     if "access_token_lifetime" in body:
         lifetime = body["access_token_lifetime"]
         if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime < 1:
@@ -238,6 +246,8 @@ def change_settings() -> Response:
         state.oauth.deny_consent = bool(body["deny_consent"])
     if "synchronous_webhooks" in body:
         state.webhooks.synchronous = bool(body["synchronous_webhooks"])
+    if "capture_webhooks" in body:
+        state.webhooks.capture = body["capture_webhooks"]
     return settings()
 
 
@@ -291,3 +301,10 @@ def webhook_deliveries() -> Response:
 def clear_webhook_deliveries() -> tuple[str, int]:
     current_state().webhooks.clear_deliveries()
     return "", 204
+
+
+@bp.post("/webhooks/captured/take")
+def take_captured_webhooks() -> Response:
+    """What the fake would have POSTed while ``capture_webhooks`` is on, oldest first; removed once taken
+    (a POST, not a GET: taking is a change)."""
+    return jsonify([job.to_json() for job in current_state().webhooks.take_captured()])

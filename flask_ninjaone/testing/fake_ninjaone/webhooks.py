@@ -11,6 +11,9 @@ values only ``device`` changes the payload (it adds ``device`` with ``references
 
 Delivery runs on a small thread pool so a slow receiver never blocks the API call that caused the
 activity; ``synchronous = True`` makes it happen before that call returns, for deterministic tests.
+``capture = True`` POSTs nothing and keeps each delivery for :meth:`WebhookHub.take_captured`: a Flask
+test client has no socket the fake could reach, so a test replays them into it instead
+(``flask_ninjaone.testing.relay``).
 """
 
 from __future__ import annotations
@@ -129,10 +132,20 @@ class Delivery:
 
 @dataclass(frozen=True)
 class DeliveryJob:
+    """What NinjaOne would POST: to ``url``, with the configured ``headers``, the ``payload`` as JSON."""
+
     client_id: str
     url: str
     headers: dict[str, str]
     payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "url": self.url,
+            "headers": self.headers,
+            "payload": self.payload,
+        }
 
 
 @dataclass
@@ -141,8 +154,10 @@ class WebhookHub:
 
     lock: threading.RLock
     synchronous: bool = False
+    capture: bool = False
     _configs: dict[str, WebhookConfig] = field(default_factory=dict)
     _deliveries: list[Delivery] = field(default_factory=list)
+    _captured: list[DeliveryJob] = field(default_factory=list)
     _pending: set[Future[None]] = field(default_factory=set)
     _executor: ThreadPoolExecutor | None = None
 
@@ -170,10 +185,30 @@ class WebhookHub:
         with self.lock:
             self._deliveries.clear()
 
+    def take_captured(self) -> list[DeliveryJob]:
+        """The deliveries held since the last call (``capture`` on), oldest first; they are removed."""
+        with self.lock:
+            taken, self._captured = self._captured, []
+        return taken
+
+    def record(
+        self, job: DeliveryJob, status_code: int | None, error: str | None = None, *, attempted_at: float
+    ) -> None:
+        """Log one delivery attempt and its outcome (a replayed capture is logged like a POST)."""
+        with self.lock:
+            self._deliveries.append(
+                Delivery(job.client_id, job.url, job.headers, job.payload, attempted_at, status_code, error)
+            )
+
     def send(self, jobs: list[DeliveryJob]) -> None:
-        """Deliver in order now (synchronous) or hand to the pool; never call this holding the lock."""
+        """Deliver in order now (synchronous), hand to the pool, or hold them (``capture``); never call
+        this holding the lock."""
         if not jobs:
             return
+        with self.lock:
+            if self.capture:
+                self._captured.extend(jobs)
+                return
         if self.synchronous:
             for job in jobs:
                 self._post(job)
@@ -203,15 +238,10 @@ class WebhookHub:
             self._pending.discard(future)
 
     def _post(self, job: DeliveryJob) -> None:
-        status_code: int | None = None
-        error: str | None = None
         attempted_at = time.time()
         try:
             response = requests.post(job.url, json=job.payload, headers=job.headers, timeout=DELIVERY_TIMEOUT)
-            status_code = response.status_code
         except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        with self.lock:
-            self._deliveries.append(
-                Delivery(job.client_id, job.url, job.headers, job.payload, attempted_at, status_code, error)
-            )
+            self.record(job, None, f"{type(exc).__name__}: {exc}", attempted_at=attempted_at)
+        else:
+            self.record(job, response.status_code, attempted_at=attempted_at)
