@@ -22,6 +22,7 @@ from ..client import device_page_url
 from ..extension import get_state
 from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
+from ..labels import labels_for
 from ..models import Alert, Device, Integration, OrganizationMapping
 from ..services.connection import tenant_integration
 from ..tenancy import get_scoped, require_tenant_id
@@ -78,6 +79,11 @@ def index() -> str:
     clients = host.list_clients(tenant_id)
     parsed = parse_filters(request.args, client_ids={client.id for client in clients})
     page = list_alerts(_session(), integration.id, parsed.filters)
+    labels = labels_for(
+        tenant_id,
+        ticket_ids=(alert.ticket_id for alert in page.alerts),
+        asset_ids=(alert.host_asset_id for alert in page.alerts),
+    )
     return render_template(
         "ninjaone/alerts.html",
         integration=integration,
@@ -88,6 +94,7 @@ def index() -> str:
         severities=SEVERITIES,
         statuses=STATUS_FILTERS,
         clients=clients,
+        labels=labels,
         can_act=host.has_permission(Permission.ALERTS),
         can_manage=host.has_permission(Permission.MANAGE),
         action_form=AlertActionForm(),
@@ -125,6 +132,7 @@ def detail(alert_id: int) -> str:
         device=device,
         organization=organization,
         client=client,
+        labels=labels_for(tenant_id, ticket_ids=[alert.ticket_id], asset_ids=[alert.host_asset_id]),
         payload_text=json.dumps(alert.payload or {}, indent=2, ensure_ascii=False, sort_keys=True),
         can_act=host.has_permission(Permission.ALERTS),
         action_form=AlertActionForm(),
@@ -195,5 +203,6 @@ def create_ticket(alert_id: int) -> Response:
     except LookupError as exc:
         flash(f"The ticket could not be created: {exc}", "error")
     else:
-        flash(f"Ticket {ticket_id} created.", "success")
+        label = labels_for(require_tenant_id(), ticket_ids=[ticket_id]).ticket(ticket_id)
+        flash(f"Ticket {label} created.", "success")
     return _back(alert_id)

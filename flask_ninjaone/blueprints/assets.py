@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
@@ -43,6 +43,7 @@ from ..inventory.compliance import AssetSummary, asset_summaries
 from ..inventory.device_refresh import MAX_SELECTED
 from ..inventory.panels import asset_panel, ticket_assets
 from ..jobs import enqueue
+from ..labels import labels_for
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
 from ..tenancy import current_tenant_id, require_tenant_id
@@ -85,6 +86,11 @@ def _host_asset_url(host_asset_id: str) -> str | None:
     return template.replace("{id}", host_asset_id) if template else None
 
 
+def _host_ticket_url(ticket_id: str) -> str | None:
+    template = get_state().host.pages(require_tenant_id()).ticket
+    return template.replace("{id}", quote(ticket_id, safe="")) if template else None
+
+
 # -- hooks (template globals) ---------------------------------------------------------------------------
 
 
@@ -105,6 +111,8 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         optional_url=optional_url,
         asset_url=request.path if has_request_context() else "",
         base_args={key: value for key, value in args.items() if not key.startswith("sw_")},
+        labels=labels_for(require_tenant_id(), ticket_ids=(alert.ticket_id for alert in panel.alerts)),
+        ticket_url=_host_ticket_url,
     )
     return _assets_head() + Markup(html)
 
@@ -125,6 +133,7 @@ def render_ticket_panel(ticket_id: Any) -> Markup:
         can_remote=get_state().host.has_permission(Permission.REMOTE),
         form=ActionForm(),
         asset_url=_host_asset_url,
+        labels=labels_for(require_tenant_id(), asset_ids=(item.host_asset_id for item in assets)),
     )
     return _assets_head() + Markup(html)
 
@@ -333,4 +342,7 @@ def open_selected() -> Response | str:
         )
         for device in sorted(devices, key=lambda d: d.name.lower())
     ]
-    return render_template("ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids))
+    labels = labels_for(require_tenant_id(), asset_ids=(device.host_asset_id for device in devices))
+    return render_template(
+        "ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids), labels=labels
+    )

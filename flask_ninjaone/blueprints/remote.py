@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
+from ..labels import labels_for
 from ..models import AuditEntry
 from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
 from ..tenancy import current_tenant_id
@@ -100,6 +101,11 @@ def audit() -> str:
         .limit(AUDIT_PAGE_SIZE)
     ).all()
     host_pages = get_state().host.pages(str(current_tenant_id()))
+    labels = labels_for(
+        str(current_tenant_id()),
+        ticket_ids=(entry.detail.get("ticket_id") for entry in entries if entry.detail),
+        asset_ids=(entry.target_id for entry in entries),
+    )
     return render_template(
         "ninjaone/remote_audit.html",
         entries=entries,
@@ -110,4 +116,5 @@ def audit() -> str:
         outcomes=[str(outcome) for outcome in RemoteOutcome],
         asset_page=host_pages.asset,
         ticket_page=host_pages.ticket,
+        labels=labels,
     )
