@@ -30,3 +30,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module, path in ((assets, "/assets"), (remote, "/remote"), (compliance, "/compliance")):
         app.register_blueprint(module.bp, url_prefix=prefix + path)
+
+    from . import navigation  # the host's navigation entry and dashboard widget (no routes)
+
+    app.register_blueprint(navigation.bp)
