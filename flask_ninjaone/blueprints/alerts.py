@@ -23,23 +23,16 @@ from ..extension import get_state
 from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
 from ..labels import labels_for
-from ..models import Alert, Device, Integration, OrganizationMapping
-from ..services.connection import tenant_integration
+from ..models import Alert, Device, OrganizationMapping
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
 
 
 def _session():  # type: ignore[no-untyped-def]
     return get_state().db.session
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(_session())
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _alert(alert_id: int) -> Alert:
@@ -73,7 +66,7 @@ def _links(pages: HostPages, base_url: str) -> dict[str, Any]:
 @require(Permission.VIEW)
 def index() -> str:
     """Active (by default) alerts, filtered by severity, status, client, device and date."""
-    integration = _integration()
+    integration = connected_integration()
     host = get_state().host
     tenant_id = require_tenant_id()
     clients = host.list_clients(tenant_id)
@@ -105,7 +98,7 @@ def index() -> str:
 @bp.get("/<int:alert_id>")
 @require(Permission.VIEW)
 def detail(alert_id: int) -> str:
-    integration = _integration()
+    integration = connected_integration()
     alert = _alert(alert_id)
     session = _session()
     host = get_state().host
@@ -150,7 +143,7 @@ def _back(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/acknowledge")
 @require(Permission.ALERTS)
 def acknowledge(alert_id: int) -> Response:
-    _integration()
+    connected_integration()
     alert = _alert(alert_id)
     if not AlertActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
@@ -166,7 +159,7 @@ def acknowledge(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/resolve")
 @require(Permission.ALERTS)
 def resolve(alert_id: int) -> Response:
-    _integration()
+    connected_integration()
     alert = _alert(alert_id)
     form = ResolveForm()
     if not form.validate_on_submit():
@@ -192,7 +185,7 @@ def resolve(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/ticket")
 @require(Permission.ALERTS)
 def create_ticket(alert_id: int) -> Response:
-    _integration()
+    connected_integration()
     alert = _alert(alert_id)
     if not AlertActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)

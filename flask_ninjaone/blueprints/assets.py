@@ -16,6 +16,7 @@ no knowledge of the extension's models.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -46,8 +47,10 @@ from ..jobs import enqueue
 from ..labels import labels_for
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
+from ..services.health import connection_health
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, require, this_page, wants_json
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -134,6 +137,7 @@ def render_ticket_panel(ticket_id: Any) -> Markup:
         form=ActionForm(),
         asset_url=_host_asset_url,
         labels=labels_for(require_tenant_id(), asset_ids=(item.host_asset_id for item in assets)),
+        health=connection_health(integration),
     )
     return _assets_head() + Markup(html)
 
@@ -177,7 +181,10 @@ def template_asset_summaries(host_asset_ids: Any) -> dict[str, AssetSummary]:
     """Host asset id (as a string) → agent status, open alert count, patch compliance, NinjaOne link."""
     if not _may(Permission.VIEW):
         return {}
-    return asset_summaries(host_asset_ids)
+    summaries = asset_summaries(host_asset_ids)
+    if summaries and connection_health(tenant_integration(get_state().db.session)).stale:
+        return {key: replace(summary, stale=True) for key, summary in summaries.items()}
+    return summaries
 
 
 @bp.app_template_global("ninjaone_asset_list_tools")
@@ -197,13 +204,6 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
 
 
 # -- routes ---------------------------------------------------------------------------------------
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _safe_next(default: str) -> str:
@@ -247,7 +247,7 @@ def panel(asset_id: str) -> str:
 def refresh(asset_id: str) -> Response | tuple[Response, int]:
     """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints."""
     asset_id = _own_asset(asset_id)
-    integration = _integration()
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         if wants_json():
             return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
@@ -299,7 +299,7 @@ def _selected_devices(integration: Integration, asset_ids: list[str]) -> list[De
 @require(Permission.ACTIONS)
 def sync_selected() -> Response:
     """Bulk action of the asset list: one job re-reads the selected NinjaOne devices."""
-    integration = _integration()
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400)
     back = _safe_next(url_for("ninjaone_compliance.index"))
@@ -328,7 +328,7 @@ def sync_selected() -> Response:
 @require(Permission.VIEW)
 def open_selected() -> Response | str:
     """ "Open in NinjaOne" for the selection: one device goes straight there, several get a list of links."""
-    integration = _integration()
+    integration = connected_integration()
     asset_ids = [v for v in request.args.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[:MAX_SELECTED]
     devices = _selected_devices(integration, asset_ids)

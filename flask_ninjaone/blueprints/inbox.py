@@ -21,6 +21,7 @@ from ..query_filters import device_id_filter
 from ..tenancy import require_tenant_id
 from ..webhooks import inbox
 from .access import EXPIRED_FORM, require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_inbox", __name__, template_folder="../templates")
 
@@ -62,6 +63,7 @@ def parse_filters(args: Mapping[str, str]) -> InboxFilters:
 @require(Permission.VIEW)
 def index() -> str:
     """The newest deliveries (status, attempts, error, timing), filtered; counts by status."""
+    connected_integration()
     session = get_state().db.session
     filters = parse_filters(request.args)
     query = select(WebhookDelivery)

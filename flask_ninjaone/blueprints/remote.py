@@ -20,6 +20,7 @@ from ..models import AuditEntry
 from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
 from ..tenancy import current_tenant_id
 from .access import EXPIRED_FORM, login_required_answer, require, wants_json
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_remote", __name__, template_folder="../templates")
 
@@ -83,6 +84,7 @@ connect.ninjaone_permission = Permission.REMOTE  # type: ignore[attr-defined]
 @require(Permission.MANAGE)
 def audit() -> str:
     """Every Remote Connect attempt of the tenant, newest first: who, which asset, from where, result."""
+    connected_integration()
     session = get_state().db.session
     result_filter = request.args.get("result") or ""
     if result_filter not in {str(outcome) for outcome in RemoteOutcome}:

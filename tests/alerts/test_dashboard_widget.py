@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 
 from flask_ninjaone.models import Device, Integration, RunState
 from tests.alerts.conftest import World
-from tests.alerts.test_pages import _login
+from tests.alerts.test_display_labels import _user_id
+from tests.alerts.test_pages import PREFIX, _login
 
 
 def _widget(html: str) -> str:
@@ -50,3 +51,34 @@ def test_widget_says_error_with_the_reason_when_the_last_sync_failed(world: Worl
     widget = _widget(_login(world.app, "viewer@acme.test").get("/").get_data(as_text=True))
     assert 'data-state="error"' in widget and ">Error<" in widget
     assert "NinjaOne answered 503" in widget and "Sync now" in widget
+
+
+def test_after_a_disconnect_rmm_panels_and_badges_say_last_known_never_live(world: World) -> None:
+    from flask import render_template_string
+
+    device = world.device()
+    admin = _login(world.app, "admin@acme.test")
+    live_panel = admin.get(f"{PREFIX}/assets/{device.host_asset_id}/panel").get_data(as_text=True)
+    assert 'data-health="connected"' in live_panel and "data-stale" not in live_panel
+    assert "Remote Connect" in live_panel
+
+    assert admin.post(PREFIX + "/disconnect").status_code == 302
+    panel = admin.get(f"{PREFIX}/assets/{device.host_asset_id}/panel").get_data(as_text=True)
+    assert "ninjaone-stale" in panel and 'data-health="disconnected"' in panel
+    assert "last known state, from" in panel and "Connect again in the settings" in panel
+    assert "Remote Connect" not in panel and "Refresh this device now" not in panel
+
+    widget = _widget(admin.get("/").get_data(as_text=True))
+    assert 'data-state="disconnected"' in widget and "ninjaone-stale" in widget
+    assert "Last known state, from" in widget
+
+    with world.app.test_request_context("/"):
+        from flask import session
+
+        session["user_id"] = _user_id(world.app, "admin@acme.test")
+        badges = render_template_string(
+            '{% from "ninjaone/asset_macros.html" import asset_badges %}'
+            "{{ asset_badges(ninjaone_asset_summaries([asset_id]).get(asset_id)) }}",
+            asset_id=device.host_asset_id,
+        )
+    assert "ninjaone-stale" in badges and "last known" in badges
