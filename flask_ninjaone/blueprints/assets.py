@@ -47,7 +47,7 @@ from ..jobs import enqueue
 from ..labels import labels_for
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
-from ..services.health import connection_health
+from ..services.health import Health, connection_health
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, require, this_page, wants_json
 from .states import connected_integration
@@ -149,8 +149,9 @@ def render_remote_button(host_asset_id: Any, ticket_id: Any = None, label: str =
     if not _may(Permission.REMOTE):
         return Markup("")
     integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        return Markup("")
+    if connection_health(integration).state in (Health.NOT_CONNECTED, Health.DISCONNECTED):
+        return Markup("")  # no session can open: a live-looking button would only fail
+    assert integration is not None
     device = (
         get_state()
         .db.session.scalars(

@@ -57,8 +57,8 @@ def _not_connected(_: NotConnected) -> Any:
 def _http_error(error: HTTPException) -> Any:
     code = error.code or 500
     message = MESSAGES.get(code, "")
-    if isinstance(error, CSRFError):
-        message = EXPIRED_FORM
+    if isinstance(error, CSRFError):  # the shared sentence, with Flask-WTF's reason for support
+        message = f"{EXPIRED_FORM} ({error.description})"
     elif code == 400 and error.description and error.description != BadRequest.description:
         message = error.description
     if code == 403 and (permission := g.get("ninjaone_missing_permission")):

@@ -70,7 +70,7 @@ def test_after_a_disconnect_rmm_panels_and_badges_say_last_known_never_live(worl
 
     widget = _widget(admin.get("/").get_data(as_text=True))
     assert 'data-state="disconnected"' in widget and "ninjaone-stale" in widget
-    assert "Last known state, from" in widget
+    assert "last known state, from" in widget
 
     with world.app.test_request_context("/"):
         from flask import session
@@ -82,3 +82,10 @@ def test_after_a_disconnect_rmm_panels_and_badges_say_last_known_never_live(worl
             asset_id=device.host_asset_id,
         )
     assert "ninjaone-stale" in badges and "last known" in badges
+
+    with world.app.test_request_context("/"):
+        from flask import session
+
+        session["user_id"] = _user_id(world.app, "admin@acme.test")
+        button = render_template_string("{{ ninjaone_remote_button(a) }}", a=device.host_asset_id)
+    assert button == ""  # no Remote Connect that can only fail

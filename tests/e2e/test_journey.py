@@ -172,5 +172,5 @@ def test_admin_journey(browser, live, fake):
     assert not any(fake.state.webhooks.configs().values()), "the webhook was removed in NinjaOne"
     page.goto(live.url + "/")  # the dashboard now shows the last known state, marked stale
     expect(page.locator("[data-ninjaone-widget]")).to_have_attribute("data-state", "disconnected")
-    expect(page.locator("[data-ninjaone-widget]")).to_contain_text("Last known state")
+    expect(page.locator("[data-ninjaone-widget]")).to_contain_text("last known state")
     page.close()
