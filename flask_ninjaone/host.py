@@ -167,6 +167,16 @@ class AdoptionKeys:
     serial_number: str | None = None
 
 
+def default_ticket_label(ticket_id: str) -> str:
+    """A ticket's label when the host gives none."""
+    return f"#{ticket_id}"
+
+
+def default_asset_label(asset_id: str) -> str:
+    """An asset's label when the host gives none."""
+    return f"Asset {asset_id}"
+
+
 class HostAdapter(abc.ABC):
     """What the extension needs from the host PSA. Implement every abstract method.
 
@@ -294,6 +304,23 @@ class HostAdapter(abc.ABC):
     def notify(self, tenant_id: str, user_ids: Sequence[str], subject: str, body: str) -> None:  # noqa: B027
         """Tell users about something (e.g. an alert rule's "notify"). Default: hosts without
         notifications ignore it; override to send e-mail or in-app messages."""
+
+    # --- display labels -----------------------------------------------------------------------------
+    def ticket_labels(self, tenant_id: str, ticket_ids: Sequence[str]) -> dict[str, str]:
+        """How people name each ticket ("#42"), keyed by ticket id; ids left out get the default.
+
+        Called once per page with every ticket id it shows (a page of 50 alerts is one call), so
+        answer with one query. Default: ``#<id>``, right for hosts whose ticket id is its number;
+        override it when people quote something else (a per-tenant number, or for UUID keys).
+        """
+        return {ticket_id: default_ticket_label(ticket_id) for ticket_id in ticket_ids}
+
+    def asset_labels(self, tenant_id: str, asset_ids: Sequence[str]) -> dict[str, str]:
+        """How people name each asset (its tag or name, e.g. "NW-LT-0012"), keyed by asset id.
+
+        Batched like :meth:`ticket_labels`. Default: ``Asset <id>``.
+        """
+        return {asset_id: default_asset_label(asset_id) for asset_id in asset_ids}
 
     # --- navigation ---------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -478,6 +478,24 @@ class SampleHostAdapter(HostAdapter):
         )
         return [str(asset_id) for asset_id in asset_ids]
 
+    def ticket_labels(self, tenant_id: str, ticket_ids: Sequence[str]) -> dict[str, str]:
+        """People quote the per-tenant number ("#6"), not the row id; one query for the page."""
+        wanted = {value for raw in ticket_ids if (value := _to_int(raw)) is not None}
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.number).where(
+                Ticket.tenant_id == _to_int(tenant_id), Ticket.id.in_(wanted)
+            )
+        )
+        return {str(row.id): f"#{row.number}" for row in rows}
+
+    def asset_labels(self, tenant_id: str, asset_ids: Sequence[str]) -> dict[str, str]:
+        """Assets are known by their name (the sample host has no asset tags); one query."""
+        wanted = {value for raw in asset_ids if (value := _to_int(raw)) is not None}
+        rows = db.session.execute(
+            select(Asset.id, Asset.name).where(Asset.tenant_id == _to_int(tenant_id), Asset.id.in_(wanted))
+        )
+        return {str(row.id): row.name for row in rows}
+
     def notify(self, tenant_id: str, user_ids: Sequence[str], subject: str, body: str) -> None:
         """An in-app notification per active user of the tenant (shown on their dashboard); ids of
         other tenants' users are dropped rather than leaking the message across tenants."""

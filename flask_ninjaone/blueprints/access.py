@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, jsonify, redirect, request
+from flask import abort, g, jsonify, redirect, request
 
 from ..extension import get_state
 from ..host import Permission
@@ -57,6 +57,7 @@ def require(permission: Permission) -> Callable[[F], F]:
             if not host.has_permission(permission):
                 if wants_json():
                     return jsonify({"ok": False, "message": "You are not allowed to do this."}), 403
+                g.ninjaone_missing_permission = permission  # named by the 403 page
                 abort(403)
             return view(*args, **kwargs)
 

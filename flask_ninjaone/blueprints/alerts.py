@@ -22,23 +22,17 @@ from ..client import device_page_url
 from ..extension import get_state
 from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
-from ..models import Alert, Device, Integration, OrganizationMapping
-from ..services.connection import tenant_integration
+from ..labels import labels_for
+from ..models import Alert, Device, OrganizationMapping
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
 
 
 def _session():  # type: ignore[no-untyped-def]
     return get_state().db.session
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(_session())
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _alert(alert_id: int) -> Alert:
@@ -72,12 +66,17 @@ def _links(pages: HostPages, base_url: str) -> dict[str, Any]:
 @require(Permission.VIEW)
 def index() -> str:
     """Active (by default) alerts, filtered by severity, status, client, device and date."""
-    integration = _integration()
+    integration = connected_integration()
     host = get_state().host
     tenant_id = require_tenant_id()
     clients = host.list_clients(tenant_id)
     parsed = parse_filters(request.args, client_ids={client.id for client in clients})
     page = list_alerts(_session(), integration.id, parsed.filters)
+    labels = labels_for(
+        tenant_id,
+        ticket_ids=(alert.ticket_id for alert in page.alerts),
+        asset_ids=(alert.host_asset_id for alert in page.alerts),
+    )
     return render_template(
         "ninjaone/alerts.html",
         integration=integration,
@@ -88,6 +87,7 @@ def index() -> str:
         severities=SEVERITIES,
         statuses=STATUS_FILTERS,
         clients=clients,
+        labels=labels,
         can_act=host.has_permission(Permission.ALERTS),
         can_manage=host.has_permission(Permission.MANAGE),
         action_form=AlertActionForm(),
@@ -98,7 +98,7 @@ def index() -> str:
 @bp.get("/<int:alert_id>")
 @require(Permission.VIEW)
 def detail(alert_id: int) -> str:
-    integration = _integration()
+    integration = connected_integration()
     alert = _alert(alert_id)
     session = _session()
     host = get_state().host
@@ -125,6 +125,7 @@ def detail(alert_id: int) -> str:
         device=device,
         organization=organization,
         client=client,
+        labels=labels_for(tenant_id, ticket_ids=[alert.ticket_id], asset_ids=[alert.host_asset_id]),
         payload_text=json.dumps(alert.payload or {}, indent=2, ensure_ascii=False, sort_keys=True),
         can_act=host.has_permission(Permission.ALERTS),
         action_form=AlertActionForm(),
@@ -142,7 +143,7 @@ def _back(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/acknowledge")
 @require(Permission.ALERTS)
 def acknowledge(alert_id: int) -> Response:
-    _integration()
+    connected_integration()
     alert = _alert(alert_id)
     if not AlertActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
@@ -158,7 +159,7 @@ def acknowledge(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/resolve")
 @require(Permission.ALERTS)
 def resolve(alert_id: int) -> Response:
-    _integration()
+    connected_integration()
     alert = _alert(alert_id)
     form = ResolveForm()
     if not form.validate_on_submit():
@@ -184,7 +185,7 @@ def resolve(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/ticket")
 @require(Permission.ALERTS)
 def create_ticket(alert_id: int) -> Response:
-    _integration()
+    connected_integration()
     alert = _alert(alert_id)
     if not AlertActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
@@ -195,5 +196,6 @@ def create_ticket(alert_id: int) -> Response:
     except LookupError as exc:
         flash(f"The ticket could not be created: {exc}", "error")
     else:
-        flash(f"Ticket {ticket_id} created.", "success")
+        label = labels_for(require_tenant_id(), ticket_ids=[ticket_id]).ticket(ticket_id)
+        flash(f"Ticket {label} created.", "success")
     return _back(alert_id)

@@ -16,8 +16,9 @@ no knowledge of the extension's models.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
@@ -43,10 +44,13 @@ from ..inventory.compliance import AssetSummary, asset_summaries
 from ..inventory.device_refresh import MAX_SELECTED
 from ..inventory.panels import asset_panel, ticket_assets
 from ..jobs import enqueue
+from ..labels import labels_for
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
+from ..services.health import Health, connection_health
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, require, this_page, wants_json
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -85,6 +89,11 @@ def _host_asset_url(host_asset_id: str) -> str | None:
     return template.replace("{id}", host_asset_id) if template else None
 
 
+def _host_ticket_url(ticket_id: str) -> str | None:
+    template = get_state().host.pages(require_tenant_id()).ticket
+    return template.replace("{id}", quote(ticket_id, safe="")) if template else None
+
+
 # -- hooks (template globals) ---------------------------------------------------------------------------
 
 
@@ -105,6 +114,8 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         optional_url=optional_url,
         asset_url=request.path if has_request_context() else "",
         base_args={key: value for key, value in args.items() if not key.startswith("sw_")},
+        labels=labels_for(require_tenant_id(), ticket_ids=(alert.ticket_id for alert in panel.alerts)),
+        ticket_url=_host_ticket_url,
     )
     return _assets_head() + Markup(html)
 
@@ -125,6 +136,8 @@ def render_ticket_panel(ticket_id: Any) -> Markup:
         can_remote=get_state().host.has_permission(Permission.REMOTE),
         form=ActionForm(),
         asset_url=_host_asset_url,
+        labels=labels_for(require_tenant_id(), asset_ids=(item.host_asset_id for item in assets)),
+        health=connection_health(integration),
     )
     return _assets_head() + Markup(html)
 
@@ -136,8 +149,9 @@ def render_remote_button(host_asset_id: Any, ticket_id: Any = None, label: str =
     if not _may(Permission.REMOTE):
         return Markup("")
     integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        return Markup("")
+    if connection_health(integration).state in (Health.NOT_CONNECTED, Health.DISCONNECTED):
+        return Markup("")  # no session can open: a live-looking button would only fail
+    assert integration is not None
     device = (
         get_state()
         .db.session.scalars(
@@ -168,7 +182,10 @@ def template_asset_summaries(host_asset_ids: Any) -> dict[str, AssetSummary]:
     """Host asset id (as a string) → agent status, open alert count, patch compliance, NinjaOne link."""
     if not _may(Permission.VIEW):
         return {}
-    return asset_summaries(host_asset_ids)
+    summaries = asset_summaries(host_asset_ids)
+    if summaries and connection_health(tenant_integration(get_state().db.session)).stale:
+        return {key: replace(summary, stale=True) for key, summary in summaries.items()}
+    return summaries
 
 
 @bp.app_template_global("ninjaone_asset_list_tools")
@@ -188,13 +205,6 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
 
 
 # -- routes ---------------------------------------------------------------------------------------
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _safe_next(default: str) -> str:
@@ -238,7 +248,7 @@ def panel(asset_id: str) -> str:
 def refresh(asset_id: str) -> Response | tuple[Response, int]:
     """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints."""
     asset_id = _own_asset(asset_id)
-    integration = _integration()
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         if wants_json():
             return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
@@ -290,7 +300,7 @@ def _selected_devices(integration: Integration, asset_ids: list[str]) -> list[De
 @require(Permission.ACTIONS)
 def sync_selected() -> Response:
     """Bulk action of the asset list: one job re-reads the selected NinjaOne devices."""
-    integration = _integration()
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400)
     back = _safe_next(url_for("ninjaone_compliance.index"))
@@ -319,7 +329,7 @@ def sync_selected() -> Response:
 @require(Permission.VIEW)
 def open_selected() -> Response | str:
     """ "Open in NinjaOne" for the selection: one device goes straight there, several get a list of links."""
-    integration = _integration()
+    integration = connected_integration()
     asset_ids = [v for v in request.args.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[:MAX_SELECTED]
     devices = _selected_devices(integration, asset_ids)
@@ -333,4 +343,7 @@ def open_selected() -> Response | str:
         )
         for device in sorted(devices, key=lambda d: d.name.lower())
     ]
-    return render_template("ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids))
+    labels = labels_for(require_tenant_id(), asset_ids=(device.host_asset_id for device in devices))
+    return render_template(
+        "ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids), labels=labels
+    )

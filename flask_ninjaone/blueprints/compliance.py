@@ -24,19 +24,11 @@ from ..inventory.compliance import FIGURE_COLUMNS, SEVERITIES, dashboard
 from ..inventory.export import csv_chunks
 from ..inventory.search import COUNT_CAP, CSV_HEADER, MATCH_MODES, SoftwareQuery, csv_rows, search_software
 from ..jobs import enqueue
-from ..models import Integration
-from ..services.connection import tenant_integration
 from ..tenancy import require_tenant_id
 from .access import require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_compliance", __name__, template_folder="../templates")
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _clients() -> dict[str, str]:
@@ -60,7 +52,7 @@ def _csv(filename: str, chunks) -> Response:  # type: ignore[no-untyped-def]
 @require(Permission.VIEW)
 def index() -> str:
     """Devices online/offline, pending and failed patches, antivirus, open alerts: charts + table."""
-    integration = _integration()
+    integration = connected_integration()
     clients = _clients()
     client_id = _client_filter(clients)
     return render_template(
@@ -80,7 +72,7 @@ def index() -> str:
 @require(Permission.VIEW)
 def export() -> Response:
     """The per-client table (and the fleet total) as CSV."""
-    _integration()
+    connected_integration()
     clients = _clients()
     data = dashboard(_client_filter(clients))
     assert data is not None
@@ -97,7 +89,7 @@ def export() -> Response:
 @require(Permission.MANAGE)
 def refresh() -> BaseResponse:
     """Refresh the fleet's inventory now (instead of waiting for the schedule)."""
-    integration = _integration()
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400)
     job = enqueue("inventory.refresh", tenant_id=require_tenant_id(), key=str(integration.id),
@@ -120,7 +112,7 @@ def refresh() -> BaseResponse:
 @require(Permission.VIEW)
 def software() -> str:
     """Which devices have a product (optionally older/newer than a version), across the fleet or a client."""
-    integration = _integration()
+    integration = connected_integration()
     clients = _clients()
     query, errors = SoftwareQuery.from_args(request.args, set(clients))
     try:
@@ -146,7 +138,7 @@ def software() -> str:
 @bp.get("/software.csv")
 @require(Permission.VIEW)
 def software_csv() -> Response:
-    integration = _integration()
+    integration = connected_integration()
     clients = _clients()
     query, errors = SoftwareQuery.from_args(request.args, set(clients))
     if errors:

@@ -5,7 +5,7 @@ button that processes waiting (or failed) deliveries now, like ``flask ninjaone 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,10 +15,13 @@ from werkzeug.wrappers import Response
 from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
-from ..models import DeliveryStatus, WebhookDelivery
+from ..labels import labels_for
+from ..models import DeliveryStatus, Device, WebhookDelivery
 from ..query_filters import device_id_filter
+from ..tenancy import require_tenant_id
 from ..webhooks import inbox
 from .access import EXPIRED_FORM, require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_inbox", __name__, template_folder="../templates")
 
@@ -60,6 +63,7 @@ def parse_filters(args: Mapping[str, str]) -> InboxFilters:
 @require(Permission.VIEW)
 def index() -> str:
     """The newest deliveries (status, attempts, error, timing), filtered; counts by status."""
+    connected_integration()
     session = get_state().db.session
     filters = parse_filters(request.args)
     query = select(WebhookDelivery)
@@ -71,9 +75,14 @@ def index() -> str:
     counts = dict(
         session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
     )
+    assets = _delivery_assets(deliveries)
+    pages = get_state().host.pages(require_tenant_id())
     return render_template(
         "ninjaone/inbox.html",
         deliveries=deliveries,
+        assets=assets,
+        labels=labels_for(require_tenant_id(), asset_ids=assets.values()),
+        asset_page=pages.asset,
         counts={str(status): counts.get(str(status), 0) for status in DeliveryStatus},
         filters=filters,
         limits=LIMITS,
@@ -81,6 +90,19 @@ def index() -> str:
         can_manage=get_state().host.has_permission(Permission.MANAGE),
         action_form=ActionForm(),
     )
+
+
+def _delivery_assets(deliveries: Sequence[WebhookDelivery]) -> dict[tuple[int, int], str]:
+    """(integration, device id) → host asset id, so rows name the asset the delivery was about."""
+    device_ids = {delivery.device_id for delivery in deliveries if delivery.device_id is not None}
+    if not device_ids:
+        return {}
+    rows = get_state().db.session.execute(
+        select(Device.integration_id, Device.device_id, Device.host_asset_id).where(
+            Device.device_id.in_(device_ids), Device.host_asset_id.is_not(None)
+        )
+    )
+    return {(row.integration_id, row.device_id): row.host_asset_id for row in rows}
 
 
 @bp.post("/replay")

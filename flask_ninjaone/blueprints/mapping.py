@@ -11,17 +11,10 @@ from ..forms.mapping import ActionForm, ConfirmForm, OrganizationMappingForm
 from ..host import Permission
 from ..models import Integration, OrganizationMapping
 from ..services import mapping
-from ..services.connection import tenant_integration
 from .access import require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_mapping", __name__, template_folder="../templates")
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _require_organization(integration: Integration, organization_id: int) -> None:
@@ -51,7 +44,7 @@ def _client_choices() -> list[tuple[str, str]]:
 @require(Permission.VIEW)
 def index() -> str:
     """Organizations with their state, client dropdown, auto-sync toggle and suggestion."""
-    integration = _integration()
+    integration = connected_integration()
     session = get_state().db.session
     views = mapping.organizations(session, integration)
     choices = _client_choices()
@@ -78,7 +71,7 @@ def index() -> str:
 @require(Permission.MANAGE)
 def update(organization_id: int) -> Response:
     """Map, remap or unmap one organization."""
-    integration = _integration()
+    integration = connected_integration()
     _require_organization(integration, organization_id)
     form = OrganizationMappingForm(prefix=f"org{organization_id}")
     form.client_id.choices = _client_choices()
@@ -101,7 +94,7 @@ def update(organization_id: int) -> Response:
 @require(Permission.MANAGE)
 def create_client(organization_id: int) -> Response:
     """Create a host client named after the organization and map to it."""
-    integration = _integration()
+    integration = connected_integration()
     _require_organization(integration, organization_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -118,7 +111,7 @@ def create_client(organization_id: int) -> Response:
 @require(Permission.MANAGE)
 def apply_suggestions() -> Response:
     """Map every unmapped organization to its suggested client, after explicit confirmation."""
-    integration = _integration()
+    integration = connected_integration()
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash("Tick the confirmation box to apply the suggestions.", "error")

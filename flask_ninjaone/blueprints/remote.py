@@ -15,10 +15,12 @@ from werkzeug.wrappers import Response
 from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
+from ..labels import labels_for
 from ..models import AuditEntry
 from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
 from ..tenancy import current_tenant_id
 from .access import EXPIRED_FORM, login_required_answer, require, wants_json
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_remote", __name__, template_folder="../templates")
 
@@ -82,6 +84,7 @@ connect.ninjaone_permission = Permission.REMOTE  # type: ignore[attr-defined]
 @require(Permission.MANAGE)
 def audit() -> str:
     """Every Remote Connect attempt of the tenant, newest first: who, which asset, from where, result."""
+    connected_integration()
     session = get_state().db.session
     result_filter = request.args.get("result") or ""
     if result_filter not in {str(outcome) for outcome in RemoteOutcome}:
@@ -100,6 +103,11 @@ def audit() -> str:
         .limit(AUDIT_PAGE_SIZE)
     ).all()
     host_pages = get_state().host.pages(str(current_tenant_id()))
+    labels = labels_for(
+        str(current_tenant_id()),
+        ticket_ids=(entry.detail.get("ticket_id") for entry in entries if entry.detail),
+        asset_ids=(entry.target_id for entry in entries),
+    )
     return render_template(
         "ninjaone/remote_audit.html",
         entries=entries,
@@ -110,4 +118,5 @@ def audit() -> str:
         outcomes=[str(outcome) for outcome in RemoteOutcome],
         asset_page=host_pages.asset,
         ticket_page=host_pages.ticket,
+        labels=labels,
     )

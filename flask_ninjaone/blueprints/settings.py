@@ -24,9 +24,10 @@ from ..extension import get_state
 from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
 from ..forms.mapping import ActionForm
 from ..host import Permission
-from ..models import ConnectionStatus, Integration
+from ..models import Integration
 from ..services import connection, webhook_registration
 from ..services.connection import ConnectError, SettingsError, tenant_integration
+from ..services.health import ConnectionHealth, Health, connection_health
 from ..services.webhook_registration import WebhookError
 from ..tenancy import current_tenant_id, require_tenant_id
 from . import oauth_state
@@ -126,6 +127,7 @@ def _render(
     html = render_template(
         "ninjaone/settings.html",
         info=info,
+        health=connection_health(integration),
         integration=integration,
         can_manage=can_manage,
         credentials_form=credentials_form or _credentials_form(integration),
@@ -350,7 +352,8 @@ def disconnect() -> Response:
         done.insert(0, "tokens revoked")
     if result.webhook_removed:
         done.insert(0, "webhook removed in NinjaOne")
-    flash(f"NinjaOne disconnected: {', '.join(done)}. Assets are kept but no longer updated.", "success")
+    # What the disconnect means (assets kept, no longer updated) is the page's status: said once there.
+    flash(f"NinjaOne disconnected: {', '.join(done)}.", "success")
     for note in result.notes:
         flash(note, "warning")
     return _back()
@@ -393,6 +396,7 @@ class CardSummary:
     """What the NinjaOne card of a host's integrations page shows (see ``components/ninjaone_card.html``)."""
 
     status: str
+    health: ConnectionHealth
     configured: bool
     instance_url: str | None
     last_sync_at: datetime | None
@@ -414,11 +418,12 @@ def card_summary() -> CardSummary | None:
         return None
     integration = tenant_integration(_session())
     configured = integration is not None and integration.credential is not None
-    status = integration.status if integration is not None else ConnectionStatus.DISCONNECTED
+    health = connection_health(integration)
     can_manage = _can_manage()
-    linked = status != ConnectionStatus.DISCONNECTED
+    linked = health.state not in (Health.NOT_CONNECTED, Health.DISCONNECTED)
     return CardSummary(
-        status=str(status),
+        status=str(health.state),
+        health=health,
         configured=configured,
         instance_url=integration.base_url if integration is not None else None,
         last_sync_at=integration.last_sync_at if integration is not None else None,
@@ -427,6 +432,6 @@ def card_summary() -> CardSummary | None:
         settings_url=url_for("ninjaone.settings"),
         can_manage=can_manage,
         connect_url=url_for("ninjaone.connect") if can_manage and configured and not linked else None,
-        disconnect_url=url_for("ninjaone.disconnect") if can_manage and (linked or configured) else None,
+        disconnect_url=url_for("ninjaone.disconnect") if can_manage and linked else None,
         csrf_token=generate_csrf() if can_manage else None,
     )

@@ -10,21 +10,14 @@ from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..models import Integration, SyncRun
-from ..services.connection import tenant_integration
 from ..sync.requests import request_sync
 from ..sync.runner import run_summary
 from ..tenancy import get_scoped
 from .access import require
+from .states import connected_integration
 
 bp = Blueprint("ninjaone_sync", __name__, template_folder="../templates")
 HISTORY = 25
-
-
-def _integration() -> Integration:
-    integration = tenant_integration(get_state().db.session)
-    if integration is None:
-        abort(404)
-    return integration
 
 
 def _runs(integration: Integration, limit: int) -> list[SyncRun]:
@@ -42,7 +35,7 @@ def _runs(integration: Integration, limit: int) -> list[SyncRun]:
 @require(Permission.VIEW)
 def history() -> str:
     """The last runs with their counts and errors, and a live progress bar for a running one."""
-    integration = _integration()
+    integration = connected_integration()
     return render_template(
         "ninjaone/sync.html",
         integration=integration,
@@ -56,7 +49,7 @@ def history() -> str:
 @require(Permission.MANAGE)
 def sync_now() -> Response:
     """Queue a full sync (answers "already running" rather than starting a second one)."""
-    integration = _integration()
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400)
     kind = "incremental" if request.form.get("kind") == "incremental" else "full"
@@ -69,7 +62,7 @@ def sync_now() -> Response:
 @require(Permission.VIEW)
 def current() -> Response:
     """The newest run (running or finished), for the progress bar."""
-    runs = _runs(_integration(), 1)
+    runs = _runs(connected_integration(), 1)
     return jsonify({"run": run_summary(runs[0]) if runs else None})
 
 

@@ -85,6 +85,8 @@ class AssetSummary:
     alert_count: int
     compliance: str
     ninjaone_url: str
+    #: NinjaOne is disconnected: these facts are the last known state, badges must not look live.
+    stale: bool = False
 
 
 def _open_alert_counts(integration: Integration, device_ids: Iterable[int] | None = None) -> dict[int, int]:

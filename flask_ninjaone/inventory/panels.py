@@ -17,6 +17,7 @@ from ..client import device_page_url
 from ..extension import get_state
 from ..models import Alert, Device, Integration, Patch, Software, SoftwareChange
 from ..services.connection import tenant_integration
+from ..services.health import ConnectionHealth, connection_health
 from ..tenancy import require_tenant_id
 from .compliance import OPEN_ALERT_STATUSES, SEVERITIES, antivirus_state, patch_compliance
 from .versions import version_key
@@ -71,6 +72,7 @@ class AssetPanel:
 
     host_asset_id: str
     integration: Integration | None
+    health: ConnectionHealth
     device: Device | None = None
     ninjaone_url: str | None = None
     compliance: str = "unknown"
@@ -115,7 +117,7 @@ def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> As
     session = get_state().db.session
     asset_id = str(host_asset_id)
     integration = tenant_integration(session)
-    panel = AssetPanel(host_asset_id=asset_id, integration=integration)
+    panel = AssetPanel(host_asset_id=asset_id, integration=integration, health=connection_health(integration))
     if integration is None:
         return panel
     device = _device_for_asset(integration, asset_id)

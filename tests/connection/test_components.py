@@ -13,12 +13,14 @@ from flask_ninjaone.models import Integration
 from .conftest import tenant_db
 from .flow import PREFIX, badge, ends_on_settings, page_text, save_credentials, settings_page
 
+#: Stored status → (what the badge says as data-status, its label, the summary sentence). Saved
+#: credentials that never connected are "Not connected", not "Disconnected".
 STATES = {
-    "connected": ("Connected", "Connected. Devices sync every 60 minutes."),
-    "disconnected": ("Disconnected", "Credentials saved. Click Connect"),
-    "error": ("Error", "the last operation failed"),
-    "syncing": ("Syncing", "a sync is running now"),
-    "reconnect_required": ("Reconnect required", "Click Reconnect and approve access again"),
+    "connected": ("connected", "Connected", "Connected. Devices sync every 60 minutes."),
+    "disconnected": ("not_connected", "Not connected", "Credentials saved. Click Connect"),
+    "error": ("error", "Error", "Error: Boom: NinjaOne said no Check the sync history"),
+    "syncing": ("syncing", "Syncing", "a sync is running now"),
+    "reconnect_required": ("reconnect_required", "Reconnect required", "Click Reconnect and approve access"),
 }
 
 
@@ -36,16 +38,15 @@ def test_settings_page_renders_each_status(web_app, fake, admin, status):
     ends_on_settings(save_credentials(admin, fake.url))
     _set_status(web_app, status, last_error="Boom: NinjaOne said no" if status == "error" else None)
     page = settings_page(admin)
-    label, summary = STATES[status]
-    assert badge(page) == status
-    assert f'data-status="{status}">{label}</span>' in page
-    assert summary in page
-    if status == "error":
-        assert "Last error" in page and "Boom: NinjaOne said no" in page
+    shown, label, summary = STATES[status]
+    assert badge(page) == shown
+    assert re.search(rf'data-status="{shown}"[^>]*>{label}</span>', page)
+    assert summary in re.sub(r"<[^>]+>", "", page)
     connect_button = re.search(r"<button[^>]*>(Connect|Reconnect)</button>", page)
     assert connect_button and "disabled" not in connect_button.group(0)
     assert connect_button.group(1) == ("Connect" if status == "disconnected" else "Reconnect")
     assert ("Sync now" in page) is (status != "disconnected")
+    assert ("Disconnect NinjaOne" in page) is (status != "disconnected")  # nothing to disconnect yet
 
 
 @pytest.mark.parametrize("status", STATES)
@@ -55,16 +56,17 @@ def test_integrations_card_renders_each_status(web_app, fake, login, status):
     for role in ("admin", "technician", "viewer"):
         page = page_text(login(role).get("/settings/integrations"))
         card = page.split('id="ninjaone-card"', 1)[1].split("</article>", 1)[0]
-        assert f'data-status="{status}">{STATES[status][0]}</span>' in card
+        shown, label, _ = STATES[status]
+        assert re.search(rf'data-status="{shown}"[^>]*>{label}</span>', card)
         assert fake.url in card
-        assert (f'action="{PREFIX}/disconnect"' in card) is (role == "admin")
+        assert (f'action="{PREFIX}/disconnect"' in card) is (role == "admin" and status != "disconnected")
         assert (f'action="{PREFIX}/connect"' in card) is (role == "admin" and status == "disconnected")
         assert f'href="{PREFIX}/"' in card
 
 
 def test_never_configured_says_not_connected_and_connect_is_disabled(admin):
     page = settings_page(admin)
-    assert badge(page) == "disconnected" and 'data-status="disconnected">Not connected</span>' in page
+    assert badge(page) == "not_connected" and 'data-status="not_connected">Not connected</span>' in page
     button = re.search(r"<button[^>]*>Connect</button>", page).group(0)
     assert "disabled" in button
     assert "Connect is enabled once they are saved" in page

@@ -92,7 +92,7 @@ def test_user_denies_consent(web_app, fake, admin):
     ends_on_settings(admin.get(back))
     page = settings_page(admin)
     assert "You declined the connection in NinjaOne, so nothing was changed" in page
-    assert badge(page) == "disconnected"
+    assert badge(page) == "not_connected"  # credentials saved, never connected
     assert_not_connected(web_app, fake)
 
 

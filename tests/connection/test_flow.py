@@ -5,6 +5,7 @@ and URL, first sync queued → disconnect removes the webhook, revokes the token
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -51,7 +52,7 @@ def test_full_connection_flow_against_the_fake(web_app, fake):
 
     # Before anything: not connected, Connect disabled, setup instructions with the exact redirect URI.
     page = settings_page(client)
-    assert badge(page) == "disconnected" and "Not connected" in page
+    assert badge(page) == "not_connected" and "Not connected" in page
     assert "Administration → Apps → API" in page
     assert (
         '<code id="ninjaone-redirect-uri" class="ninjaone-uri">http://localhost/integrations/ninjaone/oauth/callback</code>'
@@ -132,6 +133,9 @@ def test_full_connection_flow_against_the_fake(web_app, fake):
     page = settings_page(client)
     assert "NinjaOne disconnected: webhook removed in NinjaOne, tokens revoked, credentials erased" in page
     assert badge(page) == "disconnected"
+    # One coherent message: the flash says what was done, the status what it means, each once.
+    text = re.sub(r"<[^>]+>", "", page)  # what is read (the badge repeats the reason as its tooltip)
+    assert text.count("no longer updated") == 1 and "Disconnect NinjaOne" not in page
     assert fake.state.webhooks.config(DEMO_ID) is None
     revoked = requests.get(
         f"{fake.url}/v2/organizations", headers={"Authorization": f"Bearer {access_token}"}

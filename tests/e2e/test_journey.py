@@ -107,8 +107,18 @@ def test_admin_journey(browser, live, fake):
     login(page, live.url)
     connect_and_sync(page, live, fake)
 
+    # Connected: every page opens from the dashboard's NinjaOne menu with its data, not the setup guide.
+    from .test_navigation import ADMIN_PAGES, open_from_dashboard
+
+    for title, path in ADMIN_PAGES.items():
+        open_from_dashboard(page, live.url, title)
+        expect(page).to_have_url(re.compile(path))
+        expect(page.locator("[data-ninjaone-empty]")).to_have_count(0)
+    page.goto(live.url + "/")
+    expect(page.locator("[data-ninjaone-widget]")).to_have_attribute("data-state", "connected")
+
     # Assets appear, with RMM badges.
-    page.get_by_role("link", name="Assets").click()
+    page.get_by_role("link", name="Assets", exact=True).click()
     with live.app.app_context():
         tenant = get_state().host.find_tenant("acme")
         with tenant_scope(tenant.id):
@@ -160,4 +170,7 @@ def test_admin_journey(browser, live, fake):
     page.get_by_role("button", name=re.compile("Disconnect", re.I)).last.click()
     expect(page.locator("[data-status=disconnected]").first).to_be_visible()
     assert not any(fake.state.webhooks.configs().values()), "the webhook was removed in NinjaOne"
+    page.goto(live.url + "/")  # the dashboard now shows the last known state, marked stale
+    expect(page.locator("[data-ninjaone-widget]")).to_have_attribute("data-state", "disconnected")
+    expect(page.locator("[data-ninjaone-widget]")).to_contain_text("last known state")
     page.close()

@@ -1,0 +1,91 @@
+"""Pages that tell the truth about where the person is: a guided empty state for a tenant that
+never connected NinjaOne, and 400/403/404 pages inside the host's layout.
+
+A bare Werkzeug "Not Found" on a freshly installed integration reads as a broken product; the
+person needs to hear what to do (connect, ask for a permission) and get a link to do it. Handlers
+are registered on the extension's blueprints only, so the host's own error pages stay the host's.
+Scripts (see :func:`~.access.wants_json`) get the same sentence as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateNotFound
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
+
+from ..extension import get_state
+from ..models import Integration
+from ..services.connection import tenant_integration
+from ..services.health import SETUP_ADVICE, Health, connection_health
+from .access import EXPIRED_FORM, wants_json
+
+
+class NotConnected(Exception):
+    """Raised by pages that need a connection the tenant never made."""
+
+
+def connected_integration() -> Integration:
+    """The tenant's integration, once it connected at least once (a disconnected one still shows its
+    last known data); otherwise the page becomes the guided empty state."""
+    integration = tenant_integration(get_state().db.session)
+    health = connection_health(integration)
+    if integration is None or (health.state == Health.NOT_CONNECTED and not health.has_data):
+        raise NotConnected
+    return integration
+
+
+#: What each error page says (a sentence and what to do); 400s with a description show it instead.
+MESSAGES = {
+    400: "The request could not be handled. Go back, reload the page and try again.",
+    403: "Your role does not allow this. Ask an administrator of your workspace if you need it.",
+    404: "This page does not exist, or what it showed was removed or belongs to another workspace.",
+}
+TITLES = {400: "Something went wrong", 403: "Not allowed", 404: "Not found"}
+
+
+def _not_connected(_: NotConnected) -> Any:
+    status = 200 if request.method in ("GET", "HEAD") else 409
+    message = f"NinjaOne is not connected yet. {SETUP_ADVICE}"
+    if wants_json():
+        return jsonify({"ok": False, "message": message}), 409
+    return render_template("ninjaone/not_connected.html", advice=SETUP_ADVICE), status
+
+
+def _http_error(error: HTTPException) -> Any:
+    code = error.code or 500
+    message = MESSAGES.get(code, "")
+    if isinstance(error, CSRFError):  # the shared sentence, with Flask-WTF's reason for support
+        message = f"{EXPIRED_FORM} ({error.description})"
+    elif code == 400 and error.description and error.description != BadRequest.description:
+        message = error.description
+    if code == 403 and (permission := g.get("ninjaone_missing_permission")):
+        message = (
+            f"Your role does not include the {permission} permission this needs. "
+            "Ask an administrator of your workspace if you need it."
+        )
+    if wants_json():
+        return jsonify({"ok": False, "message": message}), code
+    try:
+        title = TITLES.get(code, "Error")
+        html = render_template("ninjaone/error.html", code=code, title=title, message=message)
+    except TemplateNotFound:  # the host's base template is missing: its pages fail too; keep the status
+        return error
+    return html, code
+
+
+def install_error_pages(blueprints: list[Blueprint]) -> None:
+    """Guided and in-layout error pages for the extension's page blueprints (not the host's app).
+
+    Handlers are part of a blueprint's setup, which Flask closes once the blueprint is registered
+    on a first app; they then carry over to every later app, so they are installed only once.
+    """
+    for blueprint in blueprints:
+        if getattr(blueprint, "_ninjaone_error_pages", False):
+            continue
+        blueprint.register_error_handler(NotConnected, _not_connected)
+        for exception in (BadRequest, Forbidden, NotFound):
+            blueprint.register_error_handler(exception, _http_error)
+        blueprint._ninjaone_error_pages = True  # type: ignore[attr-defined]

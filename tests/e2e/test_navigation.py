@@ -1,0 +1,71 @@
+"""Findability and truthful states in a real browser: every extension page is reached by clicking
+from the host's dashboard (the NinjaOne menu, then the page), a tenant that never connected is
+guided on each of them, and a viewer sees the 403 page inside the host's layout."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .test_journey import TIMEOUT, login
+
+ADMIN_PAGES = {
+    "Alerts": r"/integrations/ninjaone/alerts/$",
+    "Rules": r"/integrations/ninjaone/rules/$",
+    "Maintenance windows": r"/integrations/ninjaone/rules/maintenance$",
+    "Compliance": r"/integrations/ninjaone/compliance/$",
+    "Software search": r"/integrations/ninjaone/compliance/software$",
+    "Organizations": r"/integrations/ninjaone/organizations/$",
+    "Sync": r"/integrations/ninjaone/sync/$",
+    "Remote access log": r"/integrations/ninjaone/remote/audit$",
+    "Webhook inbox": r"/integrations/ninjaone/inbox/$",
+    "Settings": r"/integrations/ninjaone/$",
+}
+#: Pages that show NinjaOne data: before the first connect they guide the admin to the settings.
+GUIDED = {
+    "Alerts", "Compliance", "Software search", "Organizations", "Sync", "Remote access log", "Webhook inbox"
+}  # fmt: skip
+
+
+def open_from_dashboard(page, base: str, title: str) -> None:
+    """Two clicks from the dashboard: the NinjaOne menu, then the entry."""
+    page.goto(base + "/")
+    page.locator("summary.ninjaone-nav__toggle").click()
+    page.locator(".ninjaone-nav__list").get_by_role("link", name=title, exact=True).click()
+
+
+def test_every_page_is_two_clicks_from_the_dashboard_and_guides_a_new_tenant(browser, live) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    login(page, live.url)
+    widget = page.locator("[data-ninjaone-widget]")
+    expect(widget).to_contain_text("Not connected")
+    expect(widget.get_by_role("link", name="Set up NinjaOne")).to_be_visible()
+    for title, path in ADMIN_PAGES.items():
+        open_from_dashboard(page, live.url, title)
+        expect(page).to_have_url(re.compile(path))
+        expect(page.locator("header.topbar")).to_be_visible()  # inside the host's layout
+        if title in GUIDED:
+            expect(page.locator("[data-ninjaone-empty=not_connected]")).to_be_visible()
+            page.get_by_role("link", name="Open the NinjaOne settings").click()
+            expect(page).to_have_url(re.compile(ADMIN_PAGES["Settings"]))
+    expect(page.locator("[data-status=not_connected]").first).to_have_text("Not connected")
+    page.close()
+
+
+def test_a_viewer_sees_only_their_pages_and_the_403_page_in_the_layout(browser, live) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    login(page, live.url, email="viewer@acme.test")
+    page.locator("summary.ninjaone-nav__toggle").click()
+    menu = page.locator(".ninjaone-nav__list")
+    expect(menu.get_by_role("link", name="Alerts", exact=True)).to_be_visible()
+    expect(menu.get_by_role("link", name="Rules", exact=True)).to_have_count(0)
+    page.goto(live.url + "/integrations/ninjaone/rules/")
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.get_by_text("ninjaone.manage")).to_be_visible()
+    expect(page.locator("header.topbar")).to_be_visible()
+    page.locator("[data-ninjaone-error] .ninjaone-nav__list").get_by_role("link", name="Alerts").click()
+    expect(page).to_have_url(re.compile(ADMIN_PAGES["Alerts"]))
+    page.close()
