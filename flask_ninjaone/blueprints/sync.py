@@ -18,17 +18,19 @@ from .states import connected_integration
 
 bp = Blueprint("ninjaone_sync", __name__, template_folder="../templates")
 HISTORY = 25
+#: Run kinds that walk devices; the headline and the progress bar follow these, not inventory refreshes.
+DEVICE_SYNCS = ("full", "incremental")
+#: How the history names each kind of run.
+KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "inventory": "Inventory refresh"}
+#: The history's count columns, in order.
+COUNT_COLUMNS = ("created", "updated", "unchanged", "adopted", "retired", "held", "skipped", "failed")
 
 
-def _runs(integration: Integration, limit: int) -> list[SyncRun]:
-    return list(
-        get_state().db.session.scalars(
-            select(SyncRun)
-            .where(SyncRun.integration_id == integration.id)
-            .order_by(SyncRun.id.desc())
-            .limit(limit)
-        )
-    )
+def _runs(integration: Integration, limit: int, *, kinds: tuple[str, ...] | None = None) -> list[SyncRun]:
+    query = select(SyncRun).where(SyncRun.integration_id == integration.id)
+    if kinds is not None:
+        query = query.where(SyncRun.kind.in_(kinds))
+    return list(get_state().db.session.scalars(query.order_by(SyncRun.id.desc()).limit(limit)))
 
 
 @bp.get("/")
@@ -36,10 +38,14 @@ def _runs(integration: Integration, limit: int) -> list[SyncRun]:
 def history() -> str:
     """The last runs with their counts and errors, and a live progress bar for a running one."""
     integration = connected_integration()
+    latest = _runs(integration, 1, kinds=DEVICE_SYNCS)
     return render_template(
         "ninjaone/sync.html",
         integration=integration,
         runs=_runs(integration, HISTORY),
+        latest=latest[0] if latest else None,
+        kind_labels=KIND_LABELS,
+        count_columns=COUNT_COLUMNS,
         form=ActionForm(),
         can_manage=get_state().host.has_permission(Permission.MANAGE),
     )
@@ -61,8 +67,8 @@ def sync_now() -> Response:
 @bp.get("/current.json")
 @require(Permission.VIEW)
 def current() -> Response:
-    """The newest run (running or finished), for the progress bar."""
-    runs = _runs(connected_integration(), 1)
+    """The newest device sync (running or finished), for the progress bar."""
+    runs = _runs(connected_integration(), 1, kinds=DEVICE_SYNCS)
     return jsonify({"run": run_summary(runs[0]) if runs else None})
 
 

@@ -29,7 +29,7 @@
     }
     label.textContent = run.state === "running"
       ? `Syncing… ${run.processed}${run.expected ? " of about " + run.expected : ""} devices`
-      : `Last sync ${run.state}: ${run.processed} devices` + (run.error ? ` — ${run.error}` : "");
+      : `Last device sync ${run.state}: ${run.processed} devices` + (run.error ? ` — ${run.error}` : "");
     if (run.state === "running" || run.state === "queued") setTimeout(poll, 1000);
   }
   poll();
