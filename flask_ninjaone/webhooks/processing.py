@@ -219,8 +219,7 @@ def _drain_due(
             outcomes[str(process(session, delivery_id, heartbeat))] += 1
             if time.monotonic() >= budget_ends:
                 break
-    else:  # the limit or the budget, not an empty inbox, ended the loop: a new drain takes over behind
-        # other jobs
+    else:  # the limit or the budget ended the loop, not an empty inbox: a new drain takes over
         inbox.ring(tenant_id, force=True)
 
 
