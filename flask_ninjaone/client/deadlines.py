@@ -16,7 +16,8 @@ The adapter reads the whole answer before it returns, so the body is inside the 
 (``stream=True`` is not supported: nothing in this client streams).
 
 Not covered: name resolution (``getaddrinfo`` ignores every timeout; the connect timeout, cut to
-what is left of the deadline, starts after it).
+what is left of the deadline, starts after it), and through a SOCKS proxy, whose connections are
+its own, the socket is not known: the deadline is then only noticed once the answer has ended.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3 import poolmanager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -139,7 +141,8 @@ class DeadlineAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = _POOLS
+        if manager.pool_classes_by_scheme is poolmanager.pool_classes_by_scheme:  # not SOCKS's own
+            manager.pool_classes_by_scheme = _POOLS
         return manager
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
