@@ -64,7 +64,16 @@ SETTINGS: dict[str, Setting] = {
     "NINJAONE_SCOPES": Setting(
         "monitoring management control offline_access", "OAuth scopes requested when connecting."
     ),
-    "NINJAONE_HTTP_TIMEOUT": Setting(30.0, "Seconds before a NinjaOne API request times out."),
+    "NINJAONE_HTTP_TIMEOUT": Setting(
+        30.0,
+        "Seconds a NinjaOne API request may wait to connect, or for the next bytes of its answer "
+        "(per read: see NINJAONE_HTTP_DEADLINE for the whole answer).",
+    ),
+    "NINJAONE_HTTP_DEADLINE": Setting(
+        60.0,
+        "Seconds one NinjaOne API exchange may take in all, from connecting to the last byte of the "
+        "answer; a server still answering then is cut off (the request counts as timed out).",
+    ),
     "NINJAONE_HTTP_MAX_RETRIES": Setting(
         5, "Retries of an idempotent NinjaOne request after throttling, 5xx or a connection error."
     ),
@@ -89,6 +98,12 @@ SETTINGS: dict[str, Setting] = {
         "syncs are otherwise incremental (the activity feed); the complete walk catches whatever the "
         "feed did not mention.",
         minimum=1,
+    ),
+    "NINJAONE_DRAIN_BUDGET_SECONDS": Setting(
+        10.0,
+        "Seconds a webhook drain works for one tenant before it hands the rest over to a new drain at "
+        "the back of the queue (other tenants' drains go first); also the most time one delivery "
+        "attempt may spend on NinjaOne, retries and waits included.",
     ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(

@@ -11,6 +11,7 @@ No Flask and no database in here: the extension's services use it, and so can sc
 
 from .api import DEFAULT_WEBHOOK_EXPAND, QUERY_NAMES, NinjaOneClient
 from .bearer import REFRESH_LEEWAY, TokenManager
+from .deadlines import DEFAULT_DEADLINE, DeadlineExceeded, deadline_session
 from .errors import (
     ApiError,
     AuthError,
@@ -55,6 +56,7 @@ from .transport import DEFAULT_TIMEOUT, RequestStats, Transport
 
 __all__ = [
     "CLIENT_CREDENTIALS_SCOPES",
+    "DEFAULT_DEADLINE",
     "DEFAULT_SCOPES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_WEBHOOK_EXPAND",
@@ -63,6 +65,7 @@ __all__ = [
     "REFRESH_LEEWAY",
     "ApiError",
     "AuthError",
+    "DeadlineExceeded",
     "InMemoryTokenStore",
     "Instance",
     "InvalidResponse",
@@ -88,6 +91,7 @@ __all__ = [
     "authorize_url",
     "build_authorization_url",
     "client_credentials",
+    "deadline_session",
     "device_page_url",
     "exchange_code",
     "fetch_server_metadata",

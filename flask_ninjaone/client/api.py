@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError
 
 from . import oauth
 from .bearer import TokenManager
+from .deadlines import DEFAULT_DEADLINE, deadline_session
 from .errors import ApiError, InvalidResponse, NotFound, WebhookForbidden
 from .paging import Paged, walk_activities, walk_after, walk_cursor
 from .schemas import (
@@ -105,8 +106,11 @@ class NinjaOneClient:
     ``token_store`` serializes token renewals across workers (see :class:`~.tokens.TokenStore`). Use one
     client per thread or job; they may share the store. ``scopes`` are requested when a
     client-credentials connection (no refresh token) renews its token. ``timeout`` is (connect, read)
-    seconds for every request; ``max_retries``/``max_sleep`` bound the retry policy of
-    :mod:`~.transport`; ``sleep``, ``clock`` and ``jitter`` are injectable so tests never wait.
+    seconds for every request and ``deadline`` the total seconds of one exchange (see
+    :mod:`~.deadlines`; a ``session`` you pass should come from :func:`~.deadlines.deadline_session`);
+    ``max_retries``/``max_sleep`` bound the retry policy of :mod:`~.transport`, and ``budget`` (seconds,
+    from now) what all API requests of the client may take together — for a client made for one short
+    job step; ``sleep``, ``clock`` and ``jitter`` are injectable so tests never wait.
     ``stats`` reports what the client has sent so far, for sync-run records.
     """
 
@@ -122,6 +126,8 @@ class NinjaOneClient:
         page_size: int = 1000,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_sleep: float = DEFAULT_MAX_SLEEP,
+        deadline: float = DEFAULT_DEADLINE,
+        budget: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
@@ -136,7 +142,7 @@ class NinjaOneClient:
         self._store = token_store
         self._timeout = timeout
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        self._session = session or deadline_session(deadline)
         self._tokens = TokenManager(
             self.base_url,
             client_id,
@@ -154,6 +160,8 @@ class NinjaOneClient:
             timeout=timeout,
             max_retries=max_retries,
             max_sleep=max_sleep,
+            deadline=deadline,
+            budget=budget,
             sleep=sleep,
             jitter=jitter,
             clock=clock,

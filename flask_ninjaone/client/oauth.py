@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from marshmallow import ValidationError
 
+from .deadlines import deadline_session
 from .errors import (
     ApiError,
     AuthError,
@@ -253,11 +254,12 @@ def _scope_string(scopes: Sequence[str]) -> str:
 
 @contextmanager
 def _session_scope(session: requests.Session | None) -> Iterator[requests.Session]:
-    """Use the caller's session (connection reuse, test injection) or a throwaway one."""
+    """Use the caller's session (connection reuse, test injection) or a throwaway one with the default
+    total deadline per exchange (see :mod:`.deadlines`)."""
     if session is not None:
         yield session
         return
-    with requests.Session() as own:
+    with deadline_session() as own:
         yield own
 
 

@@ -3,6 +3,13 @@
 Retry policy, and why:
 
 * Every request has a (connect, read) timeout: a hung socket must not hang a sync worker forever.
+  Those are per socket operation, so every exchange also has a total ``deadline`` (connect through the
+  answer's last byte, see :mod:`.deadlines`): a server trickling its answer cannot hold a worker either.
+* A transport may have a ``budget``: seconds all its requests may take together, waits and retries
+  included. A job step that must not hold its worker (a webhook delivery) gets one; each exchange's
+  deadline is cut to what is left of it, and a wait that would outlast it ends the retries at once
+  (a throttled request raises :class:`RateLimited` with its ``Retry-After``, so the caller can
+  reschedule at that instant).
 * Idempotent methods (GET, PUT, DELETE, HEAD) are retried on connection errors and timeouts, 5xx, 429 and
   HTML pages. NinjaOne throttles either with 429 or with an HTML page (any status, even 200), and its
   JSON API never answers ``text/html`` otherwise.
@@ -33,6 +40,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3
 
+from .deadlines import DEFAULT_DEADLINE, DeadlineExceeded
 from .errors import ApiError, AuthError, NetworkError, NotFound, RateLimited, redact
 from .instances import api_url
 from .tokens import TokenSet
@@ -216,17 +224,20 @@ class Transport:
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_sleep: float = DEFAULT_MAX_SLEEP,
         backoff_base: float = DEFAULT_BACKOFF_BASE,
+        deadline: float = DEFAULT_DEADLINE,
+        budget: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
+        if not deadline > 0 or (budget is not None and not budget > 0):
+            raise ValueError("deadline and budget must be positive numbers of seconds")
         self.base_url = base_url
         self.stats = RequestStats()
         self._tokens = tokens
         self._session = session
-        self._timeout = timeout
         self._max_retries = max_retries
         self._max_sleep = max_sleep
         self._backoff_base = backoff_base
@@ -234,6 +245,10 @@ class Transport:
         self._jitter = jitter
         self._clock = clock
         self._host = urlsplit(base_url).netloc
+        self._connect, self._read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        self._deadline = deadline
+        self._budget = budget
+        self._ends_at = None if budget is None else clock() + budget
 
     def request(
         self,
@@ -258,6 +273,7 @@ class Transport:
         renewed = False
         while True:
             token = self._tokens.current()  # per attempt: a long retry chain may outlive the token
+            seconds = self._exchange_seconds(endpoint)
             self.stats.record_request(endpoint)
             try:
                 response = self._session.request(
@@ -270,26 +286,26 @@ class Transport:
                         "Accept": "application/json",
                         "User-Agent": USER_AGENT,
                     },
-                    timeout=self._timeout,
+                    timeout=urllib3.Timeout(connect=self._connect, read=self._read, total=seconds),
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 may_retry = _is_transient(exc) and (replayable or never_reached_server(exc))
-                if not may_retry or retries >= self._max_retries:
-                    attempts = retries + 1
-                    raise NetworkError(
-                        f"{endpoint}: could not reach NinjaOne at {self._host} ({type(exc).__name__}, "
-                        f"{attempts} attempt{'s' if attempts > 1 else ''})"
-                    ) from exc
+                delay = self._delay(retries + 1, None)
+                if not may_retry or retries >= self._max_retries or not self._fits(delay):
+                    raise NetworkError(self._unreachable(endpoint, exc, seconds, retries + 1)) from exc
                 retries += 1
-                self._wait(endpoint, retries, type(exc).__name__, None, throttled=False)
+                self._wait(endpoint, retries, type(exc).__name__, delay, throttled=False)
                 continue
 
             status = response.status_code
             throttled = status == 429 or is_html(response)
             if throttled or status >= 500:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._clock())
-                too_long = retry_after is not None and retry_after > self._max_sleep
+                delay = self._delay(retries + 1, retry_after)
+                too_long = (retry_after is not None and retry_after > self._max_sleep) or not self._fits(
+                    delay
+                )
                 may_replay = replayable or status == 429  # a 429 means nothing was done
                 if not may_replay or retries >= self._max_retries or too_long:
                     if throttled:
@@ -302,7 +318,7 @@ class Transport:
                         )
                     raise api_error(response, endpoint, secret_values=(token.access_token,))
                 retries += 1
-                self._wait(endpoint, retries, f"HTTP {status}", retry_after, throttled=throttled)
+                self._wait(endpoint, retries, f"HTTP {status}", delay, throttled=throttled)
                 continue
             if status == 401:
                 if renewed:
@@ -322,13 +338,33 @@ class Transport:
                 raise api_error(response, endpoint, secret_values=(token.access_token,))
             return response
 
-    def _wait(
-        self, endpoint: str, retry: int, cause: str, retry_after: float | None, *, throttled: bool
-    ) -> None:
+    def _exchange_seconds(self, endpoint: str) -> float:
+        """The deadline of the next exchange: the transport's, cut to what is left of its budget."""
+        if self._ends_at is None:
+            return self._deadline
+        left = self._ends_at - self._clock()
+        if left <= 0:
+            raise NetworkError(f"{endpoint}: the {self._budget:g} s allowed for NinjaOne here ran out")
+        return min(self._deadline, left)
+
+    def _fits(self, delay: float) -> bool:
+        """Whether waiting ``delay`` seconds still leaves time for another attempt within the budget."""
+        return self._ends_at is None or self._clock() + delay < self._ends_at
+
+    def _unreachable(
+        self, endpoint: str, exc: requests.RequestException, seconds: float, attempts: int
+    ) -> str:
+        tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+        if isinstance(exc, DeadlineExceeded):
+            return f"{endpoint}: NinjaOne at {self._host} did not finish answering in {seconds:g} s ({tries})"
+        return f"{endpoint}: could not reach NinjaOne at {self._host} ({type(exc).__name__}, {tries})"
+
+    def _delay(self, retry: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            delay = retry_after
-        else:
-            delay = self._jitter() * min(self._max_sleep, self._backoff_base * 2 ** (retry - 1))
+            return retry_after
+        return self._jitter() * min(self._max_sleep, self._backoff_base * 2 ** (retry - 1))
+
+    def _wait(self, endpoint: str, retry: int, cause: str, delay: float, *, throttled: bool) -> None:
         self.stats.record_retry(throttled=throttled)
         log.warning("%s: %s; retry %d/%d in %.2fs", endpoint, cause, retry, self._max_retries, delay)
         self._sleep(delay)

@@ -15,11 +15,15 @@ class MissingCredentials(RuntimeError):
     """The integration has no saved client id/secret (the admin must save them first)."""
 
 
-def client_for(integration: Integration, *, max_sleep: float = DEFAULT_MAX_SLEEP) -> NinjaOneClient:
+def client_for(
+    integration: Integration, *, max_sleep: float = DEFAULT_MAX_SLEEP, budget: float | None = None
+) -> NinjaOneClient:
     """A client for ``integration``; refreshes are serialized through its :class:`DatabaseTokenStore`.
 
     ``max_sleep`` caps what the client waits out itself (a longer ``Retry-After`` raises
     :class:`~..client.RateLimited` at once): owed writes pass a short one and reschedule instead.
+    ``budget`` bounds, in seconds from now, what all its API requests may take together (a webhook
+    delivery's attempt passes one, so a slow NinjaOne cannot hold the worker).
     """
     credential = integration.credential
     if credential is None or not credential.client_secret:
@@ -27,7 +31,12 @@ def client_for(integration: Integration, *, max_sleep: float = DEFAULT_MAX_SLEEP
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     store = DatabaseTokenStore(app, integration.tenant_id, integration.id)
     return configured_client(
-        integration.base_url, credential.client_id, credential.client_secret, store, max_sleep=max_sleep
+        integration.base_url,
+        credential.client_id,
+        credential.client_secret,
+        store,
+        max_sleep=max_sleep,
+        budget=budget,
     )
 
 
@@ -38,6 +47,7 @@ def configured_client(
     store: TokenStore,
     *,
     max_sleep: float = DEFAULT_MAX_SLEEP,
+    budget: float | None = None,
 ) -> NinjaOneClient:
     """A client with the app's HTTP settings for any token store (a released connection keeps its
     tokens in memory: see :mod:`.release`)."""
@@ -48,6 +58,8 @@ def configured_client(
         store,
         scopes=tuple(setting("NINJAONE_SCOPES").split()),
         timeout=setting("NINJAONE_HTTP_TIMEOUT"),
+        deadline=setting("NINJAONE_HTTP_DEADLINE"),
         max_retries=setting("NINJAONE_HTTP_MAX_RETRIES"),
         max_sleep=max_sleep,
+        budget=budget,
     )

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from ..alerts.reconcile import RECONCILABLE, reconcile
 from ..alerts.resets import reset_on_ticket_close
+from ..config import setting
 from ..extension import get_state
 from ..jobs import enqueue, task
 from ..models import Integration
+from ..owed_writes import SHORT_WAIT
 from ..services.clients import client_for
 from ..tenancy import get_scoped
 
@@ -22,12 +24,17 @@ RECONCILE_EVERY_MINUTES = 15
 
 @task("alerts.reconcile", urgent=True)
 def reconcile_alerts(integration_id: int) -> dict[str, Any]:
-    """Reconcile one integration's alerts (one API call, however many devices)."""
+    """Reconcile one integration's alerts (one API call, however many devices).
+
+    It runs on the urgent queue, among every tenant's webhook drains: a throttling or slow NinjaOne
+    may cost it one exchange's deadline in all and no wait over :data:`SHORT_WAIT` (it used to sleep
+    out five ``Retry-After`` of up to a minute each); the next reconciliation tries again.
+    """
     session = get_state().db.session
     integration = get_scoped(session, Integration, integration_id)
     if integration is None or integration.status not in RECONCILABLE:
         return {"state": "skipped"}
-    with client_for(integration) as client:
+    with client_for(integration, max_sleep=SHORT_WAIT, budget=setting("NINJAONE_HTTP_DEADLINE")) as client:
         return {"state": "done", **reconcile(session, integration, client)}
 
 

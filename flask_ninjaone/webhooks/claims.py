@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -45,6 +45,7 @@ class Claim:
     attempt: int
     integration_id: int
     payload: dict[str, Any]
+    received_at: datetime
 
 
 def lease(app: Flask | None = None) -> timedelta:
@@ -66,14 +67,19 @@ def take(session: Session, delivery_id: int) -> Claim | None:
             attempts=WebhookDelivery.attempts + 1,
             next_attempt_at=now + lease(),
         )
-        .returning(WebhookDelivery.integration_id, WebhookDelivery.attempts, WebhookDelivery.payload)
+        .returning(
+            WebhookDelivery.integration_id,
+            WebhookDelivery.attempts,
+            WebhookDelivery.payload,
+            WebhookDelivery.received_at,
+        )
         .execution_options(synchronize_session=False)
     ).first()
     session.commit()
     if row is None:
         return None
-    integration_id, attempt, payload = row
-    return Claim(delivery_id, attempt, integration_id, payload)
+    integration_id, attempt, payload, received_at = row
+    return Claim(delivery_id, attempt, integration_id, payload, received_at)
 
 
 def _held(claim: Claim) -> Update:
@@ -91,7 +97,11 @@ def _held(claim: Claim) -> Update:
 
 def finish(session: Session, claim: Claim, values: dict[str, Any]) -> bool:
     """Record the attempt's outcome, only if the claim is still this attempt's; ``False`` if another
-    attempt took the delivery over (its outcome stands)."""
+    attempt took the delivery over (its outcome stands).
+
+    ``values`` may give the attempt back (``attempts`` = ``claim.attempt - 1``, for a throttled one):
+    the count then never drops below what it was before this claim, so no later claim can carry
+    the token of an attempt that lost its claim and is still running."""
     written = session.execute(_held(claim).values(**values)).rowcount
     session.commit()
     if not written:

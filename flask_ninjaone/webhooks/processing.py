@@ -6,6 +6,20 @@ patches, antivirus and health (see :mod:`..inventory.device_refresh`). Condition
 alert lifecycle. Unknown codes are recorded as ``ignored``, not errors. Failures are retried with
 backoff and end in a visible ``failed`` state carrying the error. One drain job per tenant
 processes whatever is due, in arrival order (see ``inbox.ring``).
+
+Nothing here may hold the worker for long, because other tenants' drains wait behind it in the
+same queue (a tenant can even point its connection at a server of its own that answers slowly):
+
+* an attempt's API client has a time budget (``NINJAONE_DRAIN_BUDGET_SECONDS``, retries and waits
+  included, every exchange under its total deadline) and waits out no ``Retry-After`` longer than
+  :data:`DELIVERY_WAIT`;
+* a throttled attempt is rescheduled on its row for NinjaOne's ``Retry-After`` and the drain moves
+  on. It does not count against :data:`MAX_ATTEMPTS` — NinjaOne said when to come back, the
+  delivery did nothing wrong — for :data:`THROTTLE_GRACE` after the delivery arrived; after that
+  throttling counts like any failure, so a NinjaOne that never stops throttling ends the delivery
+  in ``failed`` instead of retrying for ever. Throttling without a ``Retry-After`` counts at once
+  (nothing says when it ends). A server too slow for the budget is a failed attempt, with backoff;
+* a drain works for one tenant at most the same budget, then hands over (see :func:`drain`).
 """
 
 from __future__ import annotations
@@ -22,7 +36,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..alerts.lifecycle import handle_condition
+from ..client import RateLimited
 from ..client.schemas import ActivitySchema
+from ..config import setting
 from ..inventory.device_refresh import refresh_device_compliance
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import utcnow
@@ -30,7 +46,7 @@ from ..services.clients import client_for
 from ..sync.engine import retire_device, sync_one_device
 from ..tenancy import get_scoped, require_tenant_id
 from . import claims, inbox
-from .claims import Heartbeat
+from .claims import Claim, Heartbeat
 from .inbox import MAX_ATTEMPTS, RETRY_INTERVALS, due
 
 log = logging.getLogger(__name__)
@@ -39,6 +55,13 @@ _activity_schema = ActivitySchema()
 DRAIN_LIMIT = 500
 #: Delivery ids read per query while draining.
 BATCH = 100
+#: Longest ``Retry-After`` (and backoff step) a delivery's attempt waits out in the worker; a longer
+#: one reschedules the delivery instead.
+DELIVERY_WAIT = 2.0
+#: How long after its arrival a throttled delivery's attempts are given back (see the module doc).
+THROTTLE_GRACE = timedelta(hours=1)
+#: Longest ``Retry-After`` honoured on a delivery's row: a bogus header must not park it for days.
+MAX_DEFERRAL = timedelta(hours=1)
 
 #: Events after which the device is re-read from the API and synced.
 RESYNC_CODES = frozenset(
@@ -99,6 +122,9 @@ def process(session: Session, delivery_id: int, heartbeat: Heartbeat | None = No
         try:
             integration = get_scoped(session, Integration, claim.integration_id)
             outcome = _handle(session, integration, _activity_schema.load(claim.payload))
+        except RateLimited as exc:
+            session.rollback()
+            result = _throttled(claim, exc)
         except Exception as exc:
             session.rollback()
             result = _failure(delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
@@ -123,6 +149,24 @@ def _failure(delivery_id: int, attempt: int, error: str) -> dict[str, Any]:
     return {"status": status, "error": error, "next_attempt_at": next_attempt_at}
 
 
+def _throttled(claim: Claim, exc: RateLimited) -> dict[str, Any]:
+    """The row's new values after NinjaOne throttled attempt ``claim``: back to ``pending`` until its
+    ``Retry-After``, the attempt given back (see the module docstring for when it is not)."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if exc.retry_after is None or utcnow() - claim.received_at > THROTTLE_GRACE:
+        return _failure(claim.delivery_id, claim.attempt, error)
+    next_attempt_at = utcnow() + min(timedelta(seconds=exc.retry_after), MAX_DEFERRAL)
+    log.info(
+        "ninjaone webhook %s throttled by NinjaOne; next attempt at %s", claim.delivery_id, next_attempt_at
+    )
+    return {
+        "status": DeliveryStatus.PENDING,
+        "error": error,
+        "next_attempt_at": next_attempt_at,
+        "attempts": claim.attempt - 1,
+    }
+
+
 def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     """Process the bound tenant's due deliveries in the order they arrived; counts by outcome.
 
@@ -130,9 +174,12 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     :func:`inbox.ring`), so deliveries arriving while it works ride along instead of queueing more
     drains. Every read starts from the oldest due delivery: ids are drawn before commits land, so a
     delivery committed late may carry a smaller id than one already processed. After ``limit``
-    deliveries it hands over to a new drain at the back of the queue, so one tenant's storm cannot
-    hold a worker while other tenants' jobs wait. When a delivery waits out a backoff, a drain is
-    queued for then.
+    deliveries, or once it has worked ``NINJAONE_DRAIN_BUDGET_SECONDS`` for the tenant, it hands over
+    to a new drain at the back of the queue, so one tenant's storm or slow NinjaOne cannot hold a
+    worker while other tenants' drains wait: they run before the rest of this tenant's deliveries.
+    The budget is checked between deliveries and an attempt may take the budget again, so a drain
+    holds its worker less than twice the budget. When a delivery waits out a backoff (or a
+    ``Retry-After``), a drain is queued for then.
     """
     tenant_id = require_tenant_id()
     outcomes: Counter[str] = Counter()
@@ -154,7 +201,8 @@ def _drain_due(
     session: Session, tenant_id: str, outcomes: Counter[str], heartbeat: Heartbeat, limit: int
 ) -> None:
     silenced = False
-    while (handled := outcomes.total()) < limit:
+    budget_ends = time.monotonic() + setting("NINJAONE_DRAIN_BUDGET_SECONDS")
+    while (handled := outcomes.total()) < limit and time.monotonic() < budget_ends:
         batch = session.scalars(
             select(WebhookDelivery.id)
             .where(due(utcnow()))
@@ -169,7 +217,9 @@ def _drain_due(
             continue
         for delivery_id in batch:
             outcomes[str(process(session, delivery_id, heartbeat))] += 1
-    else:  # the limit, not an empty inbox, ended the loop: a new drain takes over behind other jobs
+            if time.monotonic() >= budget_ends:
+                break
+    else:  # the limit or the budget ended the loop, not an empty inbox: a new drain takes over
         inbox.ring(tenant_id, force=True)
 
 
@@ -184,7 +234,8 @@ def _handle(session: Session, integration: Integration | None, activity: dict[st
     if action == "retire":
         retire_device(session, integration, device_id, f"NinjaOne: {activity.get('statusCode')}")
         return action
-    with client_for(integration) as client:
+    budget = setting("NINJAONE_DRAIN_BUDGET_SECONDS")
+    with client_for(integration, max_sleep=DELIVERY_WAIT, budget=budget) as client:
         if action == "resync":
             sync_one_device(session, integration, client, device_id)
         elif not refresh_device_compliance(session, integration, client, device_id):

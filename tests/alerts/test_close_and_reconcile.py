@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from flask_ninjaone import jobs
 from flask_ninjaone.alerts.reconcile import reconcile
+from flask_ninjaone.client import RateLimited
 from flask_ninjaone.models import AlertStatus
 from flask_ninjaone.services.clients import client_for
 from flask_ninjaone.tasks.alerts import enqueue_reconciliations
 from flask_ninjaone.tenancy import system_scope
+from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import User
 from tests.alerts.conftest import World
@@ -123,3 +126,13 @@ def test_reconcile_task_and_schedule(world: World, catch_all: int) -> None:
             assert enqueue_reconciliations(db.session, at_quarter) == [world.integration_id]
             assert enqueue_reconciliations(db.session, at_quarter + timedelta(minutes=7)) == []
         db.session.remove()
+
+
+def test_a_throttled_reconciliation_gives_up_instead_of_sleeping_in_the_worker(world: World) -> None:
+    """It shares the urgent queue with every tenant's deliveries: a long Retry-After is not slept out."""
+    world.fake.state.faults.inject(Fault("/v2/alerts", "rate_limit", retry_after=20, times=5))
+    asked = world.fake.state.request_counts().get("GET /v2/alerts", 0)
+    with world.app.app_context(), pytest.raises(RateLimited) as info:
+        jobs.enqueue("alerts.reconcile", tenant_id=world.tenant_id, integration_id=world.integration_id)
+    assert info.value.retry_after == 20.0
+    assert world.fake.state.request_counts()["GET /v2/alerts"] == asked + 1  # once, not six times

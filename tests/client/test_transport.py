@@ -38,7 +38,8 @@ def test_every_request_has_the_timeout_and_bearer(rsps, make_client) -> None:
     client = make_client(timeout=(2.5, 11.0))
     assert client.device(7) == DEVICE
     request = rsps.calls[0].request
-    assert request.req_kwargs["timeout"] == (2.5, 11.0)
+    timeout = request.req_kwargs["timeout"]  # the exchange's total deadline rides along (.deadlines)
+    assert str(timeout) == "Timeout(connect=2.5, read=11.0, total=60.0)"
     assert bearer_of(request) == ACCESS_TOKEN
     assert request.headers["Accept"] == "application/json"
 
@@ -337,3 +338,64 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
 def test_transport_rejects_negative_retries(make_client) -> None:
     with pytest.raises(ValueError):
         make_client(max_retries=-1)
+
+
+@pytest.mark.parametrize("option", [{"deadline": 0}, {"budget": -1.0}])
+def test_deadline_and_budget_must_be_positive(make_client, option) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        make_client(**option)
+
+
+class Clock:
+    """A clock the injected sleep moves forward: a budget is spent by waiting, not by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_retry_after_beyond_the_budget_is_handed_to_the_caller_at_once(rsps, make_client) -> None:
+    clock = Clock()
+    rsps.get(DEVICE_URL, status=429, headers={"Retry-After": "20"})
+    client = make_client(max_sleep=60.0, budget=10.0, clock=clock, sleep=clock.sleep)
+    with pytest.raises(RateLimited) as info:
+        client.device(7)
+    assert info.value.retry_after == 20.0  # the caller reschedules for then instead of sleeping
+    assert (clock.slept, len(rsps.calls)) == ([], 1)
+
+
+def test_retries_stop_where_the_budget_ends(rsps, make_client) -> None:
+    clock = Clock()
+    rsps.get(DEVICE_URL, status=503, headers={"Retry-After": "4"})
+    client = make_client(max_retries=5, budget=10.0, clock=clock, sleep=clock.sleep)
+    with pytest.raises(ApiError, match="HTTP 503"):
+        client.device(7)
+    assert clock.slept == [4.0, 4.0]  # a third wait would end past the budget: 8 + 4 > 10
+    assert len(rsps.calls) == 3
+
+
+def test_a_spent_budget_sends_nothing_more(rsps, make_client) -> None:
+    clock = Clock()
+    rsps.get(DEVICE_URL, json=DEVICE)
+    client = make_client(budget=10.0, clock=clock, sleep=clock.sleep)
+    assert client.device(7) == DEVICE
+    clock.now += 10.0  # the first request took the whole budget
+    with pytest.raises(NetworkError, match="10 s allowed for NinjaOne here ran out"):
+        client.device(7)
+    assert len(rsps.calls) == 1
+
+
+def test_each_exchange_s_deadline_is_cut_to_what_is_left_of_the_budget(rsps, make_client) -> None:
+    clock = Clock()
+    rsps.get(DEVICE_URL, json=DEVICE)
+    client = make_client(deadline=60.0, budget=10.0, clock=clock, sleep=clock.sleep)
+    clock.now += 7.5
+    assert client.device(7) == DEVICE
+    assert rsps.calls[0].request.req_kwargs["timeout"].total == 2.5

@@ -89,6 +89,20 @@ def test_clear_faults(api: Api, control: Api) -> None:
     assert api.get("/v2/organizations").status_code == 200
 
 
+def test_trickle_serves_the_real_answer_a_few_bytes_at_a_time(api: Api, control: Api) -> None:
+    expected = api.get("/v2/locations").content
+    inject(control, path="/v2/locations", kind="trickle", seconds=0.05, chunk_bytes=100)
+    with api.session.get(f"{api.base}/v2/locations", stream=True, timeout=15) as trickled:
+        assert trickled.status_code == 200  # the headers come at once
+        assert trickled.headers["Content-Length"] == str(len(expected))
+        chunks = []
+        while chunk := trickled.raw.read1(4096):  # what has arrived so far
+            chunks.append(chunk)
+    assert b"".join(chunks) == expected  # the real answer, whole
+    assert len(chunks) == -(-len(expected) // 100)  # one read per trickled piece
+    assert api.get("/v2/locations").content == expected  # then normal service
+
+
 @pytest.mark.parametrize(
     "fault",
     [
@@ -96,6 +110,8 @@ def test_clear_faults(api: Api, control: Api) -> None:
         {"path": "/v2/*", "kind": "rate_limit", "times": 0},
         {"path": "/v2/*", "kind": "html_throttle", "status": 500},
         {"path": "/v2/*", "kind": "slow"},
+        {"path": "/v2/*", "kind": "trickle"},
+        {"path": "/v2/*", "kind": "trickle", "seconds": 1, "chunk_bytes": 0},
         {"path": "/v2/*", "kind": "rate_limit", "colour": "red"},
         {"kind": "rate_limit"},
     ],

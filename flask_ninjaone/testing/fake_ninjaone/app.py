@@ -1,7 +1,8 @@
 """``create_fake_app(state)``: the WSGI app of the fake NinjaOne.
 
 Every request outside ``/_fake/`` is first counted (per ``"METHOD /path/{template}"``) and then offered to
-the fault queue, before authentication, as an edge throttle would be. JSON is emitted with keys in the
+the fault queue, before authentication, as an edge throttle would be (a ``trickle`` fault lets the
+request through and slows its answer down instead). JSON is emitted with keys in the
 order the records hold them (the real order) and unicode unescaped, as NinjaOne does.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import api, control, oauth
@@ -41,7 +42,14 @@ def create_fake_app(state: FakeState) -> Flask:
             return None
         if fault.kind == "slow":
             time.sleep(fault.seconds)
+        if fault.kind == "trickle":
+            g.trickle = fault
         return fault.response()
+
+    @app.after_request
+    def trickle_the_answer(response: Response) -> Response:
+        fault = g.pop("trickle", None)
+        return fault.trickled(response) if fault is not None else response
 
     @app.errorhandler(FakeApiError)
     def fake_api_error(error: FakeApiError) -> Response:

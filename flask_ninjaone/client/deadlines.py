@@ -1,0 +1,185 @@
+"""A total deadline for one HTTP exchange: connecting, the status line, the headers and the last byte.
+
+``requests``' timeouts are per socket operation: the read timeout restarts with every byte received.
+A server that answers 12 bytes every 10 seconds never trips a 30-second timeout and holds the caller
+for as long as it likes — two minutes of the only worker, measured — and a tenant can point its
+connection at such a server on purpose. So every exchange also gets a deadline, enforced by a
+watchdog: when it passes, the socket the exchange runs on is shut down, which ends whatever read is
+blocked on it at once (in the headers as well as in the body), and the exchange raises
+:class:`DeadlineExceeded`.
+
+The watchdog must know the socket before the headers are read, which ``requests`` does not expose:
+the :class:`DeadlineAdapter` installs connection pools that note the socket of each connection they
+hand out, or open, while an exchange is under way (a context variable, so concurrent threads do not
+mix them up).
+The adapter reads the whole answer before it returns, so the body is inside the deadline too
+(``stream=True`` is not supported: nothing in this client streams).
+
+Not covered: name resolution (``getaddrinfo`` ignores every timeout; the connect timeout, cut to
+what is left of the deadline, starts after it), and through a SOCKS proxy, whose connections are
+its own, the socket is not known: the deadline is then only noticed once the answer has ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import socket
+import threading
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3 import poolmanager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+DEFAULT_DEADLINE = 60.0
+"""Seconds one exchange may take in all: a page of 1000 detailed devices takes a few seconds."""
+
+
+class DeadlineExceeded(requests.exceptions.Timeout):
+    """The exchange was cut off because its deadline passed (the server was too slow, not silent)."""
+
+
+class _Exchange:
+    """One exchange under way: the socket it runs on, and whether the watchdog cut it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sock: Any = None
+        self._finished = False
+        self.cut = False
+
+    def runs_on(self, sock: Any) -> None:
+        with self._lock:
+            self._sock = sock
+
+    def expire(self) -> None:
+        """The watchdog: shut the socket down unless the exchange finished first."""
+        with self._lock:
+            if self._finished:
+                return
+            self.cut = True
+            sock = self._sock
+        if isinstance(sock, socket.socket):
+            # The plain socket's shutdown (an SSL socket's own would also drop its TLS state); an
+            # OSError means it is closed already, and nothing is blocked on it.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def finish(self) -> bool:
+        """Mark the exchange over; ``True`` if the watchdog cut it first."""
+        with self._lock:
+            self._finished = True
+            return self.cut
+
+
+_current: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("ninjaone_exchange", default=None)
+
+
+def _note(sock: Any) -> None:
+    exchange = _current.get()
+    if exchange is not None and sock is not None:
+        exchange.runs_on(sock)
+
+
+class _NotesSocket:
+    """Connection mixin: a new socket is noted by the exchange that opened it. (The connection itself
+    lets go of its socket once an answer says ``Connection: close``; the answer still reads from it.)"""
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        _note(self.sock)  # type: ignore[attr-defined]
+
+
+class _NotingConnection(_NotesSocket, HTTPConnection):
+    pass
+
+
+class _NotingHTTPSConnection(_NotesSocket, HTTPSConnection):
+    pass
+
+
+class _NotesConnections:
+    """Pool mixin: a kept-alive connection handed out is noted with its socket."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)  # type: ignore[misc]
+        _note(connection.sock)
+        return connection
+
+
+class _NotingPool(_NotesConnections, HTTPConnectionPool):
+    ConnectionCls = _NotingConnection
+
+
+class _NotingHTTPSPool(_NotesConnections, HTTPSConnectionPool):
+    ConnectionCls = _NotingHTTPSConnection
+
+
+_POOLS = {"http": _NotingPool, "https": _NotingHTTPSPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose every exchange ends by its deadline.
+
+    The deadline is the ``total`` of a ``urllib3.Timeout`` passed as the request's timeout, else the
+    adapter's ``deadline``; the connect and read timeouts keep their meaning within it.
+    """
+
+    def __init__(self, deadline: float = DEFAULT_DEADLINE, **kwargs: Any) -> None:
+        if not deadline > 0:
+            raise ValueError("deadline must be a positive number of seconds")
+        self.deadline = deadline
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if manager.pool_classes_by_scheme is poolmanager.pool_classes_by_scheme:  # not SOCKS's own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             **kwargs: Any) -> requests.Response:  # fmt: skip
+        total = timeout.total if isinstance(timeout, urllib3.Timeout) else None
+        seconds = self.deadline if total is None else total
+        exchange = _Exchange()
+        watchdog = threading.Timer(seconds, exchange.expire)
+        watchdog.daemon = True
+        token = _current.set(exchange)
+        watchdog.start()
+        try:
+            response = super().send(request, stream=True, timeout=timeout, **kwargs)
+            _ = response.content  # the whole answer, under the deadline
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if exchange.finish():
+                raise DeadlineExceeded(_message(request, seconds), request=request) from exc
+            raise
+        else:
+            cut = exchange.finish()
+        finally:
+            watchdog.cancel()
+            _current.reset(token)
+        if cut:  # a close-delimited body ends quietly when its socket is shut down
+            response.close()
+            raise DeadlineExceeded(_message(request, seconds), request=request)
+        return response
+
+
+def _message(request: requests.PreparedRequest, seconds: float) -> str:
+    return f"{request.method} answer not complete within its {seconds:g} s deadline"
+
+
+def deadline_session(deadline: float = DEFAULT_DEADLINE) -> requests.Session:
+    """A ``requests.Session`` whose exchanges end by ``deadline`` seconds (see :class:`DeadlineAdapter`)."""
+    session = requests.Session()
+    adapter = DeadlineAdapter(deadline)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
