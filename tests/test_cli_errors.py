@@ -71,7 +71,7 @@ def acme(app, ninjaone_fake):
     tenant = get_state().host.find_tenant("acme")
     with tenant_scope(tenant.id):
         integration = save_credentials(db.session, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                                       region=None, custom_url=ninjaone_fake.url)  # fmt: skip
+                                       region=None, custom_url=ninjaone_fake.url).integration  # fmt: skip
         complete_connection(db.session, integration, authorization_code_tokens(ninjaone_fake.url), actor=None)
         mapping.apply_suggestions(db.session, integration, create_missing=True)
     db.session.remove()
@@ -100,7 +100,7 @@ def test_commands_end_with_one_line_error_and_nonzero_exit(app, acme, ninjaone_f
 def test_a_real_flask_process_prints_no_traceback(app, acme, ninjaone_fake, database_url, encryption_key):
     _reconnect_required(ninjaone_fake)
     env = {**os.environ, "DATABASE_URL": database_url, "NINJAONE_ENCRYPTION_KEYS": encryption_key,
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
+           "NINJAONE_ALLOWED_BASE_URLS": ninjaone_fake.url, "PYTHONPATH": str(ROOT)}  # fmt: skip
     command = ["flask", "--app", "sample_host:create_app", "ninjaone", "orgs", "--tenant", "acme"]
     result = subprocess.run(
         [sys.executable, "-m", *command],

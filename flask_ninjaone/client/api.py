@@ -18,6 +18,7 @@ import requests
 from marshmallow import Schema, ValidationError
 
 from . import oauth
+from .address_guard import http_session
 from .bearer import TokenManager
 from .errors import ApiError, InvalidResponse, NotFound, WebhookForbidden
 from .paging import Paged, walk_activities, walk_after, walk_cursor
@@ -107,6 +108,8 @@ class NinjaOneClient:
     client-credentials connection (no refresh token) renews its token. ``timeout`` is (connect, read)
     seconds for every request; ``max_retries``/``max_sleep`` bound the retry policy of
     :mod:`~.transport`; ``sleep``, ``clock`` and ``jitter`` are injectable so tests never wait.
+    ``restrict_addresses`` makes the client's own session refuse internal addresses at connection time
+    (:mod:`~.address_guard`): for an instance URL a tenant chose rather than the operator.
     ``stats`` reports what the client has sent so far, for sync-run records.
     """
 
@@ -124,6 +127,7 @@ class NinjaOneClient:
         max_sleep: float = DEFAULT_MAX_SLEEP,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
+        restrict_addresses: bool = False,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -136,7 +140,7 @@ class NinjaOneClient:
         self._store = token_store
         self._timeout = timeout
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        self._session = session or http_session(restrict_addresses=restrict_addresses)
         self._tokens = TokenManager(
             self.base_url,
             client_id,

@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3
 
+from .address_guard import is_refusal
 from .errors import ApiError, AuthError, NetworkError, NotFound, RateLimited, redact
 from .instances import api_url
 from .tokens import TokenSet
@@ -198,6 +199,8 @@ def never_reached_server(exc: requests.RequestException) -> bool:
 def _is_transient(exc: requests.RequestException) -> bool:
     if isinstance(exc, requests.exceptions.SSLError):
         return False  # a certificate problem does not fix itself within seconds
+    if is_refusal(exc):
+        return False  # an address the guard refused stays refused
     return isinstance(
         exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
     )

@@ -8,6 +8,7 @@ from ..client import NinjaOneClient, TokenStore
 from ..client.transport import DEFAULT_MAX_SLEEP
 from ..config import setting
 from ..models import Integration
+from .base_urls import restrict_addresses
 from .token_store import DatabaseTokenStore
 
 
@@ -20,6 +21,8 @@ def client_for(integration: Integration, *, max_sleep: float = DEFAULT_MAX_SLEEP
 
     ``max_sleep`` caps what the client waits out itself (a longer ``Retry-After`` raises
     :class:`~..client.RateLimited` at once): owed writes pass a short one and reschedule instead.
+    Its connections go through the address guard unless the operator vouched for the integration's
+    URL (:mod:`.base_urls`).
     """
     credential = integration.credential
     if credential is None or not credential.client_secret:
@@ -27,7 +30,12 @@ def client_for(integration: Integration, *, max_sleep: float = DEFAULT_MAX_SLEEP
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     store = DatabaseTokenStore(app, integration.tenant_id, integration.id)
     return configured_client(
-        integration.base_url, credential.client_id, credential.client_secret, store, max_sleep=max_sleep
+        integration.base_url,
+        credential.client_id,
+        credential.client_secret,
+        store,
+        max_sleep=max_sleep,
+        set_by_operator=integration.base_url_set_by_operator,
     )
 
 
@@ -38,9 +46,11 @@ def configured_client(
     store: TokenStore,
     *,
     max_sleep: float = DEFAULT_MAX_SLEEP,
+    set_by_operator: bool = False,
 ) -> NinjaOneClient:
     """A client with the app's HTTP settings for any token store (a released connection keeps its
-    tokens in memory: see :mod:`.release`)."""
+    tokens in memory: see :mod:`.release`); ``set_by_operator`` says the operator's CLI chose
+    ``base_url``, which then needs no address guard."""
     return NinjaOneClient(
         base_url,
         client_id,
@@ -50,4 +60,5 @@ def configured_client(
         timeout=setting("NINJAONE_HTTP_TIMEOUT"),
         max_retries=setting("NINJAONE_HTTP_MAX_RETRIES"),
         max_sleep=max_sleep,
+        restrict_addresses=restrict_addresses(base_url, set_by_operator=set_by_operator),
     )
