@@ -30,13 +30,16 @@ import requests
 from flask import Flask
 
 from ..client.address_guard import http_session
-from ..client.instances import normalize_base_url, resolve_base_url
+from ..client.instances import INSTANCES, normalize_base_url, resolve_base_url
 from ..config import ConfigError, setting
 
 UNREACHABLE = (
     "NinjaOne could not be reached at this address, or this address may not be used here. Choose "
     "your NinjaOne region; for another instance URL, ask the administrator of this site to allow it."
 )
+
+#: NinjaOne's own instances: a tenant may always choose them (they are reached through the guard).
+REGION_URLS = frozenset(instance.base_url for instance in INSTANCES.values())
 
 
 class HoldsBaseUrl(Protocol):
@@ -82,9 +85,10 @@ def _normalized(urls: object) -> list[str]:
 
 
 def tenant_may_use(base_url: str, integration: HoldsBaseUrl | None) -> bool:
-    """Whether the settings page may save ``base_url`` (normalized) as a custom URL: a listed URL, or
-    the one the operator already set on this integration (saving a new secret keeps it)."""
-    if base_url in listed_base_urls():
+    """Whether the settings page may save ``base_url`` (normalized) as a custom URL: a region's own
+    address typed out, a listed URL, or the one the operator already set on this integration (saving
+    a new secret keeps it)."""
+    if base_url in REGION_URLS or base_url in listed_base_urls():
         return True
     return (
         integration is not None and integration.base_url_set_by_operator and integration.base_url == base_url

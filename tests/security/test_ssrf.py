@@ -67,6 +67,13 @@ def test_the_page_refuses_every_url_not_listed_with_one_message_and_writes_nothi
     assert [fake.state.request_counts() for fake in world.fakes.values()] == [{}, {}]  # nothing sent
 
 
+def test_a_region_typed_as_a_custom_url_is_accepted_and_guarded(world):
+    response = _save(world.client("admin", "globex"), "https://EU.ninjarmm.com/")
+    assert response.status_code == 400  # globex is connected: another instance is refused, but
+    page = response.get_data(as_text=True)  # for that reason, not as a URL it may not use
+    assert "cannot move to https://eu.ninjarmm.com" in page and UNREACHABLE.split(",")[0] not in page
+
+
 def test_a_listed_url_is_accepted(world):
     url = world.fakes["acme"].url
     response = _save(world.client("admin"), url, secret="")  # the URL it has: the secret may stay blank
