@@ -49,6 +49,8 @@ def flask(*args: str, env: dict[str, str]) -> None:
 def demo() -> int:
     """Migrate + seed the SQLite demo database, start the fake NinjaOne, then the sample host."""
     env = {k: v for k, v in os.environ.items() if k not in ("NINJAONE_REDIS_URL", "DATABASE_URL")}
+    # Tenants may only choose instance URLs the operator lists: the demo's operator lists its fake.
+    env.setdefault("NINJAONE_ALLOWED_BASE_URLS", f"http://127.0.0.1:{FAKE_PORT}")
     flask("db", "upgrade", "heads", env=env)
     flask("seed", env=env)
     fake = subprocess.Popen(

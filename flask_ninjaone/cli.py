@@ -163,6 +163,7 @@ def connect(
                 region=region,
                 custom_url=base_url,
                 actor=None,
+                set_by_operator=True,  # the operator's CLI is trusted with any instance URL
             )
         except ConnectError as exc:
             raise click.ClickException(str(exc)) from exc

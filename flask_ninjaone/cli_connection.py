@@ -1,4 +1,5 @@
-"""``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation).
+"""``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation and revoking
+the previous secret).
 
 They call the same services as the settings page, so the CLI and the page cannot drift apart.
 """
@@ -50,10 +51,15 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
     "--public-url",
     help="Public base URL of this host, when NINJAONE_PUBLIC_BASE_URL is not set (e.g. https://psa.example.com).",
 )
-def rotate_webhook_secret(tenant_ref: str, public_url: str | None) -> None:
+@click.option(
+    "--revoke-previous",
+    is_flag=True,
+    help="Refuse the previous secret at once instead of after the grace period (it leaked).",
+)
+def rotate_webhook_secret(tenant_ref: str, public_url: str | None, revoke_previous: bool) -> None:
     """Give a tenant's webhook a new secret and push it to NinjaOne; the old one stays valid for
-    NINJAONE_WEBHOOK_SECRET_GRACE_HOURS."""
-    from .services.webhook_registration import WebhookError, public_base_url
+    NINJAONE_WEBHOOK_SECRET_GRACE_HOURS unless --revoke-previous."""
+    from .services.webhook_registration import WebhookError, public_base_url, revoke_previous_webhook_secret
     from .services.webhook_registration import rotate_webhook_secret as rotate
 
     tenant = _resolve_tenant(tenant_ref)
@@ -63,7 +69,29 @@ def rotate_webhook_secret(tenant_ref: str, public_url: str | None) -> None:
         try:
             base_url = public_url.rstrip("/") if public_url else public_base_url()
             until = rotate(session, integration, base_url=base_url, actor=None)
+            if revoke_previous and until is not None:
+                revoke_previous_webhook_secret(session, integration, actor=None)
         except WebhookError as exc:
             raise click.ClickException(str(exc)) from exc
-    grace = f"; the previous secret is accepted until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+    if revoke_previous:
+        grace = "; the previous secret is refused from now on"
+    else:
+        grace = f"; the previous secret is accepted until {until:%Y-%m-%d %H:%M} UTC" if until else ""
     click.echo(f"Rotated the webhook secret of {tenant.slug}{grace}.")
+
+
+@ninjaone_cli.command("revoke-previous-webhook-secret")
+@tenant_option
+def revoke_previous_webhook_secret(tenant_ref: str) -> None:
+    """Refuse a tenant's previous webhook secret now, before its grace period ends (it leaked)."""
+    from .services.webhook_registration import WebhookError
+    from .services.webhook_registration import revoke_previous_webhook_secret as revoke
+
+    tenant = _resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        integration = _connected_integration(tenant)
+        try:
+            revoke(get_state().db.session, integration, actor=None)
+        except WebhookError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Revoked the previous webhook secret of {tenant.slug}: only the current one is accepted.")

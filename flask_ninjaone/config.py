@@ -61,6 +61,15 @@ SETTINGS: dict[str, Setting] = {
     "NINJAONE_ALLOW_HTTP_BASE_URL": Setting(
         False, "Allow plain-http custom base URLs for hosts other than localhost (never in production)."
     ),
+    "NINJAONE_ALLOWED_BASE_URLS": Setting(
+        (),
+        "Instance URLs, besides NinjaOne's regions, that tenant admins may choose on the settings page "
+        "(list or comma-separated string; each exactly as the page would save it, e.g. "
+        "`https://ninja.example.com`). A listed URL is trusted: it may resolve to a private or "
+        "loopback address and may go through a proxy. Every other URL a tenant could reach is "
+        "refused when it resolves to a loopback, private, link-local, metadata or other non-public "
+        "address, at connection time. The demo and the test suite list their fake NinjaOne here.",
+    ),
     "NINJAONE_SCOPES": Setting(
         "monitoring management control offline_access", "OAuth scopes requested when connecting."
     ),
@@ -146,6 +155,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     """Values from environment variables arrive as strings: convert them to the default's type."""
     if not isinstance(value, str) or default is None or isinstance(default, str):
         return value
+    if isinstance(default, tuple):  # a list setting: comma-separated in the environment
+        return tuple(part.strip() for part in value.split(",") if part.strip())
     try:
         if isinstance(default, bool):
             lowered = value.strip().lower()

@@ -14,6 +14,7 @@ from . import tenancy
 from .config import ConfigError, apply_defaults, setting
 from .crypto import build_fernet
 from .host import HostAdapter
+from .services import base_urls
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 #: The webhook receiver's blueprint: it authenticates itself, so Flask-WTF's CSRF check must skip it.
@@ -72,6 +73,7 @@ class NinjaOne:
         if db is None:
             raise ConfigError("Initialise Flask-SQLAlchemy (db.init_app(app)) before NinjaOne")
         apply_defaults(app)
+        base_urls.check_config(app)
         fernet, key_error = self._key_ring(app)
         app.extensions["ninjaone"] = NinjaOneState(
             extension=self, host=host, db=db, fernet=fernet, key_error=key_error

@@ -33,9 +33,21 @@ def database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+#: Fixtures that are a fake NinjaOne (``.url``): a test's app lists the URL of each one the test uses.
+FAKE_FIXTURES = ("ninjaone_fake", "fake", "fake_b")
+
+
+def fake_urls(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The URLs of the fake NinjaOnes this test uses, for ``NINJAONE_ALLOWED_BASE_URLS``: tenants may
+    only choose URLs the operator listed, and the test suite is the operator of its fakes."""
+    names = [name for name in FAKE_FIXTURES if name in request.fixturenames]
+    return tuple(dict.fromkeys(request.getfixturevalue(name).url for name in names))
+
+
 @pytest.fixture
-def make_app(database_url, encryption_key, tmp_path):
-    """Build a sample-host app with the extension; keyword arguments override its config."""
+def make_app(database_url, encryption_key, tmp_path, request):
+    """Build a sample-host app with the extension; keyword arguments override its config. The fake
+    NinjaOne of the test (if any) is listed in ``NINJAONE_ALLOWED_BASE_URLS``."""
     from sample_host import create_app
 
     def build(**overrides) -> Flask:
@@ -45,6 +57,7 @@ def make_app(database_url, encryption_key, tmp_path):
             "NINJAONE_ENCRYPTION_KEYS": encryption_key,
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "test-secret-key",
+            "NINJAONE_ALLOWED_BASE_URLS": fake_urls(request),
         }
         config.update(overrides)
         return create_app(config)

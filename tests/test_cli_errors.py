@@ -100,7 +100,7 @@ def test_commands_end_with_one_line_error_and_nonzero_exit(app, acme, ninjaone_f
 def test_a_real_flask_process_prints_no_traceback(app, acme, ninjaone_fake, database_url, encryption_key):
     _reconnect_required(ninjaone_fake)
     env = {**os.environ, "DATABASE_URL": database_url, "NINJAONE_ENCRYPTION_KEYS": encryption_key,
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
+           "NINJAONE_ALLOWED_BASE_URLS": ninjaone_fake.url, "PYTHONPATH": str(ROOT)}  # fmt: skip
     command = ["flask", "--app", "sample_host:create_app", "ninjaone", "orgs", "--tenant", "acme"]
     result = subprocess.run(
         [sys.executable, "-m", *command],

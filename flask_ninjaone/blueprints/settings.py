@@ -1,5 +1,5 @@
 """The NinjaOne settings page of a tenant: credentials, OAuth connect/callback, status, sync settings,
-webhook secret rotation and disconnect.
+webhook secret rotation (and revoking the previous secret) and disconnect.
 
 Every view is thin: check the permission (VIEW to look, MANAGE to change anything), parse the form,
 call :mod:`~flask_ninjaone.services.connection` or :mod:`~flask_ninjaone.services.webhook_registration`,
@@ -139,6 +139,7 @@ def _render(
         scopes=setting("NINJAONE_SCOPES").split(),
         grace_hours=setting("NINJAONE_WEBHOOK_SECRET_GRACE_HOURS"),
         disconnect_consequences=DISCONNECT_CONSEQUENCES,
+        revoke_previous_consequences=REVOKE_PREVIOUS_CONSEQUENCES,
         csrf_token_value=generate_csrf(),
     )
     return html, status_code
@@ -386,6 +387,39 @@ def rotate_webhook_secret() -> Response:
         message += f" The previous secret is still accepted until {format_datetime(until)}."
     flash(message, "success")
     return _back()
+
+
+@bp.post("/webhook/revoke-previous")
+@require(Permission.MANAGE)
+def revoke_previous_webhook_secret() -> Response:
+    """Stop accepting the previous webhook secret now (e.g. it leaked), before its grace ends."""
+    if not ActionForm().validate_on_submit():
+        flash(EXPIRED_FORM, "error")
+        return _back()
+    integration = tenant_integration(_session())
+    if integration is None:
+        flash(webhook_registration.NO_PREVIOUS_SECRET, "error")
+        return _back()
+    try:
+        webhook_registration.revoke_previous_webhook_secret(
+            _session(),
+            integration,
+            actor=get_state().host.current_user(),
+            remote_addr=request.remote_addr,
+        )
+    except WebhookError as exc:
+        flash(str(exc), "error")
+        return _back()
+    flash("The previous webhook secret is revoked: only the current one is accepted from now on.", "success")
+    return _back()
+
+
+#: What revoking the previous webhook secret does, listed in its confirmation.
+REVOKE_PREVIOUS_CONSEQUENCES = (
+    "Deliveries carrying the previous secret are refused at once (HTTP 401), in every process.",
+    "A delivery NinjaOne sent with it before the rotation reached it is refused too; the scheduled "
+    "sync and the alert reconciliation catch up with what it carried.",
+)
 
 
 # -- the card on the host's integrations page --------------------------------------------------------------

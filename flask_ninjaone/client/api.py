@@ -111,6 +111,8 @@ class NinjaOneClient:
     ``max_retries``/``max_sleep`` bound the retry policy of :mod:`~.transport`, and ``budget`` (seconds,
     from now) what all API requests of the client may take together — for a client made for one short
     job step; ``sleep``, ``clock`` and ``jitter`` are injectable so tests never wait.
+    ``restrict_addresses`` makes the client's own session refuse internal addresses at connection time
+    (:mod:`~.address_guard`): for an instance URL a tenant chose rather than the operator.
     ``stats`` reports what the client has sent so far, for sync-run records.
     """
 
@@ -130,6 +132,7 @@ class NinjaOneClient:
         budget: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
+        restrict_addresses: bool = False,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -142,7 +145,7 @@ class NinjaOneClient:
         self._store = token_store
         self._timeout = timeout
         self._owns_session = session is None
-        self._session = session or deadline_session(deadline)
+        self._session = session or deadline_session(deadline, restrict_addresses=restrict_addresses)
         self._tokens = TokenManager(
             self.base_url,
             client_id,

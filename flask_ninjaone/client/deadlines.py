@@ -35,6 +35,8 @@ from urllib3 import poolmanager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from .address_guard import AddressRefused, GuardedHTTPConnection, GuardedHTTPSConnection
+
 DEFAULT_DEADLINE = 60.0
 """Seconds one exchange may take in all: a page of 1000 detailed devices takes a few seconds."""
 
@@ -111,6 +113,14 @@ class _NotesConnections:
         return connection
 
 
+class _NotingGuardedConnection(_NotesSocket, GuardedHTTPConnection):
+    pass
+
+
+class _NotingGuardedHTTPSConnection(_NotesSocket, GuardedHTTPSConnection):
+    pass
+
+
 class _NotingPool(_NotesConnections, HTTPConnectionPool):
     ConnectionCls = _NotingConnection
 
@@ -119,7 +129,17 @@ class _NotingHTTPSPool(_NotesConnections, HTTPSConnectionPool):
     ConnectionCls = _NotingHTTPSConnection
 
 
+class _NotingGuardedPool(_NotesConnections, HTTPConnectionPool):
+    ConnectionCls = _NotingGuardedConnection
+
+
+class _NotingGuardedHTTPSPool(_NotesConnections, HTTPSConnectionPool):
+    ConnectionCls = _NotingGuardedHTTPSConnection
+
+
 _POOLS = {"http": _NotingPool, "https": _NotingHTTPSPool}
+#: The same for a URL nobody vouched for: connections reach global addresses only (:mod:`.address_guard`).
+_GUARDED_POOLS = {"http": _NotingGuardedPool, "https": _NotingGuardedHTTPSPool}
 
 
 class DeadlineAdapter(HTTPAdapter):
@@ -127,22 +147,29 @@ class DeadlineAdapter(HTTPAdapter):
 
     The deadline is the ``total`` of a ``urllib3.Timeout`` passed as the request's timeout, else the
     adapter's ``deadline``; the connect and read timeouts keep their meaning within it.
+    ``restrict_addresses`` also puts every connection through the address guard, and refuses proxies
+    (through one, the target's address is never seen).
     """
 
-    def __init__(self, deadline: float = DEFAULT_DEADLINE, **kwargs: Any) -> None:
+    def __init__(
+        self, deadline: float = DEFAULT_DEADLINE, *, restrict_addresses: bool = False, **kwargs: Any
+    ) -> None:
         if not deadline > 0:
             raise ValueError("deadline must be a positive number of seconds")
         self.deadline = deadline
+        self.pools = _GUARDED_POOLS if restrict_addresses else _POOLS
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
+        self.poolmanager.pool_classes_by_scheme = self.pools
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        if self.pools is _GUARDED_POOLS:
+            raise AddressRefused(None, "a guarded session does not go through proxies")  # type: ignore[arg-type]
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if manager.pool_classes_by_scheme is poolmanager.pool_classes_by_scheme:  # not SOCKS's own
-            manager.pool_classes_by_scheme = _POOLS
+            manager.pool_classes_by_scheme = self.pools
         return manager
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
@@ -176,10 +203,17 @@ def _message(request: requests.PreparedRequest, seconds: float) -> str:
     return f"{request.method} answer not complete within its {seconds:g} s deadline"
 
 
-def deadline_session(deadline: float = DEFAULT_DEADLINE) -> requests.Session:
-    """A ``requests.Session`` whose exchanges end by ``deadline`` seconds (see :class:`DeadlineAdapter`)."""
+def deadline_session(
+    deadline: float = DEFAULT_DEADLINE, *, restrict_addresses: bool = False
+) -> requests.Session:
+    """A ``requests.Session`` whose exchanges end by ``deadline`` seconds (see :class:`DeadlineAdapter`);
+    ``restrict_addresses``: one that only ever connects to global addresses, without proxies, for an
+    instance URL a tenant chose (the operator's own URLs need no guard)."""
     session = requests.Session()
-    adapter = DeadlineAdapter(deadline)
+    if restrict_addresses:
+        session.trust_env = False  # proxy variables would hide the target's address
+        session.proxies = {}
+    adapter = DeadlineAdapter(deadline, restrict_addresses=restrict_addresses)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -68,6 +68,13 @@ def resolve_base_url(region: str | None, custom_url: str | None, *, allow_insecu
         raise ValueError(f"Unknown NinjaOne region {region!r}; expected one of: {known}.") from None
 
 
+def normalize_base_url(url: str) -> str:
+    """``url`` in the one form URLs are stored and compared in: ``scheme://host[:port][/path]``, scheme
+    and host lowercased, no trailing slash. Raises :class:`ValueError` (a message fit for a form) for
+    anything that is not the address of an instance (no host, a user name, a query, an API path)."""
+    return _validate_custom_url(url.strip(), allow_insecure_http=True)
+
+
 def _validate_custom_url(url: str, *, allow_insecure_http: bool) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -92,7 +99,9 @@ def _validate_custom_url(url: str, *, allow_insecure_http: bool) -> str:
         raise ValueError("Enter the instance address, not an API path (drop '/v2' or '/ws/…').")
     if scheme == "http" and not allow_insecure_http and not _is_loopback(host):
         raise ValueError("The NinjaOne URL must use https://; plain http:// is only accepted for localhost.")
-    return f"{scheme}://{parts.netloc}{path}"
+    port = f":{parts.port}" if parts.port is not None else ""
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown_host.lower()}{port}{path}"
 
 
 def _is_loopback(host: str) -> bool:

@@ -40,6 +40,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3
 
+from .address_guard import is_refusal
 from .deadlines import DEFAULT_DEADLINE, DeadlineExceeded
 from .errors import ApiError, AuthError, NetworkError, NotFound, RateLimited, redact
 from .instances import api_url
@@ -206,6 +207,8 @@ def never_reached_server(exc: requests.RequestException) -> bool:
 def _is_transient(exc: requests.RequestException) -> bool:
     if isinstance(exc, requests.exceptions.SSLError):
         return False  # a certificate problem does not fix itself within seconds
+    if is_refusal(exc):
+        return False  # an address the guard refused stays refused
     return isinstance(
         exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
     )

@@ -17,8 +17,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..client import INSTANCES, resolve_base_url
-from ..config import setting
+from ..client import INSTANCES
+from ..client.instances import normalize_base_url
 from ..services.connection import (
     INVENTORY_INTERVAL_RANGE,
     MAX_CLIENT_ID,
@@ -96,8 +96,8 @@ class CredentialsForm(FlaskForm):
             raise ValidationError(
                 "Enter the address of your NinjaOne instance, e.g. https://eu.ninjarmm.com."
             )
-        try:
-            resolve_base_url(None, field.data, allow_insecure_http=setting("NINJAONE_ALLOW_HTTP_BASE_URL"))
+        try:  # the form of the address only: whether it may be used is the service's to decide
+            normalize_base_url(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedText
@@ -47,6 +47,11 @@ class Integration(TenantMixin, Base):
     public_id: Mapped[str] = mapped_column(String(64), nullable=False)
     region: Mapped[str | None] = mapped_column(String(16))
     base_url: Mapped[str] = mapped_column(String(255), nullable=False)
+    #: The operator's CLI set ``base_url``: trusted, reached without the address guard even when it is
+    #: not in ``NINJAONE_ALLOWED_BASE_URLS`` (see :mod:`flask_ninjaone.services.base_urls`).
+    base_url_set_by_operator: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     auth_mode: Mapped[str] = mapped_column(String(32), nullable=False, default="authorization_code")
     status: Mapped[str] = mapped_column(String(32), nullable=False, default=ConnectionStatus.DISCONNECTED)
     status_reason: Mapped[str | None] = mapped_column(Text)

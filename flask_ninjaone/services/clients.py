@@ -8,6 +8,7 @@ from ..client import NinjaOneClient, TokenStore
 from ..client.transport import DEFAULT_MAX_SLEEP
 from ..config import setting
 from ..models import Integration
+from .base_urls import restrict_addresses
 from .token_store import DatabaseTokenStore
 
 
@@ -24,6 +25,8 @@ def client_for(
     :class:`~..client.RateLimited` at once): owed writes pass a short one and reschedule instead.
     ``budget`` bounds, in seconds from now, what all its API requests may take together (a webhook
     delivery's attempt passes one, so a slow NinjaOne cannot hold the worker).
+    Its connections go through the address guard unless the operator vouched for the integration's
+    URL (:mod:`.base_urls`).
     """
     credential = integration.credential
     if credential is None or not credential.client_secret:
@@ -37,6 +40,7 @@ def client_for(
         store,
         max_sleep=max_sleep,
         budget=budget,
+        set_by_operator=integration.base_url_set_by_operator,
     )
 
 
@@ -48,9 +52,11 @@ def configured_client(
     *,
     max_sleep: float = DEFAULT_MAX_SLEEP,
     budget: float | None = None,
+    set_by_operator: bool = False,
 ) -> NinjaOneClient:
     """A client with the app's HTTP settings for any token store (a released connection keeps its
-    tokens in memory: see :mod:`.release`)."""
+    tokens in memory: see :mod:`.release`); ``set_by_operator`` says the operator's CLI chose
+    ``base_url``, which then needs no address guard."""
     return NinjaOneClient(
         base_url,
         client_id,
@@ -62,4 +68,5 @@ def configured_client(
         max_retries=setting("NINJAONE_HTTP_MAX_RETRIES"),
         max_sleep=max_sleep,
         budget=budget,
+        restrict_addresses=restrict_addresses(base_url, set_by_operator=set_by_operator),
     )

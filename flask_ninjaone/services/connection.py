@@ -30,6 +30,7 @@ from ..client import (
     generate_code_verifier,
     resolve_base_url,
 )
+from ..client.instances import normalize_base_url
 from ..config import setting
 from ..host import UserRef
 from ..models import (
@@ -45,7 +46,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..owed_writes import send_due
-from . import audit, instance_change, release, webhook_registration
+from . import audit, base_urls, instance_change, release, webhook_registration
 from .clients import client_for
 from .organizations import refresh_organizations
 
@@ -132,9 +133,14 @@ def save_credentials(
     custom_url: str | None,
     actor: UserRef | None = None,
     remote_addr: str | None = None,
+    set_by_operator: bool = False,
 ) -> SavedCredentials:
     """Validate and store the tenant's API client; a blank secret keeps the saved one, as long as
     neither the API client nor the instance changed (the secret never follows a newly typed URL).
+
+    A custom URL from a tenant (the settings page) must be one the operator allowed
+    (:func:`.base_urls.tenant_may_use`), else :data:`.base_urls.UNREACHABLE` and nothing is written;
+    ``set_by_operator`` (the CLI) accepts any instance URL and marks the integration so.
 
     Changing the API client of a connected integration releases the old connection (webhook removal
     and token revocation owed to NinjaOne until confirmed) and asks for a new one; mappings and rules
@@ -151,15 +157,26 @@ def save_credentials(
     if custom_url and len(custom_url) > MAX_URL:
         raise ConnectError("The NinjaOne URL is too long.")
     try:
-        base_url = resolve_base_url(
-            region or None, custom_url or None, allow_insecure_http=setting("NINJAONE_ALLOW_HTTP_BASE_URL")
-        )
+        if custom_url and not set_by_operator:
+            base_url = normalize_base_url(custom_url)  # the allowed list decides, http included
+        else:
+            base_url = resolve_base_url(
+                region or None,
+                custom_url or None,
+                allow_insecure_http=setting("NINJAONE_ALLOW_HTTP_BASE_URL"),
+            )
     except ValueError as exc:
         raise ConnectError(str(exc)) from exc
     if not custom_url:
         base_url = setting("NINJAONE_BASE_URL_OVERRIDES").get(region or "", base_url)
 
     integration = tenant_integration(session)
+    if custom_url and not set_by_operator and not base_urls.tenant_may_use(base_url, integration):
+        raise ConnectError(base_urls.UNREACHABLE)
+    kept = integration is not None and integration.base_url == base_url
+    operator_url = bool(custom_url) and (
+        set_by_operator or (kept and integration is not None and integration.base_url_set_by_operator)
+    )
     credential = integration.credential if integration is not None else None
     if not secret and (credential is None or credential.client_id != client_id):
         raise ConnectError("Enter the Client Secret of this API client.")
@@ -190,6 +207,7 @@ def save_credentials(
         integration.credential = credential
     integration.region = None if custom_url else region
     integration.base_url = base_url
+    integration.base_url_set_by_operator = operator_url
     credential.client_id = client_id
     if secret:
         credential.client_secret = secret
@@ -202,7 +220,12 @@ def save_credentials(
         target_type="integration",
         target_id=str(integration.id),
         remote_addr=remote_addr,
-        detail={"client_id": client_id, "base_url": base_url, "secret_changed": bool(secret)},
+        detail={
+            "client_id": client_id,
+            "base_url": base_url,
+            "base_url_set_by_operator": operator_url,
+            "secret_changed": bool(secret),
+        },
     )
     session.commit()
     if released is not None:  # what NinjaOne does not confirm now stays owed (see .release)
@@ -313,17 +336,20 @@ def check_credentials(integration: Integration, redirect_uri: str) -> None:
     """
     credential = _stored_credential(integration)
     try:
-        exchange_code(
-            integration.base_url,
-            credential.client_id,
-            credential.client_secret or "",
-            f"flask-ninjaone-check-{secrets.token_urlsafe(16)}",
-            redirect_uri,
-            generate_code_verifier(),
-            timeout=setting("NINJAONE_HTTP_TIMEOUT"),
-        )
-    except NetworkError as exc:
-        raise ConnectError(f"NinjaOne did not answer ({exc}). Check the region or instance URL.") from None
+        with base_urls.session_for(integration) as http:
+            exchange_code(
+                integration.base_url,
+                credential.client_id,
+                credential.client_secret or "",
+                f"flask-ninjaone-check-{secrets.token_urlsafe(16)}",
+                redirect_uri,
+                generate_code_verifier(),
+                timeout=setting("NINJAONE_HTTP_TIMEOUT"),
+                session=http,
+            )
+    except NetworkError as exc:  # refused address, closed port, silence: one message (no port oracle)
+        log.info("ninjaone credentials check for integration %s: %s", integration.id, exc)
+        raise ConnectError(base_urls.UNREACHABLE) from None
     except AuthError as exc:
         if any(marker in str(exc) for marker in _FATAL_CHECK_MARKERS):
             raise ConnectError(f"NinjaOne refused the connection: {exc}") from None
@@ -367,17 +393,21 @@ def finish_authorization(
     credential = _stored_credential(integration)
     assert integration is not None
     try:
-        token = exchange_code(
-            integration.base_url,
-            credential.client_id,
-            credential.client_secret or "",
-            code,
-            redirect_uri,
-            code_verifier,
-            timeout=setting("NINJAONE_HTTP_TIMEOUT"),
-        )
+        with base_urls.session_for(integration) as http:
+            token = exchange_code(
+                integration.base_url,
+                credential.client_id,
+                credential.client_secret or "",
+                code,
+                redirect_uri,
+                code_verifier,
+                timeout=setting("NINJAONE_HTTP_TIMEOUT"),
+                session=http,
+            )
     except NinjaOneError as exc:
         log.warning("ninjaone code exchange for integration %s failed: %s", integration.id, exc)
+        if isinstance(exc, NetworkError):
+            raise ConnectError(base_urls.UNREACHABLE) from None
         raise ConnectError(f"NinjaOne refused the connection: {exc}") from None
     integration.auth_mode = "authorization_code"
     return complete_connection(
@@ -403,10 +433,12 @@ def connect_client_credentials(
     custom_url: str | None,
     actor: UserRef | None,
     public_base_url: str | None = None,
+    set_by_operator: bool = False,
 ) -> ConnectResult:
     """Connect an "API Services" (machine-to-machine) app with the client-credentials grant.
 
-    ``public_base_url`` is where NinjaOne delivers webhooks (default ``NINJAONE_PUBLIC_BASE_URL``).
+    ``public_base_url`` is where NinjaOne delivers webhooks (default ``NINJAONE_PUBLIC_BASE_URL``);
+    ``set_by_operator`` as for :func:`save_credentials` (the CLI passes it).
     """
     saved = save_credentials(
         session,
@@ -415,18 +447,21 @@ def connect_client_credentials(
         region=region,
         custom_url=custom_url,
         actor=actor,
+        set_by_operator=set_by_operator,
     )
     integration = saved.integration
     credential = integration.credential
     assert credential is not None and credential.client_secret
     try:
-        token = client_credentials(
-            integration.base_url,
-            credential.client_id,
-            credential.client_secret,
-            CLIENT_CREDENTIALS_SCOPES,
-            timeout=setting("NINJAONE_HTTP_TIMEOUT"),
-        )
+        with base_urls.session_for(integration) as http:
+            token = client_credentials(
+                integration.base_url,
+                credential.client_id,
+                credential.client_secret,
+                CLIENT_CREDENTIALS_SCOPES,
+                timeout=setting("NINJAONE_HTTP_TIMEOUT"),
+                session=http,
+            )
     except NinjaOneError as exc:
         _fail(session, integration, str(exc))
         note = f" {saved.instance_note}" if saved.instance_note else ""  # saved before the refusal

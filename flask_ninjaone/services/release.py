@@ -50,6 +50,7 @@ def owe_release(session: Session, integration: Integration, credential: Credenti
     )
     payload = {
         "base_url": integration.base_url,
+        "base_url_set_by_operator": integration.base_url_set_by_operator,
         "client_id": credential.client_id,
         "client_secret": credential.client_secret,
         "token": token.to_dict(),
@@ -82,7 +83,12 @@ def send_release(session: Session, write: OwedWrite) -> None:
     data = json.loads(write.payload or "{}")
     store = InMemoryTokenStore(TokenSet.from_dict(data["token"]))
     client = configured_client(
-        data["base_url"], data["client_id"], data["client_secret"], store, max_sleep=SHORT_WAIT
+        data["base_url"],
+        data["client_id"],
+        data["client_secret"],
+        store,
+        max_sleep=SHORT_WAIT,
+        set_by_operator=bool(data.get("base_url_set_by_operator")),
     )
     try:
         with client:

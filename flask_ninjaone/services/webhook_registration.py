@@ -252,6 +252,42 @@ def rotate_webhook_secret(
     return expires_at
 
 
+NO_PREVIOUS_SECRET = "There is no previous webhook secret to revoke: only the current one is accepted."
+
+
+def revoke_previous_webhook_secret(
+    session: Session,
+    integration: Integration,
+    *,
+    actor: UserRef | None,
+    remote_addr: str | None = None,
+) -> None:
+    """Stop accepting the previous webhook secret now, instead of at the end of its grace period.
+
+    For a secret that leaked: rotate, then revoke the previous one. NinjaOne is not asked anything
+    (it already sends the current secret). Every process stops accepting it with the very next
+    delivery, because the receiver's insert re-checks the stored previous secret and its grace end
+    (:mod:`flask_ninjaone.webhooks.receivers`). Raises :class:`WebhookError` when no previous secret is
+    accepted any more; audited as ``webhook_previous_secret_revoked``.
+    """
+    expires_at = integration.webhook_previous_secret_expires_at
+    if not integration.webhook_previous_secret or expires_at is None or expires_at <= utcnow():
+        raise WebhookError(NO_PREVIOUS_SECRET)
+    integration.webhook_previous_secret = None
+    integration.webhook_previous_secret_expires_at = None
+    audit.record(
+        session,
+        "webhook_previous_secret_revoked",
+        user=actor,
+        target_type="integration",
+        target_id=str(integration.id),
+        remote_addr=remote_addr,
+        detail={"grace_was_until": expires_at.isoformat()},
+    )
+    session.commit()
+    log.info("ninjaone previous webhook secret of integration %s revoked", integration.id)
+
+
 class HoldsWebhookSecrets(Protocol):
     """An :class:`Integration`, or the receiver's cached read of one."""
 

@@ -63,8 +63,9 @@ def _no_active_alerts(request: pytest.FixtureRequest) -> None:
         fake.state.reset_alert(alert["uid"])
 
 
-def _config(url: str, **overrides: Any) -> dict[str, Any]:
+def _config(url: str, fake_url: str, **overrides: Any) -> dict[str, Any]:
     return {
+        "NINJAONE_ALLOWED_BASE_URLS": [fake_url],  # tenants may only choose URLs the operator listed
         "TESTING": True,
         "SECRET_KEY": "alerts-test",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -101,7 +102,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, fake: FakeNinjaOne)
     if os.environ.get("NINJAONE_TEST_DATABASE_URL"):
         return None
     path = tmp_path_factory.mktemp("alerts") / "world.db"
-    build_world(create_app(_config(f"sqlite:///{path}")), fake.url)
+    build_world(create_app(_config(f"sqlite:///{path}", fake.url)), fake.url)
     return path
 
 
@@ -119,7 +120,7 @@ def make_world_app(database_url: str, world_template: Path | None, fake: FakeNin
 
     def make(**overrides: Any) -> Flask:
         nonlocal built
-        app = create_app(_config(database_url, **overrides))
+        app = create_app(_config(database_url, fake.url, **overrides))
         if world_template is None and not built:
             build_world(app, fake.url)
             built = True

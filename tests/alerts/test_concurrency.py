@@ -32,15 +32,15 @@ def concurrent_app(request, tmp_path: Path, world_template: Path | None, fake) -
         options = {"connect_args": {"timeout": 120}, "pool_size": 16, "max_overflow": 0, "pool_timeout": 300}
         if world_template is not None:
             shutil.copyfile(world_template, path)
-            app = create_app(_config(url, SQLALCHEMY_ENGINE_OPTIONS=options))
+            app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
         else:
-            app = create_app(_config(url, SQLALCHEMY_ENGINE_OPTIONS=options))
+            app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
             build_world(app, fake.url)
     else:
         url = postgres_url()  # skips (fails in CI) when PostgreSQL is not configured
         reset_postgres(url)
         options = {"pool_size": 16, "max_overflow": 0, "pool_timeout": 300}
-        app = create_app(_config(url, SQLALCHEMY_ENGINE_OPTIONS=options))
+        app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
         build_world(app, fake.url)
     yield app
     with app.app_context():

@@ -21,6 +21,7 @@ CHANGE = [
     ("GET", "/oauth/callback"),
     ("POST", "/disconnect"),
     ("POST", "/webhook/rotate"),
+    ("POST", "/webhook/revoke-previous"),
 ]
 FORM = {
     "/credentials": {"client_id": "x-client", "client_secret": "x-secret", "region": "eu"},

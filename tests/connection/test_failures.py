@@ -15,6 +15,7 @@ from flask_ninjaone.client import NinjaOneClient
 from flask_ninjaone.models import AuditEntry, Integration, Lock, SyncRun
 from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.services import clients
+from flask_ninjaone.services.base_urls import UNREACHABLE
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import User
@@ -232,9 +233,10 @@ def test_wrong_secret_is_caught_before_leaving_for_ninjaone(web_app, fake, admin
 
 
 def test_unreachable_instance(web_app, fake, admin):
+    web_app.config["NINJAONE_ALLOWED_BASE_URLS"] += ("http://127.0.0.1:9",)  # listed, nothing listens
     ends_on_settings(save_credentials(admin, "http://127.0.0.1:9"))
     ends_on_settings(start_connect(admin))
-    assert "NinjaOne did not answer" in settings_page(admin)
+    assert UNREACHABLE in settings_page(admin)  # the same words as for a refused address
     assert_not_connected(web_app, fake)
 
 

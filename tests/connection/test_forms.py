@@ -40,7 +40,7 @@ def _nothing_saved(app) -> None:
         ({"region": ""}, "Choose the region of your NinjaOne instance."),
         ({"region": "custom", "custom_url": ""}, "Enter the address of your NinjaOne instance"),
         ({"region": "custom", "custom_url": "ftp://eu.ninjarmm.com"}, "must start with https://"),
-        ({"region": "custom", "custom_url": "http://ninja.example.com"}, "must use https://"),
+        ({"region": "custom", "custom_url": "http://ninja.example.com"}, "may not be used here"),
         ({"region": "custom", "custom_url": "https://eu.ninjarmm.com/v2"}, "not an API path"),
         ({"region": "custom", "custom_url": "https://me:pw@eu.ninjarmm.com"}, "must not contain a user name"),
         (

@@ -218,6 +218,28 @@ def test_page_new_instance_needs_the_secret_again(web_app, fake, fake_b, admin):
         assert integration.base_url == fake_b.url
 
 
+def test_a_blank_secret_never_goes_to_a_new_url_region_or_client(web_app, fake, fake_b, admin):
+    """Same client id, blank secret: a new custom URL, a region or another client id is refused with
+    nothing written, and Connect afterwards still talks to the saved instance only: the secret is
+    never POSTed to the URL typed without it (issue 14, item 3)."""
+    ends_on_settings(save_credentials(admin, fake.url))
+    with tenant_db(web_app) as session:
+        before = session.scalars(select(Integration)).one()
+        saved = (before.base_url, before.region, before.credential.client_id, before.credential.client_secret)
+    fake_b.state.reset_counters()
+    for change in ({"custom_url": fake_b.url}, {"region": "eu"}, {"client_id": "another-client"}):
+        fields = {"client_secret": "", **change}
+        refused = save_credentials(admin, change.get("custom_url", fake.url), **fields)
+        assert refused.status_code == 400 and "Enter the Client Secret" in page_text(refused), change
+    with tenant_db(web_app) as session:
+        after = session.scalars(select(Integration)).one()
+        assert (after.base_url, after.region, after.credential.client_id,
+                after.credential.client_secret) == saved  # fmt: skip
+    started = start_connect(admin)
+    assert started.status_code == 302 and started.location.startswith(fake.url)
+    assert fake_b.state.request_counts() == {}
+
+
 # -- the CLI ---------------------------------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ def test_eight_processes_refresh_once(app, make_app, database_url, encryption_ke
     state = FakeState()
     seed_fleet(state, devices=10, organizations=3, seed=5)
     with FakeNinjaOne(state) as fake:
+        app.config["NINJAONE_ALLOWED_BASE_URLS"] = (fake.url,)  # the operator lists the test's fake
         assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
         tenant = get_state().host.find_tenant("acme")
         with tenant_scope(tenant.id):
@@ -59,7 +60,8 @@ def test_eight_processes_refresh_once(app, make_app, database_url, encryption_ke
         barrier = context.Barrier(WORKERS)
         results = context.Queue()
         config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "NINJAONE_ENCRYPTION_KEYS",
-                                                   "NINJAONE_REDIS_URL", "SECRET_KEY")}  # fmt: skip
+                                                   "NINJAONE_REDIS_URL", "SECRET_KEY",
+                                                   "NINJAONE_ALLOWED_BASE_URLS")}  # fmt: skip
         config["TESTING"] = True
         processes = [
             context.Process(target=_worker, args=(config, tenant.id, barrier, results))

@@ -44,7 +44,8 @@ def test_worker_killed_mid_sync_then_a_new_worker_finishes(
         tenant, integration_id = connect_acme(app, fake)
         Redis.from_url(redis_service).flushdb()  # drop the first-sync job the connection queued
         env = {**os.environ, "DATABASE_URL": database_url, "NINJAONE_REDIS_URL": redis_service,
-               "NINJAONE_ENCRYPTION_KEYS": encryption_key, "NINJAONE_SYNC_LEASE_SECONDS": "3"}  # fmt: skip
+               "NINJAONE_ENCRYPTION_KEYS": encryption_key, "NINJAONE_SYNC_LEASE_SECONDS": "3",
+               "NINJAONE_ALLOWED_BASE_URLS": fake.url}  # fmt: skip
 
         fake.state.faults.inject(Fault(path="/v2/devices-detailed", kind="slow", times=3, seconds=2.0))
         with tenant_scope(tenant.id):

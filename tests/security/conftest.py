@@ -85,12 +85,12 @@ def world_template(
     if os.environ.get("NINJAONE_TEST_DATABASE_URL"):
         url = postgres_url()
         reset_postgres(url)
-        app = make_security_app(url)
+        app = make_security_app(url, fake_urls_of(security_fakes))
         info = build_world(app, security_fakes)
         template = Template(info, url, snapshot=Snapshot(app))
     else:
         path = tmp_path_factory.mktemp("security-template") / "world.db"
-        app = make_security_app(f"sqlite:///{path}")
+        app = make_security_app(f"sqlite:///{path}", fake_urls_of(security_fakes))
         info = build_world(app, security_fakes)
         template = Template(info, f"sqlite:///{path}", sqlite_file=path)
     dispose(app)
@@ -118,9 +118,18 @@ def module_apps(module_database: tuple[str, Path | None]) -> Iterator[dict[str, 
         dispose(app)
 
 
+def fake_urls_of(fakes: dict[str, FakeNinjaOne]) -> list[str]:
+    """The tenants' fake NinjaOnes: the URLs the security world's operator allows."""
+    return [fake.url for fake in fakes.values()]
+
+
 @pytest.fixture(scope="module")
-def module_app(module_apps: dict[str, Flask], module_database: tuple[str, Path | None]) -> Flask:
-    app = module_apps[""] = make_security_app(module_database[0])
+def module_app(
+    module_apps: dict[str, Flask],
+    module_database: tuple[str, Path | None],
+    security_fakes: dict[str, FakeNinjaOne],
+) -> Flask:
+    app = module_apps[""] = make_security_app(module_database[0], fake_urls_of(security_fakes))
     return app
 
 
@@ -149,7 +158,8 @@ class World:
         """Another app (other configuration) on this test's database, kept for the module."""
         key = repr(sorted(overrides.items()))
         if key not in self.apps:
-            self.apps[key] = make_security_app(self.database_url, **overrides)
+            fake_urls = fake_urls_of(self.fakes)
+            self.apps[key] = make_security_app(self.database_url, fake_urls, **overrides)
         return self.apps[key]
 
     def state(self) -> DatabaseState:

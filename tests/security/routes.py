@@ -106,6 +106,7 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone.connect": lambda t, s, p, url: {},
     "ninjaone.disconnect": lambda t, s, p, url: {},
     "ninjaone.rotate_webhook_secret": lambda t, s, p, url: {},
+    "ninjaone.revoke_previous_webhook_secret": lambda t, s, p, url: {},
     "ninjaone_mapping.update": lambda t, s, p, url: {
         f"org{p['organization_id']}-client_id": t.client_id,
         f"org{p['organization_id']}-auto_sync": "y",

@@ -20,7 +20,7 @@ import functools
 import gc
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -216,8 +216,9 @@ class BufferedClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def make_security_app(database_url: str, **overrides: Any) -> Flask:
-    """The sample host on ``database_url`` (CSRF off unless overridden), ignoring the environment."""
+def make_security_app(database_url: str, fake_urls: Iterable[str] = (), **overrides: Any) -> Flask:
+    """The sample host on ``database_url`` (CSRF off unless overridden), ignoring the environment;
+    ``fake_urls`` (the tenants' fake NinjaOnes) are the URLs the operator allows tenants to choose."""
     with pytest.MonkeyPatch.context() as patch:
         for key in host_environment_keys():
             patch.delenv(key)
@@ -228,6 +229,7 @@ def make_security_app(database_url: str, **overrides: Any) -> Flask:
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "NINJAONE_ENCRYPTION_KEYS": FERNET_KEY,
                 "WTF_CSRF_ENABLED": False,
+                "NINJAONE_ALLOWED_BASE_URLS": tuple(fake_urls),
                 **overrides,
             }
         )

@@ -255,6 +255,7 @@ def test_deliveries_touch_only_their_own_integrations_devices(app, world, fake):
     state = FakeState()
     seed_fleet(state, devices=40, organizations=2, seed=5)
     with FakeNinjaOne(state) as other:
+        app.config["NINJAONE_ALLOWED_BASE_URLS"] += (other.url,)  # the operator lists globex's too
         globex, globex_integration = connect_tenant(other, "globex")
         globex_path = receiver_path(globex.id)
         # A device only globex's instance has: its id is far above every id of acme's instance.

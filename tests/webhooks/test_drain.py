@@ -223,7 +223,7 @@ def _queued_drains(url: str) -> list[str]:
 
 
 def test_the_doorbell_queues_one_drain_and_a_real_worker_drains_everything(
-    make_app, connected, redis_service, database_url, encryption_key
+    make_app, connected, fake, redis_service, database_url, encryption_key
 ):
     tenant, _, path = connected
     queued = make_app(NINJAONE_REDIS_URL=redis_service)
@@ -251,6 +251,7 @@ def test_the_doorbell_queues_one_drain_and_a_real_worker_drains_everything(
         "NINJAONE_REDIS_URL": redis_service,
         "NINJAONE_ENCRYPTION_KEYS": encryption_key,
         "SECRET_KEY": "test-secret-key",
+        "NINJAONE_ALLOWED_BASE_URLS": fake.url,  # the worker's operator lists the test's fake
     }
     worker = [
         sys.executable,

@@ -26,10 +26,13 @@ from .test_processing import _delivery
 from .test_receiver import activity, post
 
 
-def _worker_env(database_url: str, redis_url: str, encryption_key: str, **settings: str) -> dict:
+def _worker_env(
+    database_url: str, redis_url: str, encryption_key: str, fake_url: str, **settings: str
+) -> dict:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
+        "NINJAONE_ALLOWED_BASE_URLS": fake_url,  # the workers' operator lists the test's fake
         "NINJAONE_REDIS_URL": redis_url,
         "NINJAONE_ENCRYPTION_KEYS": encryption_key,
         "SECRET_KEY": "test-secret-key",
@@ -38,7 +41,7 @@ def _worker_env(database_url: str, redis_url: str, encryption_key: str, **settin
 
 
 def test_a_delivery_is_processed_before_a_long_job_queued_ahead_of_it(
-    make_app, connected, redis_service, database_url, encryption_key
+    make_app, connected, fake, redis_service, database_url, encryption_key
 ):
     tenant, _, path = connected
     queued = make_app(NINJAONE_REDIS_URL=redis_service)
@@ -49,7 +52,7 @@ def test_a_delivery_is_processed_before_a_long_job_queued_ahead_of_it(
     assert _delivery(7101).status == "pending"
     db.session.remove()
 
-    worker = start_worker(_worker_env(database_url, redis_service, encryption_key), "--burst")
+    worker = start_worker(_worker_env(database_url, redis_service, encryption_key, fake.url), "--burst")
     assert worker.wait(timeout=120) == 0
     delivery = _delivery(7101)
     with tenant_scope(tenant.id):
@@ -69,7 +72,7 @@ def test_a_sigkilled_worker_s_delivery_is_taken_over_by_another_worker_once(
     lease, sweep = (os.environ.get("TEST_LEASE_SECONDS", "3"), os.environ.get("TEST_SWEEP_SECONDS", "1"))
     settings = {"NINJAONE_DELIVERY_LEASE_SECONDS": lease, "NINJAONE_SWEEP_SECONDS": sweep}
     paused = tmp_path / "paused"
-    env = _worker_env(database_url, redis_service, encryption_key, **settings,
+    env = _worker_env(database_url, redis_service, encryption_key, fake.url, **settings,
                       TEST_PAUSE_AFTER_ALERT_FILE=str(paused))  # fmt: skip
     receiving = make_app(NINJAONE_REDIS_URL=redis_service)
     body = _alert_delivery(tenant, fake, 7201)
@@ -137,13 +140,13 @@ def own_redis(tmp_path):
 
 
 def test_with_only_a_worker_deliveries_stored_during_a_redis_outage_are_processed_after_it(
-    make_app, connected, own_redis, database_url, encryption_key, workers, capsys
+    make_app, connected, fake, own_redis, database_url, encryption_key, workers, capsys
 ):
     redis_url()  # a test of the Redis deployment: it runs where the suite runs with Redis
     tenant, _, path = connected
     outage = float(os.environ.get("TEST_REDIS_OUTAGE_SECONDS", "3"))
     sweep = os.environ.get("TEST_SWEEP_SECONDS", "1")
-    env = _worker_env(database_url, own_redis.url, encryption_key, NINJAONE_SWEEP_SECONDS=sweep)
+    env = _worker_env(database_url, own_redis.url, encryption_key, fake.url, NINJAONE_SWEEP_SECONDS=sweep)
     workers.append(start_worker(env))
     receiving = make_app(NINJAONE_REDIS_URL=own_redis.url)
     client = receiving.test_client()

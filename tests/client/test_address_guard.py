@@ -1,0 +1,63 @@
+"""The address guard: which addresses it refuses, and that it refuses before connecting (real sockets)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from flask_ninjaone.client.address_guard import forbidden_address, guarded_session, is_refusal
+
+REFUSED = [
+    "127.0.0.1", "127.8.9.10", "::1", "0.0.0.0", "::", "10.0.0.1", "172.16.5.4", "192.168.1.1",
+    "169.254.169.254", "169.254.170.2", "fd00:ec2::254", "fe80::1", "fe80::1%eth0", "100.64.0.1",
+    "100.100.100.200", "224.0.0.1", "ff02::1", "255.255.255.255", "192.0.2.1", "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1", "not-an-address",
+]  # fmt: skip
+ALLOWED = ["8.8.8.8", "1.1.1.1", "2001:4860:4860::8888", "::ffff:8.8.8.8", "34.120.1.2"]
+
+
+@pytest.mark.parametrize("address", REFUSED)
+def test_non_public_addresses_are_refused(address):
+    assert forbidden_address(address)
+
+
+@pytest.mark.parametrize("address", ALLOWED)
+def test_public_addresses_are_allowed(address):
+    assert not forbidden_address(address)
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A TCP port listening on loopback, non-blocking: ``accept()`` tells whether anyone connected."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_guarded_session_never_connects_to_loopback(listener, host):
+    port = listener.getsockname()[1]
+    with guarded_session() as session, pytest.raises(requests.ConnectionError) as caught:
+        session.post(f"http://{host}:{port}/ws/oauth/token", data={"client_secret": "x"}, timeout=5)
+    assert is_refusal(caught.value)
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # no connection was ever made
+    with requests.Session() as plain, pytest.raises(requests.RequestException):
+        plain.get(f"http://{host}:{port}/", timeout=(5, 0.01))  # the control: a plain session connects
+    listener.accept()[0].close()
+
+
+def test_a_guarded_session_ignores_proxy_settings(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    session = guarded_session()
+    assert session.trust_env is False and session.proxies == {}
+
+
+def test_other_errors_are_not_refusals():
+    assert not is_refusal(requests.ConnectionError("connection refused"))
