@@ -50,7 +50,11 @@ def connect_tenant(
     sync: bool = True,
 ) -> ConnectedTenant:
     """Connect the host tenant ``tenant_ref`` (id or slug) to the fake at ``fake_url``; needs an app
-    context. Raises ``LookupError`` for an unknown tenant, ``AssertionError`` when the sync fails."""
+    context. Raises ``LookupError`` for an unknown tenant, ``AssertionError`` when the sync fails.
+
+    The test connects as the operator does with ``flask ninjaone connect --base-url``: the fake's
+    loopback URL is vouched for, so the app needs no ``NINJAONE_ALLOWED_BASE_URLS`` entry for it.
+    """
     state = get_state()
     tenant = state.host.find_tenant(tenant_ref)
     if tenant is None:
@@ -66,6 +70,7 @@ def connect_tenant(
             custom_url=fake_url,
             actor=None,
             public_base_url=base_url,
+            set_by_operator=True,
         )
         integration = get_scoped(session, Integration, result.integration_id)
         assert integration is not None

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from flask_ninjaone.client.address_guard import forbidden_address, guarded_session, is_refusal
+from flask_ninjaone.client.address_guard import AddressRefused, forbidden_address, is_refusal
+from flask_ninjaone.client.deadlines import deadline_session
 
 REFUSED = [
     "127.0.0.1", "127.8.9.10", "::1", "0.0.0.0", "::", "10.0.0.1", "172.16.5.4", "192.168.1.1",
@@ -27,6 +28,10 @@ def test_non_public_addresses_are_refused(address):
 @pytest.mark.parametrize("address", ALLOWED)
 def test_public_addresses_are_allowed(address):
     assert not forbidden_address(address)
+
+
+def guarded_session() -> requests.Session:
+    return deadline_session(restrict_addresses=True)
 
 
 @pytest.fixture
@@ -57,6 +62,14 @@ def test_a_guarded_session_ignores_proxy_settings(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     session = guarded_session()
     assert session.trust_env is False and session.proxies == {}
+    adapter = session.get_adapter("http://example.com/")
+    with pytest.raises(AddressRefused):  # and its adapter refuses a proxy it is handed anyway
+        adapter.proxy_manager_for("http://127.0.0.1:9")
+
+
+def test_an_unguarded_session_keeps_proxies_and_connects_anywhere():
+    session = deadline_session()
+    assert session.trust_env is True
 
 
 def test_other_errors_are_not_refusals():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import flask_migrate
@@ -53,7 +55,7 @@ def host(request, database_url, ninjaone_encryption_key, tmp_path) -> Iterator[H
         },
         ninjaone_first=request.param == "ninjaone-first",
     )
-    with app.app_context():
+    with app.app_context(), _loggers_kept():
         flask_migrate.init(directory=app.config["MIGRATIONS_DIR"])
         flask_migrate.upgrade(directory=app.config["MIGRATIONS_DIR"], revision="heads")
         db.create_all()
@@ -63,6 +65,22 @@ def host(request, database_url, ninjaone_encryption_key, tmp_path) -> Iterator[H
     yield Host(app, north, south)
     with app.app_context():
         db.engine.dispose()
+
+
+@contextmanager
+def _loggers_kept() -> Iterator[None]:
+    """The ``env.py`` that ``flask db init`` writes calls ``fileConfig``, which disables every logger
+    that exists (a deployment runs it in its own process). In the test process it would silence the
+    extension's loggers for every later test, so their enabled state is put back."""
+    loggers = [
+        logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    disabled = {logger: logger.disabled for logger in loggers}
+    try:
+        yield
+    finally:
+        for logger, was_disabled in disabled.items():
+            logger.disabled = was_disabled
 
 
 def _seed() -> tuple[Workspace, Workspace]:
