@@ -34,7 +34,7 @@ def database_url(tmp_path) -> str:
 
 
 #: Fixtures that are a fake NinjaOne (``.url``): a test's app lists the URL of each one the test uses.
-FAKE_FIXTURES = ("ninjaone_fake", "fake", "fake_b")
+FAKE_FIXTURES = ("ninjaone_fake", "fake", "fake_b", "globex_fake")
 
 
 def fake_urls(request: pytest.FixtureRequest) -> tuple[str, ...]:

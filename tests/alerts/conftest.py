@@ -59,6 +59,7 @@ def _no_active_alerts(request: pytest.FixtureRequest) -> None:
         return
     fake = request.getfixturevalue("fake")
     fake.state.faults.clear()
+    fake.state.oauth.unrevoke_access_tokens()  # a test that disconnected revoked every copy's token
     for alert in fake.state.alerts():
         fake.state.reset_alert(alert["uid"])
 

@@ -138,7 +138,8 @@ def test_one_worker_serves_globex_while_acme_s_ninjaone_misbehaves(
     acme_device = _synced_device_id(acme)
     globex_alert = _alert_delivery(globex, globex_fake, 8101)
     _misbehave(fake, acme_device, how)
-    workers.append(start_worker(_worker_env(database_url, redis_service, encryption_key)))
+    both_fakes = f"{fake.url},{globex_fake.url}"  # the worker's operator lists both tenants' instances
+    workers.append(start_worker(_worker_env(database_url, redis_service, encryption_key, both_fakes)))
     receiving = make_app(NINJAONE_REDIS_URL=redis_service)
     client = receiving.test_client()
     with receiving.app_context():

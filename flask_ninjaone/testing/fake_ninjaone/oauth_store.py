@@ -229,6 +229,15 @@ class OAuthStore:
                 token.expires_at = now - 1
         return len(live)
 
+    def unrevoke_access_tokens(self) -> int:
+        """Make revoked access tokens live again; returns how many. For tests that share one fake between
+        databases copied from one template: one test's disconnect revokes the token every copy holds."""
+        with self.lock:
+            revoked = [token for token in self._access.values() if token.revoked]
+            for token in revoked:
+                token.revoked = False
+        return len(revoked)
+
     def revoke_refresh_tokens(self, client_id: str | None = None) -> int:
         """Revoke refresh tokens (of one client, or all): the "connection died after weeks" case."""
         with self.lock:
