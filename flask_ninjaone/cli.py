@@ -13,9 +13,9 @@ from flask.cli import AppGroup
 
 from . import jobs
 from .client import INSTANCES, NinjaOneError, RateLimited, describe
-from .extension import get_state
 from .host import TenantRef
 from .services.clients import MissingCredentials
+from .state import get_state
 from .tenancy import system_scope, tenant_scope
 from .worker import NinjaOneWorker
 

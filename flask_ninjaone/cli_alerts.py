@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from .cli import _connected_integration, _resolve_tenant, echo_table, ninjaone_cli, tenant_option
 from .client import NinjaOneError
-from .extension import get_state
+from .state import get_state
 from .tenancy import tenant_scope
 
 

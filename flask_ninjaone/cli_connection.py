@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
-from .extension import get_state
+from .state import get_state
 from .tenancy import tenant_scope
 
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from .cli import _connected_integration, _resolve_tenant, echo_table, ninjaone_cli, tenant_option
-from .extension import get_state
+from .state import get_state
 from .tenancy import tenant_scope
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
 from .config import setting
-from .extension import get_state
 from .models import WebhookDelivery
+from .state import get_state
 from .tenancy import tenant_scope
 from .webhooks import inbox
 
