@@ -45,6 +45,7 @@ def test_every_secret_column_is_encrypted():
         ("ninjaone_credentials", "access_token"),
         ("ninjaone_credentials", "refresh_token"),
         ("ninjaone_remote_links", "url"),  # a Remote Connect URL embeds a session token
+        ("ninjaone_owed_writes", "payload"),  # an owed release keeps the dropped connection's tokens
     }
 
 
