@@ -3,46 +3,22 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import MultiFernet
-from flask import Flask, appcontext_pushed, current_app
-from flask_sqlalchemy import SQLAlchemy
+from flask import Flask, appcontext_pushed
 
 from . import tenancy
 from .config import ConfigError, apply_defaults, setting
 from .crypto import build_fernet
 from .host import HostAdapter
 from .services import base_urls
+from .state import NinjaOneState
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 #: The webhook receiver's blueprint: it authenticates itself, so Flask-WTF's CSRF check must skip it.
 RECEIVER_BLUEPRINT = "ninjaone_webhooks"
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class NinjaOneState:
-    """Everything the extension keeps per app, in ``app.extensions["ninjaone"]``."""
-
-    extension: NinjaOne
-    host: HostAdapter
-    db: SQLAlchemy
-    #: ``None`` when ``NINJAONE_ENCRYPTION_KEYS`` is missing or malformed (``key_error`` says how).
-    fernet: MultiFernet | None
-    key_error: ConfigError | None = None
-
-
-def get_state(app: Flask | None = None) -> NinjaOneState:
-    """The extension's state of ``app`` (default: the current app)."""
-    app = app or current_app
-    try:
-        return app.extensions["ninjaone"]
-    except KeyError:
-        raise RuntimeError(
-            "flask-ninjaone is not initialised on this app: call NinjaOne(app, host=...)"
-        ) from None
 
 
 class NinjaOne:

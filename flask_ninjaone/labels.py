@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .extension import get_state
 from .host import default_asset_label, default_ticket_label
+from .state import get_state
 
 #: Longest label shown; longer ones are cut with an ellipsis (a label is a name, not a description).
 MAX_LABEL = 80

@@ -24,6 +24,8 @@ from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
+from .state import get_state
+
 _tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("ninjaone_tenant", default=None)
 T = TypeVar("T")
 _system: contextvars.ContextVar[bool] = contextvars.ContextVar("ninjaone_system", default=False)
@@ -74,8 +76,6 @@ def current_tenant_id() -> str | None:
         return bound
     if has_request_context():
         if "ninjaone_tenant_id" not in g:
-            from .extension import get_state  # local: the extension module imports this one
-
             tenant = get_state().host.current_tenant()
             g.ninjaone_tenant_id = tenant.id if tenant else None
         return g.ninjaone_tenant_id

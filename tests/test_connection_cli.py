@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, text
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.models import Credential, Integration
+from flask_ninjaone.state import get_state
 from sample_host.database import db
 
 DEMO_ID, DEMO_SECRET = "demo-client-id", "demo-client-secret"

@@ -25,10 +25,11 @@ from flask_ninjaone.doctor.keys import check_encryption_keys
 from flask_ninjaone.doctor.queues import check_redis, check_schedule, check_workers, heartbeat_limit
 from flask_ninjaone.doctor.tenants import check_tenants, check_webhooks
 from flask_ninjaone.doctor.web import check_csrf_exemption, check_public_base_url
-from flask_ninjaone.extension import MIGRATIONS_DIR, get_state
+from flask_ninjaone.extension import MIGRATIONS_DIR
 from flask_ninjaone.models import metadata
 from flask_ninjaone.services import mapping
 from flask_ninjaone.services.connection import complete_connection, save_credentials
+from flask_ninjaone.state import get_state
 from flask_ninjaone.worker import LAST_TICK, schedule_key_prefix
 from sample_host.database import db
 from tests.integration.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens

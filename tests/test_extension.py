@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 from flask_ninjaone import ConfigError, NinjaOne
 from flask_ninjaone.config import SETTINGS, UnknownSettingError, setting
 from flask_ninjaone.crypto import EncryptedText, fernet_for
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.models import metadata
+from flask_ninjaone.state import get_state
 
 
 def test_state_lives_in_app_extensions(app):

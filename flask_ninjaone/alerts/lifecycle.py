@@ -46,7 +46,6 @@ from sqlalchemy.orm import Session
 
 from .. import signals
 from ..client import NinjaOneError, NotFound, device_page_url
-from ..extension import get_state
 from ..host import TicketDraft, TicketState, UserRef
 from ..models import (
     Alert,
@@ -60,6 +59,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT
+from ..state import get_state
 from ..tenancy import get_scoped
 from . import ticket_text
 from .events import ACKNOWLEDGE, RESET, TRIGGER, ConditionEvent

@@ -25,10 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..client import NinjaOneClient
-from ..extension import get_state
 from ..models import Alert, AlertStatus, ConnectionStatus, Integration, OwedKind, OwedWrite
 from ..models.base import utcnow
 from ..owed_writes import forget, owe, send_due
+from ..state import get_state
 from .events import ConditionEvent
 from .lifecycle import BY_RECONCILIATION, BY_TICKET_CLOSE, apply_event, resets_wanted_on_close, resolve_series
 from .resets import SENDERS

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from flask import abort, g, jsonify, redirect, request
 
-from ..extension import get_state
 from ..host import Permission
+from ..state import get_state
 from ..tenancy import current_tenant_id
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -19,11 +19,11 @@ from ..alerts.catalog import SEVERITIES
 from ..alerts.lifecycle import AlertActionError
 from ..alerts.panel import STATUS_FILTERS, list_alerts, owed_resets, parse_filters
 from ..client import device_page_url
-from ..extension import get_state
 from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
 from ..labels import labels_for
 from ..models import Alert, Device, OrganizationMapping
+from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
 from .states import connected_integration

@@ -37,7 +37,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..client import device_page_url
-from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.compliance import AssetSummary, asset_summaries
@@ -48,6 +47,7 @@ from ..labels import labels_for
 from ..models import Device, Integration
 from ..services.connection import tenant_integration
 from ..services.health import Health, connection_health
+from ..state import get_state
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, require, this_page, wants_json
 from .states import connected_integration

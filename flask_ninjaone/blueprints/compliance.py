@@ -17,13 +17,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.compliance import FIGURE_COLUMNS, SEVERITIES, dashboard
 from ..inventory.export import csv_chunks
 from ..inventory.search import COUNT_CAP, CSV_HEADER, MATCH_MODES, SoftwareQuery, csv_rows, search_software
 from ..jobs import enqueue
+from ..state import get_state
 from ..tenancy import require_tenant_id
 from .access import require
 from .states import connected_integration

@@ -12,12 +12,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..labels import labels_for
 from ..models import DeliveryStatus, Device, WebhookDelivery
 from ..query_filters import device_id_filter
+from ..state import get_state
 from ..tenancy import require_tenant_id
 from ..webhooks import inbox
 from .access import EXPIRED_FORM, require

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..extension import get_state
 from ..forms.mapping import ActionForm, ConfirmForm, OrganizationMappingForm
 from ..host import Permission
 from ..models import Integration, OrganizationMapping
 from ..services import mapping
+from ..state import get_state
 from .access import require
 from .states import connected_integration
 

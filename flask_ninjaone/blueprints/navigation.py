@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup
 
-from ..extension import get_state
 from ..host import Permission
 from ..services.health import overview
+from ..state import get_state
 from ..tenancy import current_tenant_id
 
 bp = Blueprint("ninjaone_navigation", __name__, template_folder="../templates")

@@ -12,12 +12,12 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..labels import labels_for
 from ..models import AuditEntry
 from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
+from ..state import get_state
 from ..tenancy import current_tenant_id
 from .access import EXPIRED_FORM, login_required_answer, require, wants_json
 from .states import connected_integration

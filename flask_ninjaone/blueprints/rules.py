@@ -13,11 +13,11 @@ from ..alerts import rule_store
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
-from ..extension import get_state
 from ..forms.alerts import MaintenanceWindowForm, RuleActionForm, RuleForm
 from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
 from ..services.connection import tenant_integration
+from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
 

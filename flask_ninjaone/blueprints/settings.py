@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response
 
 from ..client import INSTANCES, api_settings_url
 from ..config import setting
-from ..extension import get_state
 from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
 from ..forms.mapping import ActionForm
 from ..host import Permission
@@ -29,6 +28,7 @@ from ..services import connection, webhook_registration
 from ..services.connection import ConnectError, SettingsError, tenant_integration
 from ..services.health import ConnectionHealth, Health, connection_health
 from ..services.webhook_registration import WebhookError
+from ..state import get_state
 from ..tenancy import current_tenant_id, require_tenant_id
 from . import oauth_state
 from .access import EXPIRED_FORM, require

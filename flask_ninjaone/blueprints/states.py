@@ -16,10 +16,10 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
-from ..extension import get_state
 from ..models import Integration
 from ..services.connection import tenant_integration
 from ..services.health import SETUP_ADVICE, Health, connection_health
+from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
 
 

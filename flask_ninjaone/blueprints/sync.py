@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..extension import get_state
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..models import Integration, SyncRun
+from ..state import get_state
 from ..sync.requests import request_sync
 from ..sync.runner import run_summary
 from ..tenancy import get_scoped

@@ -9,9 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import ConfigError, setting
 from ..crypto import fernet_for, parse_keys
-from ..extension import get_state
 from ..key_rotation import encrypted_columns
 from ..models import Base
+from ..state import get_state
 from .results import Check, fail, ok, short_error, warn
 
 NAME = "encryption_keys"

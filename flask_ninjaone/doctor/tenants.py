@@ -6,8 +6,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extension import get_state
 from ..models import ConnectionStatus, Integration, WebhookState
+from ..state import get_state
 from ..tenancy import system_scope
 from .results import Check, fail, ok, short_error, warn
 

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..client import device_page_url
-from ..extension import get_state
 from ..models import Alert, Device, Integration, OrganizationMapping
 from ..services.connection import tenant_integration
+from ..state import get_state
 from ..tenancy import require_tenant_id
 
 OPEN_ALERT_STATUSES = ("active", "acknowledged")

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from ..client import device_page_url
-from ..extension import get_state
 from ..models import Alert, Device, Integration, Patch, Software, SoftwareChange
 from ..services.connection import tenant_integration
 from ..services.health import ConnectionHealth, connection_health
+from ..state import get_state
 from ..tenancy import require_tenant_id
 from .compliance import OPEN_ALERT_STATUSES, SEVERITIES, antivirus_state, patch_compliance
 from .versions import version_key

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select, text
 
-from ..extension import get_state
 from ..models import Device, Integration, OrganizationMapping, Software
+from ..state import get_state
 from .versions import VersionFilter, VersionFilterError
 
 MATCH_MODES = ("contains", "prefix", "exact")

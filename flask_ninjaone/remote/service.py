@@ -30,13 +30,13 @@ from ..client import (
     NotFound,
     ReconnectRequired,
 )
-from ..extension import get_state
 from ..host import UserRef
 from ..models import ConnectionStatus, Device, Integration, RemoteLink
 from ..models.base import utcnow
 from ..services import audit
 from ..services.clients import MissingCredentials, client_for
 from ..services.connection import tenant_integration
+from ..state import get_state
 from ..tenancy import require_tenant_id
 
 #: A cached link is dropped this long before NinjaOne says it expires.

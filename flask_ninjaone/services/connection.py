@@ -46,6 +46,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..owed_writes import send_due
+from ..sync.requests import request_sync
 from . import audit, base_urls, instance_change, release, webhook_registration
 from .clients import client_for
 from .organizations import refresh_organizations
@@ -543,7 +544,6 @@ def complete_connection(
 def _queue_first_sync(session: Session, integration: Integration) -> str:
     """Queue the first full sync (run inline when there is no Redis). A failure to queue is a note:
     the connection itself is complete and "Sync now" or the schedule will catch up."""
-    from ..sync.requests import request_sync  # local: the sync package imports this module's siblings
 
     try:
         message = request_sync(integration, kind="full", trigger="connect").message

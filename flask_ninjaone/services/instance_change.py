@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..extension import get_state
 from ..host import UserRef
 from ..models import (
     Alert,
@@ -41,6 +40,7 @@ from ..models import (
     WebhookDelivery,
 )
 from ..models.base import utcnow
+from ..state import get_state
 from . import audit
 
 #: Host assets retired per adapter call (the seam takes batches of up to 1000).

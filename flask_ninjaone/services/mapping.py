@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..extension import get_state
 from ..host import ClientRef
 from ..models import Integration, MappingState, OrganizationMapping
+from ..state import get_state
 from ..tenancy import require_tenant_id
 
 _SUFFIXES = {

@@ -27,11 +27,11 @@ from .. import signals
 from ..bulk import insert_rows
 from ..client import NinjaOneClient, device_page_url
 from ..client.schemas import Unchanged
-from ..extension import get_state
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import utcnow
 from ..services.organizations import refresh_organizations
+from ..state import get_state
 from .device_states import (
     APPROVAL_STATUSES,
     AWAITING_APPROVAL,

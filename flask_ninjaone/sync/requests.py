@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..extension import get_state
 from ..jobs import JobHandle, enqueue
 from ..models import Device, Integration, Lock
 from ..models.base import utcnow
+from ..state import get_state
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,12 @@ from sqlalchemy.exc import DBAPIError
 from .. import signals
 from ..client import NinjaOneClient, NinjaOneError, describe
 from ..config import setting
-from ..extension import get_state
+from ..jobs import enqueue
 from ..leases import Lease
 from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
 from ..models.base import utcnow
 from ..services.clients import client_for
+from ..state import get_state
 from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT
 from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
@@ -117,7 +118,6 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
 
 def _queue_inventory(integration: Integration) -> None:
     """A full sync is followed by an inventory refresh; failing to queue it never fails the sync."""
-    from ..jobs import enqueue  # local: the task modules import this one
 
     try:
         enqueue("inventory.refresh", tenant_id=integration.tenant_id, key=str(integration.id),

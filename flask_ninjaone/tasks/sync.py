@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from .. import owed_writes
 from ..config import setting
-from ..extension import get_state
 from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
 from ..models.base import utcnow
+from ..state import get_state
 from ..sync.runner import AlreadyRunning, run_summary, run_sync
 from .alerts import enqueue_reconciliations
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..extension import get_state
 from ..jobs import task
+from ..state import get_state
 from ..webhooks import inbox, processing
 
 

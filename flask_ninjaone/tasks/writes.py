@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..alerts import resets
-from ..extension import get_state
 from ..jobs import task
 from ..owed_writes import send_due
 from ..services import release
+from ..state import get_state
 
 #: Every kind of owed write and who sends it.
 SENDERS = {**resets.SENDERS, **release.SENDERS}

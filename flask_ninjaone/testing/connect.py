@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import setting
-from ..extension import get_state
 from ..host import TenantRef
 from ..models import Integration
 from ..services import mapping
 from ..services.connection import connect_client_credentials
 from ..services.webhook_registration import receiver_url
+from ..state import get_state
 from ..sync.runner import run_summary, run_sync
 from ..tenancy import get_scoped, tenant_scope
 from .fake_ninjaone.oauth_store import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET

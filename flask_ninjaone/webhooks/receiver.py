@@ -16,8 +16,8 @@ from werkzeug.wrappers import Response
 
 from ..client.schemas import ActivitySchema
 from ..config import setting
-from ..extension import get_state
 from ..services.webhook_registration import secret_matches
+from ..state import get_state
 from ..tenancy import tenant_scope
 from . import inbox, receivers
 from .ratelimited_log import rejections

@@ -21,8 +21,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Text, select, type_coerce
 
-from ..extension import get_state
 from ..models import Integration
+from ..state import get_state
 from ..tenancy import system_scope
 
 #: Receiver ids are ``secrets.token_urlsafe`` output; anything else is unknown without a query.

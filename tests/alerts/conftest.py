@@ -20,10 +20,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from flask_ninjaone.client.schemas import ActivitySchema
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.models import Device, Integration, metadata
 from flask_ninjaone.services import mapping
 from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet

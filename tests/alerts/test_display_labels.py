@@ -9,10 +9,10 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import select, update
 
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.host import HostAdapter
 from flask_ninjaone.labels import MAX_LABEL, labels_for
 from flask_ninjaone.models import AuditEntry
+from flask_ninjaone.state import get_state
 from sample_host.adapter import SampleHostAdapter
 from sample_host.database import db
 from sample_host.models import Asset, Ticket

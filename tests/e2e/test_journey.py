@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.models import Device
+from flask_ninjaone.state import get_state
 from sample_host.models import Ticket
 
 TIMEOUT = 20_000

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.models import Alert, Device
+from flask_ninjaone.state import get_state
 
 from .test_journey import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
 

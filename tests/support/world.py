@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.extension import get_state
 from flask_ninjaone.host import TenantRef
 from flask_ninjaone.models import Integration
 from flask_ninjaone.services import mapping
 from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.state import get_state
 from sample_host.database import db
 
 

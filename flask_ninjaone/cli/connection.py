@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import click
 
-from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
-from .extension import get_state
-from .tenancy import tenant_scope
+from ..services.connection import ConnectError
+from ..services.connection import disconnect as disconnect_integration
+from ..services.webhook_registration import WebhookError, public_base_url
+from ..services.webhook_registration import revoke_previous_webhook_secret as revoke
+from ..services.webhook_registration import rotate_webhook_secret as rotate
+from ..state import get_state
+from ..tenancy import tenant_scope
+from .group import ninjaone_cli
+from .helpers import connected_integration, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("disconnect")
@@ -21,13 +27,10 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
 
     Organization mappings, alert rules and assets are kept; assets are no longer updated.
     """
-    from .services.connection import ConnectError
-    from .services.connection import disconnect as disconnect_integration
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = _connected_integration(tenant)
+        integration = connected_integration(tenant)
         if not yes:
             click.confirm(
                 f"Disconnect {tenant.slug} from NinjaOne ({integration.base_url})? The webhook is removed, "
@@ -59,18 +62,15 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
 def rotate_webhook_secret(tenant_ref: str, public_url: str | None, revoke_previous: bool) -> None:
     """Give a tenant's webhook a new secret and push it to NinjaOne; the old one stays valid for
     NINJAONE_WEBHOOK_SECRET_GRACE_HOURS unless --revoke-previous."""
-    from .services.webhook_registration import WebhookError, public_base_url, revoke_previous_webhook_secret
-    from .services.webhook_registration import rotate_webhook_secret as rotate
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = _connected_integration(tenant)
+        integration = connected_integration(tenant)
         try:
             base_url = public_url.rstrip("/") if public_url else public_base_url()
             until = rotate(session, integration, base_url=base_url, actor=None)
             if revoke_previous and until is not None:
-                revoke_previous_webhook_secret(session, integration, actor=None)
+                revoke(session, integration, actor=None)
         except WebhookError as exc:
             raise click.ClickException(str(exc)) from exc
     if revoke_previous:
@@ -84,12 +84,9 @@ def rotate_webhook_secret(tenant_ref: str, public_url: str | None, revoke_previo
 @tenant_option
 def revoke_previous_webhook_secret(tenant_ref: str) -> None:
     """Refuse a tenant's previous webhook secret now, before its grace period ends (it leaked)."""
-    from .services.webhook_registration import WebhookError
-    from .services.webhook_registration import revoke_previous_webhook_secret as revoke
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = _connected_integration(tenant)
+        integration = connected_integration(tenant)
         try:
             revoke(get_state().db.session, integration, actor=None)
         except WebhookError as exc:

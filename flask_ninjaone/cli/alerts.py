@@ -9,10 +9,14 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from .cli import _connected_integration, _resolve_tenant, echo_table, ninjaone_cli, tenant_option
-from .client import NinjaOneError
-from .extension import get_state
-from .tenancy import tenant_scope
+from ..alerts.panel import cli_rows
+from ..alerts.reconcile import RECONCILABLE, reconcile
+from ..client import NinjaOneError
+from ..services.clients import MissingCredentials, client_for
+from ..state import get_state
+from ..tenancy import tenant_scope
+from .group import ninjaone_cli
+from .helpers import connected_integration, echo_table, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.group("alerts", invoke_without_command=True)
@@ -34,13 +38,11 @@ def alerts_command(
     ctx: click.Context, tenant_ref: str | None, status: str, limit: int, as_json: bool
 ) -> None:
     """List the tenant's NinjaOne alerts, newest first, with any reset still owed to NinjaOne."""
-    from .alerts.panel import cli_rows
-
     if ctx.invoked_subcommand is not None:
         return
     if not tenant_ref:
         raise click.UsageError("Missing option '--tenant'.")
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
         rows = cli_rows(get_state().db.session, status=status.lower(), limit=limit)
     if as_json:
@@ -78,12 +80,9 @@ def _owed_cell(owed: dict[str, Any] | None) -> str:
 def reconcile_command(tenant_ref: str, as_json: bool) -> None:
     """Compare the tenant's alerts with NinjaOne's active ones now, send the resets owed to it, and
     print what was repaired."""
-    from .alerts.reconcile import RECONCILABLE, reconcile
-    from .services.clients import MissingCredentials, client_for
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = _connected_integration(tenant)
+        integration = connected_integration(tenant)
         if integration.status not in RECONCILABLE:
             raise click.ClickException(
                 f"{tenant.slug} cannot reach NinjaOne: the connection is {integration.status}"

@@ -7,12 +7,14 @@ import json
 import click
 from sqlalchemy import select
 
-from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
-from .config import setting
-from .extension import get_state
-from .models import WebhookDelivery
-from .tenancy import tenant_scope
-from .webhooks import inbox
+from ..config import setting
+from ..models import WebhookDelivery
+from ..services.webhook_registration import public_base_url, receiver_url
+from ..state import get_state
+from ..tenancy import tenant_scope
+from ..webhooks import inbox
+from .group import ninjaone_cli
+from .helpers import connected_integration, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.group("inbox")
@@ -26,7 +28,7 @@ def inbox_group() -> None:
 def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
     """Process every delivery that is still pending now (e.g. stored while Redis was down, or waiting
     out a retry's backoff)."""
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
         count, queued = inbox.replay(get_state().db.session, include_failed=include_failed)
     if count and not queued:
@@ -40,7 +42,7 @@ def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
     """Show the newest deliveries with their status, attempts and error."""
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
         rows = (
             get_state()
@@ -76,11 +78,9 @@ def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
 @click.option("--show-secret", is_flag=True, help="Also print the secret (keep it out of logs).")
 def webhook_url(tenant_ref: str, show_secret: bool) -> None:
     """Print the receiver URL NinjaOne delivers to, and the header carrying the secret."""
-    from .services.webhook_registration import public_base_url, receiver_url
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = _connected_integration(tenant)
+        integration = connected_integration(tenant)
         base = public_base_url(None)
         if base is None:
             raise click.ClickException("Set NINJAONE_PUBLIC_BASE_URL so the receiver URL can be built.")

@@ -6,8 +6,12 @@ import json
 
 import click
 
-from .cli import _connected_integration, _resolve_tenant, ninjaone_cli, tenant_option
-from .tenancy import tenant_scope
+from ..inventory.device_refresh import refresh_device
+from ..inventory.refresh import InventoryAlreadyRunning, refresh_inventory
+from ..sync.runner import run_summary
+from ..tenancy import tenant_scope
+from .group import ninjaone_cli
+from .helpers import connected_integration, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("inventory")
@@ -19,13 +23,9 @@ def inventory(tenant_ref: str, device_id: int | None, as_json: bool) -> None:
 
     Runs in this process (not on the queue), like ``flask ninjaone sync`` does for operators.
     """
-    from .inventory.device_refresh import refresh_device
-    from .inventory.refresh import InventoryAlreadyRunning, refresh_inventory
-    from .sync.runner import run_summary
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = _connected_integration(tenant)
+        integration = connected_integration(tenant)
         if device_id is not None:
             result = refresh_device(integration.id, device_id)
             if not result.ok:

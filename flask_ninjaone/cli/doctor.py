@@ -7,8 +7,8 @@ import json
 import click
 from flask import current_app
 
-from .cli import ninjaone_cli
-from .doctor import healthy, run_checks
+from ..doctor import healthy, run_checks
+from .group import ninjaone_cli
 
 
 @ninjaone_cli.command("doctor")

@@ -6,9 +6,11 @@ import json
 
 import click
 
-from .cli import _connected_integration, _resolve_tenant, echo_table, ninjaone_cli, tenant_option
-from .extension import get_state
-from .tenancy import tenant_scope
+from ..state import get_state
+from ..sync.device_states import device_rows
+from ..tenancy import tenant_scope
+from .group import ninjaone_cli
+from .helpers import connected_integration, echo_table, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("devices")
@@ -35,11 +37,9 @@ def devices_command(
     A held asset is inactive on purpose while NinjaOne still has the device (awaiting approval, or in
     an organization that is not mapped); a retired one belongs to a device that is gone. Both say why.
     """
-    from .sync.device_states import device_rows
-
-    tenant = _resolve_tenant(tenant_ref)
+    tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        _connected_integration(tenant)
+        connected_integration(tenant)
         rows = device_rows(
             get_state().db.session,
             states={state.lower() for state in states},

@@ -1,0 +1,9 @@
+"""``flask ninjaone …``: the group (:mod:`.group`), the commands by topic, their shared helpers
+(:mod:`.helpers`). Importing the package registers every command on the group; no module of the
+package imports the package back (the layout RQ's ``rq.cli`` uses).
+"""
+
+from . import alerts, connection, devices, doctor, inventory, operations, tenants, webhooks  # noqa: F401
+from .group import ninjaone_cli
+
+__all__ = ["ninjaone_cli"]

@@ -1,0 +1,40 @@
+"""What the commands share: the --tenant option, tenant lookup, the connected integration, tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ..host import TenantRef
+from ..services.connection import tenant_integration
+from ..state import get_state
+
+if TYPE_CHECKING:
+    from ..models import Integration
+
+
+def resolve_tenant(ref: str) -> TenantRef:
+    tenant = get_state().host.find_tenant(ref)
+    if tenant is None:
+        raise click.BadParameter(f"no tenant with id or slug {ref!r}", param_hint="--tenant")
+    return tenant
+
+
+tenant_option = click.option("--tenant", "tenant_ref", required=True, help="Tenant id or slug.")
+
+
+def echo_table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+    """Print rows as left-aligned columns under ``header`` (the listing commands' plain output)."""
+    table = [header, *lines]
+    widths = [max(len(line[index]) for line in table) for index in range(len(header))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+def connected_integration(tenant: TenantRef) -> Integration:
+    """The tenant's integration (call inside its ``tenant_scope``), or a clean CLI error."""
+    integration = tenant_integration(get_state().db.session)
+    if integration is None:
+        raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
+    return integration
