@@ -32,17 +32,20 @@ def _alert_delivery(tenant, fake, activity_id: int) -> dict:
     return {**triggered, "id": activity_id}
 
 
-def _tickets(tenant) -> int:
+def _tickets(tenant, series_uid: str | None = None) -> int:
+    """Tickets opened for alerts (of one series, when given). With a real worker the scheduler tick's
+    reconciliation may open tickets for the fake's other active alerts too: count the series then."""
     db.session.expire_all()
+    alerts = select(func.count()).select_from(Alert).where(Alert.ticket_id.is_not(None))
+    tickets = select(func.count()).select_from(Ticket).where(Ticket.tenant_id == int(tenant.id))
+    if series_uid is None:
+        tickets = tickets.where(Ticket.external_ref.is_not(None))
+    else:
+        alerts = alerts.where(Alert.series_uid == series_uid)
+        tickets = tickets.where(Ticket.external_ref == series_uid)
     with tenant_scope(tenant.id):
-        opened = db.session.scalar(
-            select(func.count()).select_from(Alert).where(Alert.ticket_id.is_not(None))
-        )
-    external = db.session.scalar(
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.tenant_id == int(tenant.id), Ticket.external_ref.is_not(None))
-    )
+        opened = db.session.scalar(alerts)
+    external = db.session.scalar(tickets)
     assert opened == external
     return external
 

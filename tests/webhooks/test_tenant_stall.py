@@ -148,7 +148,7 @@ def test_one_worker_serves_globex_while_acme_s_ninjaone_misbehaves(
                  what="the worker to be reading acme's device from acme's NinjaOne")  # fmt: skip
         assert post(client, globex_path, globex_alert).status_code == 202
     wait_for(lambda: _delivery(8101).status == "done", timeout=WAIT_FOR_GLOBEX, what="globex's alert")
-    assert _tickets(globex) == 1
+    assert _tickets(globex, globex_alert["seriesUid"]) == 1
     assert _delivery(8100).status != "done"  # acme's delivery is still waiting on its NinjaOne
     latency = _delivery(8101).processed_at - _delivery(8101).received_at
     wait_for(lambda: _delivery(8100).status == "done", timeout=30 + 25 * THROTTLES,
