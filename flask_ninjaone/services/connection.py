@@ -705,9 +705,7 @@ def status(session: Session, tenant_id: str) -> dict[str, Any]:
             "state": integration.webhook_state,
             "error": integration.webhook_error,
             "previous_secret_valid_until": _iso(
-                integration.webhook_previous_secret_expires_at
-                if integration.webhook_previous_secret
-                else None
+                webhook_registration.previous_secret_accepted_until(integration)
             ),
         },
         "sync_settings": {

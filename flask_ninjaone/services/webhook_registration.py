@@ -270,8 +270,8 @@ def revoke_previous_webhook_secret(
     (:mod:`flask_ninjaone.webhooks.receivers`). Raises :class:`WebhookError` when no previous secret is
     accepted any more; audited as ``webhook_previous_secret_revoked``.
     """
-    expires_at = integration.webhook_previous_secret_expires_at
-    if not integration.webhook_previous_secret or expires_at is None or expires_at <= utcnow():
+    expires_at = previous_secret_accepted_until(integration)
+    if expires_at is None:
         raise WebhookError(NO_PREVIOUS_SECRET)
     integration.webhook_previous_secret = None
     integration.webhook_previous_secret_expires_at = None
@@ -301,12 +301,24 @@ class HoldsWebhookSecrets(Protocol):
     def webhook_previous_secret_expires_at(self) -> datetime | None: ...
 
 
+def previous_secret_accepted_until(
+    integration: HoldsWebhookSecrets, now: datetime | None = None
+) -> datetime | None:
+    """When the previous secret stops being accepted, or ``None`` when it is not accepted now.
+
+    One answer for the receiver, the revoke action and the status page, so the page never offers to
+    revoke a secret whose grace already ended (the stored row keeps it until the next rotation).
+    """
+    expires_at = integration.webhook_previous_secret_expires_at
+    if integration.webhook_previous_secret and expires_at is not None and (now or utcnow()) < expires_at:
+        return expires_at
+    return None
+
+
 def accepted_secrets(integration: HoldsWebhookSecrets, now: datetime | None = None) -> list[str]:
     """The secrets a delivery may carry right now: the current one, and the previous one in its grace."""
-    now = now or utcnow()
     accepted = [integration.webhook_secret] if integration.webhook_secret else []
-    expires_at = integration.webhook_previous_secret_expires_at
-    if integration.webhook_previous_secret and expires_at is not None and now < expires_at:
+    if integration.webhook_previous_secret and previous_secret_accepted_until(integration, now):
         accepted.append(integration.webhook_previous_secret)
     return accepted
 

@@ -7,11 +7,14 @@ one whose receiver cache read the integration while the old secret was still acc
 from __future__ import annotations
 
 import itertools
+import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.models import AuditEntry, Integration
+from flask_ninjaone.models.base import utcnow
 
 from .world import PREFIX, post_delivery, tenant_db
 
@@ -78,6 +81,24 @@ def test_nothing_to_revoke_is_said_and_changes_nothing(world):
     assert admin.post(f"{PREFIX}/webhook/revoke-previous").status_code == 302
     assert "no previous webhook secret to revoke" in admin.get(f"{PREFIX}/").get_data(as_text=True)
     assert _secrets(world) == (world.acme.webhook_secret, None)
+
+
+def test_a_previous_secret_past_its_grace_is_not_offered_for_revoking(world):
+    """The stored row keeps the old secret until the next rotation; once its grace ended the page must
+    neither say it is accepted nor offer to revoke it, and the status command says the same."""
+    _new, old = _rotated(world)
+    with tenant_db(world.app, "acme") as session:
+        integration = session.scalars(select(Integration)).one()
+        integration.webhook_previous_secret_expires_at = utcnow() - timedelta(seconds=1)
+        session.commit()
+    admin = world.client("admin")
+    page = admin.get(f"{PREFIX}/").get_data(as_text=True)
+    assert "Revoke previous secret now" not in page and "previous secret is accepted until" not in page
+    result = world.app.test_cli_runner().invoke(args=["ninjaone", "status", "--tenant", "acme", "--json"])
+    assert json.loads(result.output)["webhook"]["previous_secret_valid_until"] is None, result.output
+    assert post_delivery(world.app, world.acme.receiver_path, old, _delivery()).status_code == 401
+    assert admin.post(f"{PREFIX}/webhook/revoke-previous").status_code == 302
+    assert "no previous webhook secret to revoke" in admin.get(f"{PREFIX}/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["technician", "viewer", "anonymous"])
