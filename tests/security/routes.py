@@ -112,7 +112,9 @@ FORMS: dict[str, FormBuilder] = {
         f"org{p['organization_id']}-auto_sync": "y",
     },  # fmt: skip
     "ninjaone_mapping.create_client": lambda t, s, p, url: {},
-    "ninjaone_mapping.apply_suggestions": lambda t, s, p, url: {"confirm": "y"},
+    # The confirmed list; a list that is not the current one changes nothing (a 302 back to the page).
+    "ninjaone_mapping.apply_suggestions": lambda t, s, p, url: {"plan": "[]"},
+    "ninjaone_mapping.create_clients": lambda t, s, p, url: {"plan": "[]"},
     "ninjaone_sync.sync_now": lambda t, s, p, url: {"kind": "incremental"},
     "ninjaone_alerts.acknowledge": lambda t, s, p, url: {},
     "ninjaone_alerts.resolve": lambda t, s, p, url: {},
