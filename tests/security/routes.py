@@ -29,6 +29,7 @@ STATIC = "ninjaone.static"
 NO_PERMISSION = {
     STATIC: "the extension's CSS and JavaScript are public",
     RECEIVER: "NinjaOne is not a user: it authenticates with the per-integration secret header",
+    "ninjaone_unknown.unknown_page": "a URL no page answers: the 404 page, to anyone, reveals nothing",
 }
 #: Views that authorize by hand instead of with ``access.require`` (see test_inventory.py): the
 #: permission they enforce, so the matrices still check them.
@@ -61,6 +62,7 @@ OBJECT_PARAMS: dict[str, Callable[[TenantWorld], Any]] = {
 FIXED_PARAMS: dict[str, str] = {
     "direction": "up",
     "filename": "ninjaone/ninjaone.css",
+    "path": "no/such/page",
 }
 
 _PARAM = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
