@@ -39,7 +39,7 @@ def _client_choices() -> list[tuple[str, str]]:
     from ..tenancy import require_tenant_id
 
     clients = get_state().host.list_clients(require_tenant_id())
-    return [("", "— not mapped (devices held back) —")] + [(c.id, c.name) for c in clients]
+    return [("", "— not mapped —")] + [(c.id, c.name) for c in clients]
 
 
 @bp.get("/")
