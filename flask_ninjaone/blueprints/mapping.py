@@ -64,8 +64,10 @@ def index() -> str:
         forms=forms,
         action_form=ActionForm(),
         can_manage=get_state().host.has_permission(Permission.MANAGE),
-        suggestions=len(mapping.plan_suggestions(session, integration)),
-        missing_clients=len(mapping.plan_missing_clients(session, integration)),
+        suggestions=len(mapping.plan_suggestions(session, integration, views)),
+        missing_clients=len(
+            {p.client_name for p in mapping.plan_missing_clients(session, integration, views)}
+        ),
     )
 
 

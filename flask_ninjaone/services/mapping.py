@@ -188,24 +188,31 @@ def _unmapped(views: list[OrganizationView]) -> list[OrganizationView]:
     return [view for view in views if view.mapping.state == MappingState.UNMAPPED]
 
 
-def plan_suggestions(session: Session, integration: Integration) -> list[PlannedMapping]:
-    """What "Apply all suggestions" would do: each unmapped organization with a suggested client."""
+def plan_suggestions(
+    session: Session, integration: Integration, views: list[OrganizationView] | None = None
+) -> list[PlannedMapping]:
+    """What "Apply all suggestions" would do: each unmapped organization with a suggested client.
+    ``views``: the page's :func:`organizations`, when it has them already."""
+    views = organizations(session, integration) if views is None else views
     return [
         PlannedMapping(
             view.mapping.organization_id, view.mapping.name, view.suggestion.id, view.suggestion.name
         )
-        for view in _unmapped(organizations(session, integration))
+        for view in _unmapped(views)
         if view.suggestion is not None
     ]
 
 
-def plan_missing_clients(session: Session, integration: Integration) -> list[PlannedMapping]:
+def plan_missing_clients(
+    session: Session, integration: Integration, views: list[OrganizationView] | None = None
+) -> list[PlannedMapping]:
     """What "Create all missing clients" would do: a client for each unmapped organization that has no
     suggestion (those are left to "Apply all suggestions"), named after it. Organizations whose names
     normalize alike share one new client, named after the first of them."""
+    views = organizations(session, integration) if views is None else views
     planned = []
     names: dict[str, str] = {}
-    for view in _unmapped(organizations(session, integration)):
+    for view in _unmapped(views):
         if view.suggestion is not None:
             continue
         name = view.mapping.name.strip()
