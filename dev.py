@@ -24,6 +24,18 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-pyproject-sha256"
 DEMO_PORT = int(os.environ.get("DEMO_PORT", "5000"))
 FAKE_PORT = int(os.environ.get("FAKE_NINJAONE_PORT", "5055"))
+#: Organizations the demo's fake NinjaOne adds to its generated ones, spelled as an MSP's RMM often
+#: spells the seeded clients of the sample host (sample_host/seed.py), so the mapping page has
+#: suggestions to show: acme's Northwind Traders, Contoso Dental Group, Fabrikam Legal LLP; globex's
+#: Initech and Vandelay Industries. The generated organizations have no client yet ("Create all
+#: missing clients").
+DEMO_ORGANIZATIONS = (
+    "Northwind Traders, Inc.",
+    "CONTOSO DENTAL GROUP",
+    "Fabrikam Legal",
+    "Initech LLC",
+    "Vandelay Industries & Co.",
+)
 
 
 def ensure_venv() -> None:
@@ -53,8 +65,20 @@ def demo() -> int:
     env.setdefault("NINJAONE_ALLOWED_BASE_URLS", f"http://127.0.0.1:{FAKE_PORT}")
     flask("db", "upgrade", "heads", env=env)
     flask("seed", env=env)
+    named = [arg for name in DEMO_ORGANIZATIONS for arg in ("--organization", name)]
     fake = subprocess.Popen(
-        [PYTHON, "-m", "flask", "--app", "sample_host", "ninjaone", "simulator", "--port", str(FAKE_PORT)],
+        [
+            PYTHON,
+            "-m",
+            "flask",
+            "--app",
+            "sample_host",
+            "ninjaone",
+            "simulator",
+            "--port",
+            str(FAKE_PORT),
+            *named,
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -62,7 +86,8 @@ def demo() -> int:
         f"\nDemo: http://127.0.0.1:{DEMO_PORT}/  (logins: admin@acme.test / tech@acme.test / "
         f"viewer@acme.test, password demo1234; same for globex)\n"
         f"Fake NinjaOne: http://127.0.0.1:{FAKE_PORT}  (client id demo-client-id, "
-        "secret demo-client-secret; choose 'Custom URL' in the NinjaOne settings)\n",
+        "secret demo-client-secret; choose 'Custom URL' in the NinjaOne settings; its device pages "
+        "are at that address)\n",
         flush=True,
     )
     try:

@@ -226,7 +226,10 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def create_client(self, tenant_id: str, name: str) -> ClientRef:
-        """Create a client named after a NinjaOne organization ("create as new client")."""
+        """Create a client named after a NinjaOne organization ("create as new client", "create all
+        missing clients"). Do not commit: the extension commits the new clients together with their
+        mappings, so a bulk creation that fails part-way leaves no client behind. Returning the
+        existing client when one already has this name is fine (and what the sample host does)."""
 
     # --- assets (batched) ---------------------------------------------------------------------------
     @abc.abstractmethod

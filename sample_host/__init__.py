@@ -10,7 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, send_from_directory
+from flask.typing import ResponseReturnValue
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -50,6 +51,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth.bp)
     register_blueprints(app)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     register_template_helpers(app)
     app.cli.add_command(seed_command)
     return app
+
+
+def _favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico on pages that name no icon (JSON, files): the same SVG as the
+    layout's ``<link rel="icon">``, instead of a 404 in every log."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from ..config import setting
 
@@ -11,10 +11,10 @@ def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
     from ..webhooks.receiver import register as register_receiver
     from . import alerts, assets, compliance, inbox, mapping, navigation, remote, rules, settings, sync
-    from .states import install_error_pages
+    from .states import install_error_pages, unknown_pages
 
     prefix = setting("NINJAONE_URL_PREFIX", app)
-    pages = (
+    pages: tuple[tuple[Blueprint, str], ...] = (
         (settings.bp, ""),  # the settings page, its static files and the integrations card
         (mapping.bp, "/organizations"),
         (sync.bp, "/sync"),
@@ -25,6 +25,8 @@ def register_blueprints(app: Flask) -> None:
         (remote.bp, "/remote"),
         (compliance.bp, "/compliance"),
     )
+    if prefix.strip("/"):  # with no prefix of its own, every unknown URL is the host's to answer
+        pages += ((unknown_pages, ""),)
     install_error_pages([blueprint for blueprint, _ in pages])
     for blueprint, path in pages:
         app.register_blueprint(blueprint, url_prefix=prefix + path)

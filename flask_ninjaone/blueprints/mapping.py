@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..forms.mapping import ActionForm, ConfirmForm, OrganizationMappingForm
+from ..forms.mapping import ActionForm, ConfirmPlanForm, OrganizationMappingForm
 from ..host import Permission
 from ..models import Integration, OrganizationMapping
 from ..services import mapping
@@ -37,7 +39,7 @@ def _client_choices() -> list[tuple[str, str]]:
     from ..tenancy import require_tenant_id
 
     clients = get_state().host.list_clients(require_tenant_id())
-    return [("", "— not mapped (devices held back) —")] + [(c.id, c.name) for c in clients]
+    return [("", "— not mapped —")] + [(c.id, c.name) for c in clients]
 
 
 @bp.get("/")
@@ -60,10 +62,12 @@ def index() -> str:
         integration=integration,
         views=views,
         forms=forms,
-        confirm_form=ConfirmForm(),
         action_form=ActionForm(),
         can_manage=get_state().host.has_permission(Permission.MANAGE),
-        suggestions=sum(1 for v in views if v.suggestion is not None),
+        suggestions=len(mapping.plan_suggestions(session, integration, views)),
+        missing_clients=len(
+            {p.client_name for p in mapping.plan_missing_clients(session, integration, views)}
+        ),
     )
 
 
@@ -107,15 +111,90 @@ def create_client(organization_id: int) -> Response:
     return redirect(url_for(".index"))
 
 
+@dataclass(frozen=True)
+class BulkAction:
+    """A bulk action of the mapping page: its planner in ``services.mapping`` and what its pages say."""
+
+    planner: str
+    title: str
+    button: str
+    done: str
+    nothing_to_do: str
+
+
+BULK_ACTIONS = {
+    "apply-suggestions": BulkAction(
+        "suggestions", "Apply all suggestions", "Map {count} organization(s)",
+        "Mapped {count} organization(s) to their suggested clients.",
+        "There is nothing to do: no unmapped organization has a suggested client now.",
+    ),
+    "create-clients": BulkAction(
+        "missing_clients", "Create all missing clients", "Create the clients and map",
+        "Created the missing clients and mapped {count} organization(s) to them.",
+        "There is nothing to do: every unmapped organization has a suggested client, or none is unmapped.",
+    ),
+}  # fmt: skip
+
+
+def _confirmation(slug: str) -> str:
+    """The confirmation page of a bulk action: exactly what will happen, and one button to do it."""
+    action = BULK_ACTIONS[slug]
+    integration = connected_integration()
+    plan = mapping.PLANNERS[action.planner](get_state().db.session, integration)
+    return render_template(
+        "ninjaone/mapping_confirm.html",
+        integration=integration,
+        plan=plan,
+        form=ConfirmPlanForm(formdata=None, plan=mapping.encode_plan(plan)),
+        action=action,
+        button=action.button.format(count=len(plan)),
+        action_url=url_for(request.endpoint or ".index"),
+        new_clients=sorted({item.client_name for item in plan if item.creates_client}),
+    )
+
+
+def _apply(slug: str) -> Response:
+    """Carry out what the confirmation listed, all or nothing; a changed list sends the person back
+    to the (updated) confirmation page and changes nothing."""
+    action = BULK_ACTIONS[slug]
+    integration = connected_integration()
+    form = ConfirmPlanForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        count = mapping.apply_confirmed(
+            get_state().db.session, integration, action.planner, form.plan.data or ""
+        )
+    except mapping.StalePlan as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(request.endpoint or ".index"))
+    flash(action.done.format(count=count), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/apply-suggestions")
+@require(Permission.MANAGE)
+def confirm_suggestions() -> str:
+    """Which organization goes to which suggested client, before anything is mapped."""
+    return _confirmation("apply-suggestions")
+
+
 @bp.post("/apply-suggestions")
 @require(Permission.MANAGE)
 def apply_suggestions() -> Response:
-    """Map every unmapped organization to its suggested client, after explicit confirmation."""
-    integration = connected_integration()
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("Tick the confirmation box to apply the suggestions.", "error")
-        return redirect(url_for(".index"))
-    count = mapping.apply_suggestions(get_state().db.session, integration)
-    flash(f"Applied {count} suggestion(s).", "success")
-    return redirect(url_for(".index"))
+    """Map every organization the confirmation listed to its suggested client."""
+    return _apply("apply-suggestions")
+
+
+@bp.get("/create-clients")
+@require(Permission.MANAGE)
+def confirm_create_clients() -> str:
+    """Which clients will be created, and which organizations each one receives."""
+    return _confirmation("create-clients")
+
+
+@bp.post("/create-clients")
+@require(Permission.MANAGE)
+def create_clients() -> Response:
+    """Create the clients the confirmation listed and map their organizations."""
+    return _apply("create-clients")

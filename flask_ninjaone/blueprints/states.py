@@ -9,9 +9,9 @@ Scripts (see :func:`~.access.wants_json`) get the same sentence as JSON.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, abort, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
@@ -74,6 +74,19 @@ def _http_error(error: HTTPException) -> Any:
     except TemplateNotFound:  # the host's base template is missing: its pages fail too; keep the status
         return error
     return html, code
+
+
+#: Every other URL under the pages' prefix. Werkzeug's routing 404 belongs to no blueprint, so without
+#: this rule a mistyped extension URL showed Werkzeug's bare page instead of ours in the host's layout.
+#: GET only: a form posted to an unknown URL keeps its 405; a page of ours reached with the wrong
+#: method from the address bar gets this 404 page, which is what the person needs to hear.
+unknown_pages = Blueprint("ninjaone_unknown", __name__)
+
+
+@unknown_pages.get("/<path:path>")
+def unknown_page(path: str) -> NoReturn:
+    """The extension's 404 page for a URL under its prefix that no page answers."""
+    abort(404)
 
 
 def install_error_pages(blueprints: list[Blueprint]) -> None:

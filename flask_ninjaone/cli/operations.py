@@ -69,6 +69,15 @@ def worker(burst: bool, name: str | None) -> None:
 @click.option("--devices", default=250, show_default=True, help="Number of devices to seed.")
 @click.option("--seed", default=0, show_default=True, help="Random seed of the generated fleet.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-def simulator(port: int, devices: int, seed: int, host: str) -> None:
+@click.option(
+    "--organization",
+    "organizations",
+    multiple=True,
+    help="An organization to add by name (repeatable), e.g. spelled like one of your clients.",
+)
+def simulator(port: int, devices: int, seed: int, host: str, organizations: tuple[str, ...]) -> None:
     """Run the fake NinjaOne (OAuth, API, webhooks, control API) with a generated fleet."""
-    run_simulator(port=port, devices=devices, seed=seed, host=host)
+    try:
+        run_simulator(port=port, devices=devices, seed=seed, host=host, organization_names=organizations)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--organization") from None

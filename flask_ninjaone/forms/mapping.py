@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, HiddenField, SelectField
 
 
 class OrganizationMappingForm(FlaskForm):
@@ -14,10 +13,11 @@ class OrganizationMappingForm(FlaskForm):
     auto_sync = BooleanField("Auto-sync", default=True)
 
 
-class ConfirmForm(FlaskForm):
-    """A bulk action that needs an explicit tick (e.g. applying every suggestion)."""
+class ConfirmPlanForm(FlaskForm):
+    """The confirmation of a bulk action: carries the list the person saw (``services.mapping.encode_plan``),
+    so the action is refused when that list is no longer what would happen."""
 
-    confirm = BooleanField("I checked the suggestions", validators=[DataRequired("Tick the box to confirm.")])
+    plan = HiddenField()
 
 
 class ActionForm(FlaskForm):

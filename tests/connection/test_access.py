@@ -193,3 +193,32 @@ def test_a_post_with_the_token_goes_through(csrf_app):
     ends_on_settings(client.post(PREFIX + "/credentials", data=data))
     with tenant_db(csrf_app) as session:
         assert session.scalars(select(Integration)).one().credential.client_id == "x-client"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/no-such-page", "/organizations/no/such/thing", "/alerts/not-a-number", "/organizations/1/"],
+)
+def test_an_unknown_url_under_the_prefix_is_the_404_page_in_the_host_layout(admin, path: str) -> None:
+    response = admin.get("/integrations/ninjaone" + path)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert 'data-ninjaone-error="404"' in page and "This page does not exist" in page
+    assert "Sample PSA" in page and "Log out" in page  # the host's layout, with the person signed in
+    assert "The requested URL was not found on the server" not in page  # not Werkzeug's
+
+
+def test_unknown_urls_elsewhere_stay_the_hosts(admin) -> None:
+    for path in ("/no-such-page", "/integrations/other", "/integrations/ninjaonefoo"):
+        response = admin.get(path)
+        assert response.status_code == 404 and b"data-ninjaone-error" not in response.data, path
+
+
+def test_a_script_asking_for_an_unknown_url_gets_json(admin) -> None:
+    response = admin.get("/integrations/ninjaone/no-such.json")
+    assert response.status_code == 404 and response.get_json()["ok"] is False
+
+
+def test_known_routes_keep_their_redirects_and_methods(admin) -> None:
+    assert admin.get("/integrations/ninjaone/organizations").status_code == 308  # trailing slash
+    assert admin.post("/integrations/ninjaone/no-such-page").status_code == 405

@@ -50,7 +50,8 @@ def browser() -> Iterator:
 @pytest.fixture
 def fake() -> Iterator[FakeNinjaOne]:
     state = FakeState()
-    seed_fleet(state, devices=60, organizations=3, seed=4)
+    # One organization spelled like acme's seeded client "Northwind Traders": the mapping page suggests it.
+    seed_fleet(state, devices=60, organizations=3, seed=4, organization_names=["Northwind Traders, Inc."])
     with FakeNinjaOne(state) as server:
         yield server
 

@@ -50,17 +50,21 @@ def connect_and_sync(page, live, fake) -> None:
     assert fake.state.webhooks.configs(), "the webhook was registered in NinjaOne"
 
     page.goto(live.url + "/integrations/ninjaone/organizations/")
-    expect(page.locator("tr[data-state=unmapped]").first).to_be_visible()
-    if page.get_by_label(re.compile("I checked the")).count():
-        page.get_by_label(re.compile("I checked the")).check()
-        page.get_by_role("button", name="Apply suggestions").click()
-        expect(page.get_by_text(re.compile(r"Applied \d+ suggestion"))).to_be_visible()
-    while page.locator("tr[data-state=unmapped]").count():
-        page.locator("tr[data-state=unmapped]").first.get_by_role(
-            "button", name="Create as new client"
-        ).click()
-        expect(page.get_by_text(re.compile("Created client"))).to_be_visible()
-    expect(page.locator("tr[data-state=mapped]")).to_have_count(3)
+    expect(page.locator("tr[data-state=unmapped]")).to_have_count(4)
+    # "Northwind Traders, Inc." (the fake) is acme's "Northwind Traders": confirm, then map.
+    page.get_by_role("link", name=re.compile(r"Apply all suggestions \(1\)")).click()
+    plan = page.locator("[data-ninjaone-plan] tbody tr")
+    expect(plan).to_have_count(1)
+    expect(plan.first).to_contain_text("Northwind Traders, Inc.")
+    expect(plan.first).to_contain_text("Northwind Traders")
+    page.get_by_role("button", name="Map 1 organization(s)").click()
+    expect(page.get_by_text("Mapped 1 organization(s) to their suggested clients.")).to_be_visible()
+    # The generated organizations have no client: the confirmation lists the clients it creates.
+    page.get_by_role("link", name=re.compile(r"Create all missing clients \(3\)")).click()
+    expect(page.locator("[data-ninjaone-new-clients] li")).to_have_count(3)
+    page.get_by_role("button", name="Create the clients and map").click()
+    expect(page.get_by_text(re.compile(r"Created the missing clients and mapped 3"))).to_be_visible()
+    expect(page.locator("tr[data-state=mapped]")).to_have_count(4)
 
     page.goto(live.url + "/integrations/ninjaone/sync/")
     page.get_by_role("button", name="Sync now").click()
@@ -152,6 +156,8 @@ def test_admin_journey(browser, live, fake):
     dashboard.wait_for_url(
         re.compile(rf"^{re.escape(fake.url)}/.*deviceDashboard/{device_id}/"), timeout=TIMEOUT
     )
+    expect(dashboard.locator(f"[data-fake-device='{device_id}']")).to_be_visible()  # a page, not JSON
+    expect(dashboard.get_by_text("Disk C: is 97% full")).to_be_visible()
     dashboard.close()
 
     # The condition resets in NinjaOne → the ticket closes (nobody worked it).

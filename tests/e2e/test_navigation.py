@@ -69,3 +69,48 @@ def test_a_viewer_sees_only_their_pages_and_the_403_page_in_the_layout(browser, 
     page.locator("[data-ninjaone-error] .ninjaone-nav__list").get_by_role("link", name="Alerts").click()
     expect(page).to_have_url(re.compile(ADMIN_PAGES["Alerts"]))
     page.close()
+
+
+def test_the_menu_closes_on_an_outside_click_and_on_escape_and_works_from_the_keyboard(browser, live) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    login(page, live.url)
+    menu = page.locator("details.ninjaone-nav--menu")
+    toggle = page.locator("summary.ninjaone-nav__toggle")
+    entries = page.locator(".ninjaone-nav__list")
+    expect(page.locator("script[src$='ninjaone/nav.js']")).to_have_count(1)
+
+    toggle.click()
+    expect(entries).to_be_visible()
+    page.locator("main").click(position={"x": 5, "y": 5})  # outside the menu
+    expect(entries).to_be_hidden()
+    expect(menu).not_to_have_attribute("open", "")
+
+    toggle.click()
+    expect(entries).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(entries).to_be_hidden()
+    expect(toggle).to_be_focused()  # focus returns to the toggle
+
+    # Keyboard only: Tab reaches the toggle, Enter opens, arrows move, Enter follows the link.
+    page.goto(live.url + "/")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if toggle.evaluate("element => element === document.activeElement"):
+            break
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(entries).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(entries.get_by_role("link", name="Alerts", exact=True)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(entries.get_by_role("link", name="Settings", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(ADMIN_PAGES["Settings"]))
+
+    # Tabbing past the last entry closes the menu.
+    toggle.click()
+    entries.get_by_role("link", name="Settings", exact=True).focus()
+    page.keyboard.press("Tab")
+    expect(entries).to_be_hidden()
+    page.close()

@@ -183,3 +183,23 @@ def _snapshot(app: Flask) -> list[tuple]:
         for table in db.metadata.sorted_tables:
             rows += [(table.name, *row) for row in db.session.execute(select(table)).all()]
         return rows
+
+
+def test_coming_soon_integrations_say_so_without_a_connection_badge(login_as) -> None:
+    page = _ok(login_as("admin@acme.test"), "/settings/integrations")
+    cards = re.findall(r'<article class="ninjaone-integration-card".*?</article>', page, re.S)
+    placeholders = [card for card in cards if "NinjaOne" not in card]
+    assert len(placeholders) == 5
+    for card in placeholders:
+        assert "Coming soon" in card
+        assert "ninjaone-badge" not in card and "Not connected" not in card and "data-status" not in card
+
+
+def test_the_favicon_is_served_and_named_by_the_layout(client: FlaskClient, login_as) -> None:
+    response = client.get("/favicon.ico")  # anonymous: browsers ask before anyone logs in
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True).startswith("<svg")
+    page = _ok(login_as("admin@acme.test"), "/")
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert client.get(icon).status_code == 200
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)

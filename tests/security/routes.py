@@ -29,6 +29,7 @@ STATIC = "ninjaone.static"
 NO_PERMISSION = {
     STATIC: "the extension's CSS and JavaScript are public",
     RECEIVER: "NinjaOne is not a user: it authenticates with the per-integration secret header",
+    "ninjaone_unknown.unknown_page": "a URL no page answers: the 404 page, to anyone, reveals nothing",
 }
 #: Views that authorize by hand instead of with ``access.require`` (see test_inventory.py): the
 #: permission they enforce, so the matrices still check them.
@@ -61,6 +62,7 @@ OBJECT_PARAMS: dict[str, Callable[[TenantWorld], Any]] = {
 FIXED_PARAMS: dict[str, str] = {
     "direction": "up",
     "filename": "ninjaone/ninjaone.css",
+    "path": "no/such/page",
 }
 
 _PARAM = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -112,7 +114,9 @@ FORMS: dict[str, FormBuilder] = {
         f"org{p['organization_id']}-auto_sync": "y",
     },  # fmt: skip
     "ninjaone_mapping.create_client": lambda t, s, p, url: {},
-    "ninjaone_mapping.apply_suggestions": lambda t, s, p, url: {"confirm": "y"},
+    # The confirmed list; a list that is not the current one changes nothing (a 302 back to the page).
+    "ninjaone_mapping.apply_suggestions": lambda t, s, p, url: {"plan": "[]"},
+    "ninjaone_mapping.create_clients": lambda t, s, p, url: {"plan": "[]"},
     "ninjaone_sync.sync_now": lambda t, s, p, url: {"kind": "incremental"},
     "ninjaone_alerts.acknowledge": lambda t, s, p, url: {},
     "ninjaone_alerts.resolve": lambda t, s, p, url: {},

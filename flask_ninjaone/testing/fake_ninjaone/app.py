@@ -14,7 +14,7 @@ import time
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, control, oauth
+from . import api, control, dashboard, oauth
 from .errors import FakeApiError
 from .state import FakeState
 
@@ -31,10 +31,11 @@ def create_fake_app(state: FakeState) -> Flask:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(dashboard.bp)
 
     @app.before_request
     def count_and_inject_faults() -> Response | None:
-        if request.path.startswith("/_fake/"):
+        if request.path.startswith("/_fake/") or request.path == "/":  # not the API: control, web app
             return None
         state.count_request(_endpoint_key())
         fault = state.faults.take(request.method, request.path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from .device_builder import AGENT_OS, CLOUD_MONITOR_TYPES, build_device, domain_for
@@ -72,15 +73,31 @@ _PRIORITIES = (None, "LOW", "MEDIUM", "HIGH")
 
 
 def seed_fleet(
-    state: FakeState, *, devices: int, organizations: int = 10, seed: int = 0, now: float | None = None
+    state: FakeState,
+    *,
+    devices: int,
+    organizations: int = 10,
+    seed: int = 0,
+    now: float | None = None,
+    organization_names: Sequence[str] = (),
 ) -> None:
-    """Add ``organizations`` organizations and ``devices`` devices to ``state``, deterministically."""
+    """Add ``organizations`` organizations and ``devices`` devices to ``state``, deterministically.
+
+    ``organization_names`` adds organizations with those names after the generated ones (which stay
+    as they are), sharing the fleet: a demo names some like its host's clients ("Northwind Traders,
+    Inc." for "Northwind Traders") so the mapping page has suggestions to show.
+    """
     if devices < 0 or organizations < 1:
         raise ValueError("need devices >= 0 and organizations >= 1")
+    names = [name.strip() for name in organization_names]
+    if not all(names) or any(len(name) > 255 for name in names):
+        raise ValueError("organization names must be 1 to 255 characters")
     rng = random.Random(seed)
     now = time.time() if now is None else now
     state.seed = seed
     orgs = _seed_organizations(state, rng, organizations)
+    for name in names:
+        orgs.append(_add_organization(state, rng, name, None))
     plan = _plan(state, rng, devices, orgs)
     records = [
         state.add_device(
@@ -109,16 +126,23 @@ def _seed_organizations(state: FakeState, rng: random.Random, count: int) -> lis
         name, description = _ORGANIZATIONS[index % len(_ORGANIZATIONS)]
         if index >= len(_ORGANIZATIONS):
             name = f"{name} {index // len(_ORGANIZATIONS) + 1}"
-        organization = state.add_organization(
-            name,
-            description=description,
-            node_approval_mode="MANUAL" if rng.random() < 0.2 else "AUTOMATIC",
-            policies=[{"nodeRoleId": 1001, "policyId": 101}, {"nodeRoleId": 1002, "policyId": 102}],
-        )
-        for location_name, address in rng.sample(_LOCATIONS, rng.randint(1, 3)):
-            state.add_location(organization["id"], location_name, address=address)
-        organizations.append(organization)
+        organizations.append(_add_organization(state, rng, name, description))
     return organizations
+
+
+def _add_organization(
+    state: FakeState, rng: random.Random, name: str, description: str | None
+) -> dict[str, Any]:
+    """One organization with one to three locations."""
+    organization = state.add_organization(
+        name,
+        description=description,
+        node_approval_mode="MANUAL" if rng.random() < 0.2 else "AUTOMATIC",
+        policies=[{"nodeRoleId": 1001, "policyId": 101}, {"nodeRoleId": 1002, "policyId": 102}],
+    )
+    for location_name, address in rng.sample(_LOCATIONS, rng.randint(1, 3)):
+        state.add_location(organization["id"], location_name, address=address)
+    return organization
 
 
 def _plan(

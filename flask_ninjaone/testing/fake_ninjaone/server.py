@@ -14,6 +14,7 @@ own an isolated instance::
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 
 import click
@@ -88,16 +89,19 @@ class FakeNinjaOne:
         self.stop()
 
 
-def run_simulator(port: int, devices: int, seed: int = 0, host: str = "127.0.0.1") -> None:
+def run_simulator(
+    port: int, devices: int, seed: int = 0, host: str = "127.0.0.1", organization_names: Sequence[str] = ()
+) -> None:
     """Seed a fleet and serve it until interrupted, with an access log (for ``flask ninjaone simulator``)."""
     state = FakeState()
-    seed_fleet(state, devices=devices, seed=seed)
+    seed_fleet(state, devices=devices, seed=seed, organization_names=organization_names)
     server = make_server(host, port, create_fake_app(state), threaded=True)
     base = f"http://{host}:{server.server_port}"
     click.echo(f"Fake NinjaOne serving {devices} devices (seed {seed}) at {base}")
     click.echo(f"  API client app: client_id={DEMO_CLIENT_ID} client_secret={DEMO_CLIENT_SECRET}")
     click.echo(f"  OAuth: {base}/ws/oauth/authorize  {base}/ws/oauth/token")
     click.echo(f"  Control API: {base}/_fake/  (see flask_ninjaone/testing/fake_ninjaone/control.py)")
+    click.echo(f"  Device pages (what 'Open in NinjaOne' and Remote Connect open): {base}/")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
