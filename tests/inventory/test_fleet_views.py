@@ -12,6 +12,7 @@ from sqlalchemy import select
 from flask_ninjaone.inventory import refresh as _refresh  # noqa: F401  (imported for monkeypatch targets)
 from flask_ninjaone.inventory.compliance import dashboard
 from flask_ninjaone.inventory.refresh import refresh_inventory
+from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.inventory.versions import compare_versions
 from flask_ninjaone.models import Alert, Device, OrganizationMapping
 from flask_ninjaone.sync.runner import run_sync
@@ -372,6 +373,7 @@ def test_manual_fleet_refresh(acme, app, email):
     client = acme.login(app.test_client(), email)
     response = client.post(f"{URL}/compliance/refresh")
     assert response.status_code == 303
+    inline_runner(app).wait()
     with acme.scope():
         assert refresh_inventory(acme.integration_id).counts["rows_written"] == 0
 
