@@ -110,7 +110,7 @@ def progress_text(run: SyncRun, progress: Progress) -> str:
         parts.append(f"{progress.done} devices so far")
     if progress.percent is not None:
         parts[-1] += f" ({progress.percent} %)"
-    if progress.eta_seconds is not None and progress.done:
+    if progress.eta_seconds is not None:
         parts.append(f"about {_duration(progress.eta_seconds)} left")
     return f"{doing}: " + " · ".join(parts)
 

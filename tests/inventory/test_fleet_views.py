@@ -12,8 +12,8 @@ from sqlalchemy import select
 from flask_ninjaone.inventory import refresh as _refresh  # noqa: F401  (imported for monkeypatch targets)
 from flask_ninjaone.inventory.compliance import dashboard
 from flask_ninjaone.inventory.refresh import refresh_inventory
-from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.inventory.versions import compare_versions
+from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Alert, Device, OrganizationMapping
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
