@@ -1,6 +1,6 @@
 /* flask-ninjaone: feedback on long work. Every form works without this file; it adds:
-   - [data-ninjaone-job] (components/run_progress.html): the click disables the buttons at once (a
-     spinner and their data-busy-text), posts with fetch, then polls the run's progress JSON and
+   - [data-ninjaone-job] (components/run_progress.html): the click disables the buttons at once (the
+     clicked one shows a spinner and its data-busy-text until the run ends), posts with fetch, then polls the run's progress JSON and
      shows its sentence and bar where the button is, and the link to the run when it ends; a page
      opened while a run works follows it the same way;
    - [data-ninjaone-busy] forms: a busy, disabled submit button while the page loads (no double post). */
@@ -55,6 +55,7 @@
     var form = job.querySelector("form");
     var box = job.querySelector("[data-ninjaone-job-status]");
     lock(form, true);
+    if (!form.querySelector("[aria-busy=true]")) { busy(buttons(form)[0], true); }  // a page opened mid-run
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (run) {
@@ -74,7 +75,6 @@
     fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (answer) {
-        busy(submitter, false);
         if (!answer.run) { show(box, null, answer.message); lock(form, false); return; }
         show(box, answer.run, answer.ok ? "" : answer.message);
         follow(job, answer.run.progress_url);
