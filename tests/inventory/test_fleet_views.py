@@ -323,6 +323,7 @@ def test_asset_list_badges_filters_and_bulk_actions(acme, app):
         f"{URL}/assets/sync-selected", data={"asset_ids": [first, second], "next": "/assets/"}
     )
     assert response.status_code == 303 and response.headers["Location"] == "/assets/"
+    inline_runner(app).wait()  # the bulk action is a detached job
     counts = acme.fake.state.request_counts()
     assert counts["GET /v2/devices-detailed"] == 1 and counts["GET /v2/queries/software"] == 1
     evil = client.post(f"{URL}/assets/sync-selected", data={"asset_ids": [first], "next": "//evil.example/"})
