@@ -20,7 +20,7 @@ from .states import connected_integration
 bp = Blueprint("ninjaone_sync", __name__, template_folder="../templates")
 HISTORY = 25
 #: Run kinds that walk devices; the headline and the progress bar follow these, not inventory refreshes.
-DEVICE_SYNCS = ("full", "incremental")
+DEVICE_SYNCS = DEVICE_SYNC.kinds
 #: How the history names each kind of run.
 KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "inventory": "Inventory refresh"}
 #: The history's count columns, in order.
@@ -41,14 +41,18 @@ def history() -> str:
     integration = connected_integration()
     latest = _runs(integration, 1, kinds=DEVICE_SYNCS)
     followed = followed_run(integration, DEVICE_SYNC)
-    if followed is None and request.args.get("run", type=int) is not None:
-        followed = followed_run(integration, INVENTORY)  # a link to an inventory run's row
+    # "View run" of an inventory refresh lands here too: its row is highlighted, the box stays the sync's.
+    linked = followed_run(integration, INVENTORY) if "run" in request.args else None
+    current_id = followed.id if followed is not None else None
+    if linked is not None and linked.id == request.args.get("run", type=int):
+        current_id = linked.id
     return render_template(
         "ninjaone/sync.html",
         integration=integration,
         runs=_runs(integration, HISTORY),
         latest=latest[0] if latest else None,
         followed=run_view(followed),
+        current_id=current_id,
         kind_labels=KIND_LABELS,
         count_columns=COUNT_COLUMNS,
         form=ActionForm(),
