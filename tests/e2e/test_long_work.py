@@ -68,6 +68,8 @@ def test_refresh_inventory_and_sync_now_show_busy_progress_and_the_run(browser, 
 
     page.goto(live.url + "/integrations/ninjaone/sync/")
     busy_then_done(page, live, "Sync now", SYNC_QUEUED, SYNC_DONE, "sync-1366")
+    page.goto(live.url + "/integrations/ninjaone/")  # the settings page's Sync now, same box
+    busy_then_done(page, live, "Sync now", SYNC_QUEUED, SYNC_DONE, "settings-1366")
 
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.set_default_timeout(TIMEOUT)
