@@ -35,7 +35,11 @@ SETTINGS: dict[str, Setting] = {
         required=True,
     ),
     "NINJAONE_REDIS_URL": Setting(
-        None, "Redis URL for background jobs (RQ). Unset: jobs run inline in the calling process."
+        None,
+        "Redis URL for background jobs (RQ). Unset (development): jobs run inline in the calling process, "
+        "except the pages' long actions (Sync now, Refresh inventory now, Sync selected), which run on one "
+        "background thread of the web process so the page answers at once; that thread is not durable "
+        "(a restart loses its queue), so production sets Redis and runs workers.",
     ),
     "NINJAONE_QUEUE_NAME": Setting(
         "ninjaone", "Name of the RQ queue of the extension's long jobs (syncs, inventory refreshes)."

@@ -29,6 +29,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from .config import setting
+from .inline_jobs import InlineRunner
 from .tenancy import system_scope, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ def enqueue(
     key: str | None = None,
     fresh: bool = False,
     delay: timedelta | None = None,
+    detach: bool = False,
     **kwargs: Any,
 ) -> JobHandle:
     """Run task ``name`` for ``tenant_id`` in the background (or now, without Redis).
@@ -171,7 +173,9 @@ def enqueue(
     inbox); inline, the caller sees the exception. ``fresh`` says the caller knows
     no job with this id can exist yet (its key was created just now), which saves the round trip
     that looks for a waiting duplicate — the webhook receiver's hot path. ``delay`` runs the job
-    that much later (RQ's scheduler, which every worker runs); it needs Redis.
+    that much later (RQ's scheduler, which every worker runs); it needs Redis. ``detach`` says the
+    caller must not wait (a page's button): without Redis the job then runs on the app's
+    :class:`~.inline_jobs.InlineRunner` thread after this returns, instead of now.
     """
     if name not in registered_tasks():
         raise KeyError(f"unknown task {name!r}")
@@ -180,6 +184,9 @@ def enqueue(
     if setting("NINJAONE_REDIS_URL") is None:
         if delay is not None:
             raise RuntimeError("a delayed job needs NINJAONE_REDIS_URL: inline jobs run now")
+        if detach:
+            submitted = inline_runner().submit(jid, name, tenant_id, kwargs)
+            return JobHandle(id=jid, inline=True, duplicate=not submitted)
         return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
     q = queue(urgent=name in _URGENT)
     known = not fresh and _exists(q, jid)
@@ -214,6 +221,29 @@ def enqueue_at(name: str, *, tenant_id: str, at: datetime, **kwargs: Any) -> Job
     second = int(at.timestamp()) + 1
     delay = max(datetime.fromtimestamp(second, UTC) - datetime.now(UTC), timedelta(0))
     return enqueue(name, tenant_id=tenant_id, key=f"at-{second}", delay=delay, **kwargs)
+
+
+def inline_runner(app: Flask | None = None) -> InlineRunner:
+    """The app's thread for detached jobs without Redis (made on first use)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    runner = app.extensions.get("ninjaone_inline_jobs")
+    if runner is None:
+        runner = app.extensions.setdefault("ninjaone_inline_jobs", InlineRunner(app, execute))
+    return runner
+
+
+def job_pending(name: str, *, tenant_id: str, key: str | None = None) -> bool:
+    """Whether the job is still waiting or running (in RQ, or on the inline runner without Redis).
+
+    A run recorded as queued whose job is not pending was lost (Redis reset, web process restarted)."""
+    jid = job_id(name, tenant_id, key)
+    if setting("NINJAONE_REDIS_URL") is None:
+        return inline_runner().pending(jid)
+    q = queue(urgent=name in _URGENT)
+    if not _exists(q, jid):
+        return False
+    status = Job.fetch(jid, connection=q.connection, serializer=JobSerializer).get_status()
+    return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
 
 
 def _exists(q: Queue, jid: str) -> bool:

@@ -76,6 +76,9 @@ def app(make_app) -> Iterator[Flask]:
         db.create_all()
         metadata.create_all(db.engine)
         yield application
+        runner = application.extensions.get("ninjaone_inline_jobs")
+        if runner is not None:  # a page's detached job must not outlive the test's database
+            runner.wait()
         db.session.remove()
         db.engine.dispose()
 

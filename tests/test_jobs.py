@@ -99,3 +99,34 @@ def test_real_worker_runs_job_with_tenant_bound(make_app, database_url, redis_se
         assert row["pid"] != os.getpid()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_detached_job_without_redis_runs_on_the_apps_thread_once_per_id(app):
+    runner = jobs.inline_runner(app)
+    with runner.held():
+        first = jobs.enqueue("test.record_tenant", tenant_id="42", key="k", detach=True, marker="detached")
+        again = jobs.enqueue("test.record_tenant", tenant_id="42", key="k", detach=True, marker="detached")
+        assert first.inline and first.result is None and not first.duplicate
+        assert again.duplicate and again.id == first.id
+        assert jobs.job_pending("test.record_tenant", tenant_id="42", key="k")
+        assert _ran() == []  # the caller did not wait for it
+    runner.wait()
+    [row] = _ran()
+    assert row["marker"] == "detached" and row["tenant"] == "42" and row["row_tenant"] == "42"
+    assert not jobs.job_pending("test.record_tenant", tenant_id="42", key="k")
+
+
+def test_a_detached_job_with_redis_is_an_ordinary_queued_job(make_app, redis_service):
+    from flask_ninjaone.models import metadata
+
+    app = make_app(NINJAONE_REDIS_URL=redis_service)
+    with app.app_context():
+        db.create_all()
+        metadata.create_all(db.engine)
+        first = jobs.enqueue("test.record_tenant", tenant_id="7", key="d", detach=True, marker="rq")
+        again = jobs.enqueue("test.record_tenant", tenant_id="7", key="d", detach=True, marker="rq")
+        assert not first.inline and again.duplicate
+        assert jobs.job_pending("test.record_tenant", tenant_id="7", key="d")
+        assert "ninjaone_inline_jobs" not in app.extensions
+        jobs.queue(app).connection.delete(f"rq:job:{first.id}")  # Redis lost the job
+        assert not jobs.job_pending("test.record_tenant", tenant_id="7", key="d")

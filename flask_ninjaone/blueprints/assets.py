@@ -315,13 +315,13 @@ def sync_selected() -> Response:
         return redirect(back, 303)
     ids = sorted(device.device_id for device in devices)
     key = f"{integration.id}-" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-    job = enqueue("inventory.devices", tenant_id=require_tenant_id(), key=key,
+    job = enqueue("inventory.devices", tenant_id=require_tenant_id(), key=key, detach=True,
                   integration_id=integration.id, device_ids=ids)  # fmt: skip
-    if job.inline:
-        result = job.result or {}
-        flash(result.get("message") or "Done.", "success" if result.get("ok") else "error")
-    else:
-        flash(f"Sync of {len(ids)} device(s) queued.", "success")
+    if job.duplicate:
+        flash(f"A sync of these {len(ids)} device(s) is already queued.", "info")
+    else:  # a detached job: the page never waits for NinjaOne (one request per report for the selection)
+        flash(f"Sync of {len(ids)} device(s) {'started' if job.inline else 'queued'}: "
+              "reload the page in a few seconds to see their assets updated.", "success")  # fmt: skip
     return redirect(back, 303)
 
 

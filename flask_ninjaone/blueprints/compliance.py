@@ -8,12 +8,10 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    flash,
-    redirect,
+    jsonify,
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -22,10 +20,11 @@ from ..host import Permission
 from ..inventory.compliance import FIGURE_COLUMNS, SEVERITIES, dashboard
 from ..inventory.export import csv_chunks
 from ..inventory.search import COUNT_CAP, CSV_HEADER, MATCH_MODES, SoftwareQuery, csv_rows, search_software
-from ..jobs import enqueue
 from ..state import get_state
+from ..sync.requests import INVENTORY, request_inventory
 from ..tenancy import require_tenant_id
-from .access import require
+from .access import EXPIRED_FORM, require, wants_json
+from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_compliance", __name__, template_folder="../templates")
@@ -65,6 +64,7 @@ def index() -> str:
         severities=SEVERITIES,
         form=ActionForm(),
         can_manage=get_state().host.has_permission(Permission.MANAGE),
+        followed=run_view(followed_run(integration, INVENTORY)),
     )
 
 
@@ -87,25 +87,15 @@ def export() -> Response:
 
 @bp.post("/refresh")
 @require(Permission.MANAGE)
-def refresh() -> BaseResponse:
-    """Refresh the fleet's inventory now (instead of waiting for the schedule)."""
+def refresh() -> BaseResponse | tuple[BaseResponse, int]:
+    """Refresh the fleet's inventory now (instead of waiting for the schedule), as a detached job:
+    the page follows the run where the button is (see :mod:`.run_progress`)."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
+        if wants_json():
+            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
         abort(400)
-    job = enqueue("inventory.refresh", tenant_id=require_tenant_id(), key=str(integration.id),
-                  integration_id=integration.id, trigger="manual")  # fmt: skip
-    if job.duplicate:
-        flash("An inventory refresh is already queued.", "info")
-    elif job.inline:
-        state = (job.result or {}).get("state")
-        error = (job.result or {}).get("error")
-        flash(
-            f"Inventory refresh {state}." + (f" {error}" if error else ""),
-            "success" if state == "succeeded" else "error",
-        )
-    else:
-        flash("Inventory refresh queued.", "success")
-    return redirect(url_for(".index"), 303)
+    return answer_request(request_inventory(integration, trigger="manual", detach=True), ".index")
 
 
 @bp.get("/software")

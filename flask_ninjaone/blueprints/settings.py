@@ -29,9 +29,11 @@ from ..services.connection import ConnectError, SettingsError, tenant_integratio
 from ..services.health import ConnectionHealth, Health, connection_health
 from ..services.webhook_registration import WebhookError
 from ..state import get_state
+from ..sync.requests import DEVICE_SYNC, active_run
 from ..tenancy import current_tenant_id, require_tenant_id
 from . import oauth_state
 from .access import EXPIRED_FORM, require
+from .run_progress import run_view
 
 bp = Blueprint("ninjaone", __name__, template_folder="../templates", static_folder="../static")
 
@@ -141,6 +143,7 @@ def _render(
         disconnect_consequences=DISCONNECT_CONSEQUENCES,
         revoke_previous_consequences=REVOKE_PREVIOUS_CONSEQUENCES,
         csrf_token_value=generate_csrf(),
+        followed_sync=run_view(active_run(integration, DEVICE_SYNC)) if integration is not None else None,
     )
     return html, status_code
 

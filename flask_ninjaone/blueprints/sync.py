@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -10,16 +10,17 @@ from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..models import Integration, SyncRun
 from ..state import get_state
-from ..sync.requests import request_sync
+from ..sync.requests import DEVICE_SYNC, INVENTORY, request_sync
 from ..sync.runner import run_summary
 from ..tenancy import get_scoped
-from .access import require
+from .access import EXPIRED_FORM, require, wants_json
+from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_sync", __name__, template_folder="../templates")
 HISTORY = 25
 #: Run kinds that walk devices; the headline and the progress bar follow these, not inventory refreshes.
-DEVICE_SYNCS = ("full", "incremental")
+DEVICE_SYNCS = DEVICE_SYNC.kinds
 #: How the history names each kind of run.
 KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "inventory": "Inventory refresh"}
 #: The history's count columns, in order.
@@ -39,11 +40,19 @@ def history() -> str:
     """The last runs with their counts and errors, and a live progress bar for a running one."""
     integration = connected_integration()
     latest = _runs(integration, 1, kinds=DEVICE_SYNCS)
+    followed = followed_run(integration, DEVICE_SYNC)
+    # "View run" of an inventory refresh lands here too: its row is highlighted, the box stays the sync's.
+    linked = followed_run(integration, INVENTORY) if "run" in request.args else None
+    current_id = followed.id if followed is not None else None
+    if linked is not None and linked.id == request.args.get("run", type=int):
+        current_id = linked.id
     return render_template(
         "ninjaone/sync.html",
         integration=integration,
         runs=_runs(integration, HISTORY),
         latest=latest[0] if latest else None,
+        followed=run_view(followed),
+        current_id=current_id,
         kind_labels=KIND_LABELS,
         count_columns=COUNT_COLUMNS,
         form=ActionForm(),
@@ -53,15 +62,17 @@ def history() -> str:
 
 @bp.post("/now")
 @require(Permission.MANAGE)
-def sync_now() -> Response:
-    """Queue a full sync (answers "already running" rather than starting a second one)."""
+def sync_now() -> Response | tuple[Response, int]:
+    """Start a sync as a detached job and answer at once (a sync already queued or running answers
+    instead of a second one): JSON with the run to follow, or a redirect to the history following it."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
+        if wants_json():
+            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
         abort(400)
     kind = "incremental" if request.form.get("kind") == "incremental" else "full"
-    result = request_sync(integration, kind=kind, trigger="manual")
-    flash(result.message, "success" if result.started else "info")
-    return redirect(url_for(".history"))
+    result = request_sync(integration, kind=kind, trigger="manual", detach=True)
+    return answer_request(result, ".history")
 
 
 @bp.get("/current.json")
@@ -75,8 +86,9 @@ def current() -> Response:
 @bp.get("/runs/<int:run_id>.json")
 @require(Permission.VIEW)
 def run_json(run_id: int) -> Response:
-    """One run's progress and counts (404 for another tenant's run: tenancy filters it out)."""
+    """One run's progress and counts, polled by the page that started it (404 for another tenant's
+    run: tenancy filters it out, and for a run of another of the tenant's integrations)."""
     run = get_scoped(get_state().db.session, SyncRun, run_id)
-    if run is None:
+    if run is None or run.integration_id != connected_integration().id:
         abort(404)
-    return jsonify(run_summary(run))
+    return jsonify(run_view(run))

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..client import NinjaOneClient, NinjaOneError, describe
 from ..leases import Lease
@@ -39,6 +39,7 @@ from ..models.base import utcnow
 from ..services.clients import MissingCredentials, client_for
 from ..state import get_state
 from ..sync.engine import mapped_targets, organization_filter
+from ..sync.runner import settle_unstarted
 from ..tenancy import get_scoped
 from .writer import InventoryCounts, InventoryWriter, Rows
 
@@ -60,18 +61,33 @@ ClientFactory = Callable[[Integration], NinjaOneClient]
 
 
 def refresh_inventory(
-    integration_id: int, *, trigger: str = "manual", client_factory: ClientFactory = client_for
+    integration_id: int,
+    *,
+    trigger: str = "manual",
+    client_factory: ClientFactory = client_for,
+    run_id: int | None = None,
 ) -> SyncRun:
-    """Refresh the whole fleet's inventory for the bound tenant; returns the finished run record."""
+    """Refresh the whole fleet's inventory for the bound tenant; returns the finished run record.
+
+    ``run_id`` is the run a page recorded as queued: taken over like the device sync's (see
+    :func:`~flask_ninjaone.sync.runner.run_sync`)."""
     session = get_state().db.session
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queued = get_scoped(session, SyncRun, run_id) if run_id is not None else None
+    if queued is not None and queued.state != RunState.QUEUED:
+        return queued
     lease = Lease(app, integration.tenant_id, f"inventory:{integration.id}")
     if not lease.acquire():
+        if queued is not None:
+            reason = "Another inventory refresh of this connection was running; this one did not start."
+            settle_unstarted(session, queued, reason)
         raise InventoryAlreadyRunning("An inventory refresh of this integration is already running")
-    run = SyncRun(integration_id=integration.id, kind="inventory", trigger=trigger, state=RunState.RUNNING)
+    run = queued or SyncRun(integration_id=integration.id, kind="inventory", trigger=trigger)
+    run.state = RunState.RUNNING
+    run.started_at = utcnow()
     session.add(run)
     session.commit()
     run_id = run.id
@@ -122,20 +138,49 @@ def walk_fleet(
     run: SyncRun | None,
     renew: Callable[[], None],
 ) -> InventoryCounts:
-    """The five report walks over the synced organizations."""
+    """The five report walks over the synced organizations.
+
+    With a ``run``, its progress is real counters committed as the walk goes: ``expected`` is the
+    live devices times the reports, ``processed`` the devices written so far over all reports (each
+    report's share capped at the device count, and filled up when the report ends, since a device
+    without software has no rows to write)."""
     targets = mapped_targets(session, integration)
     writer = InventoryWriter(session, integration, utcnow(), frozenset(targets))
     if not targets:
         return writer.counts
+    devices = _live_devices(session, integration, targets) if run is not None else 0
+    if run is not None:
+        run.expected = devices * len(REPORTS)
+        session.commit()
     df = organization_filter(targets)
-    for report in REPORTS:
-        seen = _walk_report(client, report, df, writer, renew)
+    for step, report in enumerate(REPORTS):
+
+        def advance(done: int, base: int = step * devices) -> None:
+            if run is not None:
+                run.processed = base + min(done, devices)
+                session.commit()
+
+        seen = _walk_report(client, report, df, writer, renew, advance)
         _write_absent(session, integration, report, seen, writer)
         if run is not None:
+            run.processed = (step + 1) * devices
             run.counts = writer.counts.as_dict()
             run.api_calls = client.stats
             session.commit()
     return writer.counts
+
+
+def _live_devices(session: Any, integration: Integration, organizations: Any) -> int:
+    """Devices the reports are expected to cover: live mirror rows of the synced organizations."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Device)
+        .where(
+            Device.integration_id == integration.id,
+            Device.retired.is_(False),
+            Device.organization_id.in_(list(organizations)),
+        )
+    )
 
 
 def apply_report(writer: InventoryWriter, report: str, groups: dict[int, Rows]) -> None:
@@ -155,7 +200,12 @@ def apply_report(writer: InventoryWriter, report: str, groups: dict[int, Rows]) 
 
 
 def _walk_report(
-    client: NinjaOneClient, report: str, df: str, writer: InventoryWriter, renew: Callable[[], None]
+    client: NinjaOneClient,
+    report: str,
+    df: str,
+    writer: InventoryWriter,
+    renew: Callable[[], None],
+    advance: Callable[[int], None],
 ) -> set[int]:
     """Stream one report into the writer, a batch of whole devices at a time; returns devices seen."""
     batch: dict[int, Rows] = {}
@@ -170,6 +220,7 @@ def _walk_report(
             written.update(ready)
             for device in ready:
                 del batch[device]
+            advance(len(written))
 
     for page in client.query(report, df=df).pages():
         for row in page.items:

@@ -27,6 +27,7 @@ from ..state import get_state
 from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT
 from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
+from .progress import progress_text, run_progress
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,23 @@ class AlreadyRunning(Exception):
     """Another process holds this integration's sync lease."""
 
 
-def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual") -> SyncRun:
-    """Run one sync of ``integration_id`` for the bound tenant and return its (finished) record."""
+def run_sync(
+    integration_id: int, *, kind: str = "full", trigger: str = "manual", run_id: int | None = None
+) -> SyncRun:
+    """Run one sync of ``integration_id`` for the bound tenant and return its (finished) record.
+
+    ``run_id`` is the run a page recorded as queued (see :func:`.requests.request_run`): the sync
+    takes it over, so the page that follows it sees it start. A run no longer queued was answered
+    already (nothing to do); one that finds another sync running is failed with that reason.
+    """
     session = get_state().db.session
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queued = get_scoped(session, SyncRun, run_id) if run_id is not None else None
+    if queued is not None and queued.state != RunState.QUEUED:
+        return queued
     lease = Lease(
         app,
         integration.tenant_id,
@@ -60,20 +71,22 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
         ttl_seconds=setting("NINJAONE_SYNC_LEASE_SECONDS"),
     )
     if not lease.acquire():
+        if queued is not None:
+            settle_unstarted(
+                session, queued, "Another sync of this connection was running; this one did not start."
+            )
         raise AlreadyRunning("A sync of this integration is already running")
     _fail_orphaned_runs(session, integration)
-    run = SyncRun(
-        integration_id=integration.id,
-        kind=kind,
-        trigger=trigger,
-        state=RunState.RUNNING,
-        expected=_expected_devices(session, integration),
-    )
+    run = queued or SyncRun(integration_id=integration.id, kind=kind, trigger=trigger)
+    run.state = RunState.RUNNING
+    run.started_at = utcnow()
+    run.expected = _expected_devices(session, integration) if run.kind == "full" else None
     session.add(run)
     if integration.status == ConnectionStatus.CONNECTED:
         integration.status = ConnectionStatus.SYNCING
     session.commit()
     run_id = run.id
+    kind, trigger = run.kind, run.trigger
     signals.sync_started.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
                               run_id=run_id, kind=kind, trigger=trigger)  # fmt: skip
     try:
@@ -114,6 +127,14 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
         return run
     finally:
         lease.release()
+
+
+def settle_unstarted(session, run: SyncRun, reason: str) -> None:
+    """A queued run whose job could not start it: failed, with the reason, so no page waits on it."""
+    run.state = RunState.FAILED
+    run.error = reason
+    run.finished_at = utcnow()
+    session.commit()
 
 
 def _queue_inventory(integration: Integration) -> None:
@@ -181,6 +202,7 @@ def _walk(session, integration: Integration, run: SyncRun, client: NinjaOneClien
         if counts is not None:
             return counts
         run.kind = "full"  # the feed had too much or a gap: fall back, and say so in the record
+        run.expected = _expected_devices(session, integration)
     counts = full_walk(session, integration, run, client, renew)
     if high_water is not None:
         integration.last_activity_id = high_water
@@ -243,7 +265,8 @@ def _incremental(
 
 
 def run_summary(run: SyncRun) -> dict[str, Any]:
-    """JSON for the progress bar and the history table."""
+    """JSON for the progress bar and the history table (``progress``, ``text``: see :mod:`.progress`)."""
+    progress = run_progress(run, utcnow())
     return {
         "id": run.id,
         "kind": run.kind,
@@ -255,4 +278,6 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
         "error": run.error,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "progress": progress.as_dict(),
+        "text": progress_text(run, progress),
     }

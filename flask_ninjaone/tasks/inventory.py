@@ -11,10 +11,13 @@ from ..sync.runner import run_summary
 
 
 @task("inventory.refresh")
-def refresh_fleet(integration_id: int, trigger: str = "schedule") -> dict[str, Any]:
-    """Refresh software, patches, antivirus and health of every synced device (five paged walks)."""
+def refresh_fleet(
+    integration_id: int, trigger: str = "schedule", run_id: int | None = None
+) -> dict[str, Any]:
+    """Refresh software, patches, antivirus and health of every synced device (five paged walks),
+    taking over the queued run ``run_id`` a page recorded."""
     try:
-        return run_summary(refresh_inventory(integration_id, trigger=trigger))
+        return run_summary(refresh_inventory(integration_id, trigger=trigger, run_id=run_id))
     except InventoryAlreadyRunning:
         return {"state": "already_running"}
 

@@ -18,10 +18,13 @@ from .alerts import enqueue_reconciliations
 
 
 @task("sync.run")
-def sync_integration(integration_id: int, kind: str = "full", trigger: str = "schedule") -> dict[str, Any]:
-    """Run one sync; a concurrent request finds the lease taken and reports it instead of running."""
+def sync_integration(
+    integration_id: int, kind: str = "full", trigger: str = "schedule", run_id: int | None = None
+) -> dict[str, Any]:
+    """Run one sync (taking over the queued run ``run_id`` a page recorded); a concurrent request
+    finds the lease taken and reports it instead of running."""
     try:
-        return run_summary(run_sync(integration_id, kind=kind, trigger=trigger))
+        return run_summary(run_sync(integration_id, kind=kind, trigger=trigger, run_id=run_id))
     except AlreadyRunning:
         return {"state": "already_running"}
 

@@ -88,3 +88,6 @@ def live(make_app) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         app.config["NINJAONE_PUBLIC_BASE_URL"] = server.url  # where the fake delivers webhooks
         yield server
+        runner = app.extensions.get("ninjaone_inline_jobs")
+        if runner is not None:  # a button's detached job must end before the server and database go
+            runner.wait()

@@ -1,6 +1,7 @@
 """A new MSP admin's first hour, in a real browser: log in, connect NinjaOne through OAuth, map
-organizations, sync with the progress bar, see assets with RMM badges, handle an alert that
-becomes a ticket, Remote Connect from that ticket, see the reset close it, and disconnect."""
+organizations, sync (busy at once, then its progress and a link to the run), see assets with RMM
+badges, handle an alert that becomes a ticket, Remote Connect from that ticket, see the reset close
+it, and disconnect."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Device
 from flask_ninjaone.state import get_state
 from sample_host.models import Ticket
@@ -67,10 +69,23 @@ def connect_and_sync(page, live, fake) -> None:
     expect(page.locator("tr[data-state=mapped]")).to_have_count(4)
 
     page.goto(live.url + "/integrations/ninjaone/sync/")
-    page.get_by_role("button", name="Sync now").click()
-    progress = page.locator("[data-ninjaone-progress]")
-    expect(progress).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
-    expect(page.locator("tr[data-state=succeeded]").first).to_be_visible()
+    job = page.locator("[data-ninjaone-job]")
+    status = job.locator("[data-ninjaone-job-status]")
+    sync_now = job.locator("button[value=full]")
+    with inline_runner(live.app).held():  # the job waits, so the page must show it at once, queued
+        sync_now.click()
+        expect(sync_now).to_be_disabled()
+        expect(sync_now).to_have_text("Syncing…")
+        expect(job.get_by_role("button", name="Sync changes only")).to_be_disabled()
+        expect(status).to_have_attribute("data-state", "queued")
+        expect(status.locator("[data-job-text]")).to_have_text("Sync queued: waiting for a worker…")
+    expect(status).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+    expect(status.locator("[data-job-text]")).to_have_text(re.compile(r"^Sync finished: \d+ devices"))
+    expect(sync_now).to_be_enabled()
+    expect(sync_now).to_have_text("Sync now")
+    status.get_by_role("link", name=re.compile(r"^View run #\d+$")).click()
+    expect(page).to_have_url(re.compile(r"/sync/\?run=\d+#run-\d+$"))
+    expect(page.locator("tr[aria-current=true][data-state=succeeded]")).to_be_visible()
 
 
 def add_ticket_rule(page, live) -> None:

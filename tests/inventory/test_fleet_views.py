@@ -13,6 +13,7 @@ from flask_ninjaone.inventory import refresh as _refresh  # noqa: F401  (importe
 from flask_ninjaone.inventory.compliance import dashboard
 from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.inventory.versions import compare_versions
+from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Alert, Device, OrganizationMapping
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
@@ -322,6 +323,7 @@ def test_asset_list_badges_filters_and_bulk_actions(acme, app):
         f"{URL}/assets/sync-selected", data={"asset_ids": [first, second], "next": "/assets/"}
     )
     assert response.status_code == 303 and response.headers["Location"] == "/assets/"
+    inline_runner(app).wait()  # the bulk action is a detached job
     counts = acme.fake.state.request_counts()
     assert counts["GET /v2/devices-detailed"] == 1 and counts["GET /v2/queries/software"] == 1
     evil = client.post(f"{URL}/assets/sync-selected", data={"asset_ids": [first], "next": "//evil.example/"})
@@ -372,6 +374,7 @@ def test_manual_fleet_refresh(acme, app, email):
     client = acme.login(app.test_client(), email)
     response = client.post(f"{URL}/compliance/refresh")
     assert response.status_code == 303
+    inline_runner(app).wait()
     with acme.scope():
         assert refresh_inventory(acme.integration_id).counts["rows_written"] == 0
 

@@ -51,6 +51,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def dispose(app: Flask) -> None:
+    runner = app.extensions.get("ninjaone_inline_jobs")
+    if runner is not None:  # a button's detached job ends before the database is restored under it
+        runner.wait()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

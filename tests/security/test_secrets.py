@@ -23,6 +23,7 @@ import requests
 from sqlalchemy import select
 
 from flask_ninjaone import jobs
+from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Credential, Integration, SyncRun
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from tests.support.services import redis_url
@@ -189,9 +190,12 @@ def test_no_secret_leaks_through_a_connections_life(world, caplog, monkeypatch, 
     assert any("refresh_token" in name for name in secrets), "the OAuth connection stored a refresh token"
 
     step("sync now", admin.post(PREFIX + "/sync/now", data={"kind": "full"}))
+    inline_runner(app).wait()  # the button's sync is a detached job
     # A refusal NinjaOne does not retry: the error ends up on the sync page and in the logs.
     fake.state.faults.inject(Fault(path="/v2/devices-detailed", kind="server_error", status=403))
     step("failing sync", admin.post(PREFIX + "/sync/now", data={"kind": "full"}))
+    inline_runner(app).wait()
+    seen.response("failed run's progress", admin.get(PREFIX + "/sync/"))
     fake.state.faults.clear()
     with tenant_db(app, "acme") as session:
         assert session.scalars(select(SyncRun.state).order_by(SyncRun.id.desc())).first() == "failed"
@@ -210,6 +214,7 @@ def test_no_secret_leaks_through_a_connections_life(world, caplog, monkeypatch, 
     step("remote connect", admin.post(f"{PREFIX}/remote/assets/{world.acme.host_asset_id}/connect"))
     step("refresh device", admin.post(f"{PREFIX}/assets/{world.acme.host_asset_id}/refresh"))
     step("inventory refresh", admin.post(PREFIX + "/compliance/refresh"))
+    inline_runner(app).wait()
     step(
         "bad credentials form",
         admin.post(PREFIX + "/credentials", data={"client_id": "x y", "client_secret": CLIENT_SECRET}),

@@ -2,7 +2,7 @@
 // - [data-ninjaone-remote] forms: open the tab inside the click (pop-up blockers allow it), show
 //   "Connecting…", fetch the link as JSON, then point the tab at it — or close the tab and explain
 //   why there is no link (offline devices still get an "open anyway" link);
-// - [data-ninjaone-busy] forms: a busy state on the submit button while the page reloads;
+// ([data-ninjaone-busy] forms get their busy button from jobs.js, loaded with this file);
 // - [data-ninjaone-select-all=<form id>]: tick every asset checkbox of that form.
 (function () {
   "use strict";
@@ -40,13 +40,6 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) { return; }
-    if (form.hasAttribute("data-ninjaone-busy")) {
-      var submitter = event.submitter || form.querySelector("button[type=submit]");
-      if (submitter && !submitter.hasAttribute("formtarget")) {
-        setTimeout(function () { setBusy(submitter, true); }, 0);
-      }
-      return;
-    }
     if (!form.hasAttribute("data-ninjaone-remote") || !window.fetch) { return; }
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
