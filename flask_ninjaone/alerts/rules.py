@@ -23,6 +23,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates
 from marshmallow.validate import Length, OneOf, Range
 
+from ..enum_labels import enum_label
 from .catalog import (
     ACTIVITY_TYPES,
     CONDITION_STATUS_CODES,
@@ -315,18 +316,22 @@ def mismatch(conditions: RuleConditions, facts: AlertFacts) -> str | None:
     """The first condition ``facts`` fail, as a sentence for the dry run; ``None`` when all hold."""
     severity = facts.severity or "NONE"
     if conditions.severities and severity not in conditions.severities:
-        return f"severity {severity} is not one of {', '.join(sorted(conditions.severities))}"
+        wanted = ", ".join(enum_label(v) for v in SEVERITIES if v in conditions.severities)
+        return f"severity {enum_label(severity)} is not one of {wanted}"
     if conditions.activity_types and facts.activity_type not in conditions.activity_types:
-        return f"activity type {facts.activity_type or 'none'} is not selected"
+        return f"activity type {enum_label(facts.activity_type or 'none')} is not selected"
     if conditions.status_codes and facts.status_code not in conditions.status_codes:
-        return f"status {facts.status_code or 'none'} is not selected"
+        return f"status {enum_label(facts.status_code or 'none')} is not selected"
     if conditions.conditions and not (conditions.conditions & facts.condition_keys()):
-        return "the condition is not one of the listed names or ids"
+        seen = facts.condition_name or facts.source_name or facts.message_code or facts.source_config_uid
+        return (
+            f"the condition {('“' + seen + '”') if seen else '(none)'} is not one of the listed names or ids"
+        )
     if conditions.organization_ids and facts.organization_id not in conditions.organization_ids:
         organization = "unknown" if facts.organization_id is None else facts.organization_id
         return f"organization {organization} is not selected"
     if conditions.device_classes and facts.node_class not in conditions.device_classes:
-        return f"device class {facts.node_class or 'unknown'} is not selected"
+        return f"device class {enum_label(facts.node_class or 'unknown')} is not selected"
     if conditions.role_ids and facts.role_id not in conditions.role_ids:
         return f"device role {facts.role_id if facts.role_id is not None else 'unknown'} is not selected"
     message = (facts.message or "")[:MAX_MESSAGE_SCAN]
@@ -368,8 +373,12 @@ def ticket_priority(severity: str | None, override: str | None = None) -> str:
     return DEFAULT_PRIORITY.get((severity or "NONE").upper(), "low")
 
 
-def describe_actions(actions: RuleActions, severity: str | None = None) -> str:
-    """One line saying what a rule does, for the rules list and the dry run."""
+def describe_actions(
+    actions: RuleActions, severity: str | None = None, user_names: Mapping[str, str] | None = None
+) -> str:
+    """One line saying what a rule does, for the rules list and the dry run; people are named from
+    ``user_names`` (host user id → name), an id the host no longer knows is shown as such."""
+    names = user_names or {}
     if not actions.creates_ticket:
         parts = ["record only (no ticket)"]
     else:
@@ -380,7 +389,7 @@ def describe_actions(actions: RuleActions, severity: str | None = None) -> str:
         if actions.board:
             parts.append(f"board {actions.board}")
         if actions.assignee_id:
-            parts.append(f"assignee {actions.assignee_id}")
+            parts.append(f"assignee {names.get(actions.assignee_id) or 'user ' + actions.assignee_id}")
         if actions.close_on_reset:
             parts.append("close on reset unless worked by a person")
         if actions.reset_in_ninjaone_on_close:
@@ -388,5 +397,6 @@ def describe_actions(actions: RuleActions, severity: str | None = None) -> str:
         if actions.reopen_window_hours:
             parts.append(f"reopen within {actions.reopen_window_hours} h")
     if actions.notify_user_ids:
-        parts.append(f"notify {len(actions.notify_user_ids)} user(s)")
+        people = [names.get(user_id) or f"user {user_id}" for user_id in actions.notify_user_ids]
+        parts.append(f"notify {', '.join(people)}")
     return "; ".join(parts)

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..alerts import rule_store
+from ..alerts.catalog import SEVERITIES
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
+from ..enum_labels import enum_label
 from ..forms.alerts import MaintenanceWindowForm, RuleActionForm, RuleForm
 from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
@@ -65,39 +67,44 @@ def _rule(rule_id: int) -> AlertRule:
     return rule
 
 
-def _summary(rule: AlertRule) -> dict[str, object]:
-    """What the list shows about a rule (an invalid stored rule is shown, not a 500)."""
+def _summary(rule: AlertRule, organizations: dict[int, str], users: dict[str, str]) -> dict[str, object]:
+    """What the list shows about a rule, by name: "organization: Acme", "assignee Tomás Reyes",
+    "device class: Windows workstation" (an invalid stored rule is shown, not a 500)."""
     try:
         spec = load_rule(rule)
     except ValidationError as exc:
         return {"actions": "invalid: " + "; ".join(rule_store.error_lines(exc)), "conditions": []}
     except (TypeError, ValueError):  # stored JSON that is not even an object (written outside the UI)
         return {"actions": "invalid: the stored rule is not a JSON object", "conditions": []}
-    conditions = []
     c = spec.conditions
-    for label, values in (
-        ("severity", c.severities), ("type", c.activity_types), ("status", c.status_codes),
-        ("condition", c.conditions), ("organization", c.organization_ids), ("class", c.device_classes),
-        ("role", c.role_ids),
-    ):  # fmt: skip
-        if values:
-            conditions.append(f"{label}: {', '.join(sorted(str(v) for v in values))}")
+    orgs = sorted(organizations.get(v) or f"organization {v} (not mapped)" for v in c.organization_ids)
+    named = (
+        ("severity", [enum_label(v) for v in sorted(c.severities, key=SEVERITIES.index)]),
+        ("type", sorted(enum_label(v) for v in c.activity_types)),
+        ("status", sorted(enum_label(v) for v in c.status_codes)),
+        ("condition", sorted(c.conditions)),
+        ("organization", orgs),
+        ("device class", sorted(enum_label(v) for v in c.device_classes)),
+        ("role", sorted(str(v) for v in c.role_ids)),
+    )  # fmt: skip
+    conditions = [f"{label}: {', '.join(values)}" for label, values in named if values]
     if c.message_contains:
         conditions.append(f"message contains “{c.message_contains}”")
     if c.message_regex:
         conditions.append(f"message matches /{c.message_regex}/")
-    return {"actions": describe_actions(spec.actions), "conditions": conditions}
+    return {"actions": describe_actions(spec.actions, user_names=users), "conditions": conditions}
 
 
 @bp.get("/")
 @require(Permission.MANAGE)
 def index() -> str:
     rules = rule_store.ordered_rules(_session())
+    organizations, users = dict(_organizations()), dict(_users())
     return render_template(
         "ninjaone/rules.html",
         integration=tenant_integration(_session()),
         rules=rules,
-        summaries={rule.id: _summary(rule) for rule in rules},
+        summaries={rule.id: _summary(rule, organizations, users) for rule in rules},
         action_form=RuleActionForm(),
     )
 

@@ -32,6 +32,7 @@ from ..alerts.catalog import (
 from ..alerts.maintenance import RECURRENCES, WEEKDAY_NAMES, common_timezones, zone
 from ..alerts.patterns import MAX_PATTERN_LENGTH
 from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
+from ..enum_labels import enum_label
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -58,7 +59,7 @@ class RuleActionForm(FlaskForm):
 
 
 def _labelled(values: tuple[str, ...]) -> list[Any]:
-    return [_choice(value, value.replace("_", " ").title()) for value in values]
+    return [_choice(value, enum_label(value)) for value in values]
 
 
 def _lines(text: str | None) -> list[str]:

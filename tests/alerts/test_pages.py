@@ -376,7 +376,7 @@ def test_dry_run_of_saved_and_unsaved_rules(world: World) -> None:
     client = _login(world.app, "admin@acme.test")
     body = client.get(PREFIX + f"/rules/{major}/test").get_data(as_text=True)
     assert "1 of 2 alert(s) would be handled" in body
-    assert "no match: severity MINOR" in body
+    assert "no match: severity Minor" in body
     assert "ignored" not in body.lower()
     assert "Ignored the number" in client.get(PREFIX + f"/rules/{major}/test?limit=zillion").get_data(
         as_text=True
@@ -481,4 +481,4 @@ def test_detail_of_a_flapping_alert_lists_its_recent_cycles(world: World, catch_
     page = _login(world.app, "admin@acme.test").get(PREFIX + f"/alerts/{alert.id}").get_data(as_text=True)
     status = re.search(r"<dt>Status</dt><dd>(.*?)</dd>", page).group(1)
     when = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"
-    assert re.fullmatch(rf"resolved · flapping \(its last 4 cycles between {when} and {when}\)", status)
+    assert re.fullmatch(rf"Resolved · flapping \(its last 4 cycles between {when} and {when}\)", status)
