@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -196,6 +197,14 @@ def create_ticket(alert_id: int) -> Response:
     except LookupError as exc:
         flash(f"The ticket could not be created: {exc}", "error")
     else:
-        label = labels_for(require_tenant_id(), ticket_ids=[ticket_id]).ticket(ticket_id)
-        flash(f"Ticket {label} created.", "success")
+        tenant_id = require_tenant_id()
+        label = labels_for(tenant_id, ticket_ids=[ticket_id]).ticket(ticket_id)
+        url = _links(get_state().host.pages(tenant_id), "")["ticket_url"](ticket_id)
+        # Markup survives the session's tagged JSON, so the host's layout renders the link.
+        flash(
+            Markup("Ticket {} created.").format(
+                Markup('<a href="{}">{}</a>').format(url, label) if url else label
+            ),
+            "success",
+        )
     return _back(alert_id)

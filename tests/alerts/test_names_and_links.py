@@ -84,3 +84,63 @@ def test_alert_pages_show_labels_not_enums(world: World) -> None:
     detail = client.get(PREFIX + f"/alerts/{alert.id}").get_data(as_text=True)
     assert "<dd>Critical" in detail and "<dd>Active" in detail
     assert "Condition / Triggered" in detail
+
+
+def _row(body: str, alert_id: int) -> str:
+    start = body.index(f'data-alert="{alert_id}"')
+    return body[start : body.index("</tr>", start)]
+
+
+def test_create_ticket_is_offered_only_where_no_ticket_exists(world: World) -> None:
+    world.add_rule("Quiet", conditions={"severities": ["MINOR"]}, actions={"mode": "record_only"})
+    world.add_rule("Catch-all", catch_all=True)
+    ticketed = world.alert(world.trigger(world.device(0).device_id, severity="MAJOR")["alert"]["uid"])
+    quiet = world.alert(world.trigger(world.device(1).device_id, severity="MINOR")["alert"]["uid"])
+    assert ticketed.ticket_id and quiet.ticket_id is None
+    client = _login(world.app, "tech@acme.test")
+    listing = client.get(PREFIX + "/alerts/").get_data(as_text=True)
+    assert "data-create-ticket" in _row(listing, quiet.id)
+    assert "data-create-ticket" not in _row(listing, ticketed.id)
+    assert "data-create-ticket" in client.get(PREFIX + f"/alerts/{quiet.id}").get_data(as_text=True)
+    assert "data-create-ticket" not in client.get(PREFIX + f"/alerts/{ticketed.id}").get_data(as_text=True)
+    viewer = _login(world.app, "viewer@acme.test")
+    assert "data-create-ticket" not in viewer.get(PREFIX + "/alerts/").get_data(as_text=True)
+
+
+def test_create_ticket_from_the_list_flashes_a_link_to_the_ticket(world: World) -> None:
+    world.add_rule("Quiet", catch_all=True, actions={"mode": "record_only"})
+    alert = world.alert(world.trigger(world.device(0).device_id, severity="MINOR")["alert"]["uid"])
+    client = _login(world.app, "tech@acme.test")
+    response = client.post(
+        PREFIX + f"/alerts/{alert.id}/ticket", data={"return_to": "list"}, follow_redirects=True
+    )
+    body = response.get_data(as_text=True)
+    assert response.request.path == PREFIX + "/alerts/"
+    ticket_id = world.alert(alert.series_uid).ticket_id
+    number = world.ticket(ticket_id)["number"]
+    assert f'Ticket <a href="/tickets/{ticket_id}">#{number}</a> created.' in body
+    assert "data-create-ticket" not in _row(body, alert.id)
+
+
+def test_inbox_rows_link_to_their_alert_ticket_and_asset(world: World) -> None:
+    from flask_ninjaone.models import WebhookDelivery
+
+    world.add_rule("Catch-all", catch_all=True)
+    device = world.device(0)
+    alert = world.alert(world.trigger(device.device_id, severity="MAJOR")["alert"]["uid"])
+    with world.scope() as session:
+        session.add(
+            WebhookDelivery(
+                integration_id=world.integration_id, activity_id=987654, activity_type="CONDITION",
+                status_code="TRIGGERED", device_id=device.device_id, series_uid=alert.series_uid,
+                payload={}, status="done",
+            )
+        )  # fmt: skip
+        session.commit()
+    body = _login(world.app, "admin@acme.test").get(PREFIX + "/inbox/").get_data(as_text=True)
+    row = body[body.index('data-delivery="') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="{PREFIX}/alerts/{alert.id}" data-alert-link' in row
+    assert f'href="/tickets/{alert.ticket_id}" data-ticket-label' in row
+    assert f'href="/assets/{device.host_asset_id}" data-asset-label' in row
+    assert "Condition / Triggered" in row
