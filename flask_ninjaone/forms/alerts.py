@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -187,6 +188,21 @@ class RuleForm(FlaskForm):
         self.reopen_window_hours.data = actions.get("reopen_window_hours", 0)
         self.flap_cycles.data = actions.get("flap_cycles", 3)
         self.flap_minutes.data = actions.get("flap_minutes", 60)
+
+
+class RuleImportForm(FlaskForm):
+    """Import alert rules: a file to preview, then its text posted back to confirm (re-validated)."""
+
+    file = FileField("Rules file (JSON, exported from this or another tenant)")
+    document = TextAreaField("Rules (JSON)")
+    mode = RadioField(
+        "How",
+        choices=[
+            _choice("append", "Add them after the existing rules (names must be new)"),
+            _choice("replace", "Replace every existing rule"),
+        ],
+        default="append",
+    )
 
 
 class MaintenanceWindowForm(FlaskForm):
