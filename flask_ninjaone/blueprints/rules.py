@@ -11,16 +11,18 @@ from werkzeug.wrappers import Response
 
 from ..alerts import rule_store
 from ..alerts.catalog import SEVERITIES
+from ..alerts.condition_choices import condition_choices
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
 from ..enum_labels import enum_label
-from ..forms.alerts import MaintenanceWindowForm, RuleActionForm, RuleForm
+from ..forms.alerts import ChosenBoardRuleForm, MaintenanceWindowForm, RuleActionForm, RuleForm, rule_form
 from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
 from ..services.connection import tenant_integration
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
+from ..ticket_choices import ticket_field_choices
 from .access import EXPIRED_FORM, require
 
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
@@ -53,8 +55,13 @@ def _csrf_failed(form: object) -> bool:
 
 
 def _rule_form(rule: AlertRule | None = None) -> RuleForm:
-    form = RuleForm()
-    form.set_choices(_organizations(), _users())
+    """The form with its pickers: organizations and people by name, the conditions of the catalog and
+    of this tenant's alerts, and the host's boards and priority labels when it lists them."""
+    host_choices = ticket_field_choices(require_tenant_id())
+    form = rule_form(host_choices)
+    form.set_choices(_organizations(), _users(), condition_choices(_session()), host_choices)
+    if isinstance(form, ChosenBoardRuleForm) and rule is not None:
+        form.keep_board((rule.actions or {}).get("board"))
     if rule is not None and request.method == "GET":
         form.fill(rule)
     return form
