@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertRule
 from .lifecycle import facts_of
-from .rules import AlertFacts, RuleSpec, describe_actions, first_match, load_rule, mismatch
+from .rules import AlertFacts, RuleSpec, describe_actions, failed_clause, first_match, load_rule
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -22,6 +22,8 @@ class DryRunRow:
     alert: Alert
     facts: AlertFacts
     matches: bool
+    #: The clause that failed (see :func:`.rules.failed_clause`), ``None`` when all hold.
+    failed: str | None
     #: Handles the alert given the other active rules and the rule's place among them.
     handles: bool
     outcome: str
@@ -42,7 +44,8 @@ def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> 
     tested = rule if rule.active else replace(rule, active=True)
     rows = []
     for alert, facts in facts_of(session, alerts):
-        reason = None if rule.catch_all else mismatch(rule.conditions, facts)
+        failed = None if rule.catch_all else failed_clause(rule.conditions, facts)
+        reason = failed[1] if failed else None
         winner = first_match([*others, tested], facts)
         handles = winner is tested
         if handles:
@@ -52,6 +55,13 @@ def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> 
         else:
             outcome = f"no match: {reason}"
         rows.append(
-            DryRunRow(alert=alert, facts=facts, matches=reason is None, handles=handles, outcome=outcome)
+            DryRunRow(
+                alert=alert,
+                facts=facts,
+                matches=reason is None,
+                failed=failed[0] if failed else None,
+                handles=handles,
+                outcome=outcome,
+            )  # fmt: skip
         )
     return rows

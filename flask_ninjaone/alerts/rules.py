@@ -314,36 +314,44 @@ class AlertFacts:
 
 def mismatch(conditions: RuleConditions, facts: AlertFacts) -> str | None:
     """The first condition ``facts`` fail, as a sentence for the dry run; ``None`` when all hold."""
+    failed = failed_clause(conditions, facts)
+    return failed[1] if failed else None
+
+
+def failed_clause(conditions: RuleConditions, facts: AlertFacts) -> tuple[str, str] | None:
+    """``(clause, sentence)`` of the first condition ``facts`` fail, so the dry run can point at the
+    field: ``severity``, ``activity_type``, ``status``, ``condition``, ``organization``,
+    ``device_class``, ``role`` or ``message``; ``None`` when all hold."""
     severity = facts.severity or "NONE"
     if conditions.severities and severity not in conditions.severities:
         wanted = ", ".join(enum_label(v) for v in SEVERITIES if v in conditions.severities)
-        return f"severity {enum_label(severity)} is not one of {wanted}"
+        return "severity", f"severity {enum_label(severity)} is not one of {wanted}"
     if conditions.activity_types and facts.activity_type not in conditions.activity_types:
-        return f"activity type {enum_label(facts.activity_type or 'none')} is not selected"
+        return "activity_type", f"activity type {enum_label(facts.activity_type or 'none')} is not selected"
     if conditions.status_codes and facts.status_code not in conditions.status_codes:
-        return f"status {enum_label(facts.status_code or 'none')} is not selected"
+        return "status", f"status {enum_label(facts.status_code or 'none')} is not selected"
     if conditions.conditions and not (conditions.conditions & facts.condition_keys()):
-        seen = facts.condition_name or facts.source_name or facts.message_code or facts.source_config_uid
-        return (
-            f"the condition {('“' + seen + '”') if seen else '(none)'} is not one of the listed names or ids"
-        )
+        seen = facts.message_code or facts.condition_name or facts.source_name or facts.source_config_uid
+        shown = f"“{seen}”" if seen else "(none)"
+        return "condition", f"the condition {shown} is not one of the listed names or ids"
     if conditions.organization_ids and facts.organization_id not in conditions.organization_ids:
         organization = "unknown" if facts.organization_id is None else facts.organization_id
-        return f"organization {organization} is not selected"
+        return "organization", f"organization {organization} is not selected"
     if conditions.device_classes and facts.node_class not in conditions.device_classes:
-        return f"device class {enum_label(facts.node_class or 'unknown')} is not selected"
+        return "device_class", f"device class {enum_label(facts.node_class or 'unknown')} is not selected"
     if conditions.role_ids and facts.role_id not in conditions.role_ids:
-        return f"device role {facts.role_id if facts.role_id is not None else 'unknown'} is not selected"
+        role = facts.role_id if facts.role_id is not None else "unknown"
+        return "role", f"device role {role} is not selected"
     message = (facts.message or "")[:MAX_MESSAGE_SCAN]
     if conditions.message_contains and conditions.message_contains.casefold() not in message.casefold():
-        return f"the message does not contain “{conditions.message_contains}”"
+        return "message", f"the message does not contain “{conditions.message_contains}”"
     if conditions.message_regex:
         try:
             found = search_message(conditions.message_regex, facts.message)
         except ValueError:
-            return "the message pattern is invalid"
+            return "message", "the message pattern is invalid"
         if not found:
-            return "the message does not match the pattern"
+            return "message", "the message does not match the pattern"
     return None
 
 

@@ -164,6 +164,7 @@ def _render_form(
         errors=errors or [],
         results=results,
         tested=tested,
+        organizations=dict(_organizations()) if results is not None else {},
     )
 
 
@@ -241,7 +242,7 @@ def test(rule_id: int) -> ResponseReturnValue:
         return redirect(url_for(".edit", rule_id=rule.id))
     return render_template(
         "ninjaone/rules_test.html", rule=rule, tested=spec, results=dry_run(_session(), spec, limit=limit),
-        limit=limit, limit_message=message, max_limit=MAX_LIMIT,
+        limit=limit, limit_message=message, max_limit=MAX_LIMIT, organizations=dict(_organizations()),
     )  # fmt: skip
 
 

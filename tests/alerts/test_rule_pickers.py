@@ -106,3 +106,27 @@ def test_a_rules_board_the_host_no_longer_lists_stays_selectable(world: World) -
         PREFIX + f"/rules/{rule_id}/edit", data={**FORM, "name": "Old board", "board": "Retired board"}
     )
     assert saved.status_code == 302
+
+
+def test_the_dry_run_shows_each_alerts_fields_and_the_clause_that_failed(world: World) -> None:
+    device = world.device(0)
+    world.trigger(device.device_id, severity="MINOR", condition="disk")
+    rule_id = world.add_rule("Critical only", conditions={"severities": ["CRITICAL"]})
+    body = _login(world.app, "admin@acme.test").get(PREFIX + f"/rules/{rule_id}/test").get_data(as_text=True)
+    row = body[body.index('data-failed="severity"') :]
+    row = row[: row.index("</tr>")]
+    assert "agent_cond_disk_free_space_le" in row  # the condition's code
+    assert "Disk C: free space" in row  # the message
+    assert "Minor" in row and "Condition / Triggered" in row
+    assert device.name in row
+    assert re.search(r'<dt class="ninjaone-dry-run__why--no" data-failed-field>Severity</dt>', row)
+    assert "no match: severity Minor is not one of Critical" in row
+    with world.scope() as session:
+        from flask_ninjaone.models import OrganizationMapping
+
+        org_name = session.scalar(
+            select(OrganizationMapping.name).where(
+                OrganizationMapping.organization_id == device.organization_id
+            )
+        )
+    assert org_name in row
