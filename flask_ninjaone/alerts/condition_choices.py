@@ -59,7 +59,8 @@ def condition_choices(session: Session) -> list[ConditionChoice]:
             codes[code] += 1
         if uid:
             uids[uid] += 1
-            name = (source_name or "").strip().strip("_") or (message or "").strip()
+            name = (source_name or "").strip("_ ")
+            name = name if len(name) > 3 else (message or "").strip()  # "C:", "_average_" are not names
             uid_names.setdefault(uid, name[:80] or "condition")
     kinds = [
         ConditionChoice(code, f"{CONDITION_CODES.get(code, code)} ({code})", codes[code])

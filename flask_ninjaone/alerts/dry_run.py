@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertRule
+from .catalog import CONDITION_CODES
 from .lifecycle import facts_of
 from .rules import AlertFacts, RuleSpec, describe_actions, failed_clause, first_match, load_rule
 
@@ -24,13 +26,33 @@ class DryRunRow:
     matches: bool
     #: The clause that failed (see :func:`.rules.failed_clause`), ``None`` when all hold.
     failed: str | None
+    #: How people call the alert's condition (the catalog's words for its code, else its name).
+    condition: str
     #: Handles the alert given the other active rules and the rule's place among them.
     handles: bool
     outcome: str
 
 
-def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> list[DryRunRow]:
-    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant."""
+def condition_label(facts: AlertFacts) -> str:
+    """The catalog's words for the condition's message code, else its condition or source name
+    (NinjaOne's placeholders such as ``_average_`` are not names), else ``"—"``."""
+    if facts.message_code and facts.message_code in CONDITION_CODES:
+        return CONDITION_CODES[facts.message_code]
+    for name in (facts.condition_name, facts.source_name):
+        if name and len(name.strip("_ ")) > 3:
+            return name
+    return "—"
+
+
+def dry_run(
+    session: Session,
+    rule: RuleSpec,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    user_names: Mapping[str, str] | None = None,
+) -> list[DryRunRow]:
+    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant;
+    ``user_names`` (host user id → name) names the assignee and people notified in the outcome."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     alerts = list(session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
     others = []
@@ -49,7 +71,7 @@ def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> 
         winner = first_match([*others, tested], facts)
         handles = winner is tested
         if handles:
-            outcome = describe_actions(rule.actions, facts.severity)
+            outcome = describe_actions(rule.actions, facts.severity, user_names)
         elif reason is None:
             outcome = f"matches, but rule “{winner.name}” comes first" if winner else "matches"
         else:
@@ -60,8 +82,9 @@ def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> 
                 facts=facts,
                 matches=reason is None,
                 failed=failed[0] if failed else None,
+                condition=condition_label(facts),
                 handles=handles,
                 outcome=outcome,
-            )  # fmt: skip
+            )
         )
     return rows

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..alerts import rule_store
-from ..alerts.catalog import SEVERITIES
+from ..alerts.catalog import CONDITION_CODES, SEVERITIES
 from ..alerts.condition_choices import condition_choices
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
@@ -84,12 +84,14 @@ def _summary(rule: AlertRule, organizations: dict[int, str], users: dict[str, st
     except (TypeError, ValueError):  # stored JSON that is not even an object (written outside the UI)
         return {"actions": "invalid: the stored rule is not a JSON object", "conditions": []}
     c = spec.conditions
+    # The stored spellings (RuleConditions keeps them casefolded for matching).
+    spec_conditions = (rule.conditions or {}).get("conditions", [])
     orgs = sorted(organizations.get(v) or f"organization {v} (not mapped)" for v in c.organization_ids)
     named = (
         ("severity", [enum_label(v) for v in sorted(c.severities, key=SEVERITIES.index)]),
         ("type", sorted(enum_label(v) for v in c.activity_types)),
         ("status", sorted(enum_label(v) for v in c.status_codes)),
-        ("condition", sorted(c.conditions)),
+        ("condition", sorted(CONDITION_CODES.get(v, v) for v in spec_conditions)),
         ("organization", orgs),
         ("device class", sorted(enum_label(v) for v in c.device_classes)),
         ("role", sorted(str(v) for v in c.role_ids)),
@@ -132,7 +134,12 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
             )  # fmt: skip
         except ValidationError as exc:
             return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
-        return _render_form(form, rule, results=dry_run(_session(), spec, limit=DEFAULT_LIMIT), tested=spec)
+        return _render_form(
+            form,
+            rule,
+            results=dry_run(_session(), spec, limit=DEFAULT_LIMIT, user_names=dict(_users())),
+            tested=spec,
+        )
     fields = {
         "name": form.name.data, "conditions": conditions, "actions": actions,
         "active": bool(form.active.data), "catch_all": bool(form.catch_all.data),
@@ -240,8 +247,9 @@ def test(rule_id: int) -> ResponseReturnValue:
     except ValidationError as exc:
         flash("This rule is invalid: " + "; ".join(rule_store.error_lines(exc)), "error")
         return redirect(url_for(".edit", rule_id=rule.id))
+    results = dry_run(_session(), spec, limit=limit, user_names=dict(_users()))
     return render_template(
-        "ninjaone/rules_test.html", rule=rule, tested=spec, results=dry_run(_session(), spec, limit=limit),
+        "ninjaone/rules_test.html", rule=rule, tested=spec, results=results,
         limit=limit, limit_message=message, max_limit=MAX_LIMIT, organizations=dict(_organizations()),
     )  # fmt: skip
 

@@ -130,3 +130,22 @@ def test_the_dry_run_shows_each_alerts_fields_and_the_clause_that_failed(world: 
             )
         )
     assert org_name in row
+
+
+def test_the_dry_run_and_the_list_name_people_and_conditions(world: World) -> None:
+    from sample_host.database import db
+    from sample_host.models import User
+
+    with world.app.app_context():
+        tomas = str(db.session.scalar(select(User.id).where(User.name == "Tomás Reyes")))
+        db.session.remove()
+    world.trigger(world.device(0).device_id, condition="disk")
+    rule_id = world.add_rule(
+        "Disk", conditions={"conditions": ["agent_cond_disk_free_space_le"]}, actions={"assignee_id": tomas}
+    )
+    client = _login(world.app, "admin@acme.test")
+    body = client.get(PREFIX + f"/rules/{rule_id}/test").get_data(as_text=True)
+    assert "assignee Tomás Reyes" in body and f"assignee user {tomas}" not in body
+    assert "<dd>Disk free space at or below a threshold" in body
+    listing = client.get(PREFIX + "/rules/").get_data(as_text=True)
+    assert "condition: Disk free space at or below a threshold" in listing
