@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -27,6 +26,7 @@ from ..models import Alert, Device, OrganizationMapping
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
+from .feedback import flash_linked
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
@@ -200,11 +200,5 @@ def create_ticket(alert_id: int) -> Response:
         tenant_id = require_tenant_id()
         label = labels_for(tenant_id, ticket_ids=[ticket_id]).ticket(ticket_id)
         url = _links(get_state().host.pages(tenant_id), "")["ticket_url"](ticket_id)
-        # Markup survives the session's tagged JSON, so the host's layout renders the link.
-        flash(
-            Markup("Ticket {} created.").format(
-                Markup('<a href="{}">{}</a>').format(url, label) if url else label
-            ),
-            "success",
-        )
+        flash_linked("Ticket {} created.", label, url)
     return _back(alert_id)

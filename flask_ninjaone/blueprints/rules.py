@@ -24,6 +24,7 @@ from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from ..ticket_choices import ticket_field_choices
 from .access import EXPIRED_FORM, require
+from .feedback import flash_linked
 
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
 
@@ -152,7 +153,7 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     except rule_store.RuleError as exc:
         _session().rollback()
         return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
-    flash(f"Rule “{saved.name}” saved.", "success")
+    flash_linked("Rule “{}” saved.", saved.name, url_for(".edit", rule_id=saved.id))
     return redirect(url_for(".index"))
 
 

@@ -144,3 +144,17 @@ def test_inbox_rows_link_to_their_alert_ticket_and_asset(world: World) -> None:
     assert f'href="/tickets/{alert.ticket_id}" data-ticket-label' in row
     assert f'href="/assets/{device.host_asset_id}" data-asset-label' in row
     assert "Condition / Triggered" in row
+
+
+def test_the_saved_rule_flash_links_the_rule_and_escapes_its_name(world: World) -> None:
+    from tests.alerts.test_pages import FORM, HOSTILE
+
+    client = _login(world.app, "admin@acme.test")
+    body = client.post(PREFIX + "/rules/new", data={**FORM, "name": HOSTILE}, follow_redirects=True)
+    html = body.get_data(as_text=True)
+    with world.scope() as session:
+        from flask_ninjaone.models import AlertRule
+
+        rule_id = session.scalar(db.select(AlertRule.id))
+    assert f'Rule “<a href="{PREFIX}/rules/{rule_id}/edit">&lt;script&gt;' in html
+    assert "<script>alert" not in html
