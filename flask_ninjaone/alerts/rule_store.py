@@ -118,30 +118,21 @@ def create_rule(
     actor: Actor = Actor(),
 ) -> AlertRule:
     """Add a rule at the end of the list (catch-alls are evaluated last wherever they are)."""
-    rule = _add_rule(session, name, conditions, actions, active, catch_all, actor)
+    rule = _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
     session.commit()
     return rule
 
 
-def _add_rule(
-    session: Session,
-    name: str,
-    conditions: dict[str, Any],
-    actions: dict[str, Any],
-    active: bool,
-    catch_all: bool,
-    actor: Actor,
-) -> AlertRule:
+def _add_rule(session: Session, draft: RuleDraft, actor: Actor) -> AlertRule:
     """Validate and add one rule at the end of the list, audited, without committing."""
-    name = _name(name)
-    conditions, actions = _validated(conditions, actions)
+    checked = check_rule(draft)
     last = session.scalar(select(func.max(AlertRule.position))) or 0
     rule = AlertRule(
-        name=name,
-        conditions=conditions,
-        actions=actions,
-        active=active,
-        catch_all=catch_all,
+        name=checked.name,
+        conditions=checked.conditions,
+        actions=checked.actions,
+        active=checked.active,
+        catch_all=checked.catch_all,
         position=last + 1,
     )
     session.add(rule)
@@ -194,9 +185,7 @@ def import_rules(
                 _audit(session, "alert_rule.deleted", actor, "alert_rule", rule.id, _snapshot(rule))
                 session.delete(rule)
             session.flush()
-        rules = [
-            _add_rule(session, d.name, d.conditions, d.actions, d.active, d.catch_all, actor) for d in drafts
-        ]
+        rules = [_add_rule(session, draft, actor) for draft in drafts]
         session.commit()
     except BaseException:
         session.rollback()

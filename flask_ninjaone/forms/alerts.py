@@ -152,6 +152,10 @@ class RuleForm(FlaskForm):
             self.priority.choices = [_choice("", "From the severity")] + [
                 _choice(p, labels.get(p, p.title())) for p in TICKET_PRIORITIES
             ]
+        self._set_boards(host_choices.get("board") or ())
+
+    def _set_boards(self, boards: Sequence[FieldChoice]) -> None:
+        """The board is free text here; :class:`ChosenBoardRuleForm` lists the host's boards."""
 
     def _condition_values(self) -> set[str]:
         return {str(value) for group in (self.conditions.choices or {}).values() for value, _ in group}
@@ -243,15 +247,7 @@ class ChosenBoardRuleForm(RuleForm):
 
     board = SelectField("Board / channel", choices=[], validators=[Optional()])
 
-    def set_choices(
-        self,
-        organizations: list[tuple[int, str]],
-        users: list[tuple[str, str]],
-        conditions: Sequence[ConditionChoice] = (),
-        host_choices: Mapping[str, Sequence[FieldChoice]] | None = None,
-    ) -> None:
-        super().set_choices(organizations, users, conditions, host_choices)
-        boards = (host_choices or {}).get("board") or ()
+    def _set_boards(self, boards: Sequence[FieldChoice]) -> None:
         self.board.choices = [_choice("", "The host's default")] + [_choice(b.value, b.label) for b in boards]
 
     def keep_board(self, board: str | None) -> None:
