@@ -158,3 +158,21 @@ def test_the_saved_rule_flash_links_the_rule_and_escapes_its_name(world: World) 
         rule_id = session.scalar(db.select(AlertRule.id))
     assert f'Rule “<a href="{PREFIX}/rules/{rule_id}/edit">&lt;script&gt;' in html
     assert "<script>alert" not in html
+
+
+def test_the_asset_panel_shows_labels_not_enums(world: World) -> None:
+    world.add_rule("Catch-all", catch_all=True)
+    device = world.device(0)
+    world.trigger(device.device_id, severity="MAJOR")
+    html = (
+        _login(world.app, "tech@acme.test")
+        .get(PREFIX + f"/assets/{device.host_asset_id}/panel")
+        .get_data(as_text=True)
+    )
+    assert ">Major</span>" in html and ">MAJOR<" not in html
+    assert '<td data-label="Status">Active' in html
+    with world.scope() as session:
+        from flask_ninjaone.models import Device
+
+        node_class = session.scalar(db.select(Device.node_class).where(Device.device_id == device.device_id))
+    assert f" · {enum_label(node_class)}</span>" in html and node_class not in html
