@@ -66,7 +66,10 @@ _SPECIAL: MappingProxyType[str, str] = MappingProxyType(
         "MICROSOFT_INTUNE": "Microsoft Intune",
         "RESET_BY_PSA_TICKET_CALLBACK": "Reset by PSA ticket",
         "CUSTOM_HEALTH_STATUS_RESET": "Custom health status reset",
-        # Our own alert statuses and modes
+        # Our own values: remote access results, rule modes
+        "ok": "Connected",
+        "no_control_scope": "No control scope",
+        "api_error": "NinjaOne API error",
         "create_ticket": "Create a ticket",
         "record_only": "Only record the alert",
     }
