@@ -139,6 +139,18 @@ class TicketDraft:
 
 
 @dataclass(frozen=True)
+class FieldChoice:
+    """One value a ticket field may take in the host (a board, a priority), and how people call it."""
+
+    value: str  # what the extension stores and sends back in TicketDraft
+    label: str  # shown in pickers
+
+
+#: Ticket fields the rule form asks :meth:`HostAdapter.ticket_field_choices` about.
+TICKET_CHOICE_FIELDS = ("board", "priority")
+
+
+@dataclass(frozen=True)
 class TicketState:
     """The host's view of a ticket the extension created."""
 
@@ -303,6 +315,17 @@ class HostAdapter(abc.ABC):
     @abc.abstractmethod
     def ticket_asset_ids(self, tenant_id: str, ticket_id: str) -> list[str]:
         """Host asset ids linked to a ticket (for Remote Connect from a ticket)."""
+
+    def ticket_field_choices(self, tenant_id: str, field: str) -> list[FieldChoice] | None:
+        """The values a ticket field may take, for the alert rule form's pickers; ``None`` keeps the
+        form's default for that field.
+
+        ``field`` is ``"board"`` (the :attr:`TicketDraft.board` values your tickets accept: without
+        choices the form offers a free-text box) or ``"priority"`` (your labels for ``urgent``,
+        ``high``, ``medium`` and ``low``; other values are ignored, as the draft's priority is always
+        one of those four). Asked once per form; answer from one query. Default: ``None``.
+        """
+        return None
 
     def notify(self, tenant_id: str, user_ids: Sequence[str], subject: str, body: str) -> None:  # noqa: B027
         """Tell users about something (e.g. an alert rule's "notify"). Default: hosts without

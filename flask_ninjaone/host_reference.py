@@ -77,6 +77,7 @@ SEAM_TYPES: tuple[type, ...] = (
     host.Volume,
     host.TicketDraft,
     host.TicketState,
+    host.FieldChoice,
     host.HostPages,
 )
 #: What the host calls in the extension (the other direction of the seam).

@@ -20,7 +20,8 @@ from .state import get_state
 MAX_LABEL = 80
 
 
-def _clean(value: object) -> str | None:
+def clean_label(value: object) -> str | None:
+    """A label as pages show it: one line, printable, at most :data:`MAX_LABEL` characters; else ``None``."""
     if not isinstance(value, str):
         return None
     text = " ".join(value.split())
@@ -41,7 +42,7 @@ def _ask(hook: Callable[[str, Sequence[str]], object], tenant_id: str, ids: list
     if not isinstance(answer, dict):
         return {}
     wanted = set(ids)
-    return {key: label for key, value in answer.items() if key in wanted and (label := _clean(value))}
+    return {key: label for key, value in answer.items() if key in wanted and (label := clean_label(value))}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from flask_ninjaone.host import (
     AssetMatch,
     AssetRecord,
     ClientRef,
+    FieldChoice,
     HostAdapter,
     HostPages,
     Permission,
@@ -35,6 +36,7 @@ from flask_ninjaone.host import (
 from . import auth, ticketing
 from .database import db
 from .models import (
+    TICKET_BOARDS,
     TICKET_PRIORITIES,
     Asset,
     Client,
@@ -495,6 +497,17 @@ class SampleHostAdapter(HostAdapter):
             select(Asset.id, Asset.name).where(Asset.tenant_id == _to_int(tenant_id), Asset.id.in_(wanted))
         )
         return {str(row.id): row.name for row in rows}
+
+    def ticket_field_choices(self, tenant_id: str, field: str) -> list[FieldChoice] | None:
+        """The sample host's boards are a fixed list, and its priorities read "P1 – Urgent" …"""
+        if field == "board":
+            return [FieldChoice(board, board) for board in TICKET_BOARDS]
+        if field == "priority":
+            return [
+                FieldChoice(priority, f"P{rank} – {priority.title()}")
+                for rank, priority in enumerate(TICKET_PRIORITIES, start=1)
+            ]
+        return None
 
     def notify(self, tenant_id: str, user_ids: Sequence[str], subject: str, body: str) -> None:
         """An in-app notification per active user of the tenant (shown on their dashboard); ids of

@@ -49,3 +49,17 @@ DEFAULT_PRIORITY: MappingProxyType[str, str] = MappingProxyType(
 
 #: Alert statuses on our side (see :class:`~flask_ninjaone.models.AlertStatus`).
 ALERT_STATUSES: tuple[str, ...] = ("active", "acknowledged", "resolved")
+
+#: Condition message codes (``data.message.code`` of a CONDITION activity) rules can name, with what
+#: each watches. The same code on every NinjaOne instance, unlike a condition's ``sourceConfigUid``
+#: (one per policy), so it is what a rule copied between tenants should name. The codes the public
+#: samples and the fake show; conditions seen in a tenant's alerts are offered next to these.
+CONDITION_CODES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "agent_cond_cpu_usage_ge": "CPU usage at or above a threshold",
+        "agent_cond_memory_usage_ge": "Memory usage at or above a threshold",
+        "agent_cond_disk_free_space_le": "Disk free space at or below a threshold",
+        "agent_cond_eventlog2": "Windows event log entry",
+        "vmm_cond_memory_usage_ge": "Virtual machine host memory usage at or above a threshold",
+    }
+)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertRule
+from .catalog import CONDITION_CODES
 from .lifecycle import facts_of
-from .rules import AlertFacts, RuleSpec, describe_actions, first_match, load_rule, mismatch
+from .rules import AlertFacts, RuleSpec, describe_actions, failed_clause, first_match, load_rule
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -22,13 +24,35 @@ class DryRunRow:
     alert: Alert
     facts: AlertFacts
     matches: bool
+    #: The clause that failed (see :func:`.rules.failed_clause`), ``None`` when all hold.
+    failed: str | None
+    #: How people call the alert's condition (the catalog's words for its code, else its name).
+    condition: str
     #: Handles the alert given the other active rules and the rule's place among them.
     handles: bool
     outcome: str
 
 
-def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> list[DryRunRow]:
-    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant."""
+def condition_label(facts: AlertFacts) -> str:
+    """The catalog's words for the condition's message code, else its condition or source name
+    (NinjaOne's placeholders such as ``_average_`` are not names), else ``"—"``."""
+    if facts.message_code and facts.message_code in CONDITION_CODES:
+        return CONDITION_CODES[facts.message_code]
+    for name in (facts.condition_name, facts.source_name):
+        if name and len(name.strip("_ ")) > 3:
+            return name
+    return "—"
+
+
+def dry_run(
+    session: Session,
+    rule: RuleSpec,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    user_names: Mapping[str, str] | None = None,
+) -> list[DryRunRow]:
+    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant;
+    ``user_names`` (host user id → name) names the assignee and people notified in the outcome."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     alerts = list(session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
     others = []
@@ -42,16 +66,25 @@ def dry_run(session: Session, rule: RuleSpec, *, limit: int = DEFAULT_LIMIT) -> 
     tested = rule if rule.active else replace(rule, active=True)
     rows = []
     for alert, facts in facts_of(session, alerts):
-        reason = None if rule.catch_all else mismatch(rule.conditions, facts)
+        failed = None if rule.catch_all else failed_clause(rule.conditions, facts)
+        reason = failed[1] if failed else None
         winner = first_match([*others, tested], facts)
         handles = winner is tested
         if handles:
-            outcome = describe_actions(rule.actions, facts.severity)
+            outcome = describe_actions(rule.actions, facts.severity, user_names)
         elif reason is None:
             outcome = f"matches, but rule “{winner.name}” comes first" if winner else "matches"
         else:
             outcome = f"no match: {reason}"
         rows.append(
-            DryRunRow(alert=alert, facts=facts, matches=reason is None, handles=handles, outcome=outcome)
+            DryRunRow(
+                alert=alert,
+                facts=facts,
+                matches=reason is None,
+                failed=failed[0] if failed else None,
+                condition=condition_label(facts),
+                handles=handles,
+                outcome=outcome,
+            )
         )
     return rows

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from .. import signals
 from ..client import NinjaOneError, NotFound, device_page_url
 from ..host import TicketDraft, TicketState, UserRef
+from ..labels import labels_for
 from ..models import (
     Alert,
     AlertRule,
@@ -212,7 +213,8 @@ def create_ticket(session: Session, alert_id: int, user: UserRef | None) -> str:
         run, alert = _for_action(session, alert_id)
         current = run.ticket_of(alert)
         if current is not None and current.state.is_open:
-            raise AlertActionError(f"This alert already has an open ticket ({alert.ticket_id}).")
+            label = labels_for(run.tenant_id, ticket_ids=[alert.ticket_id]).ticket(alert.ticket_id)
+            raise AlertActionError(f"This alert already has an open ticket ({label}).")
         rule = run.rule_for(alert)
         actions = rule.actions if rule is not None and rule.actions.creates_ticket else RuleActions()
         ticket_id = run.open_ticket(alert, run.facts(alert), actions, auto=False)

@@ -118,22 +118,79 @@ def create_rule(
     actor: Actor = Actor(),
 ) -> AlertRule:
     """Add a rule at the end of the list (catch-alls are evaluated last wherever they are)."""
-    name = _name(name)
-    conditions, actions = _validated(conditions, actions)
+    rule = _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
+    session.commit()
+    return rule
+
+
+def _add_rule(session: Session, draft: RuleDraft, actor: Actor) -> AlertRule:
+    """Validate and add one rule at the end of the list, audited, without committing."""
+    checked = check_rule(draft)
     last = session.scalar(select(func.max(AlertRule.position))) or 0
     rule = AlertRule(
-        name=name,
-        conditions=conditions,
-        actions=actions,
-        active=active,
-        catch_all=catch_all,
+        name=checked.name,
+        conditions=checked.conditions,
+        actions=checked.actions,
+        active=checked.active,
+        catch_all=checked.catch_all,
         position=last + 1,
     )
     session.add(rule)
     session.flush()
     _audit(session, "alert_rule.created", actor, "alert_rule", rule.id, _snapshot(rule))
-    session.commit()
     return rule
+
+
+@dataclass(frozen=True)
+class RuleDraft:
+    """A rule to write, with ids already resolved (what an import file becomes)."""
+
+    name: str
+    conditions: dict[str, Any]
+    actions: dict[str, Any]
+    active: bool = True
+    catch_all: bool = False
+
+
+def check_rule(draft: RuleDraft) -> RuleDraft:
+    """The draft as it would be saved (name trimmed, conditions and actions normalized); raises
+    :class:`RuleError` exactly as saving it from the form would."""
+    conditions, actions = _validated(draft.conditions, draft.actions)
+    return RuleDraft(_name(draft.name), conditions, actions, draft.active, draft.catch_all)
+
+
+def check_new_names(session: Session, drafts: list[RuleDraft]) -> None:
+    """Refuse drafts named like one of the tenant's rules (names identify rules in imports)."""
+    taken = {rule.name.casefold() for rule in ordered_rules(session)}
+    clashes = [draft.name for draft in drafts if draft.name.strip().casefold() in taken]
+    if clashes:
+        message = "a rule with this name already exists (replace the rules, or rename it)"
+        raise RuleError("Rules with these names already exist.", {f"“{name}”": [message] for name in clashes})
+
+
+def import_rules(
+    session: Session, drafts: list[RuleDraft], *, replace: bool, actor: Actor = Actor()
+) -> list[AlertRule]:
+    """Write a set of rules in one transaction: all of them or, on any error, none.
+
+    ``replace`` deletes the tenant's rules first (each deletion audited); otherwise the drafts are
+    appended, and a name the tenant already uses is refused (rule names identify rules in imports).
+    """
+    try:
+        existing = ordered_rules(session)
+        if not replace:
+            check_new_names(session, drafts)
+        else:
+            for rule in existing:
+                _audit(session, "alert_rule.deleted", actor, "alert_rule", rule.id, _snapshot(rule))
+                session.delete(rule)
+            session.flush()
+        rules = [_add_rule(session, draft, actor) for draft in drafts]
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return rules
 
 
 def _rule(session: Session, rule_id: int) -> AlertRule:

@@ -23,6 +23,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates
 from marshmallow.validate import Length, OneOf, Range
 
+from ..enum_labels import enum_label
 from .catalog import (
     ACTIVITY_TYPES,
     CONDITION_STATUS_CODES,
@@ -313,32 +314,44 @@ class AlertFacts:
 
 def mismatch(conditions: RuleConditions, facts: AlertFacts) -> str | None:
     """The first condition ``facts`` fail, as a sentence for the dry run; ``None`` when all hold."""
+    failed = failed_clause(conditions, facts)
+    return failed[1] if failed else None
+
+
+def failed_clause(conditions: RuleConditions, facts: AlertFacts) -> tuple[str, str] | None:
+    """``(clause, sentence)`` of the first condition ``facts`` fail, so the dry run can point at the
+    field: ``severity``, ``activity_type``, ``status``, ``condition``, ``organization``,
+    ``device_class``, ``role`` or ``message``; ``None`` when all hold."""
     severity = facts.severity or "NONE"
     if conditions.severities and severity not in conditions.severities:
-        return f"severity {severity} is not one of {', '.join(sorted(conditions.severities))}"
+        wanted = ", ".join(enum_label(v) for v in SEVERITIES if v in conditions.severities)
+        return "severity", f"severity {enum_label(severity)} is not one of {wanted}"
     if conditions.activity_types and facts.activity_type not in conditions.activity_types:
-        return f"activity type {facts.activity_type or 'none'} is not selected"
+        return "activity_type", f"activity type {enum_label(facts.activity_type or 'none')} is not selected"
     if conditions.status_codes and facts.status_code not in conditions.status_codes:
-        return f"status {facts.status_code or 'none'} is not selected"
+        return "status", f"status {enum_label(facts.status_code or 'none')} is not selected"
     if conditions.conditions and not (conditions.conditions & facts.condition_keys()):
-        return "the condition is not one of the listed names or ids"
+        seen = facts.message_code or facts.condition_name or facts.source_name or facts.source_config_uid
+        shown = f"“{seen}”" if seen else "(none)"
+        return "condition", f"the condition {shown} is not one of the listed names or ids"
     if conditions.organization_ids and facts.organization_id not in conditions.organization_ids:
         organization = "unknown" if facts.organization_id is None else facts.organization_id
-        return f"organization {organization} is not selected"
+        return "organization", f"organization {organization} is not selected"
     if conditions.device_classes and facts.node_class not in conditions.device_classes:
-        return f"device class {facts.node_class or 'unknown'} is not selected"
+        return "device_class", f"device class {enum_label(facts.node_class or 'unknown')} is not selected"
     if conditions.role_ids and facts.role_id not in conditions.role_ids:
-        return f"device role {facts.role_id if facts.role_id is not None else 'unknown'} is not selected"
+        role = facts.role_id if facts.role_id is not None else "unknown"
+        return "role", f"device role {role} is not selected"
     message = (facts.message or "")[:MAX_MESSAGE_SCAN]
     if conditions.message_contains and conditions.message_contains.casefold() not in message.casefold():
-        return f"the message does not contain “{conditions.message_contains}”"
+        return "message", f"the message does not contain “{conditions.message_contains}”"
     if conditions.message_regex:
         try:
             found = search_message(conditions.message_regex, facts.message)
         except ValueError:
-            return "the message pattern is invalid"
+            return "message", "the message pattern is invalid"
         if not found:
-            return "the message does not match the pattern"
+            return "message", "the message does not match the pattern"
     return None
 
 
@@ -368,8 +381,12 @@ def ticket_priority(severity: str | None, override: str | None = None) -> str:
     return DEFAULT_PRIORITY.get((severity or "NONE").upper(), "low")
 
 
-def describe_actions(actions: RuleActions, severity: str | None = None) -> str:
-    """One line saying what a rule does, for the rules list and the dry run."""
+def describe_actions(
+    actions: RuleActions, severity: str | None = None, user_names: Mapping[str, str] | None = None
+) -> str:
+    """One line saying what a rule does, for the rules list and the dry run; people are named from
+    ``user_names`` (host user id → name), an id the host no longer knows is shown as such."""
+    names = user_names or {}
     if not actions.creates_ticket:
         parts = ["record only (no ticket)"]
     else:
@@ -380,7 +397,7 @@ def describe_actions(actions: RuleActions, severity: str | None = None) -> str:
         if actions.board:
             parts.append(f"board {actions.board}")
         if actions.assignee_id:
-            parts.append(f"assignee {actions.assignee_id}")
+            parts.append(f"assignee {names.get(actions.assignee_id) or 'user ' + actions.assignee_id}")
         if actions.close_on_reset:
             parts.append("close on reset unless worked by a person")
         if actions.reset_in_ninjaone_on_close:
@@ -388,5 +405,6 @@ def describe_actions(actions: RuleActions, severity: str | None = None) -> str:
         if actions.reopen_window_hours:
             parts.append(f"reopen within {actions.reopen_window_hours} h")
     if actions.notify_user_ids:
-        parts.append(f"notify {len(actions.notify_user_ids)} user(s)")
+        people = [names.get(user_id) or f"user {user_id}" for user_id in actions.notify_user_ids]
+        parts.append(f"notify {', '.join(people)}")
     return "; ".join(parts)

@@ -10,7 +10,19 @@ from ..config import setting
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
     from ..webhooks.receiver import register as register_receiver
-    from . import alerts, assets, compliance, inbox, mapping, navigation, remote, rules, settings, sync
+    from . import (
+        alerts,
+        assets,
+        compliance,
+        inbox,
+        mapping,
+        navigation,
+        remote,
+        rule_transfer,
+        rules,
+        settings,
+        sync,
+    )
     from .states import install_error_pages, unknown_pages
 
     prefix = setting("NINJAONE_URL_PREFIX", app)
@@ -20,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
         (sync.bp, "/sync"),
         (alerts.bp, "/alerts"),  # the alerts panel; alert rules and maintenance windows; the inbox
         (rules.bp, "/rules"),
+        (rule_transfer.bp, "/rules/transfer"),  # export/import of the rules as JSON
         (inbox.bp, "/inbox"),
         (assets.bp, "/assets"),  # technician surfaces: panels, remote access, fleet views
         (remote.bp, "/remote"),

@@ -26,6 +26,7 @@ from ..models import Alert, Device, OrganizationMapping
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
+from .feedback import flash_linked
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
@@ -196,6 +197,8 @@ def create_ticket(alert_id: int) -> Response:
     except LookupError as exc:
         flash(f"The ticket could not be created: {exc}", "error")
     else:
-        label = labels_for(require_tenant_id(), ticket_ids=[ticket_id]).ticket(ticket_id)
-        flash(f"Ticket {label} created.", "success")
+        tenant_id = require_tenant_id()
+        label = labels_for(tenant_id, ticket_ids=[ticket_id]).ticket(ticket_id)
+        url = _links(get_state().host.pages(tenant_id), "")["ticket_url"](ticket_id)
+        flash_linked("Ticket {} created.", label, url)
     return _back(alert_id)

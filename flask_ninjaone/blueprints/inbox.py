@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..labels import labels_for
-from ..models import DeliveryStatus, Device, WebhookDelivery
+from ..models import Alert, DeliveryStatus, Device, WebhookDelivery
 from ..query_filters import device_id_filter
 from ..state import get_state
 from ..tenancy import require_tenant_id
@@ -76,13 +76,20 @@ def index() -> str:
         session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
     )
     assets = _delivery_assets(deliveries)
+    alerts = _delivery_alerts(deliveries)
     pages = get_state().host.pages(require_tenant_id())
     return render_template(
         "ninjaone/inbox.html",
         deliveries=deliveries,
         assets=assets,
-        labels=labels_for(require_tenant_id(), asset_ids=assets.values()),
+        alerts=alerts,
+        labels=labels_for(
+            require_tenant_id(),
+            asset_ids=assets.values(),
+            ticket_ids=(alert.ticket_id for alert in alerts.values()),
+        ),
         asset_page=pages.asset,
+        ticket_page=pages.ticket,
         counts={str(status): counts.get(str(status), 0) for status in DeliveryStatus},
         filters=filters,
         limits=LIMITS,
@@ -103,6 +110,15 @@ def _delivery_assets(deliveries: Sequence[WebhookDelivery]) -> dict[tuple[int, i
         )
     )
     return {(row.integration_id, row.device_id): row.host_asset_id for row in rows}
+
+
+def _delivery_alerts(deliveries: Sequence[WebhookDelivery]) -> dict[tuple[int, str], Alert]:
+    """(integration, series uid) → the alert a delivery belongs to, so a row links to it and its ticket."""
+    uids = {delivery.series_uid for delivery in deliveries if delivery.series_uid}
+    if not uids:
+        return {}
+    rows = get_state().db.session.scalars(select(Alert).where(Alert.series_uid.in_(uids)))
+    return {(alert.integration_id, alert.series_uid): alert for alert in rows}
 
 
 @bp.post("/replay")

@@ -10,16 +10,21 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..alerts import rule_store
+from ..alerts.catalog import CONDITION_CODES, SEVERITIES
+from ..alerts.condition_choices import condition_choices
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
-from ..forms.alerts import MaintenanceWindowForm, RuleActionForm, RuleForm
+from ..enum_labels import enum_label
+from ..forms.alerts import ChosenBoardRuleForm, MaintenanceWindowForm, RuleActionForm, RuleForm, rule_form
 from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
 from ..services.connection import tenant_integration
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
+from ..ticket_choices import ticket_field_choices
 from .access import EXPIRED_FORM, require
+from .feedback import flash_linked
 
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
 
@@ -51,8 +56,13 @@ def _csrf_failed(form: object) -> bool:
 
 
 def _rule_form(rule: AlertRule | None = None) -> RuleForm:
-    form = RuleForm()
-    form.set_choices(_organizations(), _users())
+    """The form with its pickers: organizations and people by name, the conditions of the catalog and
+    of this tenant's alerts, and the host's boards and priority labels when it lists them."""
+    host_choices = ticket_field_choices(require_tenant_id())
+    form = rule_form(host_choices)
+    form.set_choices(_organizations(), _users(), condition_choices(_session()), host_choices)
+    if isinstance(form, ChosenBoardRuleForm) and rule is not None:
+        form.keep_board((rule.actions or {}).get("board"))
     if rule is not None and request.method == "GET":
         form.fill(rule)
     return form
@@ -65,39 +75,46 @@ def _rule(rule_id: int) -> AlertRule:
     return rule
 
 
-def _summary(rule: AlertRule) -> dict[str, object]:
-    """What the list shows about a rule (an invalid stored rule is shown, not a 500)."""
+def _summary(rule: AlertRule, organizations: dict[int, str], users: dict[str, str]) -> dict[str, object]:
+    """What the list shows about a rule, by name: "organization: Acme", "assignee Tomás Reyes",
+    "device class: Windows workstation" (an invalid stored rule is shown, not a 500)."""
     try:
         spec = load_rule(rule)
     except ValidationError as exc:
         return {"actions": "invalid: " + "; ".join(rule_store.error_lines(exc)), "conditions": []}
     except (TypeError, ValueError):  # stored JSON that is not even an object (written outside the UI)
         return {"actions": "invalid: the stored rule is not a JSON object", "conditions": []}
-    conditions = []
     c = spec.conditions
-    for label, values in (
-        ("severity", c.severities), ("type", c.activity_types), ("status", c.status_codes),
-        ("condition", c.conditions), ("organization", c.organization_ids), ("class", c.device_classes),
-        ("role", c.role_ids),
-    ):  # fmt: skip
-        if values:
-            conditions.append(f"{label}: {', '.join(sorted(str(v) for v in values))}")
+    # The stored spellings (RuleConditions keeps them casefolded for matching).
+    spec_conditions = (rule.conditions or {}).get("conditions", [])
+    orgs = sorted(organizations.get(v) or f"organization {v} (not mapped)" for v in c.organization_ids)
+    named = (
+        ("severity", [enum_label(v) for v in sorted(c.severities, key=SEVERITIES.index)]),
+        ("type", sorted(enum_label(v) for v in c.activity_types)),
+        ("status", sorted(enum_label(v) for v in c.status_codes)),
+        ("condition", sorted(CONDITION_CODES.get(v, v) for v in spec_conditions)),
+        ("organization", orgs),
+        ("device class", sorted(enum_label(v) for v in c.device_classes)),
+        ("role", sorted(str(v) for v in c.role_ids)),
+    )  # fmt: skip
+    conditions = [f"{label}: {', '.join(values)}" for label, values in named if values]
     if c.message_contains:
         conditions.append(f"message contains “{c.message_contains}”")
     if c.message_regex:
         conditions.append(f"message matches /{c.message_regex}/")
-    return {"actions": describe_actions(spec.actions), "conditions": conditions}
+    return {"actions": describe_actions(spec.actions, user_names=users), "conditions": conditions}
 
 
 @bp.get("/")
 @require(Permission.MANAGE)
 def index() -> str:
     rules = rule_store.ordered_rules(_session())
+    organizations, users = dict(_organizations()), dict(_users())
     return render_template(
         "ninjaone/rules.html",
         integration=tenant_integration(_session()),
         rules=rules,
-        summaries={rule.id: _summary(rule) for rule in rules},
+        summaries={rule.id: _summary(rule, organizations, users) for rule in rules},
         action_form=RuleActionForm(),
     )
 
@@ -118,7 +135,12 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
             )  # fmt: skip
         except ValidationError as exc:
             return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
-        return _render_form(form, rule, results=dry_run(_session(), spec, limit=DEFAULT_LIMIT), tested=spec)
+        return _render_form(
+            form,
+            rule,
+            results=dry_run(_session(), spec, limit=DEFAULT_LIMIT, user_names=dict(_users())),
+            tested=spec,
+        )
     fields = {
         "name": form.name.data, "conditions": conditions, "actions": actions,
         "active": bool(form.active.data), "catch_all": bool(form.catch_all.data),
@@ -131,7 +153,7 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     except rule_store.RuleError as exc:
         _session().rollback()
         return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
-    flash(f"Rule “{saved.name}” saved.", "success")
+    flash_linked("Rule “{}” saved.", saved.name, url_for(".edit", rule_id=saved.id))
     return redirect(url_for(".index"))
 
 
@@ -150,6 +172,7 @@ def _render_form(
         errors=errors or [],
         results=results,
         tested=tested,
+        organizations=dict(_organizations()) if results is not None else {},
     )
 
 
@@ -225,9 +248,10 @@ def test(rule_id: int) -> ResponseReturnValue:
     except ValidationError as exc:
         flash("This rule is invalid: " + "; ".join(rule_store.error_lines(exc)), "error")
         return redirect(url_for(".edit", rule_id=rule.id))
+    results = dry_run(_session(), spec, limit=limit, user_names=dict(_users()))
     return render_template(
-        "ninjaone/rules_test.html", rule=rule, tested=spec, results=dry_run(_session(), spec, limit=limit),
-        limit=limit, limit_message=message, max_limit=MAX_LIMIT,
+        "ninjaone/rules_test.html", rule=rule, tested=spec, results=results,
+        limit=limit, limit_message=message, max_limit=MAX_LIMIT, organizations=dict(_organizations()),
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from ..client import INSTANCES, api_settings_url
 from ..config import setting
+from ..enum_labels import enum_label
 from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
 from ..forms.mapping import ActionForm
 from ..host import Permission
@@ -52,6 +53,9 @@ DISCONNECT_CONSEQUENCES = (
 def inject_layout() -> dict[str, object]:
     """Templates extend the host's base template, whatever its name."""
     return {"ninjaone_base_template": get_state().host.base_template}
+
+
+bp.add_app_template_filter(enum_label, "ninjaone_label")
 
 
 @bp.app_template_filter("ninjaone_datetime")

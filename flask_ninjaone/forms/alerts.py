@@ -6,10 +6,12 @@ marshmallow schemas of :mod:`flask_ninjaone.alerts.rules`, which every write goe
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -29,9 +31,12 @@ from ..alerts.catalog import (
     SEVERITIES,
     TICKET_PRIORITIES,
 )
+from ..alerts.condition_choices import ConditionChoice
 from ..alerts.maintenance import RECURRENCES, WEEKDAY_NAMES, common_timezones, zone
 from ..alerts.patterns import MAX_PATTERN_LENGTH
 from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
+from ..enum_labels import enum_label
+from ..host import FieldChoice
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -58,7 +63,7 @@ class RuleActionForm(FlaskForm):
 
 
 def _labelled(values: tuple[str, ...]) -> list[Any]:
-    return [_choice(value, value.replace("_", " ").title()) for value in values]
+    return [_choice(value, enum_label(value)) for value in values]
 
 
 def _lines(text: str | None) -> list[str]:
@@ -84,8 +89,9 @@ class RuleForm(FlaskForm):
     severities = SelectMultipleField("Severities", choices=_labelled(SEVERITIES))
     activity_types = SelectMultipleField("Activity types", choices=_labelled(ACTIVITY_TYPES))
     status_codes = SelectMultipleField("Status codes", choices=_labelled(CONDITION_STATUS_CODES))
-    conditions = TextAreaField(
-        "Condition names or ids (one per line)",
+    conditions = SelectMultipleField("Conditions", choices=[])
+    other_conditions = TextAreaField(
+        "Other condition names or ids (one per line)",
         validators=[Optional(), Length(max=MAX_VALUES * (MAX_TEXT + 1))],
     )
     organization_ids = SelectMultipleField("Organizations", choices=[])
@@ -121,13 +127,38 @@ class RuleForm(FlaskForm):
     flap_cycles = IntegerField("Flapping: more than N cycles…", default=3, validators=[NumberRange(1, 100)])
     flap_minutes = IntegerField("…within M minutes", default=60, validators=[NumberRange(1, 1440)])
 
-    def set_choices(self, organizations: list[tuple[int, str]], users: list[tuple[str, str]]) -> None:
+    def set_choices(
+        self,
+        organizations: list[tuple[int, str]],
+        users: list[tuple[str, str]],
+        conditions: Sequence[ConditionChoice] = (),
+        host_choices: Mapping[str, Sequence[FieldChoice]] | None = None,
+    ) -> None:
+        """Pickers: organizations and people by name, the conditions offered (grouped, with counts),
+        and the ticket fields whose values the host lists (see :meth:`HostAdapter.ticket_field_choices`)."""
         self.organization_ids.choices = [
             _choice(org_id, f"{name} (#{org_id})") for org_id, name in organizations
         ]
         people = [_choice(user_id, name) for user_id, name in users]
         self.assignee_id.choices = [_choice("", "Nobody"), *people]
         self.notify_user_ids.choices = people
+        groups: dict[str, list[Any]] = {}
+        for condition in conditions:
+            groups.setdefault(condition.group, []).append((condition.value, condition.text))
+        self.conditions.choices = groups
+        host_choices = host_choices or {}
+        if host_choices.get("priority"):
+            labels = {choice.value: choice.label for choice in host_choices["priority"]}
+            self.priority.choices = [_choice("", "From the severity")] + [
+                _choice(p, labels.get(p, p.title())) for p in TICKET_PRIORITIES
+            ]
+        self._set_boards(host_choices.get("board") or ())
+
+    def _set_boards(self, boards: Sequence[FieldChoice]) -> None:
+        """The board is free text here; :class:`ChosenBoardRuleForm` lists the host's boards."""
+
+    def _condition_values(self) -> set[str]:
+        return {str(value) for group in (self.conditions.choices or {}).values() for value, _ in group}
 
     def validate_role_ids(self, field: StringField) -> None:
         _int_list(field.data)
@@ -138,7 +169,12 @@ class RuleForm(FlaskForm):
             "activity_types": list(self.activity_types.data or []),
             "status_codes": list(self.status_codes.data or []),
             "conditions": [
-                line[:MAX_TEXT] for line in (self.conditions.data or "").splitlines() if line.strip()
+                *(self.conditions.data or []),
+                *(
+                    line[:MAX_TEXT]
+                    for line in (self.other_conditions.data or "").splitlines()
+                    if line.strip()
+                ),
             ],
             "organization_ids": [int(value) for value in self.organization_ids.data or []],
             "device_classes": list(self.device_classes.data or []),
@@ -170,7 +206,10 @@ class RuleForm(FlaskForm):
         self.severities.data = conditions.get("severities", [])
         self.activity_types.data = conditions.get("activity_types", [])
         self.status_codes.data = conditions.get("status_codes", [])
-        self.conditions.data = "\n".join(conditions.get("conditions", []))
+        offered = self._condition_values()
+        values = conditions.get("conditions", [])
+        self.conditions.data = [value for value in values if value in offered]
+        self.other_conditions.data = "\n".join(value for value in values if value not in offered)
         self.organization_ids.data = [str(value) for value in conditions.get("organization_ids", [])]
         self.device_classes.data = conditions.get("device_classes", [])
         self.role_ids.data = ", ".join(str(value) for value in conditions.get("role_ids", []))
@@ -186,6 +225,42 @@ class RuleForm(FlaskForm):
         self.reopen_window_hours.data = actions.get("reopen_window_hours", 0)
         self.flap_cycles.data = actions.get("flap_cycles", 3)
         self.flap_minutes.data = actions.get("flap_minutes", 60)
+
+
+class RuleImportForm(FlaskForm):
+    """Import alert rules: a file to preview, then its text posted back to confirm (re-validated)."""
+
+    file = FileField("Rules file (JSON, exported from this or another tenant)")
+    document = TextAreaField("Rules (JSON)")
+    mode = RadioField(
+        "How",
+        choices=[
+            _choice("append", "Add them after the existing rules (names must be new)"),
+            _choice("replace", "Replace every existing rule"),
+        ],
+        default="append",
+    )
+
+
+class ChosenBoardRuleForm(RuleForm):
+    """The rule form when the host lists its boards: a picker instead of free text."""
+
+    board = SelectField("Board / channel", choices=[], validators=[Optional()])
+
+    def _set_boards(self, boards: Sequence[FieldChoice]) -> None:
+        self.board.choices = [_choice("", "The host's default")] + [_choice(b.value, b.label) for b in boards]
+
+    def keep_board(self, board: str | None) -> None:
+        """Keep a rule's board selectable when the host no longer lists it (saving it again is fine)."""
+        values = {str(getattr(choice, "value", choice[0] if isinstance(choice, tuple) else choice))
+                  for choice in self.board.choices or []}  # fmt: skip
+        if board and board not in values:
+            self.board.choices = [*self.board.choices, _choice(board, f"{board} (no longer listed)")]
+
+
+def rule_form(host_choices: Mapping[str, Sequence[FieldChoice]]) -> RuleForm:
+    """The rule form: with a board picker when the host lists boards, else the free-text field."""
+    return ChosenBoardRuleForm() if host_choices.get("board") else RuleForm()
 
 
 class MaintenanceWindowForm(FlaskForm):

@@ -270,6 +270,7 @@ class World:
                 "id": ticket.id,
                 "tenant_id": ticket.tenant_id,
                 "status": ticket.status,
+                "number": ticket.number,
                 "priority": ticket.priority,
                 "board": ticket.board,
                 "title": ticket.title,

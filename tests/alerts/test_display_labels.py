@@ -87,7 +87,7 @@ def test_flash_after_create_ticket_names_the_ticket_by_label(world: World) -> No
     with world.app.app_context():
         number = db.session.scalar(select(Ticket.number).where(Ticket.id == int(ticket_id)))
         db.session.remove()
-    assert f"Ticket #{number} created." in body
+    assert f'Ticket <a href="/tickets/{ticket_id}">#{number}</a> created.' in body
 
 
 def test_remote_audit_names_asset_and_ticket_by_label(world: World, labelled: dict) -> None:

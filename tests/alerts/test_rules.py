@@ -306,9 +306,17 @@ def test_describe_actions() -> None:
         "priority urgent" in text
         and "board NOC" in text
         and "reopen within 4 h" in text
-        and "notify 1" in text
+        and "notify user 1" in text
     )
     assert "high (from severity)" in describe_actions(RuleActions(), "MAJOR")
+
+
+def test_describe_actions_names_people() -> None:
+    """The rules list says "assignee Tomás Reyes", not "assignee 2"; an id the host no longer knows
+    still reads as a user."""
+    actions = RuleActions(assignee_id="2", notify_user_ids=("2", "9"))
+    text = describe_actions(actions, user_names={"2": "Tomás Reyes"})
+    assert "assignee Tomás Reyes" in text and "notify Tomás Reyes, user 9" in text
 
 
 # -- fuzzing -----------------------------------------------------------------------------------------------

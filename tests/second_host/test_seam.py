@@ -7,6 +7,8 @@ pytest plugin's fixtures, as a host maintainer's own tests would.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -125,3 +127,14 @@ def test_connect_fixture_refuses_an_unknown_tenant_and_can_skip_mapping_and_sync
         assert (connected.mapped_organizations, connected.sync) == (0, None)
         assert (_count(Customer, host.north), _count(Equipment, host.north)) == (0, 0)
         assert connected.receiver_path.startswith("/webhooks/ninjaone/")
+
+
+def test_a_host_without_ticket_field_choices_gets_the_free_text_board(host, ninjaone_connect):
+    """``ticket_field_choices`` is optional: this host lists no boards, so the rule form keeps the
+    free-text board and the plain priority names, and a rule saved with a typed board works."""
+    with host.app.app_context():
+        ninjaone_connect("north", sync=False)
+    owner = host.sign_in("owner@north.test")
+    html = owner.get(f"{PREFIX}/rules/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="board"', html) and not re.search(r'<select[^>]*name="board"', html)
+    assert ">Urgent</option>" in html

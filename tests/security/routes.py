@@ -128,6 +128,11 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone_rules.toggle": lambda t, s, p, url: {},
     "ninjaone_rules.maintenance": lambda t, s, p, url: dict(WINDOW_FORM),
     "ninjaone_rules.delete_window": lambda t, s, p, url: {},
+    "ninjaone_rule_transfer.import_rules": lambda t, s, p, url: {
+        "document": '{"format": "flask-ninjaone/alert-rules", "version": 1, "rules": []}',
+        "mode": "append",
+        "confirm": "1",
+    },  # fmt: skip
     "ninjaone_assets.refresh": lambda t, s, p, url: {},
     "ninjaone_assets.sync_selected": lambda t, s, p, url: {"asset_ids": [s.host_asset_id]},
     "ninjaone_remote.connect": lambda t, s, p, url: {},

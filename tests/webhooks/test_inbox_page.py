@@ -57,7 +57,7 @@ def test_the_inbox_lists_the_newest_deliveries_with_their_state(app, make_app, c
     assert response.status_code == 200
     assert _rows(html) == ["7003", "7002", "7001"]  # newest first
     assert f'data-delivery="{waiting}" data-status="pending"' in html
-    assert "next attempt" in html and "SYSTEM / NODE_UPDATED" in html and ">4242<" in html
+    assert "next attempt" in html and "System / Node updated" in html and ">4242<" in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert 'data-count-pending="1"' in html and 'data-count-ignored="2"' in html
     assert "Process waiting now" not in html  # viewers look, managers act
