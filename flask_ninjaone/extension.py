@@ -10,9 +10,9 @@ from flask import Flask, appcontext_pushed
 
 from . import tenancy
 from .config import ConfigError, apply_defaults, setting
+from .connection import base_urls
 from .crypto import build_fernet
 from .host import HostAdapter
-from .services import base_urls
 from .state import NinjaOneState
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"

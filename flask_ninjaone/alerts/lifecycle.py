@@ -193,7 +193,7 @@ def resolve(
 
 
 def _reset_in_ninjaone(integration: Integration | None, series_uid: str) -> None:
-    from ..services.clients import MissingCredentials, client_for
+    from ..connection.api_client import MissingCredentials, client_for
 
     if integration is None:
         raise AlertActionError("The NinjaOne connection of this alert no longer exists.")

@@ -9,9 +9,9 @@ from ..config import setting
 
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
-    from ..webhooks.receiver import register as register_receiver
     from . import alerts, assets, compliance, inbox, mapping, navigation, remote, rules, settings, sync
     from .states import install_error_pages
+    from .webhook_receiver import register as register_receiver
 
     prefix = setting("NINJAONE_URL_PREFIX", app)
     pages = (

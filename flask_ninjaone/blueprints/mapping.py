@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ..forms.mapping import ActionForm, ConfirmForm, OrganizationMappingForm
 from ..host import Permission
 from ..models import Integration, OrganizationMapping
-from ..services import mapping
+from ..organizations import client_mapping as mapping
 from ..state import get_state
 from .access import require
 from .states import connected_integration

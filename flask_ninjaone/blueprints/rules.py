@@ -13,10 +13,10 @@ from ..alerts import rule_store
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
+from ..connection.connect import tenant_integration
 from ..forms.alerts import MaintenanceWindowForm, RuleActionForm, RuleForm
 from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
-from ..services.connection import tenant_integration
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require

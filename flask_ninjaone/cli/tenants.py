@@ -8,12 +8,12 @@ import click
 from sqlalchemy import select
 
 from ..client import INSTANCES
+from ..connection.api_client import client_for
+from ..connection.connect import ConnectError, connect_client_credentials
+from ..connection.connect import status as connection_status
 from ..models import OrganizationMapping
-from ..services import mapping
-from ..services.clients import client_for
-from ..services.connection import ConnectError, connect_client_credentials
-from ..services.connection import status as connection_status
-from ..services.organizations import refresh_organizations
+from ..organizations import client_mapping as mapping
+from ..organizations.refresh import refresh_organizations
 from ..state import get_state
 from ..sync.requests import forget_written, request_sync
 from ..sync.runner import AlreadyRunning, run_summary, run_sync

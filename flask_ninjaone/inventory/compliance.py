@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..client import device_page_url
+from ..connection.connect import tenant_integration
 from ..models import Alert, Device, Integration, OrganizationMapping
-from ..services.connection import tenant_integration
 from ..state import get_state
 from ..tenancy import require_tenant_id
 

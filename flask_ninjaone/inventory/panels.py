@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from ..client import device_page_url
+from ..connection.connect import tenant_integration
+from ..connection.health import ConnectionHealth, connection_health
 from ..models import Alert, Device, Integration, Patch, Software, SoftwareChange
-from ..services.connection import tenant_integration
-from ..services.health import ConnectionHealth, connection_health
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from .compliance import OPEN_ALERT_STATUSES, SEVERITIES, antivirus_state, patch_compliance

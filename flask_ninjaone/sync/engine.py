@@ -30,8 +30,9 @@ from ..client.schemas import Unchanged
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import utcnow
-from ..services.organizations import refresh_organizations
+from ..organizations.refresh import refresh_organizations
 from ..state import get_state
+from .asset_records import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 from .device_states import (
     APPROVAL_STATUSES,
     AWAITING_APPROVAL,
@@ -42,7 +43,6 @@ from .device_states import (
     status_filter,
     walked_statuses,
 )
-from .mapping import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 
 log = logging.getLogger(__name__)
 

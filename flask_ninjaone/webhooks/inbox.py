@@ -43,7 +43,7 @@ from ..jobs import enqueue, enqueue_at, redis_connection
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import UTCDateTime, utcnow
 from ..tenancy import require_tenant_id
-from .receivers import Receiver
+from .receiver_cache import Receiver
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from ..client import InMemoryTokenStore, ReconnectRequired, TokenSet
 from ..models import ConnectionStatus, Credential, Integration, OwedKind, OwedWrite, WebhookState
 from ..owed_writes import SHORT_WAIT, NotSendable, Sender, forget, owe
 from ..tenancy import get_scoped
-from . import webhook_registration
-from .clients import MissingCredentials, client_for, configured_client
+from ..webhooks import registration as webhook_registration
+from .api_client import MissingCredentials, client_for, configured_client
 
 log = logging.getLogger(__name__)
 

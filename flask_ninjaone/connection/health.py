@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..inventory.compliance import OPEN_ALERT_STATUSES, SEVERITIES
 from ..models import Alert, ConnectionStatus, Device, Integration, RunState
-from .connection import tenant_integration
+from .connect import tenant_integration
 
 
 class Health(enum.StrEnum):
