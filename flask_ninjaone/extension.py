@@ -8,7 +8,9 @@ from pathlib import Path
 from cryptography.fernet import MultiFernet
 from flask import Flask, appcontext_pushed
 
-from . import tenancy
+# Importing ``tasks`` registers the built-in tasks, here in the composition root, so every app and
+# worker has them while ``jobs`` and the domain only name them (``jobs`` never imports ``tasks``).
+from . import tasks, tenancy  # noqa: F401
 from .config import ConfigError, apply_defaults, setting
 from .connection import base_urls
 from .crypto import build_fernet

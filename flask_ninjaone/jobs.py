@@ -60,9 +60,12 @@ def task(name: str, *, urgent: bool = False) -> Callable[[TaskFunc], TaskFunc]:
 
 
 def registered_tasks() -> dict[str, TaskFunc]:
-    """Name → function of every registered task (imports the task modules first)."""
-    from . import tasks  # noqa: F401  (registers the built-in tasks)
+    """Name → function of every registered task.
 
+    The built-in tasks are registered by the extension module, which imports :mod:`flask_ninjaone.tasks`
+    (so every app and every worker has them); this module knows tasks only by name, so the domain
+    modules that enqueue work never depend on the task layer above them.
+    """
     return dict(_TASKS)
 
 
