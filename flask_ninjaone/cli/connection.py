@@ -1,7 +1,7 @@
 """``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation and revoking
 the previous secret).
 
-They call the same services as the settings page, so the CLI and the page cannot drift apart.
+They call the same domain functions as the settings page, so the CLI and the page cannot drift apart.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ connected again with the same API client on the same instance before an owed rem
 the new connection's webhook is the live one and the removal is skipped.
 
 A ``PUT /v2/webhook`` that NinjaOne throttled or failed on (429, 5xx, unreachable) is owed as well
-(see :func:`~.webhook_registration.register_webhook`); a 403 is a verdict, not a hiccup, and is
+(see :func:`~flask_ninjaone.webhooks.registration.register_webhook`); a 403 is a verdict, not a hiccup, and is
 shown to the admin instead.
 """
 
