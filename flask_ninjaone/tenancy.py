@@ -9,9 +9,10 @@ production. Jobs that must see every tenant (the scheduler, the webhook sweeper)
 with :func:`system_scope`.
 
 The tenant is bound once, at the edge: :func:`tenant_scope` at the start of a job or CLI command, and
-in a request by the first :func:`current_tenant_id` (every route's access check and every template
-global the host places call it before anything else), which asks the host adapter once and keeps the
-answer for the request. The hooks only *read* the binding: they never call the host, because a host
+in a request by :func:`bind_request_tenant` when it starts (or, if the host's user was not known yet
+then, by the first :func:`current_tenant_id`, which every route's access check and every template
+global call before anything else), which asks the host adapter once and keeps the answer for the
+request. The hooks only *read* the binding: they never call the host, because a host
 adapter that looks the tenant up with a query of its own would then run it while SQLAlchemy is in the
 middle of executing or flushing another statement (the sample host had to avoid a relationship load in
 ``current_tenant`` for that reason). A query before the request's tenant is bound fails closed.
@@ -95,6 +96,21 @@ def current_tenant_id() -> str | None:
             environ[_REQUEST_TENANT] = tenant.id if tenant else None
         return environ[_REQUEST_TENANT]
     return None
+
+
+def bind_request_tenant() -> None:
+    """Bind the request user's tenant at the start of the request (the extension's ``before_request``).
+
+    Host code may call the extension's functions (``asset_ids_matching``, the template globals) before
+    anything asked for the tenant, and the ORM hooks will not ask the host themselves. A request
+    whose host says "nobody" here is left unbound rather than bound to ``None``: a host that
+    authenticates in a ``before_request`` of its own registered after the extension has not done so
+    yet, and :func:`current_tenant_id` asks again when first used.
+    """
+    if _tenant.get() is None and _REQUEST_TENANT not in request.environ:
+        tenant = get_state().host.current_tenant()
+        if tenant is not None:
+            request.environ[_REQUEST_TENANT] = tenant.id
 
 
 def _bound_tenant_id() -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from flask_ninjaone import TenantRef, TenantScopeError, system_scope, tenant_scope
+from flask_ninjaone import TenantRef, TenantScopeError, UserRef, system_scope, tenant_scope
 from flask_ninjaone.models import AuditEntry, Credential, Integration
 from flask_ninjaone.state import get_state
 from flask_ninjaone.tenancy import _scoped_tables, current_tenant_id, require_tenant_id
@@ -181,3 +181,25 @@ def test_a_page_request_asks_the_host_for_its_tenant_once(app, monkeypatch):
 def test_scoped_tables_are_computed_once():
     assert _scoped_tables() is _scoped_tables()
     assert {"ninjaone_integrations", "ninjaone_audit_log"} <= _scoped_tables()
+
+
+def test_a_host_that_authenticates_after_the_extension_still_gets_its_tenant(app, monkeypatch):
+    """A host's own ``before_request`` registered after the extension runs after its binding: the
+    request is left unbound then (not bound to "nobody"), and the access check binds it later."""
+    from flask import g
+
+    tenant = Tenant(slug="late", name="Late")
+    db.session.add(tenant)
+    db.session.flush()
+    user = User(tenant_id=tenant.id, email="admin@late.test", name="Admin", password_hash="x", role="admin")
+    db.session.add(user)
+    db.session.commit()
+    tenant_id, user_id = str(tenant.id), user.id
+    lookup = _CountingTenantLookup(tenant_id)
+    host = get_state().host
+    monkeypatch.setattr(host, "current_tenant", lambda: lookup() if g.get("host_authenticated") else None)
+    monkeypatch.setattr(host, "current_user", lambda: UserRef(str(user_id), "Admin", "admin@late.test"))
+    monkeypatch.setattr(host, "has_permission", lambda permission: True)
+    app.before_request(lambda: setattr(g, "host_authenticated", True))
+    response = app.test_client().get("/integrations/ninjaone/sync/")
+    assert response.status_code == 200 and lookup.calls == 1
