@@ -12,6 +12,7 @@ queued or running returns the existing job instead of adding a duplicate.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -87,8 +88,6 @@ class JobSerializer(JSONSerializer):
     @staticmethod
     def loads(s: bytes | str, *args: Any, **kwargs: Any) -> Any:
         if isinstance(s, bytes) and s[:1] == b"\x80":
-            import io
-
             return _NoGlobalsUnpickler(io.BytesIO(s)).load()
         return json.loads(s, *args, **kwargs)
 
