@@ -154,9 +154,9 @@ def main() -> None:
     from flask_ninjaone.alerts import rule_store
     from flask_ninjaone.alerts.lifecycle import handle_condition
     from flask_ninjaone.client.schemas import ActivitySchema
+    from flask_ninjaone.connection.connect import connect_client_credentials
     from flask_ninjaone.models import Alert, AlertStatus, Device, Integration, metadata
-    from flask_ninjaone.services import mapping
-    from flask_ninjaone.services.connection import connect_client_credentials
+    from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from flask_ninjaone.sync import runner
     from flask_ninjaone.tenancy import get_scoped

@@ -99,9 +99,9 @@ def child_setup(spec: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy import select
 
     from flask_ninjaone import tenant_scope
+    from flask_ninjaone.connection.connect import connect_client_credentials
     from flask_ninjaone.models import Integration, metadata
-    from flask_ninjaone.services import mapping
-    from flask_ninjaone.services.connection import connect_client_credentials
+    from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from flask_ninjaone.sync.engine import mapped_targets, organization_filter
     from sample_host.database import db

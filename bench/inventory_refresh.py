@@ -94,12 +94,12 @@ def main() -> None:
     from sqlalchemy import func, inspect, select
 
     from flask_ninjaone import tenant_scope
+    from flask_ninjaone.connection.connect import connect_client_credentials
     from flask_ninjaone.inventory.refresh import refresh_inventory
     from flask_ninjaone.inventory.search import SoftwareQuery, iter_software, search_software
     from flask_ninjaone.inventory.versions import VersionFilter
     from flask_ninjaone.models import Integration, Software, metadata
-    from flask_ninjaone.services import mapping
-    from flask_ninjaone.services.connection import connect_client_credentials
+    from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from flask_ninjaone.sync import runner
     from sample_host import create_app

@@ -97,9 +97,9 @@ def child_setup(spec: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy import select
 
     from flask_ninjaone import tenant_scope
+    from flask_ninjaone.connection.connect import connect_client_credentials
     from flask_ninjaone.models import Integration, metadata
-    from flask_ninjaone.services import mapping
-    from flask_ninjaone.services.connection import connect_client_credentials
+    from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from sample_host import create_app
     from sample_host.database import db
@@ -142,9 +142,9 @@ def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
     import io
     import pstats
 
+    import flask_ninjaone.blueprints.webhook_receiver as receiver
     import flask_ninjaone.webhooks.inbox as inbox
-    import flask_ninjaone.webhooks.receiver as receiver
-    import flask_ninjaone.webhooks.receivers as receivers
+    import flask_ninjaone.webhooks.receiver_cache as receivers
     from sample_host import create_app
 
     os.environ.update(spec["env"])

@@ -6,13 +6,15 @@ import logging
 from pathlib import Path
 
 from cryptography.fernet import MultiFernet
-from flask import Flask, appcontext_pushed
+from flask import Flask, appcontext_pushed, request
 
-from . import tenancy
+# Importing ``tasks`` registers the built-in tasks, here in the composition root, so every app and
+# worker has them while ``jobs`` and the domain only name them (``jobs`` never imports ``tasks``).
+from . import tasks, tenancy  # noqa: F401
 from .config import ConfigError, apply_defaults, setting
+from .connection import base_urls
 from .crypto import build_fernet
 from .host import HostAdapter
-from .services import base_urls
 from .state import NinjaOneState
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
@@ -55,6 +57,7 @@ class NinjaOne:
             extension=self, host=host, db=db, fernet=fernet, key_error=key_error
         )
         tenancy.install()
+        app.before_request(_bind_request_tenant)
         self._register_blueprints(app)
         _wire_into_other_extensions(app)
         if setting("NINJAONE_REGISTER_CLI", app):
@@ -83,6 +86,13 @@ class NinjaOne:
         from .blueprints import register_blueprints
 
         register_blueprints(app)
+
+
+def _bind_request_tenant() -> None:
+    """Bind the tenant of the request's user before any view runs. The webhook receiver is skipped:
+    nobody is logged in there, it binds the integration's tenant itself, and it is the hot path."""
+    if request.blueprint != RECEIVER_BLUEPRINT:
+        tenancy.bind_request_tenant()
 
 
 def _wire_into_other_extensions(app: Flask) -> None:

@@ -204,7 +204,11 @@ class HostAdapter(abc.ABC):
     # --- request context -------------------------------------------------------------------------
     @abc.abstractmethod
     def current_tenant(self) -> TenantRef | None:
-        """The tenant of the current request's user, or ``None`` when nobody is logged in."""
+        """The tenant of the current request's user, or ``None`` when nobody is logged in.
+
+        Asked once at the start of each request (again on first use if it said ``None`` then), never
+        while the extension runs a query, so it may query the host's own tables (relationships too).
+        """
 
     @abc.abstractmethod
     def current_user(self) -> UserRef | None:

@@ -12,6 +12,7 @@ queued or running returns the existing job instead of adding a duplicate.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -61,9 +62,12 @@ def task(name: str, *, urgent: bool = False) -> Callable[[TaskFunc], TaskFunc]:
 
 
 def registered_tasks() -> dict[str, TaskFunc]:
-    """Name → function of every registered task (imports the task modules first)."""
-    from . import tasks  # noqa: F401  (registers the built-in tasks)
+    """Name → function of every registered task.
 
+    The built-in tasks are registered by the extension module, which imports :mod:`flask_ninjaone.tasks`
+    (so every app and every worker has them); this module knows tasks only by name, so the domain
+    modules that enqueue work never depend on the task layer above them.
+    """
     return dict(_TASKS)
 
 
@@ -85,8 +89,6 @@ class JobSerializer(JSONSerializer):
     @staticmethod
     def loads(s: bytes | str, *args: Any, **kwargs: Any) -> Any:
         if isinstance(s, bytes) and s[:1] == b"\x80":
-            import io
-
             return _NoGlobalsUnpickler(io.BytesIO(s)).load()
         return json.loads(s, *args, **kwargs)
 

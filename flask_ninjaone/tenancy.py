@@ -8,18 +8,25 @@ returning everyone's rows: a forgotten scope is a crash in development, not a da
 production. Jobs that must see every tenant (the scheduler, the webhook sweeper) say so explicitly
 with :func:`system_scope`.
 
-The tenant is bound with :func:`tenant_scope` (jobs, CLI) or, inside a request, taken from the host
-adapter on first use.
+The tenant is bound once, at the edge: :func:`tenant_scope` at the start of a job or CLI command, and
+in a request by :func:`bind_request_tenant` when it starts (or, if the host's user was not known yet
+then, by the first :func:`current_tenant_id`, which every route's access check and every template
+global call before anything else), which asks the host adapter once and keeps the answer for the
+request. The hooks only *read* the binding: they never call the host, because a host
+adapter that looks the tenant up with a query of its own would then run it while SQLAlchemy is in the
+middle of executing or flushing another statement (the sample host had to avoid a relationship load in
+``current_tenant`` for that reason). A query before the request's tenant is bound fails closed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from typing import TypeVar
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
@@ -29,6 +36,10 @@ from .state import get_state
 _tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("ninjaone_tenant", default=None)
 T = TypeVar("T")
 _system: contextvars.ContextVar[bool] = contextvars.ContextVar("ninjaone_system", default=False)
+#: Where a request keeps its tenant id once :func:`current_tenant_id` asked the host (``None``: anonymous).
+#: The request's WSGI environ, not ``g``: ``g`` belongs to the app context, which a request shares with
+#: an app context already pushed (a test, a host's own code), so a tenant kept there outlived its request.
+_REQUEST_TENANT = "ninjaone.tenant_id"
 
 
 class TenantScopeError(RuntimeError):
@@ -70,27 +81,64 @@ def system_scope() -> Iterator[None]:
 
 
 def current_tenant_id() -> str | None:
-    """The bound tenant: an explicit :func:`tenant_scope`, else the request user's tenant."""
+    """The bound tenant: an explicit :func:`tenant_scope`, else the request user's tenant.
+
+    In a request the first call binds the tenant: it asks the host adapter (once per request) and
+    keeps the answer. Call it at the edge, before any query — the ORM hooks read the binding only.
+    """
     bound = _tenant.get()
     if bound is not None:
         return bound
     if has_request_context():
-        if "ninjaone_tenant_id" not in g:
+        environ = request.environ
+        if _REQUEST_TENANT not in environ:
             tenant = get_state().host.current_tenant()
-            g.ninjaone_tenant_id = tenant.id if tenant else None
-        return g.ninjaone_tenant_id
+            environ[_REQUEST_TENANT] = tenant.id if tenant else None
+        return environ[_REQUEST_TENANT]
     return None
+
+
+def bind_request_tenant() -> None:
+    """Bind the request user's tenant at the start of the request (the extension's ``before_request``).
+
+    Host code may call the extension's functions (``asset_ids_matching``, the template globals) before
+    anything asked for the tenant, and the ORM hooks will not ask the host themselves. A request
+    whose host says "nobody" here is left unbound rather than bound to ``None``: a host that
+    authenticates in a ``before_request`` of its own registered after the extension has not done so
+    yet, and :func:`current_tenant_id` asks again when first used.
+    """
+    if _tenant.get() is None and _REQUEST_TENANT not in request.environ:
+        tenant = get_state().host.current_tenant()
+        if tenant is not None:
+            request.environ[_REQUEST_TENANT] = tenant.id
+
+
+def _bound_tenant_id() -> str | None:
+    """What the ORM hooks read: the tenant bound so far, never asking the host."""
+    bound = _tenant.get()
+    if bound is not None or not has_request_context():
+        return bound
+    return request.environ.get(_REQUEST_TENANT)
+
+
+_UNBOUND = (
+    "No tenant bound: use tenant_scope() or system_scope() (in a request, current_tenant_id() binds the "
+    "user's tenant and must run before the first query)"
+)
 
 
 def require_tenant_id() -> str:
     """The bound tenant id, or :class:`TenantScopeError` when there is none."""
     tenant_id = current_tenant_id()
     if tenant_id is None:
-        raise TenantScopeError("No tenant bound: use tenant_scope() or system_scope()")
+        raise TenantScopeError(_UNBOUND)
     return tenant_id
 
 
+@functools.cache
 def _scoped_tables() -> frozenset[str]:
+    """Names of the tenant-scoped tables, computed once: every scoped model is defined by the time the
+    first query runs (importing the package imports :mod:`flask_ninjaone.models`)."""
     return frozenset(cls.__table__.name for cls in TenantScoped.__subclasses__() if hasattr(cls, "__table__"))
 
 
@@ -111,7 +159,9 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     if not _touches_scoped(state):
         return
-    tenant_id = require_tenant_id()
+    tenant_id = _bound_tenant_id()
+    if tenant_id is None:
+        raise TenantScopeError(_UNBOUND)
     state.statement = state.statement.options(
         with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
@@ -122,7 +172,7 @@ def _stamp_tenant(session: Session, _flush_context: object, _instances: object) 
     scoped_dirty = [obj for obj in session.dirty if isinstance(obj, TenantScoped)]
     if not scoped_new and not scoped_dirty:
         return
-    tenant_id = current_tenant_id()
+    tenant_id = _bound_tenant_id()
     if tenant_id is None and not _system.get():
         raise TenantScopeError("Writing NinjaOne rows with no tenant bound")
     for obj in scoped_new:

@@ -204,10 +204,7 @@ class SampleHostAdapter(HostAdapter):
 
     def current_tenant(self) -> TenantRef | None:
         user = self._request_user()
-        # A primary-key get, not the ``user.tenant`` relationship: the extension's tenant scoping asks
-        # this method for the tenant while it handles a relationship load.
-        tenant = db.session.get(Tenant, user.tenant_id) if user else None
-        return _tenant_ref(tenant) if tenant else None
+        return _tenant_ref(user.tenant) if user else None
 
     def current_user(self) -> UserRef | None:
         user = self._request_user()

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.connection.connect import complete_connection, save_credentials
 from flask_ninjaone.models import Integration
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import complete_connection, save_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db

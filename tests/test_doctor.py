@@ -19,6 +19,7 @@ from redis import Redis
 from sqlalchemy import inspect
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.connection.connect import complete_connection, save_credentials
 from flask_ninjaone.doctor import Verdict, healthy, run_checks
 from flask_ninjaone.doctor.database import check_database
 from flask_ninjaone.doctor.keys import check_encryption_keys
@@ -27,8 +28,7 @@ from flask_ninjaone.doctor.tenants import check_tenants, check_webhooks
 from flask_ninjaone.doctor.web import check_csrf_exemption, check_public_base_url
 from flask_ninjaone.extension import MIGRATIONS_DIR
 from flask_ninjaone.models import metadata
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import complete_connection, save_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.worker import LAST_TICK, schedule_key_prefix
 from sample_host.database import db

@@ -130,3 +130,35 @@ def test_a_detached_job_with_redis_is_an_ordinary_queued_job(make_app, redis_ser
         assert "ninjaone_inline_jobs" not in app.extensions
         jobs.queue(app).connection.delete(f"rq:job:{first.id}")  # Redis lost the job
         assert not jobs.job_pending("test.record_tenant", tenant_id="7", key="d")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at module level or inside functions (relative ones resolved)."""
+    import ast
+
+    package = "flask_ninjaone"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = (package + "." if node.level else "") + (node.module or "")
+            found.update(f"{base.rstrip('.')}.{alias.name}" for alias in node.names)
+            found.add(base.rstrip("."))
+    return found
+
+
+def test_jobs_knows_tasks_by_name_only():
+    """The queue facade sits below the task layer: it must not import ``tasks`` (lazily or not)."""
+    imported = _imported_modules(ROOT / "flask_ninjaone" / "jobs.py")
+    assert not {name for name in imported if name.startswith("flask_ninjaone.tasks")}, imported
+
+
+def test_built_in_tasks_are_registered_by_the_extension():
+    """A fresh process that imports the extension knows every built-in task, without asking ``jobs`` to
+    import them; one that did not import ``flask_ninjaone.tasks`` would refuse to enqueue them."""
+    code = "import json, flask_ninjaone.jobs as j; print(json.dumps(sorted(j.registered_tasks())))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    names = set(json.loads(out.stdout))
+    expected = {"sync.run", "schedule.tick", "webhooks.drain", "webhooks.sweep", "inventory.refresh"}
+    assert expected <= names

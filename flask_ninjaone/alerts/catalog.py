@@ -13,6 +13,8 @@ from ..sync.node_classes import NODE_CLASS_ASSET_TYPES
 
 #: ``Activity.severity``, least to most severe.
 SEVERITIES: tuple[str, ...] = ("NONE", "MINOR", "MODERATE", "MAJOR", "CRITICAL")
+#: The same, worst first: the order of every display that counts alerts by severity.
+SEVERITIES_WORST_FIRST: tuple[str, ...] = SEVERITIES[::-1]
 
 #: ``Activity.activityType`` (the event's category), in the spec's order.
 ACTIVITY_TYPES: tuple[str, ...] = (
@@ -46,9 +48,6 @@ TICKET_PRIORITIES: tuple[str, ...] = ("urgent", "high", "medium", "low")
 DEFAULT_PRIORITY: MappingProxyType[str, str] = MappingProxyType(
     {"CRITICAL": "urgent", "MAJOR": "high", "MODERATE": "medium", "MINOR": "low", "NONE": "low"}
 )
-
-#: Alert statuses on our side (see :class:`~flask_ninjaone.models.AlertStatus`).
-ALERT_STATUSES: tuple[str, ...] = ("active", "acknowledged", "resolved")
 
 #: Condition message codes (``data.message.code`` of a CONDITION activity) rules can name, with what
 #: each watches. The same code on every NinjaOne instance, unlike a condition's ``sourceConfigUid``

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from .. import signals
 from ..client import NinjaOneError, NotFound, device_page_url
+from ..connection.api_client import MissingCredentials, client_for
 from ..host import TicketDraft, TicketState, UserRef
 from ..labels import labels_for
 from ..models import (
@@ -62,6 +63,7 @@ from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT
 from ..state import get_state
 from ..tenancy import get_scoped
+from ..unit_of_work import unit_of_work
 from . import ticket_text
 from .events import ACKNOWLEDGE, RESET, TRIGGER, ConditionEvent
 from .flapping import CycleCount, count_cycle, dump_times, load_times
@@ -104,7 +106,7 @@ def handle_condition(session: Session, integration: Integration, activity: Mappi
 def apply_event(session: Session, integration: Integration, event: ConditionEvent) -> Alert | None:
     """Apply a normalized event in its own transaction; returns the alert row (expired after commit)."""
     run = _Run(session, integration)
-    try:
+    with unit_of_work(session):
         run.lock(event.series_uid, event.device_id, event.source_config_uid)
         if event.kind == TRIGGER:
             alert = run.on_trigger(event)
@@ -114,10 +116,6 @@ def apply_event(session: Session, integration: Integration, event: ConditionEven
             alert = run.on_acknowledge(event)
         else:
             alert = None
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     run.send_signals()
     return alert
 
@@ -141,14 +139,9 @@ def _for_action(session: Session, alert_id: int) -> tuple[_Run, Alert]:
     return run, alert
 
 
-def _finish(run: _Run, session: Session) -> None:
-    session.commit()
-    run.send_signals()
-
-
 def acknowledge(session: Session, alert_id: int, user: UserRef | None) -> Alert:
     """Acknowledge an alert from the panel (no effect on NinjaOne)."""
-    try:
+    with unit_of_work(session):
         run, alert = _for_action(session, alert_id)
         if alert.status == AlertStatus.RESOLVED:
             raise AlertActionError("This alert is already resolved.")
@@ -157,10 +150,7 @@ def acknowledge(session: Session, alert_id: int, user: UserRef | None) -> Alert:
         alert.acknowledged_by = by[:255]
         alert.status = AlertStatus.ACKNOWLEDGED
         run.signal(signals.alert_acknowledged, alert, by=by)
-        _finish(run, session)
-    except BaseException:
-        session.rollback()
-        raise
+    run.send_signals()
     return alert
 
 
@@ -181,21 +171,16 @@ def resolve(
     if reset_in_ninjaone:
         integration = get_scoped(session, Integration, found.integration_id)
         _reset_in_ninjaone(integration, found.series_uid)
-    try:
+    with unit_of_work(session):
         run, alert = _for_action(session, alert_id)
         if alert.status != AlertStatus.RESOLVED:
             by = user.name if user else "system"
             run.resolve(alert, at=utcnow(), by=by[:255])
-        _finish(run, session)
-    except BaseException:
-        session.rollback()
-        raise
+    run.send_signals()
     return alert
 
 
 def _reset_in_ninjaone(integration: Integration | None, series_uid: str) -> None:
-    from ..services.clients import MissingCredentials, client_for
-
     if integration is None:
         raise AlertActionError("The NinjaOne connection of this alert no longer exists.")
     try:  # a person waits for this answer: a long Retry-After is theirs to decide on, not to sleep
@@ -209,7 +194,7 @@ def _reset_in_ninjaone(integration: Integration | None, series_uid: str) -> None
 
 def create_ticket(session: Session, alert_id: int, user: UserRef | None) -> str:
     """Open a ticket for an alert by hand (whatever the rules and suppression said); returns its id."""
-    try:
+    with unit_of_work(session):
         run, alert = _for_action(session, alert_id)
         current = run.ticket_of(alert)
         if current is not None and current.state.is_open:
@@ -222,10 +207,7 @@ def create_ticket(session: Session, alert_id: int, user: UserRef | None) -> str:
             run.host.add_ticket_note(
                 run.tenant_id, ticket_id, f"Opened from the NinjaOne alerts panel by {user.name}."
             )
-        _finish(run, session)
-    except BaseException:
-        session.rollback()
-        raise
+    run.send_signals()
     return ticket_id
 
 
@@ -234,7 +216,7 @@ def resolve_series(
 ) -> bool:
     """Resolve a still-open alert (reconciliation: gone from NinjaOne); ``False`` if nothing changed."""
     run = _Run(session, integration)
-    try:
+    with unit_of_work(session):
         existing = session.scalars(
             select(Alert).where(Alert.integration_id == integration.id, Alert.series_uid == series_uid)
         ).one_or_none()
@@ -245,10 +227,6 @@ def resolve_series(
         changed = alert is not None and alert.status != AlertStatus.RESOLVED
         if changed:
             run.resolve(alert, at=at or utcnow(), by=by)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     run.send_signals()
     return changed
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Alert, AlertStatus, Device, OrganizationMapping, OwedKind, OwedWrite
+from ..models import OPEN_ALERT_STATUSES, Alert, Device, OrganizationMapping, OwedKind, OwedWrite
 from ..query_filters import device_id_filter
 from .catalog import SEVERITIES
 
@@ -121,7 +121,7 @@ def status_clause(status: str | None) -> Any:
     if status in (None, "all"):
         return None
     if status == "open":
-        return Alert.status.in_([AlertStatus.ACTIVE, AlertStatus.ACKNOWLEDGED])
+        return Alert.status.in_(OPEN_ALERT_STATUSES)
     return Alert.status == status
 
 

@@ -18,11 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..client import NotFound
+from ..connection.api_client import MissingCredentials, client_for
 from ..jobs import enqueue
 from ..models import Alert, Integration, OwedKind, OwedWrite
 from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT, NotSendable, Sender, owe, send_due
-from ..services.clients import MissingCredentials, client_for
 from ..state import get_state
 from ..tenancy import get_scoped
 from .lifecycle import BY_TICKET_CLOSE, resets_wanted_on_close, resolve_series

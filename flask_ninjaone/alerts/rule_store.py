@@ -13,9 +13,9 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..host import UserRef
 from ..models import AlertRule, MaintenanceWindow
-from ..services import audit
 from ..tenancy import get_scoped
 from .maintenance import validate_window
 from .rules import validate_actions, validate_conditions

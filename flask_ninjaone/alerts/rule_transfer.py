@@ -26,9 +26,9 @@ from marshmallow.validate import Equal, Length
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..connection.connect import tenant_integration
 from ..host import UserRef
 from ..models import OrganizationMapping
-from ..services.connection import tenant_integration
 from ..state import get_state
 from . import rule_store
 from .rule_store import RuleDraft, RuleError

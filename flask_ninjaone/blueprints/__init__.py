@@ -9,7 +9,6 @@ from ..config import setting
 
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
-    from ..webhooks.receiver import register as register_receiver
     from . import (
         alerts,
         assets,
@@ -24,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         sync,
     )
     from .states import install_error_pages, unknown_pages
+    from .webhook_receiver import register as register_receiver
 
     prefix = setting("NINJAONE_URL_PREFIX", app)
     pages: tuple[tuple[Blueprint, str], ...] = (

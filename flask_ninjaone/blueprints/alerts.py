@@ -172,7 +172,7 @@ def resolve(alert_id: int) -> Response:
     except AlertActionError as exc:
         flash(str(exc), "error")
     else:
-        from ..services import audit
+        from .. import audit
 
         audit.record(
             session, "alert.resolved", user=get_state().host.current_user(), target_type="alert",

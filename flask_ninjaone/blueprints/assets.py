@@ -37,6 +37,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..client import device_page_url
+from ..connection.connect import tenant_integration
+from ..connection.health import Health, connection_health
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.compliance import AssetSummary, asset_summaries
@@ -45,8 +47,6 @@ from ..inventory.panels import asset_panel, ticket_assets
 from ..jobs import enqueue
 from ..labels import labels_for
 from ..models import Device, Integration
-from ..services.connection import tenant_integration
-from ..services.health import Health, connection_health
 from ..state import get_state
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, require, this_page, wants_json

@@ -15,9 +15,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..alerts.catalog import SEVERITIES_WORST_FIRST as SEVERITIES
 from ..forms.mapping import ActionForm
 from ..host import Permission
-from ..inventory.compliance import FIGURE_COLUMNS, SEVERITIES, dashboard
+from ..inventory.compliance import FIGURE_COLUMNS, dashboard
 from ..inventory.export import csv_chunks
 from ..inventory.search import COUNT_CAP, CSV_HEADER, MATCH_MODES, SoftwareQuery, csv_rows, search_software
 from ..state import get_state

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..forms.mapping import ActionForm, ConfirmPlanForm, OrganizationMappingForm
 from ..host import Permission
 from ..models import Integration, OrganizationMapping
-from ..services import mapping
+from ..organizations import client_mapping as mapping
 from ..state import get_state
 from .access import require
 from .states import connected_integration
@@ -113,7 +113,7 @@ def create_client(organization_id: int) -> Response:
 
 @dataclass(frozen=True)
 class BulkAction:
-    """A bulk action of the mapping page: its planner in ``services.mapping`` and what its pages say."""
+    """A bulk action of the mapping page: its planner in ``organizations.client_mapping`` and what its pages say."""
 
     planner: str
     title: str

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup
 
+from ..connection.health import overview
 from ..host import Permission
-from ..services.health import overview
 from ..state import get_state
 from ..tenancy import current_tenant_id
 

@@ -15,11 +15,11 @@ from ..alerts.condition_choices import condition_choices
 from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
+from ..connection.connect import tenant_integration
 from ..enum_labels import enum_label
 from ..forms.alerts import ChosenBoardRuleForm, MaintenanceWindowForm, RuleActionForm, RuleForm, rule_form
 from ..host import Permission
 from ..models import AlertRule, OrganizationMapping
-from ..services.connection import tenant_integration
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from ..ticket_choices import ticket_field_choices

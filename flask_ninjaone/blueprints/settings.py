@@ -2,7 +2,7 @@
 webhook secret rotation (and revoking the previous secret) and disconnect.
 
 Every view is thin: check the permission (VIEW to look, MANAGE to change anything), parse the form,
-call :mod:`~flask_ninjaone.services.connection` or :mod:`~flask_ninjaone.services.webhook_registration`,
+call :mod:`~flask_ninjaone.connection.connect` or :mod:`~flask_ninjaone.webhooks.registration`,
 then redirect back to the page with a message. Every outcome — success or failure — ends on the
 settings page; the OAuth callback never redirects anywhere else (no ``next``, no open redirect).
 """
@@ -20,18 +20,19 @@ from werkzeug.wrappers import Response
 
 from ..client import INSTANCES, api_settings_url
 from ..config import setting
+from ..connection import connect as connection
+from ..connection.connect import ConnectError, SettingsError, tenant_integration
+from ..connection.health import ConnectionHealth, Health, connection_health
 from ..enum_labels import enum_label
 from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..models import Integration
-from ..services import connection, webhook_registration
-from ..services.connection import ConnectError, SettingsError, tenant_integration
-from ..services.health import ConnectionHealth, Health, connection_health
-from ..services.webhook_registration import WebhookError
 from ..state import get_state
 from ..sync.requests import DEVICE_SYNC, active_run
 from ..tenancy import current_tenant_id, require_tenant_id
+from ..webhooks import registration as webhook_registration
+from ..webhooks.registration import WebhookError
 from . import oauth_state
 from .access import EXPIRED_FORM, require
 from .run_progress import run_view

@@ -16,9 +16,9 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
+from ..connection.connect import tenant_integration
+from ..connection.health import SETUP_ADVICE, Health, connection_health
 from ..models import Integration
-from ..services.connection import tenant_integration
-from ..services.health import SETUP_ADVICE, Health, connection_health
 from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
 

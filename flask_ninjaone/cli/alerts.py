@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from ..alerts.panel import cli_rows
 from ..alerts.reconcile import RECONCILABLE, reconcile
 from ..client import NinjaOneError
-from ..services.clients import MissingCredentials, client_for
+from ..connection.api_client import MissingCredentials, client_for
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli

@@ -1,20 +1,20 @@
 """``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation and revoking
 the previous secret).
 
-They call the same services as the settings page, so the CLI and the page cannot drift apart.
+They call the same domain functions as the settings page, so the CLI and the page cannot drift apart.
 """
 
 from __future__ import annotations
 
 import click
 
-from ..services.connection import ConnectError
-from ..services.connection import disconnect as disconnect_integration
-from ..services.webhook_registration import WebhookError, public_base_url
-from ..services.webhook_registration import revoke_previous_webhook_secret as revoke
-from ..services.webhook_registration import rotate_webhook_secret as rotate
+from ..connection.connect import ConnectError
+from ..connection.connect import disconnect as disconnect_integration
 from ..state import get_state
 from ..tenancy import tenant_scope
+from ..webhooks.registration import WebhookError, public_base_url
+from ..webhooks.registration import revoke_previous_webhook_secret as revoke
+from ..webhooks.registration import rotate_webhook_secret as rotate
 from .group import ninjaone_cli
 from .helpers import connected_integration, resolve_tenant, tenant_option
 

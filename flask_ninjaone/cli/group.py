@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from ..client import NinjaOneError, RateLimited, describe
-from ..services.clients import MissingCredentials
+from ..connection.api_client import MissingCredentials
 
 
 class NinjaOneGroup(AppGroup):

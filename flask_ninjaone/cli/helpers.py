@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..connection.connect import tenant_integration
 from ..host import TenantRef
-from ..services.connection import tenant_integration
 from ..state import get_state
 
 if TYPE_CHECKING:

@@ -51,7 +51,6 @@ def worker(burst: bool, name: str | None) -> None:
     also keep the schedule (inbox sweeps, the scheduler tick): no other process is needed."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     queues = [jobs.queue(app, urgent=True), jobs.queue(app)]
-    jobs.registered_tasks()
     jobs.bind_worker_app(app)
     rq_worker = NinjaOneWorker(
         queues,

@@ -8,12 +8,12 @@ import click
 from sqlalchemy import select
 
 from ..client import INSTANCES
+from ..connection.api_client import client_for
+from ..connection.connect import ConnectError, connect_client_credentials
+from ..connection.connect import status as connection_status
 from ..models import OrganizationMapping
-from ..services import mapping
-from ..services.clients import client_for
-from ..services.connection import ConnectError, connect_client_credentials
-from ..services.connection import status as connection_status
-from ..services.organizations import refresh_organizations
+from ..organizations import client_mapping
+from ..organizations.refresh import refresh_organizations
 from ..state import get_state
 from ..sync.requests import forget_written, request_sync
 from ..sync.runner import AlreadyRunning, run_summary, run_sync
@@ -146,17 +146,19 @@ def map_command(
         integration = connected_integration(tenant)
         try:
             if map_all:
-                count = mapping.apply_suggestions(session, integration, create_missing=create_missing_clients)
+                count = client_mapping.apply_suggestions(
+                    session, integration, create_missing=create_missing_clients
+                )
                 click.echo(f"Mapped {count} organization(s).")
             else:
-                row = mapping.map_organization(
+                row = client_mapping.map_organization(
                     session, integration, org_id, client_id or None, auto_sync=not no_auto_sync
                 )
                 click.echo(
                     f"{row.name}: {row.state}"
                     + (f" -> client {row.host_client_id}" if row.host_client_id else "")
                 )
-        except mapping.MappingError as exc:
+        except client_mapping.MappingError as exc:
             raise click.ClickException(str(exc)) from exc
 
 

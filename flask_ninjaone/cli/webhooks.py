@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from ..config import setting
 from ..models import WebhookDelivery
-from ..services.webhook_registration import public_base_url, receiver_url
 from ..state import get_state
 from ..tenancy import tenant_scope
 from ..webhooks import inbox
+from ..webhooks.registration import public_base_url, receiver_url
 from .group import ninjaone_cli
 from .helpers import connected_integration, resolve_tenant, tenant_option
 

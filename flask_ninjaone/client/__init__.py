@@ -1,6 +1,6 @@
 """NinjaOne public API v2 client: OAuth, token renewal, paging, retries, typed errors and schemas.
 
-No Flask and no database in here: the extension's services use it, and so can scripts::
+No Flask and no database in here: the extension's domain modules use it, and so can scripts::
 
     from flask_ninjaone.client import InMemoryTokenStore, NinjaOneClient, resolve_base_url
 

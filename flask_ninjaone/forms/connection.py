@@ -19,7 +19,7 @@ from wtforms.validators import (
 
 from ..client import INSTANCES
 from ..client.instances import normalize_base_url
-from ..services.connection import (
+from ..connection.connect import (
     INVENTORY_INTERVAL_RANGE,
     MAX_CLIENT_ID,
     MAX_SECRET,

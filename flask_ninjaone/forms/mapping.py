@@ -14,7 +14,7 @@ class OrganizationMappingForm(FlaskForm):
 
 
 class ConfirmPlanForm(FlaskForm):
-    """The confirmation of a bulk action: carries the list the person saw (``services.mapping.encode_plan``),
+    """The confirmation of a bulk action: carries the list the person saw (``organizations.client_mapping.encode_plan``),
     so the action is refused when that list is no longer what would happen."""
 
     plan = HiddenField()

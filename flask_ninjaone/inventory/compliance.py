@@ -22,15 +22,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
-from ..models import Alert, Device, Integration, OrganizationMapping
-from ..services.connection import tenant_integration
+from ..connection.connect import tenant_integration
+from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, OrganizationMapping
 from ..state import get_state
 from ..tenancy import require_tenant_id
 
-OPEN_ALERT_STATUSES = ("active", "acknowledged")
-#: NinjaOne severities, worst first.
-SEVERITIES = ("CRITICAL", "MAJOR", "MODERATE", "MINOR", "NONE")
 COMPLIANCE_STATES = ("compliant", "pending", "failed", "unknown", "n/a")
 AGENT_STATES = ("online", "offline", "unknown")
 AV_STATES = ("protected", "unprotected", "none", "unknown", "n/a")
@@ -225,7 +223,7 @@ class Figures:
             "devices_with_threats": self.devices_with_threats,
             "threats_active": self.threats_active,
             "threats_quarantined": self.threats_quarantined,
-            **{f"alerts_{severity.lower()}": self.alerts[severity] for severity in SEVERITIES},
+            **{f"alerts_{severity.lower()}": self.alerts[severity] for severity in SEVERITIES_WORST_FIRST},
         }
 
 
@@ -250,7 +248,7 @@ FIGURE_COLUMNS: dict[str, str] = {
     "devices_with_threats": "Devices with active threats",
     "threats_active": "Active threats",
     "threats_quarantined": "Quarantined threats",
-    **{f"alerts_{severity.lower()}": f"{severity.title()} alerts" for severity in SEVERITIES},
+    **{f"alerts_{severity.lower()}": f"{severity.title()} alerts" for severity in SEVERITIES_WORST_FIRST},
 }
 
 
@@ -316,7 +314,7 @@ def dashboard(client_id: str | None = None) -> Dashboard | None:
     for device_id, severity, count in alerts:
         if device_id not in device_client:
             continue
-        key = severity if severity in SEVERITIES else "NONE"
+        key = severity if severity in SEVERITIES_WORST_FIRST else "NONE"
         fleet.alerts[key] += count
         per_client[device_client[device_id]].alerts[key] += count
     clients = sorted(

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..client import NinjaOneClient, NinjaOneError, NotFound
+from ..connection.api_client import MissingCredentials, client_for
 from ..models import Integration, SyncRun
 from ..models.base import utcnow
-from ..services.clients import MissingCredentials, client_for
 from ..state import get_state
 from ..sync.device_states import APPROVAL_STATUSES, status_filter
 from ..sync.engine import make_writer, mapped_targets, organization_filter

@@ -13,13 +13,14 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
-from ..models import Alert, Device, Integration, Patch, Software, SoftwareChange
-from ..services.connection import tenant_integration
-from ..services.health import ConnectionHealth, connection_health
+from ..connection.connect import tenant_integration
+from ..connection.health import ConnectionHealth, connection_health
+from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, Patch, Software, SoftwareChange
 from ..state import get_state
 from ..tenancy import require_tenant_id
-from .compliance import OPEN_ALERT_STATUSES, SEVERITIES, antivirus_state, patch_compliance
+from .compliance import antivirus_state, patch_compliance
 from .versions import version_key
 
 SOFTWARE_PER_PAGE = 25
@@ -109,7 +110,11 @@ def _device_for_asset(integration: Integration, host_asset_id: str) -> Device | 
 
 
 def _severity_order() -> Any:
-    return case({severity: rank for rank, severity in enumerate(SEVERITIES)}, value=Alert.severity, else_=99)
+    return case(
+        {severity: rank for rank, severity in enumerate(SEVERITIES_WORST_FIRST)},
+        value=Alert.severity,
+        else_=99,
+    )
 
 
 def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> AssetPanel:

@@ -33,10 +33,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..client import NinjaOneClient, NinjaOneError, describe
+from ..connection.api_client import MissingCredentials, client_for
 from ..leases import Lease
 from ..models import Device, Integration, Patch, RunState, Software, SyncRun
 from ..models.base import utcnow
-from ..services.clients import MissingCredentials, client_for
 from ..state import get_state
 from ..sync.engine import mapped_targets, organization_filter
 from ..sync.runner import settle_unstarted

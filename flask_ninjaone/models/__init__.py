@@ -1,6 +1,6 @@
 """The extension's tables (all ``ninjaone_``-prefixed, all tenant-scoped)."""
 
-from .alerts import Alert, AlertRule, AlertStatus, MaintenanceWindow
+from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow
 from .audit import AuditEntry
 from .base import Base, metadata
 from .devices import Device
@@ -15,6 +15,7 @@ __all__ = [
     "Alert",
     "AlertRule",
     "AlertStatus",
+    "OPEN_ALERT_STATUSES",
     "AuditEntry",
     "Base",
     "ConnectionStatus",

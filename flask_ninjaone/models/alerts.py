@@ -19,6 +19,10 @@ class AlertStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+#: The statuses of an alert that still needs someone (the panel's "open" filter, every count of open alerts).
+OPEN_ALERT_STATUSES: tuple[AlertStatus, ...] = (AlertStatus.ACTIVE, AlertStatus.ACKNOWLEDGED)
+
+
 class Alert(TenantMixin, Base):
     """One NinjaOne alert series: a trigger and its reset share the ``series_uid``."""
 

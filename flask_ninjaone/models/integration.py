@@ -48,7 +48,7 @@ class Integration(TenantMixin, Base):
     region: Mapped[str | None] = mapped_column(String(16))
     base_url: Mapped[str] = mapped_column(String(255), nullable=False)
     #: The operator's CLI set ``base_url``: trusted, reached without the address guard even when it is
-    #: not in ``NINJAONE_ALLOWED_BASE_URLS`` (see :mod:`flask_ninjaone.services.base_urls`).
+    #: not in ``NINJAONE_ALLOWED_BASE_URLS`` (see :mod:`flask_ninjaone.connection.base_urls`).
     base_url_set_by_operator: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )

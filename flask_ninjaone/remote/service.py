@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from .. import audit
 from ..client import (
     ApiError,
     AuthError,
@@ -30,12 +31,11 @@ from ..client import (
     NotFound,
     ReconnectRequired,
 )
+from ..connection.api_client import MissingCredentials, client_for
+from ..connection.connect import tenant_integration
 from ..host import UserRef
 from ..models import ConnectionStatus, Device, Integration, RemoteLink
 from ..models.base import utcnow
-from ..services import audit
-from ..services.clients import MissingCredentials, client_for
-from ..services.connection import tenant_integration
 from ..state import get_state
 from ..tenancy import require_tenant_id
 

@@ -1,1 +1,2 @@
-"""Device synchronisation: pure NinjaOne device → host asset mapping and the sync jobs built on it."""
+"""Device synchronisation: NinjaOne device → host asset record (pure, :mod:`.asset_records`) and the
+sync runs built on it."""

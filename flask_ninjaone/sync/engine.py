@@ -25,13 +25,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import signals
 from ..bulk import insert_rows
-from ..client import NinjaOneClient, device_page_url
+from ..client import NinjaOneClient, NotFound, device_page_url
 from ..client.schemas import Unchanged
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import utcnow
-from ..services.organizations import refresh_organizations
+from ..organizations.refresh import refresh_organizations
 from ..state import get_state
+from .asset_records import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 from .device_states import (
     APPROVAL_STATUSES,
     AWAITING_APPROVAL,
@@ -42,7 +43,6 @@ from .device_states import (
     status_filter,
     walked_statuses,
 )
-from .mapping import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 
 log = logging.getLogger(__name__)
 
@@ -627,8 +627,6 @@ def sync_one_device(
     approved is held back, a decommissioned one retired. Returns what happened: ``synced``, ``held``
     (held back, or never synced because its organization is unmapped), or ``retired`` (gone).
     """
-    from ..client import NotFound
-
     targets = mapped_targets(session, integration)
     transient_run = SyncRun(
         integration_id=integration.id, kind="device", trigger="webhook", conflicts=[], processed=0

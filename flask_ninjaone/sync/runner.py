@@ -18,11 +18,11 @@ from sqlalchemy.exc import DBAPIError
 from .. import signals
 from ..client import NinjaOneClient, NinjaOneError, describe
 from ..config import setting
+from ..connection.api_client import client_for
 from ..jobs import enqueue
 from ..leases import Lease
 from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
 from ..models.base import utcnow
-from ..services.clients import client_for
 from ..state import get_state
 from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from ..alerts.reconcile import RECONCILABLE, reconcile
 from ..alerts.resets import reset_on_ticket_close
 from ..config import setting
+from ..connection.api_client import client_for
 from ..jobs import enqueue, task
 from ..models import Integration
 from ..owed_writes import SHORT_WAIT
-from ..services.clients import client_for
 from ..state import get_state
 from ..tenancy import get_scoped
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..alerts import resets
+from ..connection import release
 from ..jobs import task
 from ..owed_writes import send_due
-from ..services import release
 from ..state import get_state
 
 #: Every kind of owed write and who sends it.

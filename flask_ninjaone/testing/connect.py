@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import setting
+from ..connection.connect import connect_client_credentials
 from ..host import TenantRef
 from ..models import Integration
-from ..services import mapping
-from ..services.connection import connect_client_credentials
-from ..services.webhook_registration import receiver_url
+from ..organizations import client_mapping
 from ..state import get_state
 from ..sync.runner import run_summary, run_sync
 from ..tenancy import get_scoped, tenant_scope
+from ..webhooks.registration import receiver_url
 from .fake_ninjaone.oauth_store import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 #: Where the fake is told to deliver when the app sets no ``NINJAONE_PUBLIC_BASE_URL``: the Flask
@@ -75,7 +75,9 @@ def connect_tenant(
         integration = get_scoped(session, Integration, result.integration_id)
         assert integration is not None
         mapped = (
-            mapping.apply_suggestions(session, integration, create_missing=True) if map_organizations else 0
+            client_mapping.apply_suggestions(session, integration, create_missing=True)
+            if map_organizations
+            else 0
         )
         path = receiver_url(integration, "")
         summary = run_summary(run_sync(integration.id, kind="full", trigger="connect")) if sync else None

@@ -43,7 +43,7 @@ from ..jobs import enqueue, enqueue_at, redis_connection
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import UTCDateTime, utcnow
 from ..tenancy import require_tenant_id
-from .receivers import Receiver
+from .receiver_cache import Receiver
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ _integrations = Integration.__table__
 #: One round trip stores a delivery *and* proves the receiver's view of the integration is current:
 #: the row is selected from the integration only while its secret columns still hold the ciphertext
 #: the receiver authenticated against, and the grace of the previous one has
-#: not been moved (see ``receivers``). Casts keep NULLs typed on PostgreSQL.
+#: not been moved (see :mod:`.receiver_cache`). Casts keep NULLs typed on PostgreSQL.
 _STORE = (
     insert(_deliveries)
     .from_select(

@@ -39,10 +39,10 @@ from ..alerts.lifecycle import handle_condition
 from ..client import RateLimited
 from ..client.schemas import ActivitySchema
 from ..config import setting
+from ..connection.api_client import client_for
 from ..inventory.device_refresh import refresh_device_compliance
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import utcnow
-from ..services.clients import client_for
 from ..sync.engine import retire_device, sync_one_device
 from ..tenancy import get_scoped, require_tenant_id
 from . import claims, inbox

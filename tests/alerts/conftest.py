@@ -20,9 +20,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from flask_ninjaone.client.schemas import ActivitySchema
+from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.models import Device, Integration, metadata
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tenancy import tenant_scope

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from flask_ninjaone import jobs
 from flask_ninjaone.alerts.reconcile import reconcile
 from flask_ninjaone.client import RateLimited
+from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.models import AlertStatus
-from flask_ninjaone.services.clients import client_for
 from flask_ninjaone.tasks.alerts import enqueue_reconciliations
 from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from flask_ninjaone import owed_writes
 from flask_ninjaone.alerts.reconcile import reconcile
+from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.models import AlertStatus, OwedKind, OwedWrite
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.services.clients import client_for
 from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db

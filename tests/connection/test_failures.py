@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.client import NinjaOneClient
+from flask_ninjaone.connection import api_client as clients
+from flask_ninjaone.connection.base_urls import UNREACHABLE
 from flask_ninjaone.models import AuditEntry, Integration, Lock, SyncRun
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.services import clients
-from flask_ninjaone.services.base_urls import UNREACHABLE
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import User

@@ -19,7 +19,7 @@ from flask_ninjaone.models import (
     OrganizationMapping,
     SyncRun,
 )
-from flask_ninjaone.services.webhook_registration import WEBHOOK_ACTIVITIES
+from flask_ninjaone.webhooks.registration import WEBHOOK_ACTIVITIES
 from sample_host.seed import DEMO_PASSWORD
 
 from .conftest import tenant_db

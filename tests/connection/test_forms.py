@@ -155,7 +155,7 @@ def test_sync_settings_are_saved_and_audited(web_app, admin):
 
 
 def test_sync_settings_service_rejects_out_of_range(web_app, admin):
-    from flask_ninjaone.services.connection import SettingsError, update_sync_settings
+    from flask_ninjaone.connection.connect import SettingsError, update_sync_settings
 
     ends_on_settings(_post_credentials(admin))
     with tenant_db(web_app) as session:

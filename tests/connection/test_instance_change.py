@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from flask_ninjaone.alerts import rule_store
+from flask_ninjaone.connection.connect import tenant_integration
 from flask_ninjaone.host import TicketDraft
 from flask_ninjaone.models import (
     AlertRule,
@@ -27,8 +28,7 @@ from flask_ninjaone.models import (
     OrganizationMapping,
     SyncRun,
 )
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import tenant_integration
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet

@@ -13,9 +13,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.models import Integration, MappingState, OrganizationMapping
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from sample_host.database import db
 from sample_host.models import Client

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flask_ninjaone.host import ClientRef
-from flask_ninjaone.services.mapping import _suggestion_index, normalize_name
+from flask_ninjaone.organizations.client_mapping import _suggestion_index, normalize_name
 
 
 @pytest.mark.parametrize(

@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.client import NinjaOneClient
+from flask_ninjaone.connection import api_client as clients
 from flask_ninjaone.models import AuditEntry, Integration
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.services import clients
-from flask_ninjaone.services.webhook_registration import (
+from flask_ninjaone.testing.fake_ninjaone.enums import ACTIVITY_TYPES, STATUS_CODES
+from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+from flask_ninjaone.webhooks.registration import (
     WEBHOOK_ACTIVITIES,
     accepted_secrets,
     receiver_url,
     secret_matches,
 )
-from flask_ninjaone.testing.fake_ninjaone.enums import ACTIVITY_TYPES, STATUS_CODES
-from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 
 from .conftest import tenant_db
 from .flow import (

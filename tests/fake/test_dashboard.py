@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flask_ninjaone.host import ClientRef
-from flask_ninjaone.services.mapping import _suggestion_index, normalize_name
+from flask_ninjaone.organizations.client_mapping import _suggestion_index, normalize_name
 from flask_ninjaone.testing.fake_ninjaone import FakeState, create_fake_app, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.oauth_store import ALL_SCOPES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.connection.api_client import client_for
+from flask_ninjaone.connection.connect import complete_connection, save_credentials
 from flask_ninjaone.models import Credential, Integration
-from flask_ninjaone.services.clients import client_for
-from flask_ninjaone.services.connection import complete_connection, save_credentials
 from flask_ninjaone.state import get_state
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.database import db

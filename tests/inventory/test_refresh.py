@@ -10,12 +10,12 @@ from types import SimpleNamespace
 from sqlalchemy import event, func, select
 
 from flask_ninjaone import system_scope
+from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.inventory import refresh as refresh_module
 from flask_ninjaone.inventory.device_refresh import refresh_device
 from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.models import Device, Integration, Patch, Software, SoftwareChange, SyncRun
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.services.clients import client_for
 from flask_ninjaone.tasks.sync import schedule_tick
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.leases import Lease
 from flask_ninjaone.models import Device, RunState, SyncRun
-from flask_ninjaone.services.clients import client_for
 from flask_ninjaone.state import get_state
 from flask_ninjaone.sync import runner
 from flask_ninjaone.sync.requests import LOST_JOB

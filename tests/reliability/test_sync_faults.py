@@ -93,8 +93,8 @@ def test_token_expiry_mid_walk_is_recovered(connected, fake, report):
 
 
 def test_refresh_token_revoked_mid_walk_needs_a_human(app, fake, report):
-    from flask_ninjaone.services import mapping
-    from flask_ninjaone.services.connection import complete_connection, save_credentials
+    from flask_ninjaone.connection.connect import complete_connection, save_credentials
+    from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from tests.integration.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, text
 
+from flask_ninjaone.connection.connect import disconnect
 from flask_ninjaone.host import UserRef
 from flask_ninjaone.models import AuditEntry, ConnectionStatus, Credential, Device, Integration, RemoteLink
 from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.remote import MESSAGES, RemoteOutcome, open_remote
-from flask_ninjaone.services.connection import disconnect
 from flask_ninjaone.testing.fake_ninjaone import api as fake_api
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db

@@ -44,7 +44,7 @@ from flask_ninjaone.alerts.rules import (
 from flask_ninjaone.client.schemas import DEVICE_SHAPES
 from flask_ninjaone.host import AssetRecord
 from flask_ninjaone.models import AlertRule, WebhookDelivery
-from flask_ninjaone.sync.mapping import to_asset_record
+from flask_ninjaone.sync.asset_records import to_asset_record
 from sample_host.database import db
 
 from .routes import RULE_FORM

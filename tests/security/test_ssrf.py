@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from flask_ninjaone.connection.base_urls import UNREACHABLE
 from flask_ninjaone.models import AuditEntry, Integration
-from flask_ninjaone.services.base_urls import UNREACHABLE
 from flask_ninjaone.sync.runner import run_sync
 
 from .world import CLIENT_ID, CLIENT_SECRET, PREFIX, state_changes, tenant_db

@@ -32,6 +32,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import MetaData, Table, select, text
 
 from flask_ninjaone.alerts import rule_store
+from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.models import (
     Alert,
     AlertRule,
@@ -45,8 +46,7 @@ from flask_ninjaone.models import (
     WebhookDelivery,
 )
 from flask_ninjaone.models import metadata as ninjaone_metadata
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet

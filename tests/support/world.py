@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.host import TenantRef
 from flask_ninjaone.models import Integration
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from sample_host.database import db
 

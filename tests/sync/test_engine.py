@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from flask_ninjaone import system_scope, tenant_scope
+from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.leases import Lease
 from flask_ninjaone.models import Device, Integration, MappingState, OrganizationMapping
-from flask_ninjaone.services import mapping
-from flask_ninjaone.services.connection import connect_client_credentials
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
-from flask_ninjaone.sync.mapping import clean_serial
+from flask_ninjaone.sync.asset_records import clean_serial
 from flask_ninjaone.sync.runner import AlreadyRunning, run_sync
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db

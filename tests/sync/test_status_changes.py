@@ -11,7 +11,7 @@ from sqlalchemy import select
 from flask_ninjaone import system_scope
 from flask_ninjaone.models import Device, Integration, SyncRun
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.services import mapping
+from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tasks.sync import schedule_tick
 from sample_host.database import db

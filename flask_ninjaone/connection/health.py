@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..inventory.compliance import OPEN_ALERT_STATUSES, SEVERITIES
-from ..models import Alert, ConnectionStatus, Device, Integration, RunState
-from .connection import tenant_integration
+from ..alerts.catalog import SEVERITIES_WORST_FIRST
+from ..models import OPEN_ALERT_STATUSES, Alert, ConnectionStatus, Device, Integration, RunState
+from .connect import tenant_integration
 
 
 class Health(enum.StrEnum):
@@ -150,7 +150,7 @@ def overview(session: Session) -> Overview:
     )
     return Overview(
         health,
-        alerts={severity: counts.get(severity, 0) for severity in SEVERITIES},
+        alerts={severity: counts.get(severity, 0) for severity in SEVERITIES_WORST_FIRST},
         devices=session.execute(devices).scalar_one(),
         offline=session.execute(devices.where(Device.agent_status == "offline")).scalar_one(),
         last_sync_at=integration.last_sync_at,

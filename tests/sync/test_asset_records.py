@@ -20,7 +20,7 @@ from marshmallow import ValidationError, fields
 from flask_ninjaone.client.schemas import DEVICE_SHAPES, DeviceSchema, EpochSeconds
 from flask_ninjaone.host import AdoptionKeys, AssetRecord, AssetType, Volume
 from flask_ninjaone.models.devices import Device
-from flask_ninjaone.sync.mapping import (
+from flask_ninjaone.sync.asset_records import (
     JUNK_SERIALS,
     NODE_CLASS_ASSET_TYPES,
     adoption_keys,

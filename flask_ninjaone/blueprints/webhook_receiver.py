@@ -16,12 +16,13 @@ from werkzeug.wrappers import Response
 
 from ..client.schemas import ActivitySchema
 from ..config import setting
-from ..services.webhook_registration import secret_matches
 from ..state import get_state
 from ..tenancy import tenant_scope
-from . import inbox, receivers
-from .ratelimited_log import rejections
-from .receivers import Receiver
+from ..webhooks import inbox
+from ..webhooks import receiver_cache as receivers
+from ..webhooks.ratelimited_log import rejections
+from ..webhooks.receiver_cache import Receiver
+from ..webhooks.registration import secret_matches
 
 bp = Blueprint("ninjaone_webhooks", __name__)  # exempted from CSRF by the extension (any init order)
 _activity_schema = ActivitySchema()

@@ -24,14 +24,14 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..client import ApiError, NetworkError, NinjaOneClient, NinjaOneError, RateLimited, WebhookForbidden
 from ..config import setting
+from ..connection.api_client import client_for
 from ..host import UserRef
 from ..models import Integration, OwedKind, WebhookState
 from ..models.base import utcnow
 from ..owed_writes import forget, owe, schedule_next
-from . import audit
-from .clients import client_for
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ def revoke_previous_webhook_secret(
     For a secret that leaked: rotate, then revoke the previous one. NinjaOne is not asked anything
     (it already sends the current secret). Every process stops accepting it with the very next
     delivery, because the receiver's insert re-checks the stored previous secret and its grace end
-    (:mod:`flask_ninjaone.webhooks.receivers`). Raises :class:`WebhookError` when no previous secret is
+    (:mod:`flask_ninjaone.webhooks.receiver_cache`). Raises :class:`WebhookError` when no previous secret is
     accepted any more; audited as ``webhook_previous_secret_revoked``.
     """
     expires_at = previous_secret_accepted_until(integration)

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..host import UserRef
-from ..models import AuditEntry
+from .host import UserRef
+from .models import AuditEntry
 
 
 def record(

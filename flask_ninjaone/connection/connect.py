@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..client import (
     CLIENT_CREDENTIALS_SCOPES,
     AuthError,
@@ -45,11 +46,12 @@ from ..models import (
     WebhookState,
 )
 from ..models.base import utcnow
+from ..organizations.refresh import refresh_organizations
 from ..owed_writes import send_due
 from ..sync.requests import request_sync
-from . import audit, base_urls, instance_change, release, webhook_registration
-from .clients import client_for
-from .organizations import refresh_organizations
+from ..webhooks import registration as webhook_registration
+from . import base_urls, instance_change, release
+from .api_client import client_for
 
 log = logging.getLogger(__name__)
 

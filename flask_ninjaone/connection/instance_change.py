@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..host import UserRef
 from ..models import (
     Alert,
@@ -41,7 +42,6 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..state import get_state
-from . import audit
 
 #: Host assets retired per adapter call (the seam takes batches of up to 1000).
 RETIRE_BATCH = 1000

@@ -13,7 +13,7 @@ connected again with the same API client on the same instance before an owed rem
 the new connection's webhook is the live one and the removal is skipped.
 
 A ``PUT /v2/webhook`` that NinjaOne throttled or failed on (429, 5xx, unreachable) is owed as well
-(see :func:`~.webhook_registration.register_webhook`); a 403 is a verdict, not a hiccup, and is
+(see :func:`~flask_ninjaone.webhooks.registration.register_webhook`); a 403 is a verdict, not a hiccup, and is
 shown to the admin instead.
 """
 
@@ -31,8 +31,8 @@ from ..client import InMemoryTokenStore, ReconnectRequired, TokenSet
 from ..models import ConnectionStatus, Credential, Integration, OwedKind, OwedWrite, WebhookState
 from ..owed_writes import SHORT_WAIT, NotSendable, Sender, forget, owe
 from ..tenancy import get_scoped
-from . import webhook_registration
-from .clients import MissingCredentials, client_for, configured_client
+from ..webhooks import registration as webhook_registration
+from .api_client import MissingCredentials, client_for, configured_client
 
 log = logging.getLogger(__name__)
 

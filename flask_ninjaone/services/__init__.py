@@ -1,1 +1,0 @@
-"""Services: sync, connection, alerts, webhooks… — DB + client + host adapter, no request objects."""
