@@ -388,10 +388,10 @@ def child_sync(spec: dict[str, Any]) -> dict[str, Any]:
         import pstats
 
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(15)
+        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(40)
         out["profile"] = buffer.getvalue()
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(15)
+        pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(30)
         out["profile_tottime"] = buffer.getvalue()
     return out
 
@@ -831,9 +831,9 @@ def main() -> None:
         print(f"\n=== cProfile of the {' and '.join(sorted(phases))} sync at N={args.profile_size} "
               "(separate run; profiling slows it down) ===", flush=True)  # fmt: skip
         for phase, run in parent.profile(args.profile_size, phases, ROOT).items():
-            print(f"--- {phase} sync, {run['wall_seconds']:.2f}s under cProfile: top 15 by cumulative ---")
+            print(f"--- {phase} sync, {run['wall_seconds']:.2f}s under cProfile: top 40 by cumulative ---")
             print(run["profile"])
-            print(f"--- {phase} sync: top 15 by own time ---")
+            print(f"--- {phase} sync: top 30 by own time ---")
             print(run["profile_tottime"])
 
 
