@@ -717,15 +717,16 @@ def print_table(summaries: list[dict[str, Any]], variants: list[str]) -> None:
     """The README table: median [min–max] of the repetitions, floors from the same rounds."""
     print("\n=== full sync vs floor (raw paging + bulk insert), median [min–max] ===")
     print("| N | floor s (page + insert) | " + " | ".join(
-        f"{v}: sync s | {v}: × floor | {v}: µs/device | {v}: 2nd sync × 1st (rows)" for v in variants
+        f"{v}: sync s | {v}: × floor | {v}: µs/device | {v}: CPU s | {v}: 2nd × 1st (rows)" for v in variants
     ) + (" | A/B wall |" if len(variants) == 2 else " |"))  # fmt: skip
     for summary in summaries:
         cells = [str(summary["size"]), f"{fmt(summary['floor'])} ({summary['floor_paging']['median']:.2f} + "
                  f"{summary['floor_insert']['median']:.2f})"]  # fmt: skip
         for name in variants:
             v = summary["variants"][name]
+            second = f"{fmt(v['second_ratio_to_first'])} ({v['second_rows_written']})"
             cells += [fmt(v["first_wall"]), fmt(v["ratio_to_floor"]), fmt(v["us_per_device"], 0),
-                      f"{fmt(v['second_ratio_to_first'])} ({v['second_rows_written']})"]  # fmt: skip
+                      fmt(v["first_cpu"]), second]  # fmt: skip
         if "a_over_b" in summary:
             cells.append(fmt(summary["a_over_b"]))
         print("| " + " | ".join(cells) + " |")
