@@ -1,41 +1,37 @@
-"""Full device sync from the fake NinjaOne into the sample host, against its floors (issue 5).
+"""Full device sync from the fake NinjaOne into the sample host, against its physical floor (issues 5, 18).
 
-    .venv/bin/python bench/full_sync.py                                   # PostgreSQL ninjaone_bench
-    .venv/bin/python bench/full_sync.py sqlite:////tmp/ninjaone-bench-sync.db --sizes 1000,5000
-    .venv/bin/python bench/full_sync.py --sizes 1000,10000 --profile first
+    .venv/bin/python bench/full_sync.py postgresql://postgres@127.0.0.1/bench_sync --sizes 1000,10000
+    git archive main | tar -x -C /tmp/base    # a baseline checkout, then A/B, interleaved:
+    .venv/bin/python bench/full_sync.py postgresql://postgres@127.0.0.1/bench_sync --compare /tmp/base
+    .venv/bin/python bench/full_sync.py ... --profile first --profile-size 10000
 
-For every size N (default 1k, 10k, 50k; a 5k run is added whenever 50k is asked for, as the
-reference of the memory target) the database is dropped and created again and a fake with N devices
-(20 organizations) runs in its own process. Then, each in a fresh child process so every peak RSS
-is that run's own:
+The database is created (dropped first if it exists) before anything connects to it. For every
+size N (default 1k, 10k, 50k) a fake with N devices (20 organizations, APPROVED by default like
+the real ``devices-detailed``: the sync's pages are full pages of 1000, so every page sends the
+same statement shapes) runs in its own process, and ``--reps`` rounds (default 3) each run, every
+child a fresh process:
 
-1. setup: sample-host schema + extension schema, ``seed``, acme connected to the fake
-   (``connect_client_credentials``), every organization mapped (``apply_suggestions``);
-2. floor (a): ``NinjaOneClient.devices_detailed`` paging the same devices (same ``df``), schema load
-   included, nothing else;
-3. first full sync: ``run_sync(kind="full")`` through the real sample host adapter;
-4. floor (b): the rows the first sync wrote (assets + ninjaone_devices), inserted again with
-   nothing else into scratch tables of the same shape (same columns, types, indexes and unique
-   constraints; no foreign keys) with Core executemany, one transaction per 1000 devices;
-5. second full sync with nothing changed in the fake.
+1. per variant (this checkout "A"; with ``--compare PATH`` also that checkout's product code "B"),
+   on a fresh database: setup (sample-host schema + extension schema, ``seed``, acme connected to
+   the fake, every organization mapped), the first full sync (``run_sync(kind="full")`` through the
+   real sample host adapter), then a second full sync with nothing changed;
+2. floor (a), raw paging: the same pages (same ``df``) fetched with plain ``requests`` and decoded
+   with ``json`` — none of the project's client or schemas;
+3. floor (b), bulk insert: the rows the first sync wrote (assets + ninjaone_devices) inserted again
+   with nothing else into scratch tables of the same shape, one transaction per 1000 devices.
+
+Variant order flips every round and floor (a) runs first in even rounds and last in odd ones, so
+drifting machine load lands on every side. Each round's sync is compared with that round's floor
+(a + b); the table gives median [min–max] over the rounds, µs per device, the sync process's CPU
+seconds, the A/B wall ratio, and the growth factor of µs/device from the smallest to the largest
+size (1.0 = linear).
 
 The inventory refresh that follows a successful full sync is disabled in the sync children
-(``flask_ninjaone.sync.runner._queue_inventory`` is replaced by a no-op) so the numbers are the
-device sync alone. Rows written are counted with SQL before and after each sync (inserted = new
-rows, updated = older rows whose ``updated_at`` / ``synced_at`` / ``retired_at`` moved); on
-PostgreSQL ``pg_stat_user_tables`` tuple counters are reported as a cross-check.
-
-Every sync child also reports where its time went without a profiler: wall time in the engine's
-steps (page fetch, schema load, ``PageWriter.apply``, host upsert, flushes, commits), SQL time per
-statement kind, garbage-collector pauses, and the plan (``EXPLAIN ANALYZE``) of its slowest SELECT
-with the table's planner statistics. The local server runs with ``autovacuum = off``, so nothing
-analyzes the tables between runs; ``--analyze-after-first`` runs ``ANALYZE`` after the first sync,
-as autovacuum would, to tell planner-statistics effects from the code's own cost.
-
-Targets (issue 5): device requests <= ceil(N/1000) + 1 (plus the organization walk); wall <= 2 x
-(a + b); the second sync writes zero rows and takes <= 0.5 x the first; peak RSS at 50k <= 1.5 x the
-figure at 5k. When a time target is missed the failing sync is run again under cProfile (top 15 by
-cumulative time) — product code is never changed here.
+(``flask_ninjaone.sync.runner._queue_inventory`` is replaced by a no-op). Rows written are counted
+with SQL before and after each sync. With ``--breakdown`` every sync prints where its wall time went
+(page fetch, schema load, ``PageWriter.apply``, host calls, SQL per statement kind, GC pauses) and
+the plan (``EXPLAIN ANALYZE``) of its slowest SELECT. ``--analyze-after-first`` runs ``ANALYZE``
+after the first sync, as autovacuum would.
 
 WARNING: the target database is dropped and re-created. Never point this at a database you care
 about (the script refuses ``test`` and ``postgres``).
