@@ -336,7 +336,8 @@ class PageWriter:
         return set(
             self.session.scalars(
                 select(Device.host_asset_id).where(
-                    Device.integration_id != self.integration.id, Device.host_asset_id.in_(host_asset_ids)
+                    Device.integration_id != self.integration.id,
+                    in_values(Device.host_asset_id, host_asset_ids),
                 )
             )
         )
@@ -439,7 +440,7 @@ class PageWriter:
                     select(Device.host_asset_id).where(
                         Device.integration_id == self.integration.id,
                         Device.retired.is_(False),
-                        Device.host_asset_id.in_(host_ids),
+                        in_values(Device.host_asset_id, host_ids),
                         Device.device_id.not_in([row.device_id for row in rows]),
                     )
                 )
