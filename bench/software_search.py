@@ -120,6 +120,31 @@ def fill(url: str, devices: int) -> None:
     print(f"filled: {len(fleet)} devices, {rows} software rows", flush=True)
 
 
+def explain_page_query(engine: Any, integration: Any, query: Any) -> str:
+    """``EXPLAIN ANALYZE`` of the page query exactly as the search sent it (tenant scope included)."""
+    from sqlalchemy import event
+
+    from flask_ninjaone.inventory.search import search_software
+    from sample_host.database import db
+
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if "ninjaone_software" in statement and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        search_software(integration, query)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    if not seen:
+        return "(the page query was not captured: a version filter pages in Python)"
+    statement, parameters = seen[-1]
+    rows = db.session.connection().exec_driver_sql("EXPLAIN ANALYZE " + statement, parameters)
+    return "\n".join(row[0] for row in rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", help="a PostgreSQL database filled by inventory_refresh.py")
@@ -216,16 +241,8 @@ def main() -> None:
                         )
                         db.session.rollback()
                         if args.explain and rep == 0:
-                            from sqlalchemy.dialects import postgresql
-
-                            from flask_ninjaone.inventory.search import _statement
-
-                            statement = _statement(integration, query).limit(51)
-                            compiled = statement.compile(
-                                dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-                            )
-                            plan = db.session.execute(db.text(f"EXPLAIN ANALYZE {compiled}")).scalars().all()
-                            print(f"--- {variant}: {label} ---\n" + "\n".join(plan[:14]), flush=True)
+                            plan = explain_page_query(engine, integration, query)
+                            print(f"--- {variant}: {label} ---\n{plan}", flush=True)
                             db.session.rollback()
         set_index(True)
 
