@@ -29,9 +29,6 @@ from sqlalchemy.orm import Session
 
 #: Rows per executemany call.
 CHUNK = 200
-#: :func:`analyze_after_bulk_load` analyzes while one batch adds at least 1/GROWTH of the rows the
-#: table had when it was last analyzed (so about a handful of times while a table fills up).
-GROWTH = 5
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -54,15 +51,17 @@ def in_values(column: ColumnElement[Any], values: Collection[Any]) -> ColumnElem
 
 
 def analyze_after_bulk_load(session: Session, table: Table, inserted: int) -> bool:
-    """``ANALYZE`` ``table`` (PostgreSQL) when ``inserted`` new rows are many next to what its
-    statistics describe; returns whether it did.
+    """``ANALYZE`` ``table`` (PostgreSQL) when ``inserted`` new rows are at least as many as its
+    statistics describe (never analyzed, or analyzed at half the size or less); returns whether it
+    did.
 
     A table filled in bulk has no statistics, or statistics of when it was tiny, until autovacuum
     gets to it (a minute at best; never where autovacuum is off). The planner then believes a
     tenant's rows are a handful and filters them instead of using the index on the looked-up column
-    — per batch, so a first sync grows quadratic. Analyzing while a batch still adds 1/``GROWTH`` of
-    the described rows costs a few analyses of small tables (tens of ms each) per bulk load. It runs
-    in the caller's transaction (``ANALYZE`` may), which commits or rolls back as a whole.
+    — per batch, so a first sync grows quadratic. Statistics need not be recent, only
+    representative: the planner scales them by the table's current size. So a first sync of
+    1000-row batches analyzes once or twice, early, on tables of a few thousand rows at most. It
+    runs in the caller's transaction (``ANALYZE`` may), which commits or rolls back as a whole.
     """
     if inserted <= 0 or session.get_bind().dialect.name != "postgresql":
         return False
@@ -70,7 +69,7 @@ def analyze_after_bulk_load(session: Session, table: Table, inserted: int) -> bo
     described = session.execute(
         text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"), {"name": name}
     ).scalar_one()
-    if described >= 0 and inserted * GROWTH < described:
+    if described >= 0 and inserted < described:
         return False
     session.execute(text(f"ANALYZE {name}"))
     return True
