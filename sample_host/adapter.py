@@ -175,9 +175,9 @@ def _insert_assets(rows: list[dict[str, Any]]) -> list[int]:
     On PostgreSQL the ids are drawn from the table's sequence first (one query), so the rows go out
     as plain executemany calls (``flask_ninjaone.bulk``): an ``INSERT ... RETURNING`` of a thousand
     rows is a statement of a megabyte that the driver parses again for every page. Elsewhere
-    SQLAlchemy's ordered ``RETURNING`` does the job. While a bulk load still grows the table a lot
-    next to what its planner statistics describe, the table is analyzed, so the next batch's
-    lookups use their indexes (``flask_ninjaone.bulk.analyze_after_bulk_load``).
+    SQLAlchemy's ordered ``RETURNING`` does the job. When a batch at least doubles what the
+    table's planner statistics describe (early in a first sync), the table is analyzed, so the next
+    batches' lookups use their indexes (``flask_ninjaone.bulk.analyze_after_bulk_load``).
     """
     table = Asset.__table__
     if db.session.get_bind().dialect.name != "postgresql":
