@@ -38,7 +38,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from bench_support import drop_ninjaone_environment  # noqa: E402
+
+drop_ninjaone_environment()  # the app is configured here; a stray NINJAONE_* variable would break it
 WEBHOOK_SECRET = "bench-alert-storm-webhook-secret-0123456789"
 
 
@@ -197,6 +201,7 @@ def main() -> None:
             connect_client_credentials(
                 db.session, client_id="demo-client-id", client_secret="demo-client-secret",
                 region=None, custom_url=fake.url, actor=None,
+                set_by_operator=True,  # the operator (this bench) picks the fake; tenants may not
             )  # fmt: skip
             integration = db.session.scalars(select(Integration)).one()
             integration_id = integration.id

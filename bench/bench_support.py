@@ -8,6 +8,7 @@ URLs work too: the file is deleted instead.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import socket
 import subprocess
@@ -20,6 +21,22 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def drop_ninjaone_environment() -> list[str]:
+    """Remove ``NINJAONE_*`` variables from this process's environment; returns their names.
+
+    The benches configure the app explicitly. A ``NINJAONE_*`` variable of the calling shell (say
+    ``NINJAONE_SHARED_DIR`` on a shared machine) would otherwise reach the sample host, which passes
+    every one to the extension, which rejects settings it does not know — and every child inherits it.
+    """
+    names = [name for name in os.environ if name.startswith("NINJAONE_")]
+    for name in names:
+        del os.environ[name]
+    return names
+
+
+drop_ninjaone_environment()
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ninjaone_bench"
 

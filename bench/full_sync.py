@@ -1,41 +1,37 @@
-"""Full device sync from the fake NinjaOne into the sample host, against its floors (issue 5).
+"""Full device sync from the fake NinjaOne into the sample host, against its physical floor (issues 5, 18).
 
-    .venv/bin/python bench/full_sync.py                                   # PostgreSQL ninjaone_bench
-    .venv/bin/python bench/full_sync.py sqlite:////tmp/ninjaone-bench-sync.db --sizes 1000,5000
-    .venv/bin/python bench/full_sync.py --sizes 1000,10000 --profile first
+    .venv/bin/python bench/full_sync.py postgresql://postgres@127.0.0.1/bench_sync --sizes 1000,10000
+    git archive main | tar -x -C /tmp/base    # a baseline checkout, then A/B, interleaved:
+    .venv/bin/python bench/full_sync.py postgresql://postgres@127.0.0.1/bench_sync --compare /tmp/base
+    .venv/bin/python bench/full_sync.py ... --profile first --profile-size 10000
 
-For every size N (default 1k, 10k, 50k; a 5k run is added whenever 50k is asked for, as the
-reference of the memory target) the database is dropped and created again and a fake with N devices
-(20 organizations) runs in its own process. Then, each in a fresh child process so every peak RSS
-is that run's own:
+The database is created (dropped first if it exists) before anything connects to it. For every
+size N (default 1k, 10k, 50k) a fake with N devices (20 organizations, APPROVED by default like
+the real ``devices-detailed``: the sync's pages are full pages of 1000, so every page sends the
+same statement shapes) runs in its own process, and ``--reps`` rounds (default 3) each run, every
+child a fresh process:
 
-1. setup: sample-host schema + extension schema, ``seed``, acme connected to the fake
-   (``connect_client_credentials``), every organization mapped (``apply_suggestions``);
-2. floor (a): ``NinjaOneClient.devices_detailed`` paging the same devices (same ``df``), schema load
-   included, nothing else;
-3. first full sync: ``run_sync(kind="full")`` through the real sample host adapter;
-4. floor (b): the rows the first sync wrote (assets + ninjaone_devices), inserted again with
-   nothing else into scratch tables of the same shape (same columns, types, indexes and unique
-   constraints; no foreign keys) with Core executemany, one transaction per 1000 devices;
-5. second full sync with nothing changed in the fake.
+1. per variant (this checkout "A"; with ``--compare PATH`` also that checkout's product code "B"),
+   on a fresh database: setup (sample-host schema + extension schema, ``seed``, acme connected to
+   the fake, every organization mapped), the first full sync (``run_sync(kind="full")`` through the
+   real sample host adapter), then a second full sync with nothing changed;
+2. floor (a), raw paging: the same pages (same ``df``) fetched with plain ``requests`` and decoded
+   with ``json`` — none of the project's client or schemas;
+3. floor (b), bulk insert: the rows the first sync wrote (assets + ninjaone_devices) inserted again
+   with nothing else into scratch tables of the same shape, one transaction per 1000 devices.
+
+Variant order flips every round and floor (a) runs first in even rounds and last in odd ones, so
+drifting machine load lands on every side. Each round's sync is compared with that round's floor
+(a + b); the table gives median [min–max] over the rounds, µs per device, the sync process's CPU
+seconds, the A/B wall ratio, and the growth factor of µs/device from the smallest to the largest
+size (1.0 = linear).
 
 The inventory refresh that follows a successful full sync is disabled in the sync children
-(``flask_ninjaone.sync.runner._queue_inventory`` is replaced by a no-op) so the numbers are the
-device sync alone. Rows written are counted with SQL before and after each sync (inserted = new
-rows, updated = older rows whose ``updated_at`` / ``synced_at`` / ``retired_at`` moved); on
-PostgreSQL ``pg_stat_user_tables`` tuple counters are reported as a cross-check.
-
-Every sync child also reports where its time went without a profiler: wall time in the engine's
-steps (page fetch, schema load, ``PageWriter.apply``, host upsert, flushes, commits), SQL time per
-statement kind, garbage-collector pauses, and the plan (``EXPLAIN ANALYZE``) of its slowest SELECT
-with the table's planner statistics. The local server runs with ``autovacuum = off``, so nothing
-analyzes the tables between runs; ``--analyze-after-first`` runs ``ANALYZE`` after the first sync,
-as autovacuum would, to tell planner-statistics effects from the code's own cost.
-
-Targets (issue 5): device requests <= ceil(N/1000) + 1 (plus the organization walk); wall <= 2 x
-(a + b); the second sync writes zero rows and takes <= 0.5 x the first; peak RSS at 50k <= 1.5 x the
-figure at 5k. When a time target is missed the failing sync is run again under cProfile (top 15 by
-cumulative time) — product code is never changed here.
+(``flask_ninjaone.sync.runner._queue_inventory`` is replaced by a no-op). Rows written are counted
+with SQL before and after each sync. With ``--breakdown`` every sync prints where its wall time went
+(page fetch, schema load, ``PageWriter.apply``, host calls, SQL per statement kind, GC pauses) and
+the plan (``EXPLAIN ANALYZE``) of its slowest SELECT. ``--analyze-after-first`` runs ``ANALYZE``
+after the first sync, as autovacuum would.
 
 WARNING: the target database is dropped and re-created. Never point this at a database you care
 about (the script refuses ``test`` and ``postgres``).
@@ -54,7 +50,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
+#: Where the children import the product code from: this checkout, or the other side of an A/B
+#: comparison (``--compare PATH``, e.g. ``git archive main | tar -x -C /tmp/base``).
+CODE_ROOT = Path(os.environ.get("BENCH_CODE_ROOT") or ROOT)
+sys.path[:0] = [str(CODE_ROOT), str(HERE)]
 
 from bench_support import (  # noqa: E402
     DEFAULT_DATABASE_URL,
@@ -117,6 +116,7 @@ def child_setup(spec: dict[str, Any]) -> dict[str, Any]:
             connect_client_credentials(
                 db.session, client_id="demo-client-id", client_secret="demo-client-secret",
                 region=None, custom_url=spec["fake"], actor=None,
+                set_by_operator=True,  # the operator (this bench) picks the fake; tenants may not
             )  # fmt: skip
             integration = db.session.scalars(select(Integration)).one()
             mapped = mapping.apply_suggestions(db.session, integration, create_missing=True)
@@ -185,7 +185,9 @@ class Timings:
     def wrap(self, owner: Any, name: str, label: str) -> None:
         import functools
 
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # the other side of an A/B run may not have this function
+            return
 
         @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -382,10 +384,10 @@ def child_sync(spec: dict[str, Any]) -> dict[str, Any]:
         import pstats
 
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(15)
+        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(40)
         out["profile"] = buffer.getvalue()
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(15)
+        pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(30)
         out["profile_tottime"] = buffer.getvalue()
     return out
 
@@ -399,26 +401,45 @@ def _cpu_seconds() -> float:
 
 
 def child_page(spec: dict[str, Any]) -> dict[str, Any]:
-    """Floor (a): the client alone, streaming the same devices the sync walks."""
-    from flask_ninjaone.client import InMemoryTokenStore, NinjaOneClient, client_credentials
+    """Floor (a): the same pages fetched and decoded with plain ``requests`` + ``json``.
+
+    Nothing of the project runs here (no client, no schema): what any integration must pay to
+    receive these devices. The filter is the sync's own (mapped organizations, APPROVED devices).
+    """
+    import requests
 
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
-    token = client_credentials(spec["fake"], "demo-client-id", "demo-client-secret")
-    client = NinjaOneClient(
-        spec["fake"], "demo-client-id", "demo-client-secret", InMemoryTokenStore(token), timeout=(10, 300)
-    )
+    http = requests.Session()
+    token = http.post(
+        spec["fake"] + "/ws/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "monitoring", "client_id": "demo-client-id",
+              "client_secret": "demo-client-secret"},
+        timeout=60,
+    ).json()["access_token"]  # fmt: skip
+    http.headers["Authorization"] = f"Bearer {token}"
     devices = pages = 0
-    with client:
-        for page in client.devices_detailed(df=spec["df"]).pages():
-            pages += 1
-            devices += len(list(page.items))
+    after = None
+    while True:
+        params: dict[str, Any] = {"pageSize": BATCH, "df": f"{spec['df']} AND status in (APPROVED)"}
+        if after is not None:
+            params["after"] = after
+        response = http.get(spec["fake"] + "/v2/devices-detailed", params=params, timeout=300)
+        response.raise_for_status()
+        page = json.loads(response.content)
+        if not page:
+            break
+        pages += 1
+        devices += len(page)
+        after = page[-1]["id"]
+        if len(page) < BATCH:
+            break
     wall = time.perf_counter() - started
     return {
         "devices": devices,
         "pages": pages,
         "wall_seconds": round(wall, 3),
-        "api_calls": client.stats,
+        "api_calls": {"requests": pages + 1},
         "peak_rss_mb": peak_rss_mb(),
         "cpu_seconds": round(_cpu_seconds() - cpu_before, 2),
         "loadavg_1m_after": round(os.getloadavg()[0], 2),
@@ -555,120 +576,166 @@ def pg_analyze(url: str) -> None:
 
 
 class Parent:
-    def __init__(self, url: str, key: str, *, analyze_after_first: bool = False) -> None:
+    """Runs the children of one size: floors and syncs of every variant, interleaved, repeated."""
+
+    def __init__(
+        self, url: str, key: str, variants: dict[str, Path], *, analyze_after_first: bool = False
+    ) -> None:
         self.url = url
         self.key = key
+        self.variants = variants
         self.analyze_after_first = analyze_after_first and is_postgres(url)
 
-    def child(self, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
-        return run_child(__file__, "--child", kind, json.dumps({"db": self.url, "key": self.key, **spec}))
+    def child(self, kind: str, spec: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
+        env = {**os.environ, "BENCH_CODE_ROOT": str(root)}
+        payload = json.dumps({"db": self.url, "key": self.key, **spec})
+        return run_child(__file__, "--child", kind, payload, env=env)
 
-    def sync(self, fake: str, base: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    def sync(self, fake: str, base: dict[str, Any], root: Path, **extra: Any) -> dict[str, Any]:
         """One full sync in a child; requests as the fake counted them; pg tuple counters around it."""
         reset_fake_counters(fake)
         stats_before = pg_tuple_stats(self.url)
-        result = self.child("sync", {**base, **extra})
+        result = self.child("sync", {**base, **extra}, root)
         result["fake_requests"] = fake_counters(fake)["requests"]
         if stats_before is not None:
             time.sleep(1.0)  # the child's backends flush their statistics when they exit
             result["pg_tuples"] = pg_delta(stats_before, pg_tuple_stats(self.url))
         return result
 
-    def prepare(self, size: int, fake: str) -> dict[str, Any]:
+    def prepare(self, fake: str, root: Path) -> dict[str, Any]:
         recreate_database(self.url)
-        setup = self.child("setup", {"fake": fake})
+        setup = self.child("setup", {"fake": fake}, root)
         return {"fake": fake, **setup}
 
-    def measure(self, size: int) -> dict[str, Any]:
-        with fake_ninjaone(size, organizations=ORGANIZATIONS) as fake:
-            base = self.prepare(size, fake)
-            reset_fake_counters(fake)
-            page = self.child("page", base)
-            page["fake_requests"] = fake_counters(fake)["requests"]
-            first = self.sync(fake, base)
-            if first["state"] != "succeeded":
-                raise RuntimeError(f"first sync of {size} failed: {first['error']}")
-            if self.analyze_after_first:  # what autovacuum would do after the bulk load
-                pg_analyze(self.url)
-            insert = self.child("insert", base)
-            second = self.sync(fake, base)
-            if second["state"] != "succeeded":
-                raise RuntimeError(f"second sync of {size} failed: {second['error']}")
-        return {"size": size, "floor_paging": page, "first_sync": first, "floor_insert": insert,
-                "second_sync": second}  # fmt: skip
+    def page_floor(self, fake: str, base: dict[str, Any]) -> dict[str, Any]:
+        reset_fake_counters(fake)
+        page = self.child("page", base)
+        page["fake_requests"] = fake_counters(fake)["requests"]
+        return page
 
-    def profile(self, size: int, phases: set[str]) -> dict[str, Any]:
-        """Run the size again with cProfile around ``run_sync`` in the phases that missed a target."""
+    def measure(self, size: int, reps: int) -> list[dict[str, Any]]:
+        """``reps`` rounds; each runs the paging floor, every variant (fresh database, first and
+        second sync) and the insert floor. Variant order flips every round, and the paging floor
+        runs first in even rounds and last in odd ones, so drifting load lands on both sides."""
+        rounds: list[dict[str, Any]] = []
+        with fake_ninjaone(size, organizations=ORGANIZATIONS) as fake:
+            for rep in range(reps):
+                order = list(self.variants) if rep % 2 == 0 else list(reversed(self.variants))
+                out: dict[str, Any] = {"size": size, "rep": rep, "order": order}
+                for number, name in enumerate(order):
+                    root = self.variants[name]
+                    base = self.prepare(fake, root)
+                    if number == 0 and rep % 2 == 0:
+                        out["floor_paging"] = self.page_floor(fake, base)
+                    first = self.sync(fake, base, root)
+                    if first["state"] != "succeeded":
+                        raise RuntimeError(f"{name}: first sync of {size} failed: {first['error']}")
+                    if self.analyze_after_first:  # what autovacuum would do after the bulk load
+                        pg_analyze(self.url)
+                    if "floor_insert" not in out:
+                        out["floor_insert"] = self.child("insert", base)
+                    second = self.sync(fake, base, root)
+                    if second["state"] != "succeeded":
+                        raise RuntimeError(f"{name}: second sync of {size} failed: {second['error']}")
+                    out[name] = {"first_sync": first, "second_sync": second}
+                if "floor_paging" not in out:
+                    out["floor_paging"] = self.page_floor(fake, base)
+                rounds.append(out)
+        return rounds
+
+    def profile(self, size: int, phases: set[str], root: Path) -> dict[str, Any]:
+        """Run the size again with cProfile around ``run_sync``."""
         out: dict[str, Any] = {}
         with fake_ninjaone(size, organizations=ORGANIZATIONS) as fake:
-            base = self.prepare(size, fake)
-            first = self.sync(fake, base, profile="first" in phases)
+            base = self.prepare(fake, root)
+            first = self.sync(fake, base, root, profile="first" in phases)
             if self.analyze_after_first:
                 pg_analyze(self.url)
             if "first" in phases:
                 out["first"] = first
             if "second" in phases:
-                out["second"] = self.sync(fake, base, profile=True)
+                out["second"] = self.sync(fake, base, root, profile=True)
         return out
 
 
-def evaluate(result: dict[str, Any]) -> dict[str, Any]:
-    """The per-size targets of issue 5."""
-    size = result["size"]
-    first, second = result["first_sync"], result["second_sync"]
-    page, insert = result["floor_paging"], result["floor_insert"]
-    walked = first["processed"]
-    by_endpoint = first["api_calls"].get("by_endpoint", {})
-    device_requests = by_endpoint.get(DEVICE_ENDPOINT, 0)
-    fake_device_requests = first["fake_requests"].get(DEVICE_ENDPOINT, 0)
-    allowed = math.ceil(walked / 1000) + 1
-    floor = page["wall_seconds"] + insert["wall_seconds"]
-    return {
+def spread(values: list[float]) -> dict[str, float]:
+    """Median and range of repeated measurements."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {"median": round(median, 3), "min": round(ordered[0], 3), "max": round(ordered[-1], 3)}
+
+
+def fmt(figure: dict[str, float], digits: int = 2) -> str:
+    return f"{figure['median']:.{digits}f} [{figure['min']:.{digits}f}–{figure['max']:.{digits}f}]"
+
+
+def summarize(size: int, rounds: list[dict[str, Any]], variants: list[str]) -> dict[str, Any]:
+    """Per variant: wall and wall / floor of the first sync (each round against its own floors), the
+    second sync's rows and wall / first, device requests; A/B ratio when there are two variants."""
+    floor = [r["floor_paging"]["wall_seconds"] + r["floor_insert"]["wall_seconds"] for r in rounds]
+    out: dict[str, Any] = {
         "size": size,
-        "device_requests": {
-            "client": device_requests,
-            "fake": fake_device_requests,
-            "allowed": allowed,
-            "organization_walk": {k: by_endpoint.get(k, 0) for k in ORG_WALK_ENDPOINTS},
-            "other": {
-                k: v for k, v in by_endpoint.items() if k != DEVICE_ENDPOINT and k not in ORG_WALK_ENDPOINTS
-            },
-            "met": max(device_requests, fake_device_requests) <= allowed,
-        },
-        "wall_vs_floor": {
-            "wall": first["wall_seconds"],
-            "floor_a_paging": page["wall_seconds"],
-            "floor_b_insert": insert["wall_seconds"],
-            "limit": round(2 * floor, 3),
-            "ratio_to_floor": round(first["wall_seconds"] / floor, 2),
-            "met": first["wall_seconds"] <= 2 * floor,
-        },
-        "second_sync": {
-            "rows_written": second["rows"]["total"],
-            "asset_rows_written": second["rows"]["assets_written"],
-            "wall": second["wall_seconds"],
-            "limit": round(0.5 * first["wall_seconds"], 3),
-            "ratio_to_first": round(second["wall_seconds"] / first["wall_seconds"], 2),
-            "met": second["rows"]["total"] == 0 and second["wall_seconds"] <= 0.5 * first["wall_seconds"],
-        },
+        "reps": len(rounds),
+        "floor_paging": spread([r["floor_paging"]["wall_seconds"] for r in rounds]),
+        "floor_insert": spread([r["floor_insert"]["wall_seconds"] for r in rounds]),
+        "floor": spread(floor),
+        "variants": {},
     }
+    for name in variants:
+        firsts = [r[name]["first_sync"] for r in rounds]
+        seconds = [r[name]["second_sync"] for r in rounds]
+        walked = firsts[0]["processed"]
+        by_endpoint = firsts[0]["api_calls"].get("by_endpoint", {})
+        out["variants"][name] = {
+            "first_wall": spread([f["wall_seconds"] for f in firsts]),
+            "first_cpu": spread([f["cpu_seconds"] for f in firsts]),
+            "ratio_to_floor": spread([f["wall_seconds"] / fl for f, fl in zip(firsts, floor, strict=True)]),
+            "us_per_device": spread([f["wall_seconds"] / walked * 1e6 for f in firsts]),
+            "second_wall": spread([s["wall_seconds"] for s in seconds]),
+            "second_ratio_to_first": spread(
+                [s["wall_seconds"] / f["wall_seconds"] for s, f in zip(seconds, firsts, strict=True)]
+            ),
+            "second_rows_written": max(s["rows"]["total"] for s in seconds),
+            "device_requests": by_endpoint.get(DEVICE_ENDPOINT, 0),
+            "device_requests_allowed": math.ceil(walked / 1000) + 1,
+            "peak_rss_mb": max(f["peak_rss_mb"] for f in firsts),
+        }
+    if len(variants) == 2:
+        a, b = variants
+        out["a_over_b"] = spread(
+            [r[a]["first_sync"]["wall_seconds"] / r[b]["first_sync"]["wall_seconds"] for r in rounds]
+        )
+    return out
 
 
-def summary_line(result: dict[str, Any]) -> str:
-    first, second = result["first_sync"], result["second_sync"]
-    page, insert = result["floor_paging"], result["floor_insert"]
-    size = result["size"]
-    return (
-        f"N={size:>6}: sync {first['wall_seconds']:.2f}s ({size / first['wall_seconds']:.0f} dev/s, "
-        f"CPU {first['cpu_seconds']:.1f}s), "
-        f"requests {first['api_calls'].get('by_endpoint')}, rows {first['rows']['assets_inserted']}+"
-        f"{first['rows']['assets_updated']} assets ins+upd / {first['rows']['devices_inserted']}+"
-        f"{first['rows']['devices_updated']} devices, peak RSS {first['peak_rss_mb']} MB | "
-        f"floor a {page['wall_seconds']:.2f}s (CPU {page['cpu_seconds']:.1f}s), "
-        f"b {insert['wall_seconds']:.2f}s ({insert['rows']} rows) | "
-        f"2nd sync {second['wall_seconds']:.2f}s, rows {second['rows']['total']}, "
-        f"peak RSS {second['peak_rss_mb']} MB"
-    )
+def print_table(summaries: list[dict[str, Any]], variants: list[str]) -> None:
+    """The README table: median [min–max] of the repetitions, floors from the same rounds."""
+    print("\n=== full sync vs floor (raw paging + bulk insert), median [min–max] ===")
+    print("| N | floor s (page + insert) | " + " | ".join(
+        f"{v}: sync s | {v}: × floor | {v}: µs/device | {v}: CPU s | {v}: 2nd × 1st (rows)" for v in variants
+    ) + (" | A/B wall |" if len(variants) == 2 else " |"))  # fmt: skip
+    for summary in summaries:
+        cells = [str(summary["size"]), f"{fmt(summary['floor'])} ({summary['floor_paging']['median']:.2f} + "
+                 f"{summary['floor_insert']['median']:.2f})"]  # fmt: skip
+        for name in variants:
+            v = summary["variants"][name]
+            second = f"{fmt(v['second_ratio_to_first'])} ({v['second_rows_written']})"
+            cells += [fmt(v["first_wall"]), fmt(v["ratio_to_floor"]), fmt(v["us_per_device"], 0),
+                      fmt(v["first_cpu"]), second]  # fmt: skip
+        if "a_over_b" in summary:
+            cells.append(fmt(summary["a_over_b"]))
+        print("| " + " | ".join(cells) + " |")
+    if len(summaries) > 1:
+        small, big = summaries[0], summaries[-1]
+        for name in variants:
+            growth = (
+                big["variants"][name]["us_per_device"]["median"]
+                / small["variants"][name]["us_per_device"]["median"]
+            )
+            floor_growth = (big["floor"]["median"] / big["size"]) / (small["floor"]["median"] / small["size"])
+            print(f"growth factor {name} (µs/device at {big['size']} / at {small['size']}): {growth:.2f}; "
+                  f"floor's own: {floor_growth:.2f}")  # fmt: skip
 
 
 def breakdown_lines(label: str, run: dict[str, Any]) -> list[str]:
@@ -703,113 +770,67 @@ def main() -> None:
     parser.add_argument("url", nargs="?", default=DEFAULT_DATABASE_URL,
                         help="database to DROP and re-create (default: %(default)s)")  # fmt: skip
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated fleet sizes")
-    parser.add_argument("--no-reference", action="store_true", help="do not add the 5k run when 50k is asked")
+    parser.add_argument("--reps", type=int, default=3, help="rounds per size (default: %(default)s)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="PATH",
+                        help="a second checkout (e.g. an export of main): its product code is the "
+                             "baseline B, run interleaved with this one (A)")  # fmt: skip
     parser.add_argument("--analyze-after-first", action="store_true",
                         help="PostgreSQL: ANALYZE assets and ninjaone_devices after the first sync "
                              "(as autovacuum would), before floor (b) and the second sync")  # fmt: skip
-    parser.add_argument("--profile", choices=("auto", "none", "first", "second", "both"), default="auto",
-                        help="cProfile a sync: auto = the phase that missed a time target")  # fmt: skip
-    parser.add_argument("--profile-size", type=int, default=None,
-                        help="fleet size of the profiled run (default: the size that missed)")  # fmt: skip
+    parser.add_argument("--profile", choices=("none", "first", "second", "both"), default="none",
+                        help="afterwards, cProfile a sync of this checkout at --profile-size")  # fmt: skip
+    parser.add_argument("--profile-size", type=int, default=10_000)
+    parser.add_argument("--breakdown", action="store_true", help="print where each sync's time went")
     args = parser.parse_args()
 
     from cryptography.fernet import Fernet
 
     url = sqlalchemy_url(args.url)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    if 50_000 in sizes and 5_000 not in sizes and not args.no_reference:
-        sizes = sorted([*sizes, 5_000])
-    parent = Parent(url, Fernet.generate_key().decode(), analyze_after_first=args.analyze_after_first)
+    variants = {"A": ROOT}
+    if args.compare:
+        variants["B"] = args.compare.resolve()
+    recreate_database(url)  # before anything connects to it: it may not exist yet
+    parent = Parent(
+        url, Fernet.generate_key().decode(), variants, analyze_after_first=args.analyze_after_first
+    )
     autovacuum = pg_autovacuum(url)
-    if autovacuum == "off":
-        print("NOTE: autovacuum is off on this PostgreSQL server: the tables are never analyzed unless "
-              "--analyze-after-first is given.", flush=True)  # fmt: skip
-    emit({"event": "start", "database": url.split("://")[0], "sizes": sizes, "autovacuum": autovacuum,
+    emit({"event": "start", "database": url.split("://")[0], "sizes": sizes, "reps": args.reps,
+          "variants": {k: str(v) for k, v in variants.items()}, "autovacuum": autovacuum,
           "analyze_after_first": parent.analyze_after_first,
           "note": "inventory refresh after the full sync disabled in the sync children "
                   "(flask_ninjaone.sync.runner._queue_inventory replaced by a no-op)"})  # fmt: skip
-    print("NOTE: the inventory refresh that follows a full sync is disabled (runner._queue_inventory "
-          "monkeypatched to a no-op in the sync children).", flush=True)  # fmt: skip
+    if autovacuum == "off":
+        print("NOTE: autovacuum is off on this PostgreSQL server: nothing analyzes the tables but the "
+              "code itself (or --analyze-after-first).", flush=True)  # fmt: skip
 
-    results: list[dict[str, Any]] = []
-    verdicts: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
     for size in sizes:
         started = time.perf_counter()
-        result = parent.measure(size)
-        result["bench_seconds"] = round(time.perf_counter() - started, 1)
-        results.append(result)
-        verdicts.append(evaluate(result))
-        emit({"event": "size", **result})
-        emit({"event": "targets", **verdicts[-1]})
-        print(summary_line(result), flush=True)
-        for line in breakdown_lines("first sync", result["first_sync"]) + breakdown_lines(
-            "second sync", result["second_sync"]
-        ):
-            print(line, flush=True)
+        rounds = parent.measure(size, args.reps)
+        for result in rounds:
+            emit({"event": "round", **result})
+            if args.breakdown:
+                for name in variants:
+                    for line in breakdown_lines(f"{name} first sync, round {result['rep']}",
+                                                result[name]["first_sync"]):  # fmt: skip
+                        print(line, flush=True)
+        summary = summarize(size, rounds, list(variants))
+        summary["bench_seconds"] = round(time.perf_counter() - started, 1)
+        summaries.append(summary)
+        emit({"event": "summary", **summary})
+        print_table([summary], list(variants))
+    print_table(summaries, list(variants))
+    print(f"(load average at the end: {os.getloadavg()})")
 
-    by_size = {r["size"]: r for r in results}
-    rss = None
-    if 5_000 in by_size and 50_000 in by_size:
-        small, big = by_size[5_000]["first_sync"]["peak_rss_mb"], by_size[50_000]["first_sync"]["peak_rss_mb"]
-        rss = {"peak_rss_5k_mb": small, "peak_rss_50k_mb": big, "ratio": round(big / small, 2),
-               "limit": 1.5, "met": big <= 1.5 * small}  # fmt: skip
-        emit({"event": "rss_target", **rss})
-
-    # ---- human summary
-    print("\n=== full sync: targets ===")
-    for verdict in verdicts:
-        req, wall, second = verdict["device_requests"], verdict["wall_vs_floor"], verdict["second_sync"]
-        print(
-            f"N={verdict['size']:>6}  device requests {req['client']} (fake saw {req['fake']}) "
-            f"<= {req['allowed']} [org walk {req['organization_walk']}, other {req['other']}]: "
-            f"{'MET' if req['met'] else 'MISSED'}"
-        )
-        print(
-            f"          wall {wall['wall']:.2f}s <= 2 x (a {wall['floor_a_paging']:.2f}s + b "
-            f"{wall['floor_b_insert']:.2f}s) = {wall['limit']:.2f}s ({wall['ratio_to_floor']}x floor): "
-            f"{'MET' if wall['met'] else 'MISSED'}"
-        )
-        print(
-            f"          second sync wrote {second['rows_written']} rows "
-            f"({second['asset_rows_written']} asset rows), "
-            f"{second['wall']:.2f}s <= {second['limit']:.2f}s ({second['ratio_to_first']}x first): "
-            f"{'MET' if second['met'] else 'MISSED'}"
-        )
-    if rss:
-        print(f"peak RSS 50k {rss['peak_rss_50k_mb']} MB / 5k {rss['peak_rss_5k_mb']} MB = {rss['ratio']} "
-              f"(<= 1.5): {'MET' if rss['met'] else 'MISSED'}")  # fmt: skip
-    else:
-        print("peak RSS target: not evaluated (needs both 5000 and 50000)")
-
-    # ---- profile what missed: the first sync where the wall target missed (at 10k when it missed
-    # there: big enough to be representative, small enough to profile quickly), the second sync at
-    # the smallest size where its target missed.
-    wall_missed = [v["size"] for v in verdicts if not v["wall_vs_floor"]["met"]]
-    second_missed = [v["size"] for v in verdicts if not v["second_sync"]["met"]]
-    plan: dict[int, set[str]] = {}
-    if args.profile in ("auto", "first", "both"):
-        candidates = wall_missed if args.profile == "auto" else sizes
-        if candidates:
-            size = args.profile_size or max([s for s in candidates if s <= 10_000] or [min(candidates)])
-            plan.setdefault(size, set()).add("first")
-    if args.profile in ("auto", "second", "both"):
-        candidates = second_missed if args.profile == "auto" else sizes
-        if candidates:
-            size = args.profile_size or min(candidates)
-            plan.setdefault(size, set()).add("second")
-    for size, phases in sorted(plan.items()):
-        print(f"\n=== cProfile of the {' and '.join(sorted(phases))} sync at N={size} "
+    if args.profile != "none":
+        phases = {"first", "second"} if args.profile == "both" else {args.profile}
+        print(f"\n=== cProfile of the {' and '.join(sorted(phases))} sync at N={args.profile_size} "
               "(separate run; profiling slows it down) ===", flush=True)  # fmt: skip
-        profiled = parent.profile(size, phases)
-        for phase, run in profiled.items():
-            emit({"event": "profile", "phase": phase, "size": size, "wall_seconds": run["wall_seconds"],
-                  "profile": run["profile"], "profile_tottime": run["profile_tottime"]})  # fmt: skip
-            print(
-                f"--- {phase} sync, N={size}, {run['wall_seconds']:.2f}s under cProfile: "
-                "top 15 by cumulative ---"
-            )
+        for phase, run in parent.profile(args.profile_size, phases, ROOT).items():
+            print(f"--- {phase} sync, {run['wall_seconds']:.2f}s under cProfile: top 40 by cumulative ---")
             print(run["profile"])
-            print(f"--- {phase} sync: top 15 by own time ---")
+            print(f"--- {phase} sync: top 30 by own time ---")
             print(run["profile_tottime"])
 
 

@@ -135,6 +135,7 @@ def main() -> None:
             connect_client_credentials(
                 db.session, client_id="demo-client-id", client_secret="demo-client-secret",
                 region=None, custom_url=url, actor=None,
+                set_by_operator=True,  # the operator (this bench) picks the fake; tenants may not
             )  # fmt: skip
             integration = db.session.scalars(select(Integration)).one()
             mapping.apply_suggestions(db.session, integration, create_missing=True)

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, String, func, insert, or_, select, update
 
-from flask_ninjaone.bulk import insert_rows
+from flask_ninjaone.bulk import analyze_after_bulk_load, in_values, insert_rows
 from flask_ninjaone.host import (
     AdoptionKeys,
     AssetMatch,
@@ -177,7 +177,9 @@ def _insert_assets(rows: list[dict[str, Any]]) -> list[int]:
     On PostgreSQL the ids are drawn from the table's sequence first (one query), so the rows go out
     as plain executemany calls (``flask_ninjaone.bulk``): an ``INSERT ... RETURNING`` of a thousand
     rows is a statement of a megabyte that the driver parses again for every page. Elsewhere
-    SQLAlchemy's ordered ``RETURNING`` does the job.
+    SQLAlchemy's ordered ``RETURNING`` does the job. When a batch at least doubles what the
+    table's planner statistics describe (early in a first sync), the table is analyzed, so the next
+    batches' lookups use their indexes (``flask_ninjaone.bulk.analyze_after_bulk_load``).
     """
     table = Asset.__table__
     if db.session.get_bind().dialect.name != "postgresql":
@@ -189,6 +191,7 @@ def _insert_assets(rows: list[dict[str, Any]]) -> list[int]:
         db.session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows))))
     )
     insert_rows(db.session, table, [{**row, "id": asset_id} for row, asset_id in zip(rows, ids, strict=True)])
+    analyze_after_bulk_load(db.session, table, len(rows))
     return ids
 
 
@@ -258,6 +261,9 @@ class SampleHostAdapter(HostAdapter):
     def match_assets(self, tenant_id: str, keys: Sequence[AdoptionKeys]) -> list[AssetMatch | None]:
         """Three queries at most (device ids, serials, names), whatever the batch size.
 
+        Each query carries the batch's values as literals (``in_values``): planned with them every
+        time, never a prepared generic plan that filters the tenant's assets one by one.
+
         Each host asset is handed out once per batch, to the first key that matches it. Serials
         compare case-insensitively; names compare case-insensitively within the key's client
         (ASCII-only on SQLite, whose ``lower()`` knows no other letters).
@@ -275,7 +281,11 @@ class SampleHostAdapter(HostAdapter):
         by_device: dict[str, int] = {}
         for asset_id, external_id in db.session.execute(
             select(Asset.id, Asset.external_id)
-            .where(Asset.tenant_id == tid, Asset.external_source == SOURCE, Asset.external_id.in_(device_ids))
+            .where(
+                Asset.tenant_id == tid,
+                Asset.external_source == SOURCE,
+                in_values(Asset.external_id, device_ids),
+            )
             .order_by(Asset.id)
         ):
             by_device.setdefault(external_id, asset_id)
@@ -291,7 +301,9 @@ class SampleHostAdapter(HostAdapter):
             by_serial: dict[str, int] = {}
             for asset_id, serial_key in db.session.execute(
                 select(Asset.id, Asset.serial_key)
-                .where(Asset.tenant_id == tid, Asset.serial_key.in_(set(serials.values())), _adoptable())
+                .where(
+                    Asset.tenant_id == tid, in_values(Asset.serial_key, set(serials.values())), _adoptable()
+                )
                 .order_by(Asset.id)
             ):
                 by_serial.setdefault(serial_key, asset_id)
@@ -309,8 +321,8 @@ class SampleHostAdapter(HostAdapter):
                 select(Asset.id, Asset.client_id, func.lower(Asset.name))
                 .where(
                     Asset.tenant_id == tid,
-                    Asset.client_id.in_({client_id for client_id, _ in names.values()}),
-                    func.lower(Asset.name).in_({name for _, name in names.values()}),
+                    in_values(Asset.client_id, {client_id for client_id, _ in names.values()}),
+                    in_values(func.lower(Asset.name, type_=String), {name for _, name in names.values()}),
                     _adoptable(),
                 )
                 .order_by(Asset.id)
@@ -332,16 +344,16 @@ class SampleHostAdapter(HostAdapter):
         tid = int(tenant_id)
         client_ids = {int(record.client_id) for record in records}
         known_clients = set(
-            db.session.scalars(select(Client.id).where(Client.tenant_id == tid, Client.id.in_(client_ids)))
+            db.session.scalars(
+                select(Client.id).where(Client.tenant_id == tid, in_values(Client.id, client_ids))
+            )
         )
         if unknown := client_ids - known_clients:
             raise LookupError(f"clients {sorted(unknown)} do not exist in tenant {tid}")
 
         wanted = {asset_id for record in records if (asset_id := _to_int(record.host_asset_id)) is not None}
-        existing = {
-            asset.id: asset
-            for asset in db.session.scalars(select(Asset).where(Asset.tenant_id == tid, Asset.id.in_(wanted)))
-        } if wanted else {}  # fmt: skip
+        query = select(Asset).where(Asset.tenant_id == tid, in_values(Asset.id, wanted))
+        existing = {asset.id: asset for asset in db.session.scalars(query)} if wanted else {}
         ids: list[int | None] = []
         new_rows: list[dict[str, Any]] = []
         for record in records:

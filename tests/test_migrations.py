@@ -136,6 +136,13 @@ def test_migrate_initialised_after_the_extension_still_gets_our_revisions(
     assert _tables(database) >= OUR_TABLES
 
 
+def _created_on(obj, dialect: str) -> bool:
+    """Whether ``create_all`` makes ``obj`` on this dialect: a ``ddl_if(dialect=...)`` index (the
+    PostgreSQL-only prefix-search index) is not expected elsewhere, and its migration skips it too."""
+    condition = getattr(obj, "_ddl_if", None)
+    return condition is None or condition.dialect is None or condition.dialect == dialect
+
+
 def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, encryption_key):
     workdir = tmp_path / "host"
     workdir.mkdir()
@@ -150,7 +157,9 @@ def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, en
             conn,
             opts={
                 "compare_type": True,
-                "include_object": lambda obj, name, type_, *rest: type_ != "table" or name in OUR_TABLES,
+                "include_object": lambda obj, name, type_, *rest: (
+                    (type_ != "table" or name in OUR_TABLES) and _created_on(obj, engine.dialect.name)
+                ),
             },
         )
         diff = compare_metadata(context, metadata)

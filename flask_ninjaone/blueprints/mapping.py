@@ -113,7 +113,7 @@ def create_client(organization_id: int) -> Response:
 
 @dataclass(frozen=True)
 class BulkAction:
-    """A bulk action of the mapping page: its planner in ``organizations.client_mapping`` and what its pages say."""
+    """A bulk action of the mapping page: its planner (``organizations.client_mapping``) and texts."""
 
     planner: str
     title: str

@@ -14,8 +14,9 @@ class OrganizationMappingForm(FlaskForm):
 
 
 class ConfirmPlanForm(FlaskForm):
-    """The confirmation of a bulk action: carries the list the person saw (``organizations.client_mapping.encode_plan``),
-    so the action is refused when that list is no longer what would happen."""
+    """The confirmation of a bulk action: carries the list the person saw
+    (``organizations.client_mapping.encode_plan``), so the action is refused when that list is no
+    longer what would happen."""
 
     plan = HiddenField()
 

@@ -18,6 +18,16 @@ class Software(TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "integration_id", "device_id", "name_key", "publisher", "version"),
         Index(None, "tenant_id", "name_key"),
+        # "Starts with" search (``name_key LIKE 'term%'``). The index above cannot serve it on
+        # PostgreSQL unless the database collation is "C"; text_pattern_ops compares bytes and can.
+        # PostgreSQL only (migration 0009): SQLite's LIKE is case-insensitive and never uses an index.
+        Index(
+            "ix_ninjaone_software_name_prefix",
+            "tenant_id",
+            "integration_id",
+            "name_key",
+            postgresql_ops={"name_key": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -191,6 +191,54 @@ def test_match_is_batched_whatever_the_batch_size(ctx) -> None:
     assert len(statements) <= 3
 
 
+def test_match_finds_the_right_assets_among_more_than_a_thousand_keys(ctx) -> None:
+    """1,500 keys: 500 by device id, 500 by serial, 500 by name (quotes, unicode and a backslash in
+    the values, which the lookups write into their SQL as literals), another tenant's lookalikes
+    never returned."""
+    acme, globex = _tenant("acme"), _tenant("globex")
+    northwind = _client(acme, "Northwind Traders")
+    other_client = db.session.scalar(select(Client.id).where(Client.tenant_id == int(globex)))
+    expected: list[AssetMatch | None] = []
+    keys: list[AdoptionKeys] = []
+    for n in range(1500):
+        serial, name = f"SN-{n}'x\\", f"Hôte {n} d'accueil"
+        if n < 500:
+            fields = {"external_source": "ninjaone", "external_id": str(10_000 + n)}
+            kind = "ninjaone_id"
+        elif n < 1000:
+            fields, kind = {"serial_number": serial}, "serial"
+        else:
+            fields, kind = {}, "name"
+        _asset(globex, str(other_client), name, serial_number=serial, external_source="ninjaone",
+               external_id=str(10_000 + n))  # fmt: skip
+        asset = _asset(acme, northwind, name if kind == "name" else f"other {n}", **fields)
+        expected.append(AssetMatch(str(asset.id), kind))
+        keys.append(AdoptionKeys(10_000 + n, northwind, name.upper(), serial_number=serial.lower()))
+    keys.append(AdoptionKeys(99_999, northwind, "nobody", serial_number="NO-SUCH'SERIAL"))
+    with _statements() as statements:
+        assert adapter.match_assets(acme, keys) == [*expected, None]
+    assert len(statements) == 3
+
+
+def test_match_lookups_are_planned_with_their_values(ctx) -> None:
+    """Two batches of the same size never send the same statement text: a driver that prepares
+    repeated statements (psycopg, after five) never gets to reuse a generic plan for them."""
+    acme = _tenant("acme")
+    northwind = _client(acme, "Northwind Traders")
+    texts = []
+    for start in (0, 100):
+        keys = [
+            AdoptionKeys(n, northwind, f"H-{n}", serial_number=f"S-{n}") for n in range(start, start + 50)
+        ]
+        with _statements() as statements:
+            adapter.match_assets(acme, keys)
+        texts.append(statements)
+    assert len(texts[0]) == len(texts[1]) == 3
+    assert all(first != second for first, second in zip(*texts, strict=True))
+    by_id, by_serial, by_name = texts[0]
+    assert "'5'" in by_id and "'S-5'" in by_serial and "'h-5'" in by_name
+
+
 def test_upsert_creates_then_updates_but_never_touches_host_owned_fields(ctx) -> None:
     acme = _tenant("acme")
     seen = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
