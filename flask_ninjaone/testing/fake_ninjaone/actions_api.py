@@ -1,0 +1,62 @@
+"""``/v2`` endpoints that act on a device: reboot and maintenance mode (tag ``management`` in the spec).
+
+A token without the ``management`` scope gets 403, an unknown device 404, bad input and refused
+actions (offline agent, a device class that cannot do it) 400; success is 204 with no body, as the
+spec's bodiless ``default`` responses say. What each action records and delivers is described in
+``device_actions``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from .api import authenticate, requires
+from .errors import failure
+from .state import UnknownRecord, current_state
+
+bp = Blueprint("fake_ninjaone_actions", __name__, url_prefix="/v2")
+bp.before_request(authenticate)
+
+
+def _json_object(*, optional: bool) -> dict[str, Any]:
+    """The request's JSON object body; an absent body is ``{}`` when ``optional``."""
+    if not request.data and optional:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise failure(400, "Body must be a JSON object")
+    return body
+
+
+def _act(action: Any, *args: Any) -> tuple[str, int]:
+    try:
+        action(*args)
+    except UnknownRecord:
+        raise failure(404, "Device not found") from None
+    except ValueError as exc:  # ActionRefused included
+        raise failure(400, str(exc)) from None
+    return "", 204
+
+
+@bp.post("/device/<int:device_id>/reboot/<mode>")
+@requires("management")
+def reboot(device_id: int, mode: str) -> tuple[str, int]:
+    reason = _json_object(optional=True).get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise failure(400, "'reason' must be a string")
+    return _act(current_state().device_actions.reboot, device_id, mode, reason)
+
+
+@bp.put("/device/<int:device_id>/maintenance")
+@requires("management")
+def schedule_maintenance(device_id: int) -> tuple[str, int]:
+    body = _json_object(optional=False)
+    return _act(current_state().device_actions.schedule_maintenance, device_id, body)
+
+
+@bp.delete("/device/<int:device_id>/maintenance")
+@requires("management")
+def cancel_maintenance(device_id: int) -> tuple[str, int]:
+    return _act(current_state().device_actions.cancel_maintenance, device_id)
