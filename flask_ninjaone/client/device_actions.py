@@ -1,0 +1,85 @@
+"""Device actions of the NinjaOne API (tag ``management``): reboot and maintenance mode.
+
+The endpoints answer 204 with no body (the spec's ``default`` response has no schema), so the methods
+return ``None`` and an error is always raised, never swallowed: the caller decides whether an action
+is *sent* (2xx), *failed* (4xx, or a 5xx on the reboot POST, which may have acted) or worth another
+try (:class:`~.errors.RateLimited`, :class:`~.errors.NetworkError`). Retries follow
+:mod:`~.transport`: the idempotent ``PUT``/``DELETE`` are retried on 5xx and 429, the reboot ``POST``
+only on 429 or when it never reached NinjaOne — a reboot must not be sent twice because a proxy
+answered 502 after NinjaOne acted. What NinjaOne then does is told by its activities (``ACTION`` /
+``START_REQUESTED``, ``MONITOR`` / ``SYSTEM_REBOOTED``, ``SYSTEM`` / ``NODE_UPDATED``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any
+
+from .transport import Transport, path_id
+
+REBOOT_MODES = ("NORMAL", "FORCED")
+"""``{mode}`` of ``POST /v2/device/{id}/reboot/{mode}``: a normal restart, or forced (apps closed)."""
+MAINTENANCE_FEATURES = ("ALERTS", "PATCHING", "AVSCANS", "TASKS")
+"""``disabledFeatures`` a maintenance window may suppress (``MaintenanceSettings`` in the spec)."""
+
+
+def _epoch_ms(moment: datetime, name: str) -> int:
+    """``start``/``end`` as epoch milliseconds (the spec also allows ISO strings; numbers are unambiguous)."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+    return int(moment.astimezone(UTC).timestamp() * 1000)
+
+
+def maintenance_body(
+    *, end: datetime, start: datetime | None, disabled_features: Collection[str], reason: str | None
+) -> dict[str, Any]:
+    """The ``MaintenanceSettings`` body, validated: known features, ``end`` after ``start``."""
+    features = list(dict.fromkeys(disabled_features))
+    if not features or any(feature not in MAINTENANCE_FEATURES for feature in features):
+        raise ValueError(f"disabled_features must name one or more of {', '.join(MAINTENANCE_FEATURES)}")
+    body: dict[str, Any] = {"disabledFeatures": features, "end": _epoch_ms(end, "end")}
+    if start is not None:
+        body["start"] = _epoch_ms(start, "start")
+        if body["end"] <= body["start"]:
+            raise ValueError("end must be after start")
+    if reason:
+        body["reasonMessage"] = reason
+    return body
+
+
+class DeviceActionsMixin:
+    """Mixed into :class:`~.api.NinjaOneClient`, which provides ``_transport``."""
+
+    _transport: Transport
+
+    def reboot_device(self, device_id: int, mode: str = "NORMAL", reason: str | None = None) -> None:
+        """``POST /v2/device/{id}/reboot/{mode}`` with ``{"reason"}``; NinjaOne answers 204."""
+        if mode not in REBOOT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(REBOOT_MODES)}")
+        body = {"reason": reason} if reason else {}
+        self._transport.request(
+            "POST",
+            "device/{id}/reboot/{mode}",
+            path_params={"id": path_id(device_id), "mode": mode},
+            json=body,
+        )
+
+    def schedule_maintenance(
+        self,
+        device_id: int,
+        *,
+        end: datetime,
+        disabled_features: Collection[str] = ("ALERTS",),
+        start: datetime | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """``PUT /v2/device/{id}/maintenance``: maintenance from ``start`` (default now) until ``end``."""
+        body = maintenance_body(end=end, start=start, disabled_features=disabled_features, reason=reason)
+        self._transport.request(
+            "PUT", "device/{id}/maintenance", path_params={"id": path_id(device_id)}, json=body
+        )
+
+    def cancel_maintenance(self, device_id: int) -> None:
+        """``DELETE /v2/device/{id}/maintenance``: end (or cancel) the device's maintenance."""
+        self._transport.request("DELETE", "device/{id}/maintenance", path_params={"id": path_id(device_id)})
