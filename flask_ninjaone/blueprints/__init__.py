@@ -10,7 +10,19 @@ from ..config import setting
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
     from ..webhooks.receiver import register as register_receiver
-    from . import alerts, assets, compliance, inbox, mapping, navigation, remote, rules, settings, sync
+    from . import (
+        actions,
+        alerts,
+        assets,
+        compliance,
+        inbox,
+        mapping,
+        navigation,
+        remote,
+        rules,
+        settings,
+        sync,
+    )
     from .states import install_error_pages
 
     prefix = setting("NINJAONE_URL_PREFIX", app)
@@ -23,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
         (inbox.bp, "/inbox"),
         (assets.bp, "/assets"),  # technician surfaces: panels, remote access, fleet views
         (remote.bp, "/remote"),
+        (actions.bp, "/actions"),  # reboot, maintenance mode (ninjaone.actions)
         (compliance.bp, "/compliance"),
     )
     install_error_pages([blueprint for blueprint, _ in pages])
