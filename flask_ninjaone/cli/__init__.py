@@ -3,7 +3,7 @@
 package imports the package back (the layout RQ's ``rq.cli`` uses).
 """
 
-from . import alerts, connection, devices, doctor, inventory, operations, tenants, webhooks  # noqa: F401
+from . import actions, alerts, connection, devices, doctor, inventory, operations, tenants, webhooks  # noqa: F401
 from .group import ninjaone_cli
 
 __all__ = ["ninjaone_cli"]
