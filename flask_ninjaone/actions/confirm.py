@@ -5,6 +5,10 @@ Called for every processed webhook delivery (see :mod:`..webhooks.processing`). 
 reported, ``data.message.params.reboot_date`` when the machine restarted). A delivery can repeat or
 arrive late, so only a reboot *sent* before the activity's time is confirmed, and only while it is
 still ``sent``: a repeat confirms nothing twice and writes no second ticket note.
+
+NinjaOne may also deliver it before the sending job has recorded ``sent`` (a fast agent, a slow
+worker, or webhooks processed inline): :func:`reported_reboot` lets the job find such a delivery in
+the inbox right before it commits, so either side confirms, whichever comes second.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ActionKind, ActionState, DeviceAction, Integration
+from ..models import ActionKind, ActionState, DeviceAction, Integration, WebhookDelivery
 from .outcome import finish, when
 
 REBOOTED = "SYSTEM_REBOOTED"
@@ -53,3 +57,19 @@ def confirm_from_activity(session: Session, integration: Integration, activity: 
         finish(session, action, ActionState.CONFIRMED, f"Rebooted; back online at {when(at)}.", at)
         confirmed += 1
     return confirmed
+
+
+def reported_reboot(session: Session, action: DeviceAction, since: datetime) -> datetime | None:
+    """When the device reported a reboot at or after ``since`` in a delivery already received, else None."""
+    payloads = session.scalars(
+        select(WebhookDelivery.payload).where(
+            WebhookDelivery.integration_id == action.integration_id,
+            WebhookDelivery.device_id == action.device_id,
+            WebhookDelivery.status_code == REBOOTED,
+            WebhookDelivery.received_at >= since - SKEW,
+        )
+    )
+    moments = [
+        at for payload in payloads if (at := _moment(payload.get("activityTime"))) and at >= since - SKEW
+    ]
+    return max(moments, default=None)

@@ -3,7 +3,8 @@
 An attempt claims the row with one conditional ``UPDATE`` (still ``queued``, due), so two workers or
 a retried job never send it twice; a killed worker's claim lapses after :data:`CLAIM`. Then:
 
-* NinjaOne accepted it → ``sent`` (a reboot waits for ``SYSTEM_REBOOTED``, see :mod:`.confirm`); a
+* NinjaOne accepted it → ``sent`` (a reboot waits for ``SYSTEM_REBOOTED``, see :mod:`.confirm`, or
+  is confirmed at once when that delivery came in while it was being sent); a
   maintenance change is re-read from the device and ``confirmed`` when NinjaOne shows it.
 * Throttled (429, HTML page), unreachable, or a 5xx on the idempotent maintenance PUT/DELETE → still
   ``queued``, next attempt after NinjaOne's ``Retry-After`` or the backoff of
@@ -33,6 +34,7 @@ from ..models.base import utcnow
 from ..owed_writes import delay_after
 from ..services.clients import MissingCredentials, client_for
 from ..tenancy import get_scoped, require_tenant_id
+from .confirm import reported_reboot
 from .outcome import finish, when
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,14 @@ def _attempt(session: Session, action: DeviceAction, integration: Integration | 
         action.next_attempt_at = None
         if action.kind == ActionKind.REBOOT:
             action.result = "Reboot sent to NinjaOne; waiting for the device to report it rebooted."
+            if (rebooted := reported_reboot(session, action, now)) is not None:
+                finish(
+                    session,
+                    action,
+                    ActionState.CONFIRMED,
+                    f"Rebooted; back online at {when(rebooted)}.",
+                    rebooted,
+                )
             return
         before = client.stats["requests"]
         try:

@@ -82,7 +82,7 @@ def test_technician_confirms_and_reboots_then_the_webhook_confirms(acme, app, de
 
 def test_reboot_from_a_ticket_writes_the_outcome_note(acme, app, device, relay):
     with acme.scope():
-        ticket = db.session.scalars(select(Ticket).where(Ticket.tenant_id == acme.tenant.id)).first()
+        ticket = db.session.scalars(select(Ticket).where(Ticket.tenant_id == int(acme.tenant.id))).first()
         db.session.execute(
             ticket_assets.insert().values(ticket_id=ticket.id, asset_id=int(device.host_asset_id))
         )
