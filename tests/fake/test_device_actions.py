@@ -156,3 +156,86 @@ def test_injected_429_reaches_the_action_routes(fake: FakeNinjaOne, api: Api, co
     assert api.get("/v2/activities", df=f"id = {device_id}").json()["activities"][0]["statusCode"] == (
         "NODE_CREATED"
     )
+
+
+def test_scripting_options_follow_the_device_class(fake: FakeNinjaOne, api: Api) -> None:
+    windows = api.get(f"/v2/device/{_device(fake)}/scripting/options").json()
+    assert [script["name"] for script in windows["scripts"]] == [
+        "Clear temp files",
+        "Restart print spooler",
+        "Restart service",
+    ]
+    assert windows["credentials"] == {"roles": ["SYSTEM", "LOGGED_ON_USER"], "credentials": []}
+    linux = api.get(f"/v2/device/{_device(fake, 'LINUX_SERVER')}/scripting/options").json()
+    assert [script["id"] for script in linux["scripts"]] == [201]
+    host = api.get(f"/v2/device/{_device(fake, 'VMWARE_VM_HOST')}/scripting/options").json()
+    assert host == {"categories": [], "scripts": [], "credentials": {"roles": [], "credentials": []}}
+    assert api.get("/v2/device/999999/scripting/options").status_code == 404
+    reader = Api(fake.url, fake.state.oauth.issue_access_token(scopes={"monitoring"}))
+    assert reader.get(f"/v2/device/{_device(fake)}/scripting/options").status_code == 403
+
+
+def test_script_run_needs_a_user_context_token(fake: FakeNinjaOne, api: Api, receiver: Receiver) -> None:
+    device_id = _device(fake)
+    body = {"type": "SCRIPT", "id": 101, "runAs": "SYSTEM"}
+    refused = api.request("POST", f"/v2/device/{device_id}/script/run", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["errorMessage"].startswith("user_context_required")
+    user = Api(fake.url, fake.state.oauth.issue_access_token(user_context=True))
+    _hook(user, receiver)
+    assert user.request("POST", f"/v2/device/{device_id}/script/run", json=body).status_code == 204
+    codes = [(p["activityType"], p["statusCode"], p["sourceName"]) for p in receiver.payloads()]
+    assert codes == [
+        ("SCRIPTING", "START_REQUESTED", "Clear temp files"),
+        ("SCRIPTING", "COMPLETED", "Clear temp files"),
+    ]
+    assert receiver.payloads()[1]["data"] == {"exitCode": 0, "output": "Clear temp files: done"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"type": "SCRIPT", "id": 201}, "Script 201 is not available for this device"),
+        ({"type": "ACTION", "uid": "00000000-0000-0000-0000-000000000000"}, "is not available"),
+        ({"type": "MACRO", "id": 101}, "'type' must be SCRIPT or ACTION"),
+        ({"type": "SCRIPT", "id": 101, "runAs": "root"}, "runAs 'root' is not available"),
+        ({"type": "SCRIPT", "id": 101, "parameters": ["-x"]}, "'parameters' must be a string"),
+        ({"type": "SCRIPT", "id": 101, "timeout": 5}, "Unknown fields"),
+    ],
+)
+def test_script_run_bad_input(fake: FakeNinjaOne, body: Any, message: str) -> None:
+    user = Api(fake.url, fake.state.oauth.issue_access_token(user_context=True))
+    device_id = _device(fake)
+    answer = user.request("POST", f"/v2/device/{device_id}/script/run", json=body)
+    assert answer.status_code == 400 and message in answer.json()["errorMessage"]
+    assert api_codes(user, device_id) == ["NODE_CREATED"]
+
+
+def test_script_run_refuses_offline_agents(fake: FakeNinjaOne) -> None:
+    user = Api(fake.url, fake.state.oauth.issue_access_token(user_context=True))
+    device_id = _device(fake, offline=True)
+    answer = user.request("POST", f"/v2/device/{device_id}/script/run", json={"type": "SCRIPT", "id": 101})
+    assert (answer.status_code, answer.json()["errorMessage"]) == (400, "Device is offline")
+    assert (
+        user.request("POST", "/v2/device/999999/script/run", json={"type": "SCRIPT", "id": 101}).status_code
+        == 404
+    )
+
+
+def test_authorization_code_tokens_carry_the_user_context(fake: FakeNinjaOne) -> None:
+    store = fake.state.oauth
+    client = store.client("demo-client-id")
+    assert (
+        store.bearer(
+            store.issue_tokens(client, frozenset({"management"}), refreshable=False)["access_token"]
+        ).user_context
+        is False
+    )
+    signed_in = store.issue_tokens(client, frozenset({"management"}), refreshable=True, user_context=True)
+    assert (
+        store.bearer(store.refresh(signed_in["refresh_token"], client)["access_token"]).user_context is True
+    )
+
+
+def api_codes(api: Api, device_id: int) -> list[str]:
+    return [a["statusCode"] for a in api.get("/v2/activities", df=f"id = {device_id}").json()["activities"]]

@@ -1,17 +1,18 @@
-"""``/v2`` endpoints that act on a device: reboot and maintenance mode (tag ``management`` in the spec).
+"""``/v2`` endpoints that act on a device: reboot, maintenance mode and scripting (tag ``management``).
 
 A token without the ``management`` scope gets 403, an unknown device 404, bad input and refused
 actions (offline agent, a device class that cannot do it) 400; success is 204 with no body, as the
 spec's bodiless ``default`` responses say. What each action records and delivers is described in
-``device_actions``.
+``device_actions`` and ``scripting``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, g, jsonify, request
 
+from . import scripting
 from .api import authenticate, requires
 from .errors import failure
 from .state import UnknownRecord, current_state
@@ -60,3 +61,21 @@ def schedule_maintenance(device_id: int) -> tuple[str, int]:
 @requires("management")
 def cancel_maintenance(device_id: int) -> tuple[str, int]:
     return _act(current_state().device_actions.cancel_maintenance, device_id)
+
+
+@bp.get("/device/<int:device_id>/scripting/options")
+@requires("management")
+def scripting_options(device_id: int) -> Response:
+    device = current_state().device(device_id)
+    if device is None:
+        raise failure(404, "Device not found")
+    return jsonify(scripting.options(device))
+
+
+@bp.post("/device/<int:device_id>/script/run")
+@requires("management")
+def run_script(device_id: int) -> tuple[str, int]:
+    if not g.access_token.user_context:
+        raise failure(403, "user_context_required: running scripts needs a token issued to a signed-in user")
+    body = _json_object(optional=False)
+    return _act(scripting.run, current_state(), device_id, body)
