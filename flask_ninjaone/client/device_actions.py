@@ -1,4 +1,4 @@
-"""Device actions of the NinjaOne API (tag ``management``): reboot and maintenance mode.
+"""Device actions of the NinjaOne API (tag ``management``): reboot, maintenance mode, scripting.
 
 The endpoints answer 204 with no body (the spec's ``default`` response has no schema), so the methods
 return ``None`` and an error is always raised, never swallowed: the caller decides whether an action
@@ -12,15 +12,23 @@ answered 502 after NinjaOne acted. What NinjaOne then does is told by its activi
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from .transport import Transport, path_id
+from marshmallow import ValidationError
+
+from .errors import ApiError, InvalidResponse, UserContextRequired
+from .schemas import ScriptingOptionsSchema
+from .transport import NOT_JSON, Transport, json_body, path_id
 
 REBOOT_MODES = ("NORMAL", "FORCED")
 """``{mode}`` of ``POST /v2/device/{id}/reboot/{mode}``: a normal restart, or forced (apps closed)."""
 MAINTENANCE_FEATURES = ("ALERTS", "PATCHING", "AVSCANS", "TASKS")
+SCRIPT_TYPES = ("SCRIPT", "ACTION")
+"""``type`` of a script run: a custom script (by ``id``) or a built-in action (by ``uid``)."""
+USER_CONTEXT_REQUIRED = "user_context_required"
 """``disabledFeatures`` a maintenance window may suppress (``MaintenanceSettings`` in the spec)."""
 
 
@@ -83,3 +91,57 @@ class DeviceActionsMixin:
     def cancel_maintenance(self, device_id: int) -> None:
         """``DELETE /v2/device/{id}/maintenance``: end (or cancel) the device's maintenance."""
         self._transport.request("DELETE", "device/{id}/maintenance", path_params={"id": path_id(device_id)})
+
+    def scripting_options(self, device_id: int) -> dict[str, Any]:
+        """``GET /v2/device/{id}/scripting/options``: ``categories``, ``scripts``, run-as ``credentials``."""
+        endpoint = "GET /v2/device/{id}/scripting/options"
+        response = self._transport.request(
+            "GET", "device/{id}/scripting/options", path_params={"id": path_id(device_id)}
+        )
+        body = json_body(response)
+        if body is NOT_JSON:
+            raise InvalidResponse(f"{endpoint}: NinjaOne answered a body that is not JSON")
+        try:
+            return ScriptingOptionsSchema().load(body)
+        except ValidationError as err:
+            messages = err.messages
+        raise InvalidResponse(f"{endpoint}: unexpected body: {messages}", messages=messages)
+
+    def run_script(
+        self,
+        device_id: int,
+        *,
+        script_type: str,
+        script_id: int | None = None,
+        action_uid: str | None = None,
+        parameters: str | None = None,
+        run_as: str | None = None,
+    ) -> None:
+        """``POST /v2/device/{id}/script/run``. Raises :class:`UserContextRequired` when NinjaOne refuses the
+        connection's token (client credentials); not replayed after a 5xx (it may have run)."""
+        if script_type not in SCRIPT_TYPES:
+            raise ValueError(f"script_type must be one of {', '.join(SCRIPT_TYPES)}")
+        body: dict[str, Any] = {"type": script_type}
+        if script_type == "SCRIPT":
+            body["id"] = path_id(script_id)  # type: ignore[arg-type]
+        else:
+            body["uid"] = str(uuid.UUID(str(action_uid)))
+        if parameters:
+            body["parameters"] = parameters
+        if run_as:
+            body["runAs"] = run_as
+        try:
+            self._transport.request(
+                "POST", "device/{id}/script/run", path_params={"id": path_id(device_id)}, json=body
+            )
+        except ApiError as err:
+            if err.status == 403 and USER_CONTEXT_REQUIRED in str(err):
+                raise UserContextRequired(
+                    "NinjaOne runs scripts only for a connection made by signing in (authorization code), "
+                    "not with client credentials: reconnect the integration from the settings page.",
+                    status=403,
+                    result_code=err.result_code,
+                    incident_id=err.incident_id,
+                    error_code=err.error_code,
+                ) from None
+            raise

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from responses import matchers
 
-from flask_ninjaone.client import ApiError, NotFound, RateLimited
+from flask_ninjaone.client import ApiError, InvalidResponse, NotFound, RateLimited, UserContextRequired
 
 from .conftest import API
 
@@ -103,3 +104,66 @@ def test_unknown_device_is_not_found(rsps, client) -> None:
     rsps.delete(f"{API}/device/9/maintenance", status=404, json={"resultCode": "FAILURE"})
     with pytest.raises(NotFound):
         client.cancel_maintenance(9)
+
+
+def test_scripting_options_are_schema_loaded(rsps, client) -> None:
+    uid = "4a0e9f9c-3b3e-4f0c-9d7e-2f3c5a8b1e01"
+    body = {
+        "categories": [{"id": 1, "name": "Maintenance", "internal": False}],
+        "scripts": [
+            {
+                "type": "SCRIPT",
+                "id": 101,
+                "name": "Clear temp files",
+                "language": "PowerShell",
+                "categoryId": 1,
+            },
+            {"type": "ACTION", "uid": uid, "name": "Restart service", "newField": "kept"},
+        ],
+        "credentials": {
+            "roles": ["SYSTEM"],
+            "credentials": [{"id": 3, "name": "Domain admin", "type": "BASIC"}],
+        },
+    }
+    rsps.get(f"{API}/device/7/scripting/options", json=body)
+    options = client.scripting_options(7)
+    assert options["scripts"][1]["uid"] == uuid.UUID(uid) and options["scripts"][1]["newField"] == "kept"
+    assert options["credentials"]["credentials"][0]["name"] == "Domain admin"
+
+
+def test_scripting_options_with_a_wrong_type_are_an_invalid_response(rsps, client) -> None:
+    rsps.get(f"{API}/device/7/scripting/options", json={"scripts": [{"type": "SCRIPT", "id": "one"}]})
+    with pytest.raises(InvalidResponse):
+        client.scripting_options(7)
+
+
+def test_run_script_bodies(rsps, client) -> None:
+    rsps.post(f"{API}/device/7/script/run", status=204, match=[matchers.json_params_matcher(
+        {"type": "SCRIPT", "id": 101, "parameters": "-Days 7", "runAs": "SYSTEM"})])  # fmt: skip
+    client.run_script(7, script_type="SCRIPT", script_id=101, parameters="-Days 7", run_as="SYSTEM")
+    uid = "4a0e9f9c-3b3e-4f0c-9d7e-2f3c5a8b1e01"
+    rsps.post(f"{API}/device/8/script/run", status=204,
+              match=[matchers.json_params_matcher({"type": "ACTION", "uid": uid})])  # fmt: skip
+    client.run_script(8, script_type="ACTION", action_uid=uid.upper())
+    for bad in (
+        {"script_type": "MACRO"},
+        {"script_type": "SCRIPT"},
+        {"script_type": "ACTION", "action_uid": "x"},
+    ):
+        with pytest.raises((ValueError, TypeError)):
+            client.run_script(7, **bad)
+    assert len(rsps.calls) == 2
+
+
+def test_run_script_user_context_required(rsps, client) -> None:
+    rsps.post(
+        f"{API}/device/7/script/run",
+        status=403,
+        json={"resultCode": "FAILURE", "errorMessage": "user_context_required: running scripts needs a user"},
+    )
+    with pytest.raises(UserContextRequired, match="reconnect"):
+        client.run_script(7, script_type="SCRIPT", script_id=101)
+    rsps.replace("POST", f"{API}/device/7/script/run", status=403, json={"errorMessage": "forbidden"})
+    with pytest.raises(ApiError) as caught:
+        client.run_script(7, script_type="SCRIPT", script_id=101)
+    assert not isinstance(caught.value, UserContextRequired)
