@@ -45,17 +45,12 @@ from ..host import Permission
 from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import require_tenant_id
-from .access import EXPIRED_FORM, require, wants_json
+from .access import EXPIRED_FORM, host_asset_url, require, safe_next, wants_json
 
 bp = Blueprint("ninjaone_actions", __name__, template_folder="../templates")
 
 Answer = Response | tuple[Response | str, int] | str
 TICKET_NOT_FOUND = "No such ticket, or it does not link this asset."
-
-
-def _asset_url(host_asset_id: str) -> str | None:
-    template = get_state().host.pages(require_tenant_id()).asset
-    return template.replace("{id}", host_asset_id) if template else None
 
 
 def _ticket_id(host_asset_id: str) -> str | None:
@@ -127,10 +122,7 @@ def _act(asset_id: str, parse: Any) -> Answer:
     verb = "started" if started.created else "was already started"
     flash(f"{request_.describe()} of {device.name} {verb}: {action.state}. {action.result or ''}".strip(),
           "error" if action.state == "failed" else "success")  # fmt: skip
-    back = request.form.get("next") or ""
-    if not (back.startswith("/") and not back.startswith("//") and "\\" not in back and back.isprintable()):
-        back = _asset_url(asset_id) or url_for("ninjaone.settings")
-    return redirect(back, 303)
+    return redirect(safe_next(host_asset_url(asset_id) or url_for("ninjaone.settings")), 303)
 
 
 def _confirm(asset_id: str, device: Any, request_: ActionRequest, ticket_id: str | None) -> Answer:
@@ -154,7 +146,7 @@ def _confirm(asset_id: str, device: Any, request_: ActionRequest, ticket_id: str
         action_url=request.path,
         submission=secrets.token_urlsafe(16),
         ticket_id=ticket_id,
-        cancel_url=request.form.get("next") or _asset_url(asset_id) or "",
+        cancel_url=request.form.get("next") or host_asset_url(asset_id) or "",
         form=ActionForm(),
     )
 
