@@ -10,6 +10,7 @@ from ..config import setting
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
     from . import (
+        actions,
         alerts,
         assets,
         compliance,
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         (inbox.bp, "/inbox"),
         (assets.bp, "/assets"),  # technician surfaces: panels, remote access, fleet views
         (remote.bp, "/remote"),
+        (actions.bp, "/actions"),  # reboot, maintenance mode (ninjaone.actions)
         (compliance.bp, "/compliance"),
     )
     if prefix.strip("/"):  # with no prefix of its own, every unknown URL is the host's to answer

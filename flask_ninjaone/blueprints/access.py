@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, g, jsonify, redirect, request
 
 from ..host import Permission
 from ..state import get_state
-from ..tenancy import current_tenant_id
+from ..tenancy import current_tenant_id, require_tenant_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: What every page says when a form's CSRF token is missing or stale.
@@ -65,3 +66,27 @@ def require(permission: Permission) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def safe_next(default: str) -> str:
+    """Only same-site paths: ``/assets?page=2``, never ``//evil.example`` or ``https://…``.
+
+    Browsers drop tabs and newlines from URLs (``/\\t/evil`` becomes ``//evil``) and a newline cannot
+    go into a header at all, so any control character or backslash disqualifies the target.
+    """
+    target = request.form.get("next") or request.args.get("next") or ""
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return default
+
+
+def host_asset_url(host_asset_id: str) -> str | None:
+    """The host's page of an asset (``HostPages.asset``), or None when the host names none."""
+    template = get_state().host.pages(require_tenant_id()).asset
+    return template.replace("{id}", host_asset_id) if template else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -49,7 +49,7 @@ from ..labels import labels_for
 from ..models import Device, Integration
 from ..state import get_state
 from ..tenancy import current_tenant_id, require_tenant_id
-from .access import EXPIRED_FORM, require, this_page, wants_json
+from .access import EXPIRED_FORM, host_asset_url, require, safe_next, this_page, wants_json
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
@@ -82,11 +82,6 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
         return url_for(endpoint, **values)
     except Exception:  # noqa: BLE001 - a route with other arguments than we guessed: no link
         return None
-
-
-def _host_asset_url(host_asset_id: str) -> str | None:
-    template = get_state().host.pages(require_tenant_id()).asset
-    return template.replace("{id}", host_asset_id) if template else None
 
 
 def _host_ticket_url(ticket_id: str) -> str | None:
@@ -135,7 +130,7 @@ def render_ticket_panel(ticket_id: Any) -> Markup:
         ticket_id=str(ticket_id),
         can_remote=get_state().host.has_permission(Permission.REMOTE),
         form=ActionForm(),
-        asset_url=_host_asset_url,
+        asset_url=host_asset_url,
         labels=labels_for(require_tenant_id(), asset_ids=(item.host_asset_id for item in assets)),
         health=connection_health(integration),
     )
@@ -207,24 +202,6 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
 # -- routes ---------------------------------------------------------------------------------------
 
 
-def _safe_next(default: str) -> str:
-    """Only same-site paths: ``/assets?page=2``, never ``//evil.example`` or ``https://…``.
-
-    Browsers drop tabs and newlines from URLs (``/\\t/evil`` becomes ``//evil``) and a newline cannot
-    go into a header at all, so any control character or backslash disqualifies the target.
-    """
-    target = request.form.get("next") or request.args.get("next") or ""
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and target.isprintable()
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return default
-
-
 def _own_asset(asset_id: str) -> str:
     """The asset id if it is a plausible id of this tenant's asset, else 404."""
     if (
@@ -264,7 +241,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
         )
         .first()
     )
-    back = _safe_next(_host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
+    back = safe_next(host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
     if device is None:
         message, ok = "This asset is not managed by NinjaOne.", False
     else:
@@ -303,7 +280,7 @@ def sync_selected() -> Response:
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400)
-    back = _safe_next(url_for("ninjaone_compliance.index"))
+    back = safe_next(url_for("ninjaone_compliance.index"))
     asset_ids = [v for v in request.form.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[: MAX_SELECTED + 1]
     if len(asset_ids) > MAX_SELECTED:
@@ -339,7 +316,7 @@ def open_selected() -> Response | str:
         (
             device,
             device_page_url(integration.base_url, device.device_id),
-            _host_asset_url(device.host_asset_id or ""),
+            host_asset_url(device.host_asset_id or ""),
         )
         for device in sorted(devices, key=lambda d: d.name.lower())
     ]

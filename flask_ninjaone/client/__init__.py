@@ -23,6 +23,7 @@ from .errors import (
     PagingError,
     RateLimited,
     ReconnectRequired,
+    UserContextRequired,
     WebhookForbidden,
     describe,
 )
@@ -55,6 +56,7 @@ from .tokens import InMemoryTokenStore, TokenSet, TokenStore
 from .transport import DEFAULT_TIMEOUT, RequestStats, Transport
 
 __all__ = [
+    "UserContextRequired",
     "CLIENT_CREDENTIALS_SCOPES",
     "DEFAULT_DEADLINE",
     "DEFAULT_SCOPES",

@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError
 from . import oauth
 from .bearer import TokenManager
 from .deadlines import DEFAULT_DEADLINE, deadline_session
+from .device_actions import DeviceActionsMixin
 from .errors import ApiError, InvalidResponse, NotFound, WebhookForbidden
 from .paging import Paged, walk_activities, walk_after, walk_cursor
 from .schemas import (
@@ -45,6 +46,7 @@ from .transport import (
     Timeout,
     Transport,
     json_body,
+    path_id,
 )
 
 QUERY_NAMES = tuple(QUERY_PAGE_SCHEMAS)
@@ -93,14 +95,7 @@ def _filters(df: str | None, extra: Mapping[str, Any] | None = None) -> dict[str
     return params
 
 
-def _entity_id(value: int) -> int:
-    """Ids go into URL paths: only plain non-negative integers are accepted."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("ids must be non-negative integers")
-    return value
-
-
-class NinjaOneClient:
+class NinjaOneClient(DeviceActionsMixin):
     """A client for one NinjaOne connection (one API client on one instance, one token store).
 
     ``token_store`` serializes token renewals across workers (see :class:`~.tokens.TokenStore`). Use one
@@ -113,7 +108,8 @@ class NinjaOneClient:
     job step; ``sleep``, ``clock`` and ``jitter`` are injectable so tests never wait.
     ``restrict_addresses`` makes the client's own session refuse internal addresses at connection time
     (:mod:`~.address_guard`): for an instance URL a tenant chose rather than the operator.
-    ``stats`` reports what the client has sent so far, for sync-run records.
+    ``stats`` reports what the client has sent so far, for sync-run records. Device actions (reboot,
+    maintenance mode) come from :class:`~.device_actions.DeviceActionsMixin`.
     """
 
     def __init__(
@@ -236,7 +232,7 @@ class NinjaOneClient:
     def organization(self, organization_id: int) -> dict[str, Any]:
         """One organization, with locations, policies and settings."""
         return self._get(
-            "organization/{id}", OrganizationSchema(), path_params={"id": _entity_id(organization_id)}
+            "organization/{id}", OrganizationSchema(), path_params={"id": path_id(organization_id)}
         )
 
     def organization_locations(self, organization_id: int) -> list[dict[str, Any]]:
@@ -245,7 +241,7 @@ class NinjaOneClient:
             "organization/{id}/locations",
             LocationSchema(),
             many=True,
-            path_params={"id": _entity_id(organization_id)},
+            path_params={"id": path_id(organization_id)},
         )
 
     def locations(self) -> Paged:
@@ -269,23 +265,23 @@ class NinjaOneClient:
     def organization_devices(self, organization_id: int) -> Paged:
         """The devices of one organization (common fields)."""
         return self._after_paged(
-            "organization/{id}/devices", DeviceSchema(), {}, path_params={"id": _entity_id(organization_id)}
+            "organization/{id}/devices", DeviceSchema(), {}, path_params={"id": path_id(organization_id)}
         )
 
     def device(self, device_id: int) -> dict[str, Any]:
         """One device with all the fields of its shape. Raises :class:`NotFound` once it is deleted."""
-        return self._get("device/{id}", DeviceSchema(), path_params={"id": _entity_id(device_id)})
+        return self._get("device/{id}", DeviceSchema(), path_params={"id": path_id(device_id)})
 
     def device_dashboard_url(self, device_id: int) -> dict[str, Any]:
         """``{"url", "expires"}``: a short-lived link opening the device in NinjaOne."""
         return self._get(
-            "device/{id}/dashboard-url", DeviceLinkSchema(), path_params={"id": _entity_id(device_id)}
+            "device/{id}/dashboard-url", DeviceLinkSchema(), path_params={"id": path_id(device_id)}
         )
 
     def device_software(self, device_id: int) -> list[dict[str, Any]]:
         """Installed software of one device (one call per device: prefer :meth:`software` for a fleet)."""
         return self._get(
-            "device/{id}/software", ApplicationSchema(), many=True, path_params={"id": _entity_id(device_id)}
+            "device/{id}/software", ApplicationSchema(), many=True, path_params={"id": path_id(device_id)}
         )
 
     def device_os_patches(
@@ -296,7 +292,7 @@ class NinjaOneClient:
             "device/{id}/os-patches",
             OSPatchSchema(),
             many=True,
-            path_params={"id": _entity_id(device_id)},
+            path_params={"id": path_id(device_id)},
             params=_filters(None, filters),
         )
 
@@ -309,7 +305,7 @@ class NinjaOneClient:
             "device/{id}/software-patches",
             SoftwarePatchSchema(),
             many=True,
-            path_params={"id": _entity_id(device_id)},
+            path_params={"id": path_id(device_id)},
             params=_filters(None, filters),
         )
 
@@ -322,7 +318,7 @@ class NinjaOneClient:
     def device_alerts(self, device_id: int) -> list[dict[str, Any]]:
         """Active alerts of one device."""
         return self._get(
-            "device/{id}/alerts", AlertSchema(), many=True, path_params={"id": _entity_id(device_id)}
+            "device/{id}/alerts", AlertSchema(), many=True, path_params={"id": path_id(device_id)}
         )
 
     def reset_alert(self, uid: str) -> None:

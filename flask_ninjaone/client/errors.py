@@ -100,6 +100,10 @@ class WebhookForbidden(ApiError):
     """``PUT/DELETE /v2/webhook`` answered 403: only an API client of a system administrator may do that."""
 
 
+class UserContextRequired(ApiError):
+    """NinjaOne runs scripts only for a signed-in user's token (authorization code), not a client's."""
+
+
 class InvalidResponse(NinjaOneError):
     """A 2xx answer whose body is not what the API documents (not JSON, wrong shape, wrong field types).
 

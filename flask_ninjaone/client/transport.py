@@ -104,6 +104,13 @@ class RequestStats:
             }
 
 
+def path_id(value: int) -> int:
+    """Ids go into URL paths: only plain non-negative integers are accepted."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("ids must be non-negative integers")
+    return value
+
+
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date); ``None`` if unusable."""
     if not value:

@@ -1,5 +1,6 @@
 """The extension's tables (all ``ninjaone_``-prefixed, all tenant-scoped)."""
 
+from .actions import ActionKind, ActionState, DeviceAction
 from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow
 from .audit import AuditEntry
 from .base import Base, metadata
@@ -12,6 +13,8 @@ from .sync import Lock, RunState, SyncRun
 from .webhooks import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "ActionKind",
+    "ActionState",
     "Alert",
     "AlertRule",
     "AlertStatus",
@@ -22,6 +25,7 @@ __all__ = [
     "Credential",
     "DeliveryStatus",
     "Device",
+    "DeviceAction",
     "Integration",
     "Lock",
     "MaintenanceWindow",

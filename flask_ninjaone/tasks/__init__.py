@@ -1,3 +1,3 @@
 """Thin RQ entry points. Importing this package registers every built-in task with :mod:`..jobs`."""
 
-from . import alerts, inventory, sync, webhooks, writes  # noqa: F401
+from . import actions, alerts, inventory, sync, webhooks, writes  # noqa: F401

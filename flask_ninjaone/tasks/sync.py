@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import owed_writes
+from ..actions import send as actions_send
 from ..config import setting
 from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
@@ -67,4 +68,5 @@ def schedule_tick() -> list[int]:
                     integration_id=integration.id, trigger="schedule")  # fmt: skip
     enqueue_reconciliations(session, now)  # alerts vs GET /v2/alerts, every 15 minutes
     owed_writes.sweep(session, now)  # writes NinjaOne has not confirmed yet, once they are due
+    actions_send.sweep(session, now)  # technician actions still queued (a lost job, a retry due)
     return due

@@ -3,7 +3,8 @@
 Device events never trust the payload (deliveries arrive out of order): the device is re-read from
 the API and synced like any other. Patch-management and antivirus events re-read that one device's
 patches, antivirus and health (see :mod:`..inventory.device_refresh`). Condition events drive the
-alert lifecycle. Unknown codes are recorded as ``ignored``, not errors. Failures are retried with
+alert lifecycle. A ``SYSTEM_REBOOTED`` also confirms the reboots the PSA sent to that device
+(:mod:`..actions.confirm`). Unknown codes are recorded as ``ignored``, not errors. Failures are retried with
 backoff and end in a visible ``failed`` state carrying the error. One drain job per tenant
 processes whatever is due, in arrival order (see ``inbox.ring``).
 
@@ -35,6 +36,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..actions.confirm import confirm_from_activity
 from ..alerts.lifecycle import handle_condition
 from ..client import RateLimited
 from ..client.schemas import ActivitySchema
@@ -231,6 +233,7 @@ def _handle(session: Session, integration: Integration | None, activity: dict[st
         handle_condition(session, integration, activity)
         return action
     device_id = activity["deviceId"]
+    confirm_from_activity(session, integration, activity)  # committed below with the device's resync
     if action == "retire":
         retire_device(session, integration, device_id, f"NinjaOne: {activity.get('statusCode')}")
         return action

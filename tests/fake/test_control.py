@@ -226,6 +226,7 @@ def test_settings_clients_and_counters(control: Api, fake: FakeNinjaOne) -> None
         "synchronous_webhooks": False,
         "capture_webhooks": False,
         "access_token_lifetime": 60,
+        "complete_reboots": True,
     }
     client = control.request(
         "POST",

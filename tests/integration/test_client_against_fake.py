@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flask_ninjaone.client import InMemoryTokenStore, NinjaOneClient, ReconnectRequired
+from flask_ninjaone.client import InMemoryTokenStore, NinjaOneClient, ReconnectRequired, UserContextRequired
+from flask_ninjaone.client.oauth import DEFAULT_SCOPES, client_credentials
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 
@@ -105,4 +106,30 @@ def test_revoked_refresh_token_raises_reconnect_required_once(make_client, fake)
     assert store.reconnect_required
     assert fake.state.token_grant_counts().get("refresh_token") == 1, (
         "a rejected refresh token is not retried"
+    )
+
+
+def test_device_actions_over_http_and_scripts_need_a_signed_in_connection(make_client, fake):
+    device = next(
+        d
+        for d in fake.state.devices_page(None, 1000)
+        if d["nodeClass"] == "WINDOWS_SERVER" and not d["offline"]
+    )
+    client, _ = make_client()
+    options = client.scripting_options(device["id"])
+    script = next(option for option in options["scripts"] if option["type"] == "SCRIPT")
+    client.run_script(
+        device["id"], script_type="SCRIPT", script_id=script["id"], run_as=options["credentials"]["roles"][0]
+    )
+    client.reboot_device(device["id"], "NORMAL", "integration test")
+    assert fake.state.device(device["id"])["os"]["lastBootTime"] is not None
+    machine_tokens = InMemoryTokenStore(
+        client_credentials(fake.url, CLIENT_ID, CLIENT_SECRET, DEFAULT_SCOPES)
+    )
+    machine = NinjaOneClient(fake.url, CLIENT_ID, CLIENT_SECRET, machine_tokens, sleep=lambda _s: None)
+    with pytest.raises(UserContextRequired):
+        machine.run_script(device["id"], script_type="SCRIPT", script_id=script["id"])
+    counts = fake.state.request_counts()
+    assert (
+        counts["POST /v2/device/{id}/script/run"] == 2 and counts["POST /v2/device/{id}/reboot/{mode}"] == 1
     )

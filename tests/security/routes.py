@@ -136,6 +136,8 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone_assets.refresh": lambda t, s, p, url: {},
     "ninjaone_assets.sync_selected": lambda t, s, p, url: {"asset_ids": [s.host_asset_id]},
     "ninjaone_remote.connect": lambda t, s, p, url: {},
+    "ninjaone_actions.reboot": lambda t, s, p, url: {"mode": "NORMAL", "submission": "security-matrix"},
+    "ninjaone_actions.maintenance": lambda t, s, p, url: {"op": "end", "submission": "security-matrix"},
     "ninjaone_compliance.refresh": lambda t, s, p, url: {},
     "ninjaone_inbox.replay": lambda t, s, p, url: {"include_failed": "1"},
 }

@@ -41,9 +41,12 @@ from .queries import (
     SoftwarePatchSchema,
     SoftwareRowSchema,
 )
+from .scripting import ScriptingOptionsSchema, ScriptOptionSchema
 from .webhooks import DeviceLinkSchema, WebhookConfigurationSchema
 
 __all__ = [
+    "ScriptOptionSchema",
+    "ScriptingOptionsSchema",
     "payload_fingerprint",
     "DEVICE_SHAPES",
     "QUERY_PAGE_SCHEMAS",

@@ -8,6 +8,7 @@
 * ``/v2/queries/*`` page through server-side cursors (see ``queries.py``).
 * Scopes: reads need ``monitoring``; resetting alerts and configuring webhooks ``management``; the
   remote-access link ``control``. A token lacking the scope gets 403.
+* Device actions (reboot, maintenance mode) are in ``actions_api``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ bp = Blueprint("fake_ninjaone_api", __name__, url_prefix="/v2")
 
 
 @bp.before_request
-def _authenticate() -> None:
+def authenticate() -> None:
+    """Every /v2 request needs a live bearer token (also registered by ``actions_api``)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     access = current_state().oauth.bearer(token.strip()) if scheme.lower() == "bearer" else None
     if access is None:

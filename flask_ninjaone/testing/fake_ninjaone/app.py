@@ -14,7 +14,7 @@ import time
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, control, dashboard, oauth
+from . import actions_api, api, control, dashboard, oauth
 from .errors import FakeApiError
 from .state import FakeState
 
@@ -30,6 +30,7 @@ def create_fake_app(state: FakeState) -> Flask:
     app.extensions["fake_ninjaone"] = state
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(actions_api.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(dashboard.bp)
 

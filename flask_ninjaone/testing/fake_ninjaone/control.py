@@ -219,6 +219,7 @@ def settings() -> Response:
             "synchronous_webhooks": state.webhooks.synchronous,
             "capture_webhooks": state.webhooks.capture,
             "access_token_lifetime": state.oauth.access_token_lifetime,
+            "complete_reboots": state.device_actions.complete_reboots,
         }
     )
 
@@ -232,6 +233,7 @@ def change_settings() -> Response:
         "synchronous_webhooks",
         "capture_webhooks",
         "access_token_lifetime",
+        "complete_reboots",
     }
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}")
@@ -248,6 +250,8 @@ def change_settings() -> Response:
         state.webhooks.synchronous = bool(body["synchronous_webhooks"])
     if "capture_webhooks" in body:
         state.webhooks.capture = body["capture_webhooks"]
+    if "complete_reboots" in body:
+        state.device_actions.complete_reboots = bool(body["complete_reboots"])
     return settings()
 
 

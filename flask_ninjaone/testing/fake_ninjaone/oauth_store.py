@@ -72,6 +72,8 @@ class AccessToken:
     scopes: frozenset[str]
     expires_at: float
     revoked: bool = False
+    user_context: bool = False
+    """Issued for a signed-in user (authorization code, or a refresh of one), not client credentials."""
 
     def is_valid(self, now: float) -> bool:
         return not self.revoked and now < self.expires_at
@@ -171,7 +173,9 @@ class OAuthStore:
                 not code_verifier or not hmac.compare_digest(s256(code_verifier), grant.code_challenge)
             ):
                 raise oauth_error(400, "invalid_grant", "PKCE verification failed")
-            return self.issue_tokens(client, grant.scopes, refreshable="offline_access" in grant.scopes)
+            return self.issue_tokens(
+                client, grant.scopes, refreshable="offline_access" in grant.scopes, user_context=True
+            )
 
     def refresh(self, refresh_token: str, client: ApiClient) -> dict[str, Any]:
         """Rotate: the presented refresh token dies, a new one is returned with a new access token."""
@@ -180,10 +184,13 @@ class OAuthStore:
             if stored is None or stored.revoked or stored.client_id != client.client_id:
                 raise oauth_error(400, "invalid_grant", "Refresh token is invalid, revoked or already used")
             stored.revoked = True
-            return self.issue_tokens(client, stored.scopes, refreshable=True)
+            return self.issue_tokens(client, stored.scopes, refreshable=True, user_context=True)
 
-    def issue_tokens(self, client: ApiClient, scopes: frozenset[str], *, refreshable: bool) -> dict[str, Any]:
-        """The token endpoint's success body; ``refresh_token`` only when ``refreshable``."""
+    def issue_tokens(
+        self, client: ApiClient, scopes: frozenset[str], *, refreshable: bool, user_context: bool = False
+    ) -> dict[str, Any]:
+        """The token endpoint's success body; ``refresh_token`` only when ``refreshable``; ``user_context``
+        for a signed-in user's grant (script runs need it)."""
         access = secrets.token_urlsafe(32)
         body: dict[str, Any] = {
             "access_token": access,
@@ -193,7 +200,7 @@ class OAuthStore:
         }
         with self.lock:
             self._access[access] = AccessToken(
-                client.client_id, scopes, time.time() + self.access_token_lifetime
+                client.client_id, scopes, time.time() + self.access_token_lifetime, user_context=user_context
             )
             if refreshable:
                 refresh = secrets.token_urlsafe(32)
@@ -202,10 +209,18 @@ class OAuthStore:
         return body
 
     def issue_access_token(
-        self, client_id: str = DEMO_CLIENT_ID, scopes: frozenset[str] | set[str] = ALL_SCOPES
+        self,
+        client_id: str = DEMO_CLIENT_ID,
+        scopes: frozenset[str] | set[str] = ALL_SCOPES,
+        *,
+        user_context: bool = False,
     ) -> str:
-        """Mint a bearer token without the OAuth dance, for tests that exercise only the /v2 API."""
-        return self.issue_tokens(self.client(client_id), frozenset(scopes), refreshable=False)["access_token"]
+        """Mint a bearer token without the OAuth dance, for tests that exercise only the /v2 API
+        (``user_context``: as if a user had signed in; a client-credentials token otherwise)."""
+        client = self.client(client_id)
+        return self.issue_tokens(client, frozenset(scopes), refreshable=False, user_context=user_context)[
+            "access_token"
+        ]
 
     def bearer(self, token: str) -> AccessToken | None:
         """The live access token, or None when unknown, expired or revoked."""

@@ -30,6 +30,7 @@ from flask import current_app
 
 from . import inventory, inventory_changes
 from .activities import CONDITIONS, build_activity
+from .device_actions import DeviceActions
 from .device_builder import COMMON_DETAIL_FIELDS, DEVICE_TYPE_FIELDS, build_device, domain_for
 from .device_filter import DeviceFilter
 from .enums import ALERT_SOURCE_TYPES, APPROVAL_STATUSES, NODE_CLASSES
@@ -65,6 +66,8 @@ class FakeState:
         self.webhooks = WebhookHub(self.lock)
         self.faults = FaultQueue(self.lock)
         self.cursors = CursorStore(self.lock)
+        self.device_actions = DeviceActions(self)
+        """Reboot and maintenance requests (see ``device_actions``)."""
         self.seed = 0
         """Seed of the generated inventory (software, patches…); set by :func:`seed_fleet`."""
         self._organizations: dict[int, dict[str, Any]] = {}
@@ -234,7 +237,7 @@ class FakeState:
     def update_device(self, device_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """Change fields (nested blocks merge one level; ``None`` removes a field): NODE_UPDATED."""
         with self.lock:
-            record = self._require_device(device_id)
+            record = self.require_device(device_id)
             updated = self._apply_changes(copy.deepcopy(record), changes)
             updated["lastUpdate"] = _now()
             self._devices[device_id] = updated
@@ -249,7 +252,7 @@ class FakeState:
         webhooks miss events, so an integration must not depend on seeing this one.
         """
         with self.lock:
-            record = self._require_device(device_id)
+            record = self.require_device(device_id)
             del self._devices[device_id]
             self._reported.pop(device_id, None)
             self._device_ids.pop(bisect_left(self._device_ids, device_id))
@@ -264,7 +267,7 @@ class FakeState:
     def approve_device(self, device_id: int) -> dict[str, Any]:
         """A technician approves a PENDING device: NODE_MANUALLY_APPROVED."""
         with self.lock:
-            record = self._require_device(device_id)
+            record = self.require_device(device_id)
             if record["approvalStatus"] != "PENDING":
                 raise ValueError(f"device {device_id} is {record['approvalStatus']}, not PENDING")
             updated = {**record, "approvalStatus": "APPROVED", "lastUpdate": _now()}
@@ -282,7 +285,7 @@ class FakeState:
         if status not in APPROVAL_STATUSES:
             raise ValueError(f"unknown approvalStatus {status!r}")
         with self.lock:
-            record = self._require_device(device_id)
+            record = self.require_device(device_id)
             if record["approvalStatus"] == "PENDING" and status == "APPROVED":
                 code, verb = "NODE_MANUALLY_APPROVED", "approved"
             else:
@@ -302,7 +305,7 @@ class FakeState:
         integration learns the new organization by re-reading the device.
         """
         with self.lock:
-            self._require_device(device_id)
+            self.require_device(device_id)
             self._require_organization(organization_id)
             location_id = self._check_location(organization_id, location_id)
         return self.update_device(device_id, {"organizationId": organization_id, "locationId": location_id})
@@ -310,7 +313,7 @@ class FakeState:
     def reboot_device(self, device_id: int) -> dict[str, Any]:
         """The agent reports a reboot: MONITOR / SYSTEM_REBOOTED, ``os.lastBootTime`` moves to now."""
         with self.lock:
-            record = self._require_device(device_id)
+            record = self.require_device(device_id)
             now = _now()
             updated = copy.deepcopy(record)
             if "os" in updated:
@@ -348,7 +351,8 @@ class FakeState:
         )
         return activity, self._jobs([activity], device)
 
-    def _require_device(self, device_id: int) -> dict[str, Any]:
+    def require_device(self, device_id: int) -> dict[str, Any]:
+        """The device record, or :class:`UnknownRecord` (the API's 404)."""
         record = self._devices.get(device_id)
         if record is None:
             raise UnknownRecord(f"device {device_id} does not exist")
@@ -391,7 +395,7 @@ class FakeState:
     def add_alert(self, alert: dict[str, Any]) -> dict[str, Any]:
         """Insert an active alert as is (no activity, no webhook)."""
         with self.lock:
-            self._require_device(alert["deviceId"])
+            self.require_device(alert["deviceId"])
             self._alerts[alert["uid"]] = alert
             self._alerts_by_device.setdefault(alert["deviceId"], set()).add(alert["uid"])
             return alert
@@ -448,7 +452,7 @@ class FakeState:
         template = CONDITIONS[condition]
         at = _now() if at is None else at
         with self.lock:
-            device = self._require_device(device_id)
+            device = self.require_device(device_id)
             source_config_uid = source_config_uid or str(uuid.uuid4())
             previous = next(
                 (
@@ -555,7 +559,7 @@ class FakeState:
     ) -> dict[str, Any]:
         """Record any activity (``fields`` as :func:`build_activity` keywords) and deliver it by default."""
         with self.lock:
-            device = self._require_device(device_id) if device_id is not None else None
+            device = self.require_device(device_id) if device_id is not None else None
             activity = self._append_activity(
                 at=_now() if at is None else at,
                 activity_type=activity_type,
@@ -630,18 +634,18 @@ class FakeState:
 
     def device_software(self, device_id: int) -> list[dict[str, Any]]:
         with self.lock:
-            return inventory.software(self.seed, self._require_device(device_id))
+            return inventory.software(self.seed, self.require_device(device_id))
 
     def device_os_patches(self, device_id: int) -> list[dict[str, Any]]:
         """Pending, approved, failed and rejected OS patches (installed ones are in the installs report)."""
         with self.lock:
-            patches = self._inventory("os-patches", self._require_device(device_id))
+            patches = self._inventory("os-patches", self.require_device(device_id))
         return [patch for patch in patches if patch["status"] != "INSTALLED"]
 
     def device_software_patches(self, device_id: int) -> list[dict[str, Any]]:
         """Third-party patches of one device: the rows the ``software-patches`` report lists for it."""
         with self.lock:
-            return self._inventory("software-patches", self._require_device(device_id))
+            return self._inventory("software-patches", self.require_device(device_id))
 
     def set_device_inventory(self, device_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """What the device's agent reports from now on, replacing the generated rows.
@@ -665,7 +669,7 @@ class FakeState:
             else:
                 checked[kind] = inventory_changes.checked_rows(kind, value)
         with self.lock:
-            record = self._require_device(device_id)
+            record = self.require_device(device_id)
             reported = {**self._reported.get(device_id, {}), **checked}
             self._reported[device_id] = {kind: rows for kind, rows in reported.items() if rows is not None}
             self._devices[device_id] = {**record, "lastUpdate": _now()}

@@ -1,0 +1,17 @@
+"""Technician actions on NinjaOne devices: reboot, maintenance mode start and end.
+
+One action is one :class:`~..models.DeviceAction` row and goes through these modules, in order:
+
+* :mod:`.inputs` turns what a person typed (a form, CLI options) into a checked request;
+* :mod:`.start` refuses what must not reach NinjaOne (not connected, no ``management`` scope,
+  another tenant's or an unmanaged asset, an offline agent, a device class that cannot do it),
+  records the action once per action key and queues the ``actions.send`` job;
+* :mod:`.send` sends it (``queued`` → ``sent``, or ``failed``; throttling and network errors are
+  retried with backoff); a maintenance change is confirmed by re-reading the device;
+* :mod:`.confirm` confirms a reboot from the ``SYSTEM_REBOOTED`` activity NinjaOne delivers
+  (webhook) and writes the outcome as a note on the ticket the action was started from.
+
+API calls per action (no retries, token renewals aside): reboot 1 (``POST .../reboot/{mode}``),
+maintenance start 2 (``PUT .../maintenance`` and ``GET /v2/device/{id}`` to confirm), maintenance
+end 2 (``DELETE`` and the same ``GET``). A refused action makes none.
+"""

@@ -1,0 +1,151 @@
+"""Start an action: refuse what must not reach NinjaOne, record it once, queue the send.
+
+Every refusal is a :class:`ActionRefused` carrying an HTTP-like status and a message for the
+technician, raised before any row or API call: another tenant's asset or an unknown one is 404
+exactly like an asset that does not exist (nothing tells them apart); a device NinjaOne cannot act on
+now (offline agent, a class without an agent) and a connection that cannot (disconnected, lacking the
+``management`` scope) are 409 with how to fix it.
+
+The action key makes the start idempotent: the page derives it from the submitted form, so a double
+click or a resubmitted form finds the row the first submit created (and queues nothing new).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..connection.connect import tenant_integration
+from ..host import UserRef
+from ..jobs import enqueue
+from ..models import ActionKind, ConnectionStatus, Device, DeviceAction, Integration
+from ..tenancy import require_tenant_id
+from .inputs import ActionRequest
+
+#: Node classes with a NinjaOne agent: the only ones a reboot command can reach.
+AGENT_CLASSES = frozenset(
+    {"WINDOWS_WORKSTATION", "WINDOWS_SERVER", "LINUX_WORKSTATION", "LINUX_SERVER", "MAC", "MAC_SERVER"}
+)
+#: Kinds that need a running agent (maintenance mode is NinjaOne's own state: any device, any time).
+NEEDS_AGENT = frozenset({ActionKind.REBOOT})
+REQUIRED_SCOPE = "management"
+
+
+class ActionRefused(Exception):
+    """Not sent, nothing recorded: ``status`` 404 (no such asset here) or 409 (cannot act now)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Started:
+    """The action's row and whether this call created it (``False``: the key was seen before)."""
+
+    action: DeviceAction
+    created: bool
+
+
+NOT_FOUND = "No such asset, or it is not managed by NinjaOne."
+
+
+def action_key(*parts: str) -> str:
+    """A stable key from what identifies one submission (e.g. the form's token and the asset)."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:64]
+
+
+def usable_integration(session: Session) -> Integration:
+    """The tenant's integration if it can act, else :class:`ActionRefused` saying how to fix it."""
+    integration = tenant_integration(session)
+    if (
+        integration is None
+        or integration.status == ConnectionStatus.DISCONNECTED
+        or integration.credential is None
+    ):
+        raise ActionRefused("NinjaOne is not connected for this workspace; an administrator can connect it.")
+    if integration.status == ConnectionStatus.RECONNECT_REQUIRED:
+        raise ActionRefused("The NinjaOne connection must be re-authorized by an administrator first.")
+    scope = integration.credential.scope
+    if scope is not None and REQUIRED_SCOPE not in scope.split():
+        raise ActionRefused(
+            "The NinjaOne connection lacks the 'management' scope, which device actions need. An "
+            "administrator must allow 'management' for the API client in NinjaOne (Administration → Apps "
+            "→ API) and reconnect the integration."
+        )
+    return integration
+
+
+def managed_device(session: Session, integration: Integration, *, host_asset_id: str | None = None,
+                   device_id: int | None = None) -> Device:  # fmt: skip
+    """The live mirror row of this tenant's device, by host asset or NinjaOne id; 404 otherwise."""
+    query = select(Device).where(Device.integration_id == integration.id, Device.retired.is_(False))
+    if host_asset_id is not None:
+        query = query.where(Device.host_asset_id == host_asset_id)
+    elif device_id is not None:
+        query = query.where(Device.device_id == device_id)
+    else:
+        raise ActionRefused(NOT_FOUND, 404)
+    device = session.scalars(query).first()
+    if device is None:
+        raise ActionRefused(NOT_FOUND, 404)
+    return device
+
+
+def check_device(device: Device, request: ActionRequest) -> None:
+    """Refuse a device NinjaOne could not act on now: no agent for the kind, or offline."""
+    if request.kind not in NEEDS_AGENT:
+        return
+    if device.node_class not in AGENT_CLASSES:
+        raise ActionRefused(
+            f"{device.name} is a {device.node_class or 'device of unknown class'}: it has no NinjaOne agent, "
+            f"so it cannot be rebooted from here."
+        )
+    if device.agent_status != "online":
+        raise ActionRefused(
+            f"{device.name} is {device.agent_status}: its agent cannot receive a reboot now. Try again "
+            f"once it is back online."
+        )
+
+
+def start_action(
+    session: Session,
+    device: Device,
+    request: ActionRequest,
+    *,
+    key: str,
+    user: UserRef | None,
+    ticket_id: str | None = None,
+) -> Started:
+    """Record the action (once per ``key``) and queue its send; the caller has checked permission,
+    :func:`usable_integration`, :func:`managed_device` and :func:`check_device`."""
+    existing = session.scalars(select(DeviceAction).where(DeviceAction.action_key == key)).first()
+    if existing is not None:
+        return Started(existing, created=False)
+    action = DeviceAction(
+        integration_id=device.integration_id,
+        action_key=key,
+        device_id=device.device_id,
+        device_name=device.name,
+        host_asset_id=device.host_asset_id,
+        ticket_id=ticket_id,
+        kind=request.kind,
+        parameters=request.parameters,
+        requested_by_id=user.id if user else None,
+        requested_by_name=user.name if user else None,
+    )
+    session.add(action)
+    try:
+        session.commit()
+    except IntegrityError:  # the same key committed by a concurrent submit
+        session.rollback()
+        twin = session.scalars(select(DeviceAction).where(DeviceAction.action_key == key)).one()
+        return Started(twin, created=False)
+    enqueue("actions.send", tenant_id=require_tenant_id(), key=str(action.id), action_id=action.id)
+    session.refresh(action)
+    return Started(action, created=True)

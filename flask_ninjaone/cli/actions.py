@@ -1,0 +1,150 @@
+"""``flask ninjaone device reboot|maintenance`` and ``flask ninjaone actions``: device actions for operators.
+
+The commands go through the same checks as the pages (:mod:`..actions.start`): an unknown device,
+or another tenant's, is refused without an API call, as are an offline agent, an agentless device
+class and a connection without the ``management`` scope. The action is recorded with no requesting
+user (``requested_by`` empty: the operator) and sent by the ``actions.send`` job — at once without
+Redis, by a worker with it. ``--key`` makes a script's retry one action.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+
+import click
+
+from ..actions import inputs
+from ..actions.inputs import ActionInputError, ActionRequest
+from ..actions.listing import action_json, recent_actions
+from ..actions.start import (
+    ActionRefused,
+    action_key,
+    check_device,
+    managed_device,
+    start_action,
+    usable_integration,
+)
+from ..client.device_actions import MAINTENANCE_FEATURES, REBOOT_MODES
+from ..models.base import utcnow
+from ..state import get_state
+from ..tenancy import tenant_scope
+from .group import ninjaone_cli
+from .helpers import echo_table, resolve_tenant, tenant_option
+
+device_option = click.option("--device", "device_id", type=click.IntRange(min=0), required=True,
+                             help="NinjaOne device id (see `flask ninjaone devices`).")  # fmt: skip
+key_option = click.option("--key", default=None, help="Action key: the same key again is the same action.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the action row as JSON.")
+
+
+@ninjaone_cli.group("device")
+def device_group() -> None:
+    """Act on one NinjaOne device: reboot it, put it in maintenance mode or end it."""
+
+
+def _run(
+    tenant_ref: str, device_id: int, key: str | None, as_json: bool, parse: Callable[[], ActionRequest]
+) -> None:
+    tenant = resolve_tenant(tenant_ref)
+    if key is not None and not 0 < len(key) <= 64:
+        raise click.BadParameter("at most 64 characters", param_hint="--key")
+    with tenant_scope(tenant.id):
+        session = get_state().db.session
+        try:
+            request = parse()
+            integration = usable_integration(session)
+            device = managed_device(session, integration, device_id=device_id)
+            check_device(device, request)
+        except (ActionRefused, ActionInputError) as exc:
+            raise click.ClickException(getattr(exc, "message", str(exc))) from None
+        full_key = action_key(tenant.id, "cli", key or uuid.uuid4().hex)
+        started = start_action(session, device, request, key=full_key, user=None)
+        session.refresh(started.action)
+        row = action_json(started.action)
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+    else:
+        again = "" if started.created else " (already started with this key)"
+        click.echo(
+            f"{row['summary']} of {row['device_name']}{again}: {row['state']}. {row['result'] or ''}".rstrip()
+        )
+    if row["state"] == "failed":
+        raise SystemExit(1)
+
+
+@device_group.command("reboot")
+@tenant_option
+@device_option
+@click.option("--mode", type=click.Choice(REBOOT_MODES), default="NORMAL", show_default=True,
+              help="FORCED closes applications without asking.")  # fmt: skip
+@click.option("--reason", default=None, help="Shown in NinjaOne's activity log.")
+@key_option
+@json_option
+def reboot_command(tenant_ref: str, device_id: int, mode: str, reason: str | None, key: str | None,
+                   as_json: bool) -> None:  # fmt: skip
+    """Reboot a device (its agent must be online)."""
+    _run(tenant_ref, device_id, key, as_json, lambda: inputs.reboot(mode, reason))
+
+
+@device_group.command("maintenance")
+@tenant_option
+@device_option
+@click.option(
+    "--until", "end", default=None, help="End of the window, ISO 8601 (UTC unless it names a zone)."
+)
+@click.option("--start", default=None, help="Start of the window (default now).")
+@click.option("--feature", "features", multiple=True, type=click.Choice(MAINTENANCE_FEATURES),
+              help="What to suppress (repeatable; default ALERTS).")  # fmt: skip
+@click.option("--reason", default=None)
+@click.option("--end-now", is_flag=True, help="End the device's maintenance instead.")
+@key_option
+@json_option
+def maintenance_command(tenant_ref: str, device_id: int, end: str | None, start: str | None,
+                        features: tuple[str, ...], reason: str | None, end_now: bool, key: str | None,
+                        as_json: bool) -> None:  # fmt: skip
+    """Put a device in maintenance mode until a time, or end it with --end-now."""
+    if end_now and (end or start or features or reason):
+        raise click.UsageError("--end-now takes no --until, --start, --feature or --reason")
+
+    def parse() -> ActionRequest:
+        if end_now:
+            return inputs.maintenance_end()
+        return inputs.maintenance_start(end, start=start, features=features or ("ALERTS",), reason=reason,
+                                        now=utcnow())  # fmt: skip
+
+    _run(tenant_ref, device_id, key, as_json, parse)
+
+
+@ninjaone_cli.command("actions")
+@tenant_option
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def actions_command(tenant_ref: str, limit: int, as_json: bool) -> None:
+    """Recent device actions of the tenant and their states (newest first)."""
+    tenant = resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        rows = [action_json(action) for action in recent_actions(get_state().db.session, limit=limit)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No actions.")
+        return
+    echo_table(
+        ("ID", "REQUESTED", "DEVICE", "ACTION", "BY", "STATE", "CALLS", "RESULT"),
+        [
+            (
+                str(row["id"]),
+                row["requested_at"][:16],
+                f"{row['device_name']} #{row['device_id']}",
+                row["summary"],
+                row["requested_by"] or "operator",
+                row["state"],
+                str(row["api_calls"]),
+                row["result"] or "",
+            )
+            for row in rows
+        ],  # fmt: skip
+    )

@@ -1,0 +1,13 @@
+"""Device-action job: send one queued technician action to NinjaOne (see :mod:`..actions.send`)."""
+
+from __future__ import annotations
+
+from ..actions.send import send_action
+from ..jobs import task
+from ..state import get_state
+
+
+@task("actions.send", urgent=True)
+def send(action_id: int) -> dict[str, str]:
+    """Queued when the action is started, for its retries, and by the scheduler tick's sweep."""
+    return {"state": send_action(get_state().db.session, action_id)}

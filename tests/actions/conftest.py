@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from flask_ninjaone.testing.connect import connect_tenant
+from flask_ninjaone.testing.relay import WebhookRelay
+from tests.inventory.support import Connected, FreshContextClient, running_fake
+from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse here)
+
+
+@pytest.fixture
+def fake():
+    with running_fake(devices=36, organizations=2) as server:
+        yield server
+
+
+@pytest.fixture
+def acme(app, fake):
+    """acme connected to the fake with its webhook registered, organizations mapped, one full sync."""
+    app.test_client_class = FreshContextClient
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    connected = connect_tenant(fake.url, "acme")
+    assert connected.webhook_state == "active"
+    return Connected(app, fake, connected.tenant, connected.integration_id)
+
+
+@pytest.fixture
+def relay(acme):
+    """The fake's webhooks, captured from now on and delivered into a test client on demand."""
+    relay = WebhookRelay(acme.fake.state)
+    relay.discard()
+    return relay
