@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from alembic.config import Config as AlembicConfig
 from cryptography.fernet import MultiFernet
 from flask import Flask, appcontext_pushed
 
@@ -109,10 +110,13 @@ def _wire_into_other_extensions(app: Flask) -> None:
     appcontext_pushed.connect(wire, app, weak=False)
 
 
-def add_version_location(config):  # type: ignore[no-untyped-def]
+def add_version_location(config: AlembicConfig) -> AlembicConfig:
     """Flask-Migrate configure callback: append our revisions to the host's version locations."""
-    script_location = config.get_main_option("script_location")
-    existing = config.get_main_option("version_locations") or str(Path(script_location) / "versions")
+    existing = config.get_main_option("version_locations")
+    if not existing:
+        script_location = config.get_main_option("script_location")
+        assert script_location is not None  # Flask-Migrate sets it to its migrations directory
+        existing = str(Path(script_location) / "versions")
     locations = existing.split()
     if str(MIGRATIONS_DIR) not in locations:
         locations.append(str(MIGRATIONS_DIR))

@@ -196,7 +196,7 @@ def enqueue(
     # One pipeline: RQ would otherwise spend two round trips (queue registry, then the job).
     with q.connection.pipeline() as pipe:
         timeout = setting("NINJAONE_JOB_TIMEOUT")
-        options = {"job_id": jid, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+        options: dict[str, Any] = {"job_id": jid, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
         if delay is None:
             q.enqueue_call(execute, (name, tenant_id, kwargs), timeout=timeout, pipeline=pipe, **options)
         else:

@@ -22,6 +22,7 @@ from typing import TypeVar
 from flask import g, has_request_context
 from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from .state import get_state
@@ -103,7 +104,9 @@ def _touches_scoped(state: ORMExecuteState) -> bool:
     if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
         return True
     scoped = _scoped_tables()
-    return any(table.name in scoped for table in find_tables(state.statement, include_joins=True))
+    statement = state.statement
+    assert isinstance(statement, ClauseElement)  # every ORM statement is one (select, update, delete)
+    return any(table.name in scoped for table in find_tables(statement, include_joins=True))
 
 
 def _scope_statement(state: ORMExecuteState) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..alerts import lifecycle
@@ -31,7 +32,7 @@ from .states import connected_integration
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     return get_state().db.session
 
 

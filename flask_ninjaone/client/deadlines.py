@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import socket
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -38,6 +39,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from .address_guard import AddressRefused, GuardedHTTPConnection, GuardedHTTPSConnection
 
 DEFAULT_DEADLINE = 60.0
+#: What ``requests`` takes as a timeout: seconds, (connect, read), or a urllib3 ``Timeout``, whose
+#: ``total`` the adapter below takes as the exchange's deadline.
+RequestTimeout = float | tuple[float, float] | tuple[float, None] | urllib3.Timeout | None
 """Seconds one exchange may take in all: a page of 1000 detailed devices takes a few seconds."""
 
 
@@ -172,17 +176,33 @@ class DeadlineAdapter(HTTPAdapter):
             manager.pool_classes_by_scheme = self.pools
         return manager
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             **kwargs: Any) -> requests.Response:  # fmt: skip
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: RequestTimeout = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         total = timeout.total if isinstance(timeout, urllib3.Timeout) else None
-        seconds = self.deadline if total is None else total
+        seconds = total if isinstance(total, int | float) else self.deadline
         exchange = _Exchange()
         watchdog = threading.Timer(seconds, exchange.expire)
         watchdog.daemon = True
         token = _current.set(exchange)
         watchdog.start()
         try:
-            response = super().send(request, stream=True, timeout=timeout, **kwargs)
+            response = super().send(
+                request,
+                stream=True,
+                # requests hands a urllib3 Timeout on as it is (adapters.py: TimeoutSauce); its stubs
+                # list only the float forms.
+                timeout=timeout,  # type: ignore[arg-type]
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+            )
             _ = response.content  # the whole answer, under the deadline
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if exchange.finish():

@@ -34,7 +34,8 @@ from ..alerts.patterns import MAX_PATTERN_LENGTH
 from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
+    # types-WTForms 3.2 predates SelectChoice (added in WTForms 3.3)
+    from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
 

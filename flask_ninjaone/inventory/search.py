@@ -90,7 +90,7 @@ class SoftwareHit:
     first_seen: datetime | None
 
 
-def _statement(integration: Integration, query: SoftwareQuery) -> Select[Any]:
+def _statement(integration: Integration, query: SoftwareQuery) -> Select[*tuple[Any, ...]]:
     statement = (
         select(
             Software.device_id,
@@ -187,6 +187,8 @@ def search_software(integration: Integration, query: SoftwareQuery, page: int = 
         matched = (
             statement.with_only_columns(Software.device_id).order_by(None).limit(COUNT_CAP + 1).subquery()
         )
+        total: int | None
+        devices: int | None
         total, devices = session.execute(
             select(func.count(), func.count(func.distinct(matched.c.device_id)))
         ).one()
@@ -227,7 +229,7 @@ CSV_HEADER = (
 
 def csv_rows(
     integration: Integration, query: SoftwareQuery, client_names: Mapping[str, str]
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     for hit in iter_software(integration, query):
         yield (
             hit.device_name,

@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from ..client import NinjaOneClient, device_page_url
 from ..client.schemas import Unchanged
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
-from ..models.base import utcnow
+from ..models.base import table_of, utcnow
 from ..services.organizations import refresh_organizations
 from ..state import get_state
 from .device_states import (
@@ -79,8 +79,8 @@ class Counts:
 
 #: Records a new payload fingerprint on a row whose asset did not change.
 _SET_PAYLOAD_HASH = (
-    update(Device.__table__)
-    .where(Device.__table__.c.id == bindparam("row_id"))
+    update(table_of(Device))
+    .where(table_of(Device).c.id == bindparam("row_id"))
     .values(payload_hash=bindparam("payload_hash"))
 )
 #: Stale mirror rows loaded (and retired) at a time after a complete walk.
@@ -179,7 +179,7 @@ class PageWriter:
             if new_rows:
                 # Plain executemany: the ORM's multi-row INSERT ... RETURNING of a whole page is a
                 # megabyte of SQL the driver re-parses every page, and nothing here needs the new ids.
-                insert_rows(self.session, Device.__table__, new_rows)
+                insert_rows(self.session, table_of(Device), new_rows)
         self.run.processed += len(devices)
         self.session.commit()
         self.fingerprints, self.page_known = {}, {}  # they describe this page only
@@ -505,7 +505,9 @@ def organization_filter(org_ids: Iterable[int]) -> str:
     return "org in (" + ",".join(str(org_id) for org_id in sorted(org_ids)) + ")"
 
 
-def reread_devices(client: NinjaOneClient, writer: PageWriter, device_ids: Iterable[int], renew) -> set[int]:
+def reread_devices(
+    client: NinjaOneClient, writer: PageWriter, device_ids: Iterable[int], renew: Callable[[], None]
+) -> set[int]:
     """Re-read devices by id, in every approval status and any organization, and apply them.
 
     No organization clause: a device moved into an unmapped organization must be seen to be held
@@ -541,7 +543,11 @@ def _long_lived_objects_frozen() -> Iterator[None]:
 
 
 def full_walk(
-    session: Session, integration: Integration, run: SyncRun, client: NinjaOneClient, renew
+    session: Session,
+    integration: Integration,
+    run: SyncRun,
+    client: NinjaOneClient,
+    renew: Callable[[], None],
 ) -> Counts:
     """Refresh organizations, stream every mapped device, then retire what the complete walk missed."""
     refresh_organizations(session, integration, client)

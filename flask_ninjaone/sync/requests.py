@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..dml import rows_matched
 from ..jobs import JobHandle, enqueue
 from ..models import Device, Integration, Lock
 from ..models.base import utcnow
@@ -59,4 +60,4 @@ def forget_written(session: Session, integration: Integration) -> int:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount
+    return rows_matched(result)

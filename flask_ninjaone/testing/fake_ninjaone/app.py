@@ -13,6 +13,7 @@ import time
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import api, control, oauth
 from .errors import FakeApiError
@@ -56,7 +57,7 @@ def create_fake_app(state: FakeState) -> Flask:
         return error.to_response()
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> BaseResponse:
         if error.code is not None and error.code < 400:  # routing redirects stay redirects
             return error.get_response()
         response = jsonify({"resultCode": "FAILURE", "errorMessage": error.description})
