@@ -9,14 +9,19 @@ from alembic.config import Config as AlembicConfig
 from cryptography.fernet import MultiFernet
 from flask import Flask, appcontext_pushed
 
-from . import tenancy
+from . import (
+    tasks,  # noqa: F401  (importing it registers the built-in tasks with jobs, by name)
+    tenancy,
+)
+from .blueprints import register_blueprints
+from .cli import ninjaone_cli
 from .config import ConfigError, apply_defaults, setting
 from .crypto import build_fernet
 from .host import HostAdapter
+from .migrations_support import MIGRATIONS_DIR
 from .services import base_urls
 from .state import NinjaOneState
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 #: The webhook receiver's blueprint: it authenticates itself, so Flask-WTF's CSRF check must skip it.
 RECEIVER_BLUEPRINT = "ninjaone_webhooks"
 log = logging.getLogger(__name__)
@@ -56,11 +61,9 @@ class NinjaOne:
             extension=self, host=host, db=db, fernet=fernet, key_error=key_error
         )
         tenancy.install()
-        self._register_blueprints(app)
+        register_blueprints(app)
         _wire_into_other_extensions(app)
         if setting("NINJAONE_REGISTER_CLI", app):
-            from .cli import ninjaone_cli
-
             app.cli.add_command(ninjaone_cli)
 
     @staticmethod
@@ -78,12 +81,6 @@ class NinjaOne:
         except ConfigError as exc:
             log.warning("flask-ninjaone: %s; pages, jobs and commands that use secrets will fail", exc)
             return None, exc
-
-    @staticmethod
-    def _register_blueprints(app: Flask) -> None:
-        from .blueprints import register_blueprints
-
-        register_blueprints(app)
 
 
 def _wire_into_other_extensions(app: Flask) -> None:

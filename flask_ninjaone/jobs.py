@@ -12,6 +12,7 @@ queued or running returns the existing job instead of adding a duplicate.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -60,9 +61,11 @@ def task(name: str, *, urgent: bool = False) -> Callable[[TaskFunc], TaskFunc]:
 
 
 def registered_tasks() -> dict[str, TaskFunc]:
-    """Name → function of every registered task (imports the task modules first)."""
-    from . import tasks  # noqa: F401  (registers the built-in tasks)
+    """Name → function of every registered task.
 
+    The built-in tasks register when :mod:`.extension` imports :mod:`.tasks`; this module never imports
+    them (they import it, and the domain code they call): callers enqueue by name.
+    """
     return dict(_TASKS)
 
 
@@ -84,8 +87,6 @@ class JobSerializer(JSONSerializer):
     @staticmethod
     def loads(s: bytes | str, *args: Any, **kwargs: Any) -> Any:
         if isinstance(s, bytes) and s[:1] == b"\x80":
-            import io
-
             return _NoGlobalsUnpickler(io.BytesIO(s)).load()
         return json.loads(s, *args, **kwargs)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 TABLE_PREFIX = "ninjaone_"
+#: The extension's Alembic revisions (branch ``ninjaone``), added to the host's version locations.
+MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 
 
 def is_ninjaone_table(name: str | None) -> bool:

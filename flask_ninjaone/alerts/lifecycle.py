@@ -59,6 +59,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT
+from ..services.clients import MissingCredentials, client_for
 from ..state import get_state
 from ..tenancy import get_scoped
 from . import ticket_text
@@ -193,8 +194,6 @@ def resolve(
 
 
 def _reset_in_ninjaone(integration: Integration | None, series_uid: str) -> None:
-    from ..services.clients import MissingCredentials, client_for
-
     if integration is None:
         raise AlertActionError("The NinjaOne connection of this alert no longer exists.")
     try:  # a person waits for this answer: a long Retry-After is theirs to decide on, not to sleep

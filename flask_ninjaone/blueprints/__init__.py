@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import setting
+from ..webhooks.receiver import register as register_receiver
+from . import alerts, assets, compliance, inbox, mapping, navigation, remote, rules, settings, sync
+from .states import install_error_pages
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
-    from ..webhooks.receiver import register as register_receiver
-    from . import alerts, assets, compliance, inbox, mapping, navigation, remote, rules, settings, sync
-    from .states import install_error_pages
-
     prefix = setting("NINJAONE_URL_PREFIX", app)
     pages = (
         (settings.bp, ""),  # the settings page, its static files and the integrations card

@@ -24,6 +24,7 @@ from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
 from ..labels import labels_for
 from ..models import Alert, Device, OrganizationMapping
+from ..services import audit
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
 from .access import EXPIRED_FORM, require
@@ -172,8 +173,6 @@ def resolve(alert_id: int) -> Response:
     except AlertActionError as exc:
         flash(str(exc), "error")
     else:
-        from ..services import audit
-
         audit.record(
             session, "alert.resolved", user=get_state().host.current_user(), target_type="alert",
             target_id=str(alert_id), remote_addr=request.remote_addr, detail={"reset_in_ninjaone": reset},

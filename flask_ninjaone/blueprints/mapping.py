@@ -11,6 +11,7 @@ from ..host import Permission
 from ..models import Integration, OrganizationMapping
 from ..services import mapping
 from ..state import get_state
+from ..tenancy import require_tenant_id
 from .access import require
 from .states import connected_integration
 
@@ -34,8 +35,6 @@ def _require_organization(integration: Integration, organization_id: int) -> Non
 
 
 def _client_choices() -> list[tuple[str, str]]:
-    from ..tenancy import require_tenant_id
-
     clients = get_state().host.list_clients(require_tenant_id())
     return [("", "— not mapped (devices held back) —")] + [(c.id, c.name) for c in clients]
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import signals
 from ..bulk import insert_rows
-from ..client import NinjaOneClient, device_page_url
+from ..client import NinjaOneClient, NotFound, device_page_url
 from ..client.schemas import Unchanged
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
@@ -633,8 +633,6 @@ def sync_one_device(
     approved is held back, a decommissioned one retired. Returns what happened: ``synced``, ``held``
     (held back, or never synced because its organization is unmapped), or ``retired`` (gone).
     """
-    from ..client import NotFound
-
     targets = mapped_targets(session, integration)
     transient_run = SyncRun(
         integration_id=integration.id, kind="device", trigger="webhook", conflicts=[], processed=0
