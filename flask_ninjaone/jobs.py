@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from .config import setting
+from .state import current_app_object
 from .tenancy import system_scope, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def redis_connection(app: Flask | None = None) -> Redis | None:
     Reused rather than built per call: a new client means a new TCP connection and handshake for
     every webhook delivery, which was most of the receiver's time.
     """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app_object()
     url = setting("NINJAONE_REDIS_URL", app)
     if not url:
         return None
@@ -145,7 +146,7 @@ def queue(app: Flask | None = None, *, urgent: bool = False) -> Queue:
 
     Building a ``Queue`` resolves its serializer each time: a few percent of every webhook delivery.
     """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app_object()
     connection = redis_connection(app)
     if connection is None:
         raise RuntimeError("NINJAONE_REDIS_URL is not set: jobs run inline")
@@ -224,7 +225,7 @@ def _exists(q: Queue, jid: str) -> bool:
 def execute(name: str, tenant_id: str, kwargs: dict[str, Any]) -> Any:
     """Entry point of every job: app context, tenant scope, then the task."""
     func = registered_tasks()[name]
-    app = _worker_app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _worker_app or current_app_object()
     with app.app_context():
         if _worker_app is not None and os.getpid() != _worker_pid:
             # A forked work-horse must not reuse the parent's pooled connections.

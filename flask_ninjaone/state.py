@@ -53,6 +53,11 @@ class NinjaOneState:
     key_error: ConfigError | None = None
 
 
+def current_app_object() -> Flask:
+    """The app behind ``current_app``, for a thread, a signal or a job that outlives the context."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy typed as Flask
+
+
 def get_state(app: Flask | None = None) -> NinjaOneState:
     """The extension's state of ``app`` (default: the current app)."""
     app = app or current_app

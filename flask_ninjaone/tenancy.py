@@ -155,7 +155,7 @@ def get_scoped(session: Session, model: type[T], pk: object) -> T | None:
     tenant's code loaded into the same session would be returned as is. A SELECT always goes through
     the tenant criteria.
     """
-    mapper_pk = model.__mapper__.primary_key  # type: ignore[attr-defined]
+    mapper_pk = model.__mapper__.primary_key  # type: ignore[attr-defined]  # T is any mapped class
     if len(mapper_pk) != 1:
         raise TypeError(f"{model.__name__} has a composite primary key")
     return session.scalars(select(model).where(mapper_pk[0] == pk)).one_or_none()

@@ -38,7 +38,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -60,7 +59,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT
 from ..services.clients import MissingCredentials, client_for
-from ..state import get_state
+from ..state import current_app_object, get_state
 from ..tenancy import get_scoped
 from . import ticket_text
 from .events import ACKNOWLEDGE, RESET, TRIGGER, ConditionEvent
@@ -879,7 +878,7 @@ class _Run:
         """Send after the commit, so receivers see what the signal announces."""
         if not self._signals:
             return
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app_object()
         pending, self._signals = self._signals, []
         for signal, data in pending:
             signal.send(app, tenant_id=self.tenant_id, integration_id=self.integration_id, **data)

@@ -39,10 +39,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from .address_guard import AddressRefused, GuardedHTTPConnection, GuardedHTTPSConnection
 
 DEFAULT_DEADLINE = 60.0
+"""Seconds one exchange may take in all: a page of 1000 detailed devices takes a few seconds."""
 #: What ``requests`` takes as a timeout: seconds, (connect, read), or a urllib3 ``Timeout``, whose
 #: ``total`` the adapter below takes as the exchange's deadline.
 RequestTimeout = float | tuple[float, float] | tuple[float, None] | urllib3.Timeout | None
-"""Seconds one exchange may take in all: a page of 1000 detailed devices takes a few seconds."""
 
 
 class DeadlineExceeded(requests.exceptions.Timeout):
@@ -96,6 +96,7 @@ class _NotesSocket:
     lets go of its socket once an answer says ``Connection: close``; the answer still reads from it.)"""
 
     def connect(self) -> None:
+        # a mixin: its connection class (below) has connect() and sock
         super().connect()  # type: ignore[misc]
         _note(self.sock)  # type: ignore[attr-defined]
 
@@ -112,7 +113,7 @@ class _NotesConnections:
     """Pool mixin: a kept-alive connection handed out is noted with its socket."""
 
     def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)  # type: ignore[misc]
+        connection = super()._get_conn(timeout)  # type: ignore[misc]  # a mixin: its pool class has it
         _note(connection.sock)
         return connection
 
@@ -170,6 +171,7 @@ class DeadlineAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         if self.pools is _GUARDED_POOLS:
+            # no connection exists yet to name in the error
             raise AddressRefused(None, "a guarded session does not go through proxies")  # type: ignore[arg-type]
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if manager.pool_classes_by_scheme is poolmanager.pool_classes_by_scheme:  # not SOCKS's own

@@ -29,7 +29,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..client import NinjaOneClient, NinjaOneError, describe
@@ -37,7 +36,7 @@ from ..leases import Lease
 from ..models import Device, Integration, Patch, RunState, Software, SyncRun
 from ..models.base import utcnow
 from ..services.clients import MissingCredentials, client_for
-from ..state import get_state
+from ..state import current_app_object, get_state
 from ..sync.engine import mapped_targets, organization_filter
 from ..tenancy import get_scoped
 from .writer import InventoryCounts, InventoryWriter, Rows
@@ -67,7 +66,7 @@ def refresh_inventory(
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     lease = Lease(app, integration.tenant_id, f"inventory:{integration.id}")
     if not lease.acquire():
         raise InventoryAlreadyRunning("An inventory refresh of this integration is already running")

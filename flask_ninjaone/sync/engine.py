@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import ColumnElement, bindparam, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -31,7 +31,7 @@ from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import table_of, utcnow
 from ..services.organizations import refresh_organizations
-from ..state import get_state
+from ..state import current_app_object, get_state
 from .device_states import (
     APPROVAL_STATUSES,
     AWAITING_APPROVAL,
@@ -259,7 +259,7 @@ class PageWriter:
             return None
         linked = row.host_asset_id if row is not None and not row.retired else None
         organization = device.get("organizationId")
-        target = self.targets.get(organization)  # type: ignore[arg-type]
+        target = self.targets.get(organization)  # type: ignore[arg-type]  # a payload value: no int, no target
         awaiting = status in AWAITING_APPROVAL
         if target is None or (awaiting and not self.integration.sync_pending_devices):
             # A device NinjaOne still has, whose asset must not be active: a device of an unmapped
@@ -278,6 +278,7 @@ class PageWriter:
                 device,
                 client_id=target.client_id,
                 host_asset_id=linked,
+                # a payload value: no int, no name
                 location_name=target.locations.get(device.get("locationId")),  # type: ignore[arg-type]
                 ninjaone_url=device_page_url(self.integration.base_url, device["id"]),
             )
@@ -618,7 +619,7 @@ def make_writer(
         run=run,
         targets=targets,
         host=host,
-        app=current_app._get_current_object(),  # type: ignore[attr-defined]
+        app=current_app_object(),
         host_owned=frozenset(owned),
     )
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -25,7 +24,7 @@ from ..leases import Lease
 from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
 from ..models.base import utcnow
 from ..services.clients import client_for
-from ..state import get_state
+from ..state import current_app_object, get_state
 from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT
 from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
@@ -54,7 +53,7 @@ def run_sync(integration_id: int, *, kind: str = "full", trigger: str = "manual"
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     lease = Lease(
         app,
         integration.tenant_id,

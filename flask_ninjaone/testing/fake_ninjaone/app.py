@@ -26,6 +26,7 @@ _SPEC_NAMES = {"device_id": "id", "organization_id": "id"}
 
 def create_fake_app(state: FakeState) -> Flask:
     app = Flask(__name__)
+    # the default provider has these; app.json is typed as the JSONProvider base
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["fake_ninjaone"] = state
