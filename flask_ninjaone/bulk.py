@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, insert, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 #: Rows per executemany call.
 CHUNK = 200
@@ -40,7 +40,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         session.execute(insert(table), rows[start : start + CHUNK])
 
 
-def in_values(column: ColumnElement[Any], values: Collection[Any]) -> ColumnElement[bool]:
+def in_values(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Collection[Any]
+) -> ColumnElement[bool]:
     """``column IN (v1, v2, ...)`` with the values rendered into the statement as literals.
 
     Safe for any value the column's type can hold: SQLAlchemy renders each one as a quoted SQL

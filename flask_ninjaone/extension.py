@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from alembic.config import Config as AlembicConfig
 from cryptography.fernet import MultiFernet
 from flask import Flask, appcontext_pushed, request
 
 # Importing ``tasks`` registers the built-in tasks, here in the composition root, so every app and
 # worker has them while ``jobs`` and the domain only name them (``jobs`` never imports ``tasks``).
 from . import tasks, tenancy  # noqa: F401
+from .blueprints import register_blueprints
+from .cli import ninjaone_cli
 from .config import ConfigError, apply_defaults, setting
 from .connection import base_urls
 from .crypto import build_fernet
 from .host import HostAdapter
+from .migrations_support import MIGRATIONS_DIR
 from .state import NinjaOneState
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 #: The webhook receiver's blueprint: it authenticates itself, so Flask-WTF's CSRF check must skip it.
 RECEIVER_BLUEPRINT = "ninjaone_webhooks"
 log = logging.getLogger(__name__)
@@ -58,11 +61,9 @@ class NinjaOne:
         )
         tenancy.install()
         app.before_request(_bind_request_tenant)
-        self._register_blueprints(app)
+        register_blueprints(app)
         _wire_into_other_extensions(app)
         if setting("NINJAONE_REGISTER_CLI", app):
-            from .cli import ninjaone_cli
-
             app.cli.add_command(ninjaone_cli)
 
     @staticmethod
@@ -80,12 +81,6 @@ class NinjaOne:
         except ConfigError as exc:
             log.warning("flask-ninjaone: %s; pages, jobs and commands that use secrets will fail", exc)
             return None, exc
-
-    @staticmethod
-    def _register_blueprints(app: Flask) -> None:
-        from .blueprints import register_blueprints
-
-        register_blueprints(app)
 
 
 def _bind_request_tenant() -> None:
@@ -119,10 +114,13 @@ def _wire_into_other_extensions(app: Flask) -> None:
     appcontext_pushed.connect(wire, app, weak=False)
 
 
-def add_version_location(config):  # type: ignore[no-untyped-def]
+def add_version_location(config: AlembicConfig) -> AlembicConfig:
     """Flask-Migrate configure callback: append our revisions to the host's version locations."""
-    script_location = config.get_main_option("script_location")
-    existing = config.get_main_option("version_locations") or str(Path(script_location) / "versions")
+    existing = config.get_main_option("version_locations")
+    if not existing:
+        script_location = config.get_main_option("script_location")
+        assert script_location is not None  # Flask-Migrate sets it to its migrations directory
+        existing = str(Path(script_location) / "versions")
     locations = existing.split()
     if str(MIGRATIONS_DIR) not in locations:
         locations.append(str(MIGRATIONS_DIR))

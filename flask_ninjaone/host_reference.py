@@ -177,6 +177,8 @@ def _type_section(cls: type) -> list[str]:
         lines += ["| Member | Value | Meaning |", "|---|---|---|"]
         lines += [f"| `{member.name}` | `{member.value}` | {notes.get(member.name, '')} |" for member in cls]
         return [*lines, ""]
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__}: the reference documents enums and dataclasses only")
     lines += ["| Field | Type | Default | Notes |", "|---|---|---|---|"]
     for field in dataclasses.fields(cls):
         if field.default is not dataclasses.MISSING:

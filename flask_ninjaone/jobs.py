@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
@@ -31,6 +31,7 @@ from rq.serializers import JSONSerializer
 
 from .config import setting
 from .inline_jobs import InlineRunner
+from .state import current_app_object
 from .tenancy import system_scope, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,8 @@ def task(name: str, *, urgent: bool = False) -> Callable[[TaskFunc], TaskFunc]:
 def registered_tasks() -> dict[str, TaskFunc]:
     """Name → function of every registered task.
 
-    The built-in tasks are registered by the extension module, which imports :mod:`flask_ninjaone.tasks`
-    (so every app and every worker has them); this module knows tasks only by name, so the domain
-    modules that enqueue work never depend on the task layer above them.
+    The built-in tasks register when :mod:`.extension` imports :mod:`.tasks`; this module never imports
+    them (they import it, and the domain code they call): callers enqueue by name.
     """
     return dict(_TASKS)
 
@@ -121,7 +121,7 @@ def redis_connection(app: Flask | None = None) -> Redis | None:
     Reused rather than built per call: a new client means a new TCP connection and handshake for
     every webhook delivery, which was most of the receiver's time.
     """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app_object()
     url = setting("NINJAONE_REDIS_URL", app)
     if not url:
         return None
@@ -147,7 +147,7 @@ def queue(app: Flask | None = None, *, urgent: bool = False) -> Queue:
 
     Building a ``Queue`` resolves its serializer each time: a few percent of every webhook delivery.
     """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app_object()
     connection = redis_connection(app)
     if connection is None:
         raise RuntimeError("NINJAONE_REDIS_URL is not set: jobs run inline")
@@ -205,7 +205,7 @@ def enqueue(
     # One pipeline: RQ would otherwise spend two round trips (queue registry, then the job).
     with q.connection.pipeline() as pipe:
         timeout = setting("NINJAONE_JOB_TIMEOUT")
-        options = {"job_id": jid, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+        options: dict[str, Any] = {"job_id": jid, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
         if delay is None:
             q.enqueue_call(execute, (name, tenant_id, kwargs), timeout=timeout, pipeline=pipe, **options)
         else:
@@ -227,7 +227,7 @@ def enqueue_at(name: str, *, tenant_id: str, at: datetime, **kwargs: Any) -> Job
 
 def inline_runner(app: Flask | None = None) -> InlineRunner:
     """The app's thread for detached jobs without Redis (made on first use)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app_object()
     runner = app.extensions.get("ninjaone_inline_jobs")
     if runner is None:
         runner = app.extensions.setdefault("ninjaone_inline_jobs", InlineRunner(app, execute))
@@ -255,7 +255,7 @@ def _exists(q: Queue, jid: str) -> bool:
 def execute(name: str, tenant_id: str, kwargs: dict[str, Any]) -> Any:
     """Entry point of every job: app context, tenant scope, then the task."""
     func = registered_tasks()[name]
-    app = _worker_app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _worker_app or current_app_object()
     with app.app_context():
         if _worker_app is not None and os.getpid() != _worker_pid:
             # A forked work-horse must not reuse the parent's pooled connections.

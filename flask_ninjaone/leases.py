@@ -18,6 +18,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .dml import rows_matched
 from .models import Lock
 from .models.base import utcnow
 from .tenancy import tenant_scope
@@ -54,7 +55,7 @@ class Lease:
                 .values(owner=self.owner, expires_at=now + self.ttl)
             )
             session.commit()
-            return taken.rowcount == 1
+            return rows_matched(taken) == 1
 
     def renew(self) -> bool:
         """Extend the lease; ``False`` if it was lost (expired and taken over)."""
@@ -65,7 +66,7 @@ class Lease:
                 .values(expires_at=utcnow() + self.ttl)
             )
             session.commit()
-            return result.rowcount == 1
+            return rows_matched(result) == 1
 
     def release(self) -> None:
         """Give the lease up (only if still ours)."""

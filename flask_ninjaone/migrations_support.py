@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 TABLE_PREFIX = "ninjaone_"
+#: The extension's Alembic revisions (branch ``ninjaone``), added to the host's version locations.
+MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 
 
 def is_ninjaone_table(name: str | None) -> bool:
     """Whether a table (or an index/constraint's table) belongs to the extension."""
-    return bool(name) and name.startswith(TABLE_PREFIX)  # type: ignore[union-attr]
+    return name is not None and name.startswith(TABLE_PREFIX)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

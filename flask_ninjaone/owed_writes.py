@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .client import NinjaOneError
+from .dml import rows_matched
 from .jobs import enqueue, enqueue_at, redis_connection
 from .models import OwedKind, OwedWrite
 from .models.base import utcnow
@@ -111,7 +112,7 @@ def forget(
     statement = delete(OwedWrite).where(OwedWrite.integration_id == integration_id, OwedWrite.kind == kind)
     if targets is not None:
         statement = statement.where(OwedWrite.target.in_(list(targets)))
-    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    return rows_matched(session.execute(statement.execution_options(synchronize_session=False)))
 
 
 def send_due(
@@ -156,12 +157,14 @@ def send_due(
 
 
 def _claim(session: Session, write_id: int, now: datetime) -> OwedWrite | None:
-    claimed = session.execute(
-        update(OwedWrite)
-        .where(OwedWrite.id == write_id, OwedWrite.next_attempt_at <= now)
-        .values(attempts=OwedWrite.attempts + 1, next_attempt_at=now + CLAIM)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rows_matched(
+        session.execute(
+            update(OwedWrite)
+            .where(OwedWrite.id == write_id, OwedWrite.next_attempt_at <= now)
+            .values(attempts=OwedWrite.attempts + 1, next_attempt_at=now + CLAIM)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.commit()
     return get_scoped(session, OwedWrite, write_id) if claimed else None
 

@@ -29,6 +29,7 @@ from typing import TypeVar
 from flask import has_request_context, request
 from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from .state import get_state
@@ -151,7 +152,9 @@ def _touches_scoped(state: ORMExecuteState) -> bool:
     if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
         return True
     scoped = _scoped_tables()
-    return any(table.name in scoped for table in find_tables(state.statement, include_joins=True))
+    statement = state.statement
+    assert isinstance(statement, ClauseElement)  # every ORM statement is one (select, update, delete)
+    return any(table.name in scoped for table in find_tables(statement, include_joins=True))
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
@@ -202,7 +205,7 @@ def get_scoped(session: Session, model: type[T], pk: object) -> T | None:
     tenant's code loaded into the same session would be returned as is. A SELECT always goes through
     the tenant criteria.
     """
-    mapper_pk = model.__mapper__.primary_key  # type: ignore[attr-defined]
+    mapper_pk = model.__mapper__.primary_key  # type: ignore[attr-defined]  # T is any mapped class
     if len(mapper_pk) != 1:
         raise TypeError(f"{model.__name__} has a composite primary key")
     return session.scalars(select(model).where(mapper_pk[0] == pk)).one_or_none()

@@ -87,7 +87,7 @@ class NinjaOneWorker(Worker):
             if time.monotonic() >= self._next_sweep:
                 self.keep_schedule()
             if super().should_run_maintenance_tasks:
-                super().run_maintenance_tasks()
+                super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # unannotated in RQ
 
     def heartbeat(self, *args: Any, **kwargs: Any) -> None:
         with self._outage_tolerated("heartbeat"):

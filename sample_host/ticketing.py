@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy import event, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from flask_ninjaone import ticket_closed
+
 from .database import db
 from .models import (
     HUMAN_WORK_FIELDS,
@@ -116,8 +118,6 @@ def _announce_closed_tickets(session: Session) -> None:
     """After the close is committed, tell the extension (it queues the NinjaOne reset job)."""
     closed = session.info.pop(_CLOSED_BY_PEOPLE, None)
     if closed:
-        from flask_ninjaone import ticket_closed
-
         for tenant_id, ticket_id in sorted(closed):
             ticket_closed(tenant_id, ticket_id)
 

@@ -39,6 +39,7 @@ def installed_wheel(tmp_path_factory) -> Path:
     )
     assert (target / "flask_ninjaone" / "migrations" / "versions" / "0001_ninjaone_initial.py").exists()
     assert (target / "flask_ninjaone" / "templates" / "ninjaone" / "settings.html").exists()
+    assert (target / "flask_ninjaone" / "py.typed").exists()  # PEP 561: hosts' type checkers read our hints
     return target
 
 

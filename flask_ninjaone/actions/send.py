@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..client import ApiError, AuthError, NetworkError, NinjaOneClient, NinjaOneError, NotFound, RateLimited
 from ..connection.api_client import MissingCredentials, client_for
+from ..dml import rows_matched
 from ..jobs import enqueue, enqueue_at, redis_connection
 from ..models import ActionKind, ActionState, ConnectionStatus, DeviceAction, Integration
 from ..models.base import utcnow
@@ -56,16 +57,18 @@ class _Retry(Exception):
 def send_action(session: Session, action_id: int) -> str:
     """One attempt at the action; returns its state afterwards."""
     now = utcnow()
-    claimed = session.execute(
-        update(DeviceAction)
-        .where(
-            DeviceAction.id == action_id,
-            DeviceAction.state == ActionState.QUEUED,
-            or_(DeviceAction.next_attempt_at.is_(None), DeviceAction.next_attempt_at <= now),
+    claimed = rows_matched(
+        session.execute(
+            update(DeviceAction)
+            .where(
+                DeviceAction.id == action_id,
+                DeviceAction.state == ActionState.QUEUED,
+                or_(DeviceAction.next_attempt_at.is_(None), DeviceAction.next_attempt_at <= now),
+            )
+            .values(attempts=DeviceAction.attempts + 1, next_attempt_at=now + CLAIM)
+            .execution_options(synchronize_session=False)
         )
-        .values(attempts=DeviceAction.attempts + 1, next_attempt_at=now + CLAIM)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.commit()
     action = get_scoped(session, DeviceAction, action_id)
     if action is None:
@@ -161,9 +164,10 @@ def _send(client: NinjaOneClient, action: DeviceAction) -> None:
 
 
 def _refused(session: Session, action: DeviceAction, exc: ApiError, now: datetime) -> None:
-    if exc.status >= 500 and action.kind != ActionKind.REBOOT:
+    server_error = (exc.status or 0) >= 500
+    if server_error and action.kind != ActionKind.REBOOT:
         raise _Retry(exc)
-    if exc.status >= 500:
+    if server_error:
         message = (
             f"NinjaOne answered HTTP {exc.status}: the reboot may or may not have reached the device. It is "
             "not sent again automatically; check the device in NinjaOne before trying again."

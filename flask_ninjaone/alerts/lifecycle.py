@@ -38,7 +38,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +60,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT
-from ..state import get_state
+from ..state import current_app_object, get_state
 from ..tenancy import get_scoped
 from ..unit_of_work import unit_of_work
 from . import ticket_text
@@ -225,7 +224,7 @@ def resolve_series(
         run.lock(series_uid, existing.device_id, existing.source_config_uid)
         alert = run.locked_alert(series_uid)
         changed = alert is not None and alert.status != AlertStatus.RESOLVED
-        if changed:
+        if alert is not None and changed:
             run.resolve(alert, at=at or utcnow(), by=by)
     run.send_signals()
     return changed
@@ -416,12 +415,9 @@ class _Run:
 
     def facts(self, alert: Alert) -> AlertFacts:
         payload = alert.payload if isinstance(alert.payload, dict) else {}
-        expanded = payload.get("device") if isinstance(payload.get("device"), dict) else {}
-        message = (
-            (payload.get("data") or {}).get("message") if isinstance(payload.get("data"), dict) else None
-        )
-        message = message if isinstance(message, dict) else {}
-        params = message.get("params") if isinstance(message.get("params"), dict) else {}
+        expanded = _object(payload.get("device"))
+        message = _object(_object(payload.get("data")).get("message"))
+        params = _object(message.get("params"))
         device = self.device(alert.device_id)
         role = expanded.get("nodeRoleId")
         return AlertFacts(
@@ -451,8 +447,8 @@ class _Run:
         device = self.device(alert.device_id)
         mapping = self.mapping(alert.organization_id)
         payload = alert.payload if isinstance(alert.payload, dict) else {}
-        expanded = payload.get("device") if isinstance(payload.get("device"), dict) else {}
-        references = expanded.get("references") if isinstance(expanded.get("references"), dict) else {}
+        expanded = _object(payload.get("device"))
+        references = _object(expanded.get("references"))
         hardware = device.hardware if device is not None and isinstance(device.hardware, dict) else {}
         location = None
         location_id = device.location_id if device is not None else expanded.get("locationId")
@@ -601,9 +597,9 @@ class _Run:
         cycle = self.count_cycle(alert, actions, event.at, same_series=recurrence) if new_cycle else None
         self.route_ticket(alert, facts, rule, event.at, new_cycle=new_cycle, cycle=cycle)
         quiet_flap = cycle is not None and cycle.flapping and not cycle.started_flapping
-        wants_notice = new_cycle and rule is not None and bool(rule.actions.notify_user_ids)
-        if wants_notice and not quiet_flap and self.in_maintenance(alert, event.at) is None:
-            self.notify(alert, facts, rule)
+        notice_rule = rule if new_cycle and rule is not None and rule.actions.notify_user_ids else None
+        if notice_rule is not None and not quiet_flap and self.in_maintenance(alert, event.at) is None:
+            self.notify(alert, facts, notice_rule)
         self.signal(
             signals.alert_received,
             alert,
@@ -687,8 +683,12 @@ class _Run:
     ) -> None:
         """Note on the problem's open ticket, or reopen its closed one, or open one, or record why not."""
         actions = rule.actions if rule is not None else NO_RULE_ACTIONS
-        onset = cycle is not None and cycle.started_flapping
-        flapping_quietly = alert.flapping and not onset
+        onset_note = (
+            ticket_text.flapping_note(cycle.count, actions.flap_minutes, actions.flap_cycles)
+            if cycle is not None and cycle.started_flapping
+            else None
+        )
+        flapping_quietly = alert.flapping and onset_note is None
         own = self.ticket_of(alert)
         sibling = self.problem_ticket(alert) if own is None or not own.state.is_open else None
         open_ref = own if own is not None and own.state.is_open else None
@@ -697,11 +697,8 @@ class _Run:
         if open_ref is not None:
             alert.ticket_id = open_ref.ticket_id
             alert.suppressed_reason = None
-            if onset:
-                self.note(
-                    open_ref.ticket_id,
-                    ticket_text.flapping_note(cycle.count, actions.flap_minutes, actions.flap_cycles),
-                )
+            if onset_note is not None:
+                self.note(open_ref.ticket_id, onset_note)
             elif not flapping_quietly:
                 body = (
                     ticket_text.new_series_note(facts, at)
@@ -728,17 +725,12 @@ class _Run:
                 alert.ticket_id = closed.ticket_id
                 alert.ticket_closed_at = None
                 alert.suppressed_reason = None
-                if onset:
-                    self.note(
-                        closed.ticket_id,
-                        ticket_text.flapping_note(cycle.count, actions.flap_minutes, actions.flap_cycles),
-                    )
+                if onset_note is not None:
+                    self.note(closed.ticket_id, onset_note)
                 return
         ticket_id = self.open_ticket(alert, facts, actions)
-        if onset:
-            self.note(
-                ticket_id, ticket_text.flapping_note(cycle.count, actions.flap_minutes, actions.flap_cycles)
-            )
+        if onset_note is not None:
+            self.note(ticket_id, onset_note)
 
     def notify(self, alert: Alert, facts: AlertFacts, rule: RuleSpec) -> None:
         device = self.device_context(alert, facts)
@@ -867,10 +859,15 @@ class _Run:
         """Send after the commit, so receivers see what the signal announces."""
         if not self._signals:
             return
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app_object()
         pending, self._signals = self._signals, []
         for signal, data in pending:
             signal.send(app, tenant_id=self.tenant_id, integration_id=self.integration_id, **data)
+
+
+def _object(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a stored payload is NinjaOne's, not ours."""
+    return value if isinstance(value, dict) else {}
 
 
 def _expanded_name(device: Mapping[str, Any]) -> str | None:

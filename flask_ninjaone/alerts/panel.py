@@ -125,7 +125,7 @@ def status_clause(status: str | None) -> Any:
     return Alert.status == status
 
 
-def filtered_query(session: Session, integration_id: int, filters: AlertFilters) -> Select[tuple[Alert]]:
+def filtered_query(session: Session, integration_id: int, filters: AlertFilters) -> Select[Alert]:
     query = select(Alert).where(Alert.integration_id == integration_id)
     clause = status_clause(filters.status)
     if clause is not None:

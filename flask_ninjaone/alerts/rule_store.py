@@ -296,7 +296,7 @@ def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Acto
     try:
         values = validate_window(data)
     except ValidationError as exc:
-        raise RuleError("The maintenance window is not valid.", exc.messages) from None
+        raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
     window = MaintenanceWindow(active=True, **values)
     session.add(window)
     session.flush()

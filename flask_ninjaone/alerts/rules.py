@@ -69,7 +69,7 @@ def _strict_int(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, **kwargs)
 
 
-def _choice_list(choices: Sequence[str]) -> fields.List:
+def _choice_list(choices: Sequence[str]) -> fields.List[str]:
     return fields.List(
         fields.String(validate=OneOf(choices)), load_default=list, validate=Length(max=MAX_VALUES)
     )
@@ -377,7 +377,7 @@ def first_match(rules: Iterable[RuleSpec], facts: AlertFacts) -> RuleSpec | None
 def ticket_priority(severity: str | None, override: str | None = None) -> str:
     """The ticket priority: the rule's override, else the severity's default (unknown → low)."""
     if override in TICKET_PRIORITIES:
-        return override  # type: ignore[return-value]
+        return override
     return DEFAULT_PRIORITY.get((severity or "NONE").upper(), "low")
 
 

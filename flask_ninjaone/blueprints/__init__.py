@@ -5,27 +5,26 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from ..config import setting
+from . import (
+    actions,
+    alerts,
+    assets,
+    compliance,
+    inbox,
+    mapping,
+    navigation,
+    remote,
+    rule_transfer,
+    rules,
+    settings,
+    sync,
+)
+from .states import install_error_pages, unknown_pages
+from .webhook_receiver import register as register_receiver
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount the pages under ``NINJAONE_URL_PREFIX`` (the webhook receiver mounts outside it)."""
-    from . import (
-        actions,
-        alerts,
-        assets,
-        compliance,
-        inbox,
-        mapping,
-        navigation,
-        remote,
-        rule_transfer,
-        rules,
-        settings,
-        sync,
-    )
-    from .states import install_error_pages, unknown_pages
-    from .webhook_receiver import register as register_receiver
-
     prefix = setting("NINJAONE_URL_PREFIX", app)
     pages: tuple[tuple[Blueprint, str], ...] = (
         (settings.bp, ""),  # the settings page, its static files and the integrations card

@@ -12,8 +12,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from .. import audit
 from ..alerts import lifecycle
 from ..alerts.catalog import SEVERITIES
 from ..alerts.lifecycle import AlertActionError
@@ -32,7 +34,7 @@ from .states import connected_integration
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     return get_state().db.session
 
 
@@ -172,8 +174,6 @@ def resolve(alert_id: int) -> Response:
     except AlertActionError as exc:
         flash(str(exc), "error")
     else:
-        from .. import audit
-
         audit.record(
             session, "alert.resolved", user=get_state().host.current_user(), target_type="alert",
             target_id=str(alert_id), remote_addr=request.remote_addr, detail={"reset_in_ninjaone": reset},

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     has_request_context,
@@ -74,8 +75,6 @@ def _assets_head() -> Markup:
 
 def optional_url(endpoint: str, **values: Any) -> str | None:
     """``url_for`` of a route that may not exist (e.g. the alerts panel's, built separately)."""
-    from flask import current_app
-
     if endpoint not in current_app.view_functions:
         return None
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask import (
@@ -40,7 +41,7 @@ def _client_filter(clients: dict[str, str]) -> str | None:
     return value if value in clients else None
 
 
-def _csv(filename: str, chunks) -> Response:  # type: ignore[no-untyped-def]
+def _csv(filename: str, chunks: Iterator[str]) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     response = Response(stream_with_context(chunks), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
@@ -78,7 +79,7 @@ def export() -> Response:
     data = dashboard(_client_filter(clients))
     assert data is not None
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[list[str | int]]:
         for client_id, name, figures in data.clients:
             yield [name, client_id or "", *figures.row().values()]
         yield ["All clients", "", *data.fleet.row().values()]

@@ -13,6 +13,7 @@ from ..host import Permission
 from ..models import Integration, OrganizationMapping
 from ..organizations import client_mapping as mapping
 from ..state import get_state
+from ..tenancy import require_tenant_id
 from .access import require
 from .states import connected_integration
 
@@ -36,8 +37,6 @@ def _require_organization(integration: Integration, organization_id: int) -> Non
 
 
 def _client_choices() -> list[tuple[str, str]]:
-    from ..tenancy import require_tenant_id
-
     clients = get_state().host.list_clients(require_tenant_id())
     return [("", "— not mapped —")] + [(c.id, c.name) for c in clients]
 

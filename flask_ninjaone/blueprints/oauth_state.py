@@ -21,11 +21,12 @@ import time
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
-from flask import current_app, session
+from flask import session
 
 from ..crypto import fernet_for
 from ..leases import Lease, sweep_expired
 from ..models import Credential, Integration
+from ..state import current_app_object
 
 SESSION_KEY = "ninjaone_oauth"
 STATE_TTL_SECONDS = 600
@@ -100,7 +101,7 @@ def remember(
     }
     newest = sorted(pending.items(), key=lambda item: item[1]["expires"])[-MAX_PENDING:]
     session[SESSION_KEY] = dict(newest)
-    sweep_expired(current_app._get_current_object(), tenant_id, _USED)  # type: ignore[attr-defined]
+    sweep_expired(current_app_object(), tenant_id, _USED)
 
 
 def take(state: str | None, *, tenant_id: str, user_id: str) -> PendingAuthorization:
@@ -136,5 +137,5 @@ def _first_use(state: str, tenant_id: str) -> bool:
     so by the time it could be taken again the state is refused as expired anyway.
     """
     digest = hashlib.sha256(state.encode()).hexdigest()[:64]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     return Lease(app, tenant_id, _USED + digest, ttl_seconds=STATE_TTL_SECONDS).acquire()

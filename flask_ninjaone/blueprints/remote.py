@@ -77,7 +77,7 @@ def connect(asset_id: str) -> Response | tuple[Response | str, int]:
 
 
 #: Authorized by hand above (refused attempts are audited before the 403); declared for the route matrix.
-connect.ninjaone_permission = Permission.REMOTE  # type: ignore[attr-defined]
+connect.ninjaone_permission = Permission.REMOTE  # type: ignore[attr-defined]  # a marker attribute
 
 
 @bp.get("/audit")

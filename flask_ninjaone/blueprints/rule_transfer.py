@@ -57,7 +57,7 @@ def _uploaded_text(form: RuleImportForm) -> str | None:
     """The file's text (preview step) or the posted-back text (confirm step); ``None`` when too large
     or not UTF-8 (the caller then says so)."""
     upload = form.file.data
-    if upload is not None and getattr(upload, "filename", ""):
+    if upload is not None and getattr(upload, "filename", None):
         data = upload.stream.read(rule_transfer.MAX_FILE_BYTES + 1)
     else:
         data = (form.document.data or "").encode()

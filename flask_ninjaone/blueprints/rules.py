@@ -7,12 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..alerts import rule_store
 from ..alerts.catalog import CONDITION_CODES, SEVERITIES
 from ..alerts.condition_choices import condition_choices
-from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, dry_run
+from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, DryRunRow, dry_run
 from ..alerts.maintenance import WindowSpec
 from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
 from ..connection.connect import tenant_integration
@@ -29,7 +30,7 @@ from .feedback import flash_linked
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     return get_state().db.session
 
 
@@ -127,10 +128,11 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
             abort(400, EXPIRED_FORM)
         return _render_form(form, rule), 400
     conditions, actions = form.conditions_data(), form.actions_data()
+    name = form.name.data or ""  # required by the form; rule_store refuses an empty name anyway
     if preview:
         try:
             spec = make_rule(
-                id=rule.id if rule else None, name=form.name.data, conditions=conditions, actions=actions,
+                id=rule.id if rule else None, name=name, conditions=conditions, actions=actions,
                 position=rule.position if rule else 10**9, active=True, catch_all=bool(form.catch_all.data),
             )  # fmt: skip
         except ValidationError as exc:
@@ -141,15 +143,15 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
             results=dry_run(_session(), spec, limit=DEFAULT_LIMIT, user_names=dict(_users())),
             tested=spec,
         )
-    fields = {
-        "name": form.name.data, "conditions": conditions, "actions": actions,
-        "active": bool(form.active.data), "catch_all": bool(form.catch_all.data),
-    }  # fmt: skip
+    active, catch_all = bool(form.active.data), bool(form.catch_all.data)
     try:
         if rule is None:
-            saved = rule_store.create_rule(_session(), actor=_actor(), **fields)
+            saved = rule_store.create_rule(_session(), name=name, conditions=conditions, actions=actions,
+                                           active=active, catch_all=catch_all, actor=_actor())  # fmt: skip
         else:
-            saved = rule_store.update_rule(_session(), rule.id, actor=_actor(), **fields)
+            saved = rule_store.update_rule(_session(), rule.id, name=name, conditions=conditions,
+                                           actions=actions, active=active, catch_all=catch_all,
+                                           actor=_actor())  # fmt: skip
     except rule_store.RuleError as exc:
         _session().rollback()
         return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
@@ -162,7 +164,7 @@ def _render_form(
     rule: AlertRule | None,
     *,
     errors: list[str] | None = None,
-    results: list | None = None,
+    results: list[DryRunRow] | None = None,
     tested: RuleSpec | None = None,
 ) -> str:
     return render_template(

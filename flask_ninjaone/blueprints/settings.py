@@ -334,7 +334,7 @@ def oauth_callback() -> Response:
 
 
 #: Authorized by hand (anonymous users go to the login page with the settings page as next).
-oauth_callback.ninjaone_permission = Permission.MANAGE  # type: ignore[attr-defined]
+oauth_callback.ninjaone_permission = Permission.MANAGE  # type: ignore[attr-defined]  # a marker attribute
 
 
 @bp.post("/disconnect")

@@ -101,4 +101,4 @@ def install_error_pages(blueprints: list[Blueprint]) -> None:
         blueprint.register_error_handler(NotConnected, _not_connected)
         for exception in (BadRequest, Forbidden, NotFound):
             blueprint.register_error_handler(exception, _http_error)
-        blueprint._ninjaone_error_pages = True  # type: ignore[attr-defined]
+        blueprint._ninjaone_error_pages = True  # type: ignore[attr-defined]  # a marker attribute

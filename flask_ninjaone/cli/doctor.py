@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import click
-from flask import current_app
 
 from ..doctor import healthy, run_checks
+from ..state import current_app_object
 from .group import ninjaone_cli
 
 
@@ -16,7 +16,7 @@ from .group import ninjaone_cli
 def doctor(as_json: bool) -> None:
     """Check this deployment (keys, database, receiver, Redis, workers, schedule, tenants, webhooks)
     and say how to fix what is wrong; exit status 1 if any check FAILs (WARN is allowed)."""
-    checks = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    checks = run_checks(current_app_object())
     ok = healthy(checks)
     if as_json:
         click.echo(json.dumps({"ok": ok, "checks": [check.as_dict() for check in checks]}, indent=2))

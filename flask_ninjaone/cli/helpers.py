@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -24,7 +25,7 @@ def resolve_tenant(ref: str) -> TenantRef:
 tenant_option = click.option("--tenant", "tenant_ref", required=True, help="Tenant id or slug.")
 
 
-def echo_table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+def echo_table(header: tuple[str, ...], lines: Sequence[tuple[str, ...]]) -> None:
     """Print rows as left-aligned columns under ``header`` (the listing commands' plain output)."""
     table = [header, *lines]
     widths = [max(len(line[index]) for line in table) for index in range(len(header))]

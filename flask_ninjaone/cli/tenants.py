@@ -114,8 +114,8 @@ def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
     for org in data:
-        client = f" -> client {org['client_id']}" if org["client_id"] else ""
-        click.echo(f"{org['id']:>8}  {org['name']}  [{org['state']}]{client}")
+        mapped_to = f" -> client {org['client_id']}" if org["client_id"] else ""
+        click.echo(f"{org['id']:>8}  {org['name']}  [{org['state']}]{mapped_to}")
 
 
 @ninjaone_cli.command("map")
@@ -145,7 +145,7 @@ def map_command(
     with tenant_scope(tenant.id):
         integration = connected_integration(tenant)
         try:
-            if map_all:
+            if org_id is None:  # --all: exactly one of the two was given (checked above)
                 count = client_mapping.apply_suggestions(
                     session, integration, create_missing=create_missing_clients
                 )

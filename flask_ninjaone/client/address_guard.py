@@ -24,9 +24,9 @@ import socket
 import sys
 from typing import Any
 
-from urllib3 import connection as urllib3_connection
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import create_connection
 
 #: Cloud metadata services. All of them are non-global addresses already (link-local, ULA or shared
 #: address space): listed so the refusal names them, and so they stay refused whatever Python's tables say.
@@ -96,7 +96,7 @@ class _GuardedConnectionMixin:
         error: Exception | None = None
         for address in addresses:
             try:
-                sock = urllib3_connection.create_connection(
+                sock = create_connection(
                     (address, self.port),
                     self.timeout,
                     source_address=self.source_address,

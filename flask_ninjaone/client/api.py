@@ -12,7 +12,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import requests
 from marshmallow import Schema, ValidationError
@@ -71,11 +71,17 @@ def _json(response: requests.Response, endpoint: str) -> Any:
     return body
 
 
+@overload
+def _load(schema: Schema, data: Any, endpoint: str, *, many: Literal[False] = False) -> dict[str, Any]: ...
+@overload
+def _load(schema: Schema, data: Any, endpoint: str, *, many: Literal[True]) -> list[dict[str, Any]]: ...
+@overload
+def _load(schema: Schema, data: Any, endpoint: str, *, many: bool) -> Any: ...
 def _load(schema: Schema, data: Any, endpoint: str, *, many: bool = False) -> Any:
     """Schema-load ``data``; a mismatch raises :class:`InvalidResponse` with marshmallow's field messages.
 
     Raised outside the ``except`` block so the ValidationError, which holds the whole payload, is not
-    chained to it.
+    chained to it. The overloads give the shape of what the schemas load (marshmallow returns ``Any``).
     """
     try:
         return schema.load(data, many=many)
@@ -187,6 +193,36 @@ class NinjaOneClient(DeviceActionsMixin):
 
     # -- plumbing ------------------------------------------------------------------------------------
 
+    @overload
+    def _get(
+        self,
+        template: str,
+        schema: Schema,
+        *,
+        many: Literal[False] = False,
+        path_params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
+    @overload
+    def _get(
+        self,
+        template: str,
+        schema: Schema,
+        *,
+        many: Literal[True],
+        path_params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]: ...
+    @overload
+    def _get(
+        self,
+        template: str,
+        schema: Schema,
+        *,
+        many: bool,
+        path_params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any: ...
     def _get(
         self,
         template: str,

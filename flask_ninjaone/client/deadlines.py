@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import socket
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -39,6 +40,9 @@ from .address_guard import AddressRefused, GuardedHTTPConnection, GuardedHTTPSCo
 
 DEFAULT_DEADLINE = 60.0
 """Seconds one exchange may take in all: a page of 1000 detailed devices takes a few seconds."""
+#: What ``requests`` takes as a timeout: seconds, (connect, read), or a urllib3 ``Timeout``, whose
+#: ``total`` the adapter below takes as the exchange's deadline.
+RequestTimeout = float | tuple[float, float] | tuple[float, None] | urllib3.Timeout | None
 
 
 class DeadlineExceeded(requests.exceptions.Timeout):
@@ -92,6 +96,7 @@ class _NotesSocket:
     lets go of its socket once an answer says ``Connection: close``; the answer still reads from it.)"""
 
     def connect(self) -> None:
+        # a mixin: its connection class (below) has connect() and sock
         super().connect()  # type: ignore[misc]
         _note(self.sock)  # type: ignore[attr-defined]
 
@@ -108,7 +113,7 @@ class _NotesConnections:
     """Pool mixin: a kept-alive connection handed out is noted with its socket."""
 
     def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)  # type: ignore[misc]
+        connection = super()._get_conn(timeout)  # type: ignore[misc]  # a mixin: its pool class has it
         _note(connection.sock)
         return connection
 
@@ -166,23 +171,40 @@ class DeadlineAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         if self.pools is _GUARDED_POOLS:
+            # no connection exists yet to name in the error
             raise AddressRefused(None, "a guarded session does not go through proxies")  # type: ignore[arg-type]
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if manager.pool_classes_by_scheme is poolmanager.pool_classes_by_scheme:  # not SOCKS's own
             manager.pool_classes_by_scheme = self.pools
         return manager
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             **kwargs: Any) -> requests.Response:  # fmt: skip
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: RequestTimeout = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         total = timeout.total if isinstance(timeout, urllib3.Timeout) else None
-        seconds = self.deadline if total is None else total
+        seconds = total if isinstance(total, int | float) else self.deadline
         exchange = _Exchange()
         watchdog = threading.Timer(seconds, exchange.expire)
         watchdog.daemon = True
         token = _current.set(exchange)
         watchdog.start()
         try:
-            response = super().send(request, stream=True, timeout=timeout, **kwargs)
+            response = super().send(
+                request,
+                stream=True,
+                # requests hands a urllib3 Timeout on as it is (adapters.py: TimeoutSauce); its stubs
+                # list only the float forms.
+                timeout=timeout,  # type: ignore[arg-type]
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+            )
             _ = response.content  # the whole answer, under the deadline
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if exchange.finish():

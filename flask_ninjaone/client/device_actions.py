@@ -102,7 +102,8 @@ class DeviceActionsMixin:
         if body is NOT_JSON:
             raise InvalidResponse(f"{endpoint}: NinjaOne answered a body that is not JSON")
         try:
-            return ScriptingOptionsSchema().load(body)
+            options: dict[str, Any] = ScriptingOptionsSchema().load(body)
+            return options
         except ValidationError as err:
             messages = err.messages
         raise InvalidResponse(f"{endpoint}: unexpected body: {messages}", messages=messages)

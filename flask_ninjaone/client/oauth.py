@@ -237,7 +237,8 @@ def fetch_server_metadata(
     messages = None
     if body is not NOT_JSON:
         try:
-            return ServerMetadataSchema().load(body)
+            metadata: dict[str, Any] = ServerMetadataSchema().load(body)  # marshmallow returns Any
+            return metadata
         except ValidationError as err:
             messages = err.messages
     raise InvalidResponse(f"OAuth server metadata at {url} is not valid", messages=messages)

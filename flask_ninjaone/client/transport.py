@@ -296,7 +296,11 @@ class Transport:
                         "Accept": "application/json",
                         "User-Agent": USER_AGENT,
                     },
-                    timeout=urllib3.Timeout(connect=self._connect, read=self._read, total=seconds),
+                    # requests hands a urllib3 Timeout on as it is (adapters.py: TimeoutSauce), and
+                    # DeadlineAdapter reads its total; the stubs list only the float forms.
+                    timeout=urllib3.Timeout(  # type: ignore[arg-type]
+                        connect=self._connect, read=self._read, total=seconds
+                    ),
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
@@ -372,7 +376,7 @@ class Transport:
     def _delay(self, retry: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return retry_after
-        return self._jitter() * min(self._max_sleep, self._backoff_base * 2 ** (retry - 1))
+        return self._jitter() * min(self._max_sleep, self._backoff_base * 2.0 ** (retry - 1))
 
     def _wait(self, endpoint: str, retry: int, cause: str, delay: float, *, throttled: bool) -> None:
         self.stats.record_retry(throttled=throttled)

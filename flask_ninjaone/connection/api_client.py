@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from ..client import NinjaOneClient, TokenStore
 from ..client.transport import DEFAULT_MAX_SLEEP
 from ..config import setting
 from ..models import Integration
+from ..state import current_app_object
 from .base_urls import restrict_addresses
 from .token_store import DatabaseTokenStore
 
@@ -31,7 +30,7 @@ def client_for(
     credential = integration.credential
     if credential is None or not credential.client_secret:
         raise MissingCredentials("Save the NinjaOne client id and secret first")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     store = DatabaseTokenStore(app, integration.tenant_id, integration.id)
     return configured_client(
         integration.base_url,

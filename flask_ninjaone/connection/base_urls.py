@@ -25,6 +25,7 @@ connecting, so it cannot be used to probe which ports answer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import requests
@@ -75,9 +76,9 @@ def listed_base_urls() -> frozenset[str]:
     return frozenset(_normalized(setting("NINJAONE_ALLOWED_BASE_URLS"))) | frozenset(_normalized(overrides))
 
 
-def _normalized(urls: object) -> list[str]:
+def _normalized(urls: Iterable[object]) -> list[str]:
     result = []
-    for url in urls:  # type: ignore[attr-defined]
+    for url in urls:
         try:
             result.append(normalize_base_url(str(url)))
         except ValueError:

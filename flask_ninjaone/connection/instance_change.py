@@ -124,9 +124,8 @@ def retire(
         f"now uses {new_base_url}."
     )
     live = (Device.integration_id == integration.id, Device.retired.is_(False))
-    asset_ids = sorted(
-        set(session.scalars(select(Device.host_asset_id).where(*live, Device.host_asset_id.is_not(None))))
-    )
+    linked = session.scalars(select(Device.host_asset_id).where(*live, Device.host_asset_id.is_not(None)))
+    asset_ids = sorted({asset_id for asset_id in linked if asset_id is not None})
     host = get_state().host
     for start in range(0, len(asset_ids), RETIRE_BATCH):
         host.retire_assets(integration.tenant_id, asset_ids[start : start + RETIRE_BATCH], reason)

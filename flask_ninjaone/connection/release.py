@@ -113,7 +113,8 @@ def _taken_over(session: Session, integration_id: int, data: dict[str, Any]) -> 
     integration = get_scoped(session, Integration, integration_id)
     credential = integration.credential if integration is not None else None
     return (
-        credential is not None
+        integration is not None
+        and credential is not None
         and bool(credential.access_token)
         and integration.base_url == data["base_url"]
         and credential.client_id == data["client_id"]

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extension import MIGRATIONS_DIR
+from ..migrations_support import MIGRATIONS_DIR
 from ..models import metadata
 from ..state import get_state
 from .results import Check, fail, ok, short_error

@@ -39,7 +39,8 @@ from ..enum_labels import enum_label
 from ..host import FieldChoice
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
+    # types-WTForms 3.2 predates SelectChoice (added in WTForms 3.3)
+    from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
 
@@ -158,7 +159,8 @@ class RuleForm(FlaskForm):
         """The board is free text here; :class:`ChosenBoardRuleForm` lists the host's boards."""
 
     def _condition_values(self) -> set[str]:
-        return {str(value) for group in (self.conditions.choices or {}).values() for value, _ in group}
+        groups = self.conditions.choices if isinstance(self.conditions.choices, dict) else {}
+        return {str(value) for group in groups.values() for value, _ in group}
 
     def validate_role_ids(self, field: StringField) -> None:
         _int_list(field.data)
@@ -245,7 +247,8 @@ class RuleImportForm(FlaskForm):
 class ChosenBoardRuleForm(RuleForm):
     """The rule form when the host lists its boards: a picker instead of free text."""
 
-    board = SelectField("Board / channel", choices=[], validators=[Optional()])
+    # A picker in place of the base form's free-text box: same name, so saving reads it the same way.
+    board = SelectField("Board / channel", choices=[], validators=[Optional()])  # type: ignore[assignment]
 
     def _set_boards(self, boards: Sequence[FieldChoice]) -> None:
         self.board.choices = [_choice("", "The host's default")] + [_choice(b.value, b.label) for b in boards]
@@ -255,7 +258,8 @@ class ChosenBoardRuleForm(RuleForm):
         values = {str(getattr(choice, "value", choice[0] if isinstance(choice, tuple) else choice))
                   for choice in self.board.choices or []}  # fmt: skip
         if board and board not in values:
-            self.board.choices = [*self.board.choices, _choice(board, f"{board} (no longer listed)")]
+            listed = self.board.choices if isinstance(self.board.choices, list) else []
+            self.board.choices = [*listed, _choice(board, f"{board} (no longer listed)")]
 
 
 def rule_form(host_choices: Mapping[str, Sequence[FieldChoice]]) -> RuleForm:

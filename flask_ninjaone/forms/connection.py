@@ -28,7 +28,8 @@ from ..connection.connect import (
 )
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
+    # types-WTForms 3.2 predates SelectChoice (added in WTForms 3.3)
+    from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
 

@@ -29,7 +29,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ..client import NinjaOneClient, NinjaOneError, describe
@@ -37,7 +36,7 @@ from ..connection.api_client import MissingCredentials, client_for
 from ..leases import Lease
 from ..models import Device, Integration, Patch, RunState, Software, SyncRun
 from ..models.base import utcnow
-from ..state import get_state
+from ..state import current_app_object, get_state
 from ..sync.engine import mapped_targets, organization_filter
 from ..sync.runner import settle_unstarted
 from ..tenancy import get_scoped
@@ -75,7 +74,7 @@ def refresh_inventory(
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     queued = get_scoped(session, SyncRun, run_id) if run_id is not None else None
     if queued is not None and queued.state != RunState.QUEUED:
         return queued

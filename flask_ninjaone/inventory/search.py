@@ -90,7 +90,7 @@ class SoftwareHit:
     first_seen: datetime | None
 
 
-def _matches(integration: Integration, query: SoftwareQuery) -> Select[Any]:
+def _matches(integration: Integration, query: SoftwareQuery) -> Select[*tuple[Any, ...]]:
     """The matching rows, unordered: software joined to its live device, narrowed by the query."""
     statement = (
         select(
@@ -206,6 +206,8 @@ def search_software(integration: Integration, query: SoftwareQuery, page: int = 
         matched = (
             _matches(integration, query).with_only_columns(Software.device_id).limit(COUNT_CAP + 1).subquery()
         )
+        total: int | None
+        devices: int | None
         total, devices = session.execute(
             select(func.count(), func.count(func.distinct(matched.c.device_id)))
         ).one()
@@ -246,7 +248,7 @@ CSV_HEADER = (
 
 def csv_rows(
     integration: Integration, query: SoftwareQuery, client_names: Mapping[str, str]
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     for hit in iter_software(integration, query):
         yield (
             hit.device_name,

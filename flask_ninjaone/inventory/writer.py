@@ -267,8 +267,8 @@ class InventoryWriter:
                 Patch.device_id.in_(sorted(devices)),
             )
         ):  # fmt: skip
-            values = (row.name, row.kb_number, row.severity, row.status, row.patch_type)
-            stored[row.device_id][row.patch_uid] = (row.id, values, row.reported_at)
+            shown = (row.name, row.kb_number, row.severity, row.status, row.patch_type)
+            stored[row.device_id][row.patch_uid] = (row.id, shown, row.reported_at)
         deletes: list[int] = []
         updates: list[dict[str, Any]] = []
         inserts: list[dict[str, Any]] = []

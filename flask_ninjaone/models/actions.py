@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,7 +59,7 @@ class DeviceAction(TenantMixin, Base):
     ticket_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     #: What was sent, never a secret: ``{"mode", "reason"}``, ``{"start", "end", "features", "reason"}``.
-    parameters: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(16), nullable=False, default=ActionState.QUEUED)
     #: One line for people: what NinjaOne answered or reported.
     result: Mapped[str | None] = mapped_column(String(500))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,7 +51,7 @@ class Alert(TenantMixin, Base):
     message: Mapped[str | None] = mapped_column(Text)
     source_config_uid: Mapped[str | None] = mapped_column(String(64))
     source_name: Mapped[str | None] = mapped_column(String(255))
-    payload: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(255))
@@ -64,7 +65,7 @@ class Alert(TenantMixin, Base):
     last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The problem's newest trigger/reset cycle times (ISO 8601 UTC, oldest first, at most the rule's
     #: flapping limit + 1): flapping is counted over a sliding window (see ``alerts/flapping.py``).
-    cycle_times: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    cycle_times: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
     flapping: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     #: Why no ticket was opened (maintenance window, rule says record only, ...), shown in the panel.
     suppressed_reason: Mapped[str | None] = mapped_column(String(255))
@@ -85,8 +86,8 @@ class AlertRule(TenantMixin, Base):
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     catch_all: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    conditions: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
-    actions: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    actions: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
@@ -110,7 +111,7 @@ class MaintenanceWindow(TenantMixin, Base):
     recurrence: Mapped[str] = mapped_column(String(16), nullable=False, default="none")
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    weekdays: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    weekdays: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
     start_time: Mapped[str | None] = mapped_column(String(5))
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,4 +26,4 @@ class AuditEntry(TenantMixin, Base):
     target_id: Mapped[str | None] = mapped_column(String(64))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(String(32), nullable=False, default="ok")
-    detail: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)

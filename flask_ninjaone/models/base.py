@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, MetaData, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +57,18 @@ class Base(DeclarativeBase):
     """Base of every extension model."""
 
     metadata = metadata
+
+
+def table_of(model: type[Base]) -> Table:
+    """The ``Table`` of ``model``, for Core statements that bypass the ORM's per-row work.
+
+    ``__table__`` is declared as any ``FromClause`` (a class may map a join or a subquery); every
+    extension model maps one table, which this checks.
+    """
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} does not map a single table")
+    return table
 
 
 #: The tenant column every extension table leads its keys with (see :mod:`..tenancy`).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,7 +37,7 @@ class Device(TenantMixin, Base):
     agent_status: Mapped[str] = mapped_column(String(16), nullable=False, default="unknown")
     last_contact: Mapped[datetime | None] = mapped_column(UTCDateTime())
     serial_number: Mapped[str | None] = mapped_column(String(255))
-    hardware: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    hardware: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     host_asset_id: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     #: Fingerprint of the raw payload (and its target) this row was last written from: a full
@@ -47,7 +48,7 @@ class Device(TenantMixin, Base):
     software_patches_pending: Mapped[int | None] = mapped_column(Integer)
     software_patches_failed: Mapped[int | None] = mapped_column(Integer)
     last_patch_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    antivirus: Mapped[dict | None] = mapped_column(JSONType)
+    antivirus: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     threats_active: Mapped[int | None] = mapped_column(Integer)
     threats_quarantined: Mapped[int | None] = mapped_column(Integer)
     health_status: Mapped[str | None] = mapped_column(String(32))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,7 +34,7 @@ class OrganizationMapping(TenantMixin, Base):
     organization_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
-    locations: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    locations: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
     host_client_id: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), nullable=False, default=MappingState.UNMAPPED)
     auto_sync: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

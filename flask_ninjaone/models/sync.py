@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,9 +38,9 @@ class SyncRun(TenantMixin, Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     expected: Mapped[int | None] = mapped_column(Integer)
-    counts: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
-    api_calls: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
-    conflicts: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    api_calls: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    conflicts: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
     error: Mapped[str | None] = mapped_column(Text)
 
 

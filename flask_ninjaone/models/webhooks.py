@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,7 +45,7 @@ class WebhookDelivery(TenantMixin, Base):
     status_code: Mapped[str | None] = mapped_column(String(64))
     device_id: Mapped[int | None] = mapped_column(BigInteger)
     series_uid: Mapped[str | None] = mapped_column(String(64))
-    payload: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -110,9 +110,9 @@ def organizations(session: Session, integration: Integration) -> list[Organizati
     )
     views = []
     for row in rows:
-        client = by_id.get(row.host_client_id or "")
-        suggestion = None if client else by_name.get(normalize_name(row.name))
-        views.append(OrganizationView(row, client, suggestion))
+        mapped = by_id.get(row.host_client_id or "")
+        suggestion = None if mapped else by_name.get(normalize_name(row.name))
+        views.append(OrganizationView(row, mapped, suggestion))
     return views
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,7 @@ def refresh_organizations(session: Session, integration: Integration, client: Ni
             select(OrganizationMapping).where(OrganizationMapping.integration_id == integration.id)
         )
     }
-    locations: dict[int, list[dict]] = {}
+    locations: dict[int, list[dict[str, Any]]] = {}
     for location in client.locations():
         org_id = location.get("organizationId")
         if org_id is not None:

@@ -15,11 +15,11 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,9 @@ from ..client import NinjaOneClient, NotFound, device_page_url
 from ..client.schemas import Unchanged
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
-from ..models.base import utcnow
+from ..models.base import table_of, utcnow
 from ..organizations.refresh import refresh_organizations
-from ..state import get_state
+from ..state import current_app_object, get_state
 from .asset_records import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
 from .device_states import (
     APPROVAL_STATUSES,
@@ -79,8 +79,8 @@ class Counts:
 
 #: Records a new payload fingerprint on a row whose asset did not change.
 _SET_PAYLOAD_HASH = (
-    update(Device.__table__)
-    .where(Device.__table__.c.id == bindparam("row_id"))
+    update(table_of(Device))
+    .where(table_of(Device).c.id == bindparam("row_id"))
     .values(payload_hash=bindparam("payload_hash"))
 )
 #: Stale mirror rows loaded (and retired) at a time after a complete walk.
@@ -168,7 +168,7 @@ class PageWriter:
             if new_rows:
                 # Plain executemany: the ORM's multi-row INSERT ... RETURNING of a whole page is a
                 # megabyte of SQL the driver re-parses every page, and nothing here needs the new ids.
-                insert_rows(self.session, Device.__table__, new_rows)
+                insert_rows(self.session, table_of(Device), new_rows)
         self.run.processed += len(devices)
         self.session.commit()
         self.fingerprints, self.page_known = {}, {}  # they describe this page only
@@ -248,7 +248,7 @@ class PageWriter:
             return None
         linked = row.host_asset_id if row is not None and not row.retired else None
         organization = device.get("organizationId")
-        target = self.targets.get(organization)  # type: ignore[arg-type]
+        target = self.targets.get(organization)  # type: ignore[arg-type]  # a payload value: no int, no target
         awaiting = status in AWAITING_APPROVAL
         if target is None or (awaiting and not self.integration.sync_pending_devices):
             # A device NinjaOne still has, whose asset must not be active: a device of an unmapped
@@ -267,6 +267,7 @@ class PageWriter:
                 device,
                 client_id=target.client_id,
                 host_asset_id=linked,
+                # a payload value: no int, no name
                 location_name=target.locations.get(device.get("locationId")),  # type: ignore[arg-type]
                 ninjaone_url=device_page_url(self.integration.base_url, device["id"]),
             )
@@ -333,14 +334,13 @@ class PageWriter:
         """Those of ``host_asset_ids`` linked to a device of another integration (retired or not)."""
         if not host_asset_ids:
             return set()
-        return set(
-            self.session.scalars(
-                select(Device.host_asset_id).where(
-                    Device.integration_id != self.integration.id,
-                    in_values(Device.host_asset_id, host_asset_ids),
-                )
+        owned = self.session.scalars(
+            select(Device.host_asset_id).where(
+                Device.integration_id != self.integration.id,
+                in_values(Device.host_asset_id, host_asset_ids),
             )
         )
+        return {host_asset_id for host_asset_id in owned if host_asset_id is not None}
 
     def _write_mirror(
         self,
@@ -495,7 +495,9 @@ def organization_filter(org_ids: Iterable[int]) -> str:
     return "org in (" + ",".join(str(org_id) for org_id in sorted(org_ids)) + ")"
 
 
-def reread_devices(client: NinjaOneClient, writer: PageWriter, device_ids: Iterable[int], renew) -> set[int]:
+def reread_devices(
+    client: NinjaOneClient, writer: PageWriter, device_ids: Iterable[int], renew: Callable[[], None]
+) -> set[int]:
     """Re-read devices by id, in every approval status and any organization, and apply them.
 
     No organization clause: a device moved into an unmapped organization must be seen to be held
@@ -531,7 +533,11 @@ def _long_lived_objects_frozen() -> Iterator[None]:
 
 
 def full_walk(
-    session: Session, integration: Integration, run: SyncRun, client: NinjaOneClient, renew
+    session: Session,
+    integration: Integration,
+    run: SyncRun,
+    client: NinjaOneClient,
+    renew: Callable[[], None],
 ) -> Counts:
     """Refresh organizations, stream every mapped device, then retire what the complete walk missed."""
     refresh_organizations(session, integration, client)
@@ -602,7 +608,7 @@ def make_writer(
         run=run,
         targets=targets,
         host=host,
-        app=current_app._get_current_object(),  # type: ignore[attr-defined]
+        app=current_app_object(),
         host_owned=frozenset(owned),
     )
 

@@ -4,10 +4,12 @@ already queued or running, and record the queued run so the page can follow it."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..dml import rows_matched
 from ..jobs import JobHandle, enqueue, job_pending
 from ..models import Device, Integration, Lock, RunState, SyncRun
 from ..models.base import utcnow
@@ -94,7 +96,7 @@ def request_run(
     run = SyncRun(integration_id=integration.id, kind=kind, trigger=trigger, state=RunState.QUEUED)
     session.add(run)
     session.commit()
-    arguments = {"integration_id": integration.id, "trigger": trigger, "run_id": run.id}
+    arguments: dict[str, Any] = {"integration_id": integration.id, "trigger": trigger, "run_id": run.id}
     if what is DEVICE_SYNC:
         arguments["kind"] = kind
     try:
@@ -153,4 +155,4 @@ def forget_written(session: Session, integration: Integration) -> int:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount
+    return rows_matched(result)

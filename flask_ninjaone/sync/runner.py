@@ -8,12 +8,13 @@ only in which devices they read. Incremental sync uses the activities feed becau
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from .. import signals
 from ..client import NinjaOneClient, NinjaOneError, describe
@@ -23,7 +24,7 @@ from ..jobs import enqueue
 from ..leases import Lease
 from ..models import ConnectionStatus, Device, Integration, RunState, SyncRun
 from ..models.base import utcnow
-from ..state import get_state
+from ..state import current_app_object, get_state
 from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT
 from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
@@ -60,7 +61,7 @@ def run_sync(
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
         raise LookupError(f"no integration {integration_id} in this tenant")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     queued = get_scoped(session, SyncRun, run_id) if run_id is not None else None
     if queued is not None and queued.state != RunState.QUEUED:
         return queued
@@ -112,9 +113,10 @@ def run_sync(
         session.rollback()
         message = _describe(exc)
         log.warning("ninjaone sync %s of integration %s failed: %s", run_id, integration_id, message)
-        run = get_scoped(session, SyncRun, run_id)
+        reloaded = get_scoped(session, SyncRun, run_id)  # the rollback expired the objects
         integration = get_scoped(session, Integration, integration_id)
-        assert run is not None and integration is not None
+        assert reloaded is not None and integration is not None
+        run = reloaded
         run.state = RunState.FAILED
         run.error = message
         run.finished_at = utcnow()
@@ -129,7 +131,7 @@ def run_sync(
         lease.release()
 
 
-def settle_unstarted(session, run: SyncRun, reason: str) -> None:
+def settle_unstarted(session: Session, run: SyncRun, reason: str) -> None:
     """A queued run whose job could not start it: failed, with the reason, so no page waits on it."""
     run.state = RunState.FAILED
     run.error = reason
@@ -147,7 +149,7 @@ def _queue_inventory(integration: Integration) -> None:
         log.warning("ninjaone inventory refresh of integration %s not queued: %s", integration.id, exc)
 
 
-def _fail_orphaned_runs(session, integration: Integration) -> None:
+def _fail_orphaned_runs(session: Session, integration: Integration) -> None:
     """Runs still "running" while we hold the lease belong to a worker that died mid-run."""
     orphans = session.scalars(
         select(SyncRun).where(SyncRun.integration_id == integration.id, SyncRun.state == RunState.RUNNING)
@@ -158,7 +160,7 @@ def _fail_orphaned_runs(session, integration: Integration) -> None:
         orphan.finished_at = utcnow()
 
 
-def _expected_devices(session, integration: Integration) -> int | None:
+def _expected_devices(session: Session, integration: Integration) -> int | None:
     """Progress-bar total: NinjaOne lists carry no count, so use the last successful walk's size."""
     return session.scalars(
         select(SyncRun.processed)
@@ -191,7 +193,9 @@ def _describe(exc: Exception) -> str:
     return message[:MAX_ERROR_LENGTH]
 
 
-def _walk(session, integration: Integration, run: SyncRun, client: NinjaOneClient, lease: Lease) -> Counts:
+def _walk(
+    session: Session, integration: Integration, run: SyncRun, client: NinjaOneClient, lease: Lease
+) -> Counts:
     def renew() -> None:
         if not lease.renew():
             raise RuntimeError("sync lease lost (another worker took over an expired lease)")
@@ -226,7 +230,11 @@ def _can_run_incremental(integration: Integration) -> bool:
 
 
 def _incremental(
-    session, integration: Integration, run: SyncRun, client: NinjaOneClient, renew
+    session: Session,
+    integration: Integration,
+    run: SyncRun,
+    client: NinjaOneClient,
+    renew: Callable[[], None],
 ) -> Counts | None:
     """Re-read only devices the activities feed mentions; ``None`` means "do a full walk instead".
 

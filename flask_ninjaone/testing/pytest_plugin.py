@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
 from ..tenancy import tenant_scope
-
-if TYPE_CHECKING:
-    from .connect import ConnectedTenant
-    from .fake_ninjaone import FakeNinjaOne
-    from .relay import WebhookRelay
+from .connect import ConnectedTenant, connect_tenant
+from .fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from .relay import WebhookRelay
 
 
 @pytest.fixture
@@ -42,8 +40,6 @@ def ninjaone_fake() -> Iterator[FakeNinjaOne]:
     secret ``demo-client-secret``. Drive it with ``ninjaone_fake.state`` (Python) or its ``/_fake/``
     control API (HTTP).
     """
-    from .fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
-
     state = FakeState()
     seed_fleet(state, devices=40, organizations=3, seed=1)
     with FakeNinjaOne(state) as fake:
@@ -60,7 +56,6 @@ def ninjaone_connect(ninjaone_fake: FakeNinjaOne) -> Callable[..., ConnectedTena
     ``sync=False``. Call it inside an app context; returns a ``ConnectedTenant`` (``tenant``,
     ``integration_id``, ``webhook_state``, ``receiver_path``, ``mapped_organizations``, ``sync``).
     """
-    from .connect import connect_tenant
 
     def connect(tenant_ref: str, **options: Any) -> ConnectedTenant:
         return connect_tenant(ninjaone_fake.url, tenant_ref, **options)
@@ -76,6 +71,4 @@ def ninjaone_webhooks(ninjaone_fake: FakeNinjaOne) -> WebhookRelay:
     (a Flask test client has no address). ``deliver`` replays them into the test client with the
     integration's secret header and returns the responses; ``discard()`` drops them.
     """
-    from .relay import WebhookRelay
-
     return WebhookRelay(ninjaone_fake.state)

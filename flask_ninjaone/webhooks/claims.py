@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..config import setting
+from ..dml import rows_matched
 from ..models import DeliveryStatus, WebhookDelivery
 from ..models.base import utcnow
 from .inbox import due
@@ -102,7 +103,7 @@ def finish(session: Session, claim: Claim, values: dict[str, Any]) -> bool:
     ``values`` may give the attempt back (``attempts`` = ``claim.attempt - 1``, for a throttled one):
     the count then never drops below what it was before this claim, so no later claim can carry
     the token of an attempt that lost its claim and is still running."""
-    written = session.execute(_held(claim).values(**values)).rowcount
+    written = rows_matched(session.execute(_held(claim).values(**values)))
     session.commit()
     if not written:
         log.warning("ninjaone webhook %s: attempt %s lost its claim to a later attempt; its outcome "

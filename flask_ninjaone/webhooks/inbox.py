@@ -39,9 +39,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import setting
+from ..dml import rows_matched
 from ..jobs import enqueue, enqueue_at, redis_connection
 from ..models import DeliveryStatus, Integration, WebhookDelivery
-from ..models.base import UTCDateTime, utcnow
+from ..models.base import UTCDateTime, table_of, utcnow
 from ..tenancy import require_tenant_id
 from .receiver_cache import Receiver
 
@@ -69,8 +70,8 @@ class ReceiverChanged(Exception):
     """The integration's secrets (or the integration) changed since the receiver read them."""
 
 
-_deliveries = WebhookDelivery.__table__
-_integrations = Integration.__table__
+_deliveries = table_of(WebhookDelivery)
+_integrations = table_of(Integration)
 
 #: One round trip stores a delivery *and* proves the receiver's view of the integration is current:
 #: the row is selected from the integration only while its secret columns still hold the ciphertext
@@ -286,4 +287,4 @@ def replay(session: Session, *, include_failed: bool = False) -> tuple[int, bool
 
 def _make_due(session: Session, waiting: DeliveryStatus, **values: Any) -> int:
     statement = update(WebhookDelivery).where(WebhookDelivery.status == waiting)
-    return session.execute(statement.values(next_attempt_at=None, **values)).rowcount
+    return rows_matched(session.execute(statement.values(next_attempt_at=None, **values)))

@@ -32,7 +32,6 @@ from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -45,6 +44,7 @@ from ..connection.api_client import client_for
 from ..inventory.device_refresh import refresh_device_compliance
 from ..models import DeliveryStatus, Integration, WebhookDelivery
 from ..models.base import utcnow
+from ..state import current_app_object
 from ..sync.engine import retire_device, sync_one_device
 from ..tenancy import get_scoped, require_tenant_id
 from . import claims, inbox
@@ -185,7 +185,7 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     """
     tenant_id = require_tenant_id()
     outcomes: Counter[str] = Counter()
-    heartbeat = Heartbeat(current_app._get_current_object())  # type: ignore[attr-defined]
+    heartbeat = Heartbeat(current_app_object())
     try:
         _drain_due(session, tenant_id, outcomes, heartbeat, limit)
     finally:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
+from flask_ninjaone.client import address_guard
 from flask_ninjaone.client.address_guard import AddressRefused, forbidden_address, is_refusal
 from flask_ninjaone.client.deadlines import deadline_session
 
@@ -56,6 +59,36 @@ def test_a_guarded_session_never_connects_to_loopback(listener, host):
     with requests.Session() as plain, pytest.raises(requests.RequestException):
         plain.get(f"http://{host}:{port}/", timeout=(5, 0.01))  # the control: a plain session connects
     listener.accept()[0].close()
+
+
+class _Hello(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "5")
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_guarded_session_connects_to_an_address_it_allows(monkeypatch):
+    """The path every region takes: the vetted address is connected to and the request answered.
+
+    Only refusals were tested, and the allowed path called a function urllib3 does not have (found
+    by mypy): every guarded request to a public address raised ``AttributeError``. Loopback stands in
+    for a public address here by making the guard treat it as one.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(address_guard, "forbidden_address", lambda address: address != "127.0.0.1")
+    try:
+        with guarded_session() as session:
+            answer = session.get(f"http://127.0.0.1:{server.server_address[1]}/", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (answer.status_code, answer.text) == (200, "hello")
 
 
 def test_a_guarded_session_ignores_proxy_settings(monkeypatch):

@@ -16,7 +16,7 @@ _NUMERIC = re.compile(r"\s*\+?\d+(\.\d*)?([eE][+-]?\d+)?\s*")
 MILLISECONDS_THRESHOLD = 1e11
 
 
-class EpochSeconds(fields.Field):
+class EpochSeconds(fields.Field[datetime]):
     """A NinjaOne timestamp in epoch **seconds**, loaded as an aware UTC :class:`datetime`.
 
     Why a datetime rather than the float: mixing seconds and milliseconds is a known bug in other

@@ -116,10 +116,12 @@ class DeviceHealthRowSchema(NinjaSchema):
 
 
 def _page_schema(name: str, row: type[NinjaSchema]) -> type[NinjaSchema]:
-    return NinjaSchema.from_dict(
+    page = NinjaSchema.from_dict(
         {"cursor": fields.Nested(CursorSchema), "results": fields.List(fields.Nested(row), required=True)},
         name=name,
     )
+    assert issubclass(page, NinjaSchema)  # from_dict subclasses the class it is called on
+    return page
 
 
 SoftwarePageSchema = _page_schema("SoftwarePageSchema", SoftwareRowSchema)

@@ -19,6 +19,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from .device_filter import DeviceFilter, DeviceFilterError, parse_device_filter
 from .errors import failure, not_authenticated
@@ -215,7 +216,7 @@ def _device_patches(device_id: int, report: str, rows: Callable[[int], list[dict
 
 @bp.get("/device/<int:device_id>/dashboard-url")
 @requires("control")
-def device_dashboard_url(device_id: int) -> Response:
+def device_dashboard_url(device_id: int) -> BaseResponse:
     _require(current_state().device(device_id), "Device")
     url = f"{request.host_url.rstrip('/')}/#/deviceDashboard/{device_id}/overview"
     if request.args.get("redirect", "").lower() == "true":

@@ -13,6 +13,7 @@ import time
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import actions_api, api, control, dashboard, oauth
 from .errors import FakeApiError
@@ -25,6 +26,7 @@ _SPEC_NAMES = {"device_id": "id", "organization_id": "id"}
 
 def create_fake_app(state: FakeState) -> Flask:
     app = Flask(__name__)
+    # the default provider has these; app.json is typed as the JSONProvider base
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["fake_ninjaone"] = state
@@ -58,7 +60,7 @@ def create_fake_app(state: FakeState) -> Flask:
         return error.to_response()
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> BaseResponse:
         if error.code is not None and error.code < 400:  # routing redirects stay redirects
             return error.get_response()
         response = jsonify({"resultCode": "FAILURE", "errorMessage": error.description})

@@ -12,12 +12,21 @@ from pathlib import Path
 
 ENUMS: dict[str, object] = json.loads((Path(__file__).with_name("enums.json")).read_text(encoding="utf-8"))
 
-NODE_CLASSES: tuple[str, ...] = tuple(ENUMS["Device.nodeClass"])
-APPROVAL_STATUSES: tuple[str, ...] = tuple(ENUMS["Device.approvalStatus"])
-DEVICE_TYPES: tuple[str, ...] = tuple(ENUMS["Device.discriminator(deviceType) schema names"])
-ACTIVITY_TYPES: frozenset[str] = frozenset(ENUMS["Activity.activityType"])
-STATUS_CODES: frozenset[str] = frozenset(ENUMS["Activity.statusCode"])
-SEVERITIES: tuple[str, ...] = tuple(ENUMS["Activity.severity"])
-PRIORITIES: tuple[str, ...] = tuple(ENUMS["Activity.priority"])
-ALERT_SOURCE_TYPES: frozenset[str] = frozenset(ENUMS["Alert.sourceType"])
-HEALTH_STATUSES: tuple[str, ...] = tuple(ENUMS["Alert.conditionHealthStatus"])
+
+def _names(key: str) -> list[str]:
+    """The enum ``key`` of the copied document, checked to be the list of names the fake relies on."""
+    values = ENUMS[key]
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise ValueError(f"enums.json: {key!r} is not a list of names")
+    return values
+
+
+NODE_CLASSES: tuple[str, ...] = tuple(_names("Device.nodeClass"))
+APPROVAL_STATUSES: tuple[str, ...] = tuple(_names("Device.approvalStatus"))
+DEVICE_TYPES: tuple[str, ...] = tuple(_names("Device.discriminator(deviceType) schema names"))
+ACTIVITY_TYPES: frozenset[str] = frozenset(_names("Activity.activityType"))
+STATUS_CODES: frozenset[str] = frozenset(_names("Activity.statusCode"))
+SEVERITIES: tuple[str, ...] = tuple(_names("Activity.severity"))
+PRIORITIES: tuple[str, ...] = tuple(_names("Activity.priority"))
+ALERT_SOURCE_TYPES: frozenset[str] = frozenset(_names("Alert.sourceType"))
+HEALTH_STATUSES: tuple[str, ...] = tuple(_names("Alert.conditionHealthStatus"))

@@ -76,7 +76,7 @@ def checked_rows(kind: str, rows: Any) -> list[dict[str, Any]]:
                 raise ValueError(f"{kind}[{index}].{key} has the wrong type")
             if key in UUID_FIELDS[kind]:
                 try:
-                    uuid.UUID(value)
+                    uuid.UUID(str(value))  # a str: its type was checked against the row's above
                 except ValueError:
                     raise ValueError(f"{kind}[{index}].{key} must be a UUID") from None
         checked.append(dict(row))

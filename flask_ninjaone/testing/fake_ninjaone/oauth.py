@@ -16,6 +16,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import oauth_error
 from .oauth_store import ApiClient, parse_scopes
@@ -44,7 +45,7 @@ def metadata() -> Response:
 
 
 @bp.get("/ws/oauth/authorize")
-def authorize() -> Response:
+def authorize() -> BaseResponse:
     store = current_state().oauth
     args = request.args
     client = store.client(args.get("client_id", ""))
@@ -52,7 +53,7 @@ def authorize() -> Response:
     if not redirect_uri or not client.accepts_redirect_uri(redirect_uri):
         raise oauth_error(400, "invalid_request", "redirect_uri is not registered for this client app")
 
-    def back(**params: str) -> Response:
+    def back(**params: str) -> BaseResponse:
         if args.get("state") is not None:
             params["state"] = args["state"]
         return redirect(_with_query(redirect_uri, params), 302)

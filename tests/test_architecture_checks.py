@@ -1,0 +1,100 @@
+"""The architecture checks .ci/run runs: the import contracts cover every module, and
+tools/import_cycles.py finds cycles, lazy imports included."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOL = ROOT / "tools" / "import_cycles.py"
+PACKAGE = ROOT / "flask_ninjaone"
+
+
+def top_level_modules() -> set[str]:
+    """The package's modules and subpackages, but the test kit and the Alembic scripts."""
+    names = {path.stem for path in PACKAGE.glob("*.py") if path.stem != "__init__"}
+    names |= {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    return names - {"testing", "migrations"}
+
+
+def contracts() -> dict[str, dict[str, object]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return {contract["name"]: contract for contract in config["contracts"]}
+
+
+def test_every_module_has_a_layer_and_is_kept_from_the_test_kit():
+    """A new module outside the contracts would be checked by neither: each must be placed."""
+    by_name = contracts()
+    layers = by_name["Layers: a module imports only from layers below its own"]["layers"]
+    layered = {name for layer in layers for name in re.split(r"[|:]", layer)}
+    assert top_level_modules() == {name.strip() for name in layered}
+    production = by_name["Production code does not import the test kit"]["source_modules"]
+    assert {name.removeprefix("flask_ninjaone.") for name in production} == top_level_modules()
+
+
+def run(package: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(TOOL), str(package), *options], capture_output=True, text=True, check=False
+    )
+
+
+def make_package(root: Path, files: dict[str, str]) -> Path:
+    package = root / "pkg"
+    for name, source in {"__init__.py": "", **files}.items():
+        path = package / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return package
+
+
+def test_a_cycle_through_a_function_level_import_fails(tmp_path):
+    package = make_package(
+        tmp_path,
+        {
+            "low.py": "def helper():\n    from .high import VALUE\n    return VALUE\n",
+            "high.py": "from .low import helper\nVALUE = 1\n",
+        },
+    )
+    result = run(package, "--list-lazy")
+    assert result.returncode == 1
+    assert "cycle of 2 modules: pkg.high, pkg.low" in result.stdout
+    assert "lazy import: pkg.low:2 -> pkg.high" in result.stdout
+
+
+def test_type_checking_imports_and_one_way_imports_pass(tmp_path):
+    package = make_package(
+        tmp_path,
+        {
+            "low.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .high import VALUE\n",
+            "high.py": "from . import low\nVALUE = 1\n",
+        },
+    )
+    result = run(package)
+    assert result.returncode == 0, result.stdout
+    assert "0 import cycle(s); 0 function-level import statement(s)" in result.stdout
+
+
+def test_a_package_importing_its_submodules_is_no_cycle_unless_one_imports_it_back(tmp_path):
+    package = make_package(
+        tmp_path,
+        {
+            "sub/__init__.py": "from .views import page\nNAME = 'sub'\n",
+            "sub/views.py": "from . import helpers\ndef page():\n    return helpers.x\n",
+            "sub/helpers.py": "x = 1\n",
+        },
+    )
+    assert run(package).returncode == 0
+    (package / "sub" / "helpers.py").write_text("def name():\n    from . import NAME\n    return NAME\n")
+    (package / "sub" / "views.py").write_text("from . import helpers\ndef page():\n    return helpers\n")
+    result = run(package)
+    assert result.returncode == 1
+    assert "pkg.sub, pkg.sub.helpers, pkg.sub.views" in result.stdout
+
+
+def test_flask_ninjaone_has_no_import_cycle():
+    result = run(ROOT / "flask_ninjaone")
+    assert result.returncode == 0, result.stdout
