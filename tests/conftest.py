@@ -15,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 
+from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse for the whole suite)
 from tests.support.services import postgres_url, redis_url, reset_postgres
 
 

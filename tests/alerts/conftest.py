@@ -1,9 +1,10 @@
 """Fixtures for the alert tests: acme connected to a fake NinjaOne with its devices synced.
 
-Building that world (seed, OAuth, organizations, sync) takes a second, so on SQLite it is built once
-per session into a template file and each test gets a copy (milliseconds). On PostgreSQL
-(``NINJAONE_TEST_DATABASE_URL``) each test builds it in a fresh schema. One fake NinjaOne serves the
-whole session; every test starts with no active alert in it.
+Building that world (seed, OAuth, organizations, sync) takes seconds, so it is built once per session
+(per xdist worker): on SQLite into a template file each test gets a copy of, on PostgreSQL
+(``NINJAONE_TEST_DATABASE_URL``) into the worker's database, snapshotted, and each test gets a fresh
+schema with the snapshot's rows. One fake NinjaOne serves the whole session; every test starts with no
+active alert in it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from flask_ninjaone.testing.fake_ninjaone.payloads import device_with_references
 from sample_host import create_app
 from sample_host.database import db
 from sample_host.models import Tenant
-from tests.support.services import template_copy_or_postgres
+from tests.support.services import postgres_url, reset_postgres, template_copy_or_postgres
+from tests.support.snapshot import Snapshot
 
 KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
 
@@ -107,24 +109,40 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, fake: FakeNinjaOne)
     return path
 
 
+@pytest.fixture(scope="session")
+def world_snapshot(world_template: Path | None, fake: FakeNinjaOne) -> Snapshot | None:
+    """On PostgreSQL, the world's rows, built once into this worker's database (None on SQLite)."""
+    if world_template is not None:
+        return None
+    url = postgres_url()
+    reset_postgres(url)
+    app = create_app(_config(url, fake.url))
+    build_world(app, fake.url)
+    return Snapshot(app)
+
+
 @pytest.fixture
 def database_url(world_template: Path | None, tmp_path: Path) -> str:
-    """A copy of the template world (SQLite), or a fresh PostgreSQL schema (built in ``world_app``)."""
+    """A copy of the template world (SQLite), or a fresh PostgreSQL schema (restored in ``world_app``)."""
     return template_copy_or_postgres(world_template, tmp_path, "alerts.db")
 
 
 @pytest.fixture
-def make_world_app(database_url: str, world_template: Path | None, fake: FakeNinjaOne):
-    """Apps on this test's database (the world is built once per test on PostgreSQL)."""
-    built = False
+def make_world_app(database_url: str, world_snapshot: Snapshot | None, fake: FakeNinjaOne):
+    """Apps on this test's database (on PostgreSQL the first one restores the world into it)."""
+    restored = False
     apps: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
-        nonlocal built
+        nonlocal restored
         app = create_app(_config(database_url, fake.url, **overrides))
-        if world_template is None and not built:
-            build_world(app, fake.url)
-            built = True
+        if world_snapshot is not None and not restored:
+            with app.app_context():
+                db.create_all()
+                metadata.create_all(db.engine)
+                db.session.remove()
+            world_snapshot.restore(app)
+            restored = True
         apps.append(app)
         return app
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from typing import Any
 
@@ -137,11 +136,8 @@ def test_same_seed_same_fleet_other_seed_other_fleet() -> None:
     assert first != other
 
 
-def test_seeding_10000_devices_is_fast() -> None:
+def test_seeding_10000_devices_lists_every_one() -> None:
+    """How fast is ``bench/seed_fleet.py``'s question (a timed assert fails on a loaded machine)."""
     state = FakeState()
-    started = time.perf_counter()
     seed_fleet(state, devices=10_000, seed=0)
-    elapsed = time.perf_counter() - started
-    print(f"\nseed_fleet(devices=10_000) took {elapsed:.2f} s")
     assert len(state.devices_page(None, 20_000)) == 10_000
-    assert elapsed < 20

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse here)
-
 from .support import connect_and_sync, running_fake
 
 

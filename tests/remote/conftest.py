@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from tests.inventory.support import connect_and_sync, running_fake
-from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse here)
 
 
 @pytest.fixture

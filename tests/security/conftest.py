@@ -25,11 +25,11 @@ from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from sample_host.database import db
 from tests.support.services import postgres_url, reset_postgres
+from tests.support.snapshot import Snapshot
 
 from .world import (
     CLIENT_ID,
     DatabaseState,
-    Snapshot,
     TenantWorld,
     WorldInfo,
     acme_fake_state,

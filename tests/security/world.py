@@ -11,12 +11,12 @@ NinjaOne, with one object of every kind the extension's routes can point at.
   acme's own objects.
 
 Building takes a few seconds, so it happens once per session into a template; each test gets the
-template's state back (a file copy on SQLite, a row-level restore on PostgreSQL, see :class:`Snapshot`).
+template's state back (a file copy on SQLite, a row-level restore on PostgreSQL: see
+``tests/support/snapshot.py``).
 """
 
 from __future__ import annotations
 
-import functools
 import gc
 import json
 import os
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, Table, select, text
+from sqlalchemy import select
 
 from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.connection.connect import connect_client_credentials
@@ -56,6 +56,7 @@ from sample_host import create_app
 from sample_host.database import db
 from sample_host.models import Tenant, User
 from sample_host.seed import TENANTS
+from tests.support.snapshot import all_tables
 
 PREFIX = "/integrations/ninjaone"
 WEBHOOK_PREFIX = "/webhooks/ninjaone"
@@ -439,16 +440,6 @@ def _public_id(app: Flask, slug: str) -> str:
 # -- database state: snapshots to compare and to restore --------------------------------------------------
 
 
-@functools.cache
-def _tables() -> tuple[Table, ...]:
-    """Host and extension tables in dependency order (children after parents)."""
-    combined = MetaData()
-    for source in (db.metadata, ninjaone_metadata):
-        for table in source.sorted_tables:
-            table.to_metadata(combined)
-    return tuple(combined.sorted_tables)
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -497,7 +488,7 @@ def database_state(app: Flask) -> DatabaseState:
 def _read_tables(app: Flask, tables: dict[str, frozenset[Row]]) -> None:
     with app.app_context():
         with db.engine.connect() as connection:
-            for table in _tables():
+            for table in all_tables():
                 result = connection.execute(table.select())
                 columns = list(result.keys())
                 tables[table.name] = frozenset(
@@ -525,36 +516,3 @@ def state_changes(before: DatabaseState, after: DatabaseState) -> list[Change]:
         changes += [Change(name, "removed", row, before.owner(name, row)) for row in old - new]
         changes += [Change(name, "added", row, after.owner(name, row)) for row in new - old]
     return changes
-
-
-class Snapshot:
-    """All rows of all tables, restorable into the same database (PostgreSQL, where a file copy is no
-    option): delete everything, insert the rows back, and move each id sequence past the highest id."""
-
-    def __init__(self, app: Flask) -> None:
-        self.tables = _tables()
-        with app.app_context():
-            with db.engine.connect() as connection:
-                self.rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
-                             for table in self.tables}  # fmt: skip
-            db.session.remove()
-
-    def restore(self, app: Flask) -> None:
-        with app.app_context():
-            with db.engine.begin() as connection:
-                for table in reversed(self.tables):
-                    connection.execute(table.delete())
-                for table in self.tables:
-                    if self.rows[table.name]:
-                        connection.execute(table.insert(), self.rows[table.name])
-                if connection.dialect.name == "postgresql":
-                    for table in self.tables:
-                        if "id" in table.c and table.c.id.autoincrement is not False:
-                            connection.execute(
-                                text(
-                                    "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-                                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                                ),
-                                {"t": table.name},
-                            )
-            db.session.remove()

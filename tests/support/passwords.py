@@ -1,4 +1,5 @@
-"""Fast password hashing for tests that seed the sample host but do not test hashing."""
+"""Fast password hashing: the suite seeds the sample host hundreds of times and tests the extension,
+not the sample host's choice of password hash (sign-in still checks the password against its hash)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def cheap_passwords(monkeypatch):
-    """The seed hashes six demo passwords with scrypt (1.2 s a seed). Import this fixture into a
-    folder's conftest whose tests log in through the session rather than test hashing."""
+    """The seed hashes six demo passwords with scrypt (1.2 s a seed); one pbkdf2 round instead.
+    Autouse for the whole suite through ``tests/conftest.py``."""
     from werkzeug.security import generate_password_hash
 
     import sample_host.models
