@@ -80,6 +80,8 @@ def test_apply_all_suggestions_lists_then_maps_exactly_that(world, admin) -> Non
     page = admin.get(PREFIX + "/apply-suggestions").get_data(as_text=True)
     assert plan_rows(page) == [("Northwind Traders, Inc.", "Northwind Traders")]
     assert "Clients that will be created" not in page and "Initech" not in page  # globex's
+    # The confirm button turns busy at once (no second post while the bulk action runs).
+    assert f'action="{PREFIX}/apply-suggestions" class="ninjaone-actions" data-ninjaone-busy' in page
     response = admin.post(PREFIX + "/apply-suggestions", data={"plan": plan_field(page)})
     assert response.status_code == 302 and response.headers["Location"].endswith(PREFIX + "/")
     assert "Mapped 1 organization(s)" in admin.get(PREFIX + "/").get_data(as_text=True)
