@@ -22,8 +22,8 @@ from .start import ActionRefused, check_device, usable_integration
 
 SIGN_IN_NEEDED = (
     "Scripts need a NinjaOne connection made by signing in: NinjaOne refuses script runs for a connection "
-    "that uses client credentials (this one). An administrator can reconnect from the NinjaOne settings "
-    "page with 'Sign in with NinjaOne' (authorization code) to offer scripts here."
+    "that uses client credentials (this one). To offer scripts here, an administrator disconnects and "
+    "connects again from the NinjaOne settings page: Connect, sign in to NinjaOne and approve access."
 )
 #: Seconds a page or command waits for the options (a person is waiting).
 OPTIONS_BUDGET = 15.0

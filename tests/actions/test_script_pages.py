@@ -91,7 +91,7 @@ def test_client_credentials_panel_says_why_and_the_post_is_refused_without_an_ap
     client = acme.login(app.test_client(), "tech@acme.test")
     acme.fake.state.reset_counters()
     panel = client.get(f"/assets/{device.host_asset_id}").get_data(as_text=True)
-    assert "data-scripts-missing" in panel and "Sign in with NinjaOne" in panel
+    assert "data-scripts-missing" in panel and "Connect, sign in to NinjaOne and approve access" in panel
     assert 'data-action="script"' not in panel
     response = run_script(client, device.host_asset_id, script="101", submission="s")
     assert response.status_code == 409 and "made by signing in" in response.get_data(as_text=True)

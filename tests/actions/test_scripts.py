@@ -8,7 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from flask_ninjaone.models import Credential
+from flask_ninjaone.actions import inputs
+from flask_ninjaone.actions.scripts import scripting_options
+from flask_ninjaone.actions.send import send_action
+from flask_ninjaone.actions.start import managed_device, start_action, usable_integration
+from flask_ninjaone.models import ActionState, Credential, DeviceAction
 from flask_ninjaone.testing.connect import connect_tenant
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
@@ -90,7 +94,7 @@ def test_bad_input_changes_nothing(acme, app, device, args, message):
 def test_client_credentials_connection_is_refused_without_an_api_call(acme, app, device):
     result = run(app, device, "--script", "101")
     assert result.exit_code != 0 and "Scripts need a NinjaOne connection made by signing in" in result.output
-    assert "Sign in with NinjaOne" in result.output
+    assert "Connect, sign in to NinjaOne and approve access" in result.output
     assert script_calls(acme.fake) == (0, 0)
 
 
@@ -146,3 +150,45 @@ def test_user_context_refused_at_send_fails_with_how_to_reconnect(acme, app, dev
         db.session.commit()
     row = json.loads(run(app, device, "--script", "101", "--json").output)
     assert row["state"] == "failed" and row["result"].startswith("Scripts need a NinjaOne connection")
+
+
+def test_nonzero_exit_code_fails_the_action_with_the_output(acme, app, device, relay):
+    sign_in(acme)
+    acme.fake.state.device_actions.script_results[101] = (
+        3,
+        "Access to C:\\Temp\\x.log is denied\n" + "z" * 900,
+    )
+    row = json.loads(run(app, device, "--script", "101", "--json").output)
+    assert row["state"] == "sent"
+    relay.deliver(acme.app.test_client())
+    (listed,) = json.loads(cli(app, "actions", "--tenant", "acme", "--json").output)
+    assert (
+        listed["state"] == "failed"
+        and "with exit code 3; output: Access to C:\\Temp\\x.log is denied" in listed["result"]
+    )
+    assert len(listed["result"]) <= 500
+
+
+def test_completion_received_before_sent_is_finished_by_the_job(acme, app, device, relay):
+    """Webhooks processed inline can record COMPLETED before the job commits 'sent': the job finds it."""
+    sign_in(acme)
+    with acme.scope():
+        session = db.session
+        integration = usable_integration(session)
+        row = managed_device(session, integration, device_id=device.device_id)
+        options, _ = scripting_options(integration, row.device_id)
+        request = inputs.script("101", [], None, options)
+        action = start_action(session, row, request, key="race", user=None).action
+        assert action.state == ActionState.SENT
+        action.state, action.sent_at = ActionState.QUEUED, None  # replay as if the delivery came first
+        db.session.commit()
+        action_id = action.id
+    relay.deliver(acme.app.test_client())
+    acme.fake.state.device_actions.script_results[101] = (9, "a second run must not be what finishes it")
+    runs_before = acme.fake.state.request_counts().get(RUNS, 0)
+    with acme.scope():
+        assert send_action(db.session, action_id) == ActionState.CONFIRMED
+        assert db.session.get(DeviceAction, action_id).result.endswith(
+            "exit code 0; output: Clear temp files: done"
+        )
+    assert acme.fake.state.request_counts().get(RUNS, 0) == runs_before + 1
