@@ -25,8 +25,11 @@ SIGN_IN_NEEDED = (
     "that uses client credentials (this one). To offer scripts here, an administrator disconnects and "
     "connects again from the NinjaOne settings page: Connect, sign in to NinjaOne and approve access."
 )
-#: Seconds a page or command waits for the options (a person is waiting).
-OPTIONS_BUDGET = 15.0
+#: Seconds a page or command waits for the options (a person is waiting), and the longest pause between
+#: retries: a 5xx is retried with a real (short) backoff, never in a tight loop, and a longer
+#: ``Retry-After`` is refused at once ("try again in a minute").
+OPTIONS_BUDGET = 10.0
+OPTIONS_RETRY_WAIT = 1.0
 
 
 def signed_in(integration: Integration) -> bool:
@@ -47,7 +50,7 @@ def require_sign_in(integration: Integration) -> None:
 def scripting_options(integration: Integration, device_id: int) -> tuple[dict[str, Any], int]:
     """The device's scripting options and the API calls it took; :class:`ActionRefused` when unreadable."""
     try:
-        client = client_for(integration, max_sleep=0.0, budget=OPTIONS_BUDGET)
+        client = client_for(integration, max_sleep=OPTIONS_RETRY_WAIT, budget=OPTIONS_BUDGET)
     except MissingCredentials as exc:
         raise ActionRefused(str(exc)) from None
     with client:
