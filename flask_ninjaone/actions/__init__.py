@@ -1,4 +1,4 @@
-"""Technician actions on NinjaOne devices: reboot, maintenance mode start and end.
+"""Technician actions on NinjaOne devices: reboot, run script, maintenance mode start and end.
 
 One action is one :class:`~..models.DeviceAction` row and goes through these modules, in order:
 
@@ -8,10 +8,15 @@ One action is one :class:`~..models.DeviceAction` row and goes through these mod
   records the action once per action key and queues the ``actions.send`` job;
 * :mod:`.send` sends it (``queued`` → ``sent``, or ``failed``; throttling and network errors are
   retried with backoff); a maintenance change is confirmed by re-reading the device;
+* :mod:`.scripts` refuses a script on a connection without a user context and reads the device's
+  scripting options that :func:`.inputs.script` checks the request against;
 * :mod:`.confirm` confirms a reboot from the ``SYSTEM_REBOOTED`` activity NinjaOne delivers
-  (webhook) and writes the outcome as a note on the ticket the action was started from.
+  (webhook), finishes a script run from ``SCRIPTING`` / ``COMPLETED``, and writes the outcome as a
+  note on the ticket the action was started from.
 
 API calls per action (no retries, token renewals aside): reboot 1 (``POST .../reboot/{mode}``),
 maintenance start 2 (``PUT .../maintenance`` and ``GET /v2/device/{id}`` to confirm), maintenance
-end 2 (``DELETE`` and the same ``GET``). A refused action makes none.
+end 2 (``DELETE`` and the same ``GET``), script 2 (``GET .../scripting/options`` at the start,
+``POST .../script/run``; its result comes by webhook). A refused action makes none (a script refused
+for bad input: the one options read).
 """

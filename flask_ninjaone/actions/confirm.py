@@ -9,6 +9,10 @@ still ``sent``: a repeat confirms nothing twice and writes no second ticket note
 NinjaOne may also deliver it before the sending job has recorded ``sent`` (a fast agent, a slow
 worker, or webhooks processed inline): :func:`reported_reboot` lets the job find such a delivery in
 the inbox right before it commits, so either side confirms, whichever comes second.
+
+A script run finishes the same way from ``SCRIPTING`` / ``COMPLETED`` naming the script
+(``sourceName``) with its exit code and output (``data``): exit code 0 is ``confirmed``, any other
+``failed``, each with the exit code and the start of the output as the result and ticket note.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from ..models import ActionKind, ActionState, DeviceAction, Integration, Webhook
 from .outcome import finish, when
 
 REBOOTED = "SYSTEM_REBOOTED"
+SCRIPTING, SCRIPT_DONE = "SCRIPTING", "COMPLETED"
+#: Characters of a script's output kept in the result (and the ticket note).
+OUTPUT_SUMMARY = 300
 #: Clock skew tolerated between our ``sent_at`` and NinjaOne's ``activityTime``.
 SKEW = timedelta(minutes=2)
 
@@ -36,8 +43,13 @@ def _moment(value: Any) -> datetime | None:
 
 
 def confirm_from_activity(session: Session, integration: Integration, activity: dict[str, Any]) -> int:
-    """Confirm the device's sent reboots that this activity reports done; returns how many (no commit)."""
-    if activity.get("statusCode") != REBOOTED or activity.get("deviceId") is None:
+    """Finish the device's sent reboots or script runs this activity reports done; returns how many (no
+    commit)."""
+    if activity.get("deviceId") is None:
+        return 0
+    if activity.get("activityType") == SCRIPTING and activity.get("statusCode") == SCRIPT_DONE:
+        return _finish_scripts(session, integration, activity)
+    if activity.get("statusCode") != REBOOTED:
         return 0
     at = _moment(activity.get("activityTime"))
     if at is None:
@@ -73,3 +85,59 @@ def reported_reboot(session: Session, action: DeviceAction, since: datetime) -> 
         at for payload in payloads if (at := _moment(payload.get("activityTime"))) and at >= since - SKEW
     ]
     return max(moments, default=None)
+
+
+def _finish_scripts(session: Session, integration: Integration, activity: dict[str, Any]) -> int:
+    at = _moment(activity.get("activityTime"))
+    if at is None:
+        return 0
+    pending = session.scalars(
+        select(DeviceAction).where(
+            DeviceAction.integration_id == integration.id,
+            DeviceAction.device_id == activity["deviceId"],
+            DeviceAction.kind == ActionKind.SCRIPT,
+            DeviceAction.state == ActionState.SENT,
+        )
+    ).all()
+    for action in sorted(pending, key=lambda row: row.sent_at or at):
+        if _same_run(action, activity, at):
+            script_finished(session, action, activity)
+            return 1  # one completion finishes one run: the oldest of that script
+    return 0
+
+
+def _same_run(action: DeviceAction, activity: dict[str, Any], at: datetime) -> bool:
+    sent = action.sent_at
+    return (
+        sent is not None and sent - SKEW <= at and activity.get("sourceName") == action.parameters.get("name")
+    )
+
+
+def script_finished(session: Session, action: DeviceAction, activity: dict[str, Any]) -> None:
+    """Finish a script run from its ``COMPLETED`` activity: exit code 0 confirmed, else failed."""
+    data = activity.get("data") or {}
+    code = data.get("exitCode")
+    output = " ".join(str(data.get("output") or "").split())[:OUTPUT_SUMMARY]
+    at = _moment(activity.get("activityTime")) or datetime.now(UTC)
+    state = ActionState.CONFIRMED if code == 0 else ActionState.FAILED
+    exit_text = "an unknown exit code" if code is None else f"exit code {code}"
+    result = f"Finished at {when(at)} with {exit_text}" + (f"; output: {output}" if output else ".")
+    finish(session, action, state, result, at)
+
+
+def reported_script(session: Session, action: DeviceAction, since: datetime) -> dict[str, Any] | None:
+    """The ``COMPLETED`` activity of this run if a delivery already received reports it, else None."""
+    payloads = session.scalars(
+        select(WebhookDelivery.payload).where(
+            WebhookDelivery.integration_id == action.integration_id,
+            WebhookDelivery.device_id == action.device_id,
+            WebhookDelivery.activity_type == SCRIPTING,
+            WebhookDelivery.status_code == SCRIPT_DONE,
+            WebhookDelivery.received_at >= since - SKEW,
+        )
+    )
+    for payload in payloads:
+        at = _moment(payload.get("activityTime"))
+        if at is not None and _same_run(action, payload, at):
+            return payload
+    return None

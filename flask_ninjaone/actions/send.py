@@ -27,7 +27,16 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..client import ApiError, AuthError, NetworkError, NinjaOneClient, NinjaOneError, NotFound, RateLimited
+from ..client import (
+    ApiError,
+    AuthError,
+    NetworkError,
+    NinjaOneClient,
+    NinjaOneError,
+    NotFound,
+    RateLimited,
+    UserContextRequired,
+)
 from ..connection.api_client import MissingCredentials, client_for
 from ..dml import rows_matched
 from ..jobs import enqueue, enqueue_at, redis_connection
@@ -35,8 +44,9 @@ from ..models import ActionKind, ActionState, ConnectionStatus, DeviceAction, In
 from ..models.base import utcnow
 from ..owed_writes import delay_after
 from ..tenancy import get_scoped, require_tenant_id
-from .confirm import reported_reboot
+from .confirm import reported_reboot, reported_script, script_finished
 from .outcome import finish, when
+from .scripts import SIGN_IN_NEEDED
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,8 @@ CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 SHORT_WAIT = 5.0
 SEND_BUDGET = 30.0
+#: POSTs that may have acted when NinjaOne (or a proxy) answers 5xx: never replayed automatically.
+NOT_REPLAYED = frozenset({ActionKind.REBOOT, ActionKind.SCRIPT})
 
 
 class _Retry(Exception):
@@ -115,6 +127,9 @@ def _attempt(session: Session, action: DeviceAction, integration: Integration | 
         except NotFound:
             finish(session, action, ActionState.FAILED, "NinjaOne no longer knows this device.", now)
             return
+        except UserContextRequired:
+            finish(session, action, ActionState.FAILED, SIGN_IN_NEEDED, now)
+            return
         except ApiError as exc:
             _refused(session, action, exc, now)
             return
@@ -136,6 +151,11 @@ def _attempt(session: Session, action: DeviceAction, integration: Integration | 
                     f"Rebooted; back online at {when(rebooted)}.",
                     rebooted,
                 )
+            return
+        if action.kind == ActionKind.SCRIPT:
+            action.result = "Script sent to NinjaOne; waiting for the device to report its result."
+            if (reported := reported_script(session, action, now)) is not None:
+                script_finished(session, action, reported)
             return
         before = client.stats["requests"]
         try:
@@ -159,17 +179,27 @@ def _send(client: NinjaOneClient, action: DeviceAction) -> None:
             disabled_features=parameters["features"],
             reason=parameters.get("reason"),
         )
+    elif action.kind == ActionKind.SCRIPT:
+        client.run_script(
+            action.device_id,
+            script_type=parameters["type"],
+            script_id=parameters.get("id"),
+            action_uid=parameters.get("uid"),
+            parameters=parameters.get("parameters"),
+            run_as=parameters.get("run_as"),
+        )
     else:
         client.cancel_maintenance(action.device_id)
 
 
 def _refused(session: Session, action: DeviceAction, exc: ApiError, now: datetime) -> None:
     server_error = (exc.status or 0) >= 500
-    if server_error and action.kind != ActionKind.REBOOT:
+    if server_error and action.kind not in NOT_REPLAYED:
         raise _Retry(exc)
     if server_error:
+        what = "reboot" if action.kind == ActionKind.REBOOT else "script"
         message = (
-            f"NinjaOne answered HTTP {exc.status}: the reboot may or may not have reached the device. It is "
+            f"NinjaOne answered HTTP {exc.status}: the {what} may or may not have reached the device. It is "
             "not sent again automatically; check the device in NinjaOne before trying again."
         )
     elif exc.status == 403:

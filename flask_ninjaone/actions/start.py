@@ -26,12 +26,12 @@ from ..models import ActionKind, ConnectionStatus, Device, DeviceAction, Integra
 from ..tenancy import require_tenant_id
 from .inputs import ActionRequest
 
-#: Node classes with a NinjaOne agent: the only ones a reboot command can reach.
+#: Node classes with a NinjaOne agent: the only ones a reboot or a script can reach.
 AGENT_CLASSES = frozenset(
     {"WINDOWS_WORKSTATION", "WINDOWS_SERVER", "LINUX_WORKSTATION", "LINUX_SERVER", "MAC", "MAC_SERVER"}
 )
 #: Kinds that need a running agent (maintenance mode is NinjaOne's own state: any device, any time).
-NEEDS_AGENT = frozenset({ActionKind.REBOOT})
+NEEDS_AGENT = frozenset({ActionKind.REBOOT, ActionKind.SCRIPT})
 REQUIRED_SCOPE = "management"
 
 
@@ -101,14 +101,15 @@ def check_device(device: Device, request: ActionRequest) -> None:
     """Refuse a device NinjaOne could not act on now: no agent for the kind, or offline."""
     if request.kind not in NEEDS_AGENT:
         return
+    verb = "rebooted" if request.kind == ActionKind.REBOOT else "asked to run a script"
     if device.node_class not in AGENT_CLASSES:
         raise ActionRefused(
             f"{device.name} is a {device.node_class or 'device of unknown class'}: it has no NinjaOne agent, "
-            f"so it cannot be rebooted from here."
+            f"so it cannot be {verb} from here."
         )
     if device.agent_status != "online":
         raise ActionRefused(
-            f"{device.name} is {device.agent_status}: its agent cannot receive a reboot now. Try again "
+            f"{device.name} is {device.agent_status}: its agent cannot be {verb} now. Try again "
             f"once it is back online."
         )
 
@@ -121,9 +122,11 @@ def start_action(
     key: str,
     user: UserRef | None,
     ticket_id: str | None = None,
+    api_calls: int = 0,
 ) -> Started:
     """Record the action (once per ``key``) and queue its send; the caller has checked permission,
-    :func:`usable_integration`, :func:`managed_device` and :func:`check_device`."""
+    :func:`usable_integration`, :func:`managed_device` and :func:`check_device`; ``api_calls``: those
+    the checks made (a script's options)."""
     existing = session.scalars(select(DeviceAction).where(DeviceAction.action_key == key)).first()
     if existing is not None:
         return Started(existing, created=False)
@@ -138,6 +141,7 @@ def start_action(
         parameters=request.parameters,
         requested_by_id=user.id if user else None,
         requested_by_name=user.name if user else None,
+        api_calls=api_calls,
     )
     session.add(action)
     try:

@@ -1,12 +1,14 @@
-"""Technician actions from the PSA (``ninjaone.actions``): reboot and maintenance mode of one device.
+"""Technician actions from the PSA (``ninjaone.actions``): reboot, script, maintenance mode of one device.
 
-``POST /actions/assets/<id>/reboot`` and ``POST /actions/assets/<id>/maintenance`` come from the
+``POST /actions/assets/<id>/reboot``, ``…/script`` and ``…/maintenance`` come from the
 forms on the asset panel and the ticket panel. The first post renders a confirmation that names the
 device and what will happen; the confirmation's post (it carries a one-time ``submission`` token)
 starts the action, so the same confirmation sent twice is one action. Every refusal happens before
 anything is stored or sent: another tenant's or an unmanaged asset is 404, bad input 400 (the form
-again with the message), a device or connection that cannot act 409. Scripts asking for JSON get the
-action row (202) or ``{"ok": false, "message"}``.
+again with the message), a device or connection that cannot act 409 (a client-credentials connection
+asked for a script included, before any API call). Scripts asking for JSON get the action row (202)
+or ``{"ok": false, "message"}``. A script is checked against the device's scripting options, read
+from NinjaOne at each post (the form, the confirmation) and once per panel view for the picker.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from werkzeug.wrappers import Response
 from ..actions import inputs
 from ..actions.inputs import ActionInputError, ActionRequest
 from ..actions.listing import action_json, recent_actions
+from ..actions.scripts import panel_scripts, require_sign_in, scripting_options
 from ..actions.start import (
     ActionRefused,
     action_key,
@@ -42,6 +45,7 @@ from ..actions.start import (
 from ..client.device_actions import MAINTENANCE_FEATURES
 from ..forms.mapping import ActionForm
 from ..host import Permission
+from ..models import ActionKind
 from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import require_tenant_id
@@ -69,13 +73,15 @@ def render_device_actions(host_asset_id: Any, device: Any, ticket_id: Any = None
     host = get_state().host
     if device is None or not host.has_permission(Permission.VIEW):
         return Markup("")
+    can_act = host.has_permission(Permission.ACTIONS)
     html = render_template(
         "ninjaone/device_actions.html",
         host_asset_id=str(host_asset_id),
         device=device,
         ticket_id=str(ticket_id) if ticket_id is not None else None,
         back=request.full_path.rstrip("?") if has_request_context() else "",
-        can_act=host.has_permission(Permission.ACTIONS),
+        can_act=can_act,
+        scripts=panel_scripts(get_state().db.session, device) if can_act else None,
         form=ActionForm(),
         features=MAINTENANCE_FEATURES,
         actions=recent_actions(get_state().db.session, host_asset_id=str(host_asset_id)),
@@ -90,18 +96,27 @@ def _refusal(message: str, status: int) -> Answer:
     return render_template("ninjaone/action_confirm.html", error=message, device=None), status
 
 
-def _act(asset_id: str, parse: Any) -> Answer:
+def _act(asset_id: str, parse: Any, script: Any = None) -> Answer:
+    """Check, confirm or start one action: ``parse()`` builds a reboot or maintenance request,
+    ``script(options)`` a script run from the device's scripting options (read after every other check)."""
     if len(asset_id) > 64 or not asset_id.isprintable():
         abort(404)
     if not ActionForm().validate_on_submit():
         return _refusal(EXPIRED_FORM, 400)
     session = get_state().db.session
+    calls = 0
     try:
         integration = usable_integration(session)
         device = managed_device(session, integration, host_asset_id=asset_id)
         ticket_id = _ticket_id(asset_id)
-        request_ = parse()
-        check_device(device, request_)
+        if script is not None:
+            require_sign_in(integration)
+            check_device(device, ActionRequest(ActionKind.SCRIPT))
+            options, calls = scripting_options(integration, device.device_id)
+            request_ = script(options)
+        else:
+            request_ = parse()
+            check_device(device, request_)
     except ActionRefused as exc:
         return _refusal(exc.message, exc.status)
     except ActionInputError as exc:
@@ -113,7 +128,9 @@ def _act(asset_id: str, parse: Any) -> Answer:
         return _refusal(EXPIRED_FORM, 400)
     user = get_state().host.current_user()
     key = action_key(require_tenant_id(), asset_id, submission)
-    started = start_action(session, device, request_, key=key, user=user, ticket_id=ticket_id)
+    started = start_action(
+        session, device, request_, key=key, user=user, ticket_id=ticket_id, api_calls=calls
+    )
     action = started.action
     if wants_json():
         return jsonify(
@@ -175,3 +192,20 @@ def maintenance(asset_id: str) -> Answer:
         )
 
     return _act(asset_id, parse)
+
+
+@bp.post("/assets/<asset_id>/script")
+@require(Permission.ACTIONS)
+def script(asset_id: str) -> Answer:
+    """Run a script the device's scripting options offer (``script`` id or action uid, ``parameters``
+    as one line, ``run_as``); only on a connection made by signing in."""
+    return _act(
+        asset_id,
+        None,
+        lambda options: inputs.script(
+            request.form.get("script"),
+            request.form.get("parameters") or "",
+            request.form.get("run_as"),
+            options,
+        ),
+    )

@@ -1,10 +1,13 @@
-"""``flask ninjaone device reboot|maintenance`` and ``flask ninjaone actions``: device actions for operators.
+"""``flask ninjaone device reboot|maintenance|script`` and ``flask ninjaone actions``, for operators.
 
 The commands go through the same checks as the pages (:mod:`..actions.start`): an unknown device,
 or another tenant's, is refused without an API call, as are an offline agent, an agentless device
 class and a connection without the ``management`` scope. The action is recorded with no requesting
 user (``requested_by`` empty: the operator) and sent by the ``actions.send`` job — at once without
 Redis, by a worker with it. ``--key`` makes a script's retry one action.
+
+``device script`` also refuses a client-credentials connection (no API call) and reads the device's
+scripting options once (one API call) to check the script and the run-as choice.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from ..actions import inputs
 from ..actions.inputs import ActionInputError, ActionRequest
 from ..actions.listing import action_json, recent_actions
+from ..actions.scripts import require_sign_in, scripting_options
 from ..actions.start import (
     ActionRefused,
     action_key,
@@ -27,6 +32,7 @@ from ..actions.start import (
     usable_integration,
 )
 from ..client.device_actions import MAINTENANCE_FEATURES, REBOOT_MODES
+from ..models import ActionKind
 from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import tenant_scope
@@ -41,26 +47,42 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the ac
 
 @ninjaone_cli.group("device")
 def device_group() -> None:
-    """Act on one NinjaOne device: reboot it, put it in maintenance mode or end it."""
+    """Act on one NinjaOne device: reboot it, run a script, put it in maintenance mode or end it."""
 
 
 def _run(
-    tenant_ref: str, device_id: int, key: str | None, as_json: bool, parse: Callable[[], ActionRequest]
+    tenant_ref: str,
+    device_id: int,
+    key: str | None,
+    as_json: bool,
+    parse: Callable[[], ActionRequest] | None = None,
+    script: Callable[[dict[str, Any]], ActionRequest] | None = None,
 ) -> None:
+    """Check and start one action: ``parse`` builds a reboot or maintenance request, ``script`` a script
+    run from the device's scripting options (read only after every other check passed)."""
     tenant = resolve_tenant(tenant_ref)
     if key is not None and not 0 < len(key) <= 64:
         raise click.BadParameter("at most 64 characters", param_hint="--key")
     with tenant_scope(tenant.id):
         session = get_state().db.session
+        calls = 0
         try:
-            request = parse()
             integration = usable_integration(session)
+            if script is not None:
+                require_sign_in(integration)
             device = managed_device(session, integration, device_id=device_id)
-            check_device(device, request)
+            if script is not None:
+                check_device(device, inputs.ActionRequest(ActionKind.SCRIPT))
+                options, calls = scripting_options(integration, device.device_id)
+                request = script(options)
+            else:
+                assert parse is not None
+                request = parse()
+                check_device(device, request)
         except (ActionRefused, ActionInputError) as exc:
             raise click.ClickException(getattr(exc, "message", str(exc))) from None
         full_key = action_key(tenant.id, "cli", key or uuid.uuid4().hex)
-        started = start_action(session, device, request, key=full_key, user=None)
+        started = start_action(session, device, request, key=full_key, user=None, api_calls=calls)
         session.refresh(started.action)
         row = action_json(started.action)
     if as_json:
@@ -115,6 +137,25 @@ def maintenance_command(tenant_ref: str, device_id: int, end: str | None, start:
                                         now=utcnow())  # fmt: skip
 
     _run(tenant_ref, device_id, key, as_json, parse)
+
+
+@device_group.command("script")
+@tenant_option
+@device_option
+@click.option("--script", "script_ref", required=True,
+              help="Script id, or a built-in action's uid, from the device's scripting options.")  # fmt: skip
+@click.option("--param", "params", multiple=True,
+              help="A script parameter (repeatable, in order; on the script's command line).")  # fmt: skip
+@click.option(
+    "--run-as", default=None, help="A run-as role or credential id NinjaOne offers (default SYSTEM)."
+)
+@key_option
+@json_option
+def script_command(tenant_ref: str, device_id: int, script_ref: str, params: tuple[str, ...],
+                   run_as: str | None, key: str | None, as_json: bool) -> None:  # fmt: skip
+    """Run a script on a device (needs a connection made by signing in, and its agent online)."""
+    _run(tenant_ref, device_id, key, as_json,
+         script=lambda options: inputs.script(script_ref, params, run_as, options))  # fmt: skip
 
 
 @ninjaone_cli.command("actions")

@@ -18,6 +18,7 @@ class ActionKind(enum.StrEnum):
     REBOOT = "reboot"  # POST /v2/device/{id}/reboot/{mode}
     MAINTENANCE_START = "maintenance_start"  # PUT /v2/device/{id}/maintenance
     MAINTENANCE_END = "maintenance_end"  # DELETE /v2/device/{id}/maintenance
+    SCRIPT = "script"  # POST /v2/device/{id}/script/run
 
 
 class ActionState(enum.StrEnum):
@@ -58,7 +59,8 @@ class DeviceAction(TenantMixin, Base):
     #: The host ticket the action was started from: its outcome is added there as a note.
     ticket_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    #: What was sent, never a secret: ``{"mode", "reason"}``, ``{"start", "end", "features", "reason"}``.
+    #: What was sent, never a secret: ``{"mode", "reason"}``, ``{"start", "end", "features", "reason"}``,
+    #: ``{"type", "id" | "uid", "name", "parameters", "run_as"}``.
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(16), nullable=False, default=ActionState.QUEUED)
     #: One line for people: what NinjaOne answered or reported.

@@ -88,13 +88,16 @@ COMPLIANCE_PREFIXES = ("PATCH_MANAGEMENT_", "SOFTWARE_PATCH_MANAGEMENT_")
 
 
 def classify(activity: dict[str, Any]) -> str:
-    """What to do with an activity: ``alert``, ``resync``, ``retire``, ``compliance`` or ``ignore``."""
+    """What to do with an activity: ``alert``, ``resync``, ``retire``, ``compliance``, ``script`` (a
+    script run's result, for the action that started it: no API call) or ``ignore``."""
     code = activity.get("statusCode") or ""
     category = activity.get("activityType") or ""
     if category == "CONDITION":
         return "alert"
     if activity.get("deviceId") is None:
         return "ignore"
+    if category == "SCRIPTING":
+        return "script"
     if code in RETIRE_CODES:
         return "retire"
     if code in RESYNC_CODES or (code.startswith(HARDWARE_PREFIXES) and code.endswith(("_ADDED", "_REMOVED"))):
@@ -234,6 +237,9 @@ def _handle(session: Session, integration: Integration | None, activity: dict[st
         return action
     device_id = activity["deviceId"]
     confirm_from_activity(session, integration, activity)  # committed below with the device's resync
+    if action == "script":
+        session.commit()
+        return action
     if action == "retire":
         retire_device(session, integration, device_id, f"NinjaOne: {activity.get('statusCode')}")
         return action

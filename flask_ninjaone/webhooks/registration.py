@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 #   each one re-reads that device's patches, antivirus and health (the compliance view).
 # - ANTIVIRUS: the spec has no ANTIVIRUS_* codes; each vendor has its own (VIPREAV_*, BITDEFENDER_*,
 #   GRAVITYZONE_*, WEBROOT_*...), so the whole type is taken and the processor filters.
+# - SCRIPTING: COMPLETED carries a script run's exit code and output: it finishes the script action
+#   started from the PSA (see actions.confirm); no API call.
 _HARDWARE = ("ADAPTER", "CPU", "MEMORY", "DISK_DRIVE", "DISK_PARTITION", "DISK_VOLUME", "RAID_CONTROLLER",
              "RAID_PHYSICAL_DRIVE", "RAID_LOGICAL_DISK")  # fmt: skip
 WEBHOOK_ACTIVITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -87,6 +89,7 @@ WEBHOOK_ACTIVITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "SOFTWARE_PATCH_MANAGEMENT_PATCH_REJECTED",
         ),
         "ANTIVIRUS": (),
+        "SCRIPTING": ("COMPLETED",),
     }
 )
 

@@ -158,7 +158,7 @@ def test_offline_and_agentless_devices_are_refused_without_an_api_call(acme, app
     agents = ("WINDOWS_WORKSTATION", "WINDOWS_SERVER", "MAC", "LINUX_SERVER", "LINUX_WORKSTATION")
     offline = next(d for d in acme.devices() if d.agent_status == "offline" and d.node_class in agents)
     response = reboot(client, offline.host_asset_id, mode="NORMAL", submission="s")
-    assert response.status_code == 409 and "its agent cannot receive a reboot now" in response.get_data(
+    assert response.status_code == 409 and "its agent cannot be rebooted now" in response.get_data(
         as_text=True
     )
     agentless = next(d for d in acme.devices() if d.node_class not in agents and d.agent_status == "online")

@@ -97,3 +97,54 @@ def test_technician_reboots_from_a_ticket_and_the_note_arrives(browser, live, fa
         assert (action.state, action.api_calls, action.device_id) == ("confirmed", 1, device_id)
         get_state().db.session.remove()
     page.close()
+
+
+def test_technician_runs_a_script_from_a_ticket_and_the_exit_code_note_arrives(browser, live, fake):
+    admin = browser.new_page()
+    admin.set_default_timeout(TIMEOUT)
+    login(admin, live.url)
+    connect_and_sync(admin, live, fake)  # Connect on the settings page signs in: scripts are offered
+    add_ticket_rule(admin, live)
+    device_id, device_name = agent_server(live)
+    fake.state.webhooks.synchronous = True
+    fake.state.trigger_condition(device_id, severity="MAJOR", message="Spooler stuck")
+    admin.close()
+
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    login(page, live.url, "tech@acme.test")
+    page.goto(live.url + "/integrations/ninjaone/alerts/")
+    page.get_by_role("link", name=re.compile("Spooler stuck")).first.click()
+    page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+    ticket_url = page.url
+
+    actions = page.locator("[data-device-actions]").first
+    actions.locator("summary").click()
+    form = actions.locator("form[data-action=script]")
+    form.get_by_label("Script").select_option(label="Restart print spooler (PowerShell)")
+    form.get_by_label("Parameters").fill("-Force")
+    form.get_by_label("Run as").select_option("LOGGED_ON_USER")
+    shoot(page, "ticket-run-script")
+    form.get_by_role("button", name="Run script…").click()
+
+    confirm = page.locator("[data-action-confirm]")
+    expect(confirm).to_contain_text(f"Script 'Restart print spooler' of {device_name}")
+    expect(confirm).to_contain_text("Run as LOGGED_ON_USER, parameters “-Force”")
+    shoot(page, "script-confirm")
+    assert fake.state.request_counts().get("POST /v2/device/{id}/script/run", 0) == 0
+    page.get_by_role("button", name=re.compile("Yes: script 'Restart print spooler' of")).click()
+
+    expect(page).to_have_url(ticket_url)
+    note = page.get_by_text(
+        re.compile(r"NinjaOne: Script 'Restart print spooler' of .* requested by Tomás Reyes")
+    )
+    for _ in range(20):  # the COMPLETED webhook is processed as it arrives; reload until its note shows
+        if note.count():
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    expect(note.first).to_contain_text("confirmed — Finished at")
+    expect(note.first).to_contain_text("exit code 0")
+    shoot(page, "ticket-after-script")
+    assert fake.state.request_counts()["POST /v2/device/{id}/script/run"] == 1
+    page.close()

@@ -93,6 +93,8 @@ class DeviceActions:
         self._state = state
         self.complete_reboots = True
         """Reboot at once after the request (``SYSTEM_REBOOTED`` delivered); off: wait for a test."""
+        self.script_results: dict[int, tuple[int, str]] = {}
+        """``(exitCode, output)`` the next run of each script id reports (default ``(0, "<name>: done")``)."""
         self.disabled_features: dict[int, list[str]] = {}
         """Features each device's maintenance suppresses (kept by NinjaOne, not shown in the record)."""
 

@@ -7,7 +7,8 @@ built-in action; NinjaOne's real library is per account), the run-as roles (``SY
 with 403 ``user_context_required`` for a token from the client-credentials grant (the brief of issue
 19 names the code; the spec does not), with 400 for an offline agent or a script/action/role not
 offered to that device; otherwise it records ``SCRIPTING`` / ``START_REQUESTED`` and, at once,
-``SCRIPTING`` / ``COMPLETED`` naming the exit code, both delivered to webhooks.
+``SCRIPTING`` / ``COMPLETED`` naming the exit code (0, or what a test set in
+``device_actions.script_results``), both delivered to webhooks.
 """
 
 from __future__ import annotations
@@ -90,9 +91,10 @@ def run(state: FakeState, device_id: int, body: Any) -> dict[str, Any]:
     state.record_activity(
         status_code="START_REQUESTED", message=f"Script '{name}' requested (run as {run_as})", **common
     )
+    code, output = state.device_actions.script_results.pop(script.get("id", -1), (0, f"{name}: done"))
     return state.record_activity(
         status_code="COMPLETED",
-        message=f"Script '{name}' completed with exit code 0",
-        data={"exitCode": 0, "output": f"{name}: done"},
+        message=f"Script '{name}' completed with exit code {code}",
+        data={"exitCode": code, "output": output},
         **common,
     )

@@ -1,0 +1,22 @@
+"""Helpers shared by the action tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from flask_ninjaone.models import Credential, Integration
+from flask_ninjaone.tenancy import tenant_scope
+from sample_host.database import db
+from tests.integration.oauth_flow import authorization_code_tokens
+
+
+def sign_in(acme, tenant_id: str | None = None) -> None:
+    """Turn a tenant's connection (acme's by default) into one made by signing in: an authorization-code
+    token pair."""
+    tokens = authorization_code_tokens(acme.fake.url)
+    with acme.app.app_context(), tenant_scope(tenant_id or acme.tenant.id):
+        integration = db.session.scalars(select(Integration)).one()
+        integration.auth_mode = "authorization_code"
+        credential = db.session.scalars(select(Credential)).one()
+        credential.access_token, credential.refresh_token = tokens.access_token, tokens.refresh_token
+        db.session.commit()
