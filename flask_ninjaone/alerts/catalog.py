@@ -11,6 +11,11 @@ from types import MappingProxyType
 
 from ..sync.node_classes import NODE_CLASS_ASSET_TYPES
 
+#: ``Alert.resolved_by`` of resolutions no person made (a person's are their name).
+BY_NINJAONE = "NinjaOne"
+BY_RECONCILIATION = "reconciliation"
+BY_TICKET_CLOSE = "ticket close"
+
 #: ``Activity.severity``, least to most severe.
 SEVERITIES: tuple[str, ...] = ("NONE", "MINOR", "MODERATE", "MAJOR", "CRITICAL")
 #: The same, worst first: the order of every display that counts alerts by severity.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertRule
 from .catalog import CONDITION_CODES
-from .lifecycle import facts_of
+from .lookups import facts_of
 from .rules import AlertFacts, RuleSpec, describe_actions, failed_clause, first_match, load_rule
 
 DEFAULT_LIMIT = 50

@@ -29,8 +29,9 @@ from ..models import Alert, AlertStatus, ConnectionStatus, Integration, OwedKind
 from ..models.base import utcnow
 from ..owed_writes import forget, owe, send_due
 from ..state import get_state
+from .catalog import BY_RECONCILIATION, BY_TICKET_CLOSE
 from .events import ConditionEvent
-from .lifecycle import BY_RECONCILIATION, BY_TICKET_CLOSE, apply_event, resets_wanted_on_close, resolve_series
+from .lifecycle import apply_event, resets_wanted_on_close, resolve_series
 from .resets import SENDERS
 
 log = logging.getLogger(__name__)

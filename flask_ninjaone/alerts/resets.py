@@ -25,7 +25,8 @@ from ..models.base import utcnow
 from ..owed_writes import SHORT_WAIT, NotSendable, Sender, owe, send_due
 from ..state import get_state
 from ..tenancy import get_scoped
-from .lifecycle import BY_TICKET_CLOSE, resets_wanted_on_close, resolve_series
+from .catalog import BY_TICKET_CLOSE
+from .lifecycle import resets_wanted_on_close, resolve_series
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from .. import audit
-from ..alerts import lifecycle
+from ..alerts import panel_actions
 from ..alerts.catalog import SEVERITIES
-from ..alerts.lifecycle import AlertActionError
 from ..alerts.panel import STATUS_FILTERS, list_alerts, owed_resets, parse_filters
+from ..alerts.panel_actions import AlertActionError
 from ..client import device_page_url
 from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
@@ -151,7 +151,7 @@ def acknowledge(alert_id: int) -> Response:
     if not AlertActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
     try:
-        lifecycle.acknowledge(_session(), alert.id, get_state().host.current_user())
+        panel_actions.acknowledge(_session(), alert.id, get_state().host.current_user())
     except AlertActionError as exc:
         flash(str(exc), "error")
     else:
@@ -170,7 +170,7 @@ def resolve(alert_id: int) -> Response:
     reset = bool(form.reset_in_ninjaone.data)
     session = _session()
     try:
-        lifecycle.resolve(session, alert.id, get_state().host.current_user(), reset_in_ninjaone=reset)
+        panel_actions.resolve(session, alert.id, get_state().host.current_user(), reset_in_ninjaone=reset)
     except AlertActionError as exc:
         flash(str(exc), "error")
     else:
@@ -191,7 +191,7 @@ def create_ticket(alert_id: int) -> Response:
     if not AlertActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
     try:
-        ticket_id = lifecycle.create_ticket(_session(), alert.id, get_state().host.current_user())
+        ticket_id = panel_actions.create_ticket(_session(), alert.id, get_state().host.current_user())
     except AlertActionError as exc:
         flash(str(exc), "error")
     except LookupError as exc:

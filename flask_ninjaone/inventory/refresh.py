@@ -38,7 +38,7 @@ from ..models import Device, Integration, Patch, RunState, Software, SyncRun
 from ..models.base import utcnow
 from ..state import current_app_object, get_state
 from ..sync.engine import mapped_targets, organization_filter
-from ..sync.runner import settle_unstarted
+from ..sync.run_records import fail_run, renewer, start_run, take_lease
 from ..tenancy import get_scoped
 from .writer import InventoryCounts, InventoryWriter, Rows
 
@@ -79,25 +79,20 @@ def refresh_inventory(
     if queued is not None and queued.state != RunState.QUEUED:
         return queued
     lease = Lease(app, integration.tenant_id, f"inventory:{integration.id}")
-    if not lease.acquire():
-        if queued is not None:
-            reason = "Another inventory refresh of this connection was running; this one did not start."
-            settle_unstarted(session, queued, reason)
-        raise InventoryAlreadyRunning("An inventory refresh of this integration is already running")
-    run = queued or SyncRun(integration_id=integration.id, kind="inventory", trigger=trigger)
-    run.state = RunState.RUNNING
-    run.started_at = utcnow()
+    take_lease(
+        session,
+        lease,
+        queued,
+        "Another inventory refresh of this connection was running; this one did not start.",
+        InventoryAlreadyRunning("An inventory refresh of this integration is already running"),
+    )
+    run = start_run(queued, integration, kind="inventory", trigger=trigger)
     session.add(run)
     session.commit()
     run_id = run.id
-
-    def renew() -> None:
-        if not lease.renew():
-            raise RuntimeError("inventory lease lost (another worker took over an expired lease)")
-
     try:
         with client_factory(integration) as client:
-            counts = walk_fleet(session, integration, client, run, renew)
+            counts = walk_fleet(session, integration, client, run, renewer(lease, "inventory"))
             run.api_calls = client.stats
         run.counts = counts.as_dict()
         run.processed = counts.devices
@@ -107,14 +102,9 @@ def refresh_inventory(
         session.commit()
         return run
     except Exception as exc:
-        session.rollback()
         message = describe_error(exc)
         log.warning("ninjaone inventory %s of integration %s failed: %s", run_id, integration_id, message)
-        failed = get_scoped(session, SyncRun, run_id)
-        assert failed is not None
-        failed.state = RunState.FAILED
-        failed.error = message
-        failed.finished_at = utcnow()
+        failed = fail_run(session, run_id, message)
         session.commit()
         return failed
     finally:

@@ -14,7 +14,7 @@ from ..jobs import JobHandle, enqueue, job_pending
 from ..models import Device, Integration, Lock, RunState, SyncRun
 from ..models.base import utcnow
 from ..state import get_state
-from .runner import settle_unstarted
+from .run_records import settle_unstarted
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT
 from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
 from .progress import progress_text, run_progress
+from .run_records import fail_run, renewer, start_run, take_lease
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +72,15 @@ def run_sync(
         f"sync:{integration.id}",
         ttl_seconds=setting("NINJAONE_SYNC_LEASE_SECONDS"),
     )
-    if not lease.acquire():
-        if queued is not None:
-            settle_unstarted(
-                session, queued, "Another sync of this connection was running; this one did not start."
-            )
-        raise AlreadyRunning("A sync of this integration is already running")
+    take_lease(
+        session,
+        lease,
+        queued,
+        "Another sync of this connection was running; this one did not start.",
+        AlreadyRunning("A sync of this integration is already running"),
+    )
     _fail_orphaned_runs(session, integration)
-    run = queued or SyncRun(integration_id=integration.id, kind=kind, trigger=trigger)
-    run.state = RunState.RUNNING
-    run.started_at = utcnow()
+    run = start_run(queued, integration, kind=kind, trigger=trigger)
     run.expected = _expected_devices(session, integration) if run.kind == "full" else None
     session.add(run)
     if integration.status == ConnectionStatus.CONNECTED:
@@ -92,7 +92,7 @@ def run_sync(
                               run_id=run_id, kind=kind, trigger=trigger)  # fmt: skip
     try:
         with client_for(integration) as client:
-            counts = _walk(session, integration, run, client, lease)
+            counts = _walk(session, integration, run, client, renewer(lease, "sync"))
             run.api_calls = client.stats
         run.counts = counts.as_dict()
         run.state = RunState.SUCCEEDED
@@ -110,16 +110,11 @@ def run_sync(
             _queue_inventory(integration)
         return run
     except Exception as exc:
-        session.rollback()
         message = _describe(exc)
         log.warning("ninjaone sync %s of integration %s failed: %s", run_id, integration_id, message)
-        reloaded = get_scoped(session, SyncRun, run_id)  # the rollback expired the objects
+        run = fail_run(session, run_id, message)
         integration = get_scoped(session, Integration, integration_id)
-        assert reloaded is not None and integration is not None
-        run = reloaded
-        run.state = RunState.FAILED
-        run.error = message
-        run.finished_at = utcnow()
+        assert integration is not None
         integration.last_sync_status = RunState.FAILED
         integration.last_error = message
         _settle_status(integration)
@@ -129,14 +124,6 @@ def run_sync(
         return run
     finally:
         lease.release()
-
-
-def settle_unstarted(session: Session, run: SyncRun, reason: str) -> None:
-    """A queued run whose job could not start it: failed, with the reason, so no page waits on it."""
-    run.state = RunState.FAILED
-    run.error = reason
-    run.finished_at = utcnow()
-    session.commit()
 
 
 def _queue_inventory(integration: Integration) -> None:
@@ -194,12 +181,12 @@ def _describe(exc: Exception) -> str:
 
 
 def _walk(
-    session: Session, integration: Integration, run: SyncRun, client: NinjaOneClient, lease: Lease
+    session: Session,
+    integration: Integration,
+    run: SyncRun,
+    client: NinjaOneClient,
+    renew: Callable[[], None],
 ) -> Counts:
-    def renew() -> None:
-        if not lease.renew():
-            raise RuntimeError("sync lease lost (another worker took over an expired lease)")
-
     high_water = _latest_activity_id(client)
     if run.kind == "incremental" and _can_run_incremental(integration):
         counts = _incremental(session, integration, run, client, renew)

@@ -1,0 +1,220 @@
+"""What the lifecycle reads about an alert's surroundings, read once per transaction.
+
+An alert row says little by itself: rules match on facts from its stored payload and the mirrored
+device, tickets need the device's client, location and links, suppression needs the maintenance
+windows and the organization mapping. :class:`Lookups` reads each of those at most once per
+transaction (a storm of deliveries for one device asks the same questions many times) and derives
+from them the rule-matching :class:`~.rules.AlertFacts` and the ticket's
+:class:`~.ticket_text.DeviceContext`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..client import device_page_url
+from ..host import HostAdapter
+from ..models import (
+    Alert,
+    AlertRule,
+    Device,
+    Integration,
+    MaintenanceWindow,
+    MappingState,
+    OrganizationMapping,
+)
+from ..state import get_state
+from ..tenancy import get_scoped
+from . import ticket_text
+from .maintenance import WindowSpec, active_window
+from .rules import AlertFacts, RuleSpec, first_match, load_rule
+
+log = logging.getLogger(__name__)
+
+
+class Lookups:
+    """Cached reads of one integration's devices, mappings, host clients, rules and windows."""
+
+    def __init__(self, session: Session, integration: Integration, host: HostAdapter) -> None:
+        self.session = session
+        self.integration_id: int = integration.id
+        self.tenant_id: str = integration.tenant_id
+        self.base_url: str = integration.base_url
+        self.host = host
+        self._rules: list[RuleSpec] | None = None
+        self._windows: list[WindowSpec] | None = None
+        self._devices: dict[int, Device | None] = {}
+        self._mappings: dict[int, OrganizationMapping | None] = {}
+        self._client_names: dict[str, str] | None = None
+
+    def device(self, device_id: int | None) -> Device | None:
+        if device_id is None:
+            return None
+        if device_id not in self._devices:
+            self._devices[device_id] = self.session.scalars(
+                select(Device).where(
+                    Device.integration_id == self.integration_id, Device.device_id == device_id
+                )
+            ).first()
+        return self._devices[device_id]
+
+    def mapping(self, organization_id: int | None) -> OrganizationMapping | None:
+        if organization_id is None:
+            return None
+        if organization_id not in self._mappings:
+            self._mappings[organization_id] = self.session.scalars(
+                select(OrganizationMapping).where(
+                    OrganizationMapping.integration_id == self.integration_id,
+                    OrganizationMapping.organization_id == organization_id,
+                )
+            ).first()
+        return self._mappings[organization_id]
+
+    def client_id(self, organization_id: int | None) -> str | None:
+        row = self.mapping(organization_id)
+        if row is None or row.state != MappingState.MAPPED or not row.host_client_id:
+            return None
+        return row.host_client_id
+
+    def client_name(self, client_id: str | None) -> str | None:
+        if client_id is None:
+            return None
+        if self._client_names is None:
+            self._client_names = {client.id: client.name for client in self.host.list_clients(self.tenant_id)}
+        return self._client_names.get(client_id)
+
+    def rules(self) -> list[RuleSpec]:
+        """Every rule of the tenant (inactive ones too: an alert keeps the rule it was handled by)."""
+        if self._rules is None:
+            specs = []
+            for row in self.session.scalars(select(AlertRule).order_by(AlertRule.position, AlertRule.id)):
+                try:
+                    specs.append(load_rule(row))
+                except ValidationError as exc:
+                    log.error("ninjaone: alert rule %s is invalid and is skipped: %s", row.id, exc.messages)
+            self._rules = specs
+        return self._rules
+
+    def rule_for(self, alert: Alert) -> RuleSpec | None:
+        """The rule that handled the alert, else the rule that would handle it now."""
+        if alert.rule_id is not None:
+            for rule in self.rules():
+                if rule.id == alert.rule_id:
+                    return rule
+        return first_match(self.rules(), replace(self.facts(alert), status_code="TRIGGERED"))
+
+    def windows(self) -> list[WindowSpec]:
+        if self._windows is None:
+            rows = self.session.scalars(
+                select(MaintenanceWindow)
+                .where(MaintenanceWindow.active.is_(True))
+                .order_by(MaintenanceWindow.id)
+            )
+            self._windows = [WindowSpec.from_row(row) for row in rows]
+        return self._windows
+
+    def in_maintenance(self, alert: Alert, at: datetime) -> WindowSpec | None:
+        return active_window(
+            self.windows(), device_id=alert.device_id, organization_id=alert.organization_id, at=at
+        )
+
+    def facts(self, alert: Alert) -> AlertFacts:
+        payload = alert.payload if isinstance(alert.payload, dict) else {}
+        expanded = _object(payload.get("device"))
+        message = _object(_object(payload.get("data")).get("message"))
+        params = _object(message.get("params"))
+        device = self.device(alert.device_id)
+        role = expanded.get("nodeRoleId")
+        return AlertFacts(
+            series_uid=alert.series_uid,
+            severity=alert.severity or "NONE",
+            priority=alert.priority,
+            activity_type=alert.activity_type,
+            status_code=alert.status_code,
+            source_config_uid=alert.source_config_uid,
+            source_name=alert.source_name,
+            condition_name=payload.get("conditionName")
+            if isinstance(payload.get("conditionName"), str)
+            else None,
+            message_code=message.get("code") if isinstance(message.get("code"), str) else None,
+            message=alert.message,
+            subject=payload.get("subject") if isinstance(payload.get("subject"), str) else None,
+            organization_id=alert.organization_id,
+            device_id=alert.device_id,
+            device_name=device.name if device else _expanded_name(expanded),
+            node_class=device.node_class if device else expanded.get("nodeClass"),
+            role_id=role if isinstance(role, int) and not isinstance(role, bool) else None,
+            triggered_at=alert.triggered_at,
+            params=params,
+        )
+
+    def device_context(self, alert: Alert, facts: AlertFacts) -> ticket_text.DeviceContext:
+        device = self.device(alert.device_id)
+        mapping = self.mapping(alert.organization_id)
+        payload = alert.payload if isinstance(alert.payload, dict) else {}
+        expanded = _object(payload.get("device"))
+        references = _object(expanded.get("references"))
+        hardware = device.hardware if device is not None and isinstance(device.hardware, dict) else {}
+        location = None
+        location_id = device.location_id if device is not None else expanded.get("locationId")
+        if mapping is not None and location_id is not None:
+            location = next(
+                (loc.get("name") for loc in mapping.locations or [] if loc.get("id") == location_id), None
+            )
+        if location is None:
+            location = (references.get("location") or {}).get("name")
+        organization = (
+            mapping.name if mapping is not None else (references.get("organization") or {}).get("name")
+        )
+        url = None
+        if alert.device_id is not None and alert.device_id >= 0:
+            url = device_page_url(self.base_url, alert.device_id)
+        return ticket_text.DeviceContext(
+            device_id=alert.device_id,
+            name=facts.device_name,
+            client=self.client_name(self.client_id(alert.organization_id)),
+            organization=organization,
+            location=location,
+            ip=hardware.get("ip") or hardware.get("public_ip"),
+            os=hardware.get("os"),
+            last_user=hardware.get("last_user") or expanded.get("lastLoggedInUser"),
+            agent_status=device.agent_status if device is not None else None,
+            node_class=facts.node_class,
+            url=url,
+        )
+
+
+def _object(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a stored payload is NinjaOne's, not ours."""
+    return value if isinstance(value, dict) else {}
+
+
+def _expanded_name(device: Mapping[str, Any]) -> str | None:
+    for key in ("displayName", "systemName", "dnsName"):
+        value = device.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def facts_of(session: Session, alerts: list[Alert]) -> list[tuple[Alert, AlertFacts]]:
+    """Stored alerts with their rule-matching facts as at their trigger (for the dry run)."""
+    by_integration: dict[int, Lookups] = {}
+    result = []
+    for alert in alerts:
+        lookups = by_integration.get(alert.integration_id)
+        if lookups is None:
+            integration = get_scoped(session, Integration, alert.integration_id)
+            if integration is None:
+                continue
+            lookups = by_integration[alert.integration_id] = Lookups(session, integration, get_state().host)
+        result.append((alert, replace(lookups.facts(alert), status_code="TRIGGERED")))
+    return result
