@@ -3,8 +3,16 @@
     .venv/bin/python bench/inventory_refresh.py postgresql+psycopg://postgres@127.0.0.1/bench --reset
     .venv/bin/python bench/inventory_refresh.py            # SQLite file in /tmp
 
-Measures the first refresh (everything new), a second one with nothing changed (must write zero
-rows), and the fleet software search over all software rows with the database's query plans.
+Measures, ``--reps`` times interleaved (first, no-change, floor, first, no-change, floor...):
+
+* the first refresh (everything new: inventory tables emptied, fingerprints and figures cleared);
+* a second one with nothing changed (must write zero rows; skips devices by fingerprint);
+* a *floor*: the same five report walks paged raw through the same client, plus one executemany
+  INSERT of every software and patch row (rolled back) — what any refresh must at least pay;
+
+and prints each rep's ratios (no-change/first, first/floor) and their median [min–max]: only ratios
+taken in the same run mean anything on a shared machine. Then the fleet software search over all
+software rows with the database's query plans (``--no-search`` leaves it out).
 The fake runs in its own process; peak RSS is this process's high-water mark during each refresh
 (reset before it through /proc/self/clear_refs where Linux allows it).
 
@@ -18,9 +26,11 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +87,19 @@ def explain(engine, statement: str, parameters) -> str:
         return "\n".join(" | ".join(str(col) for col in row) for row in rows)
 
 
+#: Device columns the inventory writes; cleared so that each round's first refresh is a real first.
+INVENTORY_COLUMNS = (
+    "os_patches_pending", "os_patches_failed", "software_patches_pending", "software_patches_failed",
+    "last_patch_scan_at", "antivirus", "threats_active", "threats_quarantined", "health_status",
+    "inventory_fingerprints",
+)  # fmt: skip
+
+
+def spread(values: list[float]) -> str:
+    """``median [min–max]`` of one measurement over the rounds."""
+    return f"{statistics.median(values):g} [{min(values):g}–{max(values):g}]"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", nargs="?", default="sqlite:////tmp/ninjaone-bench-inventory.db")
@@ -88,20 +111,24 @@ def main() -> None:
         action="store_true",
         help="also create the index proposed for prefix search (PostgreSQL) and explain again",
     )
+    parser.add_argument("--reps", type=int, default=3, help="interleaved first/no-change/floor rounds")
+    parser.add_argument("--no-search", action="store_true", help="leave out the search measurements")
     args = parser.parse_args()
 
     from cryptography.fernet import Fernet
-    from sqlalchemy import func, inspect, select
+    from sqlalchemy import func, insert, inspect, select, update
 
     from flask_ninjaone import tenant_scope
+    from flask_ninjaone.connection.api_client import client_for
     from flask_ninjaone.connection.connect import connect_client_credentials
-    from flask_ninjaone.inventory.refresh import refresh_inventory
+    from flask_ninjaone.inventory.refresh import REPORTS, refresh_inventory
     from flask_ninjaone.inventory.search import SoftwareQuery, iter_software, search_software
     from flask_ninjaone.inventory.versions import VersionFilter
-    from flask_ninjaone.models import Integration, Software, metadata
+    from flask_ninjaone.models import Device, Integration, Patch, Software, SoftwareChange, metadata
     from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from flask_ninjaone.sync import runner
+    from flask_ninjaone.sync.engine import mapped_targets, organization_filter
     from sample_host import create_app
     from sample_host.database import db
 
@@ -146,7 +173,15 @@ def main() -> None:
                                      "counts": sync.counts}  # fmt: skip
             print(json.dumps(report["device_sync"]), flush=True)
 
-            for label in ("first_refresh", "second_refresh"):
+            def forget_inventory() -> None:
+                """Back to "never refreshed": no rows, no fingerprints, no per-device figures."""
+                for table in (SoftwareChange, Software, Patch):
+                    db.session.execute(table.__table__.delete())
+                blank = dict.fromkeys(INVENTORY_COLUMNS)
+                db.session.execute(update(Device.__table__).values(blank))
+                db.session.commit()
+
+            def timed_refresh(label: str) -> dict[str, object]:
                 db.session.expunge_all()
                 peak_reset = reset_peak()
                 before = rss_mb()
@@ -157,19 +192,81 @@ def main() -> None:
                 result = {
                     "state": run.state,
                     "error": run.error,
-                    "seconds": round(elapsed, 1),
+                    "seconds": round(elapsed, 2),
                     "requests": run.api_calls.get("requests"),
-                    "by_endpoint": run.api_calls.get("by_endpoint"),
                     "rows_written": run.counts.get("rows_written"),
                     "counts": run.counts,
                     "rss_before_mb": before.get("VmRSS"),
                     "peak_rss_mb": after.get("VmHWM"),
                     "peak_is_refresh_only": peak_reset,
                 }
-                report[label] = result
                 print(label, json.dumps(result), flush=True)
-            assert report["second_refresh"]["rows_written"] == 0, "a refresh with nothing changed wrote rows"
+                assert run.state == "succeeded", run.error
+                return result
 
+            def floor() -> dict[str, object]:
+                """Raw paging of the five reports + one bulk INSERT of the software and patch rows."""
+                integration = db.session.get(Integration, integration_id)
+                df = organization_filter(mapped_targets(db.session, integration))
+                started = time.perf_counter()
+                # Keyed as the tables' unique constraints are, so the INSERT cannot conflict.
+                software: dict[tuple[object, ...], dict[str, object]] = {}
+                patches: dict[tuple[object, ...], dict[str, object]] = {}
+                # Another tenant id, so the rows cannot collide with the stored ones (rolled back anyway).
+                common = {"tenant_id": f"{tenant.id}-floor", "integration_id": integration_id}
+                now = datetime.now(UTC)
+                with client_for(integration) as client:
+                    for name in REPORTS:
+                        for page in client.query(name, df=df).pages():
+                            for row in page.items:
+                                device = row["deviceId"]
+                                if name == "software":
+                                    title = str(row.get("name", ""))
+                                    publisher, version = row.get("publisher", ""), row.get("version", "")
+                                    software[(device, title.lower(), publisher, version)] = common | {
+                                        "device_id": device, "name": title, "name_key": title.lower(),
+                                        "publisher": publisher, "version": version,
+                                        "first_seen": now, "last_seen": now,
+                                    }  # fmt: skip
+                                elif name.endswith("patches"):
+                                    kind, uid = name.split("-")[0], str(row.get("id"))
+                                    patches[(device, kind, uid)] = common | {
+                                        "device_id": device, "kind": kind, "patch_uid": uid,
+                                        "name": str(row.get("name", "")),
+                                        "status": str(row.get("status", "")),
+                                        "last_seen": now,
+                                    }  # fmt: skip
+                paged = time.perf_counter() - started
+                with engine.connect() as conn:
+                    transaction = conn.begin()
+                    conn.execute(insert(Software.__table__), list(software.values()))
+                    conn.execute(insert(Patch.__table__), list(patches.values()))
+                    transaction.rollback()
+                elapsed = time.perf_counter() - started
+                result = {"seconds": round(elapsed, 2), "paging_seconds": round(paged, 2),
+                          "rows": len(software) + len(patches)}  # fmt: skip
+                print("floor", json.dumps(result), flush=True)
+                return result
+
+            rounds = []
+            for _ in range(args.reps):
+                forget_inventory()
+                first = timed_refresh("first_refresh")
+                second = timed_refresh("no_change_refresh")
+                assert second["rows_written"] == 0, "a refresh with nothing changed wrote rows"
+                base = floor()
+                took = {"first": first["seconds"], "no_change": second["seconds"], "floor": base["seconds"]}
+                took["no_change_over_first"] = round(took["no_change"] / took["first"], 3)
+                took["first_over_floor"] = round(took["first"] / took["floor"], 2)
+                rounds.append(took)
+                print("round", json.dumps(rounds[-1]), flush=True)
+            report["rounds"] = rounds
+            report["summary"] = {key: spread([r[key] for r in rounds]) for key in rounds[0]}
+            print("summary", json.dumps(report["summary"]), flush=True)
+
+        if args.no_search:
+            print(json.dumps(report, default=str))
+            return
         if engine.dialect.name == "postgresql":
             # What autovacuum does after a bulk load; without statistics the planner guesses 1 row.
             with engine.begin() as conn:

@@ -8,6 +8,7 @@ the encoder's Unicode handling).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,3 +18,11 @@ def json_digest(value: Any, *, default: Callable[[Any], Any] | None = None) -> s
     """SHA-256 (hex) of ``value``'s canonical JSON; ``default`` encodes what JSON cannot."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def package_version() -> str:
+    """This package's installed version, part of fingerprints so an upgrade rewrites once."""
+    try:
+        return importlib.metadata.version("flask-ninjaone")
+    except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+        return "source"

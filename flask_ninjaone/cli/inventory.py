@@ -51,8 +51,14 @@ def inventory(tenant_ref: str, device_id: int | None, as_json: bool) -> None:
         )
 
 
+#: Counts that say what was looked at, not what changed.
+_NOT_CHANGES = ("devices", "devices_skipped")
+
+
 def _counts(counts: dict[str, int]) -> str:
     parts = [
-        f"{key.replace('_', ' ')} {value}" for key, value in counts.items() if value and key != "devices"
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in counts.items()
+        if value and key not in _NOT_CHANGES
     ]
     return ", ".join(parts) or "nothing changed"

@@ -5,6 +5,11 @@ device, every pending/failed patch...). For each device the writer compares them
 and issues, per batch, one DELETE, one executemany UPDATE and one multi-row INSERT per table — so a
 device whose inventory did not change costs a SELECT share and no write at all.
 
+Cheaper still, a device whose rows hash to the fingerprint its inventory was last written from (see
+:mod:`.fingerprints`) is skipped before any per-row work: its stored rows are not even read back.
+Only the changed devices of a batch are compared, written, and get their new fingerprint, in the
+same transaction as their rows (so a fingerprint never describes rows that were not stored).
+
 Software identity is ``(name key, publisher, version)``; when a product disappears in one version and
 appears in another on the same device, that is an *update* (the row keeps its ``first_seen``), which
 is what the device history shows. A device's first inventory is its baseline and adds no history (the
@@ -33,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Device, Integration, Patch, Software, SoftwareChange
 from ..tenancy import require_tenant_id
+from .fingerprints import rows_fingerprint
 from .normalize import (
     SoftwareItem,
     antivirus_products,
@@ -61,6 +67,8 @@ class InventoryCounts:
     history_rows: int = 0
     rows_written: int = 0
     regrouped_devices: int = 0
+    #: Devices whose report rows matched their fingerprint: not compared, not written.
+    devices_skipped: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -99,6 +107,29 @@ class InventoryWriter:
             if self.organizations is None or row.organization_id in self.organizations
         }
 
+    def _changed(
+        self, report: str, devices: Mapping[int, Device], groups: Mapping[int, Rows]
+    ) -> tuple[dict[int, Device], dict[int, str]]:
+        """The devices whose ``report`` rows differ from those their inventory was last written from,
+        and every device's new fingerprint; the others are counted as skipped."""
+        prints = {device_id: rows_fingerprint(report, groups[device_id]) for device_id in devices}
+        changed = {
+            device_id: device
+            for device_id, device in devices.items()
+            if (device.inventory_fingerprints or {}).get(report) != prints[device_id]
+        }
+        self.counts.devices_skipped += len(devices) - len(changed)
+        return changed, prints
+
+    @staticmethod
+    def _remember(report: str, changed: Mapping[int, Device], prints: Mapping[int, str]) -> None:
+        """Store the fingerprints of what was just written (committed with the rows)."""
+        for device_id, device in changed.items():
+            device.inventory_fingerprints = {
+                **(device.inventory_fingerprints or {}),
+                report: prints[device_id],
+            }
+
     def holds(self, device_id: int) -> bool:
         """Whether this writer would write ``device_id``'s inventory (see :meth:`_devices`)."""
         return device_id in self._devices([device_id])
@@ -110,17 +141,25 @@ class InventoryWriter:
         devices = self._devices(groups)
         if not devices:
             return
+        self.counts.devices += len(devices)
+        changed, prints = self._changed("software", devices, groups)
         stored: dict[int, dict[tuple[str, str, str], tuple[int, str, datetime | None]]] = defaultdict(dict)
-        for row in self.session.execute(
-            select(
-                Software.id,
-                Software.device_id,
-                Software.name,
-                Software.name_key,
-                Software.publisher,
-                Software.version,
-                Software.installed_at,
-            ).where(Software.integration_id == self.integration.id, Software.device_id.in_(sorted(devices)))
+        for row in (
+            ()
+            if not changed
+            else self.session.execute(
+                select(
+                    Software.id,
+                    Software.device_id,
+                    Software.name,
+                    Software.name_key,
+                    Software.publisher,
+                    Software.version,
+                    Software.installed_at,
+                ).where(
+                    Software.integration_id == self.integration.id, Software.device_id.in_(sorted(changed))
+                )
+            )
         ):
             stored[row.device_id][(row.name_key, row.publisher, row.version)] = (
                 row.id,
@@ -131,10 +170,10 @@ class InventoryWriter:
         updates: list[dict[str, Any]] = []
         inserts: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
-        for device_id in sorted(devices):
-            self.counts.devices += 1
+        for device_id in sorted(changed):
             self._diff_software(device_id, software_items(groups[device_id]), stored.get(device_id, {}),
                                 deletes, updates, inserts, history)  # fmt: skip
+        self._remember("software", changed, prints)
         self._write_software(deletes, updates, inserts, history)
 
     def _diff_software(
@@ -256,15 +295,17 @@ class InventoryWriter:
         devices = self._devices(groups)
         if not devices:
             return
+        report = f"{kind}-patches"
+        fresh, prints = self._changed(report, devices, groups)
         stored: dict[int, dict[str, tuple[int, tuple[Any, ...], datetime | None]]] = defaultdict(dict)
-        for row in self.session.execute(
+        for row in () if not fresh else self.session.execute(
             select(
                 Patch.id, Patch.device_id, Patch.patch_uid, Patch.name, Patch.kb_number, Patch.severity,
                 Patch.status, Patch.patch_type, Patch.reported_at,
             ).where(
                 Patch.integration_id == self.integration.id,
                 Patch.kind == kind,
-                Patch.device_id.in_(sorted(devices)),
+                Patch.device_id.in_(sorted(fresh)),
             )
         ):  # fmt: skip
             shown = (row.name, row.kb_number, row.severity, row.status, row.patch_type)
@@ -275,6 +316,14 @@ class InventoryWriter:
         changed = 0
         for device_id, device in sorted(devices.items()):
             rows = groups[device_id]
+            scanned = last_scan(rows)  # not in the fingerprint: compared for skipped devices too
+            if scanned is not None and (
+                device.last_patch_scan_at is None or scanned > device.last_patch_scan_at
+            ):
+                device.last_patch_scan_at = scanned
+                changed += 1
+            if device_id not in fresh:
+                continue
             incoming = patch_items(kind, rows)
             existing = stored.get(device_id, {})
             for uid, (row_id, _, _) in existing.items():
@@ -291,12 +340,7 @@ class InventoryWriter:
                 row_id, old_values, old_reported = existing[uid]
                 if old_values != item.values() or (item.reported_at and item.reported_at != old_reported):
                     updates.append(_update_params(row_id, self.tenant_id, **values))
-            scanned = last_scan(rows)
-            if scanned is not None and (
-                device.last_patch_scan_at is None or scanned > device.last_patch_scan_at
-            ):
-                device.last_patch_scan_at = scanned
-                changed += 1
+        self._remember(report, fresh, prints)
         self.counts.patches_removed += len(deletes)
         self.counts.patches_updated += len(updates)
         self.counts.patches_added += len(inserts)
@@ -326,19 +370,22 @@ class InventoryWriter:
     def antivirus(self, groups: Mapping[int, Rows]) -> None:
         """Store each device's antivirus products (an empty list: none reported)."""
         changed = 0
-        for device_id, device in sorted(self._devices(groups).items()):
+        fresh, prints = self._changed("antivirus-status", self._devices(groups), groups)
+        for device_id, device in sorted(fresh.items()):
             products = antivirus_products(groups[device_id])
             current = dict(device.antivirus or {})
             if current.get("products") != products:
                 current["products"] = products
                 device.antivirus = current
                 changed += 1
+        self._remember("antivirus-status", fresh, prints)
         self._commit_devices(changed)
 
     def health(self, groups: Mapping[int, Rows]) -> None:
         """Store each device's pending/failed patch counts, threats and health status."""
         changed = 0
-        for device_id, device in sorted(self._devices(groups).items()):
+        fresh, prints = self._changed("device-health", self._devices(groups), groups)
+        for device_id, device in sorted(fresh.items()):
             rows = groups[device_id]
             if not rows:
                 continue
@@ -355,6 +402,7 @@ class InventoryWriter:
                 device.antivirus = current
                 dirty = True
             changed += dirty
+        self._remember("device-health", fresh, prints)
         self._commit_devices(changed)
 
     def _commit_devices(self, changed: int) -> None:

@@ -43,6 +43,9 @@ class Device(TenantMixin, Base):
     #: Fingerprint of the raw payload (and its target) this row was last written from: a full
     #: sync does not even load a device whose payload matches it (see ``PageWriter.unchanged``).
     payload_hash: Mapped[str | None] = mapped_column(String(64))
+    #: Per inventory report, the fingerprint of the rows this device's inventory was last written
+    #: from: a bulk refresh skips a device whose rows hash the same (see ``inventory.fingerprints``).
+    inventory_fingerprints: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     os_patches_pending: Mapped[int | None] = mapped_column(Integer)
     os_patches_failed: Mapped[int | None] = mapped_column(Integer)
     software_patches_pending: Mapped[int | None] = mapped_column(Integer)

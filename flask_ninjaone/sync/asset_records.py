@@ -21,7 +21,6 @@ that :class:`~flask_ninjaone.host.AssetRecord` stays hashable.
 
 from __future__ import annotations
 
-import importlib.metadata
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -33,7 +32,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from ..client.schemas.fields import EpochSeconds
-from ..digests import json_digest
+from ..digests import json_digest, package_version
 from ..host import AdoptionKeys, AssetRecord, AssetType, Volume
 from .node_classes import (
     MOBILE_OS_NAMES,
@@ -619,17 +618,10 @@ def mirror_values(device: Mapping[str, Any], record: AssetRecord) -> dict[str, A
     }
 
 
-def _package_version() -> str:
-    try:
-        return importlib.metadata.version("flask-ninjaone")
-    except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
-        return "source"
-
-
 HASH_VERSION = 1
 """Part of the hashed payload: bump it when the canonical form changes, to force one full rewrite."""
 #: Part of every payload fingerprint, so an upgrade re-maps devices even when their payload is unchanged.
-_PACKAGE_VERSION = _package_version()
+_PACKAGE_VERSION = package_version()
 
 _HASHED_FIELDS = tuple(field.name for field in fields(AssetRecord) if field.name != "host_asset_id")
 
