@@ -138,6 +138,9 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone_remote.connect": lambda t, s, p, url: {},
     "ninjaone_actions.reboot": lambda t, s, p, url: {"mode": "NORMAL", "submission": "security-matrix"},
     "ninjaone_actions.maintenance": lambda t, s, p, url: {"op": "end", "submission": "security-matrix"},
+    # The security world connects by client credentials, so the tenant's own request is refused with
+    # 409 "made by signing in" (test_isolation.EXPECTED_STATUS); the other tenant's asset gets 404 first.
+    "ninjaone_actions.script": lambda t, s, p, url: {"script": "1", "submission": "security-matrix"},
     "ninjaone_compliance.refresh": lambda t, s, p, url: {},
     "ninjaone_inbox.replay": lambda t, s, p, url: {"include_failed": "1"},
 }
