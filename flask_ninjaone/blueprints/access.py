@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote, urlsplit
 
 from flask import abort, g, jsonify, redirect, request
 
@@ -87,7 +87,13 @@ def safe_next(default: str) -> str:
     return default
 
 
+def host_page_url(kind: Literal["asset", "ticket", "client"], object_id: str) -> str | None:
+    """The host's page of one of its objects (``HostPages.asset``/``ticket``/``client`` with ``{id}``
+    filled in, quoted), or None when the host names no such page."""
+    template: str | None = getattr(get_state().host.pages(require_tenant_id()), kind)
+    return template.replace("{id}", quote(object_id, safe="")) if template else None
+
+
 def host_asset_url(host_asset_id: str) -> str | None:
     """The host's page of an asset (``HostPages.asset``), or None when the host names none."""
-    template = get_state().host.pages(require_tenant_id()).asset
-    return template.replace("{id}", host_asset_id) if template else None
+    return host_page_url("asset", host_asset_id)

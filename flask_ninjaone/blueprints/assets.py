@@ -15,10 +15,10 @@ no knowledge of the extension's models.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -50,7 +50,7 @@ from ..labels import labels_for
 from ..models import Device, Integration
 from ..state import get_state
 from ..tenancy import current_tenant_id, require_tenant_id
-from .access import EXPIRED_FORM, host_asset_url, require, safe_next, this_page, wants_json
+from .access import EXPIRED_FORM, host_asset_url, host_page_url, require, safe_next, this_page, wants_json
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
@@ -83,11 +83,6 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
         return None
 
 
-def _host_ticket_url(ticket_id: str) -> str | None:
-    template = get_state().host.pages(require_tenant_id()).ticket
-    return template.replace("{id}", quote(ticket_id, safe="")) if template else None
-
-
 # -- hooks (template globals) ---------------------------------------------------------------------------
 
 
@@ -109,7 +104,7 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         asset_url=request.path if has_request_context() else "",
         base_args={key: value for key, value in args.items() if not key.startswith("sw_")},
         labels=labels_for(require_tenant_id(), ticket_ids=(alert.ticket_id for alert in panel.alerts)),
-        ticket_url=_host_ticket_url,
+        ticket_url=functools.partial(host_page_url, "ticket"),
     )
     return _assets_head() + Markup(html)
 

@@ -14,7 +14,8 @@ from ..models import Integration, OrganizationMapping
 from ..organizations import client_mapping as mapping
 from ..state import get_state
 from ..tenancy import require_tenant_id
-from .access import require
+from .access import host_page_url, require
+from .feedback import flash_linked
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_mapping", __name__, template_folder="../templates")
@@ -106,7 +107,8 @@ def create_client(organization_id: int) -> Response:
     except mapping.MappingError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Created client {client.name} and mapped the organization to it.", "success")
+        flash_linked("Created client {} and mapped the organization to it.", client.name,
+                     host_page_url("client", client.id))  # fmt: skip
     return redirect(url_for(".index"))
 
 

@@ -213,3 +213,19 @@ def test_nothing_to_do_says_so(world, admin) -> None:
     admin.post(PREFIX + "/create-clients", data={"plan": plan_field(page)})
     page = admin.get(PREFIX + "/create-clients").get_data(as_text=True)
     assert "There is nothing to do" in page and 'name="plan"' not in page
+
+
+def test_creating_one_client_flashes_a_link_to_it(world, admin) -> None:
+    """The "Create as new client" flash names the client it made and links the host's page of it."""
+    with tenant_db(world, "acme") as session:
+        row = session.scalars(
+            select(OrganizationMapping).where(OrganizationMapping.name == "Initech LLC")
+        ).one()
+        organization_id = row.organization_id
+    response = admin.post(f"{PREFIX}/{organization_id}/create-client")
+    assert response.status_code == 302
+    with world.app_context():
+        tenant = get_state().host.find_tenant("acme")
+        [client] = [c for c in get_state().host.list_clients(tenant.id) if c.name == "Initech LLC"]
+    page = admin.get(PREFIX + "/").get_data(as_text=True)
+    assert f'Created client <a href="/clients/{client.id}">Initech LLC</a> and mapped' in page
