@@ -58,6 +58,16 @@ SEND_BUDGET = 30.0
 NOT_REPLAYED = frozenset({ActionKind.REBOOT, ActionKind.SCRIPT})
 
 
+#: How long a sent reboot or script run waits for NinjaOne's report of its outcome before it is given up:
+#: long enough for a slow reboot or a long script, short enough that a ticket is told within a working
+#: day instead of showing "sent" for ever when no report will come (webhook off, activity lost).
+OUTCOME_WAIT = timedelta(hours=6)
+UNREPORTED = (
+    "NinjaOne reported no outcome within {hours} hours of accepting it (is the webhook active on the "
+    "settings page?): check the device in NinjaOne."
+)
+
+
 class _Retry(Exception):
     """Worth another attempt later (throttled, unreachable, a 5xx on an idempotent request)."""
 
@@ -86,6 +96,8 @@ def send_action(session: Session, action_id: int) -> str:
     if action is None:
         return "missing"
     if not claimed:
+        if action.state == ActionState.SENT:
+            _give_up_if_unreported(session, action, now)
         return action.state
     session.refresh(action)
     integration = get_scoped(session, Integration, action.integration_id)
@@ -244,6 +256,28 @@ def _confirm_maintenance(
         action.result = "NinjaOne accepted it but does not show a maintenance window yet."
 
 
+def _give_up_if_unreported(session: Session, action: DeviceAction, now: datetime) -> None:
+    """A sent action NinjaOne never reported on within :data:`OUTCOME_WAIT` fails, with why, and its
+    ticket hears so. The conditional update lets one job do it, and never after a report finished it."""
+    expired = rows_matched(
+        session.execute(
+            update(DeviceAction)
+            .where(
+                DeviceAction.id == action.id,
+                DeviceAction.state == ActionState.SENT,
+                DeviceAction.sent_at <= now - OUTCOME_WAIT,
+            )
+            .values(state=ActionState.FAILED, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.refresh(action)
+    if expired:
+        hours = int(OUTCOME_WAIT.total_seconds() // 3600)
+        finish(session, action, ActionState.FAILED, UNREPORTED.format(hours=hours), now)
+    session.commit()
+
+
 def _schedule(action: DeviceAction) -> None:
     """Queue the next attempt (needs Redis; without it the scheduler tick's :func:`sweep` does)."""
     if redis_connection() is not None and action.next_attempt_at is not None:
@@ -253,15 +287,19 @@ def _schedule(action: DeviceAction) -> None:
 
 
 def sweep(session: Session, now: datetime | None = None) -> int:
-    """Scheduler tick (system scope): queue the due queued actions of every tenant; returns how many.
+    """Scheduler tick (system scope): queue the due queued actions of every tenant, and the sent ones
+    NinjaOne left unreported past :data:`OUTCOME_WAIT` (the job gives them up); returns how many.
 
     The job queued at start and the delayed retry are the fast path; this one cannot be lost.
     """
     now = now or utcnow()
     due = session.execute(
         select(DeviceAction.tenant_id, DeviceAction.id).where(
-            DeviceAction.state == ActionState.QUEUED,
-            or_(DeviceAction.next_attempt_at.is_(None), DeviceAction.next_attempt_at <= now),
+            or_(
+                (DeviceAction.state == ActionState.QUEUED)
+                & or_(DeviceAction.next_attempt_at.is_(None), DeviceAction.next_attempt_at <= now),
+                (DeviceAction.state == ActionState.SENT) & (DeviceAction.sent_at <= now - OUTCOME_WAIT),
+            )
         )
     ).all()
     for tenant_id, action_id in due:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from flask_ninjaone.actions import inputs
-from flask_ninjaone.actions.send import send_action, sweep
+from flask_ninjaone.actions.send import OUTCOME_WAIT, send_action, sweep
 from flask_ninjaone.actions.start import start_action
 from flask_ninjaone.host import UserRef
 from flask_ninjaone.models import ActionState, Device, DeviceAction
@@ -78,3 +78,31 @@ def test_reboot_reported_before_sent_is_confirmed_by_the_job(acme, relay):
         assert send_action(db.session, action.id) == ActionState.CONFIRMED
         row = db.session.get(DeviceAction, action.id)
         assert row.result.startswith("Rebooted; back online at")
+
+
+def test_a_reboot_never_reported_fails_after_the_wait_and_is_not_resent(acme):
+    """Webhook off or the report lost: the tick gives a sent reboot up after OUTCOME_WAIT, with why."""
+    acme.fake.state.device_actions.complete_reboots = False  # NinjaOne never reports this reboot
+    with acme.scope():
+        action = start_action(
+            db.session, online_agent(acme), inputs.reboot("NORMAL"), key="k9", user=ADA
+        ).action
+        assert action.state == ActionState.SENT
+        action_id = action.id
+    with system_scope():
+        assert sweep(db.session) == 0  # within the wait: nothing to do
+    with acme.scope():
+        waited = utcnow() - OUTCOME_WAIT - timedelta(minutes=1)
+        db.session.execute(update(DeviceAction).where(DeviceAction.id == action_id).values(sent_at=waited))
+        db.session.commit()
+    with system_scope():
+        assert sweep(db.session) == 1
+    with acme.scope():
+        row = db.session.get(DeviceAction, action_id)
+        db.session.refresh(row)
+        assert row.state == ActionState.FAILED and row.finished_at is not None
+        assert "reported no outcome within 6 hours" in row.result
+        assert send_action(db.session, action_id) == ActionState.FAILED  # a late job changes nothing
+    with system_scope():
+        assert sweep(db.session) == 0
+    assert acme.fake.state.request_counts()[REBOOTS] == 1
