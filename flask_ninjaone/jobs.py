@@ -47,6 +47,10 @@ SYSTEM = "*"
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
+#: RQ statuses of a job that has not started yet: only such a job collapses a duplicate request.
+WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+
+
 def task(name: str, *, urgent: bool = False) -> Callable[[TaskFunc], TaskFunc]:
     """Register ``func`` as the background task ``name``; ``urgent`` tasks (short, and someone is
     waiting for them: webhook drains, alert work) go to the queue workers serve first."""
@@ -196,11 +200,7 @@ def enqueue(
     # Only a job still waiting collapses a duplicate. A "started" one may belong to a worker that was
     # killed (RQ notices only later); whether work is really in progress is the task's own business
     # (e.g. the sync lease), so a new request must be able to queue again.
-    if existing is not None and existing.get_status() in (
-        JobStatus.QUEUED,
-        JobStatus.SCHEDULED,
-        JobStatus.DEFERRED,
-    ):
+    if existing is not None and existing.get_status() in WAITING:
         return JobHandle(id=jid, inline=False, duplicate=True)
     # One pipeline: RQ would otherwise spend two round trips (queue registry, then the job).
     with q.connection.pipeline() as pipe:
@@ -235,9 +235,12 @@ def inline_runner(app: Flask | None = None) -> InlineRunner:
 
 
 def job_pending(name: str, *, tenant_id: str, key: str | None = None) -> bool:
-    """Whether the job is still waiting or running (in RQ, or on the inline runner without Redis).
+    """Whether the job is still waiting to run (in RQ, or on the inline runner without Redis).
 
-    A run recorded as queued whose job is not pending was lost (Redis reset, web process restarted)."""
+    A run recorded as queued whose job is not pending was lost (Redis reset, web process restarted).
+    A job RQ lists as "started" does not count, by the same rule as :func:`enqueue`'s duplicates: its
+    worker may have been killed (RQ notices only after the job's timeout), and whether work really is
+    in progress is the task's lease to say (the sync's and inventory's requests check it first)."""
     jid = job_id(name, tenant_id, key)
     if setting("NINJAONE_REDIS_URL") is None:
         return inline_runner().pending(jid)
@@ -245,7 +248,7 @@ def job_pending(name: str, *, tenant_id: str, key: str | None = None) -> bool:
     if not _exists(q, jid):
         return False
     status = Job.fetch(jid, connection=q.connection, serializer=JobSerializer).get_status()
-    return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
+    return status in WAITING
 
 
 def _exists(q: Queue, jid: str) -> bool:

@@ -90,6 +90,7 @@ def run_sync(
     kind, trigger = run.kind, run.trigger
     signals.sync_started.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
                               run_id=run_id, kind=kind, trigger=trigger)  # fmt: skip
+    follow_with_inventory: Integration | None = None  # a full sync is followed by an inventory refresh
     try:
         with client_for(integration) as client:
             counts = _walk(session, integration, run, client, renewer(lease, "sync"))
@@ -106,8 +107,7 @@ def run_sync(
         session.commit()
         signals.sync_completed.send(app, tenant_id=integration.tenant_id, integration_id=integration.id,
                                     run_id=run_id, counts=run.counts)  # fmt: skip
-        if run.kind == "full":
-            _queue_inventory(integration)
+        follow_with_inventory = integration if run.kind == "full" else None
         return run
     except Exception as exc:
         message = _describe(exc)
@@ -124,6 +124,10 @@ def run_sync(
         return run
     finally:
         lease.release()
+        # After the release: without Redis the refresh runs right here, and the sync must not look
+        # "already running" for as long as it takes (a Sync now meanwhile would be refused).
+        if follow_with_inventory is not None:
+            _queue_inventory(follow_with_inventory)
 
 
 def _queue_inventory(integration: Integration) -> None:

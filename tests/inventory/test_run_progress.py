@@ -229,3 +229,24 @@ def test_an_expired_form_gets_a_json_answer_and_starts_nothing(acme, make_app, p
     answer = client.post(URL + path, data={"kind": "full"}, headers=JSON)
     assert answer.status_code == 400 and "form expired" in answer.get_json()["message"]
     assert "ninjaone_inline_jobs" not in app.extensions
+
+
+def test_the_inventory_refresh_after_a_full_sync_runs_with_the_sync_lease_released(acme, monkeypatch):
+    """Without Redis the refresh that follows a full sync runs in the sync's own job: a Sync now in the
+    meantime must be a new sync, not "A sync is already running" for as long as the refresh takes."""
+    from flask_ninjaone.inventory import refresh as inventory_refresh
+    from flask_ninjaone.models import Integration
+    from flask_ninjaone.sync.requests import sync_running
+
+    seen: list[bool] = []
+    real = inventory_refresh.refresh_inventory
+
+    def watching(integration_id, **kwargs):
+        seen.append(sync_running(db.session.get(Integration, integration_id)))
+        return real(integration_id, **kwargs)
+
+    monkeypatch.setattr("flask_ninjaone.tasks.inventory.refresh_inventory", watching)
+    with acme.scope():
+        run = run_sync(acme.integration_id, kind="full", trigger="manual")
+        assert run.state == RunState.SUCCEEDED, run.error
+    assert seen == [False]

@@ -81,7 +81,7 @@ def test_worker_killed_mid_sync_then_a_new_worker_finishes(
                 lambda: (
                     (run := _latest_run(tenant.id))
                     and run.id != killed_id
-                    and run.state != RunState.RUNNING
+                    and run.state in (RunState.SUCCEEDED, RunState.FAILED)  # queued, then running first
                     and run
                 ),
                 what="the second worker's sync to finish",
