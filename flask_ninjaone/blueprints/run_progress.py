@@ -8,17 +8,19 @@ its result) where the button is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import flash, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..models import Integration, SyncRun
 from ..state import get_state
 from ..sync.requests import RunKind, SyncRequest, active_run
+from ..sync.run_history import run_by_id
 from ..sync.runner import run_summary
-from ..tenancy import get_scoped
 from .access import wants_json
+
+if TYPE_CHECKING:
+    from ..models import Integration, SyncRun
 
 
 def run_links(run: SyncRun) -> dict[str, str]:
@@ -39,7 +41,7 @@ def followed_run(integration: Integration, what: RunKind) -> SyncRun | None:
     tenancy already hides other tenants'), else the one queued or running now."""
     requested = request.args.get("run", type=int)
     if requested is not None:
-        run = get_scoped(get_state().db.session, SyncRun, requested)
+        run = run_by_id(get_state().db.session, requested)
         if run is not None and run.integration_id == integration.id and run.kind in what.kinds:
             return run
     return active_run(integration, what)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..forms.mapping import ActionForm
 from ..host import Permission
-from ..models import Integration, SyncRun
 from ..state import get_state
 from ..sync.requests import DEVICE_SYNC, INVENTORY, request_sync
+from ..sync.run_history import recent_runs, run_by_id
 from ..sync.runner import run_summary
-from ..tenancy import get_scoped
 from .access import EXPIRED_FORM, require, wants_json
 from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
@@ -27,19 +25,12 @@ KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "inventory": 
 COUNT_COLUMNS = ("created", "updated", "unchanged", "adopted", "retired", "held", "skipped", "failed")
 
 
-def _runs(integration: Integration, limit: int, *, kinds: tuple[str, ...] | None = None) -> list[SyncRun]:
-    query = select(SyncRun).where(SyncRun.integration_id == integration.id)
-    if kinds is not None:
-        query = query.where(SyncRun.kind.in_(kinds))
-    return list(get_state().db.session.scalars(query.order_by(SyncRun.id.desc()).limit(limit)))
-
-
 @bp.get("/")
 @require(Permission.VIEW)
 def history() -> str:
     """The last runs with their counts and errors, and a live progress bar for a running one."""
     integration = connected_integration()
-    latest = _runs(integration, 1, kinds=DEVICE_SYNCS)
+    latest = recent_runs(get_state().db.session, integration, 1, kinds=DEVICE_SYNCS)
     followed = followed_run(integration, DEVICE_SYNC)
     # "View run" of an inventory refresh lands here too: its row is highlighted, the box stays the sync's.
     linked = followed_run(integration, INVENTORY) if "run" in request.args else None
@@ -49,7 +40,7 @@ def history() -> str:
     return render_template(
         "ninjaone/sync.html",
         integration=integration,
-        runs=_runs(integration, HISTORY),
+        runs=recent_runs(get_state().db.session, integration, HISTORY),
         latest=latest[0] if latest else None,
         followed=run_view(followed),
         current_id=current_id,
@@ -79,7 +70,7 @@ def sync_now() -> Response | tuple[Response, int]:
 @require(Permission.VIEW)
 def current() -> Response:
     """The newest device sync (running or finished), for the progress bar."""
-    runs = _runs(connected_integration(), 1, kinds=DEVICE_SYNCS)
+    runs = recent_runs(get_state().db.session, connected_integration(), 1, kinds=DEVICE_SYNCS)
     return jsonify({"run": run_summary(runs[0]) if runs else None})
 
 
@@ -88,7 +79,7 @@ def current() -> Response:
 def run_json(run_id: int) -> Response:
     """One run's progress and counts, polled by the page that started it (404 for another tenant's
     run: tenancy filters it out, and for a run of another of the tenant's integrations)."""
-    run = get_scoped(get_state().db.session, SyncRun, run_id)
+    run = run_by_id(get_state().db.session, run_id)
     if run is None or run.integration_id != connected_integration().id:
         abort(404)
     return jsonify(run_view(run))
