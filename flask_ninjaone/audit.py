@@ -20,8 +20,11 @@ def record(
     result: str = "ok",
     remote_addr: str | None = None,
     detail: dict[str, Any] | None = None,
+    commit: bool = False,
 ) -> AuditEntry:
-    """Add an audit entry to ``session`` (committed with the caller's transaction)."""
+    """Add an audit entry to ``session``, committed with the caller's transaction: by the caller, or
+    here (``commit``) as the last step of a change. Either way the entry and the change it describes
+    land together, so there is never a change without its entry nor an entry for a change rolled back."""
     entry = AuditEntry(
         action=action,
         user_id=user.id if user else None,
@@ -33,4 +36,24 @@ def record(
         detail=detail or {},
     )
     session.add(entry)
+    if commit:
+        session.commit()
     return entry
+
+
+def record_for_integration(
+    session: Session,
+    integration_id: int,
+    action: str,
+    *,
+    user: UserRef | None,
+    remote_addr: str | None,
+    detail: dict[str, Any],
+    commit: bool = False,
+) -> AuditEntry:
+    """:func:`record` a change to an integration (credentials, connect, disconnect, settings, instance,
+    webhook secret): the tail all of them shared."""
+    return record(
+        session, action, user=user, target_type="integration", target_id=str(integration_id),
+        remote_addr=remote_addr, detail=detail, commit=commit,
+    )  # fmt: skip

@@ -216,12 +216,11 @@ def save_credentials(
         credential.client_secret = secret
         credential.client_secret_hint = secret[-4:]
     session.flush()
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "credentials_saved",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail={
             "client_id": client_id,
@@ -229,8 +228,8 @@ def save_credentials(
             "base_url_set_by_operator": operator_url,
             "secret_changed": bool(secret),
         },
+        commit=True,
     )
-    session.commit()
     if released is not None:  # what NinjaOne does not confirm now stays owed (see .release)
         send_due(session, release.SENDERS, integration_id=integration.id, targets=[released])
     return SavedCredentials(integration, retirement)
@@ -523,12 +522,11 @@ def complete_connection(
         webhook_state = webhook_registration.register_webhook(session, integration, client, base_url=base_url)
     if webhook_state != WebhookState.ACTIVE and integration.webhook_error:
         notes.append(integration.webhook_error)
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "connect",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail={
             "base_url": integration.base_url,
@@ -536,8 +534,8 @@ def complete_connection(
             "organizations": organizations,
             "webhook_state": str(webhook_state),
         },
+        commit=True,
     )
-    session.commit()
     integration_id = integration.id
     sync_message = _queue_first_sync(session, integration) if first_sync else None
     return ConnectResult(integration_id, organizations, str(webhook_state), notes, sync_message)
@@ -599,16 +597,15 @@ def disconnect(
         webhook_removed, tokens_revoked, notes = _send_release(
             session, integration.id, released, webhook_was_on=webhook_was_on
         )
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "disconnect",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail={"webhook_removed": webhook_removed, "tokens_revoked": tokens_revoked, "notes": notes},
+        commit=True,
     )
-    session.commit()
     log.info("ninjaone integration %s disconnected by %s", integration.id, who)
     return DisconnectResult(webhook_removed, tokens_revoked, notes)
 
@@ -645,16 +642,15 @@ def update_sync_settings(
     }
     for name, value in values.items():
         setattr(integration, name, value)
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "sync_settings_changed",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail=values,
+        commit=True,
     )
-    session.commit()
 
 
 # -- status ----------------------------------------------------------------------------------------------

@@ -139,12 +139,11 @@ def retire(
     integration.status = ConnectionStatus.DISCONNECTED
     integration.status_reason = f"Retired: the tenant moved to the NinjaOne instance at {new_base_url}."
     rules, windows = _drop_id_scoped_alert_settings(session)
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "instance_changed",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail={
             "from": integration.base_url,

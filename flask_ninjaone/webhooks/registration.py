@@ -241,16 +241,15 @@ def rotate_webhook_secret(
     integration.webhook_state = WebhookState.ACTIVE
     integration.webhook_error = None
     forget(session, integration.id, OwedKind.WEBHOOK)  # NinjaOne has the current configuration now
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "webhook_secret_rotated",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail={"grace_until": expires_at.isoformat() if expires_at else None},
+        commit=True,
     )
-    session.commit()
     log.info("ninjaone webhook secret of integration %s rotated", integration.id)
     return expires_at
 
@@ -278,16 +277,15 @@ def revoke_previous_webhook_secret(
         raise WebhookError(NO_PREVIOUS_SECRET)
     integration.webhook_previous_secret = None
     integration.webhook_previous_secret_expires_at = None
-    audit.record(
+    audit.record_for_integration(
         session,
+        integration.id,
         "webhook_previous_secret_revoked",
         user=actor,
-        target_type="integration",
-        target_id=str(integration.id),
         remote_addr=remote_addr,
         detail={"grace_was_until": expires_at.isoformat()},
+        commit=True,
     )
-    session.commit()
     log.info("ninjaone previous webhook secret of integration %s revoked", integration.id)
 
 
