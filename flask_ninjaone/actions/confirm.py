@@ -17,10 +17,11 @@ A script run finishes the same way from ``SCRIPTING`` / ``COMPLETED`` naming the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, ScalarResult, select
 from sqlalchemy.orm import Session
 
 from ..models import ActionKind, ActionState, DeviceAction, Integration, WebhookDelivery
@@ -42,6 +43,35 @@ def _moment(value: Any) -> datetime | None:
     return None
 
 
+def _sent(
+    session: Session, integration: Integration, device_id: int, kind: ActionKind
+) -> Sequence[DeviceAction]:
+    """The device's actions of ``kind`` sent and not yet finished: what an activity may finish."""
+    return session.scalars(
+        select(DeviceAction).where(
+            DeviceAction.integration_id == integration.id,
+            DeviceAction.device_id == device_id,
+            DeviceAction.kind == kind,
+            DeviceAction.state == ActionState.SENT,
+        )
+    ).all()
+
+
+def _delivered(
+    session: Session, action: DeviceAction, since: datetime, *activity: ColumnElement[bool]
+) -> ScalarResult[dict[str, Any]]:
+    """The payloads of the deliveries about the action's device received since ``since`` (less the
+    skew) that match ``activity``: a report that may have come before the action was recorded sent."""
+    return session.scalars(
+        select(WebhookDelivery.payload).where(
+            WebhookDelivery.integration_id == action.integration_id,
+            WebhookDelivery.device_id == action.device_id,
+            *activity,
+            WebhookDelivery.received_at >= since - SKEW,
+        )
+    )
+
+
 def confirm_from_activity(session: Session, integration: Integration, activity: dict[str, Any]) -> int:
     """Finish the device's sent reboots or script runs this activity reports done; returns how many (no
     commit)."""
@@ -54,14 +84,7 @@ def confirm_from_activity(session: Session, integration: Integration, activity: 
     at = _moment(activity.get("activityTime"))
     if at is None:
         return 0
-    pending = session.scalars(
-        select(DeviceAction).where(
-            DeviceAction.integration_id == integration.id,
-            DeviceAction.device_id == activity["deviceId"],
-            DeviceAction.kind == ActionKind.REBOOT,
-            DeviceAction.state == ActionState.SENT,
-        )
-    ).all()
+    pending = _sent(session, integration, activity["deviceId"], ActionKind.REBOOT)
     confirmed = 0
     for action in pending:
         if action.sent_at is None or action.sent_at - SKEW > at:
@@ -73,14 +96,7 @@ def confirm_from_activity(session: Session, integration: Integration, activity: 
 
 def reported_reboot(session: Session, action: DeviceAction, since: datetime) -> datetime | None:
     """When the device reported a reboot at or after ``since`` in a delivery already received, else None."""
-    payloads = session.scalars(
-        select(WebhookDelivery.payload).where(
-            WebhookDelivery.integration_id == action.integration_id,
-            WebhookDelivery.device_id == action.device_id,
-            WebhookDelivery.status_code == REBOOTED,
-            WebhookDelivery.received_at >= since - SKEW,
-        )
-    )
+    payloads = _delivered(session, action, since, WebhookDelivery.status_code == REBOOTED)
     moments = [
         at for payload in payloads if (at := _moment(payload.get("activityTime"))) and at >= since - SKEW
     ]
@@ -91,14 +107,7 @@ def _finish_scripts(session: Session, integration: Integration, activity: dict[s
     at = _moment(activity.get("activityTime"))
     if at is None:
         return 0
-    pending = session.scalars(
-        select(DeviceAction).where(
-            DeviceAction.integration_id == integration.id,
-            DeviceAction.device_id == activity["deviceId"],
-            DeviceAction.kind == ActionKind.SCRIPT,
-            DeviceAction.state == ActionState.SENT,
-        )
-    ).all()
+    pending = _sent(session, integration, activity["deviceId"], ActionKind.SCRIPT)
     for action in sorted(pending, key=lambda row: row.sent_at or at):
         if _same_run(action, activity, at):
             script_finished(session, action, activity)
@@ -127,14 +136,12 @@ def script_finished(session: Session, action: DeviceAction, activity: dict[str, 
 
 def reported_script(session: Session, action: DeviceAction, since: datetime) -> dict[str, Any] | None:
     """The ``COMPLETED`` activity of this run if a delivery already received reports it, else None."""
-    payloads = session.scalars(
-        select(WebhookDelivery.payload).where(
-            WebhookDelivery.integration_id == action.integration_id,
-            WebhookDelivery.device_id == action.device_id,
-            WebhookDelivery.activity_type == SCRIPTING,
-            WebhookDelivery.status_code == SCRIPT_DONE,
-            WebhookDelivery.received_at >= since - SKEW,
-        )
+    payloads = _delivered(
+        session,
+        action,
+        since,
+        WebhookDelivery.activity_type == SCRIPTING,
+        WebhookDelivery.status_code == SCRIPT_DONE,
     )
     for payload in payloads:
         at = _moment(payload.get("activityTime"))
