@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..models import OPEN_ALERT_STATUSES, Alert, Device, OrganizationMapping, OwedKind, OwedWrite
 from ..query_filters import device_id_filter
+from ..tenancy import get_scoped
 from .catalog import SEVERITIES
 
 #: ``status`` filter values: ``open`` = active or acknowledged (the default view).
@@ -187,6 +188,27 @@ def device_names(session: Session, integration_id: int, alerts: list[Alert]) -> 
             )
         ).all()
     )
+
+
+def alert_by_id(session: Session, alert_id: int) -> Alert | None:
+    """The tenant's alert ``alert_id`` (``None`` for another tenant's: tenancy hides it, a 404)."""
+    return get_scoped(session, Alert, alert_id)
+
+
+def alert_context(session: Session, alert: Alert) -> tuple[Device | None, OrganizationMapping | None]:
+    """The device and the organization mapping an alert's detail page shows (either may be gone)."""
+    device = session.scalars(
+        select(Device).where(
+            Device.integration_id == alert.integration_id, Device.device_id == alert.device_id
+        )
+    ).first()
+    organization = session.scalars(
+        select(OrganizationMapping).where(
+            OrganizationMapping.integration_id == alert.integration_id,
+            OrganizationMapping.organization_id == alert.organization_id,
+        )
+    ).first()
+    return device, organization
 
 
 def owed_resets(session: Session, alerts: list[Alert]) -> dict[int, OwedWrite]:

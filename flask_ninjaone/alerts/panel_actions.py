@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .. import signals
+from .. import audit, signals
 from ..client import NinjaOneError, NotFound
 from ..connection.api_client import MissingCredentials, client_for
 from ..host import UserRef
@@ -83,6 +83,18 @@ def resolve(
             by = user.name if user else "system"
             resolve_alert(run, alert, at=utcnow(), by=by[:255])
     run.send_signals()
+    return alert
+
+
+def resolve_from_panel(
+    session: Session, alert_id: int, user: UserRef | None, *, reset_in_ninjaone: bool, remote_addr: str | None
+) -> Alert:
+    """:func:`resolve`, then its audit entry (a person's resolve is audited, NinjaOne's is not)."""
+    alert = resolve(session, alert_id, user, reset_in_ninjaone=reset_in_ninjaone)
+    audit.record(
+        session, "alert.resolved", user=user, target_type="alert", target_id=str(alert_id),
+        remote_addr=remote_addr, detail={"reset_in_ninjaone": reset_in_ninjaone}, commit=True,
+    )  # fmt: skip
     return alert
 
 

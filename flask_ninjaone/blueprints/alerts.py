@@ -7,29 +7,30 @@ alert of another tenant is a 404) and every action is a CSRF-protected POST that
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from .. import audit
 from ..alerts import panel_actions
 from ..alerts.catalog import SEVERITIES
-from ..alerts.panel import STATUS_FILTERS, list_alerts, owed_resets, parse_filters
+from ..alerts.panel import STATUS_FILTERS, alert_by_id, alert_context, list_alerts, owed_resets, parse_filters
 from ..alerts.panel_actions import AlertActionError
 from ..client import device_page_url
 from ..forms.alerts import AlertActionForm, ResolveForm
 from ..host import HostPages, Permission
 from ..labels import labels_for
-from ..models import Alert, Device, OrganizationMapping
 from ..state import get_state
-from ..tenancy import get_scoped, require_tenant_id
+from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, require
 from .feedback import flash_linked
 from .states import connected_integration
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..models import Alert
 
 bp = Blueprint("ninjaone_alerts", __name__, template_folder="../templates")
 
@@ -39,7 +40,7 @@ def _session() -> Session:
 
 
 def _alert(alert_id: int) -> Alert:
-    alert = get_scoped(_session(), Alert, alert_id)
+    alert = alert_by_id(_session(), alert_id)
     if alert is None:
         abort(404)
     return alert
@@ -106,17 +107,7 @@ def detail(alert_id: int) -> str:
     session = _session()
     host = get_state().host
     tenant_id = require_tenant_id()
-    device = session.scalars(
-        select(Device).where(
-            Device.integration_id == alert.integration_id, Device.device_id == alert.device_id
-        )
-    ).first()
-    organization = session.scalars(
-        select(OrganizationMapping).where(
-            OrganizationMapping.integration_id == alert.integration_id,
-            OrganizationMapping.organization_id == alert.organization_id,
-        )
-    ).first()
+    device, organization = alert_context(session, alert)
     client = None
     if organization is not None and organization.host_client_id:
         client = next((c for c in host.list_clients(tenant_id) if c.id == organization.host_client_id), None)
@@ -168,17 +159,14 @@ def resolve(alert_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400, EXPIRED_FORM)
     reset = bool(form.reset_in_ninjaone.data)
-    session = _session()
     try:
-        panel_actions.resolve(session, alert.id, get_state().host.current_user(), reset_in_ninjaone=reset)
+        panel_actions.resolve_from_panel(
+            _session(), alert.id, get_state().host.current_user(), reset_in_ninjaone=reset,
+            remote_addr=request.remote_addr,
+        )  # fmt: skip
     except AlertActionError as exc:
         flash(str(exc), "error")
     else:
-        audit.record(
-            session, "alert.resolved", user=get_state().host.current_user(), target_type="alert",
-            target_id=str(alert_id), remote_addr=request.remote_addr, detail={"reset_in_ninjaone": reset},
-        )  # fmt: skip
-        session.commit()
         flash("Alert resolved" + (" and reset in NinjaOne." if reset else "."), "success")
     return _back(alert_id)
 
