@@ -9,14 +9,13 @@ including refused ones.
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..labels import labels_for
-from ..models import AuditEntry
-from ..remote.service import AUDIT_ACTION, RemoteOutcome, RemoteResult, open_remote, record_refused
+from ..remote.attempts import attempts_page
+from ..remote.service import RemoteOutcome, RemoteResult, open_remote, record_refused
 from ..state import get_state
 from ..tenancy import current_tenant_id
 from .access import EXPIRED_FORM, login_required_answer, require, wants_json
@@ -85,7 +84,6 @@ connect.ninjaone_permission = Permission.REMOTE  # type: ignore[attr-defined]  #
 def audit() -> str:
     """Every Remote Connect attempt of the tenant, newest first: who, which asset, from where, result."""
     connected_integration()
-    session = get_state().db.session
     result_filter = request.args.get("result") or ""
     if result_filter not in {str(outcome) for outcome in RemoteOutcome}:
         result_filter = ""
@@ -93,15 +91,9 @@ def audit() -> str:
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
         page = 1
-    query = select(AuditEntry).where(AuditEntry.action == AUDIT_ACTION)
-    if result_filter:
-        query = query.where(AuditEntry.result == result_filter)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    entries = session.scalars(
-        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
-        .limit(AUDIT_PAGE_SIZE)
-    ).all()
+    entries, total = attempts_page(
+        get_state().db.session, result=result_filter, page=page, page_size=AUDIT_PAGE_SIZE
+    )
     host_pages = get_state().host.pages(str(current_tenant_id()))
     labels = labels_for(
         str(current_tenant_id()),
