@@ -3,37 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..forms.mapping import ActionForm, ConfirmPlanForm, OrganizationMappingForm
 from ..host import Permission
-from ..models import Integration, OrganizationMapping
 from ..organizations import client_mapping as mapping
+from ..organizations.lookup import has_organization
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from .access import host_page_url, require
 from .feedback import flash_linked
 from .states import connected_integration
 
+if TYPE_CHECKING:
+    from ..models import Integration
+
 bp = Blueprint("ninjaone_mapping", __name__, template_folder="../templates")
 
 
 def _require_organization(integration: Integration, organization_id: int) -> None:
     """404 for an organization this tenant's connection does not have (e.g. another tenant's)."""
-    found = (
-        get_state()
-        .db.session.scalars(
-            select(OrganizationMapping.id).where(
-                OrganizationMapping.integration_id == integration.id,
-                OrganizationMapping.organization_id == organization_id,
-            )
-        )
-        .first()
-    )
-    if found is None:
+    if not has_organization(get_state().db.session, integration, organization_id):
         abort(404)
 
 

@@ -1,0 +1,22 @@
+"""Reading the tenant's organizations for the pages: whether an organization id that came in a URL is
+one of an integration's."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Integration, OrganizationMapping
+
+
+def has_organization(session: Session, integration: Integration, organization_id: int) -> bool:
+    """Whether ``integration`` knows organization ``organization_id`` (another tenant's never: tenancy
+    filters the read, so the page answers 404 for it as for one that does not exist)."""
+    found = session.scalars(
+        select(OrganizationMapping.id).where(
+            OrganizationMapping.integration_id == integration.id,
+            OrganizationMapping.organization_id == organization_id,
+        )
+    ).first()
+    return found is not None
+
