@@ -17,6 +17,7 @@ from .. import audit
 from ..host import UserRef
 from ..models import AlertRule, MaintenanceWindow
 from ..tenancy import get_scoped
+from ..unit_of_work import unit_of_work
 from .maintenance import validate_window
 from .rules import validate_actions, validate_conditions
 
@@ -117,10 +118,10 @@ def create_rule(
     catch_all: bool = False,
     actor: Actor = Actor(),
 ) -> AlertRule:
-    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are)."""
-    rule = _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
-    session.commit()
-    return rule
+    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are); a refused
+    rule leaves nothing behind (rolled back)."""
+    with unit_of_work(session):
+        return _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
 
 
 def _add_rule(session: Session, draft: RuleDraft, actor: Actor) -> AlertRule:
@@ -176,7 +177,7 @@ def import_rules(
     ``replace`` deletes the tenant's rules first (each deletion audited); otherwise the drafts are
     appended, and a name the tenant already uses is refused (rule names identify rules in imports).
     """
-    try:
+    with unit_of_work(session):
         existing = ordered_rules(session)
         if not replace:
             check_new_names(session, drafts)
@@ -185,16 +186,16 @@ def import_rules(
                 _audit(session, "alert_rule.deleted", actor, "alert_rule", rule.id, _snapshot(rule))
                 session.delete(rule)
             session.flush()
-        rules = [_add_rule(session, draft, actor) for draft in drafts]
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return rules
+        return [_add_rule(session, draft, actor) for draft in drafts]
+
+
+def find_rule(session: Session, rule_id: int) -> AlertRule | None:
+    """The tenant's rule ``rule_id`` (``None`` for another tenant's: tenancy hides it)."""
+    return get_scoped(session, AlertRule, rule_id)
 
 
 def _rule(session: Session, rule_id: int) -> AlertRule:
-    rule = get_scoped(session, AlertRule, rule_id)
+    rule = find_rule(session, rule_id)
     if rule is None:
         raise LookupError(f"alert rule {rule_id} does not exist")
     return rule
@@ -211,21 +212,22 @@ def update_rule(
     catch_all: bool,
     actor: Actor = Actor(),
 ) -> AlertRule:
-    rule = _rule(session, rule_id)
-    name = _name(name)
-    conditions, actions = _validated(conditions, actions)
-    before = _snapshot(rule)
-    rule.name, rule.conditions, rule.actions = name, conditions, actions
-    rule.active, rule.catch_all = active, catch_all
-    _audit(
-        session,
-        "alert_rule.updated",
-        actor,
-        "alert_rule",
-        rule.id,
-        {"before": before, "after": _snapshot(rule)},
-    )
-    session.commit()
+    """Change a rule; a refused change leaves nothing behind (rolled back)."""
+    with unit_of_work(session):
+        rule = _rule(session, rule_id)
+        name = _name(name)
+        conditions, actions = _validated(conditions, actions)
+        before = _snapshot(rule)
+        rule.name, rule.conditions, rule.actions = name, conditions, actions
+        rule.active, rule.catch_all = active, catch_all
+        _audit(
+            session,
+            "alert_rule.updated",
+            actor,
+            "alert_rule",
+            rule.id,
+            {"before": before, "after": _snapshot(rule)},
+        )
     return rule
 
 
@@ -293,18 +295,21 @@ def list_windows(session: Session) -> list[MaintenanceWindow]:
 
 
 def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Actor()) -> MaintenanceWindow:
-    try:
-        values = validate_window(data)
-    except ValidationError as exc:
-        raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
-    window = MaintenanceWindow(active=True, **values)
-    session.add(window)
-    session.flush()
-    detail = {
-        key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in values.items()
-    }
-    _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
-    session.commit()
+    """Add a maintenance window; a refused one (``RuleError``, or ``ValueError`` from the row) leaves
+    nothing behind (rolled back)."""
+    with unit_of_work(session):
+        try:
+            values = validate_window(data)
+        except ValidationError as exc:
+            raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
+        window = MaintenanceWindow(active=True, **values)
+        session.add(window)
+        session.flush()
+        detail = {
+            key: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for key, value in values.items()
+        }
+        _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
     return window
 
 

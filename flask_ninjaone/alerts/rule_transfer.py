@@ -30,6 +30,7 @@ from ..connection.connect import tenant_integration
 from ..host import UserRef
 from ..models import OrganizationMapping
 from ..state import get_state
+from ..unit_of_work import rolls_back_on
 from . import rule_store
 from .rule_store import RuleDraft, RuleError
 from .rules import MAX_VALUES
@@ -244,11 +245,13 @@ def parse_rules(session: Session, tenant_id: str, raw: bytes | str) -> list[Rule
     return drafts
 
 
+@rolls_back_on(RuleFileError)
 def import_rules(
     session: Session, tenant_id: str, raw: bytes | str, *, replace: bool, user: UserRef | None = None,
     remote_addr: str | None = None, dry_run: bool = False,
 ) -> list[RuleDraft]:  # fmt: skip
-    """Parse and, unless ``dry_run``, write the file's rules (all or none); returns the drafts."""
+    """Parse and, unless ``dry_run``, write the file's rules (all or none); returns the drafts. A
+    refused file (:class:`RuleFileError`) rolls the session back: nothing of it stays."""
     drafts = parse_rules(session, tenant_id, raw)
     try:
         if not replace:

@@ -86,14 +86,12 @@ def import_rules() -> ResponseReturnValue:
         return _render(form, errors=["Choose a rules file."]), 400
     replace = form.mode.data == "replace"
     confirm = "confirm" in request.form
-    session = get_state().db.session
     try:
         drafts = rule_transfer.import_rules(
-            session, require_tenant_id(), text, replace=replace, dry_run=not confirm,
+            get_state().db.session, require_tenant_id(), text, replace=replace, dry_run=not confirm,
             user=get_state().host.current_user(), remote_addr=request.remote_addr,
         )  # fmt: skip
     except rule_transfer.RuleFileError as exc:
-        session.rollback()
         return _render(form, errors=["Nothing was imported:", *exc.lines]), 400
     if not confirm:
         form.document.data = text

@@ -3,11 +3,11 @@ maintenance windows. Everything here needs ``ninjaone.manage``; every change is 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..alerts import rule_store
@@ -20,12 +20,17 @@ from ..connection.connect import tenant_integration
 from ..enum_labels import enum_label
 from ..forms.alerts import ChosenBoardRuleForm, MaintenanceWindowForm, RuleActionForm, RuleForm, rule_form
 from ..host import Permission
-from ..models import AlertRule, OrganizationMapping
+from ..organizations.lookup import organization_names
 from ..state import get_state
-from ..tenancy import get_scoped, require_tenant_id
+from ..tenancy import require_tenant_id
 from ..ticket_choices import ticket_field_choices
 from .access import EXPIRED_FORM, require
 from .feedback import flash_linked
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..models import AlertRule
 
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
 
@@ -39,12 +44,7 @@ def _actor() -> rule_store.Actor:
 
 
 def _organizations() -> list[tuple[int, str]]:
-    rows = _session().execute(
-        select(OrganizationMapping.organization_id, OrganizationMapping.name).order_by(
-            OrganizationMapping.name
-        )
-    )
-    return [(org_id, name) for org_id, name in rows]
+    return organization_names(_session())
 
 
 def _users() -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ def _rule_form(rule: AlertRule | None = None) -> RuleForm:
 
 
 def _rule(rule_id: int) -> AlertRule:
-    rule = get_scoped(_session(), AlertRule, rule_id)
+    rule = rule_store.find_rule(_session(), rule_id)
     if rule is None:
         abort(404)
     return rule
@@ -153,7 +153,6 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
                                            actions=actions, active=active, catch_all=catch_all,
                                            actor=_actor())  # fmt: skip
     except rule_store.RuleError as exc:
-        _session().rollback()
         return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
     flash_linked("Rule “{}” saved.", saved.name, url_for(".edit", rule_id=saved.id))
     return redirect(url_for(".index"))
@@ -276,7 +275,6 @@ def maintenance() -> ResponseReturnValue:
             try:
                 window = rule_store.create_window(_session(), form.window_data(), actor=_actor())
             except (rule_store.RuleError, ValueError) as exc:
-                _session().rollback()
                 errors = rule_store.error_lines(exc) if isinstance(exc, rule_store.RuleError) else [str(exc)]
                 status = 400
             else:

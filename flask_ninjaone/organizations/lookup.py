@@ -1,5 +1,5 @@
 """Reading the tenant's organizations for the pages: whether an organization id that came in a URL is
-one of an integration's."""
+one of an integration's, and the names the rule and window pickers offer."""
 
 from __future__ import annotations
 
@@ -20,3 +20,12 @@ def has_organization(session: Session, integration: Integration, organization_id
     ).first()
     return found is not None
 
+
+def organization_names(session: Session) -> list[tuple[int, str]]:
+    """(organization id, name) of every organization the tenant's integrations know, by name."""
+    rows = session.execute(
+        select(OrganizationMapping.organization_id, OrganizationMapping.name).order_by(
+            OrganizationMapping.name
+        )
+    )
+    return [(org_id, name) for org_id, name in rows]
