@@ -34,7 +34,6 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..client import device_page_url
@@ -42,12 +41,12 @@ from ..connection.connect import tenant_integration
 from ..connection.health import Health, connection_health
 from ..forms.mapping import ActionForm
 from ..host import Permission
+from ..inventory.asset_devices import device_for_asset, devices_for_assets
 from ..inventory.compliance import AssetSummary, asset_summaries
 from ..inventory.device_refresh import MAX_SELECTED
 from ..inventory.panels import asset_panel, ticket_assets
 from ..jobs import enqueue
 from ..labels import labels_for
-from ..models import Device, Integration
 from ..state import get_state
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, host_page_url, require, safe_next, this_page, wants_json
@@ -141,17 +140,7 @@ def render_remote_button(host_asset_id: Any, ticket_id: Any = None, label: str =
     if connection_health(integration).state in (Health.NOT_CONNECTED, Health.DISCONNECTED):
         return Markup("")  # no session can open: a live-looking button would only fail
     assert integration is not None
-    device = (
-        get_state()
-        .db.session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.host_asset_id == str(host_asset_id),
-                Device.retired.is_(False),
-            )
-        )
-        .first()
-    )
+    device = device_for_asset(get_state().db.session, integration, str(host_asset_id))
     if device is None:
         return Markup("")
     html = render_template(
@@ -224,17 +213,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
         if wants_json():
             return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
         abort(400)
-    device = (
-        get_state()
-        .db.session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.host_asset_id == asset_id,
-                Device.retired.is_(False),
-            )
-        )
-        .first()
-    )
+    device = device_for_asset(get_state().db.session, integration, asset_id)
     back = safe_next(host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
     if device is None:
         message, ok = "This asset is not managed by NinjaOne.", False
@@ -253,20 +232,6 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     return redirect(back, 303)
 
 
-def _selected_devices(integration: Integration, asset_ids: list[str]) -> list[Device]:
-    if not asset_ids:
-        return []
-    return list(
-        get_state().db.session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.host_asset_id.in_(asset_ids[:MAX_SELECTED]),
-                Device.retired.is_(False),
-            )
-        )
-    )
-
-
 @bp.post("/sync-selected")
 @require(Permission.ACTIONS)
 def sync_selected() -> Response:
@@ -280,7 +245,7 @@ def sync_selected() -> Response:
     if len(asset_ids) > MAX_SELECTED:
         flash(f"Select at most {MAX_SELECTED} assets at a time.", "error")
         return redirect(back, 303)
-    devices = _selected_devices(integration, asset_ids)
+    devices = devices_for_assets(get_state().db.session, integration, asset_ids[:MAX_SELECTED])
     if not devices:
         flash("None of the selected assets is managed by NinjaOne.", "error")
         return redirect(back, 303)
@@ -303,7 +268,7 @@ def open_selected() -> Response | str:
     integration = connected_integration()
     asset_ids = [v for v in request.args.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[:MAX_SELECTED]
-    devices = _selected_devices(integration, asset_ids)
+    devices = devices_for_assets(get_state().db.session, integration, asset_ids[:MAX_SELECTED])
     if len(devices) == 1:
         return redirect(device_page_url(integration.base_url, devices[0].device_id), 303)
     links = [

@@ -20,6 +20,7 @@ from ..connection.health import ConnectionHealth, connection_health
 from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, Patch, Software, SoftwareChange
 from ..state import get_state
 from ..tenancy import require_tenant_id
+from .asset_devices import device_for_asset
 from .compliance import antivirus_state, patch_compliance
 from .versions import version_key
 
@@ -95,20 +96,6 @@ class AssetPanel:
         return self.integration.last_inventory_at if self.integration else None
 
 
-def _device_for_asset(integration: Integration, host_asset_id: str) -> Device | None:
-    return (
-        get_state()
-        .db.session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.host_asset_id == host_asset_id,
-                Device.retired.is_(False),
-            )
-        )
-        .first()
-    )
-
-
 def _severity_order() -> Any:
     return case(
         {severity: rank for rank, severity in enumerate(SEVERITIES_WORST_FIRST)},
@@ -125,7 +112,7 @@ def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> As
     panel = AssetPanel(host_asset_id=asset_id, integration=integration, health=connection_health(integration))
     if integration is None:
         return panel
-    device = _device_for_asset(integration, asset_id)
+    device = device_for_asset(session, integration, asset_id)
     if device is None:
         return panel
     panel.device = device
