@@ -19,14 +19,17 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import InvalidToken
 from flask import session
 
 from ..crypto import fernet_for
 from ..leases import Lease, sweep_expired
-from ..models import Credential, Integration
 from ..state import current_app_object
+
+if TYPE_CHECKING:
+    from ..models import Credential, Integration
 
 SESSION_KEY = "ninjaone_oauth"
 STATE_TTL_SECONDS = 600

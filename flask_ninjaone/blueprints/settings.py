@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
@@ -27,7 +27,6 @@ from ..enum_labels import enum_label
 from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
 from ..forms.mapping import ActionForm
 from ..host import Permission
-from ..models import Integration
 from ..state import get_state
 from ..sync.requests import DEVICE_SYNC, active_run
 from ..tenancy import current_tenant_id, require_tenant_id
@@ -36,6 +35,9 @@ from ..webhooks.registration import WebhookError
 from . import oauth_state
 from .access import EXPIRED_FORM, require
 from .run_progress import run_view
+
+if TYPE_CHECKING:
+    from ..models import Integration
 
 bp = Blueprint("ninjaone", __name__, template_folder="../templates", static_folder="../static")
 
@@ -193,7 +195,6 @@ def save_credentials() -> Response | tuple[str, int]:
             remote_addr=request.remote_addr,
         )
     except ConnectError as exc:
-        _session().rollback()
         form.form_errors.append(str(exc))
         return _render(credentials_form=form, status_code=400)
     flash("NinjaOne credentials saved. Next: click Connect.", "success")
@@ -225,7 +226,6 @@ def save_sync_settings() -> Response | tuple[str, int]:
             remote_addr=request.remote_addr,
         )
     except SettingsError as exc:
-        _session().rollback()
         form.form_errors.append(str(exc))
         return _render(sync_form=form, status_code=400)
     flash("Sync settings saved.", "success")
@@ -319,7 +319,6 @@ def oauth_callback() -> Response:
             remote_addr=request.remote_addr,
         )
     except ConnectError as exc:
-        session.rollback()
         flash(str(exc), "error")
         return _back()
     message = f"Connected to NinjaOne: {result.organizations} organization(s) found."

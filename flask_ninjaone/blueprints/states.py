@@ -9,7 +9,7 @@ Scripts (see :func:`~.access.wants_json`) get the same sentence as JSON.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Blueprint, abort, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -18,9 +18,11 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 from ..connection.connect import tenant_integration
 from ..connection.health import SETUP_ADVICE, Health, connection_health
-from ..models import Integration
 from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
+
+if TYPE_CHECKING:
+    from ..models import Integration
 
 
 class NotConnected(Exception):

@@ -49,6 +49,7 @@ from ..models.base import utcnow
 from ..organizations.refresh import refresh_organizations
 from ..owed_writes import send_due
 from ..sync.requests import request_sync
+from ..unit_of_work import rolls_back_on
 from ..webhooks import registration as webhook_registration
 from . import base_urls, instance_change, release
 from .api_client import client_for
@@ -127,6 +128,7 @@ def tenant_integration(session: Session) -> Integration | None:
 # -- credentials ---------------------------------------------------------------------------------------
 
 
+@rolls_back_on(ConnectError)
 def save_credentials(
     session: Session,
     *,
@@ -376,6 +378,7 @@ def start_authorization(integration: Integration | None, redirect_uri: str, stat
     )
 
 
+@rolls_back_on(ConnectError)
 def finish_authorization(
     session: Session,
     integration: Integration | None,
@@ -620,6 +623,7 @@ def _minutes(value: Any, bounds: tuple[int, int], what: str) -> int:
     return value
 
 
+@rolls_back_on(SettingsError)
 def update_sync_settings(
     session: Session,
     integration: Integration,
