@@ -3,6 +3,7 @@ tools/import_cycles.py finds cycles, lazy imports included."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -12,6 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "import_cycles.py"
 PACKAGE = ROOT / "flask_ninjaone"
+#: What a view may not do with the request's session: read, write, or end its transaction.
+SESSION_METHODS = frozenset(
+    {"add", "add_all", "begin", "begin_nested", "commit", "delete", "execute", "expunge", "flush", "get",
+     "merge", "query", "refresh", "rollback", "scalar", "scalars"}
+)  # fmt: skip
+#: Calls that build or run a query (``get_scoped`` reads a row by id).
+QUERY_CALLS = frozenset({"select", "insert", "update", "delete", "func", "text", "get_scoped"})
 
 
 def top_level_modules() -> set[str]:
@@ -98,3 +106,72 @@ def test_a_package_importing_its_submodules_is_no_cycle_unless_one_imports_it_ba
 def test_flask_ninjaone_has_no_import_cycle():
     result = run(ROOT / "flask_ninjaone")
     assert result.returncode == 0, result.stdout
+
+
+def database_access(source: str) -> list[str]:
+    """Where ``source`` touches the database itself: a method of the session (named ``db.session``, or a
+    name or helper function bound to it), a query built or run, or ``Model.query``."""
+    tree = ast.parse(source)
+    bound: set[str] = set()
+
+    def is_session(node: ast.expr) -> bool:
+        if "db.session" in ast.unparse(node):
+            return True
+        if isinstance(node, ast.Call):
+            node = node.func
+        return isinstance(node, ast.Name) and node.id in bound
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and any(
+            isinstance(inner, ast.Return) and inner.value is not None and is_session(inner.value)
+            for inner in ast.walk(node)
+        ):
+            bound.add(node.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and is_session(node.value):
+            bound |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call | ast.Attribute):
+            continue
+        if isinstance(node, ast.Attribute) and node.attr == "query":
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in SESSION_METHODS and is_session(node.func.value):
+                found.append(f"{node.lineno}: {ast.unparse(node.func)}()")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in QUERY_CALLS:
+            found.append(f"{node.lineno}: {node.func.id}()")
+    return sorted(found, key=lambda where: int(where.split(":")[0]))
+
+
+def test_views_reach_the_database_only_through_the_domain():
+    """A view parses and validates, calls the domain, then flashes, redirects or renders; queries,
+    writes, commits and rollbacks live in the domain packages (docs/architecture.md, "Checks").
+    Passing the request's session to a domain function is allowed: it is the unit of work's handle."""
+    offenders = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted((PACKAGE / "blueprints").glob("*.py"))
+        if (found := database_access(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_database_access_check_sees_each_form():
+    source = (
+        "from flask import session as flask_session\n"
+        "def _session():\n    return get_state().db.session\n"
+        "def view():\n"
+        "    session = _session()\n"
+        "    session.scalars(select(Device))\n"
+        "    _session().commit()\n"
+        "    get_state().db.session.rollback()\n"
+        "    row = get_scoped(session, Alert, 1)\n"
+        "    Device.query.all()\n"
+        "    flask_session.get('key')\n"
+        "    domain.function(session, 1)\n"
+    )
+    assert database_access(source) == [
+        "6: session.scalars()", "6: select()", "7: _session().commit()",
+        "8: get_state().db.session.rollback()", "9: get_scoped()", "10: Device.query",
+    ]  # fmt: skip
