@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 
 import click
-from sqlalchemy import select
 
 from ..client import INSTANCES
 from ..connection.api_client import client_for
 from ..connection.connect import ConnectError, connect_client_credentials
 from ..connection.connect import status as connection_status
-from ..models import OrganizationMapping
 from ..organizations import client_mapping
+from ..organizations.lookup import integration_organizations
 from ..organizations.refresh import refresh_organizations
 from ..state import get_state
 from ..sync.requests import forget_written, request_sync
 from ..sync.runner import AlreadyRunning, run_summary, run_sync
 from ..tenancy import tenant_scope
+from ..unit_of_work import unit_of_work
 from .group import ninjaone_cli
 from .helpers import connected_integration, resolve_tenant, tenant_option
 
@@ -92,14 +92,9 @@ def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
     with tenant_scope(tenant.id):
         integration = connected_integration(tenant)
         if refresh:
-            with client_for(integration) as client:
+            with unit_of_work(session), client_for(integration) as client:
                 refresh_organizations(session, integration, client)
-            session.commit()
-        rows = session.scalars(
-            select(OrganizationMapping)
-            .where(OrganizationMapping.integration_id == integration.id)
-            .order_by(OrganizationMapping.name)
-        ).all()
+        rows = integration_organizations(session, integration)
         data = [
             {
                 "id": row.organization_id,

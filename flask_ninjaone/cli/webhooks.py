@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import click
-from sqlalchemy import select
 
 from ..config import setting
-from ..models import WebhookDelivery
 from ..state import get_state
 from ..tenancy import tenant_scope
 from ..webhooks import inbox
+from ..webhooks.inbox_page import InboxFilters, latest_deliveries
 from ..webhooks.registration import public_base_url, receiver_url
 from .group import ninjaone_cli
 from .helpers import connected_integration, resolve_tenant, tenant_option
@@ -44,11 +43,7 @@ def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
     """Show the newest deliveries with their status, attempts and error."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        rows = (
-            get_state()
-            .db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit))
-            .all()
-        )
+        rows = latest_deliveries(get_state().db.session, InboxFilters(limit=limit))
         data = [
             {
                 "id": row.id,

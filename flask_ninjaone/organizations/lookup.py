@@ -1,5 +1,6 @@
-"""Reading the tenant's organizations for the pages: whether an organization id that came in a URL is
-one of an integration's, and the names the rule and window pickers offer."""
+"""Reading the tenant's organizations for the pages and commands: whether an organization id that came
+in a URL is one of an integration's, the names the rule and window pickers offer, and an integration's
+organizations for ``flask ninjaone orgs``."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ def organization_names(session: Session) -> list[tuple[int, str]]:
         )
     )
     return [(org_id, name) for org_id, name in rows]
+
+
+def integration_organizations(session: Session, integration: Integration) -> list[OrganizationMapping]:
+    """The integration's organizations with their mapping state, by name."""
+    query = select(OrganizationMapping).where(OrganizationMapping.integration_id == integration.id)
+    return list(session.scalars(query.order_by(OrganizationMapping.name)))

@@ -1,5 +1,6 @@
 """What the webhook inbox page reads: its filters (validated from the query string), the newest
-deliveries, the counts by status, and the assets and alerts the deliveries were about."""
+deliveries (``flask ninjaone inbox list`` too), the counts by status, and the assets and alerts the
+deliveries were about."""
 
 from __future__ import annotations
 
