@@ -20,6 +20,7 @@ from ..host import ClientRef
 from ..models import Integration, MappingState, OrganizationMapping
 from ..state import get_state
 from ..tenancy import require_tenant_id
+from .lookup import find_organization
 
 #: Legal-form words dropped from the END of a name ("Acme Pty Ltd", "Acme Co., Ltd.", "Müller GmbH & Co. KG"):
 #: the same company is spelled with and without them in NinjaOne and in the PSA. Only at the end, so
@@ -117,12 +118,7 @@ def organizations(session: Session, integration: Integration) -> list[Organizati
 
 
 def _mapping(session: Session, integration: Integration, organization_id: int) -> OrganizationMapping:
-    row = session.scalars(
-        select(OrganizationMapping).where(
-            OrganizationMapping.integration_id == integration.id,
-            OrganizationMapping.organization_id == organization_id,
-        )
-    ).one_or_none()
+    row = find_organization(session, integration, organization_id)
     if row is None:
         raise UnknownOrganization(f"No NinjaOne organization {organization_id} in this connection.")
     return row

@@ -10,16 +10,23 @@ from sqlalchemy.orm import Session
 from ..models import Integration, OrganizationMapping
 
 
-def has_organization(session: Session, integration: Integration, organization_id: int) -> bool:
-    """Whether ``integration`` knows organization ``organization_id`` (another tenant's never: tenancy
-    filters the read, so the page answers 404 for it as for one that does not exist)."""
-    found = session.scalars(
-        select(OrganizationMapping.id).where(
+def find_organization(
+    session: Session, integration: Integration, organization_id: int
+) -> OrganizationMapping | None:
+    """Organization ``organization_id`` of ``integration`` (``None`` for one it does not have; another
+    tenant's never: tenancy filters the read)."""
+    return session.scalars(
+        select(OrganizationMapping).where(
             OrganizationMapping.integration_id == integration.id,
             OrganizationMapping.organization_id == organization_id,
         )
-    ).first()
-    return found is not None
+    ).one_or_none()
+
+
+def has_organization(session: Session, integration: Integration, organization_id: int) -> bool:
+    """Whether ``integration`` has organization ``organization_id``: the pages answer 404 when not, for
+    another tenant's as for one that does not exist."""
+    return find_organization(session, integration, organization_id) is not None
 
 
 def organization_names(session: Session) -> list[tuple[int, str]]:
