@@ -17,7 +17,7 @@ from .. import audit
 from ..host import UserRef
 from ..models import AlertRule, MaintenanceWindow
 from ..tenancy import get_scoped
-from ..unit_of_work import unit_of_work
+from ..unit_of_work import rolls_back_on, unit_of_work
 from .maintenance import validate_window
 from .rules import validate_actions, validate_conditions
 
@@ -108,6 +108,7 @@ def _audit(
     )
 
 
+@rolls_back_on(RuleError)
 def create_rule(
     session: Session,
     *,
@@ -118,10 +119,10 @@ def create_rule(
     catch_all: bool = False,
     actor: Actor = Actor(),
 ) -> AlertRule:
-    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are); a refused
-    rule leaves nothing behind (rolled back)."""
-    with unit_of_work(session):
-        return _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
+    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are)."""
+    rule = _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
+    session.commit()
+    return rule
 
 
 def _add_rule(session: Session, draft: RuleDraft, actor: Actor) -> AlertRule:
@@ -201,6 +202,7 @@ def _rule(session: Session, rule_id: int) -> AlertRule:
     return rule
 
 
+@rolls_back_on(RuleError)
 def update_rule(
     session: Session,
     rule_id: int,
@@ -212,22 +214,21 @@ def update_rule(
     catch_all: bool,
     actor: Actor = Actor(),
 ) -> AlertRule:
-    """Change a rule; a refused change leaves nothing behind (rolled back)."""
-    with unit_of_work(session):
-        rule = _rule(session, rule_id)
-        name = _name(name)
-        conditions, actions = _validated(conditions, actions)
-        before = _snapshot(rule)
-        rule.name, rule.conditions, rule.actions = name, conditions, actions
-        rule.active, rule.catch_all = active, catch_all
-        _audit(
-            session,
-            "alert_rule.updated",
-            actor,
-            "alert_rule",
-            rule.id,
-            {"before": before, "after": _snapshot(rule)},
-        )
+    rule = _rule(session, rule_id)
+    name = _name(name)
+    conditions, actions = _validated(conditions, actions)
+    before = _snapshot(rule)
+    rule.name, rule.conditions, rule.actions = name, conditions, actions
+    rule.active, rule.catch_all = active, catch_all
+    _audit(
+        session,
+        "alert_rule.updated",
+        actor,
+        "alert_rule",
+        rule.id,
+        {"before": before, "after": _snapshot(rule)},
+    )
+    session.commit()
     return rule
 
 
@@ -294,22 +295,20 @@ def list_windows(session: Session) -> list[MaintenanceWindow]:
     return list(session.scalars(select(MaintenanceWindow).order_by(MaintenanceWindow.id)))
 
 
+@rolls_back_on(ValueError)
 def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Actor()) -> MaintenanceWindow:
-    """Add a maintenance window; a refused one (``RuleError``, or ``ValueError`` from the row) leaves
-    nothing behind (rolled back)."""
-    with unit_of_work(session):
-        try:
-            values = validate_window(data)
-        except ValidationError as exc:
-            raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
-        window = MaintenanceWindow(active=True, **values)
-        session.add(window)
-        session.flush()
-        detail = {
-            key: (value.isoformat() if hasattr(value, "isoformat") else value)
-            for key, value in values.items()
-        }
-        _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
+    try:
+        values = validate_window(data)
+    except ValidationError as exc:
+        raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
+    window = MaintenanceWindow(active=True, **values)
+    session.add(window)
+    session.flush()
+    detail = {
+        key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in values.items()
+    }
+    _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
+    session.commit()
     return window
 
 
