@@ -1,4 +1,5 @@
-"""The unit-of-work helper: all of a block's writes commit together, or none of them do."""
+"""The unit-of-work helpers: all of a block's writes commit together, or none of them do; a domain
+function's refusal rolls back what it started."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import AuditEntry
-from flask_ninjaone.unit_of_work import unit_of_work
+from flask_ninjaone.unit_of_work import rolls_back_on, unit_of_work
 from sample_host.database import db
 
 
@@ -47,3 +48,36 @@ def test_returning_from_the_block_commits(app):
         assert act() == "done"
         db.session.rollback()
         assert _actions() == ["early"]
+
+
+class Refused(ValueError):
+    pass
+
+
+@rolls_back_on(Refused)
+def _change(session, action: str, *, refuse: BaseException | None = None) -> str:
+    """Writes, then refuses (or not) without committing: what a domain function's caller sees."""
+    session.add(AuditEntry(action=action))
+    session.flush()
+    if refuse is not None:
+        raise refuse
+    return action
+
+
+def test_a_refusal_rolls_back_what_the_function_started(app):
+    """The pages used to roll back after a refusal themselves; a page that forgot would have left the
+    half change for the next commit (audit.record, say) to write."""
+    with tenant_scope("1"):
+        with pytest.raises(Refused):
+            _change(db.session, "refused", refuse=Refused("no"))
+        db.session.commit()  # the next unit of work
+        assert _actions() == []
+
+
+def test_other_errors_and_success_leave_the_session_to_the_caller(app):
+    with tenant_scope("1"):
+        assert _change(db.session, "kept") == "kept"
+        with pytest.raises(KeyError):
+            _change(db.session, "pending", refuse=KeyError("not a refusal"))
+        db.session.commit()
+        assert _actions() == ["kept", "pending"]
