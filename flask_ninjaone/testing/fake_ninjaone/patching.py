@@ -73,7 +73,7 @@ def finish_patch_job(state: FakeState, device_id: int, target: str, op: str) -> 
     """The agent reports the job done (or failed): install approved patches on apply; the last activity."""
     kind = ACTIVITY_TYPES[target]
     what = f"{'OS' if target == 'os' else 'Software'} patch {op}"
-    common = {"activity_type": kind, "device_id": device_id, "source_name": what}
+    common: dict[str, Any] = {"activity_type": kind, "device_id": device_id, "source_name": what}
     failing = device_id in state.device_actions.failing_patch_jobs
     state.device_actions.failing_patch_jobs.discard(device_id)
     if failing and target == "os":
