@@ -14,6 +14,7 @@ from flask_ninjaone.tenancy import tenant_scope
 
 from .test_device_actions import SHOTS, shoot
 from .test_journey import TIMEOUT, connect_and_sync, login
+from .test_phone_layout import OVERFLOW
 
 
 def devices(live, count: int, status: str = "online", classes=("WINDOWS_WORKSTATION", "WINDOWS_SERVER")):
@@ -66,6 +67,9 @@ def test_bulk_reboot_with_typed_count_and_a_patch_scan_from_the_panel(browser, l
     page.get_by_role("button", name=re.compile("Yes: patch scan of")).click()
     expect(page.locator("[data-bulk-skipped]")).to_contain_text("third-party software on Windows")
     shoot(page, "bulk-patch-scan-skipped")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(OVERFLOW) <= 0, "the bulk page fits a phone"
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.goto(live.url + "/assets/?agent=online")
     for _, name in chosen:
