@@ -4,13 +4,14 @@ refused with nothing stored or sent."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flask_ninjaone.actions.bulk import MAX_BULK
+from flask_ninjaone.models import Device
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+from sample_host.database import db
 from tests.inventory.support import URL
 
 from .test_actions_pages import actions, submission
@@ -202,9 +203,16 @@ def test_ninjaone_errors_fail_or_retry_each_device_on_its_own(acme, app):
     assert by_device[second.device_id].result.startswith("Waiting to retry at")
 
 
-def test_bulk_page_lists_names_only_as_text(acme, app):
-    """The device names come from NinjaOne: escaped on the page."""
-    client = acme.login(app.test_client(), "tech@acme.test")
+def test_bulk_page_shows_device_names_as_text(acme, app):
+    """Device names come from NinjaOne: escaped on the confirmation and on the skipped list."""
     (device,) = online(acme, 1)
-    page = post(client, kind="reboot", asset_ids=[device.host_asset_id]).get_data(as_text=True)
-    assert re.search(r'name="submission" value="[^"]+"', page)
+    offline = next(d for d in acme.devices() if d.agent_status == "offline" and d.node_class in AGENTS)
+    with acme.scope():
+        for row_id in (device.id, offline.id):
+            db.session.get(Device, row_id).name = "<b>x</b>"
+        db.session.commit()
+    client = acme.login(app.test_client(), "tech@acme.test")
+    page = post(client, kind="reboot", asset_ids=[device.host_asset_id, offline.host_asset_id]).get_data(
+        as_text=True
+    )
+    assert "<b>x</b>" not in page and page.count("&lt;b&gt;x&lt;/b&gt;") >= 2
