@@ -36,6 +36,7 @@ from ..actions.listing import action_json, recent_actions
 from ..actions.patching import patch as patch_request
 from ..actions.scripts import panel_scripts, require_sign_in, scripting_options
 from ..actions.start import (
+    SOFTWARE_PATCH_CLASSES,
     ActionRefused,
     action_key,
     check_device,
@@ -85,6 +86,7 @@ def render_device_actions(host_asset_id: Any, device: Any, ticket_id: Any = None
         scripts=panel_scripts(get_state().db.session, device) if can_act else None,
         form=ActionForm(),
         features=MAINTENANCE_FEATURES,
+        software_patching=getattr(device, "node_class", None) in SOFTWARE_PATCH_CLASSES,
         actions=recent_actions(get_state().db.session, host_asset_id=str(host_asset_id)),
         describe=inputs.describe,
     )

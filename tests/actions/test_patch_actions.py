@@ -158,6 +158,12 @@ def test_devices_that_cannot_patch_are_refused_without_a_call(acme, app):
     client = acme.login(app.test_client(), "tech@acme.test")
     acme.fake.state.reset_counters()
     mac = next(d for d in acme.devices() if d.node_class == "MAC" and d.agent_status == "online")
+    software_choice = 'name="target" value="software"'
+    assert software_choice not in client.get(f"/assets/{mac.host_asset_id}").get_data(as_text=True)
+    windows = next(
+        d for d in acme.devices() if d.node_class == "WINDOWS_SERVER" and d.agent_status == "online"
+    )
+    assert software_choice in client.get(f"/assets/{windows.host_asset_id}").get_data(as_text=True)
     response = patch(client, mac.host_asset_id, op="scan", target="software", submission="s")
     assert response.status_code == 409 and "third-party software on Windows" in response.get_data(
         as_text=True
