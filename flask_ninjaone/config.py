@@ -118,6 +118,13 @@ SETTINGS: dict[str, Setting] = {
         "the back of the queue (other tenants' drains go first); also the most time one delivery "
         "attempt may spend on NinjaOne, retries and waits included.",
     ),
+    "NINJAONE_BULK_ACTION_CONFIRM_ABOVE": Setting(
+        10,
+        "Devices a bulk action from the asset list (reboot, patch scan, maintenance) may reach on one "
+        "confirmation click; above it, in every tenant, the person must type the number of devices. "
+        "0 asks for it always. One request names at most 500 devices whatever this says.",
+        minimum=0,
+    ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(
         "X-NinjaOne-Webhook-Secret",

@@ -13,81 +13,45 @@ the inbox right before it commits, so either side confirms, whichever comes seco
 A script run finishes the same way from ``SCRIPTING`` / ``COMPLETED`` naming the script
 (``sourceName``) with its exit code and output (``data``): exit code 0 is ``confirmed``, any other
 ``failed``, each with the exit code and the start of the output as the result and ticket note.
+
+Patch scans and applies finish from the ``PATCH_MANAGEMENT`` / ``SOFTWARE_PATCH_MANAGEMENT``
+activities (see :mod:`.patching`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarResult, select
 from sqlalchemy.orm import Session
 
-from ..models import ActionKind, ActionState, DeviceAction, Integration, WebhookDelivery
+from ..models import ActionKind, ActionState, DeviceAction, Integration
 from .outcome import finish, when
+from .patching import PATCH_ACTIVITY_TYPES, confirm_patch
+from .reports import delivered, moment, pending, sent_before
 
 REBOOTED = "SYSTEM_REBOOTED"
 SCRIPTING, SCRIPT_DONE = "SCRIPTING", "COMPLETED"
 #: Characters of a script's output kept in the result (and the ticket note).
 OUTPUT_SUMMARY = 300
-#: Clock skew tolerated between our ``sent_at`` and NinjaOne's ``activityTime``.
-SKEW = timedelta(minutes=2)
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    return None
-
-
-def _sent(
-    session: Session, integration: Integration, device_id: int, kind: ActionKind
-) -> Sequence[DeviceAction]:
-    """The device's actions of ``kind`` sent and not yet finished: what an activity may finish."""
-    return session.scalars(
-        select(DeviceAction).where(
-            DeviceAction.integration_id == integration.id,
-            DeviceAction.device_id == device_id,
-            DeviceAction.kind == kind,
-            DeviceAction.state == ActionState.SENT,
-        )
-    ).all()
-
-
-def _delivered(
-    session: Session, action: DeviceAction, since: datetime, *activity: ColumnElement[bool]
-) -> ScalarResult[dict[str, Any]]:
-    """The payloads of the deliveries about the action's device received since ``since`` (less the
-    skew) that match ``activity``: a report that may have come before the action was recorded sent."""
-    return session.scalars(
-        select(WebhookDelivery.payload).where(
-            WebhookDelivery.integration_id == action.integration_id,
-            WebhookDelivery.device_id == action.device_id,
-            *activity,
-            WebhookDelivery.received_at >= since - SKEW,
-        )
-    )
 
 
 def confirm_from_activity(session: Session, integration: Integration, activity: dict[str, Any]) -> int:
-    """Finish the device's sent reboots or script runs this activity reports done; returns how many (no
-    commit)."""
+    """Finish the device's sent actions this activity reports done; returns how many (no commit)."""
     if activity.get("deviceId") is None:
         return 0
     if activity.get("activityType") == SCRIPTING and activity.get("statusCode") == SCRIPT_DONE:
         return _finish_scripts(session, integration, activity)
+    if activity.get("activityType") in PATCH_ACTIVITY_TYPES:
+        return confirm_patch(session, integration, activity)
     if activity.get("statusCode") != REBOOTED:
         return 0
-    at = _moment(activity.get("activityTime"))
+    at = moment(activity.get("activityTime"))
     if at is None:
         return 0
-    pending = _sent(session, integration, activity["deviceId"], ActionKind.REBOOT)
     confirmed = 0
-    for action in pending:
-        if action.sent_at is None or action.sent_at - SKEW > at:
+    for action in pending(session, integration, activity["deviceId"], (ActionKind.REBOOT,)):
+        if not sent_before(action, at):
             continue  # an older reboot reported late: not this action's
         finish(session, action, ActionState.CONFIRMED, f"Rebooted; back online at {when(at)}.", at)
         confirmed += 1
@@ -96,19 +60,15 @@ def confirm_from_activity(session: Session, integration: Integration, activity: 
 
 def reported_reboot(session: Session, action: DeviceAction, since: datetime) -> datetime | None:
     """When the device reported a reboot at or after ``since`` in a delivery already received, else None."""
-    payloads = _delivered(session, action, since, WebhookDelivery.status_code == REBOOTED)
-    moments = [
-        at for payload in payloads if (at := _moment(payload.get("activityTime"))) and at >= since - SKEW
-    ]
-    return max(moments, default=None)
+    payloads = delivered(session, action, since, (REBOOTED,))
+    return moment(payloads[-1].get("activityTime")) if payloads else None
 
 
 def _finish_scripts(session: Session, integration: Integration, activity: dict[str, Any]) -> int:
-    at = _moment(activity.get("activityTime"))
+    at = moment(activity.get("activityTime"))
     if at is None:
         return 0
-    pending = _sent(session, integration, activity["deviceId"], ActionKind.SCRIPT)
-    for action in sorted(pending, key=lambda row: row.sent_at or at):
+    for action in pending(session, integration, activity["deviceId"], (ActionKind.SCRIPT,)):
         if _same_run(action, activity, at):
             script_finished(session, action, activity)
             return 1  # one completion finishes one run: the oldest of that script
@@ -116,10 +76,7 @@ def _finish_scripts(session: Session, integration: Integration, activity: dict[s
 
 
 def _same_run(action: DeviceAction, activity: dict[str, Any], at: datetime) -> bool:
-    sent = action.sent_at
-    return (
-        sent is not None and sent - SKEW <= at and activity.get("sourceName") == action.parameters.get("name")
-    )
+    return sent_before(action, at) and activity.get("sourceName") == action.parameters.get("name")
 
 
 def script_finished(session: Session, action: DeviceAction, activity: dict[str, Any]) -> None:
@@ -127,7 +84,7 @@ def script_finished(session: Session, action: DeviceAction, activity: dict[str, 
     data = activity.get("data") or {}
     code = data.get("exitCode")
     output = " ".join(str(data.get("output") or "").split())[:OUTPUT_SUMMARY]
-    at = _moment(activity.get("activityTime")) or datetime.now(UTC)
+    at = moment(activity.get("activityTime")) or datetime.now(UTC)
     state = ActionState.CONFIRMED if code == 0 else ActionState.FAILED
     exit_text = "an unknown exit code" if code is None else f"exit code {code}"
     result = f"Finished at {when(at)} with {exit_text}" + (f"; output: {output}" if output else ".")
@@ -136,15 +93,8 @@ def script_finished(session: Session, action: DeviceAction, activity: dict[str, 
 
 def reported_script(session: Session, action: DeviceAction, since: datetime) -> dict[str, Any] | None:
     """The ``COMPLETED`` activity of this run if a delivery already received reports it, else None."""
-    payloads = _delivered(
-        session,
-        action,
-        since,
-        WebhookDelivery.activity_type == SCRIPTING,
-        WebhookDelivery.status_code == SCRIPT_DONE,
-    )
-    for payload in payloads:
-        at = _moment(payload.get("activityTime"))
+    for payload in delivered(session, action, since, (SCRIPT_DONE,), activity_type=SCRIPTING):
+        at = moment(payload.get("activityTime"))
         if at is not None and _same_run(action, payload, at):
             return payload
     return None

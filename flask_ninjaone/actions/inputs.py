@@ -42,6 +42,9 @@ def describe(kind: str, parameters: Mapping[str, Any]) -> str:
         return f"{'Forced' if parameters.get('mode') == 'FORCED' else 'Normal'} reboot"
     if kind == ActionKind.SCRIPT:
         return f"Script '{parameters.get('name', '?')}'"
+    if kind in (ActionKind.PATCH_SCAN, ActionKind.PATCH_APPLY):
+        target = "OS" if parameters.get("target") == "os" else "software"
+        return f"{'Patch scan' if kind == ActionKind.PATCH_SCAN else 'Apply patches'} ({target})"
     if kind == ActionKind.MAINTENANCE_START:
         return f"Maintenance mode until {parameters.get('end', '?')}"
     return "End maintenance mode"

@@ -3,14 +3,15 @@
 An attempt claims the row with one conditional ``UPDATE`` (still ``queued``, due), so two workers or
 a retried job never send it twice; a killed worker's claim lapses after :data:`CLAIM`. Then:
 
-* NinjaOne accepted it → ``sent`` (a reboot waits for ``SYSTEM_REBOOTED``, see :mod:`.confirm`, or
+* NinjaOne accepted it → ``sent`` (a reboot waits for ``SYSTEM_REBOOTED``, see :mod:`.confirm`, a
+  patch job for its ``…_COMPLETED`` activity, see :mod:`.patching`, or
   is confirmed at once when that delivery came in while it was being sent); a
   maintenance change is re-read from the device and ``confirmed`` when NinjaOne shows it.
 * Throttled (429, HTML page), unreachable, or a 5xx on the idempotent maintenance PUT/DELETE → still
   ``queued``, next attempt after NinjaOne's ``Retry-After`` or the backoff of
   :func:`~..owed_writes.delay_after`; ``failed`` after :data:`MAX_ATTEMPTS`.
-* A 5xx on the reboot POST → ``failed`` and not retried: NinjaOne (or a proxy) may have acted, and a
-  second reboot is worse than a person checking.
+* A 5xx on the reboot, script or patch-job POST → ``failed`` and not retried: NinjaOne (or a proxy)
+  may have acted, and a second reboot (or patch apply) is worse than a person checking.
 * Refused (4xx, unknown device, missing scope, reconnect needed) → ``failed`` with the reason.
 
 The client is made for one short step (:data:`SEND_BUDGET` seconds for every request, waiting out no
@@ -46,6 +47,7 @@ from ..owed_writes import delay_after
 from ..tenancy import get_scoped, require_tenant_id
 from .confirm import reported_reboot, reported_script, script_finished
 from .outcome import finish, when
+from .patching import PATCH_KINDS, WAITING, operation, patch_finished, reported_patch
 from .scripts import SIGN_IN_NEEDED
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ MAX_ATTEMPTS = 5
 SHORT_WAIT = 5.0
 SEND_BUDGET = 30.0
 #: POSTs that may have acted when NinjaOne (or a proxy) answers 5xx: never replayed automatically.
-NOT_REPLAYED = frozenset({ActionKind.REBOOT, ActionKind.SCRIPT})
+NOT_REPLAYED = frozenset({ActionKind.REBOOT, ActionKind.SCRIPT, *PATCH_KINDS})
 
 
 #: How long a sent reboot or script run waits for NinjaOne's report of its outcome before it is given up:
@@ -169,6 +171,11 @@ def _attempt(session: Session, action: DeviceAction, integration: Integration | 
             if (reported := reported_script(session, action, now)) is not None:
                 script_finished(session, action, reported)
             return
+        if action.kind in PATCH_KINDS:
+            action.result = WAITING
+            if (ended := reported_patch(session, action, now)) is not None:
+                patch_finished(session, action, ended)
+            return
         before = client.stats["requests"]
         try:
             _confirm_maintenance(session, client, action, now)
@@ -182,6 +189,8 @@ def _send(client: NinjaOneClient, action: DeviceAction) -> None:
     parameters: dict[str, Any] = action.parameters
     if action.kind == ActionKind.REBOOT:
         client.reboot_device(action.device_id, parameters["mode"], parameters.get("reason"))
+    elif action.kind in PATCH_KINDS:
+        client.submit_patch_job(action.device_id, parameters["target"], operation(action))
     elif action.kind == ActionKind.MAINTENANCE_START:
         start = parameters.get("start")
         client.schedule_maintenance(
@@ -209,7 +218,9 @@ def _refused(session: Session, action: DeviceAction, exc: ApiError, now: datetim
     if server_error and action.kind not in NOT_REPLAYED:
         raise _Retry(exc)
     if server_error:
-        what = "reboot" if action.kind == ActionKind.REBOOT else "script"
+        what = {ActionKind.REBOOT: "reboot", ActionKind.SCRIPT: "script"}.get(
+            ActionKind(action.kind), "patch job"
+        )
         message = (
             f"NinjaOne answered HTTP {exc.status}: the {what} may or may not have reached the device. It is "
             "not sent again automatically; check the device in NinjaOne before trying again."

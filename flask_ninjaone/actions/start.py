@@ -30,8 +30,17 @@ from .inputs import ActionRequest
 AGENT_CLASSES = frozenset(
     {"WINDOWS_WORKSTATION", "WINDOWS_SERVER", "LINUX_WORKSTATION", "LINUX_SERVER", "MAC", "MAC_SERVER"}
 )
-#: Kinds that need a running agent (maintenance mode is NinjaOne's own state: any device, any time).
-NEEDS_AGENT = frozenset({ActionKind.REBOOT, ActionKind.SCRIPT})
+#: Kinds that need a running agent (maintenance mode is NinjaOne's own state: any device, any time),
+#: with how the refusal says it.
+NEEDS_AGENT = {
+    ActionKind.REBOOT: "rebooted",
+    ActionKind.SCRIPT: "asked to run a script",
+    ActionKind.PATCH_SCAN: "asked to scan for patches",
+    ActionKind.PATCH_APPLY: "asked to apply patches",
+}
+#: Node classes NinjaOne patches third-party software on (inferred: Windows agents; the software patch
+#: report lists none for others). OS patching reaches every agent class.
+SOFTWARE_PATCH_CLASSES = frozenset({"WINDOWS_WORKSTATION", "WINDOWS_SERVER"})
 REQUIRED_SCOPE = "management"
 
 
@@ -98,14 +107,20 @@ def managed_device(session: Session, integration: Integration, *, host_asset_id:
 
 
 def check_device(device: Device, request: ActionRequest) -> None:
-    """Refuse a device NinjaOne could not act on now: no agent for the kind, or offline."""
-    if request.kind not in NEEDS_AGENT:
+    """Refuse a device NinjaOne could not act on now: no agent for the kind (no software patching but
+    on Windows), or offline."""
+    verb = NEEDS_AGENT.get(ActionKind(request.kind))
+    if verb is None:
         return
-    verb = "rebooted" if request.kind == ActionKind.REBOOT else "asked to run a script"
     if device.node_class not in AGENT_CLASSES:
         raise ActionRefused(
             f"{device.name} is a {device.node_class or 'device of unknown class'}: it has no NinjaOne agent, "
             f"so it cannot be {verb} from here."
+        )
+    if request.parameters.get("target") == "software" and device.node_class not in SOFTWARE_PATCH_CLASSES:
+        raise ActionRefused(
+            f"{device.name} is a {device.node_class}: NinjaOne patches third-party software on Windows "
+            "devices only. Use the OS target instead."
         )
     if device.agent_status != "online":
         raise ActionRefused(

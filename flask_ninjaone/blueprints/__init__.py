@@ -9,6 +9,7 @@ from . import (
     actions,
     alerts,
     assets,
+    bulk_actions,
     compliance,
     inbox,
     mapping,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         (assets.bp, "/assets"),  # technician surfaces: panels, remote access, fleet views
         (remote.bp, "/remote"),
         (actions.bp, "/actions"),  # reboot, maintenance mode (ninjaone.actions)
+        (bulk_actions.bp, "/actions/bulk"),  # the same for a selection of the asset list
         (compliance.bp, "/compliance"),
     )
     if prefix.strip("/"):  # with no prefix of its own, every unknown URL is the host's to answer

@@ -1,6 +1,6 @@
-"""Technician actions from the PSA (``ninjaone.actions``): reboot, script, maintenance mode of one device.
+"""Technician actions from the PSA (``ninjaone.actions``): reboot, script, patch job, maintenance of a device.
 
-``POST /actions/assets/<id>/reboot``, ``…/script`` and ``…/maintenance`` come from the
+``POST /actions/assets/<id>/reboot``, ``…/script``, ``…/patch`` and ``…/maintenance`` come from the
 forms on the asset panel and the ticket panel. The first post renders a confirmation that names the
 device and what will happen; the confirmation's post (it carries a one-time ``submission`` token)
 starts the action, so the same confirmation sent twice is one action. Every refusal happens before
@@ -33,8 +33,10 @@ from werkzeug.wrappers import Response
 from ..actions import inputs
 from ..actions.inputs import ActionInputError, ActionRequest
 from ..actions.listing import action_json, recent_actions
+from ..actions.patching import patch as patch_request
 from ..actions.scripts import panel_scripts, require_sign_in, scripting_options
 from ..actions.start import (
+    SOFTWARE_PATCH_CLASSES,
     ActionRefused,
     action_key,
     check_device,
@@ -84,6 +86,7 @@ def render_device_actions(host_asset_id: Any, device: Any, ticket_id: Any = None
         scripts=panel_scripts(get_state().db.session, device) if can_act else None,
         form=ActionForm(),
         features=MAINTENANCE_FEATURES,
+        software_patching=getattr(device, "node_class", None) in SOFTWARE_PATCH_CLASSES,
         actions=recent_actions(get_state().db.session, host_asset_id=str(host_asset_id)),
         describe=inputs.describe,
     )
@@ -209,3 +212,10 @@ def script(asset_id: str) -> Answer:
             options,
         ),
     )
+
+
+@bp.post("/assets/<asset_id>/patch")
+@require(Permission.ACTIONS)
+def patch(asset_id: str) -> Answer:
+    """Start a patch job: ``op`` scan or apply, ``target`` os or software."""
+    return _act(asset_id, lambda: patch_request(request.form.get("op"), request.form.get("target")))

@@ -1,4 +1,4 @@
-"""``flask ninjaone device reboot|maintenance|script`` and ``flask ninjaone actions``, for operators.
+"""``flask ninjaone device reboot|maintenance|script|patch-scan|patch-apply`` and ``flask ninjaone actions``.
 
 The commands go through the same checks as the pages (:mod:`..actions.start`): an unknown device,
 or another tenant's, is refused without an API call, as are an offline agent, an agentless device
@@ -22,6 +22,7 @@ import click
 from ..actions import inputs
 from ..actions.inputs import ActionInputError, ActionRequest
 from ..actions.listing import action_json, recent_actions
+from ..actions.patching import patch as patch_request
 from ..actions.scripts import require_sign_in, scripting_options
 from ..actions.start import (
     ActionRefused,
@@ -31,7 +32,7 @@ from ..actions.start import (
     start_action,
     usable_integration,
 )
-from ..client.device_actions import MAINTENANCE_FEATURES, REBOOT_MODES
+from ..client.device_actions import MAINTENANCE_FEATURES, PATCH_TARGETS, REBOOT_MODES
 from ..models import ActionKind
 from ..models.base import utcnow
 from ..state import get_state
@@ -47,7 +48,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the ac
 
 @ninjaone_cli.group("device")
 def device_group() -> None:
-    """Act on one NinjaOne device: reboot it, run a script, put it in maintenance mode or end it."""
+    """Act on one NinjaOne device: reboot it, run a script, scan or patch it, put it in maintenance mode."""
 
 
 def _run(
@@ -156,6 +157,32 @@ def script_command(tenant_ref: str, device_id: int, script_ref: str, params: tup
     """Run a script on a device (needs a connection made by signing in, and its agent online)."""
     _run(tenant_ref, device_id, key, as_json,
          script=lambda options: inputs.script(script_ref, params, run_as, options))  # fmt: skip
+
+
+target_option = click.option("--target", type=click.Choice(PATCH_TARGETS), required=True,
+                             help="os: system updates; software: third-party (Windows only).")  # fmt: skip
+
+
+@device_group.command("patch-scan")
+@tenant_option
+@device_option
+@target_option
+@key_option
+@json_option
+def patch_scan_command(tenant_ref: str, device_id: int, target: str, key: str | None, as_json: bool) -> None:
+    """Ask a device to scan for missing patches (agent online); the scan's end comes by webhook."""
+    _run(tenant_ref, device_id, key, as_json, lambda: patch_request("scan", target))
+
+
+@device_group.command("patch-apply")
+@tenant_option
+@device_option
+@target_option
+@key_option
+@json_option
+def patch_apply_command(tenant_ref: str, device_id: int, target: str, key: str | None, as_json: bool) -> None:
+    """Ask a device to install its approved patches (agent online); the outcome comes by webhook."""
+    _run(tenant_ref, device_id, key, as_json, lambda: patch_request("apply", target))
 
 
 @ninjaone_cli.command("actions")

@@ -1,4 +1,4 @@
-"""Device actions of the NinjaOne API (tag ``management``): reboot, maintenance mode, scripting.
+"""Device actions of the NinjaOne API (tag ``management``): reboot, maintenance mode, scripting, patch jobs.
 
 The endpoints answer 204 with no body (the spec's ``default`` response has no schema), so the methods
 return ``None`` and an error is always raised, never swallowed: the caller decides whether an action
@@ -26,6 +26,9 @@ from .transport import NOT_JSON, Transport, json_body, path_id
 REBOOT_MODES = ("NORMAL", "FORCED")
 """``{mode}`` of ``POST /v2/device/{id}/reboot/{mode}``: a normal restart, or forced (apps closed)."""
 MAINTENANCE_FEATURES = ("ALERTS", "PATCHING", "AVSCANS", "TASKS")
+PATCH_TARGETS = ("os", "software")
+"""``{target}`` of ``POST /v2/device/{id}/patch/{target}/{op}``: OS updates or third-party software."""
+PATCH_OPERATIONS = ("scan", "apply")
 SCRIPT_TYPES = ("SCRIPT", "ACTION")
 """``type`` of a script run: a custom script (by ``id``) or a built-in action (by ``uid``)."""
 USER_CONTEXT_REQUIRED = "user_context_required"
@@ -71,6 +74,15 @@ class DeviceActionsMixin:
             "device/{id}/reboot/{mode}",
             path_params={"id": path_id(device_id), "mode": mode},
             json=body,
+        )
+
+    def submit_patch_job(self, device_id: int, target: str, op: str) -> None:
+        """``POST /v2/device/{id}/patch/{os|software}/{scan|apply}`` (no body); NinjaOne answers 204, or
+        400 when the device is not applicable. Not replayed after a 5xx: an apply may have started."""
+        if target not in PATCH_TARGETS or op not in PATCH_OPERATIONS:
+            raise ValueError(f"target must be one of {PATCH_TARGETS} and op one of {PATCH_OPERATIONS}")
+        self._transport.request(
+            "POST", f"device/{{id}}/patch/{target}/{op}", path_params={"id": path_id(device_id)}
         )
 
     def schedule_maintenance(

@@ -1,4 +1,5 @@
-"""Technician actions on NinjaOne devices (reboot, maintenance mode), one row each (see :mod:`..actions`)."""
+"""Technician actions on NinjaOne devices (reboot, maintenance, script, patch jobs), one row each (see
+:mod:`..actions`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class ActionKind(enum.StrEnum):
     MAINTENANCE_START = "maintenance_start"  # PUT /v2/device/{id}/maintenance
     MAINTENANCE_END = "maintenance_end"  # DELETE /v2/device/{id}/maintenance
     SCRIPT = "script"  # POST /v2/device/{id}/script/run
+    PATCH_SCAN = "patch_scan"  # POST /v2/device/{id}/patch/{os|software}/scan
+    PATCH_APPLY = "patch_apply"  # POST /v2/device/{id}/patch/{os|software}/apply
 
 
 class ActionState(enum.StrEnum):
@@ -60,7 +63,7 @@ class DeviceAction(TenantMixin, Base):
     ticket_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     #: What was sent, never a secret: ``{"mode", "reason"}``, ``{"start", "end", "features", "reason"}``,
-    #: ``{"type", "id" | "uid", "name", "parameters", "run_as"}``.
+    #: ``{"type", "id" | "uid", "name", "parameters", "run_as"}``, ``{"target"}`` (a patch job).
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(16), nullable=False, default=ActionState.QUEUED)
     #: One line for people: what NinjaOne answered or reported.

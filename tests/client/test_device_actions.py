@@ -167,3 +167,40 @@ def test_run_script_user_context_required(rsps, client) -> None:
     with pytest.raises(ApiError) as caught:
         client.run_script(7, script_type="SCRIPT", script_id=101)
     assert not isinstance(caught.value, UserContextRequired)
+
+
+@pytest.mark.parametrize(
+    ("target", "op"), [("os", "scan"), ("os", "apply"), ("software", "scan"), ("software", "apply")]
+)
+def test_patch_job_posts_to_the_specs_path_without_a_body(rsps, client, target, op) -> None:
+    rsps.post(f"{API}/device/7/patch/{target}/{op}", status=204)
+    assert client.submit_patch_job(7, target, op) is None
+    assert len(rsps.calls) == 1 and not rsps.calls[0].request.body
+
+
+@pytest.mark.parametrize(
+    ("device_id", "target", "op"),
+    [(7, "OS", "scan"), (7, "os", "install"), (7, "firmware", "scan"), (-1, "os", "scan")],
+)
+def test_patch_job_refuses_bad_input_without_a_request(rsps, client, device_id, target, op) -> None:
+    with pytest.raises(ValueError):
+        client.submit_patch_job(device_id, target, op)
+    assert len(rsps.calls) == 0
+
+
+def test_patch_job_is_not_replayed_after_a_5xx_but_is_after_429_and_400_is_raised(
+    rsps, client, sleeps
+) -> None:
+    url = f"{API}/device/7/patch/os/apply"
+    rsps.post(url, status=503, json={"resultCode": "FAILURE"})
+    with pytest.raises(ApiError) as caught:
+        client.submit_patch_job(7, "os", "apply")
+    assert caught.value.status == 503 and len(rsps.calls) == 1
+    rsps.replace("POST", url, status=429, headers={"Retry-After": "1"})
+    rsps.add("POST", url, status=204)
+    client.submit_patch_job(7, "os", "apply")
+    assert len(rsps.calls) == 3
+    rsps.replace("POST", url, status=400, json={"errorMessage": "Device is not applicable for os apply."})
+    with pytest.raises(ApiError) as caught:
+        client.submit_patch_job(7, "os", "apply")
+    assert caught.value.status == 400 and "not applicable" in str(caught.value)

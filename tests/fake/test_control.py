@@ -227,6 +227,7 @@ def test_settings_clients_and_counters(control: Api, fake: FakeNinjaOne) -> None
         "capture_webhooks": False,
         "access_token_lifetime": 60,
         "complete_reboots": True,
+        "complete_patch_jobs": True,
     }
     client = control.request(
         "POST",

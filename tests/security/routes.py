@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -141,6 +142,20 @@ FORMS: dict[str, FormBuilder] = {
     # The security world connects by client credentials, so the tenant's own request is refused with
     # 409 "made by signing in" (test_isolation.EXPECTED_STATUS); the other tenant's asset gets 404 first.
     "ninjaone_actions.script": lambda t, s, p, url: {"script": "1", "submission": "security-matrix"},
+    "ninjaone_actions.patch": lambda t, s, p, url: {
+        "op": "scan",
+        "target": "os",
+        "submission": "security-matrix",
+    },
+    # Maintenance needs no online agent, so the tenant's own device takes it whatever its state; a
+    # selection naming only the other tenant's asset is 404 (none of them is this tenant's device).
+    "ninjaone_bulk_actions.bulk": lambda t, s, p, url: {
+        "kind": "maintenance",
+        "asset_ids": [s.host_asset_id],
+        "end": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "features": "ALERTS",
+        "submission": "security-matrix",
+    },
     "ninjaone_compliance.refresh": lambda t, s, p, url: {},
     "ninjaone_inbox.replay": lambda t, s, p, url: {"include_failed": "1"},
 }

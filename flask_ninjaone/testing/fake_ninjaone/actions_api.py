@@ -1,9 +1,10 @@
-"""``/v2`` endpoints that act on a device: reboot, maintenance mode and scripting (tag ``management``).
+"""``/v2`` endpoints that act on a device: reboot, maintenance mode, scripting and patch jobs (tag
+``management``).
 
 A token without the ``management`` scope gets 403, an unknown device 404, bad input and refused
 actions (offline agent, a device class that cannot do it) 400; success is 204 with no body, as the
 spec's bodiless ``default`` responses say. What each action records and delivers is described in
-``device_actions`` and ``scripting``.
+``device_actions``, ``scripting`` and ``patching``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from . import scripting
+from . import patching, scripting
 from .api import authenticate, requires
 from .errors import failure
 from .state import UnknownRecord, current_state
@@ -79,3 +80,20 @@ def run_script(device_id: int) -> tuple[str, int]:
         raise failure(403, "user_context_required: running scripts needs a token issued to a signed-in user")
     body = _json_object(optional=False)
     return _act(scripting.run, current_state(), device_id, body)
+
+
+def _patch_job(device_id: int, target: str, op: str) -> tuple[str, int]:
+    """No body (the spec declares none); 204, or 400 when the device is not applicable or offline."""
+    return _act(patching.submit, current_state(), device_id, target, op)
+
+
+# Four paths, as the spec lists them (so request counts name each one): submitOSPatchScan, …
+for _target in patching.TARGETS:
+    for _op in patching.OPERATIONS:
+        bp.add_url_rule(
+            f"/device/<int:device_id>/patch/{_target}/{_op}",
+            endpoint=f"patch_{_target}_{_op}",
+            view_func=requires("management")(_patch_job),
+            methods=["POST"],
+            defaults={"target": _target, "op": _op},
+        )

@@ -220,6 +220,7 @@ def settings() -> Response:
             "capture_webhooks": state.webhooks.capture,
             "access_token_lifetime": state.oauth.access_token_lifetime,
             "complete_reboots": state.device_actions.complete_reboots,
+            "complete_patch_jobs": state.device_actions.complete_patch_jobs,
         }
     )
 
@@ -234,6 +235,7 @@ def change_settings() -> Response:
         "capture_webhooks",
         "access_token_lifetime",
         "complete_reboots",
+        "complete_patch_jobs",
     }
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}")
@@ -252,6 +254,8 @@ def change_settings() -> Response:
         state.webhooks.capture = body["capture_webhooks"]
     if "complete_reboots" in body:
         state.device_actions.complete_reboots = bool(body["complete_reboots"])
+    if "complete_patch_jobs" in body:
+        state.device_actions.complete_patch_jobs = bool(body["complete_patch_jobs"])
     return settings()
 
 

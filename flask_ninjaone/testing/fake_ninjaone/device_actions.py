@@ -1,4 +1,4 @@
-"""What the fake does when a technician acts on a device: reboot, maintenance mode.
+"""What the fake does when a technician acts on a device: reboot, maintenance mode (patch jobs: ``patching``).
 
 Faithful to ``openapi.json`` where it speaks (paths, modes, bodies, the ``Maintenance`` record and its
 statuses, the ``management`` tag) and marked *inferred* where it is silent:
@@ -97,6 +97,10 @@ class DeviceActions:
         """``(exitCode, output)`` the next run of each script id reports (default ``(0, "<name>: done")``)."""
         self.disabled_features: dict[int, list[str]] = {}
         """Features each device's maintenance suppresses (kept by NinjaOne, not shown in the record)."""
+        self.complete_patch_jobs = True
+        """Finish a patch scan or apply at once (see ``patching``); off: only its STARTED activity."""
+        self.failing_patch_jobs: set[int] = set()
+        """Device ids whose next patch job fails (see ``patching``)."""
 
     def reboot(self, device_id: int, mode: str, reason: str | None) -> dict[str, Any]:
         """Accept a reboot command: record START_REQUESTED, then reboot unless told to wait."""

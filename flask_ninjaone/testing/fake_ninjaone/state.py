@@ -647,6 +647,12 @@ class FakeState:
         with self.lock:
             return self._inventory("software-patches", self.require_device(device_id))
 
+    def inventory_rows(self, device_id: int, kind: str) -> list[dict[str, Any]]:
+        """Copies of the device's rows of ``kind`` (os-patches, software-patches, antivirus), installed
+        patches included: what a patch job starts from."""
+        with self.lock:
+            return self._inventory(kind, self.require_device(device_id))
+
     def set_device_inventory(self, device_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """What the device's agent reports from now on, replacing the generated rows.
 
