@@ -34,6 +34,8 @@ class FieldMapping(TenantMixin, Base):
     field_name: Mapped[str] = mapped_column(String(128), nullable=False)
     field_label: Mapped[str] = mapped_column(String(255), nullable=False)
     field_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: NinjaOne's own type (``NUMERIC`` takes whole numbers only, ``DECIMAL`` any).
+    ninjaone_type: Mapped[str] = mapped_column(String(32), nullable=False)
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
     attribute: Mapped[str] = mapped_column(String(128), nullable=False)
     two_way: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -8,6 +8,7 @@ those two fields, hence the pairs of schemas.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import fields
 
@@ -115,11 +116,21 @@ class DeviceHealthRowSchema(NinjaSchema):
     timestamp = EpochSeconds()
 
 
-class CustomFieldsRowSchema(NinjaSchema):
-    """A row of ``custom-fields``: the device's values keyed by field name, typed per definition."""
+def _with_fields(
+    name: str, declared: dict[str, fields.Field[Any]], values: fields.Field[Any]
+) -> type[NinjaSchema]:
+    """A row schema with a field named ``fields``, which a class body cannot declare (``Schema.fields``)."""
+    schema = NinjaSchema.from_dict({**declared, "fields": values}, name=name)
+    assert issubclass(schema, NinjaSchema)  # from_dict subclasses the class it is called on
+    return schema
 
-    deviceId = StrictInteger(required=True)
-    fields = fields.Dict(keys=fields.String(), required=True)
+
+#: A row of ``custom-fields``: the device's values keyed by field name, typed per definition.
+CustomFieldsRowSchema = _with_fields(
+    "CustomFieldsRowSchema",
+    {"deviceId": StrictInteger(required=True)},
+    fields.Dict(keys=fields.String(), required=True),
+)
 
 
 class CustomFieldValueSchema(NinjaSchema):
@@ -128,12 +139,12 @@ class CustomFieldValueSchema(NinjaSchema):
     updateTime = EpochSeconds()
 
 
-class CustomFieldsDetailedRowSchema(NinjaSchema):
-    """A row of ``custom-fields-detailed``: ``entityId`` names the device (``deviceId`` is writeOnly)."""
-
-    entityType = fields.String()
-    entityId = StrictInteger()
-    fields = fields.List(fields.Nested(CustomFieldValueSchema), required=True)
+#: A row of ``custom-fields-detailed``: ``entityId`` names the device (``deviceId`` is writeOnly).
+CustomFieldsDetailedRowSchema = _with_fields(
+    "CustomFieldsDetailedRowSchema",
+    {"entityType": fields.String(), "entityId": StrictInteger()},
+    fields.List(fields.Nested(CustomFieldValueSchema), required=True),
+)
 
 
 class LoggedOnUserRowSchema(NinjaSchema):

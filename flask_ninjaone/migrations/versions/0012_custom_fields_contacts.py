@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("field_name", sa.String(length=128), nullable=False),
         sa.Column("field_label", sa.String(length=255), nullable=False),
         sa.Column("field_type", sa.String(length=16), nullable=False),
+        sa.Column("ninjaone_type", sa.String(length=32), nullable=False),
         sa.Column("options", _JSON, nullable=False),
         sa.Column("attribute", sa.String(length=128), nullable=False),
         sa.Column("two_way", sa.Boolean(), nullable=False),
