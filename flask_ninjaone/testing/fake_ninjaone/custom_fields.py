@@ -85,21 +85,28 @@ def default_definitions() -> list[dict[str, Any]]:
 
 
 def _generated(seed: int, device_id: int, definitions: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    """Values a device carries before anyone writes one (about two thirds of the fields filled)."""
-    rng = random.Random(seed * 1_000_003 + device_id * 31 + _SALT_FIELDS)
+    """Values a device carries before anyone writes one (about two thirds of the fields filled); each
+    field draws from its own generator, so removing one field leaves the others' values as they were."""
+
+    def rng(name: str) -> random.Random:
+        return random.Random(f"{seed}:{device_id}:{name}:{_SALT_FIELDS}")
+
     values: dict[str, Any] = {}
-    if "assetTag" in definitions and rng.random() < 0.8:
+    if "assetTag" in definitions and rng("assetTag").random() < 0.8:
         values["assetTag"] = f"AT-{device_id:06d}"
-    if "costCenter" in definitions and rng.random() < 0.7:
-        options = [o for o in definitions["costCenter"]["content"].get("values", []) if o.get("active")]
-        if options:
-            values["costCenter"] = rng.choice(options)["id"]
-    if "purchaseDate" in definitions and rng.random() < 0.6:
-        values["purchaseDate"] = int(1_600_000_000_000 + rng.randrange(0, 140_000_000) * 1000)
-    if "diskEncrypted" in definitions and rng.random() < 0.7:
-        values["diskEncrypted"] = rng.random() < 0.8
-    if "rackUnits" in definitions and rng.random() < 0.2:
-        values["rackUnits"] = rng.choice((1, 2, 4))
+    if "costCenter" in definitions and (r := rng("costCenter")).random() < 0.7:
+        name = r.choice(_COST_CENTERS)  # by name: options added later do not move existing values
+        ids = [
+            o["id"] for o in definitions["costCenter"]["content"].get("values", []) if o.get("name") == name
+        ]
+        if ids:
+            values["costCenter"] = ids[0]
+    if "purchaseDate" in definitions and (r := rng("purchaseDate")).random() < 0.6:
+        values["purchaseDate"] = int(1_600_000_000_000 + r.randrange(0, 140_000_000) * 1000)
+    if "diskEncrypted" in definitions and (r := rng("diskEncrypted")).random() < 0.7:
+        values["diskEncrypted"] = r.random() < 0.8
+    if "rackUnits" in definitions and (r := rng("rackUnits")).random() < 0.2:
+        values["rackUnits"] = r.choice((1, 2, 4))
     return values
 
 
