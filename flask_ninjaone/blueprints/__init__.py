@@ -10,6 +10,7 @@ from . import (
     alerts,
     assets,
     compliance,
+    field_map,
     inbox,
     mapping,
     navigation,
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     pages: tuple[tuple[Blueprint, str], ...] = (
         (settings.bp, ""),  # the settings page, its static files and the integrations card
         (mapping.bp, "/organizations"),
+        (field_map.bp, "/fields"),  # custom fields -> asset attributes, last users -> contacts
         (sync.bp, "/sync"),
         (alerts.bp, "/alerts"),  # the alerts panel; alert rules and maintenance windows; the inbox
         (rules.bp, "/rules"),

@@ -9,18 +9,19 @@ flagged on the page — and comes back by itself if the field does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..client import NinjaOneClient
+from ..client import NinjaOneClient, NinjaOneError, describe
+from ..connection.api_client import MissingCredentials, client_for
 from ..host import AssetAttribute
 from ..models import ContactSettings, FieldMapping, Integration
 from ..models.base import utcnow
-from .field_types import mappable_type
+from .field_types import display_value, mappable_type
 
 #: Longest NinjaOne field name and host attribute key the map stores (the table's columns).
 NAME_LIMIT = 128
@@ -69,6 +70,17 @@ def read_definitions(client: NinjaOneClient) -> dict[str, FieldDefinition]:
             options=options,
         )
     return found
+
+
+def load_definitions(integration: Integration) -> tuple[dict[str, FieldDefinition], str | None]:
+    """NinjaOne's definitions for a page: ``({}, why)`` when NinjaOne cannot be asked right now."""
+    try:
+        with client_for(integration) as client:
+            return read_definitions(client), None
+    except NinjaOneError as exc:
+        return {}, describe(exc)
+    except MissingCredentials as exc:
+        return {}, str(exc)
 
 
 def mappings(session: Session, integration: Integration) -> list[FieldMapping]:
@@ -165,6 +177,23 @@ def reconcile(
             row.options = definition.options
         usable.append(row)
     return usable
+
+
+def mapped_attributes(session: Session) -> Callable[[int, Mapping[str, Any]], dict[str, Any]]:
+    """For listings: stored NinjaOne values of a device -> ``{attribute: JSON value}`` by the bound
+    tenant's active mappings (dates ISO, dropdowns the option's name)."""
+    by_integration: dict[int, list[FieldMapping]] = {}
+    for row in session.scalars(select(FieldMapping).where(FieldMapping.missing_since.is_(None))):
+        by_integration.setdefault(row.integration_id, []).append(row)
+
+    def attributes(integration_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        for row in by_integration.get(integration_id, ()):
+            if row.field_name in values:
+                shown[row.attribute] = display_value(row.field_type, row.options, values[row.field_name])
+        return shown
+
+    return attributes
 
 
 def contact_settings(session: Session, integration: Integration) -> ContactSettings:

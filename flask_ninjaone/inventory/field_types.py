@@ -88,6 +88,15 @@ def to_host(
     raise FieldValueError(f"{attribute.label}: type {field_type!r} cannot be mapped")
 
 
+def display_value(field_type: str, ninjaone_options: Sequence[Mapping[str, Any]], value: Any) -> Any:
+    """A stored NinjaOne value as JSON people read: a date ISO, a dropdown its option's name."""
+    if field_type == "date" and isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC).date().isoformat()
+    if field_type == "dropdown":
+        return next((o.get("name") for o in ninjaone_options if o.get("id") == value), value)
+    return value
+
+
 def to_ninjaone(
     field_type: str,
     ninjaone_options: Sequence[Mapping[str, Any]],
