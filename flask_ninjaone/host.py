@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 class Permission(enum.StrEnum):
@@ -167,6 +167,53 @@ class HostPages:
     ticket: str | None = None  # e.g. /tickets/{id}
     client: str | None = None  # e.g. /clients/{id}
     settings: str | None = None  # your integrations page (no placeholder)
+    contact: str | None = None  # e.g. /contacts/{id}
+
+
+#: The types a host asset attribute (and the NinjaOne custom field mapped onto it) may have.
+ATTRIBUTE_TYPES = ("text", "number", "date", "checkbox", "dropdown")
+
+#: A value crossing the seam for an attribute: ``str`` (text, and a dropdown's option), ``int`` or
+#: ``float`` (number), :class:`datetime.date` (date), ``bool`` (checkbox); ``None`` clears it.
+AttributeValue = str | int | float | bool | date | None
+
+
+@dataclass(frozen=True)
+class AssetAttribute:
+    """An attribute of the host's assets that a NinjaOne custom field may feed (field map page)."""
+
+    key: str  # what set_asset_attributes and asset_attributes_changed name it by
+    label: str  # shown in the field map's pickers
+    type: str  # one of ATTRIBUTE_TYPES
+    options: tuple[str, ...] = ()  # a dropdown's values, as the host stores them
+    max_length: int | None = None  # longest text the host keeps
+
+
+@dataclass(frozen=True)
+class AttributeUpdate:
+    """New values of some attributes of one asset, from NinjaOne's custom fields."""
+
+    host_asset_id: str
+    values: Mapping[str, AttributeValue]  # attribute key -> value (None: clear it)
+
+
+@dataclass(frozen=True)
+class LogonUser:
+    """The last user NinjaOne saw log on to a device, for finding (or creating) their host contact."""
+
+    client_id: str  # the host client of the device's organization
+    user_name: str  # as NinjaOne reports it, e.g. CORP\j.smith or j.smith@corp.example
+    login: str  # the name without its domain: j.smith
+    email: str | None = None  # user_name when it is an e-mail address
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    """A host contact (a client's person)."""
+
+    id: str
+    name: str
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +337,43 @@ class HostAdapter(abc.ABC):
     @abc.abstractmethod
     def asset_device_id(self, tenant_id: str, host_asset_id: str) -> int | None:
         """The NinjaOne device id linked to a host asset, or ``None`` if the asset is not RMM-managed."""
+
+    # --- custom fields (optional) --------------------------------------------------------------------
+    def asset_attributes(self, tenant_id: str) -> list[AssetAttribute] | None:
+        """The asset attributes NinjaOne custom fields may be mapped onto; ``None``: this host does not
+        take custom fields (the default), and the field map page is hidden.
+
+        Asked when the field map page shows and when a mapping is saved. Only attributes of the
+        :data:`ATTRIBUTE_TYPES` are offered; a dropdown's ``options`` are the only values the
+        extension will set (a NinjaOne option is matched to one by name, case-insensitively).
+        """
+        return None
+
+    def set_asset_attributes(self, tenant_id: str, updates: Sequence[AttributeUpdate]) -> None:
+        """Write custom field values onto assets, during the inventory walk (up to 1000 per call).
+
+        Called only when :meth:`asset_attributes` answers a list, only with its keys and with values
+        of their types, and only for what changed since the last walk. Do not commit (the extension
+        commits with its bookkeeping). When a person later changes one of these attributes, call
+        :func:`flask_ninjaone.asset_attributes_changed` so a two-way field goes back to NinjaOne.
+        """
+        raise NotImplementedError("asset_attributes() answered a list: implement set_asset_attributes")
+
+    # --- contacts (optional) -------------------------------------------------------------------------
+    #: Whether :meth:`find_contacts` is implemented: the last logged-on user of each device is then
+    #: linked to a host contact (when the tenant turns it on) and shown on asset and alert tickets.
+    contacts_supported: bool = False
+
+    def find_contacts(
+        self, tenant_id: str, users: Sequence[LogonUser], create: bool
+    ) -> list[ContactRef | None]:
+        """For each user, the client's contact it is (match the e-mail, then the login, within
+        ``client_id``), or ``None``; with ``create``, create the missing ones instead (do not commit).
+
+        One result per user, in order; called with up to 1000 users per walk batch: batch your
+        queries. Only called when :attr:`contacts_supported` is true.
+        """
+        raise NotImplementedError("contacts_supported is true: implement find_contacts")
 
     # --- tickets ------------------------------------------------------------------------------------
     @abc.abstractmethod

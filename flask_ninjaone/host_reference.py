@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import host, signals
 from .alerts.resets import ticket_closed
+from .inventory.field_writes import asset_attributes_changed
 from .tenancy import tenant_scope
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,9 +80,13 @@ SEAM_TYPES: tuple[type, ...] = (
     host.TicketState,
     host.FieldChoice,
     host.HostPages,
+    host.AssetAttribute,
+    host.AttributeUpdate,
+    host.LogonUser,
+    host.ContactRef,
 )
 #: What the host calls in the extension (the other direction of the seam).
-HOST_CALLS: tuple[Callable[..., object], ...] = (ticket_closed, tenant_scope)
+HOST_CALLS: tuple[Callable[..., object], ...] = (ticket_closed, asset_attributes_changed, tenant_scope)
 
 
 def _markdown(docstring: str | None) -> str:

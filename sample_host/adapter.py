@@ -20,12 +20,16 @@ from sqlalchemy import ColumnElement, String, func, insert, or_, select, update
 from flask_ninjaone.bulk import analyze_after_bulk_load, in_values, insert_rows
 from flask_ninjaone.host import (
     AdoptionKeys,
+    AssetAttribute,
     AssetMatch,
     AssetRecord,
+    AttributeUpdate,
     ClientRef,
+    ContactRef,
     FieldChoice,
     HostAdapter,
     HostPages,
+    LogonUser,
     Permission,
     TenantRef,
     TicketDraft,
@@ -33,7 +37,7 @@ from flask_ninjaone.host import (
     UserRef,
 )
 
-from . import auth, ticketing
+from . import asset_attributes, auth, ticketing
 from .database import db
 from .models import (
     TICKET_BOARDS,
@@ -411,6 +415,20 @@ class SampleHostAdapter(HostAdapter):
         if row is None or row.external_source != SOURCE or row.status != "active":
             return None
         return _to_int(row.external_id)
+
+    # --- custom fields and contacts -----------------------------------------------------------------
+    contacts_supported = True
+
+    def asset_attributes(self, tenant_id: str) -> list[AssetAttribute] | None:
+        return list(asset_attributes.ATTRIBUTES)
+
+    def set_asset_attributes(self, tenant_id: str, updates: Sequence[AttributeUpdate]) -> None:
+        asset_attributes.set_attributes(int(tenant_id), updates)
+
+    def find_contacts(
+        self, tenant_id: str, users: Sequence[LogonUser], create: bool
+    ) -> list[ContactRef | None]:
+        return asset_attributes.find_contacts(int(tenant_id), users, create)
 
     # --- tickets ------------------------------------------------------------------------------------
     def _ticket(self, tenant_id: str, ticket_id: str) -> Ticket | None:

@@ -167,6 +167,21 @@ class Asset(Timestamps, db.Model):
         return serial
 
 
+class Contact(Timestamps, db.Model):
+    """A client's person. The NinjaOne integration links each device's last logged-on user to one
+    (found by e-mail, then by login), and may create them."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_tenant_id_client_id", "tenant_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    login: Mapped[str | None] = mapped_column(String(255))
+
+
 ticket_assets = Table(
     "ticket_assets",
     db.metadata,

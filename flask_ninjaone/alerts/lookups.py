@@ -26,6 +26,7 @@ from ..models import (
     Alert,
     AlertRule,
     Device,
+    DeviceAttributes,
     Integration,
     MaintenanceWindow,
     MappingState,
@@ -156,6 +157,17 @@ class Lookups:
             params=params,
         )
 
+    def logon(self, device_id: int | None) -> DeviceAttributes | None:
+        """The device's last logon and linked contact (see ``inventory.field_sync``), if stored."""
+        if device_id is None:
+            return None
+        return self.session.scalars(
+            select(DeviceAttributes).where(
+                DeviceAttributes.integration_id == self.integration_id,
+                DeviceAttributes.device_id == device_id,
+            )
+        ).first()
+
     def device_context(self, alert: Alert, facts: AlertFacts) -> ticket_text.DeviceContext:
         device = self.device(alert.device_id)
         mapping = self.mapping(alert.organization_id)
@@ -177,6 +189,7 @@ class Lookups:
         url = None
         if alert.device_id is not None and alert.device_id >= 0:
             url = device_page_url(self.base_url, alert.device_id)
+        logon = self.logon(alert.device_id)
         return ticket_text.DeviceContext(
             device_id=alert.device_id,
             name=facts.device_name,
@@ -185,7 +198,10 @@ class Lookups:
             location=location,
             ip=hardware.get("ip") or hardware.get("public_ip"),
             os=hardware.get("os"),
-            last_user=hardware.get("last_user") or expanded.get("lastLoggedInUser"),
+            last_user=(logon.logon_user if logon else None)
+            or hardware.get("last_user")
+            or expanded.get("lastLoggedInUser"),
+            contact=logon.contact_name if logon and logon.contact_id else None,
             agent_status=device.agent_status if device is not None else None,
             node_class=facts.node_class,
             url=url,

@@ -41,6 +41,7 @@ class DeviceContext:
     ip: str | None = None
     os: str | None = None
     last_user: str | None = None
+    contact: str | None = None  # the host contact the last user was linked to
     agent_status: str | None = None
     node_class: str | None = None
     url: str | None = None
@@ -153,6 +154,7 @@ def ticket_description(facts: AlertFacts, device: DeviceContext, *, priority: st
         ("IP address", device.ip),
         ("OS", device.os),
         ("Last user", device.last_user),
+        *([("Contact", device.contact)] if device.contact else []),
         ("Agent", device.agent_status),
         ("Class", device.node_class),
     ]

@@ -11,6 +11,7 @@ from . import (
     assets,
     bulk_actions,
     compliance,
+    field_map,
     inbox,
     mapping,
     navigation,
@@ -30,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     pages: tuple[tuple[Blueprint, str], ...] = (
         (settings.bp, ""),  # the settings page, its static files and the integrations card
         (mapping.bp, "/organizations"),
+        (field_map.bp, "/fields"),  # custom fields -> asset attributes, last users -> contacts
         (sync.bp, "/sync"),
         (alerts.bp, "/alerts"),  # the alerts panel; alert rules and maintenance windows; the inbox
         (rules.bp, "/rules"),

@@ -87,9 +87,9 @@ def safe_next(default: str) -> str:
     return default
 
 
-def host_page_url(kind: Literal["asset", "ticket", "client"], object_id: str) -> str | None:
-    """The host's page of one of its objects (``HostPages.asset``/``ticket``/``client`` with ``{id}``
-    filled in, quoted), or None when the host names no such page."""
+def host_page_url(kind: Literal["asset", "ticket", "client", "contact"], object_id: str) -> str | None:
+    """The host's page of one of its objects (``HostPages.asset``/``ticket``/``client``/``contact``
+    with ``{id}`` filled in, quoted), or None when the host names no such page."""
     template: str | None = getattr(get_state().host.pages(require_tenant_id()), kind)
     return template.replace("{id}", quote(object_id, safe="")) if template else None
 

@@ -104,6 +104,7 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         base_args={key: value for key, value in args.items() if not key.startswith("sw_")},
         labels=labels_for(require_tenant_id(), ticket_ids=(alert.ticket_id for alert in panel.alerts)),
         ticket_url=functools.partial(host_page_url, "ticket"),
+        contact_url=functools.partial(host_page_url, "contact"),
     )
     return _assets_head() + Markup(html)
 

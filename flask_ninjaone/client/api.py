@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError
 
 from . import oauth
 from .bearer import TokenManager
+from .custom_fields import CustomFieldsMixin
 from .deadlines import DEFAULT_DEADLINE, deadline_session
 from .device_actions import DeviceActionsMixin
 from .errors import ApiError, InvalidResponse, NotFound, WebhookForbidden
@@ -51,7 +52,8 @@ from .transport import (
 
 QUERY_NAMES = tuple(QUERY_PAGE_SCHEMAS)
 """Reports :meth:`NinjaOneClient.query` knows: ``software``, ``os-patches``, ``os-patch-installs``,
-``software-patches``, ``antivirus-status``, ``device-health``."""
+``software-patches``, ``antivirus-status``, ``device-health``, ``custom-fields``,
+``custom-fields-detailed``, ``logged-on-users``."""
 
 DEFAULT_WEBHOOK_EXPAND: tuple[str, ...] = ("device",)
 """Expand ``device`` in deliveries: it carries ``organizationId``, absent from the activity itself."""
@@ -101,7 +103,7 @@ def _filters(df: str | None, extra: Mapping[str, Any] | None = None) -> dict[str
     return params
 
 
-class NinjaOneClient(DeviceActionsMixin):
+class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
     """A client for one NinjaOne connection (one API client on one instance, one token store).
 
     ``token_store`` serializes token renewals across workers (see :class:`~.tokens.TokenStore`). Use one
@@ -408,6 +410,16 @@ class NinjaOneClient(DeviceActionsMixin):
     def device_health(self, df: str | None = None, filters: Mapping[str, str] | None = None) -> Paged:
         """Per-device counts of pending/failed patches, threats and alerts, and the health status."""
         return self.query("device-health", df, filters)
+
+    def custom_fields(self, names: Sequence[str], df: str | None = None) -> Paged:
+        """The values of the custom fields ``names`` of every device (``fields=`` keeps the pages small)."""
+        if not names:
+            raise ValueError("names must list at least one custom field")
+        return self.query("custom-fields", df, {"fields": ",".join(names)})
+
+    def logged_on_users(self, df: str | None = None) -> Paged:
+        """Every device's last logged-on user and logon time."""
+        return self.query("logged-on-users", df)
 
     # -- activities ----------------------------------------------------------------------------------
 

@@ -17,7 +17,16 @@ from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
 from ..connection.connect import tenant_integration
 from ..connection.health import ConnectionHealth, connection_health
-from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, Patch, Software, SoftwareChange
+from ..models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    Device,
+    DeviceAttributes,
+    Integration,
+    Patch,
+    Software,
+    SoftwareChange,
+)
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from .asset_devices import device_for_asset
@@ -86,6 +95,8 @@ class AssetPanel:
     patch_total: int = 0
     software: SoftwarePage | None = None
     history: list[SoftwareChange] = field(default_factory=list)
+    #: The last logged-on user and their host contact, when the walk linked them.
+    attributes: DeviceAttributes | None = None
 
     @property
     def managed(self) -> bool:
@@ -136,6 +147,7 @@ def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> As
         session.scalars(patches.order_by(status_order, Patch.kind, Patch.name).limit(MAX_PATCHES))
     )
     panel.software = software_page(integration, device, SoftwareParams.from_args(args or {}))
+    panel.attributes = device_attributes(integration, device.device_id)
     panel.history = list(
         session.scalars(
             select(SoftwareChange)
@@ -147,6 +159,19 @@ def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> As
         )
     )
     return panel
+
+
+def device_attributes(integration: Integration, device_id: int) -> DeviceAttributes | None:
+    """A device's last logon, contact and mapped custom field values, if a walk stored any."""
+    return (
+        get_state()
+        .db.session.scalars(
+            select(DeviceAttributes).where(
+                DeviceAttributes.integration_id == integration.id, DeviceAttributes.device_id == device_id
+            )
+        )
+        .first()
+    )
 
 
 def software_page(integration: Integration, device: Device, params: SoftwareParams) -> SoftwarePage:

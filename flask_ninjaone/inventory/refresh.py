@@ -2,7 +2,8 @@
 
 Bulk (``refresh_inventory``): ``/v2/queries/software``, ``os-patches``, ``software-patches``,
 ``antivirus-status`` and ``device-health`` for the synced organizations, 1000 rows per request,
-whatever the fleet size — never a request per device.
+whatever the fleet size — never a request per device. Then, when used, ``custom-fields`` and
+``logged-on-users`` the same way (:mod:`.field_sync`).
 
 Memory stays flat. NinjaOne's reports list a device's rows together (the fake does the same), so the
 walk keeps a small *batch* of whole devices: rows accumulate per device, and once the batch holds
@@ -40,6 +41,7 @@ from ..state import current_app_object, get_state
 from ..sync.engine import mapped_targets, organization_filter
 from ..sync.run_records import fail_run, renewer, start_run, take_lease
 from ..tenancy import get_scoped
+from .field_sync import walk_mapped_fields
 from .writer import InventoryCounts, InventoryWriter, Rows
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,8 @@ def walk_fleet(
     run: SyncRun | None,
     renew: Callable[[], None],
 ) -> InventoryCounts:
-    """The five report walks over the synced organizations.
+    """The five report walks over the synced organizations, then custom fields and last logons
+    (:mod:`.field_sync`) when the host and the connection use them.
 
     With a ``run``, its progress is real counters committed as the walk goes: ``expected`` is the
     live devices times the reports, ``processed`` the devices written so far over all reports (each
@@ -156,6 +159,9 @@ def walk_fleet(
             run.counts = writer.counts.as_dict()
             run.api_calls = client.stats
             session.commit()
+    fields = walk_mapped_fields(session, integration, client, df, targets, renew)
+    if fields is not None:
+        writer.counts.mapped = fields.as_dict()
     return writer.counts
 
 

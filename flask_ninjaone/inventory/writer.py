@@ -69,9 +69,12 @@ class InventoryCounts:
     regrouped_devices: int = 0
     #: Devices whose report rows matched their fingerprint: not compared, not written.
     devices_skipped: int = 0
+    #: What the custom field and logon walks did (:class:`.field_sync.FieldCounts`), when they ran.
+    mapped: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
+        counts = dataclasses.asdict(self)
+        return {**{k: v for k, v in counts.items() if k != "mapped"}, **self.mapped}
 
 
 @dataclass

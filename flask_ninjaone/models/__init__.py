@@ -4,6 +4,7 @@ from .actions import ActionKind, ActionState, DeviceAction
 from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow
 from .audit import AuditEntry
 from .base import Base, metadata
+from .custom_fields import ContactSettings, DeviceAttributes, FieldMapping
 from .devices import Device
 from .integration import ConnectionStatus, Credential, Integration, WebhookState
 from .inventory import Patch, RemoteLink, Software, SoftwareChange
@@ -22,10 +23,13 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ConnectionStatus",
+    "ContactSettings",
     "Credential",
     "DeliveryStatus",
     "Device",
+    "DeviceAttributes",
     "DeviceAction",
+    "FieldMapping",
     "Integration",
     "Lock",
     "MaintenanceWindow",

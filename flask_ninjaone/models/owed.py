@@ -21,6 +21,8 @@ class OwedKind(enum.StrEnum):
     WEBHOOK = "webhook"
     #: A dropped connection: ``DELETE /v2/webhook``, then revoke its refresh and access tokens.
     RELEASE = "release"
+    #: ``PATCH /v2/device/{id}/custom-fields`` with the values the host changed (target: the device id).
+    CUSTOM_FIELDS = "custom_fields"
 
 
 class OwedWrite(TenantMixin, Base):

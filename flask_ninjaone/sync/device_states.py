@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from ..models import Device, Integration, OrganizationMapping
+from ..inventory.field_map import mapped_attributes
+from ..models import Device, DeviceAttributes, Integration, OrganizationMapping
 
 #: Every approval status NinjaOne has. A device list without a ``status`` clause shows APPROVED
 #: devices only, so a re-read by id names them all: otherwise a device that left APPROVED vanishes.
@@ -61,30 +62,49 @@ def asset_state(row: Any) -> tuple[str, str | None]:
 def device_rows(
     session: Session, *, states: Collection[str] = (), approval: Collection[str] = ()
 ) -> list[dict[str, Any]]:
-    """Every mirrored device of the bound tenant, by NinjaOne id; empty filters mean "all"."""
+    """Every mirrored device of the bound tenant, by NinjaOne id; empty filters mean "all".
+
+    Each row carries the last logged-on user, its linked contact and the mapped custom fields as
+    host attribute values (``{attribute: value}``; dates ISO, dropdowns the option's name)."""
     unknown = (set(states) - set(ASSET_STATES)) | (set(approval) - set(APPROVAL_STATUSES))
     if unknown:
         raise ValueError(f"unknown state(s) {sorted(unknown)}")
-    query = select(
-        Device.device_id,
-        Device.name,
-        Device.organization_id,
-        OrganizationMapping.name.label("organization"),
-        Device.approval_status,
-        Device.host_asset_id,
-        Device.retired,
-        Device.retired_reason,
-        Device.held_reason,
-    ).outerjoin(
-        OrganizationMapping,
-        and_(
-            OrganizationMapping.integration_id == Device.integration_id,
-            OrganizationMapping.organization_id == Device.organization_id,
-        ),
+    query = (
+        select(
+            Device.device_id,
+            Device.name,
+            Device.organization_id,
+            OrganizationMapping.name.label("organization"),
+            Device.approval_status,
+            Device.host_asset_id,
+            Device.retired,
+            Device.retired_reason,
+            Device.held_reason,
+            Device.integration_id,
+            DeviceAttributes.values,
+            DeviceAttributes.logon_user,
+            DeviceAttributes.contact_id,
+            DeviceAttributes.contact_name,
+        )
+        .outerjoin(
+            OrganizationMapping,
+            and_(
+                OrganizationMapping.integration_id == Device.integration_id,
+                OrganizationMapping.organization_id == Device.organization_id,
+            ),
+        )
+        .outerjoin(
+            DeviceAttributes,
+            and_(
+                DeviceAttributes.integration_id == Device.integration_id,
+                DeviceAttributes.device_id == Device.device_id,
+            ),
+        )
     )
     if approval:
         query = query.where(Device.approval_status.in_(sorted(approval)))
     rows = []
+    attributes = mapped_attributes(session)
     for row in session.execute(query.order_by(Device.device_id)):
         state, reason = asset_state(row)
         if states and state not in states:
@@ -99,6 +119,9 @@ def device_rows(
                 "asset_id": row.host_asset_id,
                 "asset_state": state,
                 "reason": reason,
+                "last_user": row.logon_user,
+                "contact": {"id": row.contact_id, "name": row.contact_name} if row.contact_id else None,
+                "custom_attributes": attributes(row.integration_id, row.values or {}),
             }
         )
     return rows

@@ -1,15 +1,17 @@
-"""Owed-writes job: send the tenant's due writes to NinjaOne (alert resets, webhook, releases)."""
+"""Owed-writes job: send the tenant's due writes to NinjaOne (alert resets, webhook, releases, custom
+fields)."""
 
 from __future__ import annotations
 
 from ..alerts import resets
 from ..connection import release
+from ..inventory import field_writes
 from ..jobs import task
 from ..owed_writes import send_due
 from ..state import get_state
 
 #: Every kind of owed write and who sends it.
-SENDERS = {**resets.SENDERS, **release.SENDERS}
+SENDERS = {**resets.SENDERS, **release.SENDERS, **field_writes.SENDERS}
 
 
 @task("writes.send")

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from flask_ninjaone.inventory.compliance import COMPLIANCE_STATES, asset_ids_matching
 
 from ..adapter import SOURCE as ADAPTER_SOURCE
+from ..asset_attributes import report_changes
 from ..auth import editor_required, require_login
 from ..database import db
 from ..forms import AssetForm, choice
@@ -124,8 +125,12 @@ def edit(asset_id: int) -> ResponseReturnValue:
     form = AssetForm(obj=asset)
     form.client_id.choices = _client_choices()
     if form.validate_on_submit():
+        before = dict(asset.custom_attributes or {})
         form.populate_obj(asset)
         db.session.commit()
         flash("Asset saved.", "success")
+        problem = report_changes(asset.tenant_id, asset, before)
+        if problem:
+            flash(f"Not sent to NinjaOne: {problem}", "error")
         return redirect(url_for(".detail", asset_id=asset.id))
     return render_template("assets/form.html", form=form, asset=asset)

@@ -124,7 +124,11 @@ def test_device_dashboard_url(rsps, client) -> None:
     }
 
 
-@pytest.mark.parametrize("name", QUERY_NAMES)
+#: Reports whose rows carry ``deviceId`` and ``timestamp`` (the inventory reports).
+INVENTORY_REPORTS = [name for name in QUERY_NAMES if not name.startswith(("custom-fields", "logged-on"))]
+
+
+@pytest.mark.parametrize("name", INVENTORY_REPORTS)
 def test_every_query_report(rsps, client, name: str) -> None:
     rsps.get(
         f"{API}/queries/{name}",
@@ -309,3 +313,50 @@ def test_client_repr_and_lifecycle(store) -> None:
     NinjaOneClient(BASE, CLIENT_ID, CLIENT_SECRET, store, session=given).close()
     assert given.adapters  # a session we did not create is left open
     assert session is not given
+
+
+def test_custom_field_and_logon_reports_load_their_rows(rsps, client) -> None:
+    cursor = {"name": "c", "offset": 0, "count": 1}
+    row = {"deviceId": 9, "fields": {"assetTag": "AT-9", "rackUnits": 2, "purchaseDate": 1_700_000_000_000}}
+    rsps.get(f"{API}/queries/custom-fields", json={"cursor": cursor, "results": [row]})
+    rsps.get(f"{API}/queries/logged-on-users", json={"cursor": cursor, "results": [
+        {"deviceId": 9, "userName": "CORP\\j.smith", "logonTime": 1.7e9}]})  # fmt: skip
+    rows = list(client.custom_fields(["assetTag", "rackUnits"], df="org in (1)"))
+    assert rows == [
+        {"deviceId": 9, "fields": {"assetTag": "AT-9", "rackUnits": 2, "purchaseDate": 1_700_000_000_000}}
+    ]
+    assert query_of(rsps.calls[0].request) == {
+        "df": "org in (1)",
+        "fields": "assetTag,rackUnits",
+        "pageSize": "1000",
+    }
+    logon = list(client.logged_on_users())[0]
+    assert logon["userName"] == "CORP\\j.smith" and logon["logonTime"].year == 2023
+    with pytest.raises(ValueError, match="at least one"):
+        client.custom_fields([])
+
+
+def test_custom_field_report_with_the_wrong_shape_is_refused(rsps, client) -> None:
+    rsps.get(f"{API}/queries/custom-fields", json={"results": [{"deviceId": "9", "fields": []}]})
+    with pytest.raises(InvalidResponse):
+        list(client.custom_fields(["assetTag"]))
+
+
+def test_definitions_per_device_values_patch_and_last_logon(rsps, client) -> None:
+    rsps.get(f"{API}/device-custom-fields", json=[
+        {"name": "costCenter", "label": "Cost center", "type": "DROPDOWN", "apiPermission": "READ_WRITE",
+         "content": {"values": [{"id": "u-1", "name": "Sales", "active": True}]}}])  # fmt: skip
+    rsps.get(f"{API}/device/9/custom-fields", json={"costCenter": "u-1"})
+    rsps.patch(
+        f"{API}/device/9/custom-fields",
+        status=204,
+        match=[matchers.json_params_matcher({"costCenter": None})],
+    )
+    rsps.get(f"{API}/device/9/last-logged-on-user", json={"userName": "j", "logonTime": 1.7e9})
+    [definition] = client.device_custom_field_definitions()
+    assert definition["content"]["values"][0]["name"] == "Sales"
+    assert client.device_custom_fields(9) == {"costCenter": "u-1"}
+    client.update_device_custom_fields(9, {"costCenter": None})
+    assert client.last_logged_on_user(9)["userName"] == "j"
+    with pytest.raises(ValueError, match="at least one"):
+        client.update_device_custom_fields(9, {})

@@ -138,3 +138,20 @@ def test_a_host_without_ticket_field_choices_gets_the_free_text_board(host, ninj
     html = owner.get(f"{PREFIX}/rules/new").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="board"', html) and not re.search(r'<select[^>]*name="board"', html)
     assert ">Urgent</option>" in html
+
+
+def test_a_host_without_custom_fields_or_contacts_has_no_field_map_and_no_extra_requests(
+    host, ninjaone_fake, ninjaone_connect
+):
+    """Custom fields and contacts are optional: this host declares neither, so there is no field map
+    page or link, and the inventory walk after a sync reads neither report (it behaves as before)."""
+    ninjaone_fake.state.reset_counters()
+    with host.app.app_context():
+        connected = ninjaone_connect("north")
+        assert connected.sync["counts"]["created"] == 38
+    counts = ninjaone_fake.state.request_counts()
+    assert counts["GET /v2/queries/software"] >= 1  # the inventory walk ran
+    assert not any("custom-fields" in key or "logged-on-users" in key for key in counts)
+    owner = host.sign_in("owner@north.test")
+    assert owner.get(f"{PREFIX}/fields/").status_code == 404
+    assert f"{PREFIX}/fields/" not in owner.get(f"{PREFIX}/").get_data(as_text=True)

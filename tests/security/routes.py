@@ -58,6 +58,7 @@ OBJECT_PARAMS: dict[str, Callable[[TenantWorld], Any]] = {
     "audit_id": lambda t: t.audit_id,
     "entry_id": lambda t: t.audit_id,
     "client_id": lambda t: t.client_id,
+    "mapping_id": lambda t: t.field_mapping_id,
 }
 #: URL parameters that do not name a tenant's object, with a value that works.
 FIXED_PARAMS: dict[str, str] = {
@@ -158,6 +159,13 @@ FORMS: dict[str, FormBuilder] = {
     },
     "ninjaone_compliance.refresh": lambda t, s, p, url: {},
     "ninjaone_inbox.replay": lambda t, s, p, url: {"include_failed": "1"},
+    "ninjaone_fields.save": lambda t, s, p, url: {
+        "field_name": "assetTag",
+        "attribute": "asset_tag",
+        "two_way": "y",
+    },
+    "ninjaone_fields.remove": lambda t, s, p, url: {},
+    "ninjaone_fields.contacts": lambda t, s, p, url: {"link_contacts": "y", "create_contacts": "y"},
 }
 #: Endpoint → query string of a GET that names objects of the requesting tenant (or, in the isolation
 #: matrix, of the other one) or searches for its data.

@@ -33,11 +33,13 @@ from sqlalchemy import select
 
 from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.connection.connect import connect_client_credentials
+from flask_ninjaone.inventory import field_map
 from flask_ninjaone.models import (
     Alert,
     AlertRule,
     AuditEntry,
     Device,
+    FieldMapping,
     Integration,
     MaintenanceWindow,
     OrganizationMapping,
@@ -53,6 +55,7 @@ from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from flask_ninjaone.testing.fake_ninjaone.payloads import device_with_references
 from sample_host import create_app
+from sample_host.asset_attributes import ATTRIBUTES
 from sample_host.database import db
 from sample_host.models import Tenant, User
 from sample_host.seed import TENANTS
@@ -170,6 +173,7 @@ class TenantWorld:
     audit_id: int
     software_name: str
     client_id: str  # a host client the tenant owns (for mapping forms)
+    field_mapping_id: int  # the tenant's custom field mapping (assetTag -> asset_tag)
 
     @property
     def receiver_path(self) -> str:
@@ -327,6 +331,12 @@ def _connect_and_sync(app: Flask, slug: str, fake_url: str, names: dict[str, str
         session.commit()
         run = run_sync(integration.id, kind="full", trigger="manual")
         assert run.state == "succeeded", run.error
+        definitions, unreachable = field_map.load_definitions(integration)
+        assert unreachable is None, unreachable
+        field_map.save_mapping(
+            session, integration, definitions, ATTRIBUTES, "assetTag", "asset_tag", two_way=True
+        )
+        session.commit()
         rule_store.create_rule(session, name=names["rule"], conditions={}, actions={}, catch_all=True)
         rule_store.create_window(
             session,
@@ -388,6 +398,7 @@ def _collect(app: Flask, slug: str, device: tuple[int, str, str], message: str) 
             audit_id=audit.id,
             software_name=software or "",
             client_id=str(mapped.host_client_id),
+            field_mapping_id=session.scalars(select(FieldMapping.id)).one(),
         )
 
 

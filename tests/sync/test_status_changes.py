@@ -250,6 +250,9 @@ def test_cli_devices_lists_every_mirrored_device_with_its_asset_state(acme, fake
         "asset_id": None,
         "asset_state": "held",
         "reason": "Held back: awaiting approval in NinjaOne (STAGED)",
+        "last_user": None,  # no logon walk: the tenant does not link contacts
+        "contact": None,
+        "custom_attributes": {},
     }
     assert rows[held]["asset_id"] == str(_asset(held).id) and rows[held]["organization"]
     assert (rows[retired]["asset_state"], rows[retired]["reason"]) == (

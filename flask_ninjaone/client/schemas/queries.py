@@ -8,6 +8,7 @@ those two fields, hence the pairs of schemas.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import fields
 
@@ -115,6 +116,45 @@ class DeviceHealthRowSchema(NinjaSchema):
     timestamp = EpochSeconds()
 
 
+def _with_fields(
+    name: str, declared: dict[str, fields.Field[Any]], values: fields.Field[Any]
+) -> type[NinjaSchema]:
+    """A row schema with a field named ``fields``, which a class body cannot declare (``Schema.fields``)."""
+    schema = NinjaSchema.from_dict({**declared, "fields": values}, name=name)
+    assert issubclass(schema, NinjaSchema)  # from_dict subclasses the class it is called on
+    return schema
+
+
+#: A row of ``custom-fields``: the device's values keyed by field name, typed per definition.
+CustomFieldsRowSchema = _with_fields(
+    "CustomFieldsRowSchema",
+    {"deviceId": StrictInteger(required=True)},
+    fields.Dict(keys=fields.String(), required=True),
+)
+
+
+class CustomFieldValueSchema(NinjaSchema):
+    name = fields.String(required=True)
+    value = fields.Raw()
+    updateTime = EpochSeconds()
+
+
+#: A row of ``custom-fields-detailed``: ``entityId`` names the device (``deviceId`` is writeOnly).
+CustomFieldsDetailedRowSchema = _with_fields(
+    "CustomFieldsDetailedRowSchema",
+    {"entityType": fields.String(), "entityId": StrictInteger()},
+    fields.List(fields.Nested(CustomFieldValueSchema), required=True),
+)
+
+
+class LoggedOnUserRowSchema(NinjaSchema):
+    """A row of ``logged-on-users``: a device's last logon."""
+
+    userName = fields.String()
+    logonTime = EpochSeconds()
+    deviceId = StrictInteger(required=True)
+
+
 def _page_schema(name: str, row: type[NinjaSchema]) -> type[NinjaSchema]:
     page = NinjaSchema.from_dict(
         {"cursor": fields.Nested(CursorSchema), "results": fields.List(fields.Nested(row), required=True)},
@@ -129,6 +169,9 @@ OSPatchPageSchema = _page_schema("OSPatchPageSchema", OSPatchRowSchema)
 SoftwarePatchPageSchema = _page_schema("SoftwarePatchPageSchema", SoftwarePatchRowSchema)
 AntivirusStatusPageSchema = _page_schema("AntivirusStatusPageSchema", AntivirusStatusRowSchema)
 DeviceHealthPageSchema = _page_schema("DeviceHealthPageSchema", DeviceHealthRowSchema)
+CustomFieldsPageSchema = _page_schema("CustomFieldsPageSchema", CustomFieldsRowSchema)
+CustomFieldsDetailedPageSchema = _page_schema("CustomFieldsDetailedPageSchema", CustomFieldsDetailedRowSchema)
+LoggedOnUsersPageSchema = _page_schema("LoggedOnUsersPageSchema", LoggedOnUserRowSchema)
 
 QUERY_PAGE_SCHEMAS: Mapping[str, type[NinjaSchema]] = {
     "software": SoftwarePageSchema,
@@ -137,5 +180,8 @@ QUERY_PAGE_SCHEMAS: Mapping[str, type[NinjaSchema]] = {
     "software-patches": SoftwarePatchPageSchema,
     "antivirus-status": AntivirusStatusPageSchema,
     "device-health": DeviceHealthPageSchema,
+    "custom-fields": CustomFieldsPageSchema,
+    "custom-fields-detailed": CustomFieldsDetailedPageSchema,
+    "logged-on-users": LoggedOnUsersPageSchema,
 }
 """Report name (the last segment of ``/v2/queries/<name>``) → schema of one page of it."""

@@ -15,7 +15,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import actions_api, api, control, dashboard, oauth
+from . import actions_api, api, control, custom_fields_api, dashboard, oauth
 from .errors import FakeApiError
 from .state import FakeState
 
@@ -33,6 +33,7 @@ def create_fake_app(state: FakeState) -> Flask:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(actions_api.bp)
+    app.register_blueprint(custom_fields_api.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(dashboard.bp)
 

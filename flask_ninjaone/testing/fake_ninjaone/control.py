@@ -151,6 +151,39 @@ def _activity_time(value: Any) -> float | None:
     return float(value)
 
 
+@bp.post("/custom-fields")
+def define_custom_field() -> tuple[Response, int]:
+    """Add or replace a device custom field definition (the spec's definition shape)."""
+    return jsonify(current_state().custom_fields.define(_body())), 201
+
+
+@bp.delete("/custom-fields/<name>")
+def remove_custom_field(name: str) -> tuple[str, int]:
+    if not current_state().custom_fields.remove(name):
+        raise UnknownRecord(f"no custom field {name!r}")
+    return "", 204
+
+
+@bp.put("/devices/<int:device_id>/custom-fields")
+def write_custom_fields(device_id: int) -> Response:
+    """Values as a technician types them in NinjaOne (checked like a PATCH, whatever apiPermission)."""
+    state = current_state()
+    state.require_device(device_id)
+    state.custom_fields.write(device_id, _body(), api=False)
+    return jsonify(state.custom_fields.device_object(device_id))
+
+
+@bp.put("/devices/<int:device_id>/logon")
+def log_on(device_id: int) -> Response:
+    """``{"userName": "j.smith", "logonTime": epoch seconds}`` logs a user on; ``{"userName": null}``
+    leaves the device without one."""
+    state = current_state()
+    device = state.require_device(device_id)
+    body = _body()
+    state.custom_fields.set_logon(device_id, body.get("userName"), body.get("logonTime"))
+    return jsonify(state.custom_fields.logon(device) or {})
+
+
 @bp.post("/devices/<int:device_id>/conditions")
 def trigger_condition(device_id: int) -> tuple[Response, int]:
     options = _keywords(_body(), _TRIGGER_OPTIONS)

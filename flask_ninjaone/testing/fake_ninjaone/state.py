@@ -30,6 +30,7 @@ from flask import current_app
 
 from . import inventory, inventory_changes
 from .activities import CONDITIONS, build_activity
+from .custom_fields import CustomFieldStore
 from .device_actions import DeviceActions
 from .device_builder import COMMON_DETAIL_FIELDS, DEVICE_TYPE_FIELDS, build_device, domain_for
 from .device_filter import DeviceFilter
@@ -67,6 +68,8 @@ class FakeState:
         self.faults = FaultQueue(self.lock)
         self.cursors = CursorStore(self.lock)
         self.device_actions = DeviceActions(self)
+        self.custom_fields = CustomFieldStore(self.lock, lambda: self.seed)
+        """Device custom field definitions and values, and logged-on users (see ``custom_fields``)."""
         """Reboot and maintenance requests (see ``device_actions``)."""
         self.seed = 0
         """Seed of the generated inventory (software, patches…); set by :func:`seed_fleet`."""
@@ -696,13 +699,24 @@ class FakeState:
             return inventory.software_patches(self.seed, device)
         return inventory.antivirus(self.seed, device)
 
+    def matching_device_ids(self, matches: DeviceFilter) -> list[int]:
+        """Ids of the devices passing ``matches`` right now, in id order (a report's row set)."""
+        with self.lock:
+            return [device_id for device_id in self._device_ids if matches(self._devices[device_id])]
+
+    def logon_rows(self, device_ids: list[int]) -> Iterator[dict[str, Any]]:
+        """Rows of ``/v2/queries/logged-on-users``: each device's last logon, read as the walk reaches it."""
+        for device_id in device_ids:
+            device = self.device(device_id)
+            logon = self.custom_fields.logon(device) if device is not None else None
+            if logon is not None:
+                yield {**logon, "deviceId": device_id}
+
     def query_rows(
         self, report: str, matches: DeviceFilter, filters: dict[str, set[str]]
     ) -> Iterator[dict[str, Any]]:
         """Rows of a ``/v2/queries/<report>`` walk over the devices passing ``matches`` right now."""
-        with self.lock:
-            device_ids = [device_id for device_id in self._device_ids if matches(self._devices[device_id])]
-        return self._rows(report, device_ids, filters)
+        return self._rows(report, self.matching_device_ids(matches), filters)
 
     def _rows(
         self, report: str, device_ids: list[int], filters: dict[str, set[str]]
