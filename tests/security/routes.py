@@ -25,11 +25,12 @@ from .world import CLIENT_ID, TenantWorld, make_security_app
 
 RECEIVER = "ninjaone_webhooks.receive"
 STATIC = "ninjaone.static"
+UNKNOWN = "ninjaone_unknown.unknown_page"
 #: Extension endpoints that carry no ``ninjaone_permission``, and why that is right.
 NO_PERMISSION = {
     STATIC: "the extension's CSS and JavaScript are public",
     RECEIVER: "NinjaOne is not a user: it authenticates with the per-integration secret header",
-    "ninjaone_unknown.unknown_page": "a URL no page answers: the 404 page, to anyone, reveals nothing",
+    UNKNOWN: "a URL no page answers, whatever the method: the 404 page, to anyone, reveals nothing",
 }
 #: Views that authorize by hand instead of with ``access.require`` (see test_inventory.py): the
 #: permission they enforce, so the matrices still check them.
