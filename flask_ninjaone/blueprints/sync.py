@@ -10,7 +10,7 @@ from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..models import Integration, SyncRun
 from ..state import get_state
-from ..sync.requests import DEVICE_SYNC, INVENTORY, request_sync
+from ..sync.requests import DEVICE_SYNC, request_sync
 from ..sync.runner import run_summary
 from ..tenancy import get_scoped
 from .access import EXPIRED_FORM, require, wants_json
@@ -22,7 +22,13 @@ HISTORY = 25
 #: Run kinds that walk devices; the headline and the progress bar follow these, not inventory refreshes.
 DEVICE_SYNCS = DEVICE_SYNC.kinds
 #: How the history names each kind of run.
-KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "inventory": "Inventory refresh"}
+KIND_LABELS = {
+    "full": "Full sync",
+    "incremental": "Changes only",
+    "inventory": "Inventory refresh",
+    "device": "Device refresh",
+    "devices": "Selected devices",
+}
 #: The history's count columns, in order.
 COUNT_COLUMNS = ("created", "updated", "unchanged", "adopted", "retired", "held", "skipped", "failed")
 
@@ -41,10 +47,11 @@ def history() -> str:
     integration = connected_integration()
     latest = _runs(integration, 1, kinds=DEVICE_SYNCS)
     followed = followed_run(integration, DEVICE_SYNC)
-    # "View run" of an inventory refresh lands here too: its row is highlighted, the box stays the sync's.
-    linked = followed_run(integration, INVENTORY) if "run" in request.args else None
+    # "View run" of an inventory or device refresh lands here too: its row is highlighted, the box
+    # stays the sync's.
     current_id = followed.id if followed is not None else None
-    if linked is not None and linked.id == request.args.get("run", type=int):
+    linked = get_scoped(get_state().db.session, SyncRun, request.args.get("run", type=int) or 0)
+    if linked is not None and linked.integration_id == integration.id:
         current_id = linked.id
     return render_template(
         "ninjaone/sync.html",
@@ -55,6 +62,7 @@ def history() -> str:
         current_id=current_id,
         kind_labels=KIND_LABELS,
         count_columns=COUNT_COLUMNS,
+        device_syncs=DEVICE_SYNCS,
         form=ActionForm(),
         can_manage=get_state().host.has_permission(Permission.MANAGE),
     )

@@ -47,6 +47,7 @@ OBJECT_PARAMS: dict[str, Callable[[TenantWorld], Any]] = {
     "alert_id": lambda t: t.alert_id,
     "series_uid": lambda t: t.series_uid,
     "rule_id": lambda t: t.rule_id,
+    "test_id": lambda t: t.rule_test_id,
     "window_id": lambda t: t.window_id,
     "asset_id": lambda t: t.host_asset_id,
     "host_asset_id": lambda t: t.host_asset_id,
@@ -127,6 +128,7 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone_rules.delete": lambda t, s, p, url: {},
     "ninjaone_rules.move": lambda t, s, p, url: {},
     "ninjaone_rules.toggle": lambda t, s, p, url: {},
+    "ninjaone_rules.start_test": lambda t, s, p, url: {"limit": "50"},
     "ninjaone_rules.maintenance": lambda t, s, p, url: dict(WINDOW_FORM),
     "ninjaone_rules.delete_window": lambda t, s, p, url: {},
     "ninjaone_rule_transfer.import_rules": lambda t, s, p, url: {
