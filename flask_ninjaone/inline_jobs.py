@@ -14,6 +14,13 @@ Why a single thread, and what it does not promise (development mode, see docs/co
   after a killed RQ worker. Production runs RQ workers.
 - Each process has its own runner; the sync and inventory leases still keep it to one run per
   integration across processes, and a job already waiting here is not queued twice (same job id).
+
+It behaves like an RQ worker in the two ways pages rely on. A job enqueued from a job this thread
+runs (a full sync queues its inventory refresh) waits behind it and runs as a job of its own, instead
+of inside it: the first job ends, and its run is final, before the second starts. And only a job that
+has not started counts as a duplicate (RQ's rule, see ``jobs.WAITING``): a running one is the task's
+lease to guard, so asking again queues the job again rather than answering "already queued" for a
+job that is nearly done.
 """
 
 from __future__ import annotations
@@ -34,24 +41,24 @@ Execute = Callable[[str, str, dict[str, Any]], Any]
 
 
 class InlineRunner:
-    """One app's detached-job thread: jobs in order, a job id at most once while waiting or running."""
+    """One app's detached-job thread: jobs in order, a job id at most once while it waits."""
 
     def __init__(self, app: Flask, execute: Execute) -> None:
         self._app = app
         self._execute = execute
         self._jobs: queue.Queue[tuple[str, str, str, dict[str, Any]]] = queue.Queue()
-        self._pending: set[str] = set()
+        self._waiting: set[str] = set()
         self._lock = threading.Lock()
         self._open = threading.Event()
         self._open.set()
         self._thread: threading.Thread | None = None
 
     def submit(self, job_id: str, name: str, tenant_id: str, kwargs: dict[str, Any]) -> bool:
-        """Queue a job; ``False`` (and nothing queued) when the same job id is still waiting or running."""
+        """Queue a job; ``False`` (and nothing queued) when the same job id is still waiting."""
         with self._lock:
-            if job_id in self._pending:
+            if job_id in self._waiting:
                 return False
-            self._pending.add(job_id)
+            self._waiting.add(job_id)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="ninjaone-inline-jobs", daemon=True)
                 self._thread.start()
@@ -59,9 +66,13 @@ class InlineRunner:
         return True
 
     def pending(self, job_id: str) -> bool:
-        """Whether this job id is waiting or running here."""
+        """Whether this job id is waiting here (a running job is not: see the module's docstring)."""
         with self._lock:
-            return job_id in self._pending
+            return job_id in self._waiting
+
+    def on_own_thread(self) -> bool:
+        """Whether the caller is a job this runner is running (its enqueues must queue, not run)."""
+        return self._thread is not None and threading.current_thread() is self._thread
 
     def wait(self) -> None:
         """Block until every submitted job has finished (tests, and a clean shutdown)."""
@@ -81,12 +92,12 @@ class InlineRunner:
         while True:
             job_id, name, tenant_id, kwargs = self._jobs.get()
             self._open.wait()
+            with self._lock:
+                self._waiting.discard(job_id)  # started: the same request may queue it again
             try:
                 with self._app.app_context():
                     self._execute(name, tenant_id, kwargs)
             except Exception:  # noqa: BLE001 - a failed job must not end the thread; the run records it
                 log.exception("ninjaone detached job %s failed", job_id)
             finally:
-                with self._lock:
-                    self._pending.discard(job_id)
                 self._jobs.task_done()

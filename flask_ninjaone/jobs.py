@@ -181,7 +181,8 @@ def enqueue(
     that looks for a waiting duplicate — the webhook receiver's hot path. ``delay`` runs the job
     that much later (RQ's scheduler, which every worker runs); it needs Redis. ``detach`` says the
     caller must not wait (a page's button): without Redis the job then runs on the app's
-    :class:`~.inline_jobs.InlineRunner` thread after this returns, instead of now.
+    :class:`~.inline_jobs.InlineRunner` thread after this returns, instead of now. A job enqueued
+    by a job that thread runs is detached too: it waits behind the current job, as on a worker.
     """
     if name not in registered_tasks():
         raise KeyError(f"unknown task {name!r}")
@@ -190,8 +191,9 @@ def enqueue(
     if setting("NINJAONE_REDIS_URL") is None:
         if delay is not None:
             raise RuntimeError("a delayed job needs NINJAONE_REDIS_URL: inline jobs run now")
-        if detach:
-            submitted = inline_runner().submit(jid, name, tenant_id, kwargs)
+        runner = inline_runner()
+        if detach or runner.on_own_thread():
+            submitted = runner.submit(jid, name, tenant_id, kwargs)
             return JobHandle(id=jid, inline=True, duplicate=not submitted)
         return JobHandle(id=jid, inline=True, result=execute(name, tenant_id, kwargs))
     q = queue(urgent=name in _URGENT)

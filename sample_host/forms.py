@@ -30,10 +30,13 @@ from .models import (
     TICKET_STATUSES,
 )
 
+#: Codes that are names: spelled as their owners spell them, not capitalized.
+NAMES = {"ninjaone": "NinjaOne"}
+
 
 def label(value: str) -> str:
     """``network_device`` -> ``Network device``: one place to turn stored codes into words."""
-    return value.replace("_", " ").capitalize()
+    return NAMES.get(value) or value.replace("_", " ").capitalize()
 
 
 def choice(value: object, text: str) -> SelectChoice:

@@ -116,6 +116,21 @@ def test_a_detached_job_without_redis_runs_on_the_apps_thread_once_per_id(app):
     assert not jobs.job_pending("test.record_tenant", tenant_id="42", key="k")
 
 
+def test_a_job_queued_from_the_runners_own_thread_runs_after_the_current_one_as_its_own_job(app):
+    """As with RQ: a job a detached job enqueues waits behind it (it used to run inside it, so the
+    first job's status was final long before its job ended), and a running job no longer counts as
+    waiting, so the same request again is queued rather than answered "already queued"."""
+    runner = jobs.inline_runner(app)
+    jobs.enqueue("test.follow_up", tenant_id="42", key="first", detach=True, marker="first")
+    runner.wait()
+    first, after = _ran()
+    assert first["marker"] == "first" and after["marker"] == "first-after"  # in that order
+    assert first["follow_up_result"] is None  # queued, not run inside the first job
+    assert first["self_pending"] is False  # running, not waiting
+    assert after["tenant"] == "42" and after["row_tenant"] == "42"
+    assert not runner.pending(jobs.job_id("test.record_tenant", "42", "after"))
+
+
 def test_a_detached_job_with_redis_is_an_ordinary_queued_job(make_app, redis_service):
     from flask_ninjaone.models import metadata
 

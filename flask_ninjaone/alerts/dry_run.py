@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from .rules import AlertFacts, RuleSpec, describe_actions, failed_clause, first_
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Alerts evaluated between two calls of a dry run's ``progress``.
+PROGRESS_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,11 @@ def dry_run(
     *,
     limit: int = DEFAULT_LIMIT,
     user_names: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[DryRunRow]:
     """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant;
-    ``user_names`` (host user id → name) names the assignee and people notified in the outcome."""
+    ``user_names`` (host user id → name) names the assignee and people notified in the outcome;
+    ``progress`` hears the number of alerts evaluated every :data:`PROGRESS_EVERY`."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     alerts = list(session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
     others = []
@@ -64,7 +68,7 @@ def dry_run(
         except ValueError:
             continue
     tested = rule if rule.active else replace(rule, active=True)
-    rows = []
+    rows: list[DryRunRow] = []
     for alert, facts in facts_of(session, alerts):
         failed = None if rule.catch_all else failed_clause(rule.conditions, facts)
         reason = failed[1] if failed else None
@@ -76,6 +80,8 @@ def dry_run(
             outcome = f"matches, but rule “{winner.name}” comes first" if winner else "matches"
         else:
             outcome = f"no match: {reason}"
+        if progress is not None and rows and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
         rows.append(
             DryRunRow(
                 alert=alert,

@@ -45,11 +45,12 @@ from ..inventory.asset_devices import device_for_asset, devices_for_assets
 from ..inventory.compliance import AssetSummary, asset_summaries
 from ..inventory.device_refresh import MAX_SELECTED
 from ..inventory.panels import asset_panel, ticket_assets
-from ..jobs import enqueue
 from ..labels import labels_for
 from ..state import get_state
+from ..sync.requests import DEVICE_REFRESH, SELECTED_DEVICES, request_device_refresh, request_selected
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, host_page_url, require, safe_next, this_page, wants_json
+from .run_progress import HOST_PAGE_RUN, answer_on_host_page, followed_run, run_view, with_param
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
@@ -92,12 +93,19 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         return Markup("")
     args = request.args if has_request_context() else {}
     panel = asset_panel(host_asset_id, args)
+    can_refresh = get_state().host.has_permission(Permission.ACTIONS)
+    refresh_run = None
+    if can_refresh and panel.integration is not None and panel.device is not None and has_request_context():
+        subject = str(panel.device.device_id)
+        refresh_run = followed_run(panel.integration, DEVICE_REFRESH, subject=subject, param=HOST_PAGE_RUN)
     html = render_template(
         "ninjaone/asset_panel.html",
         panel=panel,
+        refresh_run=run_view(refresh_run),
+        refresh_url=with_param(this_page(), HOST_PAGE_RUN, refresh_run.id) if refresh_run else None,
         can_remote=get_state().host.has_permission(Permission.REMOTE),
         can_alerts=get_state().host.has_permission(Permission.ALERTS),
-        can_refresh=get_state().host.has_permission(Permission.ACTIONS),
+        can_refresh=can_refresh,
         form=ActionForm(),
         optional_url=optional_url,
         asset_url=request.path if has_request_context() else "",
@@ -173,12 +181,19 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
     ``name="asset_ids" form="<form_id>"`` next to each NinjaOne asset."""
     if not _may(Permission.VIEW):
         return Markup("")
+    can_sync = get_state().host.has_permission(Permission.ACTIONS)
+    integration = tenant_integration(get_state().db.session)
+    run = None
+    if can_sync and integration is not None:
+        run = followed_run(integration, SELECTED_DEVICES, param=HOST_PAGE_RUN)
     html = render_template(
         "ninjaone/asset_list_tools.html",
         form_id=form_id,
         form=ActionForm(),
         next_url=this_page(),
-        can_sync=get_state().host.has_permission(Permission.ACTIONS),
+        can_sync=can_sync,
+        run=run_view(run),
+        refresh_url=with_param(this_page(), HOST_PAGE_RUN, run.id) if run else None,
     )
     return _assets_head() + Markup(html)
 
@@ -207,7 +222,8 @@ def panel(asset_id: str) -> str:
 @bp.post("/<asset_id>/refresh")
 @require(Permission.ACTIONS)
 def refresh(asset_id: str) -> Response | tuple[Response, int]:
-    """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints."""
+    """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints,
+    as a detached job with a run the panel follows (JSON for its script, else back to the asset)."""
     asset_id = _own_asset(asset_id)
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
@@ -217,49 +233,39 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     device = device_for_asset(get_state().db.session, integration, asset_id)
     back = safe_next(host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
     if device is None:
-        message, ok = "This asset is not managed by NinjaOne.", False
-    else:
-        key = f"{integration.id}-{device.device_id}"
-        job = enqueue("inventory.device", tenant_id=require_tenant_id(), key=key,
-                      integration_id=integration.id, device_id=device.device_id)  # fmt: skip
-        if job.inline:
-            ok = bool((job.result or {}).get("ok"))
-            message = (job.result or {}).get("message") or "Device refreshed."
-        else:
-            ok, message = True, "Refresh queued: reload the page in a few seconds."
+        return _refused("This asset is not managed by NinjaOne.", back)
+    return answer_on_host_page(request_device_refresh(integration, device.device_id), back)
+
+
+def _refused(message: str, back: str) -> Response | tuple[Response, int]:
+    """A click that started nothing: the sentence as JSON for the script, else flashed on ``back``."""
     if wants_json():
-        return jsonify({"ok": ok, "message": message}), 200 if ok else 409
-    flash(message, "success" if ok else "error")
+        return jsonify({"ok": False, "message": message, "run": None}), 409
+    flash(message, "error")
     return redirect(back, 303)
 
 
 @bp.post("/sync-selected")
 @require(Permission.ACTIONS)
-def sync_selected() -> Response:
-    """Bulk action of the asset list: one job re-reads the selected NinjaOne devices."""
+def sync_selected() -> Response | tuple[Response, int]:
+    """Bulk action of the asset list: one detached job re-reads the selected NinjaOne devices, with a
+    run the list follows (the same selection clicked twice is one run)."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
+        if wants_json():
+            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
         abort(400)
     back = safe_next(url_for("ninjaone_compliance.index"))
     asset_ids = [v for v in request.form.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[: MAX_SELECTED + 1]
     if len(asset_ids) > MAX_SELECTED:
-        flash(f"Select at most {MAX_SELECTED} assets at a time.", "error")
-        return redirect(back, 303)
+        return _refused(f"Select at most {MAX_SELECTED} assets at a time.", back)
     devices = devices_for_assets(get_state().db.session, integration, asset_ids[:MAX_SELECTED])
     if not devices:
-        flash("None of the selected assets is managed by NinjaOne.", "error")
-        return redirect(back, 303)
+        return _refused("None of the selected assets is managed by NinjaOne.", back)
     ids = sorted(device.device_id for device in devices)
-    key = f"{integration.id}-" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-    job = enqueue("inventory.devices", tenant_id=require_tenant_id(), key=key, detach=True,
-                  integration_id=integration.id, device_ids=ids)  # fmt: skip
-    if job.duplicate:
-        flash(f"A sync of these {len(ids)} device(s) is already queued.", "info")
-    else:  # a detached job: the page never waits for NinjaOne (one request per report for the selection)
-        flash(f"Sync of {len(ids)} device(s) {'started' if job.inline else 'queued'}: "
-              "reload the page in a few seconds to see their assets updated.", "success")  # fmt: skip
-    return redirect(back, 303)
+    subject = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    return answer_on_host_page(request_selected(integration, ids, subject=subject), back)
 
 
 @bp.get("/open-selected")

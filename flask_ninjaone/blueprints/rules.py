@@ -1,11 +1,15 @@
 """Alert rules (ordered list, add/edit/delete, up/down, active toggle, "test this rule") and
-maintenance windows. Everything here needs ``ninjaone.manage``; every change is audited."""
+maintenance windows. Everything here needs ``ninjaone.manage``; every change is audited.
+
+"Test this rule" (of a saved rule, or of the form's unsaved draft) is a background job like Sync now:
+the click answers at once with the test to follow (:mod:`flask_ninjaone.alerts.rule_tests`), the
+page shows its progress where the button is, and its result page when it is done."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
@@ -13,19 +17,30 @@ from werkzeug.wrappers import Response
 from ..alerts import rule_store
 from ..alerts.catalog import CONDITION_CODES, SEVERITIES
 from ..alerts.condition_choices import condition_choices
-from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT, DryRunRow, dry_run
+from ..alerts.dry_run import MAX_LIMIT
 from ..alerts.maintenance import WindowSpec
-from ..alerts.rules import RuleSpec, describe_actions, load_rule, make_rule
+from ..alerts.rule_tests import TestRequest, handled, request_test, rule_spec, test_progress, test_text
+from ..alerts.rules import describe_actions, load_rule, make_rule
 from ..connection.connect import tenant_integration
 from ..enum_labels import enum_label
-from ..forms.alerts import ChosenBoardRuleForm, MaintenanceWindowForm, RuleActionForm, RuleForm, rule_form
+from ..forms.alerts import (
+    ChosenBoardRuleForm,
+    MaintenanceWindowForm,
+    RuleActionForm,
+    RuleForm,
+    RuleTestForm,
+    rule_form,
+)
 from ..host import Permission
 from ..organizations.lookup import organization_names
+from ..models import AlertRule, OrganizationMapping, RuleTest, RunState
+from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from ..ticket_choices import ticket_field_choices
-from .access import EXPIRED_FORM, require
+from .access import EXPIRED_FORM, require, wants_json
 from .feedback import flash_linked
+from .run_progress import answer_work
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -130,19 +145,20 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     conditions, actions = form.conditions_data(), form.actions_data()
     name = form.name.data or ""  # required by the form; rule_store refuses an empty name anyway
     if preview:
+        position = rule.position if rule else 10**9
+        catch_all = bool(form.catch_all.data)
+        spec = rule_spec(
+            name=name, conditions=conditions, actions=actions, catch_all=catch_all, position=position
+        )
         try:
-            spec = make_rule(
-                id=rule.id if rule else None, name=name, conditions=conditions, actions=actions,
-                position=rule.position if rule else 10**9, active=True, catch_all=bool(form.catch_all.data),
-            )  # fmt: skip
+            make_rule(id=rule.id if rule else None, active=True, **spec)
         except ValidationError as exc:
             return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
-        return _render_form(
-            form,
-            rule,
-            results=dry_run(_session(), spec, limit=DEFAULT_LIMIT, user_names=dict(_users())),
-            tested=spec,
-        )
+        started = _start_test(spec, rule, DEFAULT_TEST_LIMIT)
+        if wants_json():
+            return _answer_test(started)
+        flash(started.message, "success" if started.started else "info")
+        return _render_form(form, rule, test=test_view(started.test))
     active, catch_all = bool(form.active.data), bool(form.catch_all.data)
     try:
         if rule is None:
@@ -163,18 +179,9 @@ def _render_form(
     rule: AlertRule | None,
     *,
     errors: list[str] | None = None,
-    results: list[DryRunRow] | None = None,
-    tested: RuleSpec | None = None,
+    test: dict[str, Any] | None = None,
 ) -> str:
-    return render_template(
-        "ninjaone/rules_form.html",
-        form=form,
-        rule=rule,
-        errors=errors or [],
-        results=results,
-        tested=tested,
-        organizations=dict(_organizations()) if results is not None else {},
-    )
+    return render_template("ninjaone/rules_form.html", form=form, rule=rule, errors=errors or [], test=test)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -233,27 +240,109 @@ def toggle(rule_id: int) -> Response:
     return redirect(url_for(".index"))
 
 
+# -- "test this rule" ----------------------------------------------------------------------------------
+
+#: Recent alerts a test reads unless told otherwise.
+DEFAULT_TEST_LIMIT = RuleTestForm.limit.kwargs["default"]
+
+
+def test_view(test: RuleTest) -> dict[str, Any]:
+    """What the progress box and its script follow (the same shape as a sync run's, see run_progress)."""
+    progress = test_progress(test, utcnow())
+    return {
+        "id": test.id,
+        "state": test.state,
+        "processed": test.processed,
+        "expected": test.expected,
+        "progress": progress.as_dict(),
+        "text": test_text(test, progress),
+        "error": test.error,
+        "progress_url": url_for(".test_json", test_id=test.id),
+        "run_url": url_for(".test_result", test_id=test.id),
+        "link_text": f"View results of test #{test.id}",
+    }
+
+
+def _start_test(spec: dict[str, Any], rule: AlertRule | None, limit: int) -> TestRequest:
+    return request_test(_session(), require_tenant_id(), spec, rule_id=rule.id if rule else None, limit=limit)
+
+
+def _answer_test(started: TestRequest) -> ResponseReturnValue:
+    view = test_view(started.test)
+    return answer_work(started.started, started.message, view, view["run_url"])
+
+
+def _test(test_id: int) -> RuleTest:
+    test = get_scoped(_session(), RuleTest, test_id)
+    if test is None:
+        abort(404)
+    return test
+
+
+def _render_test(rule: AlertRule | None, test: RuleTest | None, form: RuleTestForm) -> str:
+    done = test is not None and test.state == RunState.SUCCEEDED
+    return render_template(
+        "ninjaone/rules_test.html", rule=rule, test=test, view=test_view(test) if test else None,
+        results=test.results if done and test else None, handled=handled(test) if done and test else 0,
+        form=form, max_limit=MAX_LIMIT, organizations=dict(_organizations()) if done else {},
+    )  # fmt: skip
+
+
 @bp.get("/<int:rule_id>/test")
 @require(Permission.MANAGE)
 def test(rule_id: int) -> ResponseReturnValue:
-    """Dry run: what the saved rule would do with the last N stored alerts (nothing is changed)."""
+    """A saved rule's test page: how many alerts to test against, and its newest test (following it
+    while it works, its result once done). Nothing is changed by a test."""
     rule = _rule(rule_id)
-    raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    limit = int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_LIMIT else None
-    message = None
-    if limit is None:
-        message = f"Ignored the number of alerts {raw[:20]!r}: expected 1 to {MAX_LIMIT}."
-        limit = DEFAULT_LIMIT
+    newest = (
+        _session()
+        .scalars(select(RuleTest).where(RuleTest.rule_id == rule.id).order_by(RuleTest.id.desc()))
+        .first()
+    )
+    form = RuleTestForm(formdata=None, limit=newest.alert_limit if newest else DEFAULT_TEST_LIMIT)
+    return _render_test(rule, newest, form)
+
+
+@bp.post("/<int:rule_id>/test")
+@require(Permission.MANAGE)
+def start_test(rule_id: int) -> ResponseReturnValue:
+    """Test the saved rule against the newest N stored alerts, as a detached job (a double click is one)."""
+    rule = _rule(rule_id)
+    form = RuleTestForm()
+    if not form.validate_on_submit():
+        if _csrf_failed(form):
+            abort(400, EXPIRED_FORM)
+        message = "; ".join(form.limit.errors) or EXPIRED_FORM
+        if wants_json():
+            return jsonify({"ok": False, "message": message, "run": None}), 400
+        return _render_test(rule, None, form), 400
     try:
         spec = load_rule(rule)
     except ValidationError as exc:
-        flash("This rule is invalid: " + "; ".join(rule_store.error_lines(exc)), "error")
+        message = "This rule is invalid: " + "; ".join(rule_store.error_lines(exc))
+        if wants_json():
+            return jsonify({"ok": False, "message": message, "run": None}), 409
+        flash(message, "error")
         return redirect(url_for(".edit", rule_id=rule.id))
-    results = dry_run(_session(), spec, limit=limit, user_names=dict(_users()))
-    return render_template(
-        "ninjaone/rules_test.html", rule=rule, tested=spec, results=results,
-        limit=limit, limit_message=message, max_limit=MAX_LIMIT, organizations=dict(_organizations()),
-    )  # fmt: skip
+    tested = rule_spec(name=rule.name, conditions=rule.conditions or {}, actions=rule.actions or {},
+                       catch_all=spec.catch_all, position=rule.position)  # fmt: skip
+    return _answer_test(_start_test(tested, rule, form.limit.data or DEFAULT_TEST_LIMIT))
+
+
+@bp.get("/tests/<int:test_id>")
+@require(Permission.MANAGE)
+def test_result(test_id: int) -> str:
+    """One test's page (of a saved rule or a draft): its progress while it works, then what it found."""
+    test = _test(test_id)
+    rule = get_scoped(_session(), AlertRule, test.rule_id) if test.rule_id is not None else None
+    return _render_test(rule, test, RuleTestForm(formdata=None, limit=test.alert_limit))
+
+
+@bp.get("/tests/<int:test_id>.json")
+@require(Permission.MANAGE)
+def test_json(test_id: int) -> ResponseReturnValue:
+    """A test's progress, polled by the page that started it (404 for another tenant's)."""
+    return jsonify(test_view(_test(test_id)))
 
 
 # -- maintenance windows ---------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from flask import Blueprint, abort, g, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RoutingException
 
 from ..connection.connect import tenant_integration
 from ..connection.health import SETUP_ADVICE, Health, connection_health
@@ -44,8 +45,9 @@ MESSAGES = {
     400: "The request could not be handled. Go back, reload the page and try again.",
     403: "Your role does not allow this. Ask an administrator of your workspace if you need it.",
     404: "This page does not exist, or what it showed was removed or belongs to another workspace.",
+    405: "This address does not take that kind of request. Go back and use the page's own buttons.",
 }
-TITLES = {400: "Something went wrong", 403: "Not allowed", 404: "Not found"}
+TITLES = {400: "Something went wrong", 403: "Not allowed", 404: "Not found", 405: "Wrong kind of request"}
 
 
 def _not_connected(_: NotConnected) -> Any:
@@ -68,27 +70,47 @@ def _http_error(error: HTTPException) -> Any:
             f"Your role does not include the {permission} permission this needs. "
             "Ask an administrator of your workspace if you need it."
         )
+    headers = {"Allow": ", ".join(error.valid_methods or ())} if isinstance(error, MethodNotAllowed) else {}
     if wants_json():
-        return jsonify({"ok": False, "message": message}), code
+        return jsonify({"ok": False, "message": message}), code, headers
     try:
         title = TITLES.get(code, "Error")
         html = render_template("ninjaone/error.html", code=code, title=title, message=message)
     except TemplateNotFound:  # the host's base template is missing: its pages fail too; keep the status
         return error
-    return html, code
+    return html, code, headers
 
 
-#: Every other URL under the pages' prefix. Werkzeug's routing 404 belongs to no blueprint, so without
-#: this rule a mistyped extension URL showed Werkzeug's bare page instead of ours in the host's layout.
-#: GET only: a form posted to an unknown URL keeps its 405; a page of ours reached with the wrong
-#: method from the address bar gets this 404 page, which is what the person needs to hear.
+#: Every other URL under the pages' prefix, whatever the method. Werkzeug's routing 404 and 405 belong
+#: to no blueprint, so without this rule a mistyped extension URL showed Werkzeug's bare page instead of
+#: ours in the host's layout (a form or script posting to it got a bare 405).
 unknown_pages = Blueprint("ninjaone_unknown", __name__)
+#: The methods the catch-all answers; OPTIONS stays Flask's automatic answer.
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-@unknown_pages.get("/<path:path>")
+@unknown_pages.route("/<path:path>", methods=ANY_METHOD)
 def unknown_page(path: str) -> NoReturn:
-    """The extension's 404 page for a URL under its prefix that no page answers."""
-    abort(404)
+    """The extension's 404 page for a URL under its prefix that no page answers, and its 405 page
+    (with ``Allow``) for a page of ours asked with a method it does not take."""
+    allowed = _methods_of_a_page()
+    if allowed and request.method not in allowed and request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(valid_methods=sorted(allowed))
+    abort(404)  # also a page of ours opened from the address bar: "does not exist" is what helps there
+
+
+def _methods_of_a_page() -> set[str]:
+    """The methods a real page (not this catch-all) answers at the requested URL: none if no page."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed: set[str] = set()
+    for method in ANY_METHOD:
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except (HTTPException, RoutingException):  # no such page, or a redirect to one (no slash)
+            continue
+        if endpoint != f"{unknown_pages.name}.{unknown_page.__name__}":
+            allowed.add(method)
+    return allowed
 
 
 def install_error_pages(blueprints: list[Blueprint]) -> None:
@@ -101,6 +123,6 @@ def install_error_pages(blueprints: list[Blueprint]) -> None:
         if getattr(blueprint, "_ninjaone_error_pages", False):
             continue
         blueprint.register_error_handler(NotConnected, _not_connected)
-        for exception in (BadRequest, Forbidden, NotFound):
+        for exception in (BadRequest, Forbidden, NotFound, MethodNotAllowed):
             blueprint.register_error_handler(exception, _http_error)
         blueprint._ninjaone_error_pages = True  # type: ignore[attr-defined]  # a marker attribute

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..state import get_state
-from ..sync.requests import DEVICE_SYNC, INVENTORY, request_sync
+from ..sync.requests import DEVICE_SYNC, request_sync
 from ..sync.run_history import recent_runs, run_by_id
 from ..sync.runner import run_summary
 from .access import EXPIRED_FORM, require, wants_json
@@ -20,7 +20,13 @@ HISTORY = 25
 #: Run kinds that walk devices; the headline and the progress bar follow these, not inventory refreshes.
 DEVICE_SYNCS = DEVICE_SYNC.kinds
 #: How the history names each kind of run.
-KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "inventory": "Inventory refresh"}
+KIND_LABELS = {
+    "full": "Full sync",
+    "incremental": "Changes only",
+    "inventory": "Inventory refresh",
+    "device": "Device refresh",
+    "devices": "Selected devices",
+}
 #: The history's count columns, in order.
 COUNT_COLUMNS = ("created", "updated", "unchanged", "adopted", "retired", "held", "skipped", "failed")
 
@@ -32,10 +38,11 @@ def history() -> str:
     integration = connected_integration()
     latest = recent_runs(get_state().db.session, integration, 1, kinds=DEVICE_SYNCS)
     followed = followed_run(integration, DEVICE_SYNC)
-    # "View run" of an inventory refresh lands here too: its row is highlighted, the box stays the sync's.
-    linked = followed_run(integration, INVENTORY) if "run" in request.args else None
+    # "View run" of an inventory or device refresh lands here too: its row is highlighted, the box
+    # stays the sync's.
     current_id = followed.id if followed is not None else None
-    if linked is not None and linked.id == request.args.get("run", type=int):
+    linked = run_by_id(get_state().db.session, request.args.get("run", type=int) or 0)
+    if linked is not None and linked.integration_id == integration.id:
         current_id = linked.id
     return render_template(
         "ninjaone/sync.html",
@@ -46,6 +53,7 @@ def history() -> str:
         current_id=current_id,
         kind_labels=KIND_LABELS,
         count_columns=COUNT_COLUMNS,
+        device_syncs=DEVICE_SYNCS,
         form=ActionForm(),
         can_manage=get_state().host.has_permission(Permission.MANAGE),
     )

@@ -22,7 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..alerts.catalog import (
     ACTIVITY_TYPES,
@@ -32,6 +32,7 @@ from ..alerts.catalog import (
     TICKET_PRIORITIES,
 )
 from ..alerts.condition_choices import ConditionChoice
+from ..alerts.dry_run import DEFAULT_LIMIT, MAX_LIMIT
 from ..alerts.maintenance import RECURRENCES, WEEKDAY_NAMES, common_timezones, zone
 from ..alerts.patterns import MAX_PATTERN_LENGTH
 from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
@@ -61,6 +62,19 @@ class ResolveForm(FlaskForm):
 
 class RuleActionForm(FlaskForm):
     """Move / toggle / delete a rule: CSRF only (the action is in the URL)."""
+
+
+class RuleTestForm(FlaskForm):
+    """ "Test this rule": how many of the newest stored alerts to test it against."""
+
+    limit = IntegerField(
+        "Number of recent alerts",
+        default=DEFAULT_LIMIT,
+        validators=[
+            InputRequired("Enter how many recent alerts to test against."),
+            NumberRange(1, MAX_LIMIT, f"Enter a number from 1 to {MAX_LIMIT}."),
+        ],
+    )
 
 
 def _labelled(values: tuple[str, ...]) -> list[Any]:

@@ -14,7 +14,7 @@ refresh's :class:`~.writer.InventoryWriter`, so only what changed is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +36,24 @@ from .writer import InventoryWriter, Rows
 COMPLIANCE_REPORTS = ("os-patches", "software-patches", "antivirus-status", "device-health")
 #: Most devices "sync selected" re-reads at once.
 MAX_SELECTED = 200
+#: Told the number of reports read so far, after each one (the run record's progress, see
+#: :mod:`.device_runs`); reads only, so the caller may commit its counter.
+Progress = Callable[[int], None]
 
 
-def read_device(client: NinjaOneClient, device_id: int, reports: Sequence[str]) -> dict[str, Rows]:
+def _no_progress(_reports: int) -> None:
+    return None
+
+
+def read_device(
+    client: NinjaOneClient, device_id: int, reports: Sequence[str], progress: Progress = _no_progress
+) -> dict[str, Rows]:
     """One device's complete row set of each report, shaped like the reports' rows (with ``deviceId``).
 
     Raises :class:`~flask_ninjaone.client.NotFound` when NinjaOne no longer has the device.
     """
     groups: dict[str, Rows] = {}
-    for report in reports:
+    for done, report in enumerate(reports, start=1):
         if report == "software":
             rows = client.device_software(device_id)
         elif report == "os-patches":
@@ -54,6 +63,7 @@ def read_device(client: NinjaOneClient, device_id: int, reports: Sequence[str]) 
         else:
             rows = list(client.query(report, df=f"id = {device_id}"))
         groups[report] = [{**row, "deviceId": device_id} for row in rows]
+        progress(done)
     return groups
 
 
@@ -94,9 +104,13 @@ class DeviceRefresh:
 
 
 def refresh_device(
-    integration_id: int, device_id: int, *, client_factory: ClientFactory = client_for
+    integration_id: int,
+    device_id: int,
+    *,
+    client_factory: ClientFactory = client_for,
+    progress: Progress = _no_progress,
 ) -> DeviceRefresh:
-    """Re-read one device's facts and its whole inventory."""
+    """Re-read one device's facts and its whole inventory (``progress`` hears each report read)."""
     session = get_state().db.session
     integration = get_scoped(session, Integration, integration_id)
     if integration is None:
@@ -108,7 +122,7 @@ def refresh_device(
         with client_factory(integration) as client:
             try:
                 device = client.device(device_id)
-                groups = read_device(client, device_id, REPORTS)
+                groups = read_device(client, device_id, REPORTS, progress)
             except NotFound:
                 return gone
             _write_facts(session, integration, [device])
@@ -123,9 +137,16 @@ def refresh_device(
 
 
 def refresh_devices(
-    integration_id: int, device_ids: Iterable[int], *, client_factory: ClientFactory = client_for
+    integration_id: int,
+    device_ids: Iterable[int],
+    *,
+    client_factory: ClientFactory = client_for,
+    progress: Progress = _no_progress,
 ) -> DeviceRefresh:
-    """Re-read a selection of devices ("sync selected"): one filtered request per report, not per device."""
+    """Re-read a selection of devices ("sync selected"): one filtered request per report, not per device.
+
+    Like one device's refresh, every report is read before anything is written, so a failed read
+    leaves the selection as it was (and ``progress`` can commit its counter between reads)."""
     ids = sorted({int(device_id) for device_id in device_ids})[:MAX_SELECTED]
     session = get_state().db.session
     integration = get_scoped(session, Integration, integration_id)
@@ -142,18 +163,21 @@ def refresh_devices(
     facts_df = f"{df} AND {status_filter(APPROVAL_STATUSES)}"
     try:
         with client_factory(integration) as client:
-            _write_facts(
-                session,
-                integration,
-                [device for page in client.devices_detailed(df=facts_df).pages() for device in page.items],
-            )
-            writer = InventoryWriter(session, integration, utcnow(), frozenset(targets))
-            for report in REPORTS:
+            devices = [
+                device for page in client.devices_detailed(df=facts_df).pages() for device in page.items
+            ]
+            reports: dict[str, dict[int, Rows]] = {}
+            for done, report in enumerate(REPORTS, start=1):
                 groups: dict[int, Rows] = {device_id: [] for device_id in ids}
                 for row in client.query(report, df=df):
                     groups.setdefault(row["deviceId"], []).append(row)
                 if report == "device-health":
                     groups = {device: rows for device, rows in groups.items() if rows}
+                reports[report] = groups
+                progress(done)
+            _write_facts(session, integration, devices)
+            writer = InventoryWriter(session, integration, utcnow(), frozenset(targets))
+            for report, groups in reports.items():
                 apply_report(writer, report, groups)
     except (NinjaOneError, MissingCredentials) as exc:
         session.rollback()

@@ -1,7 +1,7 @@
 """The extension's tables (all ``ninjaone_``-prefixed, all tenant-scoped)."""
 
 from .actions import ActionKind, ActionState, DeviceAction
-from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow
+from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow, RuleTest
 from .audit import AuditEntry
 from .base import Base, metadata
 from .custom_fields import ContactSettings, DeviceAttributes, FieldMapping
@@ -39,6 +39,7 @@ __all__ = [
     "OwedWrite",
     "Patch",
     "RemoteLink",
+    "RuleTest",
     "RunState",
     "Software",
     "SoftwareChange",

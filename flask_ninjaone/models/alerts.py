@@ -117,3 +117,31 @@ class MaintenanceWindow(TenantMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class RuleTest(TenantMixin, Base):
+    """One "test this rule" run: the rule as tested (saved, or a draft from the form), how many recent
+    alerts, its progress while the job works, and what it found, kept so its result page and link
+    stay the same after new alerts arrive. Only the newest few per tenant are kept."""
+
+    __tablename__ = "ninjaone_rule_tests"
+    __table_args__ = (Index(None, "tenant_id", "rule_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The saved rule tested, or whose unsaved edit was (``None``: a new rule's draft, or deleted since).
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("ninjaone_alert_rules.id", ondelete="SET NULL"))
+    rule_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    #: The tested rule: ``conditions``, ``actions``, ``catch_all``, ``position`` (see ``alerts.rule_tests``).
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    #: A digest of the spec and the limit: the same test asked twice while queued or running is one.
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    alert_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    expected: Mapped[int | None] = mapped_column(Integer)
+    #: One entry per alert tested, newest first: its facts and what the rule would do (``alerts.rule_tests``).
+    results: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,8 @@ device sync writes and each batch an inventory refresh writes), so a progress ba
 anything the database does not. NinjaOne's lists carry no total: a device sync expects the size of
 the last complete walk (so a fleet that grew can pass 100 %: the bar stays below it until the run
 ends), an incremental run has no total at all (it re-reads only what the activity feed names), and an
-inventory refresh expects its live devices once per report.
+inventory refresh expects its live devices once per report, and so does a refresh of one device or of
+a selection ("refresh this device now", "sync selected"), whose devices are known.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from ..models import RunState, SyncRun
 REPORT_LABELS = ("Software", "OS patches", "Software patches", "Antivirus", "Device health")
 #: Highest percent a running run shows (its total is an estimate; 100 % means finished).
 RUNNING_CAP = 99
+#: Run kinds that walk the reports one after the other, their devices once per report.
+BY_REPORT = ("inventory", "device", "devices")
+#: How a page names each kind of run, finished and while it works.
+NAMES = {
+    "inventory": ("Inventory refresh", "Refreshing inventory"),
+    "device": ("Device refresh", "Refreshing the device"),
+    "devices": ("Sync of the selected devices", "Syncing the selected devices"),
+    "incremental": ("Sync", "Syncing changes"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,10 +57,9 @@ def run_progress(run: SyncRun, now: datetime) -> Progress:
         return Progress(100, run.processed, run.processed, 0, None)
     if run.state == RunState.QUEUED:
         return Progress(0, 0, None, None, "Waiting for a worker")
-    if run.kind == "inventory":
+    if run.kind in BY_REPORT:
         return _inventory(run, now)
-    total = run.expected or None
-    return _estimate(run, now, run.processed, run.processed, total, None)
+    return estimate(run.started_at, now, run.processed, run.expected or None, None)
 
 
 def _inventory(run: SyncRun, now: datetime) -> Progress:
@@ -61,26 +70,29 @@ def _inventory(run: SyncRun, now: datetime) -> Progress:
     step = min(run.processed // devices, reports - 1) if devices else 0
     done = min(run.processed - step * devices, devices)
     label = f"{REPORT_LABELS[step]} (report {step + 1} of {reports})"
-    return _estimate(run, now, run.processed, done, devices, label, units=run.expected)
+    return estimate(run.started_at, now, run.processed, devices, label, done=done, units=run.expected)
 
 
-def _estimate(
-    run: SyncRun,
+def estimate(
+    started_at: datetime | None,
     now: datetime,
     units_done: int,
-    done: int,
     total: int | None,
     step: str | None,
     *,
+    done: int | None = None,
     units: int | None = None,
 ) -> Progress:
-    """Percent and time left by the run's pace so far (no pace yet, no estimate)."""
+    """Percent and time left by the pace so far of work started at ``started_at`` (no pace yet, no
+    estimate): ``units_done`` of ``units`` (default ``total``), shown as ``done`` (default
+    ``units_done``) of ``total``. Also a rule test's (see ``alerts.rule_tests``)."""
+    done = units_done if done is None else done
     units = units if units is not None else total
     if not units:
         return Progress(None, done, total, None, step)
     fraction = min(units_done / units, 1.0)
     percent = min(int(fraction * 100), RUNNING_CAP)
-    elapsed = (now - run.started_at).total_seconds() if run.started_at else 0.0
+    elapsed = (now - started_at).total_seconds() if started_at else 0.0
     eta = None
     if units_done > 0 and elapsed > 0:
         eta = max(int(elapsed * (units - min(units_done, units)) / units_done), 0)
@@ -89,20 +101,16 @@ def _estimate(
 
 def progress_text(run: SyncRun, progress: Progress) -> str:
     """The sentence a page shows by the button (the script shows the same one it polls)."""
-    inventory = run.kind == "inventory"
-    name = "Inventory refresh" if inventory else "Sync"
+    inventory = run.kind in BY_REPORT
+    name, doing = NAMES.get(run.kind, ("Sync", "Syncing"))
     if run.state == RunState.QUEUED:
         return f"{name} queued: waiting for a worker…"
     if run.state == RunState.FAILED:
         return f"{name} failed: {run.error or 'no reason recorded'}"
     if run.state == RunState.SUCCEEDED:
         changed = _changed(run)
-        return f"{name} finished: {run.processed} devices" + (f" ({changed})." if changed else ".")
-    doing = (
-        "Refreshing inventory"
-        if inventory
-        else ("Syncing changes" if run.kind == "incremental" else "Syncing")
-    )
+        devices = f"{run.processed} device{'' if run.processed == 1 else 's'}"
+        return f"{name} finished: {devices}" + (f" ({changed})." if changed else ".")
     parts = [progress.step] if progress.step and inventory else []
     if progress.total:
         parts.append(f"{progress.done} of {'' if inventory else 'about '}{progress.total} devices")
@@ -117,9 +125,7 @@ def progress_text(run: SyncRun, progress: Progress) -> str:
 
 def _changed(run: SyncRun) -> str:
     counts = run.counts or {}
-    keys = (
-        ("devices_changed", "rows_written") if run.kind == "inventory" else ("created", "updated", "retired")
-    )
+    keys = ("devices_changed", "rows_written") if run.kind in BY_REPORT else ("created", "updated", "retired")
     labels = {"devices_changed": "changed", "rows_written": "rows written"}
     return ", ".join(f"{counts[key]} {labels.get(key, key)}" for key in keys if counts.get(key))
 

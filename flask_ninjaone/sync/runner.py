@@ -124,8 +124,8 @@ def run_sync(
         return run
     finally:
         lease.release()
-        # After the release: without Redis the refresh runs right here, and the sync must not look
-        # "already running" for as long as it takes (a Sync now meanwhile would be refused).
+        # After the release: where jobs run inline (the CLI) the refresh runs right here, and the sync
+        # must not look "already running" for as long as it takes.
         if follow_with_inventory is not None:
             _queue_inventory(follow_with_inventory)
 

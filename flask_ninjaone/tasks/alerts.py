@@ -1,4 +1,5 @@
-"""Alert jobs: the scheduled reconciliation with ``GET /v2/alerts`` and the reset after a ticket close."""
+"""Alert jobs: the scheduled reconciliation with ``GET /v2/alerts``, the reset after a ticket close, and
+"test this rule"."""
 
 from __future__ import annotations
 
@@ -10,13 +11,25 @@ from sqlalchemy.orm import Session
 
 from ..alerts.reconcile import RECONCILABLE, reconcile
 from ..alerts.resets import reset_on_ticket_close
+from ..alerts.rule_tests import TASK as RULE_TEST
+from ..alerts.rule_tests import run_test
 from ..config import setting
 from ..connection.api_client import client_for
 from ..jobs import enqueue, task
 from ..models import Integration
 from ..owed_writes import SHORT_WAIT
 from ..state import get_state
-from ..tenancy import get_scoped
+from ..tenancy import get_scoped, require_tenant_id
+
+
+@task(RULE_TEST)
+def rule_test(test_id: int) -> dict[str, Any]:
+    """Run a recorded rule test (a page is following it), naming people as the host does."""
+    state = get_state()
+    users = {user.id: user.name for user in state.host.list_users(require_tenant_id())}
+    test = run_test(state.db.session, test_id, users)
+    return {"state": test.state if test is not None else "gone"}
+
 
 #: Minutes between two reconciliations of an integration (the scheduler tick runs every minute).
 RECONCILE_EVERY_MINUTES = 15

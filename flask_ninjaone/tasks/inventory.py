@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..inventory.device_refresh import refresh_device, refresh_devices
+from ..inventory.device_runs import ONE_DEVICE, SELECTION, run_device_refresh
 from ..inventory.refresh import InventoryAlreadyRunning, refresh_inventory
 from ..jobs import task
 from ..sync.runner import run_summary
@@ -23,14 +23,12 @@ def refresh_fleet(
 
 
 @task("inventory.device")
-def refresh_one(integration_id: int, device_id: int) -> dict[str, Any]:
-    """Refresh this device now: the per-device endpoints of one device."""
-    result = refresh_device(integration_id, device_id)
-    return {"ok": result.ok, "message": result.message, "counts": result.counts}
+def refresh_one(integration_id: int, device_id: int, run_id: int | None = None) -> dict[str, Any]:
+    """Refresh this device now: the per-device endpoints of one device, under the page's run."""
+    return run_device_refresh(integration_id, [device_id], kind=ONE_DEVICE, run_id=run_id)
 
 
 @task("inventory.devices")
-def refresh_selected(integration_id: int, device_ids: list[int]) -> dict[str, Any]:
+def refresh_selected(integration_id: int, device_ids: list[int], run_id: int | None = None) -> dict[str, Any]:
     """Sync selected (asset list): one filtered request per report for the whole selection."""
-    result = refresh_devices(integration_id, device_ids)
-    return {"ok": result.ok, "message": result.message, "counts": result.counts}
+    return run_device_refresh(integration_id, device_ids, kind=SELECTION, run_id=run_id)

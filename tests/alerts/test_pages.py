@@ -15,6 +15,7 @@ from flask_ninjaone.models import AlertRule, AlertStatus, AuditEntry, Device, Ma
 from sample_host.database import db
 from sample_host.models import Tenant, User
 from tests.alerts.conftest import World
+from tests.support.rule_tests import finished, run_rule_test
 
 PREFIX = "/integrations/ninjaone"
 HOSTILE = "<script>alert('x')</script> & naïve ✓ 日本語"
@@ -184,8 +185,8 @@ def test_hostile_text_is_escaped_on_every_page(world: World) -> None:
         assert "<script>alert" not in body and "<script>x" not in body and "<img src=x" not in body, page
     detail = client.get(PREFIX + f"/alerts/{alert_id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; naïve ✓ 日本語" in detail
-    test_page = client.get(PREFIX + f"/rules/{rule_id}/test").get_data(as_text=True)
-    assert "日本語" in test_page
+    test_page = run_rule_test(client, world.app, rule_id)
+    assert "日本語" in test_page and "<script>alert" not in test_page and "<img src=x" not in test_page
 
 
 # -- CSRF ----------------------------------------------------------------------------------------------------
@@ -375,19 +376,21 @@ def test_dry_run_of_saved_and_unsaved_rules(world: World) -> None:
     world.trigger(world.device(0).device_id, severity="MAJOR")
     world.trigger(world.device(1).device_id, severity="MINOR")
     client = _login(world.app, "admin@acme.test")
-    body = client.get(PREFIX + f"/rules/{major}/test").get_data(as_text=True)
+    body = run_rule_test(client, world.app, major)
     assert "1 of 2 alert(s) would be handled" in body
     assert "no match: severity Minor" in body
-    assert "ignored" not in body.lower()
-    assert "Ignored the number" in client.get(PREFIX + f"/rules/{major}/test?limit=zillion").get_data(
-        as_text=True
-    )
+    for limit in ("zillion", "0", "501"):
+        refused = client.post(PREFIX + f"/rules/{major}/test", data={"limit": limit})
+        assert refused.status_code == 400, limit
+        assert "Not a valid integer" in refused.text or "from 1 to 500" in refused.text, limit
     preview = client.post(
         PREFIX + "/rules/new", data={**FORM, "name": "Minor", "severities": ["MINOR"], "preview": "1"}
     )
     assert preview.status_code == 200
     text = preview.get_data(as_text=True)
-    assert "What this rule would do" in text and 'data-handles="yes"' in text and 'data-handles="no"' in text
+    assert "What this rule would do" in text and 'data-state="queued"' in text  # the job follows
+    result = finished(client, world.app, preview)
+    assert 'data-handles="yes"' in result and 'data-handles="no"' in result and "an unsaved draft" in result
     with world.scope() as session:
         assert len(session.scalars(select(AlertRule)).all()) == 2  # nothing saved
 

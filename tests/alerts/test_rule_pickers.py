@@ -13,6 +13,7 @@ from flask_ninjaone.models import AlertRule
 from flask_ninjaone.state import get_state
 from tests.alerts.conftest import World
 from tests.alerts.test_pages import FORM, PREFIX, _login
+from tests.support.rule_tests import run_rule_test
 
 
 def _form(world: World) -> str:
@@ -112,7 +113,7 @@ def test_the_dry_run_shows_each_alerts_fields_and_the_clause_that_failed(world: 
     device = world.device(0)
     world.trigger(device.device_id, severity="MINOR", condition="disk")
     rule_id = world.add_rule("Critical only", conditions={"severities": ["CRITICAL"]})
-    body = _login(world.app, "admin@acme.test").get(PREFIX + f"/rules/{rule_id}/test").get_data(as_text=True)
+    body = run_rule_test(_login(world.app, "admin@acme.test"), world.app, rule_id)
     row = body[body.index('data-failed="severity"') :]
     row = row[: row.index("</tr>")]
     assert "agent_cond_disk_free_space_le" in row  # the condition's code
@@ -144,7 +145,7 @@ def test_the_dry_run_and_the_list_name_people_and_conditions(world: World) -> No
         "Disk", conditions={"conditions": ["agent_cond_disk_free_space_le"]}, actions={"assignee_id": tomas}
     )
     client = _login(world.app, "admin@acme.test")
-    body = client.get(PREFIX + f"/rules/{rule_id}/test").get_data(as_text=True)
+    body = run_rule_test(client, world.app, rule_id)
     assert "assignee Tomás Reyes" in body and f"assignee user {tomas}" not in body
     assert "<dd>Disk free space at or below a threshold" in body
     listing = client.get(PREFIX + "/rules/").get_data(as_text=True)

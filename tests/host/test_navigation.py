@@ -91,3 +91,32 @@ def test_404_renders_inside_the_host_layout_with_a_sentence(login_as) -> None:
     assert response.status_code == 404
     assert 'class="topbar"' in html and 'data-ninjaone-error="404"' in html
     assert "does not exist" in html and "The requested URL was not found" not in html
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "GET"])
+def test_any_method_to_an_unknown_url_gets_our_404_in_the_host_layout(login_as, method) -> None:
+    client = login_as("admin@acme.test")
+    response = client.open("/integrations/ninjaone/no/such/page", method=method)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404, html  # was Werkzeug's bare 405 for all but GET
+    assert 'class="topbar"' in html and 'data-ninjaone-error="404"' in html and "does not exist" in html
+    script = client.open(
+        "/integrations/ninjaone/no/such/page", method=method, headers={"Accept": "application/json"}
+    )
+    assert script.status_code == 404 and "does not exist" in script.get_json()["message"]
+
+
+def test_a_page_asked_with_a_method_it_does_not_take_gets_our_405_with_allow(login_as) -> None:
+    client = login_as("admin@acme.test")
+    response = client.delete("/integrations/ninjaone/rules/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD"
+    assert 'class="topbar"' in html and 'data-ninjaone-error="405"' in html
+    assert "does not take that kind of request" in html and "Method Not Allowed" not in html
+    script = client.post("/integrations/ninjaone/sync/", headers={"Accept": "application/json"})
+    assert script.status_code == 405 and "that kind of request" in script.get_json()["message"]
+
+
+def test_the_hosts_own_unknown_urls_stay_the_hosts(login_as) -> None:
+    response = login_as("admin@acme.test").post("/no-such-host-page")
+    assert response.status_code in (404, 405) and "data-ninjaone-error" not in response.get_data(as_text=True)

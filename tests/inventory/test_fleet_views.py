@@ -322,7 +322,7 @@ def test_asset_list_badges_filters_and_bulk_actions(acme, app):
     response = client.post(
         f"{URL}/assets/sync-selected", data={"asset_ids": [first, second], "next": "/assets/"}
     )
-    assert response.status_code == 303 and response.headers["Location"] == "/assets/"
+    assert response.status_code == 303 and response.headers["Location"].startswith("/assets/?ninjaone_run=")
     inline_runner(app).wait()  # the bulk action is a detached job
     counts = acme.fake.state.request_counts()
     assert counts["GET /v2/devices-detailed"] == 1 and counts["GET /v2/queries/software"] == 1
@@ -341,12 +341,16 @@ def test_refresh_this_device_from_the_panel(acme, app):
     response = client.post(
         f"{URL}/assets/{device.host_asset_id}/refresh", headers={"Accept": "application/json"}
     )
-    assert response.status_code == 200 and response.get_json()["ok"]
+    assert response.status_code == 202 and response.get_json()["ok"]  # a detached job
+    inline_runner(app).wait()
     assert acme.fake.state.request_counts()["GET /v2/device/{id}"] == 1
     page = client.post(
         f"{URL}/assets/{device.host_asset_id}/refresh", data={"next": f"/assets/{device.host_asset_id}"}
     )
-    assert page.status_code == 303 and page.headers["Location"] == f"/assets/{device.host_asset_id}"
+    run_id = response.get_json()["run"]["id"] + 1
+    assert page.status_code == 303
+    assert page.headers["Location"] == f"/assets/{device.host_asset_id}?ninjaone_run={run_id}"
+    inline_runner(app).wait()
     unmanaged = _unmanaged_asset_id(app)
     missing = client.post(f"{URL}/assets/{unmanaged}/refresh", headers={"Accept": "application/json"})
     assert missing.status_code == 409 and "not managed" in missing.get_json()["message"]

@@ -140,6 +140,34 @@ def test_a_double_click_queues_one_job_and_both_clicks_follow_the_same_run(acme,
     assert len(runs) == before + 1 and runs[-1].state == RunState.SUCCEEDED
 
 
+def test_a_full_syncs_inventory_refresh_is_a_job_of_its_own_and_sync_now_meanwhile_queues(
+    acme, app, monkeypatch
+):
+    """Without Redis the follow-up refresh used to run inside the sync's job: the page said "Sync
+    finished" while that job went on, and a Sync now meanwhile answered "already queued"."""
+    admin = acme.login(app.test_client(), "admin@acme.test")
+    during: list = []
+    renew = Lease.renew
+
+    def click_during_the_refresh(lease: Lease) -> bool:
+        if lease.name.startswith("inventory:") and not during:
+            during.append(admin.post(f"{URL}/sync/now", data={"kind": "full"}, headers=JSON))
+            with acme.scope():
+                db.session.expire_all()
+                during.append(db.session.get(SyncRun, first["id"]).state)
+        return renew(lease)
+
+    monkeypatch.setattr(Lease, "renew", click_during_the_refresh)
+    with inline_runner(app).held():
+        first = admin.post(f"{URL}/sync/now", data={"kind": "full"}, headers=JSON).get_json()["run"]
+    inline_runner(app).wait()
+    answer, state_meanwhile = during
+    assert state_meanwhile == RunState.SUCCEEDED
+    assert answer.status_code == 202 and answer.get_json()["message"] == "Sync started."
+    second = answer.get_json()["run"]["id"]
+    assert admin.get(f"{URL}/sync/runs/{second}.json", headers=JSON).get_json()["state"] == "succeeded"
+
+
 def test_a_click_while_a_sync_runs_follows_the_running_one(acme, app):
     admin = acme.login(app.test_client(), "admin@acme.test")
     with acme.scope():

@@ -26,11 +26,12 @@ from .world import CLIENT_ID, TenantWorld, make_security_app
 
 RECEIVER = "ninjaone_webhooks.receive"
 STATIC = "ninjaone.static"
+UNKNOWN = "ninjaone_unknown.unknown_page"
 #: Extension endpoints that carry no ``ninjaone_permission``, and why that is right.
 NO_PERMISSION = {
     STATIC: "the extension's CSS and JavaScript are public",
     RECEIVER: "NinjaOne is not a user: it authenticates with the per-integration secret header",
-    "ninjaone_unknown.unknown_page": "a URL no page answers: the 404 page, to anyone, reveals nothing",
+    UNKNOWN: "a URL no page answers, whatever the method: the 404 page, to anyone, reveals nothing",
 }
 #: Views that authorize by hand instead of with ``access.require`` (see test_inventory.py): the
 #: permission they enforce, so the matrices still check them.
@@ -47,6 +48,7 @@ OBJECT_PARAMS: dict[str, Callable[[TenantWorld], Any]] = {
     "alert_id": lambda t: t.alert_id,
     "series_uid": lambda t: t.series_uid,
     "rule_id": lambda t: t.rule_id,
+    "test_id": lambda t: t.rule_test_id,
     "window_id": lambda t: t.window_id,
     "asset_id": lambda t: t.host_asset_id,
     "host_asset_id": lambda t: t.host_asset_id,
@@ -128,6 +130,7 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone_rules.delete": lambda t, s, p, url: {},
     "ninjaone_rules.move": lambda t, s, p, url: {},
     "ninjaone_rules.toggle": lambda t, s, p, url: {},
+    "ninjaone_rules.start_test": lambda t, s, p, url: {"limit": "50"},
     "ninjaone_rules.maintenance": lambda t, s, p, url: dict(WINDOW_FORM),
     "ninjaone_rules.delete_window": lambda t, s, p, url: {},
     "ninjaone_rule_transfer.import_rules": lambda t, s, p, url: {

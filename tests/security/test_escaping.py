@@ -14,6 +14,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from flask_ninjaone.models import Device
+from tests.support.rule_tests import result_url
 
 from .routes import RULE_FORM, cases, request_kwargs, route_app
 from .world import PREFIX, XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, tenant_db
@@ -93,7 +94,8 @@ def test_forms_echo_hostile_input_escaped(world) -> None:
         data={**RULE_FORM, "name": XSS_SCRIPT, "message_contains": XSS_IMG, "preview": "1"},
     )
     assert preview.status_code == 200
-    body = assert_escaped(preview, "rule dry run")
+    assert_escaped(preview, "rule form testing its draft")
+    body = assert_escaped(client.get(result_url(client, world.app, preview)), "rule dry run")
     assert str(escape(world.acme.alert_message)[:60]) in body, "the dry run lists the hostile alert"
     window = client.post(
         PREFIX + "/rules/maintenance",

@@ -20,7 +20,7 @@ import pytest
 from flask_ninjaone.models import WebhookDelivery
 
 from .routes import RECEIVER, cases, request_kwargs, required_permission, role_may, route_app
-from .world import PREFIX, ROLES, post_delivery, tenant_db
+from .world import PREFIX, ROLES, post_delivery, state_changes, tenant_db
 
 APP = route_app()
 CASES = cases(APP)
@@ -105,6 +105,16 @@ def test_the_receiver_takes_only_post(world) -> None:
     for method in ("GET", "PUT", "DELETE", "PATCH"):
         response = world.client("admin").open(world.acme.receiver_path, method=method)
         assert response.status_code == 405, method
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_any_method_to_an_unknown_url_is_our_404_and_changes_nothing(world, role, method) -> None:
+    before = world.state()
+    response = world.client(role, "acme").open(PREFIX + "/no/such/page", method=method, data={"a": "1"})
+    assert response.status_code == 404, (role, method, response.status_code)
+    assert 'data-ninjaone-error="404"' in response.get_data(as_text=True)
+    assert not state_changes(before, world.state())
 
 
 def test_viewers_only_read() -> None:

@@ -43,6 +43,7 @@ from flask_ninjaone.models import (
     Integration,
     MaintenanceWindow,
     OrganizationMapping,
+    RuleTest,
     Software,
     SyncRun,
     WebhookDelivery,
@@ -167,6 +168,7 @@ class TenantWorld:
     alert_message: str
     ticket_id: str
     rule_id: int
+    rule_test_id: int
     window_id: int
     run_id: int
     delivery_id: int
@@ -337,7 +339,10 @@ def _connect_and_sync(app: Flask, slug: str, fake_url: str, names: dict[str, str
             session, integration, definitions, ATTRIBUTES, "assetTag", "asset_tag", two_way=True
         )
         session.commit()
-        rule_store.create_rule(session, name=names["rule"], conditions={}, actions={}, catch_all=True)
+        rule = rule_store.create_rule(session, name=names["rule"], conditions={}, actions={}, catch_all=True)
+        session.add(RuleTest(rule_id=rule.id, rule_name=rule.name, spec={}, subject=f"world-{slug}",
+                             alert_limit=50, state="succeeded", results=[]))  # fmt: skip
+        session.commit()
         rule_store.create_window(
             session,
             {
@@ -392,6 +397,7 @@ def _collect(app: Flask, slug: str, device: tuple[int, str, str], message: str) 
             alert_message=message,
             ticket_id=str(alert.ticket_id),
             rule_id=session.scalars(select(AlertRule.id)).one(),
+            rule_test_id=session.scalars(select(RuleTest.id).order_by(RuleTest.id)).first(),
             window_id=session.scalars(select(MaintenanceWindow.id)).one(),
             run_id=session.scalars(select(SyncRun.id).order_by(SyncRun.id)).first(),
             delivery_id=session.scalars(select(WebhookDelivery.id)).one(),

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from flask_ninjaone import signals
-from flask_ninjaone.jobs import task
+from flask_ninjaone.jobs import enqueue, job_pending, task
 from flask_ninjaone.models import AuditEntry
 from flask_ninjaone.tenancy import current_tenant_id
 from sample_host import create_app as create_sample_app
@@ -21,6 +21,28 @@ def record_tenant(marker: str) -> str:
     db.session.add(
         AuditEntry(
             action="job.ran", detail={"marker": marker, "tenant": current_tenant_id(), "pid": os.getpid()}
+        )
+    )
+    db.session.commit()
+    return marker
+
+
+@task("test.follow_up")
+def follow_up(marker: str) -> str:
+    """A job that queues another (not detached, like a full sync's inventory refresh), then records
+    whether that one already ran and whether its own id still counts as waiting."""
+    tenant = current_tenant_id()
+    handle = enqueue("test.record_tenant", tenant_id=tenant, key="after", marker=f"{marker}-after")
+    db.session.add(
+        AuditEntry(
+            action="job.ran",
+            detail={
+                "marker": marker,
+                "tenant": tenant,
+                "pid": os.getpid(),
+                "follow_up_result": handle.result,
+                "self_pending": job_pending("test.follow_up", tenant_id=tenant, key="first"),
+            },
         )
     )
     db.session.commit()

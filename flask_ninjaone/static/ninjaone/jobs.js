@@ -1,8 +1,10 @@
 /* flask-ninjaone: feedback on long work. Every form works without this file; it adds:
-   - [data-ninjaone-job] (components/run_progress.html): the click disables the buttons at once (the
+   - [data-ninjaone-job] (components/run_progress.html): the click (not one on a button with its own
+     formtarget or formmethod="get") disables the buttons at once (the
      clicked one shows a spinner and its data-busy-text until the run ends), posts with fetch, then polls the run's progress JSON and
-     shows its sentence and bar where the button is, and the link to the run when it ends; a page
-     opened while a run works follows it the same way;
+     shows its sentence and bar where the button is, and the link to the run when it ends (with
+     data-job-open-result, opens that link: a rule test's results); a page opened while a run works,
+     or a progress box without a button, follows it the same way;
    - [data-ninjaone-busy] forms: a busy, disabled submit button while the page loads (no double post). */
 (function () {
   "use strict";
@@ -29,6 +31,7 @@
 
   function buttons(form) { return form.querySelectorAll("button[type=submit], button:not([type])"); }
   function lock(form, on) {
+    if (!form) { return; }  // a progress box without a button (the work was started by a whole-page post)
     form.toggleAttribute("data-working", on);
     buttons(form).forEach(function (b) { b.disabled = on; if (!on) { busy(b, false); } });
   }
@@ -48,19 +51,20 @@
     text.textContent = message && run.state !== "succeeded" && run.state !== "failed" ? message + " " + run.text : run.text;
     link.hidden = false;
     link.href = run.run_url;
-    link.textContent = "View run #" + run.id;
+    link.textContent = run.link_text || "View run #" + run.id;
   }
 
   function follow(job, url) {
     var form = job.querySelector("form");
     var box = job.querySelector("[data-ninjaone-job-status]");
     lock(form, true);
-    if (!form.querySelector("[aria-busy=true]")) { busy(buttons(form)[0], true); }  // a page opened mid-run
+    if (form && !form.querySelector("[aria-busy=true]")) { busy(buttons(form)[0], true); }  // a page opened mid-run
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (run) {
         show(box, run);
         if (run.state === "queued" || run.state === "running") { setTimeout(function () { follow(job, url); }, POLL_MS); }
+        else if (run.state === "succeeded" && job.hasAttribute("data-job-open-result")) { window.location.assign(run.run_url); }
         else { lock(form, false); }
       })
       .catch(function () { setTimeout(function () { follow(job, url); }, POLL_MS * 5); });
@@ -86,7 +90,8 @@
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) { return; }
     var job = form.closest("[data-ninjaone-job]");
-    if (job && window.fetch && window.FormData) {
+    var elsewhere = event.submitter && (event.submitter.hasAttribute("formtarget") || event.submitter.getAttribute("formmethod") === "get");
+    if (job && !elsewhere && window.fetch && window.FormData) {  // "Open in NinjaOne" beside it stays a link
       event.preventDefault();
       if (form.hasAttribute("data-working")) { return; }  // a second click: one job only
       start(job, form, event.submitter || buttons(form)[0]);
