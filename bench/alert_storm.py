@@ -20,6 +20,11 @@ the expected tickets, open tickets and alerts exist. Prints JSON with deliveries
 reports ingest and worker deliveries/s and fails unless every stored delivery ended ``done``. The
 database must be one both processes reach (PostgreSQL, or a SQLite file); the Redis db is flushed.
 
+``--tenants 2`` connects globex to the same fake as acme and posts the same storm to both tenants'
+receivers (each tenant must end with exactly the expected tickets and alerts); ``--workers N`` drains
+with N such workers at once. Drains are per tenant, so two workers on two tenants should approach
+twice one worker's rate: compare ``--workers 1`` and ``--workers 2`` runs taken back to back.
+
 ``--reset`` drops the extension's and the sample host's tables in the target database first: never
 point it at a database you care about.
 """
@@ -147,7 +152,11 @@ def main() -> None:
     parser.add_argument(
         "--rq", metavar="REDIS_URL", help="post to the receiver, drain with one real RQ worker"
     )
+    parser.add_argument("--tenants", type=int, choices=(1, 2), default=1, help="acme, or acme and globex")
+    parser.add_argument("--workers", type=int, default=1, help="RQ workers draining at once (with --rq)")
     args = parser.parse_args()
+    if args.tenants > 1 and not args.rq:
+        sys.exit("--tenants 2 needs --rq (the in-process path handles one tenant)")
     if args.url.startswith("postgresql://"):
         args.url = args.url.replace("postgresql://", "postgresql+psycopg://", 1)
 
@@ -155,12 +164,9 @@ def main() -> None:
     from sqlalchemy import func, inspect, select
 
     from flask_ninjaone import tenant_scope
-    from flask_ninjaone.alerts import rule_store
     from flask_ninjaone.alerts.lifecycle import handle_condition
     from flask_ninjaone.client.schemas import ActivitySchema
-    from flask_ninjaone.connection.connect import connect_client_credentials
     from flask_ninjaone.models import Alert, AlertStatus, Device, Integration, metadata
-    from flask_ninjaone.organizations import client_mapping as mapping
     from flask_ninjaone.state import get_state
     from flask_ninjaone.sync import runner
     from flask_ninjaone.tenancy import get_scoped
@@ -191,25 +197,21 @@ def main() -> None:
         db.create_all()
         metadata.create_all(engine)
         assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-        tenant = get_state().host.find_tenant("acme")
+        tenants = [get_state().host.find_tenant(slug) for slug in ("acme", "globex")[: args.tenants]]
+        tenant = tenants[0]
         if hasattr(runner, "_queue_inventory"):
             runner._queue_inventory = lambda integration: None  # not what this bench measures
 
         state = FakeState()
         seed_fleet(state, devices=int(args.devices * 1.4) + 20, organizations=5, seed=args.seed)
         with FakeNinjaOne(state) as fake, tenant_scope(tenant.id):
-            connect_client_credentials(
-                db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-                region=None, custom_url=fake.url, actor=None,
-                set_by_operator=True,  # the operator (this bench) picks the fake; tenants may not
-            )  # fmt: skip
-            integration = db.session.scalars(select(Integration)).one()
-            integration_id = integration.id
-            integration.webhook_secret = WEBHOOK_SECRET
-            receiver_path = f"/webhooks/ninjaone/{integration.public_id}"
-            mapping.apply_suggestions(db.session, integration, create_missing=True)
-            run = runner.run_sync(integration_id, kind="full", trigger="manual")
-            assert run.state == "succeeded", run.error
+            receiver_paths = []
+            for other in tenants[1:]:  # the same fleet, seen by a second tenant
+                with tenant_scope(other.id):
+                    receiver_paths.append(_connect(db.session, fake.url)[1])
+                db.session.remove()
+            integration_id, receiver_path = _connect(db.session, fake.url)
+            receiver_paths.insert(0, receiver_path)
             device_ids = list(
                 db.session.scalars(
                     select(Device.device_id)
@@ -218,7 +220,6 @@ def main() -> None:
                 )
             )[: args.devices]
             assert len(device_ids) == args.devices, f"only {len(device_ids)} devices synced"
-            rule_store.create_rule(db.session, name="Catch-all", conditions={}, actions={}, catch_all=True)
             seeded_tickets = db.session.scalar(select(func.max(Ticket.id))) or 0
 
             print(f"generating the storm over {len(device_ids)} devices…", flush=True)
@@ -247,7 +248,7 @@ def main() -> None:
             print(f"processing {len(payloads)} deliveries…", flush=True)
             through_rq: dict[str, Any] = {}
             if args.rq:
-                through_rq = _through_rq(app, receiver_path, payloads, args.url, args.rq, key)
+                through_rq = _through_rq(app, receiver_paths, payloads, args.url, args.rq, key, args.workers)
                 elapsed = through_rq.pop("worker_seconds")
             else:
                 schema = ActivitySchema()
@@ -261,43 +262,73 @@ def main() -> None:
                         session.remove()
                 elapsed = time.perf_counter() - started
 
-            got = {
-                "deliveries": len(payloads),
-                "alerts": db.session.scalar(select(func.count()).select_from(Alert)),
-                "tickets": db.session.scalar(
-                    select(func.count()).select_from(Ticket).where(Ticket.id > seeded_tickets)
-                ),
-                "open_tickets": db.session.scalar(
-                    select(func.count())
-                    .select_from(Ticket)
-                    .where(Ticket.id > seeded_tickets, Ticket.status != "closed")
-                ),
-                "active_alerts": db.session.scalar(
-                    select(func.count()).select_from(Alert).where(Alert.status != AlertStatus.RESOLVED)
-                ),
-            }
+            got_by_tenant = {}
+            for each in tenants:
+                with tenant_scope(each.id):
+                    ours = (Ticket.id > seeded_tickets) & (Ticket.tenant_id == int(each.id))
+                    got_by_tenant[each.slug] = {
+                        "deliveries": len(payloads),
+                        "alerts": db.session.scalar(select(func.count()).select_from(Alert)),
+                        "tickets": db.session.scalar(select(func.count()).select_from(Ticket).where(ours)),
+                        "open_tickets": db.session.scalar(
+                            select(func.count()).select_from(Ticket).where(ours, Ticket.status != "closed")
+                        ),
+                        "active_alerts": db.session.scalar(
+                            select(func.count())
+                            .select_from(Alert)
+                            .where(Alert.status != AlertStatus.RESOLVED)
+                        ),
+                    }
+            got = got_by_tenant[tenant.slug]
     report = {
         "database": args.url.split("://")[0],
-        "path": "receiver + one RQ worker" if args.rq else "in-process handle_condition",
+        "path": f"receiver + {args.workers} RQ worker(s), {args.tenants} tenant(s)"
+        if args.rq
+        else "in-process handle_condition",
         "devices": args.devices,
         "seconds": round(elapsed, 2),
         # With --rq, what the worker processed: duplicates were answered 200 and never stored.
         "deliveries_per_second": round(through_rq.get("stored", len(payloads)) / elapsed, 1),
         **through_rq,
         "expected": expected,
-        "got": got,
-        "ok": got == expected and through_rq.get("inbox", {}).keys() <= {"done"},
+        "got": got_by_tenant if args.tenants > 1 else got,
+        "ok": all(each == expected for each in got_by_tenant.values())
+        and through_rq.get("inbox", {}).keys() <= {"done"},
     }
     print(json.dumps(report, indent=2))
     if not report["ok"]:
         sys.exit("MISMATCH: the storm did not produce exactly the expected tickets and alerts, all processed")
 
 
+def _connect(session: Any, fake_url: str) -> tuple[int, str]:
+    """Connect the bound tenant to the fake, map its organizations, sync; (integration id, receiver path)."""
+    from sqlalchemy import select
+
+    from flask_ninjaone.alerts import rule_store
+    from flask_ninjaone.connection.connect import connect_client_credentials
+    from flask_ninjaone.models import Integration
+    from flask_ninjaone.organizations import client_mapping as mapping
+    from flask_ninjaone.sync import runner
+
+    connect_client_credentials(
+        session, client_id="demo-client-id", client_secret="demo-client-secret",
+        region=None, custom_url=fake_url, actor=None,
+        set_by_operator=True,  # the operator (this bench) picks the fake; tenants may not
+    )  # fmt: skip
+    integration = session.scalars(select(Integration)).one()
+    integration.webhook_secret = WEBHOOK_SECRET
+    mapping.apply_suggestions(session, integration, create_missing=True)
+    run = runner.run_sync(integration.id, kind="full", trigger="manual")
+    assert run.state == "succeeded", run.error
+    rule_store.create_rule(session, name="Catch-all", conditions={}, actions={}, catch_all=True)
+    return integration.id, f"/webhooks/ninjaone/{integration.public_id}"
+
+
 def _through_rq(
-    app: Any, path: str, payloads: list[dict], url: str, redis_url: str, key: str
+    app: Any, paths: list[str], payloads: list[dict], url: str, redis_url: str, key: str, workers: int
 ) -> dict[str, Any]:
-    """Post every delivery to the receiver, then time one real worker draining the inbox (from
-    process start: its imports and app setup, about a second, are part of the time)."""
+    """Post every delivery to each receiver, then time ``workers`` real workers draining the inbox
+    at once (from process start: their imports and app setup, about a second, are part of the time)."""
     from redis import Redis
     from sqlalchemy import func, select
 
@@ -311,8 +342,9 @@ def _through_rq(
     answers: dict[int, int] = {}
     started = time.perf_counter()
     for payload in payloads:
-        status = client.post(path, json=payload, headers=headers).status_code
-        answers[status] = answers.get(status, 0) + 1
+        for path in paths:
+            status = client.post(path, json=payload, headers=headers).status_code
+            answers[status] = answers.get(status, 0) + 1
     ingest = time.perf_counter() - started
     env = {
         **os.environ,
@@ -333,10 +365,16 @@ def _through_rq(
         "--burst",
     ]
     started = time.perf_counter()
-    finished = subprocess.run(worker, cwd=ROOT, env=env, capture_output=True, text=True)
+    running = [
+        subprocess.Popen(
+            worker, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(workers)
+    ]
+    failures = [stderr for process in running if (stderr := process.communicate()[1]) and process.returncode]
     seconds = time.perf_counter() - started
-    if finished.returncode != 0:
-        sys.exit(f"the worker failed:\n{finished.stderr[-3000:]}")
+    if failures:
+        sys.exit(f"a worker failed:\n{failures[0][-3000:]}")
     with app.app_context(), system_scope():
         statuses = db.session.execute(
             select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
@@ -345,7 +383,7 @@ def _through_rq(
     return {
         "worker_seconds": seconds,
         "answers": {str(status): count for status, count in sorted(answers.items())},
-        "ingest_per_second": round(len(payloads) / ingest, 1),
+        "ingest_per_second": round(len(payloads) * len(paths) / ingest, 1),
         "stored": stored,
         "inbox": {str(status): count for status, count in statuses},
     }

@@ -44,7 +44,7 @@ from ..state import get_state
 from ..unit_of_work import unit_of_work
 from .catalog import BY_NINJAONE
 from .events import ACKNOWLEDGE, RESET, TRIGGER, ConditionEvent
-from .lookups import Lookups
+from .lookups import Lookups, StableReads
 from .resolution import on_reset, resolve
 from .run import LifecycleRun
 from .triggers import on_trigger
@@ -52,8 +52,13 @@ from .triggers import on_trigger
 log = logging.getLogger(__name__)
 
 
-def handle_condition(session: Session, integration: Integration, activity: Mapping[str, Any]) -> None:
+def handle_condition(
+    session: Session, integration: Integration | StableReads, activity: Mapping[str, Any]
+) -> None:
     """Apply one CONDITION activity (a webhook delivery loaded through ``ActivitySchema``).
+
+    ``integration`` may be a drain's :class:`~.lookups.StableReads` of it (rules, windows, mappings
+    read once per drain, not per delivery).
 
     Idempotent and order-tolerant (see the module docstring); commits its own work. An activity
     without a ``seriesUid`` or with a status code that is not TRIGGERED / RESET / ACKNOWLEDGED is
@@ -70,7 +75,9 @@ def handle_condition(session: Session, integration: Integration, activity: Mappi
     apply_event(session, integration, event)
 
 
-def apply_event(session: Session, integration: Integration, event: ConditionEvent) -> Alert | None:
+def apply_event(
+    session: Session, integration: Integration | StableReads, event: ConditionEvent
+) -> Alert | None:
     """Apply a normalized event in its own transaction; returns the alert row (expired after commit)."""
     run = LifecycleRun(session, integration)
     with unit_of_work(session):

@@ -6,13 +6,20 @@ windows and the organization mapping. :class:`Lookups` reads each of those at mo
 transaction (a storm of deliveries for one device asks the same questions many times) and derives
 from them the rule-matching :class:`~.rules.AlertFacts` and the ticket's
 :class:`~.ticket_text.DeviceContext`.
+
+What changes only when someone edits settings — the integration itself, its rules, maintenance
+windows, organization mappings and the host's client names — lives in :class:`StableReads`, plain
+values that survive commits. A webhook drain keeps one per integration for the whole drain (at most
+``NINJAONE_DRAIN_BUDGET_SECONDS``; five of a new alert's statements, measured), so an edit applies
+from the next drain; everything else builds one per transaction. The mirrored device is still read
+per transaction: syncs change it at any time.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,20 +48,52 @@ from .rules import AlertFacts, RuleSpec, first_match, load_rule
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class MappingView:
+    """What the lifecycle uses of an organization mapping, as plain values."""
+
+    state: str
+    host_client_id: str | None
+    name: str | None
+    locations: tuple[Mapping[str, Any], ...]
+
+    @classmethod
+    def of(cls, row: OrganizationMapping) -> MappingView:
+        return cls(row.state, row.host_client_id, row.name, tuple(row.locations or ()))
+
+
+class StableReads:
+    """An integration's reads that only settings edits change, kept as plain values (see the module
+    docstring): valid across commits, filled lazily by :class:`Lookups`."""
+
+    def __init__(self, integration_id: int, tenant_id: str, base_url: str) -> None:
+        self.integration_id = integration_id
+        self.tenant_id = tenant_id
+        self.base_url = base_url
+        self.rules: list[RuleSpec] | None = None
+        self.windows: list[WindowSpec] | None = None
+        self.mappings: dict[int, MappingView | None] = {}
+        self.client_names: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, integration: Integration | StableReads) -> StableReads:
+        """Fresh reads of ``integration`` (one transaction's), or ``integration`` if it already is some."""
+        if isinstance(integration, StableReads):
+            return integration
+        return cls(integration.id, integration.tenant_id, integration.base_url)
+
+
 class Lookups:
     """Cached reads of one integration's devices, mappings, host clients, rules and windows."""
 
-    def __init__(self, session: Session, integration: Integration, host: HostAdapter) -> None:
+    def __init__(self, session: Session, integration: Integration | StableReads, host: HostAdapter) -> None:
         self.session = session
-        self.integration_id: int = integration.id
-        self.tenant_id: str = integration.tenant_id
-        self.base_url: str = integration.base_url
+        self.stable = StableReads.of(integration)
+        self.integration_id: int = self.stable.integration_id
+        self.tenant_id: str = self.stable.tenant_id
+        self.base_url: str = self.stable.base_url
         self.host = host
-        self._rules: list[RuleSpec] | None = None
-        self._windows: list[WindowSpec] | None = None
         self._devices: dict[int, Device | None] = {}
-        self._mappings: dict[int, OrganizationMapping | None] = {}
-        self._client_names: dict[str, str] | None = None
 
     def device(self, device_id: int | None) -> Device | None:
         if device_id is None:
@@ -67,17 +106,19 @@ class Lookups:
             ).first()
         return self._devices[device_id]
 
-    def mapping(self, organization_id: int | None) -> OrganizationMapping | None:
+    def mapping(self, organization_id: int | None) -> MappingView | None:
         if organization_id is None:
             return None
-        if organization_id not in self._mappings:
-            self._mappings[organization_id] = self.session.scalars(
+        mappings = self.stable.mappings
+        if organization_id not in mappings:
+            row = self.session.scalars(
                 select(OrganizationMapping).where(
                     OrganizationMapping.integration_id == self.integration_id,
                     OrganizationMapping.organization_id == organization_id,
                 )
             ).first()
-        return self._mappings[organization_id]
+            mappings[organization_id] = MappingView.of(row) if row is not None else None
+        return mappings[organization_id]
 
     def client_id(self, organization_id: int | None) -> str | None:
         row = self.mapping(organization_id)
@@ -88,21 +129,23 @@ class Lookups:
     def client_name(self, client_id: str | None) -> str | None:
         if client_id is None:
             return None
-        if self._client_names is None:
-            self._client_names = {client.id: client.name for client in self.host.list_clients(self.tenant_id)}
-        return self._client_names.get(client_id)
+        if self.stable.client_names is None:
+            self.stable.client_names = {
+                client.id: client.name for client in self.host.list_clients(self.tenant_id)
+            }
+        return self.stable.client_names.get(client_id)
 
     def rules(self) -> list[RuleSpec]:
         """Every rule of the tenant (inactive ones too: an alert keeps the rule it was handled by)."""
-        if self._rules is None:
+        if self.stable.rules is None:
             specs = []
             for row in self.session.scalars(select(AlertRule).order_by(AlertRule.position, AlertRule.id)):
                 try:
                     specs.append(load_rule(row))
                 except ValidationError as exc:
                     log.error("ninjaone: alert rule %s is invalid and is skipped: %s", row.id, exc.messages)
-            self._rules = specs
-        return self._rules
+            self.stable.rules = specs
+        return self.stable.rules
 
     def rule_for(self, alert: Alert) -> RuleSpec | None:
         """The rule that handled the alert, else the rule that would handle it now."""
@@ -113,14 +156,14 @@ class Lookups:
         return first_match(self.rules(), replace(self.facts(alert), status_code="TRIGGERED"))
 
     def windows(self) -> list[WindowSpec]:
-        if self._windows is None:
+        if self.stable.windows is None:
             rows = self.session.scalars(
                 select(MaintenanceWindow)
                 .where(MaintenanceWindow.active.is_(True))
                 .order_by(MaintenanceWindow.id)
             )
-            self._windows = [WindowSpec.from_row(row) for row in rows]
-        return self._windows
+            self.stable.windows = [WindowSpec.from_row(row) for row in rows]
+        return self.stable.windows
 
     def in_maintenance(self, alert: Alert, at: datetime) -> WindowSpec | None:
         return active_window(
@@ -179,7 +222,7 @@ class Lookups:
         location_id = device.location_id if device is not None else expanded.get("locationId")
         if mapping is not None and location_id is not None:
             location = next(
-                (loc.get("name") for loc in mapping.locations or [] if loc.get("id") == location_id), None
+                (loc.get("name") for loc in mapping.locations if loc.get("id") == location_id), None
             )
         if location is None:
             location = (references.get("location") or {}).get("name")

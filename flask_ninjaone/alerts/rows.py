@@ -108,6 +108,7 @@ class AlertRows:
             )
             .order_by(Alert.id.desc())
             .limit(1)
+            .execution_options(autoflush=False)  # other series' rows only (see AlertTickets.problem_ticket)
         ).first()
 
 

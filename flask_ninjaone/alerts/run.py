@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Integration
 from ..state import get_state
-from .lookups import Lookups
+from .lookups import Lookups, StableReads
 from .outbox import SignalOutbox
 from .rows import AlertRows
 from .tickets import AlertTickets
@@ -19,7 +19,7 @@ from .tickets import AlertTickets
 class LifecycleRun:
     """The rows, tickets, lookups and pending signals of one integration in one transaction."""
 
-    def __init__(self, session: Session, integration: Integration) -> None:
+    def __init__(self, session: Session, integration: Integration | StableReads) -> None:
         self.session = session
         self.lookups = Lookups(session, integration, get_state().host)
         self.tenant_id = self.lookups.tenant_id

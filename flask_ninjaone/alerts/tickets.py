@@ -64,6 +64,9 @@ class AlertTickets:
             )
             .order_by(Alert.id.desc())
             .limit(1)
+            # Other series' rows only: flushing this alert's pending changes first would cost an
+            # UPDATE now and another one at the commit.
+            .execution_options(autoflush=False)
         ).first()
         return self.ticket_of(sibling) if sibling is not None else None
 

@@ -52,6 +52,7 @@ from .oauth import (
     s256_code_challenge,
 )
 from .paging import Page, Paged, iter_items, walk_activities, walk_after, walk_cursor
+from .report_rows import load_report_rows, report_timestamps
 from .tokens import InMemoryTokenStore, TokenSet, TokenStore
 from .transport import DEFAULT_TIMEOUT, RequestStats, Transport
 
@@ -99,8 +100,10 @@ __all__ = [
     "fetch_server_metadata",
     "generate_code_verifier",
     "iter_items",
+    "load_report_rows",
     "metadata_url",
     "refresh",
+    "report_timestamps",
     "resolve_base_url",
     "revoke",
     "revoke_url",

@@ -24,6 +24,7 @@ from .deadlines import DEFAULT_DEADLINE, deadline_session
 from .device_actions import DeviceActionsMixin
 from .errors import ApiError, InvalidResponse, NotFound, WebhookForbidden
 from .paging import Paged, walk_activities, walk_after, walk_cursor
+from .report_rows import load_raw_page, report_endpoint
 from .schemas import (
     QUERY_PAGE_SCHEMAS,
     ActivitiesPageSchema,
@@ -385,6 +386,23 @@ class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
             ) from None
         fetch = self._fetcher(f"queries/{name}", schema, many=False)
         params = _filters(df, filters)
+        return Paged(lambda: walk_cursor(fetch, page_size=self.page_size, params=params))
+
+    def query_raw(self, name: str, df: str | None = None) -> Paged:
+        """:meth:`query` with each row left as NinjaOne sent it (only its ``deviceId`` checked).
+
+        For a caller that loads only the rows it uses, with
+        :func:`~.report_rows.load_report_rows` (see :mod:`.report_rows`: the inventory refresh).
+        """
+        if name not in QUERY_PAGE_SCHEMAS:
+            raise ValueError(f"unknown query report {name!r}; expected one of {', '.join(QUERY_NAMES)}")
+        template = f"queries/{name}"
+
+        def fetch(params: dict[str, Any]) -> Any:
+            response = self._transport.request("GET", template, params=params)
+            return load_raw_page(name, _json(response, report_endpoint(name)))
+
+        params = _filters(df)
         return Paged(lambda: walk_cursor(fetch, page_size=self.page_size, params=params))
 
     def software(self, df: str | None = None, filters: Mapping[str, str] | None = None) -> Paged:

@@ -25,7 +25,17 @@ _PACKAGE_VERSION = package_version()
 _UNHASHED = frozenset({"deviceId", "timestamp"})
 
 
-def rows_fingerprint(report: str, rows: list[dict[str, Any]]) -> str:
-    """SHA-256 (hex) of one device's rows of ``report``, without the fields listed above."""
+def rows_fingerprint(report: str, rows: list[dict[str, Any]], *, raw: bool = False) -> str:
+    """SHA-256 (hex) of one device's rows of ``report``, without the fields listed above.
+
+    ``raw``: the rows are as NinjaOne sent them, not schema-loaded (the fleet walk, which loads only
+    the rows of devices whose raw fingerprint moved). The two forms hash in separate namespaces, so
+    a raw row set can never match a fingerprint written from loaded rows (one-device refreshes load
+    theirs whole): where the forms meet, the device is compared in full once and its fingerprint
+    recomputed, never wrongly skipped. The first fleet refresh after this change does that for every
+    device, as any upgrade does (the package version is hashed in); it writes nothing that did not
+    change.
+    """
     kept = [{key: value for key, value in row.items() if key not in _UNHASHED} for row in rows]
-    return json_digest([FINGERPRINT_VERSION, _PACKAGE_VERSION, report, kept], default=str)
+    form = "raw" if raw else "loaded"
+    return json_digest([FINGERPRINT_VERSION, _PACKAGE_VERSION, report, form, kept], default=str)

@@ -137,7 +137,8 @@ def walk_fleet(
     report's share capped at the device count, and filled up when the report ends, since a device
     without software has no rows to write)."""
     targets = mapped_targets(session, integration)
-    writer = InventoryWriter(session, integration, utcnow(), frozenset(targets))
+    # Rows stay raw until the writer finds their device changed (see .writer): most do not.
+    writer = InventoryWriter(session, integration, utcnow(), frozenset(targets), raw_rows=True)
     if not targets:
         return writer.counts
     devices = _live_devices(session, integration, targets) if run is not None else 0
@@ -217,7 +218,7 @@ def _walk_report(
                 del batch[device]
             advance(len(written))
 
-    for page in client.query(report, df=df).pages():
+    for page in client.query_raw(report, df=df).pages():
         for row in page.items:
             device_id = row["deviceId"]
             if device_id in written:
@@ -238,7 +239,7 @@ def _walk_report(
         for start in range(0, len(ids), REGROUP_CHUNK):
             chunk = ids[start : start + REGROUP_CHUNK]
             groups: dict[int, Rows] = {device: [] for device in chunk}
-            for page in client.query(report, df=f"{df} AND id in ({','.join(map(str, chunk))})").pages():
+            for page in client.query_raw(report, df=f"{df} AND id in ({','.join(map(str, chunk))})").pages():
                 for row in page.items:
                     groups.setdefault(row["deviceId"], []).append(row)
                 renew()

@@ -10,6 +10,14 @@ Cheaper still, a device whose rows hash to the fingerprint its inventory was las
 Only the changed devices of a batch are compared, written, and get their new fingerprint, in the
 same transaction as their rows (so a fingerprint never describes rows that were not stored).
 
+The fleet walk hands over rows *as NinjaOne sent them* (``raw_rows``): they are fingerprinted raw,
+and only the rows of changed devices — and of devices this writer does not hold — are loaded
+through the report's schema (:func:`~flask_ninjaone.client.load_report_rows`), all of a batch before
+anything of it is written. A bad row fails the batch with the client's usual
+:class:`~flask_ninjaone.client.InvalidResponse`, as a whole-page load did. A skipped device's raw rows
+are byte for byte (bar the unhashed ``timestamp``) those its inventory was loaded and written from,
+so they need no second look; their ``timestamp`` alone is loaded where it is used (patch reports).
+
 Software identity is ``(name key, publisher, version)``; when a product disappears in one version and
 appears in another on the same device, that is an *update* (the row keeps its ``first_seen``), which
 is what the device history shows. A device's first inventory is its baseline and adds no history (the
@@ -36,6 +44,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..client import load_report_rows, report_timestamps
 from ..models import Device, Integration, Patch, Software, SoftwareChange
 from ..tenancy import require_tenant_id
 from .fingerprints import rows_fingerprint
@@ -86,6 +95,8 @@ class InventoryWriter:
     now: datetime
     organizations: frozenset[int] | None = None
     counts: InventoryCounts = field(default_factory=InventoryCounts)
+    #: Rows arrive as NinjaOne sent them and are loaded here where needed (see the module docstring).
+    raw_rows: bool = False
 
     def __post_init__(self) -> None:
         self.tenant_id = require_tenant_id()
@@ -112,17 +123,45 @@ class InventoryWriter:
 
     def _changed(
         self, report: str, devices: Mapping[int, Device], groups: Mapping[int, Rows]
-    ) -> tuple[dict[int, Device], dict[int, str]]:
+    ) -> tuple[dict[int, Device], dict[int, str], dict[int, Rows]]:
         """The devices whose ``report`` rows differ from those their inventory was last written from,
-        and every device's new fingerprint; the others are counted as skipped."""
-        prints = {device_id: rows_fingerprint(report, groups[device_id]) for device_id in devices}
+        every device's new fingerprint, and the changed devices' rows, loaded; the others are counted
+        as skipped."""
+        prints = {
+            device_id: rows_fingerprint(report, groups[device_id], raw=self.raw_rows) for device_id in devices
+        }
         changed = {
             device_id: device
             for device_id, device in devices.items()
             if (device.inventory_fingerprints or {}).get(report) != prints[device_id]
         }
         self.counts.devices_skipped += len(devices) - len(changed)
-        return changed, prints
+        return (
+            changed,
+            prints,
+            self._loaded(report, [i for i in groups if i in changed or i not in devices], groups),
+        )
+
+    def _loaded(self, report: str, device_ids: list[int], groups: Mapping[int, Rows]) -> dict[int, Rows]:
+        """The rows of ``device_ids`` as the report's schema loads them: one load for the batch, so a
+        bad row stops it before anything is written. Rows of devices not held are loaded too (and
+        dropped): an invalid report fails as it always did, whichever device the bad row is of."""
+        if not self.raw_rows:
+            return {device_id: groups[device_id] for device_id in device_ids}
+        loaded = load_report_rows(report, [row for device_id in device_ids for row in groups[device_id]])
+        split: dict[int, Rows] = {}
+        start = 0
+        for device_id in device_ids:
+            end = start + len(groups[device_id])
+            split[device_id] = loaded[start:end]
+            start = end
+        return split
+
+    def _last_scan(self, report: str, rows: Rows) -> datetime | None:
+        """:func:`.normalize.last_scan` of a skipped device's rows: only their timestamps loaded."""
+        if not self.raw_rows:
+            return last_scan(rows)
+        return max((stamp for stamp in report_timestamps(report, rows) if stamp is not None), default=None)
 
     @staticmethod
     def _remember(report: str, changed: Mapping[int, Device], prints: Mapping[int, str]) -> None:
@@ -145,7 +184,7 @@ class InventoryWriter:
         if not devices:
             return
         self.counts.devices += len(devices)
-        changed, prints = self._changed("software", devices, groups)
+        changed, prints, loaded = self._changed("software", devices, groups)
         stored: dict[int, dict[tuple[str, str, str], tuple[int, str, datetime | None]]] = defaultdict(dict)
         for row in (
             ()
@@ -174,7 +213,7 @@ class InventoryWriter:
         inserts: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
         for device_id in sorted(changed):
-            self._diff_software(device_id, software_items(groups[device_id]), stored.get(device_id, {}),
+            self._diff_software(device_id, software_items(loaded[device_id]), stored.get(device_id, {}),
                                 deletes, updates, inserts, history)  # fmt: skip
         self._remember("software", changed, prints)
         self._write_software(deletes, updates, inserts, history)
@@ -299,7 +338,7 @@ class InventoryWriter:
         if not devices:
             return
         report = f"{kind}-patches"
-        fresh, prints = self._changed(report, devices, groups)
+        fresh, prints, loaded = self._changed(report, devices, groups)
         stored: dict[int, dict[str, tuple[int, tuple[Any, ...], datetime | None]]] = defaultdict(dict)
         for row in () if not fresh else self.session.execute(
             select(
@@ -318,14 +357,15 @@ class InventoryWriter:
         inserts: list[dict[str, Any]] = []
         changed = 0
         for device_id, device in sorted(devices.items()):
-            rows = groups[device_id]
-            scanned = last_scan(rows)  # not in the fingerprint: compared for skipped devices too
+            rows = loaded.get(device_id)
+            # not in the fingerprint: compared for skipped devices too
+            scanned = last_scan(rows) if rows is not None else self._last_scan(report, groups[device_id])
             if scanned is not None and (
                 device.last_patch_scan_at is None or scanned > device.last_patch_scan_at
             ):
                 device.last_patch_scan_at = scanned
                 changed += 1
-            if device_id not in fresh:
+            if rows is None:  # unchanged: skipped
                 continue
             incoming = patch_items(kind, rows)
             existing = stored.get(device_id, {})
@@ -373,9 +413,9 @@ class InventoryWriter:
     def antivirus(self, groups: Mapping[int, Rows]) -> None:
         """Store each device's antivirus products (an empty list: none reported)."""
         changed = 0
-        fresh, prints = self._changed("antivirus-status", self._devices(groups), groups)
+        fresh, prints, loaded = self._changed("antivirus-status", self._devices(groups), groups)
         for device_id, device in sorted(fresh.items()):
-            products = antivirus_products(groups[device_id])
+            products = antivirus_products(loaded[device_id])
             current = dict(device.antivirus or {})
             if current.get("products") != products:
                 current["products"] = products
@@ -387,9 +427,9 @@ class InventoryWriter:
     def health(self, groups: Mapping[int, Rows]) -> None:
         """Store each device's pending/failed patch counts, threats and health status."""
         changed = 0
-        fresh, prints = self._changed("device-health", self._devices(groups), groups)
+        fresh, prints, loaded = self._changed("device-health", self._devices(groups), groups)
         for device_id, device in sorted(fresh.items()):
-            rows = groups[device_id]
+            rows = loaded[device_id]
             if not rows:
                 continue
             columns, extras = health_values(rows[-1])

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..actions.confirm import confirm_from_activity
 from ..alerts.lifecycle import handle_condition
+from ..alerts.lookups import StableReads
 from ..client import RateLimited
 from ..client.schemas import ActivitySchema
 from ..config import setting
@@ -107,7 +108,30 @@ def classify(activity: dict[str, Any]) -> str:
     return "ignore"
 
 
-def process(session: Session, delivery_id: int, heartbeat: Heartbeat | None = None) -> str:
+class DrainReads:
+    """Each integration's :class:`~..alerts.lookups.StableReads`, read once for a whole drain.
+
+    A drain of a storm is one alert delivery after another for the same integration: the
+    integration, its rules, maintenance windows, mappings and the host's client names were read
+    again for every one (five of the fifteen-odd statements of a new alert). A settings edit made
+    while a drain runs applies from the next drain, at most ``NINJAONE_DRAIN_BUDGET_SECONDS`` later.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._by_id: dict[int, StableReads | None] = {}
+
+    def of(self, integration_id: int) -> StableReads | None:
+        """The integration's reads; ``None`` when it is not one of the bound tenant's (or is gone)."""
+        if integration_id not in self._by_id:
+            integration = get_scoped(self.session, Integration, integration_id)
+            self._by_id[integration_id] = StableReads.of(integration) if integration is not None else None
+        return self._by_id[integration_id]
+
+
+def process(
+    session: Session, delivery_id: int, heartbeat: Heartbeat | None = None, reads: DrainReads | None = None
+) -> str:
     """Claim the delivery and process it once; returns its status afterwards.
 
     The claim (see :mod:`.claims`) is one conditional UPDATE, so two drains (or a drain and a replay)
@@ -117,6 +141,7 @@ def process(session: Session, delivery_id: int, heartbeat: Heartbeat | None = No
     the error, and ``pending`` until the next attempt's backoff ends, or ``failed`` after
     :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next delivery. The row is read
     and written by statements, not as an ORM object that every commit would expire and read again.
+    ``reads`` are the drain's (see :class:`DrainReads`); a delivery processed on its own reads afresh.
     """
     claim = claims.take(session, delivery_id)
     if claim is None:  # not due (claimed elsewhere, waiting out a backoff, finished) or not ours
@@ -125,8 +150,8 @@ def process(session: Session, delivery_id: int, heartbeat: Heartbeat | None = No
     started = time.monotonic()
     with heartbeat.holding(claim) if heartbeat is not None else nullcontext():
         try:
-            integration = get_scoped(session, Integration, claim.integration_id)
-            outcome = _handle(session, integration, _activity_schema.load(claim.payload))
+            activity = _activity_schema.load(claim.payload)
+            outcome = _handle(session, reads or DrainReads(session), claim.integration_id, activity)
         except RateLimited as exc:
             session.rollback()
             result = _throttled(claim, exc)
@@ -190,7 +215,7 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     outcomes: Counter[str] = Counter()
     heartbeat = Heartbeat(current_app_object())
     try:
-        _drain_due(session, tenant_id, outcomes, heartbeat, limit)
+        _drain_due(session, tenant_id, outcomes, heartbeat, limit, DrainReads(session))
     finally:
         heartbeat.stop()
     backing_off = (WebhookDelivery.status == DeliveryStatus.PENDING) & (
@@ -203,7 +228,12 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
 
 
 def _drain_due(
-    session: Session, tenant_id: str, outcomes: Counter[str], heartbeat: Heartbeat, limit: int
+    session: Session,
+    tenant_id: str,
+    outcomes: Counter[str],
+    heartbeat: Heartbeat,
+    limit: int,
+    reads: DrainReads,
 ) -> None:
     silenced = False
     budget_ends = time.monotonic() + setting("NINJAONE_DRAIN_BUDGET_SECONDS")
@@ -221,20 +251,24 @@ def _drain_due(
             silenced = True
             continue
         for delivery_id in batch:
-            outcomes[str(process(session, delivery_id, heartbeat))] += 1
+            outcomes[str(process(session, delivery_id, heartbeat, reads))] += 1
             if time.monotonic() >= budget_ends:
                 break
     else:  # the limit or the budget ended the loop, not an empty inbox: a new drain takes over
         inbox.ring(tenant_id, force=True)
 
 
-def _handle(session: Session, integration: Integration | None, activity: dict[str, Any]) -> str:
+def _handle(session: Session, reads: DrainReads, integration_id: int, activity: dict[str, Any]) -> str:
     action = classify(activity)
-    if integration is None or action == "ignore":
+    stable = reads.of(integration_id) if action != "ignore" else None
+    if stable is None:
         return "ignore"
     if action == "alert":
-        handle_condition(session, integration, activity)
+        handle_condition(session, stable, activity)
         return action
+    integration = get_scoped(session, Integration, integration_id)
+    if integration is None:  # pragma: no cover - deleted since the drain first read it
+        return "ignore"
     device_id = activity["deviceId"]
     confirm_from_activity(session, integration, activity)  # committed below with the device's resync
     if action == "script":

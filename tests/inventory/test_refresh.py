@@ -269,10 +269,10 @@ def test_ungrouped_report_is_re_read_by_device_id(acme, monkeypatch):
 
     def interleaving(integration):
         client = client_for(integration)
-        original = client.query
+        original = client.query_raw
 
-        def query(name, df=None, filters=None):
-            paged = original(name, df, filters)
+        def query(name, df=None):
+            paged = original(name, df)
             if name != "software" or (df and "id in" in df):
                 return paged
             rows = [row for page in paged.pages() for row in page.items]
@@ -287,7 +287,7 @@ def test_ungrouped_report_is_re_read_by_device_id(acme, monkeypatch):
             pages = [Page(shuffled[i : i + 100], n + 1) for n, i in enumerate(range(0, len(shuffled), 100))]
             return Paged(lambda: iter(pages))
 
-        client.query = query
+        client.query_raw = query
         return client
 
     monkeypatch.setattr(refresh_module, "BATCH_DEVICES", 3)

@@ -140,10 +140,10 @@ def test_a_delivery_committed_late_with_a_smaller_id_is_not_left_behind(
     _set(early, tenant, status="processing", next_attempt_at=utcnow() + timedelta(minutes=5))
     process = processing.process
 
-    def commit_early_meanwhile(session, delivery_id, heartbeat=None):
+    def commit_early_meanwhile(session, delivery_id, *args):
         if delivery_id == late:
             _set(early, tenant, status="pending", next_attempt_at=None)
-        return process(session, delivery_id, heartbeat)
+        return process(session, delivery_id, *args)
 
     monkeypatch.setattr(processing, "process", commit_early_meanwhile)
     assert _drain(tenant) == {"ignored": 2}

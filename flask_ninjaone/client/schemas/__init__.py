@@ -26,6 +26,7 @@ from .oauth import ServerMetadataSchema, TokenResponseSchema
 from .organizations import LocationSchema, OrganizationSchema
 from .queries import (
     QUERY_PAGE_SCHEMAS,
+    QUERY_ROW_SCHEMAS,
     AntivirusStatusPageSchema,
     AntivirusStatusRowSchema,
     ApplicationSchema,
@@ -35,6 +36,7 @@ from .queries import (
     OSPatchPageSchema,
     OSPatchRowSchema,
     OSPatchSchema,
+    RawReportPageSchema,
     SoftwarePageSchema,
     SoftwarePatchPageSchema,
     SoftwarePatchRowSchema,
@@ -50,6 +52,8 @@ __all__ = [
     "payload_fingerprint",
     "DEVICE_SHAPES",
     "QUERY_PAGE_SCHEMAS",
+    "QUERY_ROW_SCHEMAS",
+    "RawReportPageSchema",
     "ActivitiesPageSchema",
     "ActivitySchema",
     "AgentDeviceSchema",

@@ -173,6 +173,22 @@ CustomFieldsPageSchema = _page_schema("CustomFieldsPageSchema", CustomFieldsRowS
 CustomFieldsDetailedPageSchema = _page_schema("CustomFieldsDetailedPageSchema", CustomFieldsDetailedRowSchema)
 LoggedOnUsersPageSchema = _page_schema("LoggedOnUsersPageSchema", LoggedOnUserRowSchema)
 
+QUERY_ROW_SCHEMAS: Mapping[str, type[NinjaSchema]] = {
+    "software": SoftwareRowSchema,
+    "os-patches": OSPatchRowSchema,
+    "os-patch-installs": OSPatchRowSchema,
+    "software-patches": SoftwarePatchRowSchema,
+    "antivirus-status": AntivirusStatusRowSchema,
+    "device-health": DeviceHealthRowSchema,
+}
+"""Report name → schema of one row of it."""
+
+#: A report page whose rows are left as sent (see :mod:`flask_ninjaone.client.report_rows`).
+RawReportPageSchema = NinjaSchema.from_dict(
+    {"cursor": fields.Nested(CursorSchema), "results": fields.List(fields.Raw(), required=True)},
+    name="RawReportPageSchema",
+)
+
 QUERY_PAGE_SCHEMAS: Mapping[str, type[NinjaSchema]] = {
     "software": SoftwarePageSchema,
     "os-patches": OSPatchPageSchema,

@@ -1,0 +1,67 @@
+"""Raw report pages: the walk checks only what it groups by; rows are loaded later, as a page load would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from marshmallow import ValidationError
+
+from flask_ninjaone.client import InvalidResponse, load_report_rows, report_timestamps
+from flask_ninjaone.client.report_rows import load_raw_page
+from flask_ninjaone.client.schemas import QUERY_PAGE_SCHEMAS
+
+ROW = {"deviceId": 7, "name": "Chrome", "size": 5, "timestamp": 1_700_000_000, "publisher": None}
+
+
+def test_a_raw_page_keeps_rows_as_sent_and_loads_its_cursor():
+    page = load_raw_page(
+        "software", {"cursor": {"name": "c", "offset": 0, "expires": 1_700_000_000}, "results": [ROW]}
+    )
+    assert page["results"] == [ROW]  # nulls kept, timestamp still a number
+    assert page["cursor"]["expires"] == datetime.fromtimestamp(1_700_000_000, UTC)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"name": "no id"},
+        {"deviceId": "7"},
+        {"deviceId": True},
+        {"deviceId": 2**63},
+        {"deviceId": None},
+        "text",
+    ],
+)
+def test_a_row_that_cannot_be_grouped_fails_with_the_full_loads_messages(row):
+    body = {"results": [ROW, row]}
+    with pytest.raises(ValidationError) as full:
+        QUERY_PAGE_SCHEMAS["software"]().load(body)
+    with pytest.raises(InvalidResponse, match="GET /v2/queries/software: NinjaOne's answer") as raw:
+        load_raw_page("software", body)
+    assert raw.value.messages == full.value.messages
+
+
+def test_a_page_without_results_is_refused():
+    with pytest.raises(InvalidResponse):
+        load_raw_page("os-patches", {"cursor": {}})
+
+
+def test_loading_rows_gives_what_a_page_load_gives_and_refuses_a_bad_row():
+    expected = QUERY_PAGE_SCHEMAS["software"]().load({"results": [ROW]})["results"]
+    assert load_report_rows("software", [ROW]) == expected
+    with pytest.raises(InvalidResponse) as err:
+        load_report_rows("software", [ROW, dict(ROW, size="big")])
+    assert err.value.messages == {"results": {1: {"size": ["Not a valid integer."]}}}
+
+
+def test_timestamps_alone_are_loaded_as_the_row_schema_loads_them():
+    stamps = report_timestamps("os-patches", [ROW, {"deviceId": 7}, dict(ROW, timestamp="1700000000.5")])
+    assert stamps == [
+        datetime.fromtimestamp(1_700_000_000, UTC),
+        None,
+        datetime.fromtimestamp(1_700_000_000.5, UTC),
+    ]
+    with pytest.raises(InvalidResponse) as err:
+        report_timestamps("os-patches", [ROW, dict(ROW, timestamp="yesterday")])
+    assert list(err.value.messages["results"]) == [1]
