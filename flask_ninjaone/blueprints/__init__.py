@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 
 from ..config import setting
 from . import (
+    action_audit,
     actions,
     alerts,
     assets,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         (assets.bp, "/assets"),  # technician surfaces: panels, remote access, fleet views
         (remote.bp, "/remote"),
         (actions.bp, "/actions"),  # reboot, maintenance mode (ninjaone.actions)
+        (action_audit.bp, "/actions/audit"),  # every device action, filtered, and its CSV
         (compliance.bp, "/compliance"),
     )
     if prefix.strip("/"):  # with no prefix of its own, every unknown URL is the host's to answer

@@ -20,6 +20,7 @@ from ..connection.connect import tenant_integration
 from ..enum_labels import enum_label
 from ..forms.alerts import ChosenBoardRuleForm, MaintenanceWindowForm, RuleActionForm, RuleForm, rule_form
 from ..host import Permission
+from ..jobs import enqueue
 from ..models import AlertRule, OrganizationMapping
 from ..state import get_state
 from ..tenancy import get_scoped, require_tenant_id
@@ -281,6 +282,8 @@ def maintenance() -> ResponseReturnValue:
                 status = 400
             else:
                 flash(f"Maintenance window “{window.name}” added.", "success")
+                if window.ninjaone_maintenance:
+                    _apply_windows()
                 return redirect(url_for(".maintenance"))
     windows = rule_store.list_windows(_session())
     return render_template(
@@ -292,6 +295,12 @@ def maintenance() -> ResponseReturnValue:
     ), status
 
 
+def _apply_windows() -> None:
+    """Start (or end) NinjaOne maintenance for the windows now, not at the next scheduler tick."""
+    tenant_id = require_tenant_id()
+    enqueue("actions.windows", tenant_id=tenant_id, key=tenant_id)
+
+
 @bp.post("/maintenance/<int:window_id>/delete")
 @require(Permission.MANAGE)
 def delete_window(window_id: int) -> Response:
@@ -300,5 +309,6 @@ def delete_window(window_id: int) -> Response:
         rule_store.delete_window(_session(), window_id, actor=_actor())
     except LookupError:
         abort(404)
+    _apply_windows()  # a window that put devices in maintenance in NinjaOne ends it now
     flash("Maintenance window deleted.", "success")
     return redirect(url_for(".maintenance"))
