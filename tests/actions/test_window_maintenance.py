@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.actions.windows import apply_windows
+from flask_ninjaone.inventory.panels import AssetPanel
 from flask_ninjaone.models import Device, DeviceAction, MaintenanceWindow
 from flask_ninjaone.testing.connect import connect_tenant
 from sample_host.database import db
@@ -166,9 +167,10 @@ def test_another_tenants_window_and_device_are_out_of_reach(acme, app, device):
     globex = acme.login(app.test_client(), "admin@globex.test", "globex")
     # acme's window: 404 for globex, and acme's device stays in maintenance
     assert globex.post(f"{WINDOWS}/{window_id}/delete").status_code == 404
-    # a window naming a device globex does not have (it has no synced devices) acts on nothing
+    # a window naming a device globex does not have (acme's; globex synced none) is refused
     response = globex.post(WINDOWS, data=window_form(device.device_id, now, now + timedelta(hours=1)))
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert f"No NinjaOne device #{device.device_id} in this workspace" in response.get_data(as_text=True)
     assert calls(acme) == (0, 0)
     assert [row[1] for row in window_actions(acme)] == ["maintenance_start"]
     assert acme.fake.state.device(device.device_id)["maintenance"]["status"] == "IN_MAINTENANCE"
@@ -185,3 +187,25 @@ def test_sync_mirrors_ninjaone_maintenance_set_elsewhere(acme, app, device):
         assert row.maintenance_status == "IN_MAINTENANCE"
         assert abs((row.maintenance_end - end).total_seconds()) < 1
         db.session.remove()
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "end", "shown"),
+    [
+        ("IN_MAINTENANCE", -1, 1, "IN_MAINTENANCE"),
+        ("IN_MAINTENANCE", -2, -1, None),  # ended, NinjaOne not heard from since
+        ("PENDING", 1, 2, "PENDING"),
+        ("PENDING", -1, 1, "IN_MAINTENANCE"),  # begun since NinjaOne last reported
+        ("FAILED", -1, 1, "FAILED"),
+        (None, None, None, None),
+    ],
+)
+def test_the_panel_tells_ninjaones_maintenance_as_of_now(status, start, end, shown):
+    now = datetime.now(UTC)
+    device = Device(
+        maintenance_status=status,
+        maintenance_start=None if start is None else now + timedelta(hours=start),
+        maintenance_end=None if end is None else now + timedelta(hours=end),
+    )
+    panel = AssetPanel(host_asset_id="1", integration=None, health=None, device=device)
+    assert panel.maintenance_status == shown
