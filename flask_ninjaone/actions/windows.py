@@ -20,8 +20,9 @@ the window); the reason NinjaOne shows names the window.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -31,7 +32,9 @@ from ..alerts.maintenance import MAX_NINJAONE_DAYS, WindowSpec, applies_to, occu
 from ..models import ActionKind, ActionState, Device, DeviceAction, MaintenanceWindow
 from ..models.base import utcnow
 from . import inputs
-from .start import ActionRefused, start_action, usable_integration
+from .start import ActionRefused, managed_device, start_action, usable_integration
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "window:"
 START, END = "start", "end"
@@ -42,9 +45,10 @@ FEATURES = ("ALERTS",)
 NAME_IN_REASON = 150
 
 
-def window_key(window_id: int, device_id: int, occurrence_start: datetime, phase: str) -> str:
-    """The action key of one phase of one occurrence of a window on one device (at most 64 characters)."""
-    return f"{KEY_PREFIX}{window_id}:{device_id}:{int(occurrence_start.timestamp())}:{phase}"
+def window_key(window_id: int, device_id: int, occurrence: int, phase: str) -> str:
+    """The action key of one phase of one occurrence (its start, epoch seconds) of a window on one
+    device (at most 64 characters)."""
+    return f"{KEY_PREFIX}{window_id}:{device_id}:{occurrence}:{phase}"
 
 
 def _parse(key: str) -> tuple[int, int, int, str] | None:
@@ -61,15 +65,17 @@ class WindowRun:
     started: int = 0
     ended: int = 0
     refused: str | None = None
-    keys: list[str] = field(default_factory=list)
 
 
-def _devices(session: Session, integration_id: int) -> list[Device]:
-    return list(
-        session.scalars(
-            select(Device).where(Device.integration_id == integration_id, Device.retired.is_(False))
+def _scope_rows(session: Session, integration_id: int) -> list[tuple[int, int | None]]:
+    """``(device id, organization id)`` of the live devices: what a window's scope is matched on, read
+    without loading a ``Device`` object per device every tick (only those acted on are loaded)."""
+    rows = session.execute(
+        select(Device.device_id, Device.organization_id).where(
+            Device.integration_id == integration_id, Device.retired.is_(False)
         )
     )
+    return [(device_id, organization_id) for device_id, organization_id in rows]
 
 
 def _opted_in(session: Session) -> list[WindowSpec]:
@@ -106,37 +112,40 @@ def apply_windows(session: Session, now: datetime | None = None) -> WindowRun:
     except ActionRefused as exc:
         run.refused = exc.message
         return run
-    devices = {device.device_id: device for device in _devices(session, integration.id)}
+    current = [
+        (window, on) for window in windows if window.id is not None and (on := occurrence(window, now))
+    ]
+    scope = _scope_rows(session, integration.id) if current or seen else []
     wanted: set[tuple[int, int, int]] = set()
-    for window in windows:
-        current = occurrence(window, now)
-        if current is None or window.id is None:
-            continue
-        begin, end = current
-        for device in devices.values():
-            if not applies_to(window, device_id=device.device_id, organization_id=device.organization_id):
+    for window, (begin, end) in current:
+        assert window.id is not None
+        reason = f"Maintenance window: {window.name[:NAME_IN_REASON]}"
+        for device_id, organization_id in scope:
+            if not applies_to(window, device_id=device_id, organization_id=organization_id):
                 continue
-            wanted.add((window.id, device.device_id, int(begin.timestamp())))
-            key = window_key(window.id, device.device_id, begin, START)
+            wanted.add((window.id, device_id, int(begin.timestamp())))
+            key = window_key(window.id, device_id, int(begin.timestamp()), START)
             if key in seen:
                 continue
-            request = inputs.maintenance_start(
-                end, features=FEATURES, reason=f"Maintenance window: {window.name[:NAME_IN_REASON]}", now=now
-            )
+            try:
+                request = inputs.maintenance_start(end, features=FEATURES, reason=reason, now=now)
+            except inputs.ActionInputError as exc:  # a window stored before the 30-day rule
+                log.warning("maintenance window %s not sent to NinjaOne: %s", window.id, exc)
+                break
             request.parameters["window"] = window.name[:NAME_IN_REASON]
+            device = managed_device(session, integration, device_id=device_id)
             if start_action(session, device, request, key=key, user=None).created:
                 run.started += 1
-                run.keys.append(key)
+    live = {device_id for device_id, _ in scope}
     for (window_id, device_id, begin_epoch), state in _owed_ends(seen, wanted):
-        target = devices.get(device_id)
-        if target is None or state == ActionState.FAILED:
+        if device_id not in live or state == ActionState.FAILED:
             continue  # retired since, or never put in maintenance: nothing to end
-        end_key = f"{KEY_PREFIX}{window_id}:{device_id}:{begin_epoch}:{END}"
         request = inputs.maintenance_end()
         request.parameters["window_id"] = window_id
-        if start_action(session, target, request, key=end_key, user=None).created:
+        device = managed_device(session, integration, device_id=device_id)
+        end_key = window_key(window_id, device_id, begin_epoch, END)
+        if start_action(session, device, request, key=end_key, user=None).created:
             run.ended += 1
-            run.keys.append(end_key)
     return run
 
 
@@ -149,7 +158,7 @@ def _owed_ends(
         parsed = _parse(key)
         if parsed is None or parsed[3] != START or parsed[:3] in wanted:
             continue
-        if f"{KEY_PREFIX}{parsed[0]}:{parsed[1]}:{parsed[2]}:{END}" in seen:
+        if window_key(*parsed[:3], END) in seen:
             continue
         yield parsed[:3], state
 
