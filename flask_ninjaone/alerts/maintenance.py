@@ -26,6 +26,9 @@ RECURRENCES = ("none", "daily", "weekly")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: Longest recurring window: a week (a longer one would always be on).
 MAX_RECURRING_MINUTES = 7 * 24 * 60
+#: Longest window that also puts its devices in maintenance in NinjaOne (what a technician may set
+#: from the PSA too: :data:`flask_ninjaone.actions.inputs.MAX_MAINTENANCE`).
+MAX_NINJAONE_DAYS = 30
 
 
 def zone(name: str) -> ZoneInfo:
@@ -64,6 +67,7 @@ class WindowSpec:
     organization_id: int | None = None
     device_id: int | None = None
     active: bool = True
+    ninjaone_maintenance: bool = False
     id: int | None = None
 
     @classmethod
@@ -82,6 +86,7 @@ class WindowSpec:
             organization_id=row.organization_id,
             device_id=row.device_id,
             active=row.active,
+            ninjaone_maintenance=bool(row.ninjaone_maintenance),
         )
 
     @property
@@ -117,27 +122,37 @@ def applies_to(window: WindowSpec, *, device_id: int | None, organization_id: in
 
 def covers(window: WindowSpec, at: datetime) -> bool:
     """Whether the window is on at instant ``at`` (aware). Malformed windows are never on."""
+    return occurrence(window, at) is not None
+
+
+def occurrence(window: WindowSpec, at: datetime) -> tuple[datetime, datetime] | None:
+    """The start and end (UTC) of the window's occurrence that is on at ``at`` (aware), else ``None``.
+
+    A recurring window's occurrence is cut by its ``starts_at`` / ``ends_at`` bounds: what NinjaOne is
+    told must end when the window stops being on."""
     if not window.active:
-        return False
+        return None
     if at.tzinfo is None:
         raise ValueError("covers() needs an aware datetime")
     if window.recurrence == "none":
-        return (
+        if (
             window.starts_at is not None
             and window.ends_at is not None
             and window.starts_at <= at < window.ends_at
-        )
+        ):
+            return window.starts_at, window.ends_at
+        return None
     if window.starts_at is not None and at < window.starts_at:
-        return False
+        return None
     if window.ends_at is not None and at >= window.ends_at:
-        return False
+        return None
     if window.recurrence not in ("daily", "weekly") or not window.start_time or not window.duration_minutes:
-        return False
+        return None
     try:
         tz = zone(window.timezone)
         clock = parse_clock(window.start_time)
     except ValueError:
-        return False
+        return None
     duration = timedelta(minutes=window.duration_minutes)
     local_day = at.astimezone(tz).date()
     # Occurrences starting on earlier days may still be running (a window past midnight, a long one).
@@ -147,8 +162,11 @@ def covers(window: WindowSpec, at: datetime) -> bool:
             continue
         start = datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
         if start <= at < start + duration:
-            return True
-    return False
+            end = start + duration
+            if window.ends_at is not None:
+                end = min(end, window.ends_at)
+            return start, end
+    return None
 
 
 def active_window(
@@ -179,6 +197,7 @@ class MaintenanceWindowSchema(Schema):
         strict=True, load_default=None, allow_none=True, validate=Range(1, MAX_RECURRING_MINUTES)
     )
     timezone = fields.String(load_default="UTC", validate=Length(min=1, max=64))
+    ninjaone_maintenance = fields.Boolean(load_default=False)
 
     @validates("name")
     def _check_name(self, value: str, **kwargs: Any) -> None:
@@ -208,6 +227,8 @@ class MaintenanceWindowSchema(Schema):
         if data.get("recurrence", "none") == "none":
             if starts is None or ends is None:
                 raise ValidationError("A one-off window needs a start and an end.", "starts_at")
+            if data.get("ninjaone_maintenance"):
+                _check_ninjaone_span(starts, ends)
             return
         if not data.get("start_time"):
             raise ValidationError("A recurring window needs a start time (HH:MM).", "start_time")
@@ -224,6 +245,22 @@ class MaintenanceWindowSchema(Schema):
             data["start_time"] = None
             data["duration_minutes"] = None
         return data
+
+
+def _check_ninjaone_span(starts: datetime, ends: datetime) -> None:
+    """A one-off window NinjaOne is told about must still be to come and fit NinjaOne's longest
+    maintenance: NinjaOne refuses an end in the past, and a window that is over suppresses nothing."""
+    now = datetime.now(UTC)
+    if ends <= now:
+        raise ValidationError(
+            "The window has already ended: NinjaOne cannot be put in maintenance in the past.", "ends_at"
+        )
+    if ends - max(starts, now) > timedelta(days=MAX_NINJAONE_DAYS):
+        raise ValidationError(
+            "A window that also puts devices in maintenance in NinjaOne may last at most "
+            f"{MAX_NINJAONE_DAYS} days.",
+            "ends_at",
+        )
 
 
 def validate_window(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..host import UserRef
-from ..models import AlertRule, MaintenanceWindow
+from ..models import AlertRule, Device, MaintenanceWindow
 from ..tenancy import get_scoped
 from ..unit_of_work import rolls_back_on, unit_of_work
 from .maintenance import validate_window
@@ -301,6 +301,8 @@ def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Acto
         values = validate_window(data)
     except ValidationError as exc:
         raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
+    if values.get("ninjaone_maintenance") and values.get("device_id") is not None:
+        _require_device(session, values["device_id"])
     window = MaintenanceWindow(active=True, **values)
     session.add(window)
     session.flush()
@@ -310,6 +312,17 @@ def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Acto
     _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
     session.commit()
     return window
+
+
+def _require_device(session: Session, device_id: int) -> None:
+    """A window that acts in NinjaOne must name a device of this workspace (tenant-scoped query): another
+    tenant's device, or one never synced, is refused rather than never put in maintenance without a word."""
+    live = select(Device.id).where(Device.device_id == device_id, Device.retired.is_(False))
+    if session.scalar(live) is None:
+        raise RuleError(
+            "The maintenance window is not valid.",
+            {"device_id": [f"No NinjaOne device #{device_id} in this workspace (sync first if it is new)."]},
+        )
 
 
 def delete_window(session: Session, window_id: int, *, actor: Actor = Actor()) -> None:

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 
 from ..config import setting
 from . import (
+    action_audit,
     actions,
     alerts,
     assets,
@@ -41,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
         (remote.bp, "/remote"),
         (actions.bp, "/actions"),  # reboot, maintenance mode (ninjaone.actions)
         (bulk_actions.bp, "/actions/bulk"),  # the same for a selection of the asset list
+        (action_audit.bp, "/actions/audit"),  # every device action, filtered, and its CSV
         (compliance.bp, "/compliance"),
     )
     if prefix.strip("/"):  # with no prefix of its own, every unknown URL is the host's to answer

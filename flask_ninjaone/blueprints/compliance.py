@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -12,7 +11,6 @@ from flask import (
     jsonify,
     render_template,
     request,
-    stream_with_context,
 )
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -26,6 +24,7 @@ from ..state import get_state
 from ..sync.requests import INVENTORY, request_inventory
 from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, require, wants_json
+from .downloads import csv_download
 from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
 
@@ -39,14 +38,6 @@ def _clients() -> dict[str, str]:
 def _client_filter(clients: dict[str, str]) -> str | None:
     value = request.args.get("client") or None
     return value if value in clients else None
-
-
-def _csv(filename: str, chunks: Iterator[str]) -> Response:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.get("/")
@@ -84,7 +75,8 @@ def export() -> Response:
             yield [name, client_id or "", *figures.row().values()]
         yield ["All clients", "", *data.fleet.row().values()]
 
-    return _csv("ninjaone-compliance", csv_chunks(["Client", "Client id", *FIGURE_COLUMNS.values()], rows()))
+    header = ["Client", "Client id", *FIGURE_COLUMNS.values()]
+    return csv_download("ninjaone-compliance", csv_chunks(header, rows()))
 
 
 @bp.post("/refresh")
@@ -135,4 +127,4 @@ def software_csv() -> Response:
     query, errors = SoftwareQuery.from_args(request.args, set(clients))
     if errors:
         abort(400, "; ".join(errors))
-    return _csv("ninjaone-software", csv_chunks(CSV_HEADER, csv_rows(integration, query, clients)))
+    return csv_download("ninjaone-software", csv_chunks(CSV_HEADER, csv_rows(integration, query, clients)))

@@ -35,6 +35,7 @@ PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("Software search", "ninjaone_compliance.software", Permission.VIEW),
     ("Organizations", "ninjaone_mapping.index", Permission.VIEW),
     ("Sync", "ninjaone_sync.history", Permission.VIEW),
+    ("Device actions", "ninjaone_action_audit.index", Permission.ACTIONS),
     ("Remote access log", "ninjaone_remote.audit", Permission.MANAGE),
     ("Webhook inbox", "ninjaone_inbox.index", Permission.VIEW),
     ("Settings", "ninjaone.settings", Permission.VIEW),

@@ -35,6 +35,7 @@ from ..host import Permission
 from ..organizations.lookup import organization_names
 from ..models import AlertRule, OrganizationMapping, RuleTest, RunState
 from ..models.base import utcnow
+from ..jobs import enqueue
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from ..ticket_choices import ticket_field_choices
@@ -368,6 +369,8 @@ def maintenance() -> ResponseReturnValue:
                 status = 400
             else:
                 flash(f"Maintenance window “{window.name}” added.", "success")
+                if window.ninjaone_maintenance:
+                    _apply_windows()
                 return redirect(url_for(".maintenance"))
     windows = rule_store.list_windows(_session())
     return render_template(
@@ -379,6 +382,12 @@ def maintenance() -> ResponseReturnValue:
     ), status
 
 
+def _apply_windows() -> None:
+    """Start (or end) NinjaOne maintenance for the windows now, not at the next scheduler tick."""
+    tenant_id = require_tenant_id()
+    enqueue("actions.windows", tenant_id=tenant_id, key=tenant_id)
+
+
 @bp.post("/maintenance/<int:window_id>/delete")
 @require(Permission.MANAGE)
 def delete_window(window_id: int) -> Response:
@@ -387,5 +396,6 @@ def delete_window(window_id: int) -> Response:
         rule_store.delete_window(_session(), window_id, actor=_actor())
     except LookupError:
         abort(404)
+    _apply_windows()  # a window that put devices in maintenance in NinjaOne ends it now
     flash("Maintenance window deleted.", "success")
     return redirect(url_for(".maintenance"))

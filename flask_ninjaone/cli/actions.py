@@ -20,8 +20,9 @@ from typing import Any
 import click
 
 from ..actions import inputs
+from ..actions.audit import AuditFilterError, AuditFilters, audit_query, parse_day
 from ..actions.inputs import ActionInputError, ActionRequest
-from ..actions.listing import action_json, recent_actions
+from ..actions.listing import action_json
 from ..actions.patching import patch as patch_request
 from ..actions.scripts import require_sign_in, scripting_options
 from ..actions.start import (
@@ -33,7 +34,7 @@ from ..actions.start import (
     usable_integration,
 )
 from ..client.device_actions import MAINTENANCE_FEATURES, PATCH_TARGETS, REBOOT_MODES
-from ..models import ActionKind
+from ..models import ActionKind, ActionState
 from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import tenant_scope
@@ -188,12 +189,22 @@ def patch_apply_command(tenant_ref: str, device_id: int, target: str, key: str |
 @ninjaone_cli.command("actions")
 @tenant_option
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--state", type=click.Choice([str(state) for state in ActionState]), default=None)
+@click.option("--kind", type=click.Choice([str(kind) for kind in ActionKind]), default=None)
+@click.option("--since", default=None, help="Only actions requested on or after this day (YYYY-MM-DD, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def actions_command(tenant_ref: str, limit: int, as_json: bool) -> None:
-    """Recent device actions of the tenant and their states (newest first)."""
+def actions_command(tenant_ref: str, limit: int, state: str | None, kind: str | None, since: str | None,
+                    as_json: bool) -> None:  # fmt: skip
+    """Recent device actions of the tenant and their states (newest first), filtered as on the audit page."""
+    try:
+        day = parse_day(since, "--since") if since is not None else None
+    except AuditFilterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
     tenant = resolve_tenant(tenant_ref)
+    filters = AuditFilters(state=state, kind=kind, since=day)
     with tenant_scope(tenant.id):
-        rows = [action_json(action) for action in recent_actions(get_state().db.session, limit=limit)]
+        session = get_state().db.session
+        rows = [action_json(action) for action in session.scalars(audit_query(filters).limit(limit))]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -300,6 +300,7 @@ class MaintenanceWindowForm(FlaskForm):
         "Duration (minutes)", validators=[Optional(), NumberRange(1, 7 * 24 * 60)]
     )
     timezone = SelectField("Time zone", choices=[], default="UTC")
+    ninjaone_maintenance = BooleanField("Also put the devices in maintenance in NinjaOne")
 
     def set_choices(self, organizations: list[tuple[int, str]]) -> None:
         self.organization_id.choices = [_choice("", "Every organization")] + [
@@ -324,4 +325,5 @@ class MaintenanceWindowForm(FlaskForm):
             "start_time": self.start_time.data or None,
             "duration_minutes": self.duration_minutes.data,
             "timezone": self.timezone.data or "UTC",
+            "ninjaone_maintenance": bool(self.ninjaone_maintenance.data),
         }

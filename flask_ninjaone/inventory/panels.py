@@ -106,6 +106,26 @@ class AssetPanel:
     def last_inventory_at(self) -> datetime | None:
         return self.integration.last_inventory_at if self.integration else None
 
+    @property
+    def maintenance_status(self) -> str | None:
+        """NinjaOne's maintenance status as of now: the mirrored one, except that a window whose end
+        has passed is over (``None``) and a scheduled one whose start has passed is on, even before
+        NinjaOne's next report says so (it tells of these changes only at the next sync or
+        ``NODE_UPDATED``)."""
+        device = self.device
+        if device is None or not device.maintenance_status:
+            return None
+        now = datetime.now(UTC)
+        if device.maintenance_end is not None and device.maintenance_end <= now:
+            return None
+        if (
+            device.maintenance_status == "PENDING"
+            and device.maintenance_start
+            and device.maintenance_start <= now
+        ):
+            return "IN_MAINTENANCE"
+        return device.maintenance_status
+
 
 def _severity_order() -> Any:
     return case(

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, TenantMixin, UTCDateTime, utcnow
@@ -116,6 +116,11 @@ class MaintenanceWindow(TenantMixin, Base):
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    #: Opt-in: while the window is on, its devices are also in maintenance in NinjaOne (see
+    #: :mod:`flask_ninjaone.actions.windows`), so NinjaOne itself stops alerting.
+    ninjaone_maintenance: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 

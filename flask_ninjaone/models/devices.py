@@ -55,6 +55,11 @@ class Device(TenantMixin, Base):
     threats_active: Mapped[int | None] = mapped_column(Integer)
     threats_quarantined: Mapped[int | None] = mapped_column(Integer)
     health_status: Mapped[str | None] = mapped_column(String(32))
+    #: The device's ``maintenance`` record as NinjaOne last reported it (sync, ``NODE_UPDATED``):
+    #: ``PENDING``, ``IN_MAINTENANCE`` or ``FAILED``; ``None`` when none is set.
+    maintenance_status: Mapped[str | None] = mapped_column(String(32))
+    maintenance_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    maintenance_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active_alerts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: Set while NinjaOne still has the device but its asset is kept off the host's active assets
     #: (awaiting approval, or moved into an unmapped organization); the host asset is inactive with

@@ -53,6 +53,7 @@ __all__ = [
     "clean_serial",
     "content_hash",
     "device_name",
+    "maintenance_values",
     "mirror_values",
     "to_asset_record",
 ]
@@ -581,6 +582,19 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def maintenance_values(device: Mapping[str, Any]) -> dict[str, Any]:
+    """The device's ``maintenance`` record (``Maintenance`` in the spec: ``status`` PENDING,
+    IN_MAINTENANCE or FAILED, ``start``/``end`` in epoch seconds) as mirror columns; all ``None`` when
+    NinjaOne sets none."""
+    block = _block(device, "maintenance")
+    status = _text(block.get("status"), STATUS_MAX)
+    return {
+        "maintenance_status": status,
+        "maintenance_start": _timestamp(block.get("start")) if status else None,
+        "maintenance_end": _timestamp(block.get("end")) if status else None,
+    }
+
+
 def mirror_values(device: Mapping[str, Any], record: AssetRecord) -> dict[str, Any]:
     """Column values of the :class:`~flask_ninjaone.models.devices.Device` mirror row.
 
@@ -615,6 +629,7 @@ def mirror_values(device: Mapping[str, Any], record: AssetRecord) -> dict[str, A
             "last_boot": _iso(record.last_boot),
             "is_virtual": record.is_virtual,
         },
+        **maintenance_values(device),
     }
 
 
@@ -634,13 +649,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not hashable as JSON: {type(value).__name__}")
 
 
-def content_hash(record: AssetRecord, *, organization_id: int | None, location_id: int | None) -> str:
+def content_hash(
+    record: AssetRecord,
+    *,
+    organization_id: int | None,
+    location_id: int | None,
+    maintenance: Mapping[str, Any] | None = None,
+) -> str:
     """SHA-256 (hex) of the record's canonical JSON, to skip devices whose facts did not change.
 
     Canonical: sorted keys, no whitespace, datetimes as ISO 8601, the asset type as its value, tuples
     as lists, ASCII-escaped (so the bytes don't depend on the encoder's Unicode handling). The
     organization and location ids are included because moving a device must update the mirror even
-    when the host-facing record is identical.
+    when the host-facing record is identical; so is NinjaOne's ``maintenance`` record
+    (:func:`maintenance_values`), which the asset panel shows from the mirror.
 
     ``host_asset_id`` is left out: it is the sync's own bookkeeping, and including it would make every
     device look changed right after its asset was created. ``last_seen`` and ``agent_status`` stay in:
@@ -654,6 +676,9 @@ def content_hash(record: AssetRecord, *, organization_id: int | None, location_i
     payload["organization_id"] = organization_id
     payload["location_id"] = location_id
     payload["hash_version"] = HASH_VERSION
+    if maintenance and maintenance.get("maintenance_status"):
+        # Only when set, so devices without maintenance keep their hash across the upgrade adding it.
+        payload["maintenance"] = [maintenance[name] for name in sorted(maintenance)]
     return json_digest(payload, default=_json_default)
 
 

@@ -32,7 +32,14 @@ from ..models import Device, Integration, MappingState, OrganizationMapping, Syn
 from ..models.base import table_of, utcnow
 from ..organizations.refresh import refresh_organizations
 from ..state import current_app_object, get_state
-from .asset_records import adoption_keys, content_hash, mirror_values, payload_target_hash, to_asset_record
+from .asset_records import (
+    adoption_keys,
+    content_hash,
+    maintenance_values,
+    mirror_values,
+    payload_target_hash,
+    to_asset_record,
+)
 from .device_states import (
     APPROVAL_STATUSES,
     AWAITING_APPROVAL,
@@ -272,7 +279,10 @@ class PageWriter:
                 ninjaone_url=device_page_url(self.integration.base_url, device["id"]),
             )
             digest = content_hash(
-                record, organization_id=device.get("organizationId"), location_id=device.get("locationId")
+                record,
+                organization_id=device.get("organizationId"),
+                location_id=device.get("locationId"),
+                maintenance=maintenance_values(device),
             )
         except ValueError as exc:
             self.counts.failed += 1

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import owed_writes
 from ..actions import send as actions_send
+from ..actions import windows as actions_windows
 from ..config import setting
 from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
@@ -69,4 +70,6 @@ def schedule_tick() -> list[int]:
     enqueue_reconciliations(session, now)  # alerts vs GET /v2/alerts, every 15 minutes
     owed_writes.sweep(session, now)  # writes NinjaOne has not confirmed yet, once they are due
     actions_send.sweep(session, now)  # technician actions still queued (a lost job, a retry due)
+    for tenant_id in actions_windows.tenants_to_apply(session, now):  # windows also in NinjaOne
+        enqueue("actions.windows", tenant_id=tenant_id, key=tenant_id)
     return due

@@ -96,6 +96,24 @@ def test_technician_reboots_from_a_ticket_and_the_note_arrives(browser, live, fa
         (action,) = get_state().db.session.scalars(select(DeviceAction)).all()
         assert (action.state, action.api_calls, action.device_id) == ("confirmed", 1, device_id)
         get_state().db.session.remove()
+
+    # The audit, two clicks from anywhere: the NinjaOne menu, then Device actions.
+    page.locator("summary.ninjaone-nav__toggle").click()
+    page.locator(".ninjaone-nav__list").get_by_role("link", name="Device actions", exact=True).click()
+    row = page.locator("[data-audit-table] tr[data-action-kind=reboot]")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(device_name)
+    expect(row).to_contain_text("Tomás Reyes")
+    expect(row.locator("td[data-label='API calls']")).to_have_text("1")
+    expect(row.locator("[data-action-parameters]")).to_contain_text("service hung")
+    expect(row.locator("[data-ticket-label]")).to_be_visible()
+    shoot(page, "action-audit")
+    page.get_by_label("From", exact=True).fill("2000-01-01")
+    page.get_by_label("To", exact=True).fill("1999-12-31")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("[data-filter-error]")).to_contain_text("ends before it starts")
+    expect(page.locator("[data-audit-table]")).to_have_count(0)
+    shoot(page, "action-audit-bad-filter")
     page.close()
 
 

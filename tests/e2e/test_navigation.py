@@ -18,13 +18,15 @@ ADMIN_PAGES = {
     "Software search": r"/integrations/ninjaone/compliance/software$",
     "Organizations": r"/integrations/ninjaone/organizations/$",
     "Sync": r"/integrations/ninjaone/sync/$",
+    "Device actions": r"/integrations/ninjaone/actions/audit/$",
     "Remote access log": r"/integrations/ninjaone/remote/audit$",
     "Webhook inbox": r"/integrations/ninjaone/inbox/$",
     "Settings": r"/integrations/ninjaone/$",
 }
 #: Pages that show NinjaOne data: before the first connect they guide the admin to the settings.
 GUIDED = {
-    "Alerts", "Compliance", "Software search", "Organizations", "Sync", "Remote access log", "Webhook inbox"
+    "Alerts", "Compliance", "Software search", "Organizations", "Sync", "Device actions", "Remote access log",
+    "Webhook inbox",
 }  # fmt: skip
 
 

@@ -10,6 +10,8 @@ from flask_ninjaone.blueprints.navigation import PAGES
 
 EVERYTHING = [title for title, _, _ in PAGES]
 READ_ONLY = ["Alerts", "Compliance", "Software search", "Organizations", "Sync", "Webhook inbox", "Settings"]
+#: A technician also opens the device-actions audit (``ninjaone.actions``); a viewer does not.
+TECHNICIAN = [title for title in EVERYTHING if title in READ_ONLY or title == "Device actions"]
 
 
 def _nav(html: str) -> dict[str, str]:
@@ -22,7 +24,7 @@ def _nav(html: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("email", "expected"),
-    [("admin@acme.test", EVERYTHING), ("tech@acme.test", READ_ONLY), ("viewer@acme.test", READ_ONLY)],
+    [("admin@acme.test", EVERYTHING), ("tech@acme.test", TECHNICIAN), ("viewer@acme.test", READ_ONLY)],
 )
 def test_the_menu_lists_only_the_pages_the_user_may_open(login_as, email: str, expected: list[str]) -> None:
     client = login_as(email)
@@ -54,8 +56,8 @@ def test_the_dashboard_widget_guides_a_tenant_that_never_connected(login_as) -> 
 
 # -- truthful states: never connected, 403, 404 -------------------------------------------------------------
 
-NEEDS_CONNECTION = ["Alerts", "Compliance", "Software search", "Organizations", "Sync", "Remote access log",
-                    "Webhook inbox"]  # fmt: skip
+NEEDS_CONNECTION = ["Alerts", "Compliance", "Software search", "Organizations", "Sync", "Device actions",
+                    "Remote access log", "Webhook inbox"]  # fmt: skip
 
 
 def test_a_tenant_that_never_connected_gets_a_guide_on_every_page(login_as) -> None:

@@ -180,6 +180,8 @@ QUERIES: dict[str, Callable[[TenantWorld], dict[str, Any]]] = {
     "ninjaone_compliance.index": lambda t: {"client": t.client_id},
     "ninjaone_compliance.export": lambda t: {"client": t.client_id},
     "ninjaone_alerts.index": lambda t: {"status": "all", "client": t.client_id},
+    "ninjaone_action_audit.index": lambda t: {"q": str(t.device_id), "state": "confirmed"},
+    "ninjaone_action_audit.export": lambda t: {"q": str(t.device_id), "state": "confirmed"},
     "ninjaone.oauth_callback": lambda t: {},
 }
 

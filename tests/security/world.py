@@ -39,6 +39,7 @@ from flask_ninjaone.models import (
     AlertRule,
     AuditEntry,
     Device,
+    DeviceAction,
     FieldMapping,
     Integration,
     MaintenanceWindow,
@@ -426,7 +427,7 @@ TENANT_SPECS = {
 
 def build_world(app: Flask, fakes: dict[str, Any]) -> WorldInfo:
     """Seed the host, connect and sync both tenants, then give each an alert with a ticket, a rule, a
-    maintenance window, a webhook delivery and a Remote Connect audit row."""
+    maintenance window, a webhook delivery, a Remote Connect audit row and a device action."""
     create_schema_and_seed(app)
     info = WorldInfo()
     for slug, spec in TENANT_SPECS.items():
@@ -442,11 +443,34 @@ def build_world(app: Flask, fakes: dict[str, Any]) -> WorldInfo:
             f"{PREFIX}/remote/assets/{device[1]}/connect", headers={"Accept": "application/json"}
         )
         assert remote.status_code == 200, remote.get_data(as_text=True)
+        _record_action(app, slug, device)
         info.tenants[slug] = _collect(app, slug, device, spec["message"])
     acme, globex = info.acme, info.globex
     assert globex.organization_id not in acme.organization_ids, "globex's organization id is also acme's"
     assert acme.software_name.startswith(XSS_SCRIPT) and globex.software_name.startswith(GLOBEX_MARK)
     return info
+
+
+def _record_action(app: Flask, slug: str, device: tuple[int, str, str]) -> None:
+    """A finished reboot of the tenant's device by its technician (the device actions audit lists it)."""
+    device_id, host_asset_id, device_name = device
+    with tenant_db(app, slug) as session:
+        session.add(
+            DeviceAction(
+                integration_id=session.scalars(select(Integration.id)).one(),
+                action_key=f"world-{slug}",
+                device_id=device_id,
+                device_name=device_name,
+                host_asset_id=host_asset_id,
+                kind="reboot",
+                parameters={"mode": "NORMAL", "reason": f"{device_name} hung"},
+                state="confirmed",
+                result=f"Rebooted {device_name}.",
+                requested_by_id=str(user_id_of(app, "technician", slug)),
+                requested_by_name=f"{slug} technician",
+            )
+        )
+        session.commit()
 
 
 def _public_id(app: Flask, slug: str) -> str:

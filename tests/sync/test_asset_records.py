@@ -29,6 +29,7 @@ from flask_ninjaone.sync.asset_records import (
     clean_serial,
     content_hash,
     device_name,
+    maintenance_values,
     mirror_values,
     to_asset_record,
 )
@@ -698,8 +699,35 @@ def test_mirror_values_of_the_windows_server() -> None:
             "last_boot": "2025-09-25T00:50:43+00:00",
             "is_virtual": True,
         },
+        "maintenance_status": None,
+        "maintenance_start": None,
+        "maintenance_end": None,
     }
     assert json.loads(json.dumps(values["hardware"])) == values["hardware"]
+
+
+def test_ninjaones_maintenance_record_is_mirrored_and_changes_the_hash() -> None:
+    device = windows_server()
+    record = record_of(device)
+    plain = content_hash(record, organization_id=13, location_id=33)
+    # no record: the hash is the one devices had before maintenance was mirrored
+    assert (
+        content_hash(record, organization_id=13, location_id=33, maintenance=maintenance_values(device))
+        == plain
+    )
+    device["maintenance"] = {"status": "IN_MAINTENANCE", "start": 1765100000, "end": 1765107200.5}
+    values = mirror_values(device, record)
+    assert (values["maintenance_status"], values["maintenance_start"], values["maintenance_end"]) == (
+        "IN_MAINTENANCE", utc(1765100000), utc(1765107200.5),
+    )  # fmt: skip
+    assert (
+        content_hash(record, organization_id=13, location_id=33, maintenance=maintenance_values(device))
+        != plain
+    )
+    device["maintenance"] = {"status": 42, "end": "soon"}  # junk is no maintenance
+    assert maintenance_values(device) == dict.fromkeys(
+        ("maintenance_status", "maintenance_start", "maintenance_end")
+    )
 
 
 def test_mirror_values_are_device_columns() -> None:
