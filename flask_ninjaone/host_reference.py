@@ -70,6 +70,7 @@ SEAM_TYPES: tuple[type, ...] = (
     host.UserRef,
     host.Permission,
     host.ClientRef,
+    host.SiteRef,
     host.AdoptionKeys,
     host.AssetMatch,
     host.AssetRecord,

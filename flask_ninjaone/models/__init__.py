@@ -2,6 +2,7 @@
 
 from .actions import ActionKind, ActionState, DeviceAction
 from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow
+from .asset_mapping import EVERY_ORGANIZATION, DeviceTypeRule, LocationSite, MatchKind
 from .audit import AuditEntry
 from .base import Base, metadata
 from .devices import Device
@@ -20,6 +21,10 @@ __all__ = [
     "AlertStatus",
     "OPEN_ALERT_STATUSES",
     "AuditEntry",
+    "DeviceTypeRule",
+    "EVERY_ORGANIZATION",
+    "LocationSite",
+    "MatchKind",
     "Base",
     "ConnectionStatus",
     "Credential",
