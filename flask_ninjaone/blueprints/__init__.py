@@ -10,6 +10,7 @@ from . import (
     alerts,
     assets,
     compliance,
+    device_types,
     inbox,
     mapping,
     navigation,
@@ -17,6 +18,7 @@ from . import (
     rule_transfer,
     rules,
     settings,
+    sites,
     sync,
 )
 from .states import install_error_pages, unknown_pages
@@ -29,6 +31,8 @@ def register_blueprints(app: Flask) -> None:
     pages: tuple[tuple[Blueprint, str], ...] = (
         (settings.bp, ""),  # the settings page, its static files and the integrations card
         (mapping.bp, "/organizations"),
+        (sites.bp, "/organizations"),  # an organization's locations → the client's sites
+        (device_types.bp, "/device-types"),  # node roles and classes → the host's asset types
         (sync.bp, "/sync"),
         (alerts.bp, "/alerts"),  # the alerts panel; alert rules and maintenance windows; the inbox
         (rules.bp, "/rules"),

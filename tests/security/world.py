@@ -38,6 +38,7 @@ from flask_ninjaone.models import (
     AlertRule,
     AuditEntry,
     Device,
+    DeviceTypeRule,
     Integration,
     MaintenanceWindow,
     OrganizationMapping,
@@ -170,6 +171,8 @@ class TenantWorld:
     audit_id: int
     software_name: str
     client_id: str  # a host client the tenant owns (for mapping forms)
+    location_id: int  # a location of organization_id (the sites page)
+    type_rule_id: int  # a device type rule
 
     @property
     def receiver_path(self) -> str:
@@ -327,6 +330,13 @@ def _connect_and_sync(app: Flask, slug: str, fake_url: str, names: dict[str, str
         session.commit()
         run = run_sync(integration.id, kind="full", trigger="manual")
         assert run.state == "succeeded", run.error
+        session.add(
+            DeviceTypeRule(
+                integration_id=integration.id, organization_id=0, match_kind="class", match_value="MAC",
+                host_asset_type="laptop",
+            )
+        )  # fmt: skip
+        session.commit()
         rule_store.create_rule(session, name=names["rule"], conditions={}, actions={}, catch_all=True)
         rule_store.create_window(
             session,
@@ -388,6 +398,8 @@ def _collect(app: Flask, slug: str, device: tuple[int, str, str], message: str) 
             audit_id=audit.id,
             software_name=software or "",
             client_id=str(mapped.host_client_id),
+            location_id=mapped.locations[0]["id"],
+            type_rule_id=session.scalars(select(DeviceTypeRule.id)).one(),
         )
 
 
