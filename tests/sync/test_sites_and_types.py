@@ -3,6 +3,8 @@ HTTP → the mappings → a sync (or one device's re-read, as a webhook does) �
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -281,3 +283,30 @@ def test_the_fingerprints_include_the_site_and_the_mapped_type() -> None:
         payload_target_hash("p", **target, host_asset_type="firewall"),
     }
     assert len(fingerprints) == 3
+
+
+def test_cli_devices_json_rows_carry_the_site_and_the_asset_type(acme, fake, app):
+    tenant, integration_id = acme
+    organization, first, _ = _org_with_two_locations(fake)
+    run_sync(integration_id)
+    integration = _integration(integration_id)
+    site = sites.create_site_for(db.session, integration, organization, first)
+    device = next(d for d in fake_devices(fake) if d["locationId"] == first)
+    device_types.save_rule(
+        db.session, integration, organization_id=0, kind=MatchKind.NODE_CLASS, value=device["nodeClass"],
+        host_asset_type="firewall",
+    )  # fmt: skip
+    run_sync(integration_id)
+    listed = app.test_cli_runner().invoke(args=["ninjaone", "devices", "--tenant", "acme", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {row["device_id"]: row for row in json.loads(listed.output)}
+    row = rows[device["id"]]
+    assert (row["site_id"], row["site"], row["asset_type"]) == (site.id, site.name, "firewall")
+    assert (row["location_id"], row["node_class"], row["node_role_id"]) == (
+        first,
+        device["nodeClass"],
+        device["nodeRoleId"],
+    )
+    assert row["location"]
+    elsewhere = [r for r in rows.values() if r["location_id"] != first]
+    assert elsewhere and {r["site"] for r in elsewhere} == {None}
