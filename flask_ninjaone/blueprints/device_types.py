@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..forms.mapping import ActionForm, DeviceTypeRuleForm
-from ..host import FieldChoice, Permission
+from ..host import AssetType, FieldChoice, Permission
 from ..models import EVERY_ORGANIZATION, MatchKind, OrganizationMapping
 from ..organizations import device_types
 from ..organizations.client_mapping import MappingError
@@ -43,6 +43,7 @@ def index() -> str:
     integration = connected_integration()
     session = get_state().db.session
     roles = device_types.node_roles(integration)
+    table = device_types.type_table(session, integration)
     organizations = session.execute(
         select(OrganizationMapping.organization_id, OrganizationMapping.name)
         .where(OrganizationMapping.integration_id == integration.id)
@@ -55,7 +56,11 @@ def index() -> str:
         roles=roles,
         roles_by_id=roles.by_id(),
         node_classes=sorted(NODE_CLASS_ASSET_TYPES),
-        class_defaults={name: value[0].value for name, value in NODE_CLASS_ASSET_TYPES.items()},
+        role_types={
+            role["id"]: table.resolve(EVERY_ORGANIZATION, role["id"], role.get("nodeClass"))
+            or NODE_CLASS_ASSET_TYPES.get(role.get("nodeClass") or "", (AssetType.OTHER, False))[0].value
+            for role in roles.roles
+        },
         organizations=organizations,
         organization_names={row.organization_id: row.name for row in organizations},
         type_labels={choice.value: choice.label for choice in choices},
