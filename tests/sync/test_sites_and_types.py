@@ -310,3 +310,34 @@ def test_cli_devices_json_rows_carry_the_site_and_the_asset_type(acme, fake, app
     assert row["location"]
     elsewhere = [r for r in rows.values() if r["location_id"] != first]
     assert elsewhere and {r["site"] for r in elsewhere} == {None}
+
+
+def test_the_rule_count_is_bounded(acme, fake, monkeypatch):
+    _, integration_id = acme
+    integration = _integration(integration_id)
+    monkeypatch.setattr(device_types, "MAX_RULES", 2)
+    for node_class in ("MAC", "LINUX_SERVER"):
+        device_types.save_rule(
+            db.session, integration, organization_id=0, kind=MatchKind.NODE_CLASS, value=node_class,
+            host_asset_type="server",
+        )  # fmt: skip
+    # At the limit, changing an existing rule's type still works; a new rule is refused.
+    device_types.save_rule(
+        db.session,
+        integration,
+        organization_id=0,
+        kind=MatchKind.NODE_CLASS,
+        value="MAC",
+        host_asset_type="laptop",
+    )
+    with pytest.raises(MappingError, match="at most 2"):
+        device_types.save_rule(
+            db.session, integration, organization_id=0, kind=MatchKind.NODE_CLASS, value="ANDROID",
+            host_asset_type="mobile",
+        )  # fmt: skip
+    assert sorted(
+        (r.match_value, r.host_asset_type) for r in device_types.rules(db.session, integration)
+    ) == [
+        ("LINUX_SERVER", "server"),
+        ("MAC", "laptop"),
+    ]
