@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from flask_ninjaone import tenant_scope
 from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.host import FieldChoice
 from flask_ninjaone.models import DeviceTypeRule, Integration, LocationSite, MatchKind, OrganizationMapping
@@ -17,7 +18,9 @@ from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.asset_records import content_hash, payload_target_hash, to_asset_record
 from flask_ninjaone.sync.engine import sync_one_device
 from flask_ninjaone.sync.runner import run_sync
+from flask_ninjaone.testing.connect import connect_tenant
 from flask_ninjaone.testing.fake_ninjaone.node_roles import role_id_for
+from flask_ninjaone.testing.relay import WebhookRelay
 from sample_host.database import db
 from sample_host.models import Asset, Site
 
@@ -341,3 +344,25 @@ def test_the_rule_count_is_bounded(acme, fake, monkeypatch):
         ("LINUX_SERVER", "server"),
         ("MAC", "laptop"),
     ]
+
+
+def test_a_device_moving_location_moves_site_through_its_webhook(app, fake):
+    """NinjaOne's NODE_UPDATED delivery, through the receiver: the device is re-read and its asset
+    lands on the new location's site (and on no site when the location has none)."""
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    organization, first, second = _org_with_two_locations(fake)
+    relay = WebhookRelay(fake.state)  # the webhook the connection registers delivers into the relay
+    connected = connect_tenant(fake.url, "acme")
+    with tenant_scope(connected.tenant.id):
+        site = sites.create_site_for(db.session, _integration(connected.integration_id), organization, second)
+        mover = next(d["id"] for d in fake_devices(fake) if d["locationId"] == first)
+        relay.discard()
+        fake.state.move_device(mover, organization, second)
+        with app.test_client() as client:
+            responses = relay.deliver(client)
+        assert responses and {response.status_code for response in responses} == {202}
+        assert _asset(connected.tenant.id, mover).site_id == int(site.id)
+        fake.state.move_device(mover, organization, first)
+        with app.test_client() as client:
+            assert {response.status_code for response in relay.deliver(client)} == {202}
+        assert _asset(connected.tenant.id, mover).site_id is None
