@@ -10,6 +10,7 @@ import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.enums import NODE_CLASSES
+from flask_ninjaone.testing.fake_ninjaone.node_roles import role_id_for
 
 from .conftest import Api
 from .test_openapi_conformance import check, component
@@ -62,3 +63,33 @@ def test_role_names_are_unique_and_parents_must_exist(fake: FakeNinjaOne) -> Non
 def test_is_assignable_must_be_a_boolean(api: Api) -> None:
     assert api.get("/v2/noderole/list", isAssignable="true").status_code == 200
     assert api.get("/v2/noderole/list", isAssignable="maybe").status_code == 400
+
+
+def test_control_api_adds_roles_and_locations(fake: FakeNinjaOne, control: Api, api: Api) -> None:
+    parent = role_id_for("WINDOWS_SERVER")
+    created = control.request(
+        "POST", "/_fake/node-roles", json={"name": "SQL Server", "nodeRoleParentId": parent}
+    )
+    assert created.status_code == 201 and created.json()["nodeClass"] == "WINDOWS_SERVER"
+    assert created.json()["id"] in {role["id"] for role in api.get("/v2/noderole/list").json()}
+    for bad in (
+        {"name": "x"},
+        {"name": "", "nodeRoleParentId": parent},
+        {"name": "y", "nodeRoleParentId": parent, "colour": 1},
+    ):
+        assert control.request("POST", "/_fake/node-roles", json=bad).status_code == 400
+    assert (
+        control.request(
+            "POST", "/_fake/node-roles", json={"name": "z", "nodeRoleParentId": 424242}
+        ).status_code
+        == 404
+    )
+    location = control.request("POST", "/_fake/organizations/1/locations", json={"name": "Annex"})
+    assert location.status_code == 201
+    listed = api.get("/v2/organization/1/locations").json()
+    assert location.json()["id"] in {loc["id"] for loc in listed}
+    assert (
+        control.request("POST", "/_fake/organizations/999/locations", json={"name": "Annex"}).status_code
+        == 404
+    )
+    assert control.request("POST", "/_fake/organizations/1/locations", json={}).status_code == 400
