@@ -165,8 +165,12 @@ def test_a_type_rule_rewrites_the_devices_it_moves_though_their_payloads_did_not
         value=str(role_id_for("WINDOWS_SERVER")), host_asset_type="firewall",
     )  # fmt: skip
     device_loads.clear()
+    fake.state.reset_counters()
     run = run_sync(integration_id)
     assert set(device_loads) == servers and run.counts["updated"] == len(servers)
+    # The rules cost the sync no request: roles are read by the page and when a role rule is saved.
+    counts = fake.state.request_counts()
+    assert "GET /v2/noderole/list" not in counts and counts["GET /v2/devices-detailed"] == 1
     assert {_asset(tenant.id, device_id).asset_type for device_id in servers} == {"firewall"}
 
     # An organization's class rule overrides the tenant-wide role rule for that organization only.
