@@ -66,6 +66,14 @@ class ClientRef:
 
 
 @dataclass(frozen=True)
+class SiteRef:
+    """A site (branch, office) of a host client, that NinjaOne locations map onto."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Volume:
     """One disk volume of a device; sizes in bytes as NinjaOne reports them."""
 
@@ -91,6 +99,8 @@ class AssetRecord:
     is_virtual: bool = False
     node_class: str | None = None  # NinjaOne's nodeClass, e.g. WINDOWS_WORKSTATION
     location_name: str | None = None  # the NinjaOne location within the organization
+    site_id: str | None = None  # the client's site of the location; None: no site (see list_sites)
+    host_asset_type: str | None = None  # one of asset_types(), mapped; None: use asset_type
     agent_status: str = "unknown"  # online | offline | unknown
     last_seen: datetime | None = None  # last agent contact, timezone-aware UTC
     approval_status: str | None = None
@@ -293,6 +303,37 @@ class HostAdapter(abc.ABC):
         missing clients"). Do not commit: the extension commits the new clients together with their
         mappings, so a bulk creation that fails part-way leaves no client behind. Returning the
         existing client when one already has this name is fine (and what the sample host does)."""
+
+    # --- sites (optional capability) -----------------------------------------------------------------
+    def list_sites(self, tenant_id: str, client_id: str) -> list[SiteRef] | None:
+        """The sites of one client, for the locations → sites page; ``None``: the host has no sites.
+
+        Answering ``None`` (the default) declares the capability absent: the sites page is hidden and
+        every :class:`AssetRecord` carries ``site_id=None``, as before sites existed. A host with sites
+        answers a list (empty for a client without sites) and implements :meth:`create_site` too.
+        With sites, ``AssetRecord.site_id`` is the site the device's NinjaOne location is mapped to,
+        and ``None`` means "no site" (the location is not mapped): clear the asset's site then. The
+        extension checks ids it is given against this list, so another client's or tenant's site is
+        refused before it reaches :meth:`upsert_assets`.
+        """
+        return None
+
+    def create_site(self, tenant_id: str, client_id: str, name: str) -> SiteRef:
+        """Create a site of the client named after a NinjaOne location ("create site"), or return the
+        client's site of that name. Do not commit: the extension commits it with the location's
+        mapping. Called only when :meth:`list_sites` answers a list; the default refuses."""
+        raise NotImplementedError("this host has no sites (list_sites answers None)")
+
+    # --- asset types (optional capability) -------------------------------------------------------------
+    def asset_types(self, tenant_id: str) -> list[FieldChoice] | None:
+        """The host's asset types, for the device types page; ``None`` (the default): the host takes
+        the six :class:`AssetType` values of ``AssetRecord.asset_type`` and the page is hidden.
+
+        With a list, the tenant can map NinjaOne node roles and classes (per organization, too) onto
+        these values, and each record's ``host_asset_type`` carries the mapped value (``None`` where no
+        mapping applies: use ``asset_type`` as before). Values are at most 64 characters.
+        """
+        return None
 
     # --- assets (batched) ---------------------------------------------------------------------------
     @abc.abstractmethod

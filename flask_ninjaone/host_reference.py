@@ -71,6 +71,7 @@ SEAM_TYPES: tuple[type, ...] = (
     host.UserRef,
     host.Permission,
     host.ClientRef,
+    host.SiteRef,
     host.AdoptionKeys,
     host.AssetMatch,
     host.AssetRecord,

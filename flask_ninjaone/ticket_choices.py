@@ -19,7 +19,9 @@ MAX_CHOICES = 200
 MAX_VALUE = 64
 
 
-def _checked(answer: object, field: str) -> list[FieldChoice]:
+def checked_choices(answer: object, field: str = "") -> list[FieldChoice]:
+    """A host's list of choices with what is no choice dropped (see the module doc); also used for
+    the host's asset types. ``field="priority"`` keeps the four draft priorities only."""
     if not isinstance(answer, list | tuple):
         return []
     choices: dict[str, FieldChoice] = {}
@@ -40,6 +42,7 @@ def ticket_field_choices(tenant_id: str) -> dict[str, list[FieldChoice]]:
     """Field → the host's choices, for the fields it lists (one hook call per field)."""
     host = get_state().host
     found = {
-        field: _checked(host.ticket_field_choices(tenant_id, field), field) for field in TICKET_CHOICE_FIELDS
+        field: checked_choices(host.ticket_field_choices(tenant_id, field), field)
+        for field in TICKET_CHOICE_FIELDS
     }
     return {field: choices for field, choices in found.items() if choices}

@@ -31,6 +31,7 @@ from flask_ninjaone.host import (
     HostPages,
     LogonUser,
     Permission,
+    SiteRef,
     TenantRef,
     TicketDraft,
     TicketState,
@@ -40,11 +41,13 @@ from flask_ninjaone.host import (
 from . import asset_attributes, auth, ticketing
 from .database import db
 from .models import (
+    ASSET_TYPES,
     TICKET_BOARDS,
     TICKET_PRIORITIES,
     Asset,
     Client,
     Notification,
+    Site,
     Tenant,
     Ticket,
     User,
@@ -99,12 +102,22 @@ def _adoptable() -> ColumnElement[bool]:
     return or_(Asset.external_id.is_(None), Asset.external_source != SOURCE, Asset.status == "inactive")
 
 
-def _record_columns(record: AssetRecord) -> dict[str, Any]:
-    """What NinjaOne knows about an asset, column by column; ``None`` means "unknown"."""
+def _asset_type(record: AssetRecord) -> str:
+    """The mapped type when the device-type table gave one of ours, else the class default."""
+    if record.host_asset_type in ASSET_TYPES:
+        return record.host_asset_type
+    return record.asset_type.value
+
+
+def _record_columns(record: AssetRecord, sites: dict[tuple[int, str], int]) -> dict[str, Any]:
+    """What NinjaOne knows about an asset, column by column; ``None`` means "unknown" except for the
+    site, where it means "no site" (``sites``: the batch's known sites by client and id)."""
+    client_id = int(record.client_id)
     return {
-        "client_id": int(record.client_id),
+        "client_id": client_id,
+        "site_id": sites.get((client_id, record.site_id)) if record.site_id else None,
         "name": record.name,
-        "asset_type": record.asset_type.value,
+        "asset_type": _asset_type(record),
         "is_virtual": record.is_virtual,
         "agent_status": record.agent_status,
         "status": "active",
@@ -134,7 +147,7 @@ def _record_columns(record: AssetRecord) -> dict[str, Any]:
 
 
 #: Columns written on every sync, even as ``None``; the others keep their value when NinjaOne has none.
-_ALWAYS_WRITTEN = frozenset({"status", "inactive_reason"})
+_ALWAYS_WRITTEN = frozenset({"status", "inactive_reason", "site_id"})
 
 
 def _record_details(record: AssetRecord) -> dict[str, Any]:
@@ -148,10 +161,11 @@ def _record_details(record: AssetRecord) -> dict[str, Any]:
     return {key: value for key, value in extras.items() if value is not None}
 
 
-def _apply_record(asset: Asset, record: AssetRecord) -> None:
+def _apply_record(asset: Asset, record: AssetRecord, sites: dict[tuple[int, str], int]) -> None:
     """Copy what NinjaOne knows onto the asset. ``None`` (and empty lists) mean "unknown", so they
-    never clear a value; host-owned fields (notes, custom attributes) are not touched at all."""
-    for column, value in _record_columns(record).items():
+    never clear a value (the site excepted: no site is a fact); host-owned fields (notes, custom
+    attributes) are not touched at all."""
+    for column, value in _record_columns(record, sites).items():
         if value is not None or column in _ALWAYS_WRITTEN:
             setattr(asset, column, value)
     asset.details = {
@@ -160,9 +174,9 @@ def _apply_record(asset: Asset, record: AssetRecord) -> None:
     }  # a new dict: the JSON column sees it
 
 
-def _new_asset_row(tenant_id: int, record: AssetRecord) -> dict[str, Any]:
+def _new_asset_row(tenant_id: int, record: AssetRecord, sites: dict[tuple[int, str], int]) -> dict[str, Any]:
     """A new asset as one row of a bulk insert (every key present, as executemany needs)."""
-    row = _record_columns(record)
+    row = _record_columns(record, sites)
     row.update(
         tenant_id=tenant_id,
         serial_key=normalize_serial(record.serial_number),
@@ -197,6 +211,19 @@ def _insert_assets(rows: list[dict[str, Any]]) -> list[int]:
     insert_rows(db.session, table, [{**row, "id": asset_id} for row, asset_id in zip(rows, ids, strict=True)])
     analyze_after_bulk_load(db.session, table, len(rows))
     return ids
+
+
+def _known_sites(tenant_id: int, records: Sequence[AssetRecord]) -> dict[tuple[int, str], int]:
+    """The batch's site ids that are sites of the record's client in this tenant, in one query. A site
+    id this host does not know (deleted since it was mapped, or another client's) means "no site"
+    rather than failing the batch."""
+    wanted = {site_id for record in records if (site_id := _to_int(record.site_id)) is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(Site.id, Site.client_id).where(Site.tenant_id == tenant_id, in_values(Site.id, wanted))
+    )
+    return {(row.client_id, str(row.id)): row.id for row in rows}
 
 
 class SampleHostAdapter(HostAdapter):
@@ -260,6 +287,38 @@ class SampleHostAdapter(HostAdapter):
             db.session.add(client)
             db.session.flush()
         return ClientRef(id=str(client.id), name=client.name)
+
+    # --- sites ---------------------------------------------------------------------------------------
+    def list_sites(self, tenant_id: str, client_id: str) -> list[SiteRef] | None:
+        sites = db.session.scalars(
+            select(Site)
+            .where(Site.tenant_id == _to_int(tenant_id), Site.client_id == _to_int(client_id))
+            .order_by(Site.name)
+        )
+        return [SiteRef(id=str(site.id), name=site.name) for site in sites]
+
+    def create_site(self, tenant_id: str, client_id: str, name: str) -> SiteRef:
+        """Returns the client's site of that name (case-insensitively) when there is one; a client
+        outside the tenant raises ``LookupError``."""
+        tid = int(tenant_id)
+        cid = _to_int(client_id)
+        if not _in_tenant(Client, tid, cid):
+            raise LookupError(f"client {client_id} does not exist in tenant {tid}")
+        name = name.strip()[:200]
+        site = db.session.scalar(
+            select(Site).where(
+                Site.tenant_id == tid, Site.client_id == cid, func.lower(Site.name) == name.lower()
+            )
+        )
+        if site is None:
+            site = Site(tenant_id=tid, client_id=cid, name=name)
+            db.session.add(site)
+            db.session.flush()
+        return SiteRef(id=str(site.id), name=site.name)
+
+    # --- asset types ---------------------------------------------------------------------------------
+    def asset_types(self, tenant_id: str) -> list[FieldChoice] | None:
+        return [FieldChoice(value, value.replace("_", " ").capitalize()) for value in ASSET_TYPES]
 
     # --- assets (batched) ---------------------------------------------------------------------------
     def match_assets(self, tenant_id: str, keys: Sequence[AdoptionKeys]) -> list[AssetMatch | None]:
@@ -354,6 +413,7 @@ class SampleHostAdapter(HostAdapter):
         )
         if unknown := client_ids - known_clients:
             raise LookupError(f"clients {sorted(unknown)} do not exist in tenant {tid}")
+        sites = _known_sites(tid, records)
 
         wanted = {asset_id for record in records if (asset_id := _to_int(record.host_asset_id)) is not None}
         query = select(Asset).where(Asset.tenant_id == tid, in_values(Asset.id, wanted))
@@ -371,10 +431,10 @@ class SampleHostAdapter(HostAdapter):
                         tid,
                         record.ninjaone_device_id,
                     )
-                new_rows.append(_new_asset_row(tid, record))
+                new_rows.append(_new_asset_row(tid, record, sites))
                 ids.append(None)
             else:
-                _apply_record(asset, record)
+                _apply_record(asset, record, sites)
                 ids.append(asset.id)
         db.session.flush()
         if new_rows:

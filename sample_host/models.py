@@ -31,7 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .database import db
 
 ROLES = ("admin", "technician", "viewer")
-ASSET_TYPES = ("workstation", "server", "network_device", "mobile", "printer", "other")
+ASSET_TYPES = ("workstation", "laptop", "server", "network_device", "firewall", "mobile", "printer", "other")
 ASSET_STATUSES = ("active", "inactive")
 AGENT_STATUSES = ("online", "offline", "unknown")
 TICKET_PRIORITIES = ("urgent", "high", "medium", "low")
@@ -110,6 +110,18 @@ class Client(Timestamps, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
 
 
+class Site(Timestamps, db.Model):
+    """A location of a client (an office, a branch); NinjaOne locations map onto sites."""
+
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("tenant_id", "client_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class Asset(Timestamps, db.Model):
     """A managed device. Columns mirror what an RMM reports; ``notes`` and ``custom_attributes`` are
     host-owned and never written by a sync. ``external_source``/``external_id`` link the asset to the
@@ -125,6 +137,7 @@ class Asset(Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(255))
     asset_type: Mapped[str] = mapped_column(String(32), default="other")
     is_virtual: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -159,6 +172,7 @@ class Asset(Timestamps, db.Model):
     external_url: Mapped[str | None] = mapped_column(String(2048))
 
     client: Mapped[Client] = relationship()
+    site: Mapped[Site | None] = relationship()
 
     @validates("serial_number")
     def _keep_serial_key(self, _key: str, serial: str | None) -> str | None:

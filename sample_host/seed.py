@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from . import ticketing
 from .database import db
-from .models import Asset, Client, Tenant, Ticket, User, utcnow
+from .models import Asset, Client, Site, Tenant, Ticket, User, utcnow
 
 #: The password of every demo user. Demo data only: never seed a reachable deployment with it.
 DEMO_PASSWORD = "demo1234"
@@ -46,6 +46,11 @@ TENANTS: list[dict[str, Any]] = [
             "Contoso Dental Group": "Three practices; imaging server at the main office.",
             "Fabrikam Legal LLP": "Law firm, Microsoft 365, strict retention rules.",
             "Tailspin Toys": "Retail + warehouse, UniFi network.",
+        },
+        # Sites NinjaOne locations map onto; the fake's locations are named like the first two.
+        "sites": {
+            "Northwind Traders": ["Main Office", "Warehouse", "Harbour Depot"],
+            "Tailspin Toys": ["Main Office", "Flagship Store"],
         },
         "assets": [
             {
@@ -419,6 +424,20 @@ def _seed_tenant(spec: dict[str, Any], created: Counter[str]) -> None:
             db.session.add(client)
             created["clients"] += 1
         clients[name] = client
+    db.session.flush()
+
+    for client_name, site_names in spec.get("sites", {}).items():
+        client = clients[client_name]
+        for site_name in site_names:
+            if (
+                db.session.scalar(
+                    select(Site.id).where(
+                        Site.tenant_id == tenant.id, Site.client_id == client.id, Site.name == site_name
+                    )
+                )
+                is None
+            ):
+                db.session.add(Site(tenant_id=tenant.id, client_id=client.id, name=site_name))
     db.session.flush()
 
     assets: dict[str, Asset] = {}

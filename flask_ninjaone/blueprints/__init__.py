@@ -12,6 +12,7 @@ from . import (
     assets,
     bulk_actions,
     compliance,
+    device_types,
     field_map,
     inbox,
     mapping,
@@ -20,6 +21,7 @@ from . import (
     rule_transfer,
     rules,
     settings,
+    sites,
     sync,
 )
 from .states import install_error_pages, unknown_pages
@@ -33,6 +35,8 @@ def register_blueprints(app: Flask) -> None:
         (settings.bp, ""),  # the settings page, its static files and the integrations card
         (mapping.bp, "/organizations"),
         (field_map.bp, "/fields"),  # custom fields -> asset attributes, last users -> contacts
+        (sites.bp, "/organizations"),  # an organization's locations → the client's sites
+        (device_types.bp, "/device-types"),  # node roles and classes → the host's asset types
         (sync.bp, "/sync"),
         (alerts.bp, "/alerts"),  # the alerts panel; alert rules and maintenance windows; the inbox
         (rules.bp, "/rules"),

@@ -12,9 +12,11 @@ from ..forms.mapping import ActionForm, ConfirmPlanForm, OrganizationMappingForm
 from ..host import Permission
 from ..organizations import client_mapping as mapping
 from ..organizations.lookup import has_organization
+from ..organizations.sites import sites_supported
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from .access import host_page_url, require
+from .device_types import has_device_types
 from .feedback import flash_linked
 from .states import connected_integration
 
@@ -50,6 +52,7 @@ def index() -> str:
         form.client_id.data = view.mapping.host_client_id or ""
         form.auto_sync.data = view.mapping.auto_sync
         forms[view.mapping.organization_id] = form
+    first_client = next((view.client.id for view in views if view.client), None)  # sites are asked per client
     return render_template(
         "ninjaone/mapping.html",
         integration=integration,
@@ -61,6 +64,8 @@ def index() -> str:
         missing_clients=len(
             {p.client_name for p in mapping.plan_missing_clients(session, integration, views)}
         ),
+        has_sites=first_client is not None and sites_supported(first_client),
+        has_device_types=has_device_types(),
     )
 
 

@@ -32,10 +32,10 @@ from ..forms.alerts import (
     rule_form,
 )
 from ..host import Permission
-from ..organizations.lookup import organization_names
-from ..models import AlertRule, OrganizationMapping, RuleTest, RunState
-from ..models.base import utcnow
 from ..jobs import enqueue
+from ..models import AlertRule, RuleTest, RunState
+from ..models.base import utcnow
+from ..organizations.lookup import organization_names
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from ..ticket_choices import ticket_field_choices

@@ -33,6 +33,7 @@ from .schemas import (
     DeviceLinkSchema,
     DeviceSchema,
     LocationSchema,
+    NodeRoleSchema,
     OrganizationSchema,
     OSPatchSchema,
     SoftwarePatchSchema,
@@ -286,6 +287,11 @@ class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
     def locations(self) -> Paged:
         """All locations of all organizations, each with its ``organizationId``."""
         return self._after_paged("locations", LocationSchema(), {})
+
+    def node_roles(self) -> list[dict[str, Any]]:
+        """Every device role (built-in and custom), each with its ``nodeClass``; a few dozen rows,
+        not paged by NinjaOne."""
+        return self._get("noderole/list", NodeRoleSchema(), many=True)
 
     # -- devices -------------------------------------------------------------------------------------
 

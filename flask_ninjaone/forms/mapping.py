@@ -1,9 +1,10 @@
-"""Forms of the organization mapping page."""
+"""Forms of the mapping pages: organizations → clients, locations → sites, device types."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 
 class OrganizationMappingForm(FlaskForm):
@@ -23,3 +24,25 @@ class ConfirmPlanForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A one-button action: the form exists for its CSRF token."""
+
+
+class LocationSiteForm(FlaskForm):
+    """Map one NinjaOne location to a site of its organization's client (empty: no site). The choice
+    is checked by the domain against what the host lists now, not against the rendered options."""
+
+    site_id = SelectField("Site", choices=[], validate_choice=False)
+
+
+class DeviceTypeRuleForm(FlaskForm):
+    """Add a device type rule (or change the type of the rule with the same scope and match).
+
+    ``match`` is ``role:<id>`` or ``class:<NODE_CLASS>``; ``organization_id`` ``0`` is every
+    organization. The choices are checked by the domain (roles against NinjaOne's list, types against
+    the host's), so a submit needs no second round trip to NinjaOne to rebuild them.
+    """
+
+    organization_id = IntegerField(
+        "Organizations", default=0, validators=[InputRequired(), NumberRange(min=0)]
+    )
+    match = StringField("NinjaOne role or class", validators=[InputRequired(), Length(max=80)])
+    host_asset_type = StringField("Asset type", validators=[InputRequired(), Length(max=64)])

@@ -2,6 +2,7 @@
 
 from .actions import ActionKind, ActionState, DeviceAction
 from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow, RuleTest
+from .asset_mapping import EVERY_ORGANIZATION, DeviceTypeRule, LocationSite, MatchKind
 from .audit import AuditEntry
 from .base import Base, metadata
 from .custom_fields import ContactSettings, DeviceAttributes, FieldMapping
@@ -21,6 +22,10 @@ __all__ = [
     "AlertStatus",
     "OPEN_ALERT_STATUSES",
     "AuditEntry",
+    "DeviceTypeRule",
+    "EVERY_ORGANIZATION",
+    "LocationSite",
+    "MatchKind",
     "Base",
     "ConnectionStatus",
     "ContactSettings",

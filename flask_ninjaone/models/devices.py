@@ -30,9 +30,14 @@ class Device(TenantMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     location_id: Mapped[int | None] = mapped_column(BigInteger)
     node_class: Mapped[str | None] = mapped_column(String(64))
+    node_role_id: Mapped[int | None] = mapped_column(BigInteger)
     device_type: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     asset_type: Mapped[str | None] = mapped_column(String(32))
+    #: The host asset type the device-type table gave (``None``: the host took ``asset_type``).
+    host_asset_type: Mapped[str | None] = mapped_column(String(64))
+    #: The host site the device's location is mapped to (``None``: the client without a site).
+    site_id: Mapped[str | None] = mapped_column(String(64))
     approval_status: Mapped[str | None] = mapped_column(String(32))
     agent_status: Mapped[str] = mapped_column(String(16), nullable=False, default="unknown")
     last_contact: Mapped[datetime | None] = mapped_column(UTCDateTime())

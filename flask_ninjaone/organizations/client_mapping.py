@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,9 +76,18 @@ def normalize_name(name: str) -> str:
     return " ".join(words)
 
 
-def _suggestion_index(clients: list[ClientRef]) -> dict[str, ClientRef]:
-    """Clients by normalized name; a name two clients share suggests neither (a guess could be wrong)."""
-    index: dict[str, ClientRef] = {}
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=_Named)
+
+
+def suggestion_index(clients: Iterable[NamedT]) -> dict[str, NamedT]:
+    """Clients (or sites) by normalized name; a name two of them share suggests neither (a guess could
+    be wrong)."""
+    index: dict[str, NamedT] = {}
     ambiguous: set[str] = set()
     for client in clients:
         key = normalize_name(client.name)
@@ -103,7 +114,7 @@ def organizations(session: Session, integration: Integration) -> list[Organizati
     """Every organization with its mapped client and, when unmapped, a suggested client."""
     clients = get_state().host.list_clients(require_tenant_id())
     by_id = {client.id: client for client in clients}
-    by_name = _suggestion_index(clients)
+    by_name = suggestion_index(clients)
     rows = session.scalars(
         select(OrganizationMapping)
         .where(OrganizationMapping.integration_id == integration.id)
@@ -117,7 +128,8 @@ def organizations(session: Session, integration: Integration) -> list[Organizati
     return views
 
 
-def _mapping(session: Session, integration: Integration, organization_id: int) -> OrganizationMapping:
+def mapping_row(session: Session, integration: Integration, organization_id: int) -> OrganizationMapping:
+    """The organization's row in this connection, or :class:`UnknownOrganization`."""
     row = find_organization(session, integration, organization_id)
     if row is None:
         raise UnknownOrganization(f"No NinjaOne organization {organization_id} in this connection.")
@@ -133,7 +145,7 @@ def map_organization(
     auto_sync: bool,
 ) -> OrganizationMapping:
     """Map (or, with ``client_id=None``, unmap) one organization. Commits."""
-    row = _mapping(session, integration, organization_id)
+    row = mapping_row(session, integration, organization_id)
     if row.state == MappingState.DELETED:
         raise MappingError(f"{row.name} was deleted in NinjaOne and cannot be mapped.")
     if client_id:
@@ -153,7 +165,7 @@ def map_organization(
 
 def create_client_for(session: Session, integration: Integration, organization_id: int) -> ClientRef:
     """Create a host client named after the organization and map the organization to it. Commits."""
-    row = _mapping(session, integration, organization_id)
+    row = mapping_row(session, integration, organization_id)
     if row.state == MappingState.DELETED:
         raise MappingError(f"{row.name} was deleted in NinjaOne.")
     client = get_state().host.create_client(require_tenant_id(), row.name)

@@ -488,6 +488,8 @@ def to_asset_record(
     host_asset_id: str | None,
     location_name: str | None,
     ninjaone_url: str | None,
+    site_id: str | None = None,
+    host_asset_type: str | None = None,
 ) -> AssetRecord:
     """Everything NinjaOne tells about ``device``, as the :class:`AssetRecord` the host adapter writes.
 
@@ -496,7 +498,9 @@ def to_asset_record(
     ``id`` within the 64-bit range, or ``client_id`` is empty: such a record could not be keyed.
 
     ``location_name`` falls back to ``references.location.name`` (present on webhook-expanded devices)
-    because a sync triggered by a webhook may not have the location table at hand.
+    because a sync triggered by a webhook may not have the location table at hand. ``site_id`` (the
+    host site of the device's location) and ``host_asset_type`` (the device-type table's answer) are
+    decided by the caller from the tenant's mappings; ``None`` is "no site" and "no mapped type".
     """
     device_id = _device_id(device)
     client_id = _check_client_id(client_id)
@@ -531,6 +535,8 @@ def to_asset_record(
         is_virtual=is_virtual,
         node_class=node_class,
         location_name=_text(location_name, TEXT_MAX),
+        site_id=_text(site_id, SHORT_MAX),
+        host_asset_type=_text(host_asset_type, SHORT_MAX),
         agent_status=agent_status(device),
         last_seen=_timestamp(device.get("lastContact")),
         approval_status=_text(device.get("approvalStatus"), STATUS_MAX),
@@ -609,6 +615,9 @@ def mirror_values(device: Mapping[str, Any], record: AssetRecord) -> dict[str, A
         "organization_id": _int64(device.get("organizationId")),
         "location_id": _int64(device.get("locationId")),
         "node_class": record.node_class,
+        "node_role_id": _int64(device.get("nodeRoleId")),
+        "host_asset_type": record.host_asset_type,
+        "site_id": record.site_id,
         "device_type": _text(device.get("deviceType"), SHORT_MAX),
         "name": record.name,
         "asset_type": record.asset_type.value,
@@ -689,9 +698,13 @@ def payload_target_hash(
     location_name: str | None,
     base_url: str,
     pending_synced: bool,
+    site_id: str | None = None,
+    host_asset_type: str | None = None,
 ) -> str:
     """SHA-256 (hex) of a raw payload's fingerprint together with everything else its asset is built
     from, and the versions of the mapping and of this package: equal means "same input, same result".
+    The site and host asset type the tenant's mappings give the device are part of it, so changing a
+    mapping re-writes the devices it moves, though their payloads are the same.
     """
     return json_digest(
         [
@@ -702,5 +715,7 @@ def payload_target_hash(
             location_name,
             base_url,
             pending_synced,
+            site_id,
+            host_asset_type,
         ]
     )

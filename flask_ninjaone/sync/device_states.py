@@ -13,8 +13,11 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from ..host import SiteRef
 from ..inventory.field_map import mapped_attributes
 from ..models import Device, DeviceAttributes, Integration, OrganizationMapping
+from ..state import get_state
+from ..tenancy import require_tenant_id
 
 #: Every approval status NinjaOne has. A device list without a ``status`` clause shows APPROVED
 #: devices only, so a re-read by id names them all: otherwise a device that left APPROVED vanishes.
@@ -75,6 +78,14 @@ def device_rows(
             Device.name,
             Device.organization_id,
             OrganizationMapping.name.label("organization"),
+            OrganizationMapping.host_client_id,
+            OrganizationMapping.locations,
+            Device.location_id,
+            Device.site_id,
+            Device.node_class,
+            Device.node_role_id,
+            Device.asset_type,
+            Device.host_asset_type,
             Device.approval_status,
             Device.host_asset_id,
             Device.retired,
@@ -105,6 +116,7 @@ def device_rows(
         query = query.where(Device.approval_status.in_(sorted(approval)))
     rows = []
     attributes = mapped_attributes(session)
+    sites = SiteNames()
     for row in session.execute(query.order_by(Device.device_id)):
         state, reason = asset_state(row)
         if states and state not in states:
@@ -115,6 +127,13 @@ def device_rows(
                 "name": row.name,
                 "organization_id": row.organization_id,
                 "organization": row.organization,
+                "location_id": row.location_id,
+                "location": _location_name(row.locations, row.location_id),
+                "site_id": row.site_id,
+                "site": sites.name(row.host_client_id, row.site_id),
+                "node_class": row.node_class,
+                "node_role_id": row.node_role_id,
+                "asset_type": row.host_asset_type or row.asset_type,
                 "approval_status": row.approval_status,
                 "asset_id": row.host_asset_id,
                 "asset_state": state,
@@ -125,3 +144,26 @@ def device_rows(
             }
         )
     return rows
+
+
+def _location_name(locations: Any, location_id: int | None) -> str | None:
+    for location in locations or ():
+        if isinstance(location, dict) and location.get("id") == location_id:
+            return str(location.get("name") or "") or None
+    return None
+
+
+class SiteNames:
+    """Site names of the devices listed, asking the host once per client that has a site in the list
+    (``None`` where the host no longer lists the site, or has no sites)."""
+
+    def __init__(self) -> None:
+        self._by_client: dict[str, dict[str, str]] = {}
+
+    def name(self, client_id: str | None, site_id: str | None) -> str | None:
+        if not client_id or not site_id:
+            return None
+        if client_id not in self._by_client:
+            listed = get_state().host.list_sites(require_tenant_id(), client_id) or []
+            self._by_client[client_id] = {site.id: site.name for site in listed if isinstance(site, SiteRef)}
+        return self._by_client[client_id].get(site_id)

@@ -30,7 +30,9 @@ from ..client.schemas import Unchanged
 from ..host import AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import table_of, utcnow
+from ..organizations.device_types import TypeTable, type_table
 from ..organizations.refresh import refresh_organizations
+from ..organizations.sites import site_map
 from ..state import current_app_object, get_state
 from .asset_records import (
     adoption_keys,
@@ -61,10 +63,19 @@ MAX_DETAILS = 100
 
 @dataclass(frozen=True)
 class OrgTarget:
-    """Where a mapped organization's devices go."""
+    """Where a mapped organization's devices go: its client, and its locations' names and sites."""
 
     client_id: str
     locations: Mapping[int, str]
+    sites: Mapping[int, str] = field(default_factory=dict)
+
+    def location_name(self, location_id: Any) -> str | None:
+        """The name of a payload's location id (anything but an int names none)."""
+        return self.locations.get(location_id) if type(location_id) is int else None
+
+    def site_id(self, location_id: Any) -> str | None:
+        """The host site a payload's location is mapped to; ``None``: the client without a site."""
+        return self.sites.get(location_id) if type(location_id) is int else None
 
 
 @dataclass
@@ -129,6 +140,8 @@ class PageWriter:
     counts: Counts = field(default_factory=Counts)
     seen: set[int] = field(default_factory=set)
     host_owned: frozenset[str] = frozenset()
+    #: The tenant's node role / class → host asset type rules (empty: the host takes the class type).
+    types: TypeTable = field(default_factory=TypeTable)
     #: Payload fingerprints of the page being applied, by device id (see :meth:`unchanged`).
     fingerprints: dict[int, str] = field(default_factory=dict)
     #: The mirror rows :meth:`unchanged` read for those ids, reused by :meth:`apply`.
@@ -197,9 +210,13 @@ class PageWriter:
                 self.fingerprints[device_id] = payload_target_hash(
                     payload,
                     client_id=target.client_id,
-                    location_name=target.locations.get(location) if type(location) is int else None,
+                    location_name=target.location_name(location),
                     base_url=self.integration.base_url,
                     pending_synced=self.integration.sync_pending_devices,
+                    site_id=target.site_id(location),
+                    host_asset_type=self.types.resolve(
+                        organization, raw.get("nodeRoleId"), raw.get("nodeClass")
+                    ),
                 )
         self.page_known = self._read_known(list(self.fingerprints)) if self.fingerprints else {}
         return {
@@ -274,9 +291,12 @@ class PageWriter:
                 device,
                 client_id=target.client_id,
                 host_asset_id=linked,
-                # a payload value: no int, no name
-                location_name=target.locations.get(device.get("locationId")),  # type: ignore[arg-type]
+                location_name=target.location_name(device.get("locationId")),
                 ninjaone_url=device_page_url(self.integration.base_url, device["id"]),
+                site_id=target.site_id(device.get("locationId")),
+                host_asset_type=self.types.resolve(
+                    organization, device.get("nodeRoleId"), device.get("nodeClass")
+                ),
             )
             digest = content_hash(
                 record,
@@ -470,19 +490,24 @@ class PageWriter:
 
 
 def mapped_targets(session: Session, integration: Integration) -> dict[int, OrgTarget]:
-    """Organizations whose devices sync now: mapped to a client and with auto-sync on."""
-    rows = session.scalars(
-        select(OrganizationMapping).where(
-            OrganizationMapping.integration_id == integration.id,
-            OrganizationMapping.state == MappingState.MAPPED,
-            OrganizationMapping.auto_sync.is_(True),
-            OrganizationMapping.host_client_id.is_not(None),
+    """Organizations whose devices sync now: mapped to a client and with auto-sync on, with the
+    sites their locations are mapped to (for that client)."""
+    rows = list(
+        session.scalars(
+            select(OrganizationMapping).where(
+                OrganizationMapping.integration_id == integration.id,
+                OrganizationMapping.state == MappingState.MAPPED,
+                OrganizationMapping.auto_sync.is_(True),
+                OrganizationMapping.host_client_id.is_not(None),
+            )
         )
     )
+    sites = site_map(session, integration, {row.organization_id: row.host_client_id or "" for row in rows})
     return {
         row.organization_id: OrgTarget(
             client_id=row.host_client_id or "",
             locations={loc["id"]: loc.get("name", "") for loc in row.locations or []},
+            sites=sites.get(row.organization_id, {}),
         )
         for row in rows
     }
@@ -620,6 +645,7 @@ def make_writer(
         host=host,
         app=current_app_object(),
         host_owned=frozenset(owned),
+        types=type_table(session, integration),
     )
 
 

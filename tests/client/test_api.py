@@ -69,6 +69,34 @@ def test_organization_and_locations(rsps, client) -> None:
     assert client.organization_locations(2) == [{"id": 3, "name": "HQ", "address": "1 Road"}]
 
 
+def test_node_roles(rsps, client) -> None:
+    rsps.get(
+        f"{API}/noderole/list",
+        json=[
+            {"id": 1002, "name": "Windows Server", "nodeClass": "WINDOWS_SERVER", "custom": False},
+            {
+                "id": 5001,
+                "name": "SQL",
+                "nodeClass": "WINDOWS_SERVER",
+                "custom": True,
+                "nodeRoleParentId": 1002,
+            },
+        ],
+    )
+    roles = client.node_roles()
+    assert [(role["id"], role["nodeClass"]) for role in roles] == [
+        (1002, "WINDOWS_SERVER"),
+        (5001, "WINDOWS_SERVER"),
+    ]
+    assert roles[1]["nodeRoleParentId"] == 1002
+
+
+def test_node_roles_reject_a_role_without_an_integer_id(rsps, client) -> None:
+    rsps.get(f"{API}/noderole/list", json=[{"id": "1002", "name": "Windows Server"}])
+    with pytest.raises(InvalidResponse):
+        client.node_roles()
+
+
 def test_device_detail_vmhost(rsps, client) -> None:
     rsps.get(f"{API}/device/7", json=sample("device-detail-vmhost.json"))
     device = client.device(7)

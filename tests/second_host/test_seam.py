@@ -155,3 +155,33 @@ def test_a_host_without_custom_fields_or_contacts_has_no_field_map_and_no_extra_
     owner = host.sign_in("owner@north.test")
     assert owner.get(f"{PREFIX}/fields/").status_code == 404
     assert f"{PREFIX}/fields/" not in owner.get(f"{PREFIX}/").get_data(as_text=True)
+
+
+def test_a_host_without_sites_or_asset_types_gets_neither_page_and_syncs_as_before(host, ninjaone_connect):
+    """``list_sites``/``create_site`` and ``asset_types`` are optional: this host has none, so the
+    sites and device types pages answer 404, nothing links to them, and every record of a sync
+    carries no site and no mapped type (the class default is the asset's kind, as before)."""
+    records = []
+    adapter = host.app.extensions["ninjaone"].host
+    original = adapter.upsert_assets
+
+    def recording(tenant_id, batch):
+        records.extend(batch)
+        return original(tenant_id, batch)
+
+    adapter.upsert_assets = recording
+    try:
+        with host.app.app_context():
+            assert ninjaone_connect("north").mapped_organizations == 3
+    finally:
+        del adapter.upsert_assets
+    assert records and {(record.site_id, record.host_asset_type) for record in records} == {(None, None)}
+    with host.app.app_context():
+        kinds = set(db.session.scalars(select(Equipment.kind).where(Equipment.workspace_id == host.north.id)))
+    assert kinds <= {"workstation", "server", "network_device", "mobile", "printer", "other"}
+    owner = host.sign_in("owner@north.test")
+    assert owner.get(f"{PREFIX}/device-types/").status_code == 404
+    assert owner.get(f"{PREFIX}/organizations/1/sites").status_code == 404  # a mapped organization
+    for page in (f"{PREFIX}/organizations/", f"{PREFIX}/"):
+        html = owner.get(page).get_data(as_text=True)
+        assert "/device-types/" not in html and "/sites" not in html, page

@@ -61,6 +61,8 @@ OBJECT_PARAMS: dict[str, Callable[[TenantWorld], Any]] = {
     "entry_id": lambda t: t.audit_id,
     "client_id": lambda t: t.client_id,
     "mapping_id": lambda t: t.field_mapping_id,
+    "location_id": lambda t: t.location_id,
+    "type_rule_id": lambda t: t.type_rule_id,
 }
 #: URL parameters that do not name a tenant's object, with a value that works.
 FIXED_PARAMS: dict[str, str] = {
@@ -121,6 +123,15 @@ FORMS: dict[str, FormBuilder] = {
     # The confirmed list; a list that is not the current one changes nothing (a 302 back to the page).
     "ninjaone_mapping.apply_suggestions": lambda t, s, p, url: {"plan": "[]"},
     "ninjaone_mapping.create_clients": lambda t, s, p, url: {"plan": "[]"},
+    # Unmapping a location of the tenant's mapped organization (the empty choice: no site).
+    "ninjaone_sites.update": lambda t, s, p, url: {f"loc{p['location_id']}-site_id": ""},
+    "ninjaone_sites.create_site": lambda t, s, p, url: {},
+    "ninjaone_device_types.save": lambda t, s, p, url: {
+        "organization_id": str(s.organization_id),
+        "match": "class:WINDOWS_SERVER",
+        "host_asset_type": "server",
+    },  # fmt: skip
+    "ninjaone_device_types.delete": lambda t, s, p, url: {},
     "ninjaone_sync.sync_now": lambda t, s, p, url: {"kind": "incremental"},
     "ninjaone_alerts.acknowledge": lambda t, s, p, url: {},
     "ninjaone_alerts.resolve": lambda t, s, p, url: {},

@@ -40,6 +40,7 @@ from flask_ninjaone.models import (
     AuditEntry,
     Device,
     DeviceAction,
+    DeviceTypeRule,
     FieldMapping,
     Integration,
     MaintenanceWindow,
@@ -177,6 +178,8 @@ class TenantWorld:
     software_name: str
     client_id: str  # a host client the tenant owns (for mapping forms)
     field_mapping_id: int  # the tenant's custom field mapping (assetTag -> asset_tag)
+    location_id: int  # a location of organization_id (the sites page)
+    type_rule_id: int  # a device type rule
 
     @property
     def receiver_path(self) -> str:
@@ -334,6 +337,13 @@ def _connect_and_sync(app: Flask, slug: str, fake_url: str, names: dict[str, str
         session.commit()
         run = run_sync(integration.id, kind="full", trigger="manual")
         assert run.state == "succeeded", run.error
+        session.add(
+            DeviceTypeRule(
+                integration_id=integration.id, organization_id=0, match_kind="class", match_value="MAC",
+                host_asset_type="laptop",
+            )
+        )  # fmt: skip
+        session.commit()
         definitions, unreachable = field_map.load_definitions(integration)
         assert unreachable is None, unreachable
         field_map.save_mapping(
@@ -406,6 +416,8 @@ def _collect(app: Flask, slug: str, device: tuple[int, str, str], message: str) 
             software_name=software or "",
             client_id=str(mapped.host_client_id),
             field_mapping_id=session.scalars(select(FieldMapping.id)).one(),
+            location_id=mapped.locations[0]["id"],
+            type_rule_id=session.scalars(select(DeviceTypeRule.id)).one(),
         )
 
 

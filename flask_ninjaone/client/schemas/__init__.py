@@ -23,7 +23,7 @@ from .devices import (
 )
 from .fields import EpochSeconds, StrictInteger
 from .oauth import ServerMetadataSchema, TokenResponseSchema
-from .organizations import LocationSchema, OrganizationSchema
+from .organizations import LocationSchema, NodeRoleSchema, OrganizationSchema
 from .queries import (
     QUERY_PAGE_SCHEMAS,
     QUERY_ROW_SCHEMAS,
@@ -47,6 +47,7 @@ from .scripting import ScriptingOptionsSchema, ScriptOptionSchema
 from .webhooks import DeviceLinkSchema, WebhookConfigurationSchema
 
 __all__ = [
+    "NodeRoleSchema",
     "ScriptOptionSchema",
     "ScriptingOptionsSchema",
     "payload_fingerprint",

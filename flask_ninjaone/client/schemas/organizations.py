@@ -19,6 +19,21 @@ class LocationSchema(NinjaSchema):
     userData = fields.Dict()
 
 
+class NodeRoleSchema(NinjaSchema):
+    """A device role from ``GET /v2/noderole/list``. The spec gives that endpoint no response schema;
+    its items are read as the spec's ``NodeRole`` (documented for ``/v2/roles``), inferred.
+    ``created`` stays a raw number: nothing here shows it."""
+
+    id = StrictInteger(required=True)
+    name = fields.String()
+    description = fields.String()
+    nodeClass = fields.String()
+    custom = fields.Boolean()
+    chassisType = fields.String()
+    nodeRoleParentId = StrictInteger()
+    icon = fields.String()
+
+
 class PolicyAssignmentSchema(NinjaSchema):
     """Which policy an organization applies to devices of one role."""
 

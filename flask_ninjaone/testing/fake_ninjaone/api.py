@@ -157,6 +157,16 @@ def locations() -> Response:
     return jsonify(current_state().locations_page(_int_arg("after"), _page_size()))
 
 
+@bp.get("/noderole/list")
+@requires("monitoring")
+def node_roles() -> Response:
+    """Every device role. ``isAssignable`` is accepted and changes nothing: every role the fake
+    holds can be given to a device of its class (inferred; the spec does not say what it filters)."""
+    if request.args.get("isAssignable", "false") not in ("true", "false"):
+        raise failure(400, "isAssignable must be true or false")
+    return jsonify(current_state().node_roles())
+
+
 # -- devices -----------------------------------------------------------------------------------------
 
 

@@ -132,6 +132,37 @@ def move_device(device_id: int) -> Response:
     return jsonify(current_state().move_device(device_id, organization_id, location_id))
 
 
+@bp.post("/organizations/<int:organization_id>/locations")
+def add_location(organization_id: int) -> tuple[Response, int]:
+    """A technician adds a location (no activity: NinjaOne records none for it, inferred)."""
+    body = _body()
+    unknown = set(body) - {"name", "address", "description"}
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}; expected name, address and description")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("name (text) is required")
+    extra = {key: body[key] for key in ("address", "description") if isinstance(body.get(key), str)}
+    return jsonify(current_state().add_location(organization_id, name, **extra)), 201
+
+
+@bp.post("/node-roles")
+def add_node_role() -> tuple[Response, int]:
+    """A technician adds a custom device role under a built-in (or custom) one."""
+    body = _body()
+    unknown = set(body) - {"name", "nodeRoleParentId", "chassisType"}
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}; expected name, nodeRoleParentId and chassisType")
+    name, parent_id, chassis = body.get("name"), body.get("nodeRoleParentId"), body.get("chassisType")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("name (text) is required")
+    if not isinstance(parent_id, int) or isinstance(parent_id, bool):
+        raise ValueError("nodeRoleParentId (integer) is required")
+    if chassis is not None and not isinstance(chassis, str):
+        raise ValueError("chassisType must be text")
+    return jsonify(current_state().add_node_role(name, parent_id, chassis_type=chassis)), 201
+
+
 @bp.post("/devices/<int:device_id>/reboot")
 def reboot_device(device_id: int) -> tuple[Response, int]:
     return jsonify(current_state().reboot_device(device_id)), 201

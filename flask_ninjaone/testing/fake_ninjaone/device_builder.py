@@ -24,6 +24,8 @@ import unicodedata
 import uuid
 from typing import Any
 
+from .node_roles import role_id_for
+
 AGENT_OS = {
     "WINDOWS_WORKSTATION": "windows",
     "WINDOWS_SERVER": "windows",
@@ -108,22 +110,6 @@ COMMON_DETAIL_FIELDS = frozenset({"ipAddresses", "macAddresses", "publicIP", "no
 JUNK_SERIALS = ("To be Filled By O.E.M.", "Default string", "0", "None", "")
 GIB = 1024**3
 
-_ROLE_IDS = {
-    "WINDOWS_WORKSTATION": 1001,
-    "WINDOWS_SERVER": 1002,
-    "MAC": 1003,
-    "LINUX_WORKSTATION": 1004,
-    "LINUX_SERVER": 1005,
-    "MAC_SERVER": 1006,
-    "VMWARE_VM_HOST": 9,
-    "VMWARE_VM_GUEST": 10,
-    "HYPERV_VMM_HOST": 11,
-    "HYPERV_VMM_GUEST": 12,
-    "ANDROID": 20,
-    "APPLE_IOS": 21,
-    "APPLE_IPADOS": 22,
-    "CLOUD_MONITOR_TARGET": 30,
-}
 _USERS = (
     "jdoe",
     "asmith",
@@ -255,7 +241,7 @@ def build_device(
     if parent_device_id is not None:
         record["parentDeviceId"] = parent_device_id
     record.update(organizationId=organization_id, locationId=location_id, nodeClass=node_class)
-    record["nodeRoleId"] = _ROLE_IDS.get(node_class, 40)
+    record["nodeRoleId"] = role_id_for(node_class)
     record["rolePolicyId"] = 40 + organization_id % 7
     if rng.random() < 0.3:
         record["policyId"] = 200 + rng.randint(0, 60)

@@ -36,6 +36,7 @@ from .device_builder import COMMON_DETAIL_FIELDS, DEVICE_TYPE_FIELDS, build_devi
 from .device_filter import DeviceFilter
 from .enums import ALERT_SOURCE_TYPES, APPROVAL_STATUSES, NODE_CLASSES
 from .faults import FaultQueue
+from .node_roles import FIRST_CUSTOM_ROLE_ID, builtin_roles, custom_role
 from .oauth_store import OAuthStore
 from .payloads import SUMMARY_FIELDS, device_with_references
 from .queries import CursorStore
@@ -75,6 +76,7 @@ class FakeState:
         """Seed of the generated inventory (software, patches…); set by :func:`seed_fleet`."""
         self._organizations: dict[int, dict[str, Any]] = {}
         self._locations: dict[int, dict[str, Any]] = {}
+        self._node_roles: dict[int, dict[str, Any]] = {role["id"]: role for role in builtin_roles()}
         self._devices: dict[int, dict[str, Any]] = {}
         self._device_ids: list[int] = []
         self._alerts: dict[str, dict[str, Any]] = {}
@@ -82,7 +84,13 @@ class FakeState:
         self._activities: list[dict[str, Any]] = []
         self._reported: dict[int, dict[str, Any]] = {}
         """Inventory set by :meth:`set_device_inventory` per device id, in place of the generated rows."""
-        self._last_ids = {"organization": 0, "location": 0, "device": 0, "activity": 0}
+        self._last_ids = {
+            "organization": 0,
+            "location": 0,
+            "device": 0,
+            "activity": 0,
+            "node_role": FIRST_CUSTOM_ROLE_ID - 1,
+        }
         self._requests: Counter[str] = Counter()
         self._token_grants: Counter[str] = Counter()
 
@@ -146,6 +154,36 @@ class FakeState:
             return [
                 loc for _, loc in sorted(self._locations.items()) if loc["organizationId"] == organization_id
             ]
+
+    # -- node roles --------------------------------------------------------------------------------
+
+    def node_roles(self) -> list[dict[str, Any]]:
+        """Every device role, built-in and custom, by id (``GET /v2/noderole/list``)."""
+        with self.lock:
+            return [role for _, role in sorted(self._node_roles.items())]
+
+    def add_node_role(self, name: str, parent_id: int, *, chassis_type: str | None = None) -> dict[str, Any]:
+        """A technician adds a custom role under ``parent_id`` (of the parent's node class)."""
+        with self.lock:
+            parent = self._node_roles.get(parent_id)
+            if parent is None:
+                raise UnknownRecord(f"node role {parent_id} does not exist")
+            if any(role["name"] == name for role in self._node_roles.values()):
+                raise ValueError(f"a node role named {name!r} exists already (names are unique)")
+            role = custom_role(
+                self._next_id("node_role"), name, parent, chassis_type=chassis_type, created=_now()
+            )
+            self._node_roles[role["id"]] = role
+            return role
+
+    def _check_role(self, role_id: Any, node_class: str) -> None:
+        """A device takes only an existing role of its own class (inferred: NinjaOne's role picker
+        offers no other)."""
+        role = self._node_roles.get(role_id) if type(role_id) is int else None
+        if role is None:
+            raise ValueError(f"node role {role_id!r} does not exist")
+        if role["nodeClass"] != node_class:
+            raise ValueError(f"node role {role_id} is a {role['nodeClass']} role, not {node_class}")
 
     def _require_organization(self, organization_id: int) -> dict[str, Any]:
         organization = self._organizations.get(organization_id)
@@ -383,6 +421,8 @@ class FakeState:
         if "organizationId" in changes or "locationId" in changes:
             self._require_organization(organization_id)
             self._check_location(organization_id, changes.get("locationId", record["locationId"]))
+        if "nodeRoleId" in changes:
+            self._check_role(changes["nodeRoleId"], record["nodeClass"])
         for key, value in changes.items():
             if value is None:
                 record.pop(key, None)
