@@ -138,13 +138,31 @@ def run_test(session: Session, test_id: int, user_names: Mapping[str, str]) -> R
     return test
 
 
+def find_test(session: Session, test_id: int) -> RuleTest | None:
+    """The tenant's rule test ``test_id`` (``None`` for another tenant's: tenancy hides it)."""
+    return get_scoped(session, RuleTest, test_id)
+
+
+def newest_test(session: Session, rule_id: int) -> RuleTest | None:
+    """The saved rule's most recent test, which its test page follows or shows."""
+    return session.scalars(
+        select(RuleTest).where(RuleTest.rule_id == rule_id).order_by(RuleTest.id.desc()).limit(1)
+    ).first()
+
+
+def finished(test: RuleTest | None) -> bool:
+    """Whether ``test`` has results to show."""
+    return test is not None and test.state == RunState.SUCCEEDED
+
+
 def handled(test: RuleTest) -> int:
     """How many of the tested alerts the rule would handle."""
     return sum(1 for row in test.results if row.get("handles"))
 
 
-def test_progress(test: RuleTest, now: datetime) -> Progress:
-    """Percent, alerts done and time left of ``test``, from its own counters."""
+def test_progress(test: RuleTest, now: datetime | None = None) -> Progress:
+    """Percent, alerts done and time left of ``test``, from its own counters (at ``now``, default now)."""
+    now = now or utcnow()
     if test.state in (RunState.SUCCEEDED, RunState.FAILED):
         return Progress(100, test.processed, test.processed, 0, None)
     if test.state == RunState.QUEUED:

@@ -4,14 +4,14 @@ host lists asset types)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..forms.mapping import ActionForm, DeviceTypeRuleForm
 from ..host import AssetType, FieldChoice, Permission
-from ..models import EVERY_ORGANIZATION, MatchKind, OrganizationMapping
+from ..models import EVERY_ORGANIZATION, MatchKind
 from ..organizations import device_types
 from ..organizations.client_mapping import MappingError
+from ..organizations.lookup import integration_organizations
 from ..state import get_state
 from ..sync.node_classes import NODE_CLASS_ASSET_TYPES
 from ..tenancy import current_tenant_id, require_tenant_id
@@ -44,11 +44,7 @@ def index() -> str:
     session = get_state().db.session
     roles = device_types.node_roles(integration)
     table = device_types.type_table(session, integration)
-    organizations = session.execute(
-        select(OrganizationMapping.organization_id, OrganizationMapping.name)
-        .where(OrganizationMapping.integration_id == integration.id)
-        .order_by(OrganizationMapping.name)
-    ).all()
+    organizations = integration_organizations(session, integration)
     return render_template(
         "ninjaone/device_types.html",
         integration=integration,

@@ -13,9 +13,8 @@ from ..forms.field_map import ContactSettingsForm, FieldMappingForm
 from ..forms.mapping import ActionForm
 from ..host import AssetAttribute, Permission
 from ..inventory import field_map
-from ..models import FieldMapping
 from ..state import get_state
-from ..tenancy import get_scoped, require_tenant_id
+from ..tenancy import require_tenant_id
 from .access import require
 from .states import connected_integration
 
@@ -132,10 +131,8 @@ def remove(mapping_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_state().db.session
-    row = get_scoped(session, FieldMapping, mapping_id)
-    if row is None or row.integration_id != integration.id:
+    if not field_map.remove_mapping_by_id(session, integration, mapping_id):
         abort(404)
-    field_map.remove_mapping(session, integration, row.field_name)
     session.commit()
     flash("Mapping removed; the assets keep their values.", "success")
     return redirect(url_for(".index"))

@@ -19,7 +19,17 @@ from ..alerts.catalog import CONDITION_CODES, SEVERITIES
 from ..alerts.condition_choices import condition_choices
 from ..alerts.dry_run import MAX_LIMIT
 from ..alerts.maintenance import WindowSpec
-from ..alerts.rule_tests import TestRequest, handled, request_test, rule_spec, test_progress, test_text
+from ..alerts.rule_tests import (
+    TestRequest,
+    find_test,
+    finished,
+    handled,
+    newest_test,
+    request_test,
+    rule_spec,
+    test_progress,
+    test_text,
+)
 from ..alerts.rules import describe_actions, load_rule, make_rule
 from ..connection.connect import tenant_integration
 from ..enum_labels import enum_label
@@ -33,8 +43,6 @@ from ..forms.alerts import (
 )
 from ..host import Permission
 from ..jobs import enqueue
-from ..models import AlertRule, RuleTest, RunState
-from ..models.base import utcnow
 from ..organizations.lookup import organization_names
 from ..state import get_state
 from ..tenancy import require_tenant_id
@@ -46,7 +54,7 @@ from .run_progress import answer_work
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from ..models import AlertRule
+    from ..models import AlertRule, RuleTest
 
 bp = Blueprint("ninjaone_rules", __name__, template_folder="../templates")
 
@@ -249,7 +257,7 @@ DEFAULT_TEST_LIMIT = RuleTestForm.limit.kwargs["default"]
 
 def test_view(test: RuleTest) -> dict[str, Any]:
     """What the progress box and its script follow (the same shape as a sync run's, see run_progress)."""
-    progress = test_progress(test, utcnow())
+    progress = test_progress(test)
     return {
         "id": test.id,
         "state": test.state,
@@ -274,14 +282,14 @@ def _answer_test(started: TestRequest) -> ResponseReturnValue:
 
 
 def _test(test_id: int) -> RuleTest:
-    test = get_scoped(_session(), RuleTest, test_id)
+    test = find_test(_session(), test_id)
     if test is None:
         abort(404)
     return test
 
 
 def _render_test(rule: AlertRule | None, test: RuleTest | None, form: RuleTestForm) -> str:
-    done = test is not None and test.state == RunState.SUCCEEDED
+    done = finished(test)
     return render_template(
         "ninjaone/rules_test.html", rule=rule, test=test, view=test_view(test) if test else None,
         results=test.results if done and test else None, handled=handled(test) if done and test else 0,
@@ -295,11 +303,7 @@ def test(rule_id: int) -> ResponseReturnValue:
     """A saved rule's test page: how many alerts to test against, and its newest test (following it
     while it works, its result once done). Nothing is changed by a test."""
     rule = _rule(rule_id)
-    newest = (
-        _session()
-        .scalars(select(RuleTest).where(RuleTest.rule_id == rule.id).order_by(RuleTest.id.desc()))
-        .first()
-    )
+    newest = newest_test(_session(), rule.id)
     form = RuleTestForm(formdata=None, limit=newest.alert_limit if newest else DEFAULT_TEST_LIMIT)
     return _render_test(rule, newest, form)
 
@@ -335,7 +339,7 @@ def start_test(rule_id: int) -> ResponseReturnValue:
 def test_result(test_id: int) -> str:
     """One test's page (of a saved rule or a draft): its progress while it works, then what it found."""
     test = _test(test_id)
-    rule = get_scoped(_session(), AlertRule, test.rule_id) if test.rule_id is not None else None
+    rule = rule_store.find_rule(_session(), test.rule_id) if test.rule_id is not None else None
     return _render_test(rule, test, RuleTestForm(formdata=None, limit=test.alert_limit))
 
 

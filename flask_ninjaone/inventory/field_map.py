@@ -21,6 +21,7 @@ from ..connection.api_client import MissingCredentials, client_for
 from ..host import AssetAttribute
 from ..models import ContactSettings, FieldMapping, Integration
 from ..models.base import utcnow
+from ..tenancy import get_scoped
 from .field_types import display_value, mappable_type
 
 #: Longest NinjaOne field name and host attribute key the map stores (the table's columns).
@@ -146,6 +147,15 @@ def save_mapping(
     row.two_way = two_way
     row.missing_since = None
     return row
+
+
+def remove_mapping_by_id(session: Session, integration: Integration, mapping_id: int) -> bool:
+    """Unmap the integration's mapping ``mapping_id``; False when it is not one (another tenant's, or
+    gone). The caller commits."""
+    row = get_scoped(session, FieldMapping, mapping_id)
+    if row is None or row.integration_id != integration.id:
+        return False
+    return remove_mapping(session, integration, row.field_name)
 
 
 def remove_mapping(session: Session, integration: Integration, field_name: str) -> bool:
