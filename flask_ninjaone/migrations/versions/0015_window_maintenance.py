@@ -6,8 +6,8 @@ in maintenance in NinjaOne while it is on) and ``ninjaone_devices.maintenance_st
 reported it). Existing windows stay alert-suppression only; existing devices learn their state at
 the next sync.
 
-Revision ID: 0012_window_maintenance
-Revises: 0011_inventory_fingerprints
+Revision ID: 0015_window_maintenance
+Revises: 0014_sites_device_types
 Create Date: 2026-12-07
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0012_window_maintenance"
-down_revision: str | Sequence[str] | None = "0011_inventory_fingerprints"
+revision: str = "0015_window_maintenance"
+down_revision: str | Sequence[str] | None = "0014_sites_device_types"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,8 +6,8 @@ its progress counters and its result (one entry per alert tested). A new table r
 sync run: a test reads only stored alerts, belongs to a rule rather than a connection, and has no
 place in the sync history.
 
-Revision ID: 0012_rule_tests
-Revises: 0011_inventory_fingerprints
+Revision ID: 0013_rule_tests
+Revises: 0012_custom_fields_contacts
 Create Date: 2026-12-07
 
 """
@@ -19,8 +19,8 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = "0012_rule_tests"
-down_revision: str | Sequence[str] | None = "0011_inventory_fingerprints"
+revision: str = "0013_rule_tests"
+down_revision: str | Sequence[str] | None = "0012_custom_fields_contacts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

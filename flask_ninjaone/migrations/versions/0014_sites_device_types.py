@@ -6,8 +6,8 @@ every organization or one), and to ``ninjaone_devices`` the device's node role, 
 and the site it was last written with (shown by ``flask ninjaone devices``). Existing devices start
 with none: the next sync writes them.
 
-Revision ID: 0012_sites_device_types
-Revises: 0011_inventory_fingerprints
+Revision ID: 0014_sites_device_types
+Revises: 0013_rule_tests
 Create Date: 2026-12-07
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0012_sites_device_types"
-down_revision: str | Sequence[str] | None = "0011_inventory_fingerprints"
+revision: str = "0014_sites_device_types"
+down_revision: str | Sequence[str] | None = "0013_rule_tests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
