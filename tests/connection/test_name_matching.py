@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flask_ninjaone.host import ClientRef
-from flask_ninjaone.organizations.client_mapping import suggestion_index, normalize_name
+from flask_ninjaone.organizations.client_mapping import normalize_name, suggestion_index
 
 
 @pytest.mark.parametrize(
