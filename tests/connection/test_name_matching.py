@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flask_ninjaone.host import ClientRef
-from flask_ninjaone.organizations.client_mapping import _suggestion_index, normalize_name
+from flask_ninjaone.organizations.client_mapping import normalize_name, suggestion_index
 
 
 @pytest.mark.parametrize(
@@ -91,5 +91,5 @@ def test_an_ambiguous_name_suggests_no_client() -> None:
         ClientRef("3", "Globex"),
         ClientRef("4", "!!"),
     ]
-    index = _suggestion_index(clients)
+    index = suggestion_index(clients)
     assert "acme" not in index and index["globex"].id == "3" and "" not in index
