@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flask_ninjaone.host import ClientRef
-from flask_ninjaone.organizations.client_mapping import _suggestion_index, normalize_name
+from flask_ninjaone.organizations.client_mapping import normalize_name, suggestion_index
 from flask_ninjaone.testing.fake_ninjaone import FakeState, create_fake_app, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.oauth_store import ALL_SCOPES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
@@ -105,7 +105,7 @@ def test_the_demo_organizations_suggest_seeded_clients_of_each_tenant() -> None:
     spec.loader.exec_module(dev)
     suggested: dict[str, set[str]] = {}
     for tenant in TENANTS:
-        index = _suggestion_index([ClientRef(str(i), name) for i, name in enumerate(tenant["clients"])])
+        index = suggestion_index([ClientRef(str(i), name) for i, name in enumerate(tenant["clients"])])
         suggested[tenant["slug"]] = {
             index[normalize_name(n)].name for n in dev.DEMO_ORGANIZATIONS if normalize_name(n) in index
         }
