@@ -102,17 +102,15 @@ def _walk_custom_fields(
     if not usable:
         return True
     kept = owed_fields(session, integration)
-    seen: set[int] = set()
-    for page in client.custom_fields([row.field_name for row in usable], df).pages():
-        values = {row["deviceId"]: row["fields"] for row in page.items}
-        seen.update(values)
+    pages = (
+        {row["deviceId"]: row["fields"] for row in page.items}
+        for page in client.custom_fields([row.field_name for row in usable], df).pages()
+    )
+
+    def apply(values: Mapping[int, Mapping[str, Any]]) -> None:
         _apply_fields(session, integration, targets, usable, by_key, kept, values, counts)
-        session.commit()
-        renew()
-    stale = _stored_devices(session, integration, DeviceAttributes.values_synced_at.is_not(None)) - seen
-    for chunk in _chunks(sorted(stale)):
-        _apply_fields(session, integration, targets, usable, by_key, kept, {d: {} for d in chunk}, counts)
-        session.commit()
+
+    _stream(session, integration, pages, DeviceAttributes.values_synced_at.is_not(None), apply, renew)
     return True
 
 
@@ -197,22 +195,24 @@ def _walk_logons(
     settings = field_map.contact_settings(session, integration)
     if not settings.link_contacts:
         return False
-    seen: set[int] = set()
-    for page in client.logged_on_users(df).pages():
-        latest: dict[int, dict[str, Any]] = {}
-        for row in page.items:
-            before = latest.get(row["deviceId"])
-            if before is None or _logon_time(row) > _logon_time(before):
-                latest[row["deviceId"]] = row
-        seen.update(latest)
+    pages = (_latest_logons(page.items) for page in client.logged_on_users(df).pages())
+
+    def apply(latest: Mapping[int, Mapping[str, Any]]) -> None:
         _apply_logons(session, integration, targets, latest, settings.create_contacts, counts)
-        session.commit()
-        renew()
-    stale = _stored_devices(session, integration, DeviceAttributes.logon_user.is_not(None)) - seen
-    for chunk in _chunks(sorted(stale)):
-        _apply_logons(session, integration, targets, {d: {} for d in chunk}, False, counts)
-        session.commit()
+
+    _stream(session, integration, pages, DeviceAttributes.logon_user.is_not(None), apply, renew)
     return True
+
+
+def _latest_logons(rows: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    """Each device's latest logon among a page's rows (the report lists one per device; this holds
+    should an instance list several)."""
+    latest: dict[int, Mapping[str, Any]] = {}
+    for row in rows:
+        before = latest.get(row["deviceId"])
+        if before is None or _logon_time(row) > _logon_time(before):
+            latest[row["deviceId"]] = row
+    return latest
 
 
 def _logon_time(row: Mapping[str, Any]) -> float:
@@ -277,6 +277,28 @@ def _apply_logons(
 
 
 # -- shared -------------------------------------------------------------------------------------------
+
+
+def _stream(
+    session: Session,
+    integration: Integration,
+    pages: Iterable[Mapping[int, Mapping[str, Any]]],
+    stored: Any,
+    apply: Callable[[Mapping[int, Mapping[str, Any]]], None],
+    renew: Callable[[], None],
+) -> None:
+    """Apply a report page by page (a commit each), then, the walk being complete, apply "nothing" to
+    the devices with ``stored`` data that it no longer listed."""
+    seen: set[int] = set()
+    for batch in pages:
+        seen.update(batch)
+        apply(batch)
+        session.commit()
+        renew()
+    stale = _stored_devices(session, integration, stored) - seen
+    for chunk in _chunks(sorted(stale)):
+        apply(dict.fromkeys(chunk, {}))
+        session.commit()
 
 
 def _devices(

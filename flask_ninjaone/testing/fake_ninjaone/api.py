@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
@@ -295,18 +295,27 @@ def activities() -> Response:
 # -- query reports -----------------------------------------------------------------------------------
 
 
-def _query(report: str) -> Response:
+def report_page(report: str, size: int, open_rows: Callable[[], Iterator[dict[str, Any]]]) -> Response:
+    """One page of a report walk: the ``cursor`` named in the query (400 when unknown or expired), or a
+    new cursor over ``open_rows()`` (called only then, so a walk's row set is fixed when it starts)."""
     state = current_state()
-    size = _page_size()
     name = request.args.get("cursor")
     if name:
         cursor = state.cursors.resume(report, name)
         if cursor is None:
             raise failure(400, "Cursor not found or expired")
     else:
-        rows = state.query_rows(report, _device_filter(), _value_sets(REPORT_FILTERS[report]))
-        cursor = state.cursors.open(report, rows)
+        cursor = state.cursors.open(report, open_rows())
     return jsonify(state.cursors.page(cursor, size))
+
+
+def _query(report: str) -> Response:
+    state = current_state()
+    return report_page(
+        report,
+        _page_size(),
+        lambda: state.query_rows(report, _device_filter(), _value_sets(REPORT_FILTERS[report])),
+    )
 
 
 for _report in REPORT_FILTERS:

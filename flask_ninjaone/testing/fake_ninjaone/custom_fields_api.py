@@ -8,11 +8,12 @@ that range a 400), ``cursor=<cursor.name>`` with the name kept from page to page
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .api import _device_filter, _require, authenticate, requires
+from .api import _device_filter, _require, authenticate, report_page, requires
 from .errors import failure
 from .state import current_state
 
@@ -37,17 +38,11 @@ def _report_page_size() -> int:
     return size
 
 
-def _page(report: str, open_rows: Any) -> Response:
+def _page(report: str, rows_of: Callable[[list[int]], Iterator[dict[str, Any]]]) -> Response:
     state = current_state()
-    size = _report_page_size()
-    name = request.args.get("cursor")
-    if name:
-        cursor = state.cursors.resume(report, name)
-        if cursor is None:
-            raise failure(400, "Cursor not found or expired")
-    else:
-        cursor = state.cursors.open(report, open_rows(state.matching_device_ids(_device_filter())))
-    return jsonify(state.cursors.page(cursor, size))
+    return report_page(
+        report, _report_page_size(), lambda: rows_of(state.matching_device_ids(_device_filter()))
+    )
 
 
 def _field_names() -> set[str] | None:

@@ -3,8 +3,8 @@
 NinjaOne locations map onto sites (the extension's "locations → sites" page); an asset's site is
 cleared when its site is deleted.
 
-Revision ID: 0002_sample_host_sites
-Revises: 0001_sample_host
+Revision ID: 0003_sample_host_sites
+Revises: 0002_sample_host_contacts
 Create Date: 2026-12-07
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0002_sample_host_sites"
-down_revision = "0001_sample_host"
+revision = "0003_sample_host_sites"
+down_revision = "0002_sample_host_contacts"
 branch_labels = None
 depends_on = None
 
