@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..connection.connect import tenant_integration
 from ..host import UserRef
+from ..inventory.asset_devices import device_for_asset
 from ..jobs import enqueue
 from ..models import ActionKind, ConnectionStatus, Device, DeviceAction, Integration
 from ..tenancy import require_tenant_id
@@ -93,14 +94,17 @@ def usable_integration(session: Session) -> Integration:
 def managed_device(session: Session, integration: Integration, *, host_asset_id: str | None = None,
                    device_id: int | None = None) -> Device:  # fmt: skip
     """The live mirror row of this tenant's device, by host asset or NinjaOne id; 404 otherwise."""
-    query = select(Device).where(Device.integration_id == integration.id, Device.retired.is_(False))
+    device: Device | None = None
     if host_asset_id is not None:
-        query = query.where(Device.host_asset_id == host_asset_id)
+        device = device_for_asset(session, integration, host_asset_id)
     elif device_id is not None:
-        query = query.where(Device.device_id == device_id)
-    else:
-        raise ActionRefused(NOT_FOUND, 404)
-    device = session.scalars(query).first()
+        device = session.scalars(
+            select(Device).where(
+                Device.integration_id == integration.id,
+                Device.device_id == device_id,
+                Device.retired.is_(False),
+            )
+        ).first()
     if device is None:
         raise ActionRefused(NOT_FOUND, 404)
     return device
