@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from flask_ninjaone import system_scope
 from flask_ninjaone.inventory import billing, warranties
 from flask_ninjaone.models import BillingSnapshot, Device, Integration
+from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.sync.asset_records import to_asset_record
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tasks.inventory import billing_snapshot
+from flask_ninjaone.tasks.sync import schedule_tick
 from sample_host.database import db
 from tests.support.shared import SHARED_NINJAONE
 
@@ -168,3 +171,21 @@ def test_the_billing_command_refuses_bad_months(acme, app, month, message):
     result = app.test_cli_runner().invoke(args=["ninjaone", "billing", "--tenant", "acme", "--month", month])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_the_scheduler_tick_takes_the_month_that_ended_once(acme):
+    _tenant, integration_id = acme
+    assert run_sync(integration_id).state == "succeeded"
+    integration = _integration(integration_id)
+    integration.last_sync_at = integration.last_inventory_at = utcnow()  # nothing else due
+    db.session.commit()
+    with system_scope():
+        schedule_tick()
+    db.session.expire_all()
+    month = billing.previous_month(billing.month_of(utcnow()))
+    assert _integration(integration_id).billing_month == month
+    rows = db.session.scalar(select(func.count()).select_from(BillingSnapshot))
+    assert rows > 0
+    with system_scope():
+        schedule_tick()
+    assert db.session.scalar(select(func.count()).select_from(BillingSnapshot)) == rows
