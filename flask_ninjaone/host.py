@@ -123,6 +123,11 @@ class AssetRecord:
     last_logged_in_user: str | None = None
     last_boot: datetime | None = None
     ninjaone_url: str | None = None  # the device's page in NinjaOne
+    # NinjaOne's ``references.warranty`` (UTC); None: no warranty known. Hosts without warranty
+    # fields ignore them; the extension keeps them on its mirror for the warranties view either way.
+    warranty_start: datetime | None = None
+    warranty_end: datetime | None = None
+    warranty_fulfillment: datetime | None = None  # the manufacturer's fulfillment (ship) date
 
 
 @dataclass(frozen=True)

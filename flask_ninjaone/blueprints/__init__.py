@@ -18,6 +18,7 @@ from . import (
     mapping,
     navigation,
     remote,
+    reports,
     rule_transfer,
     rules,
     settings,
@@ -48,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
         (bulk_actions.bp, "/actions/bulk"),  # the same for a selection of the asset list
         (action_audit.bp, "/actions/audit"),  # every device action, filtered, and its CSV
         (compliance.bp, "/compliance"),
+        (reports.bp, "/reports"),  # warranties ending soon, billing counts (pages and CSV)
     )
     if prefix.strip("/"):  # with no prefix of its own, every unknown URL is the host's to answer
         pages += ((unknown_pages, ""),)

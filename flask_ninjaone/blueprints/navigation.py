@@ -33,6 +33,8 @@ PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("Maintenance windows", "ninjaone_rules.maintenance", Permission.MANAGE),
     ("Compliance", "ninjaone_compliance.index", Permission.VIEW),
     ("Software search", "ninjaone_compliance.software", Permission.VIEW),
+    ("Warranties", "ninjaone_reports.warranties_page", Permission.VIEW),
+    ("Billing counts", "ninjaone_reports.billing_page", Permission.VIEW),
     ("Organizations", "ninjaone_mapping.index", Permission.VIEW),
     ("Sync", "ninjaone_sync.history", Permission.VIEW),
     ("Device actions", "ninjaone_action_audit.index", Permission.ACTIONS),

@@ -6,6 +6,7 @@ package imports the package back (the layout RQ's ``rq.cli`` uses).
 from . import (  # noqa: F401
     actions,
     alerts,
+    billing,
     connection,
     devices,
     doctor,

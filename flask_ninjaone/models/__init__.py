@@ -5,6 +5,7 @@ from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, Maintena
 from .asset_mapping import EVERY_ORGANIZATION, DeviceTypeRule, LocationSite, MatchKind
 from .audit import AuditEntry
 from .base import Base, metadata
+from .billing import BillingSnapshot
 from .custom_fields import ContactSettings, DeviceAttributes, FieldMapping
 from .devices import Device
 from .integration import ConnectionStatus, Credential, Integration, WebhookState
@@ -15,6 +16,7 @@ from .sync import Lock, RunState, SyncRun
 from .webhooks import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "BillingSnapshot",
     "ActionKind",
     "ActionState",
     "Alert",

@@ -20,6 +20,7 @@ class Device(TenantMixin, Base):
         Index(None, "tenant_id", "host_asset_id"),
         Index(None, "tenant_id", "integration_id", "organization_id"),
         Index(None, "tenant_id", "serial_number"),
+        Index(None, "tenant_id", "warranty_end"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -65,6 +66,11 @@ class Device(TenantMixin, Base):
     maintenance_status: Mapped[str | None] = mapped_column(String(32))
     maintenance_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     maintenance_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: ``references.warranty`` as NinjaOne reports it (start, end, manufacturer fulfillment);
+    #: ``None`` where NinjaOne knows no warranty. The fleet's warranty view filters on the end.
+    warranty_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warranty_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warranty_fulfillment: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active_alerts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: Set while NinjaOne still has the device but its asset is kept off the host's active assets
     #: (awaiting approval, or moved into an unmapped organization); the host asset is inactive with

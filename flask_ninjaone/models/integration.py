@@ -72,6 +72,9 @@ class Integration(TenantMixin, Base):
     last_full_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sync_status: Mapped[str | None] = mapped_column(String(32))
     last_inventory_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The last month (``YYYY-MM``) whose month-end billing snapshot was taken: the scheduler tick
+    #: queues one when the month before now differs, so a month is taken once even with no devices.
+    billing_month: Mapped[str | None] = mapped_column(String(7))
     last_error: Mapped[str | None] = mapped_column(Text)
     last_activity_id: Mapped[int | None] = mapped_column(BigInteger)
     #: Set when the tenant connected another instance instead: devices, organizations and alerts

@@ -134,6 +134,10 @@ class RoleList:
     def by_id(self) -> dict[int, dict[str, Any]]:
         return {role["id"]: role for role in self.roles}
 
+    def names(self) -> dict[int, str]:
+        """Role id → name, for reports that show roles by name (empty when unreadable)."""
+        return {int(role["id"]): str(role.get("name") or "") for role in self.roles if "id" in role}
+
 
 def node_roles(integration: Integration) -> RoleList:
     """``GET /v2/noderole/list`` for this integration: one request, bounded in time."""

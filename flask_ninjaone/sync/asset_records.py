@@ -523,8 +523,10 @@ def to_asset_record(
 
     cpu_model, cpu_cores, cpu_count = _cpu(device, system)
     volumes, storage_total_gb = _volumes(device.get("volumes"))
+    references = _block(device, "references")
     if location_name is None:
-        location_name = _block(_block(device, "references"), "location").get("name")
+        location_name = _block(references, "location").get("name")
+    warranty = _block(references, "warranty")
 
     return AssetRecord(
         ninjaone_device_id=device_id,
@@ -563,6 +565,9 @@ def to_asset_record(
         last_logged_in_user=_text(device.get("lastLoggedInUser"), TEXT_MAX),
         last_boot=_timestamp(_first(os_block.get("lastBootTime"), device.get("lastBootTime"))),
         ninjaone_url=_text(ninjaone_url, URL_MAX),
+        warranty_start=_timestamp(warranty.get("startDate")),
+        warranty_end=_timestamp(warranty.get("endDate")),
+        warranty_fulfillment=_timestamp(warranty.get("manufacturerFulfillmentDate")),
     )
 
 
@@ -625,6 +630,9 @@ def mirror_values(device: Mapping[str, Any], record: AssetRecord) -> dict[str, A
         "agent_status": record.agent_status,
         "last_contact": record.last_seen,
         "serial_number": record.serial_number,
+        "warranty_start": record.warranty_start,
+        "warranty_end": record.warranty_end,
+        "warranty_fulfillment": record.warranty_fulfillment,
         "hardware": {
             "os": record.os_name,
             "manufacturer": record.manufacturer,
@@ -647,7 +655,12 @@ HASH_VERSION = 1
 #: Part of every payload fingerprint, so an upgrade re-maps devices even when their payload is unchanged.
 _PACKAGE_VERSION = package_version()
 
-_HASHED_FIELDS = tuple(field.name for field in fields(AssetRecord) if field.name != "host_asset_id")
+_WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_fulfillment")
+_HASHED_FIELDS = tuple(
+    field.name
+    for field in fields(AssetRecord)
+    if field.name != "host_asset_id" and field.name not in _WARRANTY_FIELDS
+)
 
 
 def _json_default(value: Any) -> Any:
@@ -688,6 +701,10 @@ def content_hash(
     if maintenance and maintenance.get("maintenance_status"):
         # Only when set, so devices without maintenance keep their hash across the upgrade adding it.
         payload["maintenance"] = [maintenance[name] for name in sorted(maintenance)]
+    warranty = [getattr(record, name) for name in _WARRANTY_FIELDS]
+    if any(warranty):
+        # Likewise only when NinjaOne knows a warranty: devices without one keep their hash.
+        payload["warranty"] = warranty
     return json_digest(payload, default=_json_default)
 
 

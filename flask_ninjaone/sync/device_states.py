@@ -67,8 +67,9 @@ def device_rows(
 ) -> list[dict[str, Any]]:
     """Every mirrored device of the bound tenant, by NinjaOne id; empty filters mean "all".
 
-    Each row carries the last logged-on user, its linked contact and the mapped custom fields as
-    host attribute values (``{attribute: value}``; dates ISO, dropdowns the option's name)."""
+    Each row carries the warranty dates, the last logged-on user, its linked contact and the mapped
+    custom fields as host attribute values (``{attribute: value}``; dates ISO, dropdowns the option's
+    name)."""
     unknown = (set(states) - set(ASSET_STATES)) | (set(approval) - set(APPROVAL_STATUSES))
     if unknown:
         raise ValueError(f"unknown state(s) {sorted(unknown)}")
@@ -91,6 +92,9 @@ def device_rows(
             Device.retired,
             Device.retired_reason,
             Device.held_reason,
+            Device.warranty_start,
+            Device.warranty_end,
+            Device.warranty_fulfillment,
             Device.integration_id,
             DeviceAttributes.values,
             DeviceAttributes.logon_user,
@@ -141,9 +145,22 @@ def device_rows(
                 "last_user": row.logon_user,
                 "contact": {"id": row.contact_id, "name": row.contact_name} if row.contact_id else None,
                 "custom_attributes": attributes(row.integration_id, row.values or {}),
+                "warranty": _warranty(row),
             }
         )
     return rows
+
+
+def _warranty(row: Any) -> dict[str, str | None] | None:
+    """NinjaOne's warranty dates as ISO days (UTC); ``None`` when it knows none."""
+    dates = {
+        "start": row.warranty_start,
+        "end": row.warranty_end,
+        "fulfillment": row.warranty_fulfillment,
+    }
+    if not any(dates.values()):
+        return None
+    return {name: value.date().isoformat() if value else None for name, value in dates.items()}
 
 
 def _location_name(locations: Any, location_id: int | None) -> str | None:

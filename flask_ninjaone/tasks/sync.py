@@ -11,6 +11,7 @@ from .. import owed_writes
 from ..actions import send as actions_send
 from ..actions import windows as actions_windows
 from ..config import setting
+from ..inventory import billing
 from ..jobs import enqueue, task
 from ..models import ConnectionStatus, Integration
 from ..models.base import utcnow
@@ -36,6 +37,9 @@ def schedule_tick() -> list[int]:
     """Enqueue a sync for every connected, auto-syncing integration that is due (and its inventory
     refresh every ``inventory_interval_minutes``, default 6 h), the alert reconciliations, and a send
     of owed writes that are due.
+
+    The first tick after a month ends also queues that month's billing snapshot (see
+    :mod:`..inventory.billing`).
 
     A due sync is incremental unless the last complete walk is older than
     ``NINJAONE_FULL_SYNC_INTERVAL_HOURS`` (or never happened): the activity feed misses what it does
@@ -67,6 +71,10 @@ def schedule_tick() -> list[int]:
         if integration.last_inventory_at is None or now - integration.last_inventory_at >= inventory_every:
             enqueue("inventory.refresh", tenant_id=integration.tenant_id, key=str(integration.id),
                     integration_id=integration.id, trigger="schedule")  # fmt: skip
+        month = billing.snapshot_due(integration, now)
+        if month is not None:  # the month just ended: keep its billing counts, once
+            enqueue("billing.snapshot", tenant_id=integration.tenant_id, key=f"{integration.id}:{month}",
+                    integration_id=integration.id, month=month)  # fmt: skip
     enqueue_reconciliations(session, now)  # alerts vs GET /v2/alerts, every 15 minutes
     owed_writes.sweep(session, now)  # writes NinjaOne has not confirmed yet, once they are due
     actions_send.sweep(session, now)  # technician actions still queued (a lost job, a retry due)

@@ -16,6 +16,8 @@ ADMIN_PAGES = {
     "Maintenance windows": r"/integrations/ninjaone/rules/maintenance$",
     "Compliance": r"/integrations/ninjaone/compliance/$",
     "Software search": r"/integrations/ninjaone/compliance/software$",
+    "Warranties": r"/integrations/ninjaone/reports/warranties$",
+    "Billing counts": r"/integrations/ninjaone/reports/billing$",
     "Organizations": r"/integrations/ninjaone/organizations/$",
     "Sync": r"/integrations/ninjaone/sync/$",
     "Device actions": r"/integrations/ninjaone/actions/audit/$",
@@ -25,8 +27,8 @@ ADMIN_PAGES = {
 }
 #: Pages that show NinjaOne data: before the first connect they guide the admin to the settings.
 GUIDED = {
-    "Alerts", "Compliance", "Software search", "Organizations", "Sync", "Device actions", "Remote access log",
-    "Webhook inbox",
+    "Alerts", "Compliance", "Software search", "Warranties", "Billing counts", "Organizations", "Sync",
+    "Device actions", "Remote access log", "Webhook inbox",
 }  # fmt: skip
 
 

@@ -9,7 +9,10 @@ import pytest
 from flask_ninjaone.blueprints.navigation import PAGES
 
 EVERYTHING = [title for title, _, _ in PAGES]
-READ_ONLY = ["Alerts", "Compliance", "Software search", "Organizations", "Sync", "Webhook inbox", "Settings"]
+READ_ONLY = [
+    "Alerts", "Compliance", "Software search", "Warranties", "Billing counts", "Organizations", "Sync",
+    "Webhook inbox", "Settings",
+]  # fmt: skip
 #: A technician also opens the device-actions audit (``ninjaone.actions``); a viewer does not.
 TECHNICIAN = [title for title in EVERYTHING if title in READ_ONLY or title == "Device actions"]
 
@@ -56,8 +59,10 @@ def test_the_dashboard_widget_guides_a_tenant_that_never_connected(login_as) -> 
 
 # -- truthful states: never connected, 403, 404 -------------------------------------------------------------
 
-NEEDS_CONNECTION = ["Alerts", "Compliance", "Software search", "Organizations", "Sync", "Device actions",
-                    "Remote access log", "Webhook inbox"]  # fmt: skip
+NEEDS_CONNECTION = [
+    "Alerts", "Compliance", "Software search", "Warranties", "Billing counts", "Organizations", "Sync",
+    "Device actions", "Remote access log", "Webhook inbox",
+]  # fmt: skip
 
 
 def test_a_tenant_that_never_connected_gets_a_guide_on_every_page(login_as) -> None:

@@ -689,6 +689,9 @@ def test_mirror_values_of_the_windows_server() -> None:
         "agent_status": "online",
         "last_contact": utc(1759136775.901),
         "serial_number": "7149-6004-6720-8372-7705-4830-48",
+        "warranty_start": None,  # a virtual machine: the real payload carries no references.warranty
+        "warranty_end": None,
+        "warranty_fulfillment": None,
         "hardware": {
             "os": "Windows Server 2022 Standard Edition",
             "manufacturer": "Microsoft Corporation",

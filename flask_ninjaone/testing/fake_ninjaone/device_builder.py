@@ -105,7 +105,9 @@ DEVICE_TYPE_FIELDS["CloudMonitorEmailServer"] = DEVICE_TYPE_FIELDS["CloudMonitor
     "recipientEmail",
 }
 # Detailed-only fields common to every deviceType (beyond the /v2/devices base fields).
-COMMON_DETAIL_FIELDS = frozenset({"ipAddresses", "macAddresses", "publicIP", "notes", "deviceType"})
+COMMON_DETAIL_FIELDS = frozenset(
+    {"ipAddresses", "macAddresses", "publicIP", "notes", "deviceType", "references"}
+)
 
 JUNK_SERIALS = ("To be Filled By O.E.M.", "Default string", "0", "None", "")
 GIB = 1024**3
@@ -278,7 +280,34 @@ def build_device(
     elif device_type.startswith("CloudMonitor"):
         record.update(_cloud_monitor_fields(rng, device_type, record["displayName"]))
     record["deviceType"] = device_type
+    warranty = (
+        _warranty(device_id, created)
+        if agent and not record.get("system", {}).get("virtualMachine")
+        else None
+    )
+    if warranty:
+        record["references"] = {"warranty": warranty}
     return record
+
+
+def _warranty(device_id: int, created: float) -> dict[str, float] | None:
+    """``references.warranty`` (``WarrantyDates`` in the spec: ``startDate``, ``endDate``,
+    ``manufacturerFulfillmentDate``, epoch seconds as doubles) of a physical agent.
+
+    Inferred: NinjaOne looks warranties up from the manufacturer, so about a fifth of the machines carry
+    none and the fulfillment (ship) date comes a few days before the start. Drawn from a generator of
+    its own, seeded by the device id, so adding warranties did not shift any other generated value.
+    """
+    rng = random.Random(f"warranty-{device_id}")
+    if rng.random() < 0.2:
+        return None
+    start = created - rng.uniform(0, 400) * 86400
+    years = rng.choice((1, 3, 3, 3, 5))
+    return {
+        "startDate": float(int(start)),
+        "endDate": float(int(start + years * 365 * 86400)),
+        "manufacturerFulfillmentDate": float(int(start - rng.uniform(2, 20) * 86400)),
+    }
 
 
 def _name(rng: random.Random, node_class: str, device_id: int, domain: str, prefix: str | None) -> str:

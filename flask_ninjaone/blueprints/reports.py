@@ -1,0 +1,105 @@
+"""Fleet reports for reviews with a client: warranties ending soon and billing counts (page and CSV).
+
+Both read the mirror (no NinjaOne request, except the node role names the billing page shows); the
+queries and rules live in :mod:`..inventory.warranties` and :mod:`..inventory.billing`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..host import Permission
+from ..inventory import billing, warranties
+from ..inventory.export import csv_chunks
+from ..organizations.device_types import node_roles
+from ..state import get_state
+from ..tenancy import require_tenant_id
+from .access import require
+from .downloads import csv_download
+from .states import connected_integration
+
+bp = Blueprint("ninjaone_reports", __name__, template_folder="../templates")
+
+
+def _clients() -> dict[str, str]:
+    return {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
+
+
+def _client(clients: dict[str, str]) -> str | None:
+    """The ``client`` asked for: none, or one of the tenant's clients (anything else is not found)."""
+    value = request.args.get("client") or None
+    if value is not None and value not in clients:
+        abort(404)
+    return value
+
+
+@bp.get("/warranties")
+@require(Permission.VIEW)
+def warranties_page() -> tuple[str, int]:
+    """Devices whose warranty ends in the next N days (default 90), soonest first."""
+    integration = connected_integration()
+    clients = _clients()
+    client_id = _client(clients)
+    raw = request.args.get("days")
+    view = {"clients": clients, "client_id": client_id, "limits": (warranties.DAYS_MIN, warranties.DAYS_MAX)}
+    try:
+        days = warranties.parse_days(raw)
+    except warranties.BadWindow as exc:
+        return render_template("ninjaone/warranties.html", error=str(exc), days=raw, rows=[], **view), 400
+    rows = warranties.ending_within(get_state().db.session, integration, days, client_id=client_id)
+    return render_template("ninjaone/warranties.html", error=None, days=days, rows=rows, **view), 200
+
+
+@bp.get("/warranties.csv")
+@require(Permission.VIEW)
+def warranties_csv() -> Response:
+    integration = connected_integration()
+    clients = _clients()
+    client_id = _client(clients)
+    try:
+        days = warranties.parse_days(request.args.get("days"))
+    except warranties.BadWindow as exc:
+        abort(400, str(exc))
+    rows = warranties.ending_within(get_state().db.session, integration, days, client_id=client_id)
+    return csv_download(
+        "ninjaone-warranties", csv_chunks(warranties.CSV_HEADER, warranties.csv_rows(rows, clients))
+    )
+
+
+@bp.get("/billing")
+@require(Permission.VIEW)
+def billing_page() -> tuple[str, int]:
+    """Managed devices per client by asset type and role, today or at an ended month's end."""
+    integration = connected_integration()
+    clients = _clients()
+    client_id = _client(clients)
+    raw = request.args.get("month")
+    view = {"clients": clients, "client_id": client_id, "rule": billing.RULE}
+    try:
+        month = billing.parse_month(raw)
+    except billing.BadMonth as exc:
+        return render_template(
+            "ninjaone/billing.html", error=str(exc), raw_month=raw, data=None, roles={}, **view
+        ), 400
+    data = billing.report(get_state().db.session, integration, month, client_id=client_id)
+    roles = node_roles(integration).names()
+    return render_template(
+        "ninjaone/billing.html", error=None, raw_month=month, data=data, roles=roles, **view
+    ), 200
+
+
+@bp.get("/billing.csv")
+@require(Permission.VIEW)
+def billing_csv() -> Response:
+    integration = connected_integration()
+    clients = _clients()
+    client_id = _client(clients)
+    try:
+        month = billing.parse_month(request.args.get("month"))
+    except billing.BadMonth as exc:
+        abort(400, str(exc))
+    data = billing.report(get_state().db.session, integration, month, client_id=client_id)
+    if not data.available:
+        abort(404, f"No billing snapshot was taken for {month}.")
+    chunks = csv_chunks(billing.CSV_HEADER, billing.csv_rows(data, clients, node_roles(integration).names()))
+    return csv_download(f"ninjaone-billing-{month or 'today'}", chunks)
