@@ -3,15 +3,15 @@ from __future__ import annotations
 import pytest
 
 from flask_ninjaone.testing.connect import connect_tenant
+from flask_ninjaone.testing.fleets import Fleet
 from flask_ninjaone.testing.relay import WebhookRelay
-from tests.inventory.support import Connected, FreshContextClient, running_fake
+from tests.support.inventory import Connected, FreshContextClient
 from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse here)
 
 
 @pytest.fixture
-def fake():
-    with running_fake(devices=36, organizations=2) as server:
-        yield server
+def ninjaone_fleet():
+    return Fleet(devices=36, organizations=2, seed=11)
 
 
 @pytest.fixture

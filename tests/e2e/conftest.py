@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from flask_ninjaone.models import metadata
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from flask_ninjaone.testing.fleets import Fleet
 from tests.support.services import REQUIRE
 
 CHROMIUM_FLAGS = [
@@ -48,12 +48,9 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeNinjaOne]:
-    state = FakeState()
+def ninjaone_fleet() -> Fleet:
     # One organization spelled like acme's seeded client "Northwind Traders": the mapping page suggests it.
-    seed_fleet(state, devices=60, organizations=3, seed=4, organization_names=["Northwind Traders, Inc."])
-    with FakeNinjaOne(state) as server:
-        yield server
+    return Fleet(devices=60, organizations=3, seed=4, organization_names=("Northwind Traders, Inc.",))
 
 
 class LiveServer:

@@ -14,8 +14,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from flask_ninjaone.jobs import inline_runner
-
-from .test_journey import TIMEOUT, connect_and_sync, login
+from tests.support.browser import TIMEOUT, connect_and_sync, login
 
 SCREENS = os.environ.get("TEST_SCREENS_DIR")
 SYNC_QUEUED = "Sync queued: waiting for a worker…"

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from .support import connect_and_sync, running_fake
+from flask_ninjaone.testing.fleets import Fleet
+from tests.support.inventory import connect_and_sync
 
 
 @pytest.fixture
-def fake():
-    with running_fake() as server:
-        yield server
+def ninjaone_fleet():
+    return Fleet(devices=70, organizations=3, seed=11)
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from flask_ninjaone.models import Device
-
-from .routes import RULE_FORM, cases, request_kwargs, route_app
-from .world import PREFIX, XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, tenant_db
+from tests.support.security_routes import RULE_FORM, cases, request_kwargs, route_app
+from tests.support.security_world import PREFIX, XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, tenant_db
 
 GET_CASES = cases(route_app(), methods=frozenset({"GET"}))
 #: What must never appear raw: the payloads' executable cores.

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
-from flask_ninjaone.models import Integration
 from flask_ninjaone.sync.runner import run_sync
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from flask_ninjaone.testing.fleets import Fleet
 from sample_host.database import db
+from tests.support.webhook_deliveries import receiver_path
 from tests.support.world import connect_acme
-
-SECRET = "test-webhook-secret-value-0123456789"
 
 
 @pytest.fixture
-def fake():
-    state = FakeState()
-    seed_fleet(state, devices=40, organizations=2, seed=3)
-    with FakeNinjaOne(state) as server:
-        yield server
-
-
-def receiver_path(tenant_id: str) -> str:
-    """Give the tenant's integration the test secret; returns its receiver path."""
-    with tenant_scope(tenant_id):
-        integration = db.session.scalars(select(Integration)).one()
-        integration.webhook_secret = SECRET
-        db.session.commit()
-        return f"/webhooks/ninjaone/{integration.public_id}"
+def ninjaone_fleet():
+    return Fleet(devices=40, organizations=2, seed=3)
 
 
 @pytest.fixture

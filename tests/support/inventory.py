@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import contextlib
+from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.host import TenantRef
-from flask_ninjaone.models import Device
+from flask_ninjaone.inventory.refresh import refresh_inventory
+from flask_ninjaone.models import Device, Software
 from flask_ninjaone.sync.runner import run_sync
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from sample_host.database import db
 from sample_host.models import Tenant, User
 from tests.support.world import connect_acme
@@ -30,14 +31,6 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         with self.application.app_context():
             return super().open(*args, **kwargs)
-
-
-@contextmanager
-def running_fake(devices: int = 70, organizations: int = 3, seed: int = 11) -> Iterator[FakeNinjaOne]:
-    state = FakeState()
-    seed_fleet(state, devices=devices, organizations=organizations, seed=seed)
-    with FakeNinjaOne(state) as server:
-        yield server
 
 
 @dataclass
@@ -87,3 +80,58 @@ def connect_and_sync(app: Flask, fake: FakeNinjaOne, *, sync: bool = True) -> Co
             run = run_sync(integration_id, kind="full", trigger="manual")
             assert run.state == "succeeded", run.error
     return Connected(app, fake, tenant, integration_id)
+
+
+@contextlib.contextmanager
+def count_writes(engine):
+    """Every INSERT/UPDATE/DELETE statement sent to an inventory table while the block runs."""
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        head = statement.lstrip().split(None, 3)
+        if (
+            head
+            and head[0].upper() in ("INSERT", "UPDATE", "DELETE")
+            and any(t in statement for t in INVENTORY_TABLES)
+        ):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield writes
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def stored_software(acme) -> dict[int, set[tuple[str, str, str]]]:
+    with acme.scope():
+        rows = db.session.execute(
+            select(Software.device_id, Software.name, Software.publisher, Software.version)
+        )
+        result: dict[int, set[tuple[str, str, str]]] = defaultdict(set)
+        for device_id, name, publisher, version in rows:
+            result[device_id].add((name, publisher, version))
+        return dict(result)
+
+
+def fake_software(acme) -> dict[int, set[tuple[str, str, str]]]:
+    result = {}
+    for device in acme.devices():
+        rows = acme.fake.state.device_software(device.device_id)
+        if rows:
+            result[device.device_id] = {
+                (r["name"], r.get("publisher", ""), r.get("version", "")) for r in rows
+            }
+    return result
+
+
+def refresh(acme, **kwargs) -> SimpleNamespace:
+    """Run a bulk refresh in acme's scope; the run record as a plain object."""
+    with acme.scope():
+        run = refresh_inventory(acme.integration_id, **kwargs)
+        return SimpleNamespace(
+            state=run.state, error=run.error, counts=dict(run.counts), api_calls=run.api_calls
+        )
+
+
+INVENTORY_TABLES = ("ninjaone_software", "ninjaone_patches", "ninjaone_software_changes", "ninjaone_devices")
