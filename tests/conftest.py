@@ -26,8 +26,9 @@ def fake(ninjaone_fake):
     return ninjaone_fake
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def encryption_key() -> str:
+    """One key for the session: a restored world (``ninjaone_worlds``) holds secrets encrypted with it."""
     return Fernet.generate_key().decode()
 
 

@@ -26,9 +26,10 @@ from .relay import WebhookRelay
 from .world import Worlds
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def ninjaone_encryption_key() -> str:
-    """A fresh Fernet key for ``NINJAONE_ENCRYPTION_KEYS`` in a test app."""
+    """A Fernet key for ``NINJAONE_ENCRYPTION_KEYS`` in a test app, the same for the whole session: a
+    world restored by ``ninjaone_worlds`` holds secrets encrypted with it."""
     return Fernet.generate_key().decode()
 
 
