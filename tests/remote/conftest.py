@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from flask_ninjaone.testing.fleets import Fleet
-from tests.support.inventory import connect_and_sync
+from tests.support.inventory import connected_world
 
 
 @pytest.fixture
@@ -12,6 +12,7 @@ def ninjaone_fleet():
 
 
 @pytest.fixture
-def acme(app, fake):
-    """acme connected to the fake, organizations mapped, one full sync (which refreshes inventory)."""
-    return connect_and_sync(app, fake)
+def acme(app, fake, ninjaone_worlds):
+    """acme connected to the fake, organizations mapped, one full sync (which refreshes inventory):
+    built once per session, restored per test."""
+    return connected_world(app, fake, ninjaone_worlds, "remote-acme")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,9 +19,10 @@ from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.models import Device, Software
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from flask_ninjaone.testing.world import Worlds
 from sample_host.database import db
 from sample_host.models import Tenant, User
-from tests.support.world import connect_acme
+from tests.support.world import acme_world, connect_acme
 
 URL = "/integrations/ninjaone"
 
@@ -72,13 +75,21 @@ class Connected:
         return client
 
 
-def connect_and_sync(app: Flask, fake: FakeNinjaOne, *, sync: bool = True) -> Connected:
-    app.test_client_class = FreshContextClient
+def connect_and_sync(app: Flask, fake: FakeNinjaOne) -> None:
+    """Seed the host, connect acme to ``fake`` with every organization mapped, run one full sync."""
     tenant, integration_id = connect_acme(app, fake)
     with tenant_scope(tenant.id):
-        if sync:
-            run = run_sync(integration_id, kind="full", trigger="manual")
-            assert run.state == "succeeded", run.error
+        run = run_sync(integration_id, kind="full", trigger="manual")
+        assert run.state == "succeeded", run.error
+
+
+def connected_world(
+    app: Flask, fake: FakeNinjaOne, worlds: Worlds, name: str, build: Callable[[], Any] | None = None
+) -> Connected:
+    """acme connected and synced (``build``, by default :func:`connect_and_sync`), built once per session
+    and restored per test (:func:`tests.support.world.acme_world`)."""
+    app.test_client_class = FreshContextClient
+    tenant, integration_id = acme_world(fake, worlds, name, build or (lambda: connect_and_sync(app, fake)))
     return Connected(app, fake, tenant, integration_id)
 
 
