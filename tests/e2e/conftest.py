@@ -36,8 +36,10 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
+    """One Chromium for the session (launching one costs ~2.7 s on the loaded CI machine); every
+    ``new_page()`` opens its own browser context, so tests share no cookies or storage."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
