@@ -63,7 +63,7 @@ layout lacks is simply not shown. If your layout names its blocks differently, p
 ```
 
 Each of your blocks now holds one of ours, which the extension's pages fill.
-`tests/second_host/templates/ninjaone_shim.html` is this shim in use.
+`tests/support/second_host/templates/ninjaone_shim.html` is this shim in use.
 """
 #: The dataclasses and enums crossing the seam, in the order a host meets them.
 SEAM_TYPES: tuple[type, ...] = (

@@ -20,7 +20,15 @@ from tests.support.services import postgres_url, redis_url, reset_postgres
 
 
 @pytest.fixture
+def fake(ninjaone_fake):
+    """The test's fake NinjaOne: the plugin's session server, reset for this test. A directory chooses
+    the fleet it holds by overriding ``ninjaone_fleet`` (``Fleet(devices=..., organizations=...)``)."""
+    return ninjaone_fake
+
+
+@pytest.fixture(scope="session")
 def encryption_key() -> str:
+    """One key for the session: a restored world (``ninjaone_worlds``) holds secrets encrypted with it."""
     return Fernet.generate_key().decode()
 
 

@@ -187,3 +187,62 @@ def test_the_database_access_check_sees_each_form():
         "6: session.scalars()", "6: select()", "7: _session().commit()",
         "8: get_state().db.session.rollback()", "9: get_scoped()", "10: Device.query",
     ]  # fmt: skip
+
+
+def imports_of_other_test_modules(tests_root: Path) -> list[str]:
+    """``file: module`` for each import, in a module under ``tests_root``, of another module under it
+    that is not part of its ``support`` package.
+
+    Helpers shared by tests live in ``tests/support/``; fixtures come from conftest.py by injection.
+    Importing from a test module (or a conftest, which pytest may load under another name) ties tests
+    together: moving or deleting one test breaks another, and a helper hides where nobody looks for it.
+    """
+    package = tests_root.name
+    found = []
+    for path in sorted(tests_root.rglob("*.py")):
+        parts = list(path.relative_to(tests_root.parent).with_suffix("").parts)
+        here = parts[:-1] if parts[-1] != "__init__" else parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - node.level + 1] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                targets = [module] if node.module else [f"{module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                inside = target == package or target.startswith(package + ".")
+                if inside and not (target + ".").startswith(f"{package}.support."):
+                    found.append(f"{path.relative_to(tests_root.parent)}: {target}")
+    return found
+
+
+def test_tests_import_shared_code_only_from_tests_support():
+    assert imports_of_other_test_modules(ROOT / "tests") == []
+
+
+def test_the_import_check_finds_imports_of_test_modules_and_conftests(tmp_path):
+    root = tmp_path / "tests"
+    files = {
+        "__init__.py": "",
+        "support/__init__.py": "",
+        "support/world.py": "from tests.support import shared\n",
+        "support/shared.py": "",
+        "a/__init__.py": "",
+        "a/conftest.py": "from ..support.world import x\n",
+        "a/test_one.py": "from .conftest import helper\nfrom tests.b.test_two import other\n",
+        "a/test_ok.py": "from tests.support.world import x\nfrom ..support import shared\n",
+        "b/__init__.py": "",
+        "b/test_two.py": "import tests.a.test_one\nfrom . import test_three\n",
+    }
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    assert imports_of_other_test_modules(root) == [
+        "tests/a/test_one.py: tests.a.conftest",
+        "tests/a/test_one.py: tests.b.test_two",
+        "tests/b/test_two.py: tests.a.test_one",
+        "tests/b/test_two.py: tests.b.test_three",
+    ]

@@ -23,7 +23,7 @@ from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
-from tests.integration.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
+from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 

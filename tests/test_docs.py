@@ -72,7 +72,7 @@ def test_fake_ninjaone_guide_covers_every_control_route_and_plugin_fixture():
     assert len(routes) >= 23
     assert sorted(routes - documented) == []
     fixtures = [name for name in vars(pytest_plugin) if name.startswith("ninjaone_")]
-    assert len(fixtures) == 5
+    assert len(fixtures) == 8
     assert [name for name in fixtures if f"| `{name}` |" not in guide] == []
 
 

@@ -32,7 +32,7 @@ from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.worker import LAST_TICK, schedule_key_prefix
 from sample_host.database import db
-from tests.integration.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
+from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 from tests.support.workers import kill, start_worker, wait_for
 from tests.support.world import connect_acme
 

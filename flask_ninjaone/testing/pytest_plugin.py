@@ -3,6 +3,10 @@
 Host maintainers get these fixtures by installing flask-ninjaone; nothing to import. They are
 prefixed ``ninjaone_`` so they never collide with a host's own fixtures. ``docs/fake-ninjaone.md``
 shows them in use.
+
+The fake NinjaOne is one server per fleet for the whole session, reset before each test
+(``fleets.py``), and ``ninjaone_worlds`` builds an expensive world once and restores it per test
+(``world.py``): a suite pays for a server, a fleet and a connected tenant once, not per test.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from cryptography.fernet import Fernet
 
 from ..tenancy import tenant_scope
 from .connect import ConnectedTenant, connect_tenant
-from .fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from .fake_ninjaone import FakeNinjaOne
+from .fleets import FakePool, Fleet
 from .relay import WebhookRelay
+from .world import Worlds
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def ninjaone_encryption_key() -> str:
-    """A fresh Fernet key for ``NINJAONE_ENCRYPTION_KEYS`` in a test app."""
+    """A Fernet key for ``NINJAONE_ENCRYPTION_KEYS`` in a test app, the same for the whole session: a
+    world restored by ``ninjaone_worlds`` holds secrets encrypted with it."""
     return Fernet.generate_key().decode()
 
 
@@ -33,17 +40,38 @@ def ninjaone_tenant() -> Iterator[Callable[[str], AbstractContextManager[str]]]:
 
 
 @pytest.fixture
-def ninjaone_fake() -> Iterator[FakeNinjaOne]:
-    """A fake NinjaOne on an ephemeral port with a small seeded fleet (``.url``, ``.state``).
+def ninjaone_fleet() -> Fleet:
+    """The fleet ``ninjaone_fake`` holds: 40 devices in 3 organizations. Override this fixture (in a
+    conftest.py, or per test module) to return another ``Fleet(devices=..., organizations=..., seed=...)``."""
+    return Fleet()
 
-    40 devices in 3 organizations. The demo API client is registered: client id ``demo-client-id``,
-    secret ``demo-client-secret``. Drive it with ``ninjaone_fake.state`` (Python) or its ``/_fake/``
-    control API (HTTP).
+
+@pytest.fixture(scope="session")
+def ninjaone_fakes() -> Iterator[FakePool]:
+    """The session's fake NinjaOne servers, one per fleet (``ninjaone_fakes.fake(Fleet(...))``)."""
+    pool = FakePool()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def ninjaone_fake(ninjaone_fakes: FakePool, ninjaone_fleet: Fleet) -> FakeNinjaOne:
+    """A fake NinjaOne on an ephemeral port holding ``ninjaone_fleet`` (``.url``, ``.state``).
+
+    One server per fleet serves the whole session; each test gets it reset to the freshly seeded fleet
+    (every store: devices, alerts, activities, tokens, webhook configurations and deliveries, injected
+    faults, counters). The demo API client is registered: client id ``demo-client-id``, secret
+    ``demo-client-secret``. Drive it with ``ninjaone_fake.state`` (Python) or its ``/_fake/`` control
+    API (HTTP).
     """
-    state = FakeState()
-    seed_fleet(state, devices=40, organizations=3, seed=1)
-    with FakeNinjaOne(state) as fake:
-        yield fake
+    return ninjaone_fakes.fake(ninjaone_fleet)
+
+
+@pytest.fixture(scope="session")
+def ninjaone_worlds(tmp_path_factory: pytest.TempPathFactory) -> Worlds:
+    """Worlds built once per session and restored per test: ``ninjaone_worlds.restore_or_build(name,
+    engine, build, metadatas=[...], fakes=[ninjaone_fake])`` (see ``docs/fake-ninjaone.md``)."""
+    return Worlds(tmp_path_factory.mktemp("ninjaone-worlds"))
 
 
 @pytest.fixture

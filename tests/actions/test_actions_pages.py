@@ -14,7 +14,7 @@ from flask_ninjaone.models import ActionState, Credential, DeviceAction
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Ticket, TicketNote, ticket_assets
-from tests.inventory.support import URL
+from tests.support.inventory import URL
 
 ACTION_ENDPOINTS = ("POST /v2/device/{id}/reboot/{mode}", "PUT /v2/device/{id}/maintenance",
                     "DELETE /v2/device/{id}/maintenance")  # fmt: skip

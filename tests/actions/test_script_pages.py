@@ -12,8 +12,8 @@ from flask_ninjaone.models import DeviceAction
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Ticket, TicketNote, ticket_assets
-from tests.actions.support import sign_in
-from tests.inventory.support import URL
+from tests.support.actions import sign_in
+from tests.support.inventory import URL
 
 RUNS = "POST /v2/device/{id}/script/run"
 OPTIONS = "GET /v2/device/{id}/scripting/options"

@@ -16,7 +16,7 @@ from flask_ninjaone.models import ActionState, Credential, DeviceAction
 from flask_ninjaone.testing.connect import connect_tenant
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
-from tests.actions.support import sign_in
+from tests.support.actions import sign_in
 
 RUNS = "POST /v2/device/{id}/script/run"
 OPTIONS = "GET /v2/device/{id}/scripting/options"

@@ -17,7 +17,7 @@ from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import User
-from tests.alerts.conftest import World
+from tests.support.alerts_world import World
 
 
 def test_closing_the_ticket_resets_the_alert_in_ninjaone(world: World) -> None:

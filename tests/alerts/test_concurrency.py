@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 import threading
 from pathlib import Path
 
@@ -14,34 +13,28 @@ from sqlalchemy import func, select
 from flask_ninjaone.alerts.lifecycle import handle_condition
 from flask_ninjaone.models import Alert, Integration
 from flask_ninjaone.tenancy import tenant_scope
+from flask_ninjaone.testing.world import Worlds
 from sample_host import create_app
 from sample_host.database import db
 from sample_host.models import Ticket
-from tests.alerts.conftest import World, _config, build_world
+from tests.support.alerts_world import World, _config, restore_world
 from tests.support.services import postgres_url, reset_postgres
 
 THREADS = 200
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def concurrent_app(request, tmp_path: Path, world_template: Path | None, fake) -> Flask:
+def concurrent_app(request, tmp_path: Path, ninjaone_worlds: Worlds, fake) -> Flask:
     """The world on a SQLite file or on PostgreSQL, with a pool and lock timeouts sized for 200 threads."""
     if request.param == "sqlite":
-        path = tmp_path / "concurrent.db"
-        url = f"sqlite:///{path}"
+        url = f"sqlite:///{tmp_path / 'concurrent.db'}"
         options = {"connect_args": {"timeout": 120}, "pool_size": 16, "max_overflow": 0, "pool_timeout": 300}
-        if world_template is not None:
-            shutil.copyfile(world_template, path)
-            app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
-        else:
-            app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
-            build_world(app, fake.url)
     else:
         url = postgres_url()  # skips (fails in CI) when PostgreSQL is not configured
         reset_postgres(url)
         options = {"pool_size": 16, "max_overflow": 0, "pool_timeout": 300}
-        app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
-        build_world(app, fake.url)
+    app = create_app(_config(url, fake.url, SQLALCHEMY_ENGINE_OPTIONS=options))
+    restore_world(app, ninjaone_worlds, fake)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -8,9 +8,8 @@ import re
 from sqlalchemy import func, select, update
 
 from flask_ninjaone.models import Device, Integration, RunState
-from tests.alerts.conftest import World
-from tests.alerts.test_display_labels import _user_id
-from tests.alerts.test_pages import PREFIX, _login
+from tests.support.alert_pages import PREFIX, _login, _user_id
+from tests.support.alerts_world import World
 
 
 def _widget(html: str) -> str:

@@ -16,8 +16,8 @@ from flask_ninjaone.state import get_state
 from sample_host.adapter import SampleHostAdapter
 from sample_host.database import db
 from sample_host.models import Asset, Ticket
-from tests.alerts.conftest import World
-from tests.alerts.test_pages import PREFIX, _login
+from tests.support.alert_pages import PREFIX, _login, _user_id
+from tests.support.alerts_world import World
 
 NUMBER = 4242
 ASSET_NAME = "NW-LT-0012"
@@ -67,15 +67,6 @@ def test_asset_and_ticket_panels_show_host_labels(world: World, labelled: dict) 
         session["user_id"] = _user_id(app, "tech@acme.test")
         html = render_template_string("{{ ninjaone_ticket_panel(ticket_id) }}", ticket_id=labelled["ticket"])
     assert _labels(html, "asset") == [ASSET_NAME]
-
-
-def _user_id(app, email: str) -> int:
-    from sample_host.models import User
-
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-        db.session.remove()
-    return user_id
 
 
 def test_flash_after_create_ticket_names_the_ticket_by_label(world: World) -> None:

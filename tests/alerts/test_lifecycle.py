@@ -14,7 +14,7 @@ from flask_ninjaone.models import AlertStatus, MappingState, OrganizationMapping
 from sample_host import ticketing
 from sample_host.database import db
 from sample_host.models import Ticket, User
-from tests.alerts.conftest import World
+from tests.support.alerts_world import World
 
 
 def _user(world: World, email: str = "tech@acme.test") -> User:

@@ -10,8 +10,8 @@ from flask_ninjaone.enum_labels import enum_label
 from flask_ninjaone.models import OrganizationMapping
 from sample_host.database import db
 from sample_host.models import User
-from tests.alerts.conftest import World
-from tests.alerts.test_pages import PREFIX, _login
+from tests.support.alert_pages import PREFIX, _login
+from tests.support.alerts_world import World
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_inbox_rows_link_to_their_alert_ticket_and_asset(world: World) -> None:
 
 
 def test_the_saved_rule_flash_links_the_rule_and_escapes_its_name(world: World) -> None:
-    from tests.alerts.test_pages import FORM, HOSTILE
+    from tests.support.alert_pages import FORM, HOSTILE
 
     client = _login(world.app, "admin@acme.test")
     body = client.post(PREFIX + "/rules/new", data={**FORM, "name": HOSTILE}, follow_redirects=True)

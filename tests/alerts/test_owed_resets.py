@@ -20,7 +20,7 @@ from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import User
-from tests.alerts.conftest import World
+from tests.support.alerts_world import World
 
 PREFIX = "/integrations/ninjaone"
 RESET_POST = "POST /v2/alert/{uid}/reset"

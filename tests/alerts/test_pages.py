@@ -7,34 +7,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from flask_ninjaone.models import AlertRule, AlertStatus, AuditEntry, Device, MaintenanceWindow
-from sample_host.database import db
-from sample_host.models import Tenant, User
-from tests.alerts.conftest import World
+from tests.support.alert_pages import FORM, HOSTILE, PREFIX, _login
+from tests.support.alerts_world import World
 from tests.support.rule_tests import finished, run_rule_test
 
-PREFIX = "/integrations/ninjaone"
-HOSTILE = "<script>alert('x')</script> & naïve ✓ 日本語"
-
-
-def _login(app: Flask, email: str | None, tenant: str = "acme") -> FlaskClient:
-    client = app.test_client()
-    if email is not None:
-        with app.app_context():
-            user_id = db.session.scalar(
-                select(User.id)
-                .join(Tenant, User.tenant_id == Tenant.id)
-                .where(Tenant.slug == tenant, User.email == email)
-            )
-            db.session.remove()
-        assert user_id is not None
-        with client.session_transaction() as session:
-            session["user_id"] = user_id
-    return client
 
 
 @pytest.fixture
@@ -92,21 +71,6 @@ ALLOWED = {
     "admin@acme.test": {"view", "alerts", "manage"},
     "tech@acme.test": {"view", "alerts"},
     "viewer@acme.test": {"view"},
-}
-FORM = {
-    "name": "Posted rule",
-    "active": "y",
-    "mode": "create_ticket",
-    "priority": "",
-    "assignee_id": "",
-    "reopen_window_hours": "0",
-    "flap_cycles": "3",
-    "flap_minutes": "60",
-    "recurrence": "none",
-    "timezone": "UTC",
-    "organization_id": "",
-    "starts_at": "2030-01-01T00:00",
-    "ends_at": "2030-01-01T02:00",
 }
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from flask_ninjaone.host import FieldChoice
 from flask_ninjaone.models import AlertRule
 from flask_ninjaone.state import get_state
-from tests.alerts.conftest import World
-from tests.alerts.test_pages import FORM, PREFIX, _login
+from tests.support.alert_pages import FORM, PREFIX, _login
+from tests.support.alerts_world import World
 from tests.support.rule_tests import run_rule_test
 
 

@@ -17,8 +17,8 @@ from flask_ninjaone.models import AlertRule, AuditEntry, Integration, Organizati
 from flask_ninjaone.tenancy import tenant_scope
 from sample_host.database import db
 from sample_host.models import User
-from tests.alerts.conftest import World
-from tests.alerts.test_pages import PREFIX, _login
+from tests.support.alert_pages import PREFIX, _login
+from tests.support.alerts_world import World
 
 OFFSET = 5000  # globex's NinjaOne numbers its organizations differently
 

@@ -19,8 +19,7 @@ from flask_ninjaone.client import (
     NotFound,
     WebhookForbidden,
 )
-
-from .conftest import (
+from tests.support.mocked_ninjaone import (
     ACCESS_TOKEN,
     API,
     BASE,

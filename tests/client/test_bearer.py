@@ -19,8 +19,7 @@ from flask_ninjaone.client import (
     ReconnectRequired,
     TokenSet,
 )
-
-from .conftest import (
+from tests.support.mocked_ninjaone import (
     ACCESS_TOKEN,
     API,
     BASE,

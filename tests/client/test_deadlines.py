@@ -6,24 +6,22 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from flask_ninjaone.client import InMemoryTokenStore, NetworkError, NinjaOneClient, TokenSet
 from flask_ninjaone.client.deadlines import DeadlineExceeded, deadline_session
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, seed_fleet
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+from flask_ninjaone.testing.fleets import Fleet
 
 #: Far below the trickles below (tens of seconds in all), so only the deadline can end them early.
 DEADLINE = 0.6
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeNinjaOne]:
-    with FakeNinjaOne() as server:
-        seed_fleet(server.state, devices=5, organizations=1, seed=2)
-        yield server
+def ninjaone_fleet() -> Fleet:
+    return Fleet(devices=5, organizations=1, seed=2)
 
 
 def _client(fake: FakeNinjaOne, **options) -> NinjaOneClient:

@@ -9,8 +9,7 @@ import pytest
 from responses import matchers
 
 from flask_ninjaone.client import ApiError, InvalidResponse, NotFound, RateLimited, UserContextRequired
-
-from .conftest import API
+from tests.support.mocked_ninjaone import API
 
 END = datetime(2099, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -23,8 +23,7 @@ from flask_ninjaone.client import (
     revoke,
     s256_code_challenge,
 )
-
-from .conftest import (
+from tests.support.mocked_ninjaone import (
     BASE,
     CLIENT_ID,
     CLIENT_SECRET,

@@ -10,8 +10,7 @@ import pytest
 import responses
 
 from flask_ninjaone.client import Page, PagingError, iter_items, walk_activities, walk_after, walk_cursor
-
-from .conftest import API, query_of, serve_entities
+from tests.support.mocked_ninjaone import API, query_of, serve_entities
 
 
 @pytest.mark.parametrize(

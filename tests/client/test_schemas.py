@@ -35,8 +35,7 @@ from flask_ninjaone.client.schemas.devices import (
     VMGuestSchema,
     VMHostSchema,
 )
-
-from .conftest import SAMPLES, sample
+from tests.support.mocked_ninjaone import SAMPLES, sample
 
 SAMPLE_SCHEMAS = {
     "activity-monitor-system-rebooted.json": (ActivitySchema, False),

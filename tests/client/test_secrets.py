@@ -26,8 +26,7 @@ from flask_ninjaone.client import (
     refresh,
     revoke,
 )
-
-from .conftest import (
+from tests.support.mocked_ninjaone import (
     ACCESS_TOKEN,
     API,
     BASE,

@@ -4,8 +4,7 @@ import threading
 import time
 
 from flask_ninjaone.client import InMemoryTokenStore, TokenSet, TokenStore
-
-from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, token_set
+from tests.support.mocked_ninjaone import ACCESS_TOKEN, REFRESH_TOKEN, token_set
 
 
 def test_repr_and_str_redact_both_tokens() -> None:

@@ -11,8 +11,7 @@ import urllib3
 
 from flask_ninjaone.client import ApiError, AuthError, NetworkError, NotFound, RateLimited
 from flask_ninjaone.client.transport import never_reached_server, parse_retry_after
-
-from .conftest import (
+from tests.support.mocked_ninjaone import (
     ACCESS_TOKEN,
     API,
     NEW_ACCESS_TOKEN,

@@ -10,19 +10,17 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import metadata
+from flask_ninjaone.testing.fleets import Fleet
 from sample_host import create_app
 from sample_host.database import db
-from sample_host.models import Tenant, User
+from tests.support.connection_flow import user_id
 from tests.support.services import template_copy_or_postgres
 
 SEED_KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
@@ -91,36 +89,9 @@ def web_app(make_app, seeded_sqlite: Path | None) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def fake(ninjaone_fake):
-    """The fake NinjaOne (40 devices, 3 organizations, the demo API client); deliveries synchronous."""
-    ninjaone_fake.state.webhooks.synchronous = True
-    return ninjaone_fake
-
-
-def user_id(app: Flask, email: str, tenant: str) -> int:
-    with app.app_context():
-        found = db.session.scalar(
-            select(User.id)
-            .join(Tenant, User.tenant_id == Tenant.id)
-            .where(Tenant.slug == tenant, User.email == email)
-        )
-    assert found is not None, f"no user {email} in {tenant}"
-    return found
-
-
-def tenant_id(app: Flask, slug: str) -> str:
-    with app.app_context():
-        found = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
-    assert found is not None
-    return str(found)
-
-
-@contextmanager
-def tenant_db(app: Flask, slug: str = "acme"):
-    """A fresh session bound to ``slug``'s tenant, for assertions on what requests wrote."""
-    with app.app_context(), tenant_scope(tenant_id(app, slug)):
-        yield db.session
-        db.session.rollback()
+def ninjaone_fleet() -> Fleet:
+    """The plugin's fleet (40 devices, 3 organizations, the demo API client); deliveries synchronous."""
+    return Fleet(synchronous_webhooks=True)
 
 
 ROLE_EMAIL = {"admin": "admin@{}.test", "technician": "tech@{}.test", "viewer": "viewer@{}.test"}

@@ -8,9 +8,18 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.models import AuditEntry, Integration
-
-from .conftest import tenant_db, tenant_id, user_id
-from .flow import DEMO_ID, PREFIX, SETTINGS, connect, ends_on_settings, save_credentials, settings_page
+from tests.support.connection_flow import (
+    DEMO_ID,
+    PREFIX,
+    SETTINGS,
+    connect,
+    ends_on_settings,
+    save_credentials,
+    settings_page,
+    tenant_db,
+    tenant_id,
+    user_id,
+)
 
 # Every route of the "ninjaone" blueprint (test_every_route_is_in_the_matrix keeps this list complete).
 READ = [("GET", "/"), ("GET", "/status.json")]

@@ -9,9 +9,15 @@ from flask import render_template_string
 from sqlalchemy import select
 
 from flask_ninjaone.models import Integration
-
-from .conftest import tenant_db
-from .flow import PREFIX, badge, ends_on_settings, page_text, save_credentials, settings_page
+from tests.support.connection_flow import (
+    PREFIX,
+    badge,
+    ends_on_settings,
+    page_text,
+    save_credentials,
+    settings_page,
+    tenant_db,
+)
 
 #: Stored status → (what the badge says as data-status, its label, the summary sentence). Saved
 #: credentials that never connected are "Not connected", not "Disconnected".

@@ -19,9 +19,7 @@ from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import User
-
-from .conftest import tenant_db, tenant_id, user_id
-from .flow import (
+from tests.support.connection_flow import (
     DEMO_ID,
     PREFIX,
     authorize,
@@ -32,6 +30,9 @@ from .flow import (
     save_credentials,
     settings_page,
     start_connect,
+    tenant_db,
+    tenant_id,
+    user_id,
 )
 
 

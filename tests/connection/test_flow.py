@@ -21,9 +21,7 @@ from flask_ninjaone.models import (
 )
 from flask_ninjaone.webhooks.registration import WEBHOOK_ACTIVITIES
 from sample_host.seed import DEMO_PASSWORD
-
-from .conftest import tenant_db
-from .flow import (
+from tests.support.connection_flow import (
     DEMO_ID,
     DEMO_SECRET,
     PREFIX,
@@ -34,6 +32,7 @@ from .flow import (
     save_credentials,
     settings_page,
     start_connect,
+    tenant_db,
 )
 
 HEADER = "X-NinjaOne-Webhook-Secret"

@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.models import AuditEntry, Integration
-
-from .conftest import tenant_db
-from .flow import PREFIX, ends_on_settings, page_text, save_credentials, settings_page
+from tests.support.connection_flow import (
+    PREFIX,
+    ends_on_settings,
+    page_text,
+    save_credentials,
+    settings_page,
+    tenant_db,
+)
 
 SECRET = "Sup3rSecretValue-9x7"
 

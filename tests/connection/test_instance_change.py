@@ -33,9 +33,7 @@ from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.models import Asset
-
-from .conftest import tenant_db, tenant_id
-from .flow import (
+from tests.support.connection_flow import (
     DEMO_ID,
     DEMO_SECRET,
     PREFIX,
@@ -46,6 +44,8 @@ from .flow import (
     save_credentials,
     settings_page,
     start_connect,
+    tenant_db,
+    tenant_id,
 )
 
 

@@ -19,8 +19,7 @@ from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from sample_host.database import db
 from sample_host.models import Client
-
-from .conftest import tenant_db
+from tests.support.connection_flow import tenant_db
 
 PREFIX = "/integrations/ninjaone/organizations"
 

@@ -15,9 +15,15 @@ from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
-
-from .conftest import tenant_db
-from .flow import DEMO_ID, PREFIX, connect, ends_on_settings, flashed, settings_page
+from tests.support.connection_flow import (
+    DEMO_ID,
+    PREFIX,
+    connect,
+    ends_on_settings,
+    flashed,
+    settings_page,
+    tenant_db,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,7 @@ from flask_ninjaone.client import s256_code_challenge
 from flask_ninjaone.crypto import fernet_for
 from flask_ninjaone.models import Integration
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
-
-from .conftest import tenant_db
-from .flow import (
+from tests.support.connection_flow import (
     DEMO_SECRET,
     PREFIX,
     SETTINGS,
@@ -24,6 +22,7 @@ from .flow import (
     flashed,
     save_credentials,
     start_connect,
+    tenant_db,
 )
 
 PAGES = (

@@ -22,9 +22,7 @@ from flask_ninjaone.webhooks.registration import (
     receiver_url,
     secret_matches,
 )
-
-from .conftest import tenant_db
-from .flow import (
+from tests.support.connection_flow import (
     DEMO_ID,
     DEMO_SECRET,
     PREFIX,
@@ -34,6 +32,7 @@ from .flow import (
     save_credentials,
     settings_page,
     start_connect,
+    tenant_db,
 )
 
 HEADER = "X-NinjaOne-Webhook-Secret"
@@ -188,7 +187,7 @@ def public_app(make_app, web_app):
 
 
 def test_public_base_url_is_used_for_redirect_and_webhook(public_app, fake):
-    from .conftest import user_id
+    from tests.support.connection_flow import user_id
 
     client = public_app.test_client()
     with client.session_transaction() as session:

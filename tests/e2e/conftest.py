@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from flask_ninjaone.models import metadata
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from flask_ninjaone.testing.fleets import Fleet
 from tests.support.services import REQUIRE
 
 CHROMIUM_FLAGS = [
@@ -36,8 +36,10 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
+    """One Chromium for the session (launching one costs ~2.7 s on the loaded CI machine); every
+    ``new_page()`` opens its own browser context, so tests share no cookies or storage."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
@@ -48,12 +50,9 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeNinjaOne]:
-    state = FakeState()
+def ninjaone_fleet() -> Fleet:
     # One organization spelled like acme's seeded client "Northwind Traders": the mapping page suggests it.
-    seed_fleet(state, devices=60, organizations=3, seed=4, organization_names=["Northwind Traders, Inc."])
-    with FakeNinjaOne(state) as server:
-        yield server
+    return Fleet(devices=60, organizations=3, seed=4, organization_names=("Northwind Traders, Inc.",))
 
 
 class LiveServer:

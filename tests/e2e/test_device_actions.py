@@ -12,8 +12,7 @@ from sqlalchemy import select
 from flask_ninjaone.models import Device, DeviceAction
 from flask_ninjaone.state import get_state
 from flask_ninjaone.tenancy import tenant_scope
-
-from .test_journey import TIMEOUT, add_ticket_rule, connect_and_sync, login
+from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login
 
 #: Set to a folder to keep screenshots of the pages this test visits (desktop and phone).
 SHOTS = os.environ.get("NINJAONE_TEST_SCREENSHOTS")

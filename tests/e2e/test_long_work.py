@@ -19,8 +19,7 @@ from flask_ninjaone import tenant_scope
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Device
 from flask_ninjaone.state import get_state
-
-from .test_journey import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
+from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
 
 SCREENS = os.environ.get("TEST_SCREENS_DIR")
 PREFIX = "/integrations/ninjaone"

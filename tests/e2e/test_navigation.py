@@ -8,35 +8,13 @@ import re
 
 from playwright.sync_api import expect
 
-from .test_journey import TIMEOUT, login
+from tests.support.browser import ADMIN_PAGES, TIMEOUT, login, open_from_dashboard
 
-ADMIN_PAGES = {
-    "Alerts": r"/integrations/ninjaone/alerts/$",
-    "Rules": r"/integrations/ninjaone/rules/$",
-    "Maintenance windows": r"/integrations/ninjaone/rules/maintenance$",
-    "Compliance": r"/integrations/ninjaone/compliance/$",
-    "Software search": r"/integrations/ninjaone/compliance/software$",
-    "Warranties": r"/integrations/ninjaone/reports/warranties$",
-    "Billing counts": r"/integrations/ninjaone/reports/billing$",
-    "Organizations": r"/integrations/ninjaone/organizations/$",
-    "Sync": r"/integrations/ninjaone/sync/$",
-    "Device actions": r"/integrations/ninjaone/actions/audit/$",
-    "Remote access log": r"/integrations/ninjaone/remote/audit$",
-    "Webhook inbox": r"/integrations/ninjaone/inbox/$",
-    "Settings": r"/integrations/ninjaone/$",
-}
 #: Pages that show NinjaOne data: before the first connect they guide the admin to the settings.
 GUIDED = {
     "Alerts", "Compliance", "Software search", "Warranties", "Billing counts", "Organizations", "Sync",
     "Device actions", "Remote access log", "Webhook inbox",
 }  # fmt: skip
-
-
-def open_from_dashboard(page, base: str, title: str) -> None:
-    """Two clicks from the dashboard: the NinjaOne menu, then the entry."""
-    page.goto(base + "/")
-    page.locator("summary.ninjaone-nav__toggle").click()
-    page.locator(".ninjaone-nav__list").get_by_role("link", name=title, exact=True).click()
 
 
 def test_every_page_is_two_clicks_from_the_dashboard_and_guides_a_new_tenant(browser, live) -> None:

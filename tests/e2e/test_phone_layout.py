@@ -8,8 +8,7 @@ from sqlalchemy import select
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Alert, Device
 from flask_ninjaone.state import get_state
-
-from .test_journey import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
+from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
 
 PAGES = [
     "/",

@@ -11,8 +11,7 @@ from flask_ninjaone.models import AlertRule
 from flask_ninjaone.tenancy import tenant_scope
 from sample_host.database import db
 from sample_host.models import Tenant
-
-from .test_journey import TIMEOUT, login
+from tests.support.browser import TIMEOUT, login
 
 
 def test_searchable_multi_select_picks_filters_and_posts(browser, live) -> None:

@@ -6,50 +6,21 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, seed_fleet
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.oauth_store import ALL_SCOPES
-from tests.support.shared import SHARED_NINJAONE
-
-SHARED = SHARED_NINJAONE
-FLEET_SIZE = 150
-
-
-class Api:
-    """A requests session bound to the fake's base URL, with an optional bearer token."""
-
-    def __init__(self, base: str, token: str | None = None) -> None:
-        self.base = base
-        self.session = requests.Session()
-        if token is not None:
-            self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 15)
-        kwargs.setdefault("allow_redirects", False)
-        return self.session.request(method, self.base + path, **kwargs)
-
-    def get(self, path: str, **params: Any) -> requests.Response:
-        return self.request("GET", path, params=params)
-
-    def close(self) -> None:
-        self.session.close()
+from flask_ninjaone.testing.fleets import Fleet
+from tests.support.fake_api import FLEET_SIZE, Api, Receiver
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeNinjaOne]:
-    """A started fake with a small seeded fleet; webhooks are delivered synchronously."""
-    with FakeNinjaOne() as server:
-        seed_fleet(server.state, devices=FLEET_SIZE, organizations=6, seed=7)
-        server.state.webhooks.synchronous = True
-        yield server
+def ninjaone_fleet() -> Fleet:
+    """A small seeded fleet; webhooks are delivered synchronously."""
+    return Fleet(devices=FLEET_SIZE, organizations=6, seed=7, synchronous_webhooks=True)
 
 
 @pytest.fixture
@@ -66,18 +37,6 @@ def control(fake: FakeNinjaOne) -> Iterator[Api]:
     session = Api(fake.url)
     yield session
     session.close()
-
-
-@dataclass
-class Receiver:
-    """Records every POST it receives; answers ``status``."""
-
-    url: str = ""
-    status: int = 200
-    received: list[dict[str, Any]] = field(default_factory=list)
-
-    def payloads(self) -> list[dict[str, Any]]:
-        return [item["json"] for item in self.received]
 
 
 @pytest.fixture

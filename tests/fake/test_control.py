@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from tests.support.fake_api import Api
 from tests.support.patch_rows import FAILED_OS_PATCH, PENDING_SOFTWARE_PATCH
-
-from .conftest import Api
 
 
 def activities_of(api: Api, device_id: int) -> list[str]:

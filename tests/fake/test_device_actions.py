@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
-
-from .conftest import Api, Receiver
-from .test_openapi_conformance import check, component
+from tests.support.fake_api import Api, Receiver
+from tests.support.openapi_check import check, component
 
 
 def _device(fake: FakeNinjaOne, node_class: str = "WINDOWS_WORKSTATION", *, offline: bool = False) -> int:

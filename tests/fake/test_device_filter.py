@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone.device_filter import DeviceFilterError, parse_device_filter
-
-from .conftest import Api
+from tests.support.fake_api import Api
 
 DEVICE = {"id": 5948, "organizationId": 12, "locationId": 3, "nodeClass": "MAC", "approvalStatus": "PENDING"}
 

@@ -8,8 +8,7 @@ import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
-
-from .conftest import Api
+from tests.support.fake_api import Api
 
 
 def inject(control: Api, **fault: object) -> None:

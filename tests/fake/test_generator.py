@@ -11,8 +11,7 @@ import pytest
 from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.device_builder import AGENT_OS, JUNK_SERIALS
 from flask_ninjaone.testing.fake_ninjaone.enums import ENUMS
-
-from .conftest import SHARED
+from tests.support.fake_api import SHARED
 
 NOW = 1_760_000_000.0
 

@@ -13,8 +13,7 @@ import pytest
 import requests
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
-
-from .conftest import Api
+from tests.support.fake_api import Api
 
 CLIENT_ID = "demo-client-id"
 SECRET = "demo-client-secret"

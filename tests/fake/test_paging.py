@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, seed_fleet
-
-from .conftest import FLEET_SIZE, Api
+from tests.support.fake_api import FLEET_SIZE, Api
 
 #: Device lists show APPROVED devices only unless ``df`` names the statuses.
 EVERY_STATUS = "status in (APPROVED,PENDING,STAGED,DECOMMISSIONED)"

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
-
-from .conftest import SHARED, Api, Receiver
+from tests.support.fake_api import SHARED, Api, Receiver
 
 SECRET_HEADER = {"name": "X-Integration-Secret", "value": "s3cret-value"}
 

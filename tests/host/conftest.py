@@ -19,8 +19,7 @@ from flask.testing import FlaskClient
 from flask_ninjaone.models import metadata
 from sample_host.database import db
 from sample_host.seed import seed_command
-
-from .support import build_app, user_id
+from tests.support.host_app import build_app, user_id
 
 
 @pytest.fixture(autouse=True)

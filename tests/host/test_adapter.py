@@ -25,8 +25,7 @@ from sample_host import ticketing
 from sample_host.adapter import SampleHostAdapter
 from sample_host.database import db
 from sample_host.models import Asset, Client, Notification, Tenant, Ticket, TicketNote, User
-
-from .support import user_id
+from tests.support.host_app import user_id
 
 adapter = SampleHostAdapter()
 

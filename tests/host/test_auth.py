@@ -8,8 +8,7 @@ from flask.testing import FlaskClient
 
 from sample_host.database import db
 from sample_host.models import User
-
-from .support import user_id
+from tests.support.host_app import user_id
 
 
 def _login(client: FlaskClient, tenant: str, email: str, password: str = "demo1234", next_url: str = ""):

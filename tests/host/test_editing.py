@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from sample_host.adapter import SampleHostAdapter
 from sample_host.database import db
 from sample_host.models import Asset, Client, Ticket, TicketEvent, TicketNote, TicketWork, ticket_assets
-
-from .support import user_id
+from tests.support.host_app import user_id
 
 
 def _client_id(app: Flask, name: str) -> int:

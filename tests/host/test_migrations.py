@@ -14,8 +14,7 @@ from sqlalchemy import inspect
 from flask_ninjaone import include_object
 from sample_host import MIGRATIONS_DIR
 from sample_host.database import db
-
-from .support import build_app
+from tests.support.host_app import build_app
 
 
 def test_upgrade_heads_creates_host_and_extension_tables_matching_the_models(tmp_path: Path) -> None:

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from sample_host.database import db
 from sample_host.models import Asset, Client, Tenant, Ticket, ticket_assets
-
-from .support import build_app, links, user_id
+from tests.support.host_app import build_app, links, user_id
 
 ROLES = {"admin": "admin@acme.test", "technician": "tech@acme.test", "viewer": "viewer@acme.test"}
 SECTIONS = ("/tickets/", "/assets/", "/clients/")

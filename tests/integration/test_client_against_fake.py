@@ -6,28 +6,22 @@ import pytest
 
 from flask_ninjaone.client import InMemoryTokenStore, NinjaOneClient, ReconnectRequired, UserContextRequired
 from flask_ninjaone.client.oauth import DEFAULT_SCOPES, client_credentials
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
-
-from .oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
+from flask_ninjaone.testing.fleets import Fleet
+from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 
 DEVICES = 2500
 #: Device lists show APPROVED devices only unless ``df`` names statuses (as NinjaOne does).
 EVERY_STATUS = "status in (APPROVED,PENDING,STAGED,DECOMMISSIONED)"
 
 
-@pytest.fixture(scope="module")
-def fake():
-    state = FakeState()
-    seed_fleet(state, devices=DEVICES, organizations=5, seed=11)
-    with FakeNinjaOne(state) as server:
-        yield server
+@pytest.fixture
+def ninjaone_fleet():
+    return Fleet(devices=DEVICES, organizations=5, seed=11)
 
 
 @pytest.fixture
 def make_client(fake):
-    fake.state.faults.clear()
-    fake.state.reset_counters()
 
     def build(page_size: int = 1000, **kwargs) -> tuple[NinjaOneClient, InMemoryTokenStore]:
         store = InMemoryTokenStore(authorization_code_tokens(fake.url))

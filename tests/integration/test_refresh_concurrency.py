@@ -16,8 +16,7 @@ from flask_ninjaone.models import Credential, Integration
 from flask_ninjaone.state import get_state
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.database import db
-
-from .oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
+from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 
 WORKERS = 8
 

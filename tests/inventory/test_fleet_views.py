@@ -18,8 +18,7 @@ from flask_ninjaone.models import Alert, Device, OrganizationMapping
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from sample_host.database import db
-
-from .support import URL, FreshContextClient
+from tests.support.inventory import URL, FreshContextClient
 
 
 def add_alerts(acme) -> list[dict]:

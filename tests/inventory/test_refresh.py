@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections import defaultdict
-from types import SimpleNamespace
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from flask_ninjaone import system_scope
 from flask_ninjaone.connection.api_client import client_for
@@ -20,60 +18,7 @@ from flask_ninjaone.tasks.sync import schedule_tick
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
-
-INVENTORY_TABLES = ("ninjaone_software", "ninjaone_patches", "ninjaone_software_changes", "ninjaone_devices")
-
-
-@contextlib.contextmanager
-def count_writes(engine):
-    """Every INSERT/UPDATE/DELETE statement sent to an inventory table while the block runs."""
-    writes: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        head = statement.lstrip().split(None, 3)
-        if (
-            head
-            and head[0].upper() in ("INSERT", "UPDATE", "DELETE")
-            and any(t in statement for t in INVENTORY_TABLES)
-        ):
-            writes.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield writes
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def stored_software(acme) -> dict[int, set[tuple[str, str, str]]]:
-    with acme.scope():
-        rows = db.session.execute(
-            select(Software.device_id, Software.name, Software.publisher, Software.version)
-        )
-        result: dict[int, set[tuple[str, str, str]]] = defaultdict(set)
-        for device_id, name, publisher, version in rows:
-            result[device_id].add((name, publisher, version))
-        return dict(result)
-
-
-def fake_software(acme) -> dict[int, set[tuple[str, str, str]]]:
-    result = {}
-    for device in acme.devices():
-        rows = acme.fake.state.device_software(device.device_id)
-        if rows:
-            result[device.device_id] = {
-                (r["name"], r.get("publisher", ""), r.get("version", "")) for r in rows
-            }
-    return result
-
-
-def refresh(acme, **kwargs) -> SimpleNamespace:
-    """Run a bulk refresh in acme's scope; the run record as a plain object."""
-    with acme.scope():
-        run = refresh_inventory(acme.integration_id, **kwargs)
-        return SimpleNamespace(
-            state=run.state, error=run.error, counts=dict(run.counts), api_calls=run.api_calls
-        )
+from tests.support.inventory import count_writes, fake_software, refresh, stored_software
 
 
 def forget_fingerprints() -> None:

@@ -14,12 +14,11 @@ from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tenancy import get_scoped
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
+from tests.support.reliability import connect_acme, consistency
 from tests.support.services import postgres_url
 from tests.support.workers import kill as _kill
 from tests.support.workers import start_worker as _worker
 from tests.support.workers import wait_for as _wait_for
-
-from .conftest import connect_acme, consistency
 
 
 def _latest_run(tenant_id: str) -> SyncRun | None:

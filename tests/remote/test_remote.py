@@ -17,7 +17,7 @@ from flask_ninjaone.testing.fake_ninjaone import api as fake_api
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Asset, Tenant, Ticket, ticket_assets
-from tests.inventory.support import URL, FreshContextClient
+from tests.support.inventory import URL, FreshContextClient
 
 ADMIN = UserRef(id="1", name="Ada Park")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from .app import create_app
-from .models import Member, Workspace, db
+from tests.support.second_host.app import create_app
+from tests.support.second_host.forms import csrf_token
+from tests.support.second_host.models import Member, Workspace, db
 
 PASSWORD = "correct horse"
-_TOKEN = re.compile(r'name="csrf[-_]token" (?:content|value)="([^"]+)"')
 
 
 @dataclass
@@ -34,12 +33,6 @@ class Host:
         response = client.post("/signin", data={"email": email, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
-
-
-def csrf_token(html: str) -> str:
-    match = _TOKEN.search(html)
-    assert match, "no CSRF token on the page"
-    return match[1]
 
 
 @pytest.fixture(params=["ninjaone-first", "ninjaone-last"])

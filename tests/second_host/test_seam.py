@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 
 from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.tenancy import tenant_scope
-
-from .conftest import csrf_token
-from .models import Case, Customer, Equipment, case_equipment, db
+from tests.support.second_host.forms import csrf_token
+from tests.support.second_host.models import Case, Customer, Equipment, case_equipment, db
 
 PREFIX = "/integrations/ninjaone"
 

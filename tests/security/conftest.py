@@ -23,12 +23,9 @@ from flask.testing import FlaskClient
 from flask_ninjaone.models import metadata as ninjaone_metadata
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
+from flask_ninjaone.testing.world import WorldSnapshot
 from sample_host.database import db
-from tests.support.services import postgres_url, reset_postgres
-from tests.support.snapshot import Snapshot
-
-from .world import (
-    CLIENT_ID,
+from tests.support.security_world import (
     DatabaseState,
     TenantWorld,
     WorldInfo,
@@ -41,6 +38,7 @@ from .world import (
     make_security_app,
     software_with_markers,
 )
+from tests.support.services import postgres_url, reset_postgres
 
 
 @pytest.fixture(autouse=True)
@@ -73,12 +71,11 @@ def security_fakes() -> Iterator[dict[str, FakeNinjaOne]]:
 
 @dataclass
 class Template:
-    """The built world: where it is and how to get it back."""
+    """The built world: where it is and how to get it back (database and both fakes)."""
 
     info: WorldInfo
     url: str
-    sqlite_file: Path | None = None
-    snapshot: Snapshot | None = None
+    snapshot: WorldSnapshot
 
 
 @pytest.fixture(scope="session")
@@ -88,16 +85,16 @@ def world_template(
     if os.environ.get("NINJAONE_TEST_DATABASE_URL"):
         url = postgres_url()
         reset_postgres(url)
-        app = make_security_app(url, fake_urls_of(security_fakes))
-        info = build_world(app, security_fakes)
-        template = Template(info, url, snapshot=Snapshot(app))
     else:
-        path = tmp_path_factory.mktemp("security-template") / "world.db"
-        app = make_security_app(f"sqlite:///{path}", fake_urls_of(security_fakes))
-        info = build_world(app, security_fakes)
-        template = Template(info, f"sqlite:///{path}", sqlite_file=path)
+        url = f"sqlite:///{tmp_path_factory.mktemp('security-build') / 'world.db'}"
+    app = make_security_app(url, fake_urls_of(security_fakes))
+    info = build_world(app, security_fakes)
     dispose(app)
-    return template
+    with app.app_context():
+        snapshot = WorldSnapshot(db.engine, (db.metadata, ninjaone_metadata), security_fakes.values(),
+                                 tmp_path_factory.mktemp("security-template"))  # fmt: skip
+        db.engine.dispose()
+    return Template(info, url, snapshot)
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +102,10 @@ def module_database(
     world_template: Template, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, Path | None]:
     """The database this module's apps use: a SQLite file of its own, or the shared PostgreSQL one."""
-    if world_template.sqlite_file is None:
+    if world_template.snapshot.file is None:
         return world_template.url, None
     path = tmp_path_factory.mktemp("security") / "world.db"
-    shutil.copyfile(world_template.sqlite_file, path)
+    shutil.copyfile(world_template.snapshot.file, path)
     return f"sqlite:///{path}", path
 
 
@@ -169,21 +166,14 @@ class World:
         return database_state(self.app)
 
 
-def _restore(template: Template, module_database: tuple[str, Path | None], apps: dict[str, Flask]) -> None:
+def _restore(template: Template, apps: dict[str, Flask]) -> None:
+    """The database and both fakes as built (tables created first: another suite may have dropped the
+    schema since)."""
     for app in apps.values():
         dispose(app)
-    url, path = module_database
-    if path is not None:
-        assert template.sqlite_file is not None
-        shutil.copyfile(template.sqlite_file, path)
-        return
-    assert template.snapshot is not None
-    app = apps[""]
-    with app.app_context():  # another suite may have dropped the schema since
-        db.create_all()
-        ninjaone_metadata.create_all(db.engine)
+    with apps[""].app_context():
+        template.snapshot.restore(db.engine)
         db.session.remove()
-    template.snapshot.restore(app)
 
 
 @pytest.fixture
@@ -194,11 +184,8 @@ def world(
     module_apps: dict[str, Flask],
     security_fakes: dict[str, FakeNinjaOne],
 ) -> Iterator[World]:
-    """The world as built, for this test alone."""
-    for fake in security_fakes.values():
-        fake.state.faults.clear()
-        fake.state.webhooks.remove(CLIENT_ID)  # a rotation in an earlier test pointed it at localhost
-    _restore(world_template, module_database, module_apps)
+    """The world as built, for this test alone (the fakes too: faults, tokens, webhook configurations)."""
+    _restore(world_template, module_apps)
     yield World(module_app, world_template.info, security_fakes, module_database[0], module_apps)
     for app in module_apps.values():
         dispose(app)

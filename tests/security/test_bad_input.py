@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from .routes import RECEIVER, cases, request_kwargs, route_app
-from .world import WEBHOOK_PREFIX, post_delivery
+from tests.support.security_routes import RECEIVER, cases, request_kwargs, route_app
+from tests.support.security_world import WEBHOOK_PREFIX, post_delivery
 
 ON_POSTGRES = bool(os.environ.get("NINJAONE_TEST_DATABASE_URL"))
 NUL = "a\x00b"

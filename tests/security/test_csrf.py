@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from .routes import STATE_CHANGING, cases, request_kwargs, route_app
-from .world import PREFIX, login, post_delivery, state_changes
+from tests.support.security_routes import STATE_CHANGING, cases, request_kwargs, route_app
+from tests.support.security_world import PREFIX, login, post_delivery, state_changes
 
 CASES = cases(route_app(), methods=STATE_CHANGING)
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from flask_ninjaone.models import Device
 from tests.support.rule_tests import result_url
-
-from .routes import RULE_FORM, cases, request_kwargs, route_app
-from .world import PREFIX, XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, tenant_db
+from tests.support.security_routes import RULE_FORM, cases, request_kwargs, route_app
+from tests.support.security_world import PREFIX, XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, tenant_db
 
 GET_CASES = cases(route_app(), methods=frozenset({"GET"}))
 #: What must never appear raw: the payloads' executable cores.

@@ -46,9 +46,8 @@ from flask_ninjaone.host import AssetRecord
 from flask_ninjaone.models import AlertRule, WebhookDelivery
 from flask_ninjaone.sync.asset_records import to_asset_record
 from sample_host.database import db
-
-from .routes import RULE_FORM
-from .world import PREFIX, post_delivery, state_changes, tenant_db
+from tests.support.security_routes import RULE_FORM
+from tests.support.security_world import PREFIX, post_delivery, state_changes, tenant_db
 
 FUZZ = settings(
     database=None,

@@ -7,8 +7,7 @@ import pytest
 
 from flask_ninjaone.config import setting
 from flask_ninjaone.host import Permission
-
-from .routes import (
+from tests.support.security_routes import (
     AUTHORIZED_BY_HAND,
     FORMS,
     NO_PERMISSION,
@@ -51,7 +50,7 @@ def test_every_state_changing_route_has_a_form(route) -> None:
     if route.endpoint in (RECEIVER, UNKNOWN):  # UNKNOWN changes nothing: test_permissions.py checks it
         return
     assert route.endpoint in FORMS, (
-        f"{route} changes state but tests/security/routes.py FORMS has no body for it: add one that "
+        f"{route} changes state but tests/support/security_routes.py FORMS has no body for it: add one that "
         "succeeds for the requesting tenant's own objects (the isolation, permission and CSRF matrices "
         "send it)."
     )
@@ -84,8 +83,8 @@ def test_every_view_declares_its_permission(endpoint: str) -> None:
     permission = getattr(APP.view_functions[endpoint], "ninjaone_permission", None)
     assert isinstance(permission, Permission), (
         f"{endpoint} has no ninjaone_permission: protect it with @access.require(Permission.X), or, if it "
-        "must be reachable without a user, add it to NO_PERMISSION in tests/security/routes.py with the "
-        "reason."
+        "must be reachable without a user, add it to NO_PERMISSION in tests/support/security_routes.py "
+        "with the reason."
     )
 
 

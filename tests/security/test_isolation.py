@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import pytest
 
-from .routes import RULE_FORM, STATE_CHANGING, WINDOW_FORM, cases, request_kwargs, route_app
-from .world import PREFIX, globex_markers, state_changes
+from tests.support.security_routes import (
+    RULE_FORM,
+    STATE_CHANGING,
+    WINDOW_FORM,
+    cases,
+    request_kwargs,
+    route_app,
+)
+from tests.support.security_world import PREFIX, globex_markers, state_changes
 
 CASES = cases(route_app())
 
@@ -118,7 +125,7 @@ def test_the_same_request_works_on_acme_own_object(world, route, method) -> None
 
 
 def _user_id(world, role: str, slug: str) -> str:
-    from .world import user_id_of
+    from tests.support.security_world import user_id_of
 
     return str(user_id_of(world.app, role, slug))
 

@@ -18,9 +18,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from flask_ninjaone.models import WebhookDelivery
-
-from .routes import RECEIVER, cases, request_kwargs, required_permission, role_may, route_app
-from .world import PREFIX, ROLES, post_delivery, state_changes, tenant_db
+from tests.support.security_routes import (
+    RECEIVER,
+    cases,
+    request_kwargs,
+    required_permission,
+    role_may,
+    route_app,
+)
+from tests.support.security_world import PREFIX, ROLES, post_delivery, state_changes, tenant_db
 
 APP = route_app()
 CASES = cases(APP)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from .world import PREFIX, login
+from tests.support.security_world import PREFIX, login
 
 SETTINGS = PREFIX + "/"
 CALLBACK = PREFIX + "/oauth/callback"

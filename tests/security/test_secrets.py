@@ -26,10 +26,8 @@ from flask_ninjaone import jobs
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Credential, Integration, SyncRun
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
-from tests.support.services import redis_url
-
-from .routes import cases, request_kwargs, route_app
-from .world import (
+from tests.support.security_routes import cases, request_kwargs, route_app
+from tests.support.security_world import (
     CLIENT_SECRET,
     FERNET_KEY,
     PREFIX,
@@ -38,6 +36,7 @@ from .world import (
     post_delivery,
     tenant_db,
 )
+from tests.support.services import redis_url
 
 GET_CASES = cases(route_app(), methods=frozenset({"GET"}))
 

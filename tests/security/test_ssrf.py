@@ -15,8 +15,7 @@ from sqlalchemy import select
 from flask_ninjaone.connection.base_urls import UNREACHABLE
 from flask_ninjaone.models import AuditEntry, Integration
 from flask_ninjaone.sync.runner import run_sync
-
-from .world import CLIENT_ID, CLIENT_SECRET, PREFIX, state_changes, tenant_db
+from tests.support.security_world import CLIENT_ID, CLIENT_SECRET, PREFIX, state_changes, tenant_db
 
 #: Where a tenant admin pointed the server in the attack, and more of the same kind. ``{fake_port}``
 #: is acme's fake NinjaOne: a real server answers there, under a name the operator did not list.

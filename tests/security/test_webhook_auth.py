@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from flask_ninjaone.models import Integration, WebhookDelivery
 from flask_ninjaone.models.base import utcnow
-
-from .world import (
+from tests.support.security_world import (
     PREFIX,
     WEBHOOK_HEADER,
     WEBHOOK_PREFIX,

@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from flask_ninjaone.models import AuditEntry, Integration
 from flask_ninjaone.models.base import utcnow
-
-from .world import PREFIX, post_delivery, tenant_db
+from tests.support.security_world import PREFIX, post_delivery, tenant_db
 
 _ids = itertools.count(990001)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.host import TenantRef
 from flask_ninjaone.models import Integration
+from flask_ninjaone.models import metadata as ninjaone_metadata
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from flask_ninjaone.testing.world import Worlds
 from sample_host.database import db
 
 
@@ -32,3 +38,17 @@ def connect_tenant(fake, slug: str) -> tuple[TenantRef, int]:
         integration = db.session.scalars(select(Integration)).one()
         mapping.apply_suggestions(db.session, integration, create_missing=True)
         return tenant, integration.id
+
+
+def acme_world(
+    fake: FakeNinjaOne, worlds: Worlds, name: str, build: Callable[[], Any]
+) -> tuple[TenantRef, int]:
+    """The world ``build()`` makes for acme (seeded, connected to ``fake``...) in the database of the
+    app whose context is pushed: built by the session's first test that asks for ``name``, restored
+    (database and fake) for the others. Returns (tenant, integration id)."""
+    worlds.restore_or_build(name, db.engine, build, metadatas=(db.metadata, ninjaone_metadata), fakes=[fake])
+    db.session.remove()
+    tenant = get_state().host.find_tenant("acme")
+    assert tenant is not None
+    with tenant_scope(tenant.id):
+        return tenant, db.session.scalars(select(Integration.id)).one()

@@ -16,9 +16,8 @@ from flask_ninjaone.sync.runner import AlreadyRunning, run_sync
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Asset
-
-from .conftest import fake_devices as _fake_devices
-from .conftest import ninja_assets as _ninja_assets
+from tests.support.sync_checks import fake_devices as _fake_devices
+from tests.support.sync_checks import ninja_assets as _ninja_assets
 
 
 def test_full_sync_creates_one_asset_per_approved_device(acme, fake):

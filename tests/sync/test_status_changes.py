@@ -16,8 +16,7 @@ from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tasks.sync import schedule_tick
 from sample_host.database import db
 from sample_host.models import Asset
-
-from .conftest import fake_devices, ninja_assets
+from tests.support.sync_checks import fake_devices, ninja_assets
 
 
 def _asset(device_id: int) -> Asset:

@@ -11,8 +11,7 @@ from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.models import Alert, Device
 from sample_host.database import db
 from sample_host.models import Ticket
-
-from .test_receiver import post
+from tests.support.webhook_deliveries import post
 
 
 def _tickets(tenant_id: str, series_uids: list[str]) -> list[Ticket]:

@@ -7,47 +7,21 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.exc import OperationalError
 
 from flask_ninjaone import signals, tenant_scope
-from flask_ninjaone.alerts import rule_store
-from flask_ninjaone.models import Alert, WebhookDelivery
+from flask_ninjaone.models import WebhookDelivery
 from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.webhooks import processing
 from sample_host.database import db
-from sample_host.models import Ticket
 from tests.support.services import postgres_url
-
-from .test_drain import _store_pending
-from .test_processing import _delivery, _synced_device_id
-
-
-def _alert_delivery(tenant, fake, activity_id: int) -> dict:
-    """A TRIGGERED delivery of a new alert on a synced device, with a catch-all rule opening tickets."""
-    with tenant_scope(tenant.id):
-        rule_store.create_rule(db.session, name="Everything", conditions={}, actions={}, catch_all=True)
-        db.session.commit()
-    triggered = fake.state.trigger_condition(_synced_device_id(tenant))["activities"][0]
-    return {**triggered, "id": activity_id}
-
-
-def _tickets(tenant, series_uid: str | None = None) -> int:
-    """Tickets opened for alerts (of one series, when given). With a real worker the scheduler tick's
-    reconciliation may open tickets for the fake's other active alerts too: count the series then."""
-    db.session.expire_all()
-    alerts = select(func.count()).select_from(Alert).where(Alert.ticket_id.is_not(None))
-    tickets = select(func.count()).select_from(Ticket).where(Ticket.tenant_id == int(tenant.id))
-    if series_uid is None:
-        tickets = tickets.where(Ticket.external_ref.is_not(None))
-    else:
-        alerts = alerts.where(Alert.series_uid == series_uid)
-        tickets = tickets.where(Ticket.external_ref == series_uid)
-    with tenant_scope(tenant.id):
-        opened = db.session.scalar(alerts)
-    external = db.session.scalar(tickets)
-    assert opened == external
-    return external
+from tests.support.webhook_deliveries import (
+    _alert_delivery,
+    _delivery,
+    _store_pending,
+    _tickets,
+)
 
 
 def _drain_in_thread(app, tenant) -> dict[str, int]:

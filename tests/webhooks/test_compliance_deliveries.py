@@ -22,11 +22,8 @@ from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from flask_ninjaone.webhooks.processing import classify
 from sample_host.database import db
 from tests.support.patch_rows import FAILED_OS_PATCH, FAILED_SOFTWARE_PATCH
+from tests.support.webhook_deliveries import _delivery, post, receiver_path
 from tests.support.world import connect_tenant
-
-from .conftest import receiver_path
-from .test_processing import _delivery
-from .test_receiver import post
 
 AV_OFF = {
     "productName": "SentinelOne Agent",

@@ -8,9 +8,7 @@ from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Device
 from sample_host.database import db
 from sample_host.models import Asset
-
-from .test_processing import _delivery, _synced_device_id
-from .test_receiver import activity, post
+from tests.support.webhook_deliveries import _delivery, _synced_device_id, activity, post
 
 
 def _state(device_id: int) -> tuple[Asset, Device]:

@@ -12,42 +12,23 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from rq import Queue
-from sqlalchemy import update
 
 from flask_ninjaone import jobs, tenant_scope
-from flask_ninjaone.models import WebhookDelivery
 from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from flask_ninjaone.webhooks import inbox, processing
 from sample_host.database import db
-
-from .test_processing import _delivery, _synced_device_id
-from .test_receiver import activity, post
+from tests.support.webhook_deliveries import (
+    _delivery,
+    _drain,
+    _set,
+    _store_pending,
+    _synced_device_id,
+    activity,
+    post,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DOWN = "redis://127.0.0.1:1/0"
-
-
-def _store_pending(make_app, path: str, *bodies: dict) -> list[int]:
-    """Deliveries accepted while the queue was unreachable: stored, acknowledged, still pending."""
-    down = make_app(NINJAONE_REDIS_URL=REDIS_DOWN)
-    with down.app_context():
-        for body in bodies:
-            assert post(down.test_client(), path, body).status_code == 202
-    ids = [_delivery(body["id"]).id for body in bodies]
-    assert {_delivery(body["id"]).status for body in bodies} == {"pending"}
-    return ids
-
-
-def _set(delivery_id: int, tenant, **values) -> None:
-    with tenant_scope(tenant.id):
-        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(**values))
-        db.session.commit()
-
-
-def _drain(tenant, **kwargs) -> dict[str, int]:
-    with tenant_scope(tenant.id):
-        return processing.drain(db.session, **kwargs)
 
 
 def test_a_claimed_delivery_is_left_alone_until_its_claim_lapses(app, make_app, connected):

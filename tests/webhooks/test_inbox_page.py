@@ -11,13 +11,9 @@ from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import WebhookDelivery
 from flask_ninjaone.models.base import utcnow
 from sample_host.database import db
-from tests.alerts.test_pages import HOSTILE, _login
+from tests.support.alert_pages import HOSTILE, _login
+from tests.support.webhook_deliveries import _delivery, _store_pending, activity, post, receiver_path
 from tests.support.world import connect_tenant
-
-from .conftest import receiver_path
-from .test_drain import _store_pending
-from .test_processing import _delivery
-from .test_receiver import activity, post
 
 PAGE = "/integrations/ninjaone/inbox/"
 

@@ -6,30 +6,11 @@ import json
 
 from sqlalchemy import select
 
-from flask_ninjaone import system_scope, tenant_scope
-from flask_ninjaone.models import Device, WebhookDelivery
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from flask_ninjaone.webhooks.processing import classify
 from sample_host.database import db
 from sample_host.models import Asset
-
-from .conftest import SECRET
-from .test_receiver import activity, post
-
-
-def _delivery(activity_id: int) -> WebhookDelivery:
-    db.session.expire_all()
-    with system_scope():
-        return db.session.scalars(
-            select(WebhookDelivery).where(WebhookDelivery.activity_id == activity_id)
-        ).one()
-
-
-def _synced_device_id(tenant) -> int:
-    with tenant_scope(tenant.id):
-        return db.session.scalars(
-            select(Device.device_id).where(Device.retired.is_(False)).order_by(Device.device_id)
-        ).first()
+from tests.support.webhook_deliveries import SECRET, _delivery, _synced_device_id, activity, post
 
 
 def test_classification_table():

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Text, create_engine, func, select, text, type_coerce
+from sqlalchemy import Text, create_engine, select, text, type_coerce
 
 from flask_ninjaone import system_scope, tenant_scope
 from flask_ninjaone.models import Integration, WebhookDelivery
@@ -16,36 +16,7 @@ from flask_ninjaone.models.base import utcnow
 from sample_host.database import db
 from tests.support.services import postgres_url
 from tests.support.shared import SAMPLES
-
-from .conftest import SECRET
-
-HEADER = "X-NinjaOne-Webhook-Secret"
-
-
-def activity(activity_id: int = 900001, **fields) -> dict:
-    body = {
-        "id": activity_id,
-        "activityTime": 1742391675.556,
-        "deviceId": 1,
-        "activityType": "SYSTEM",
-        "statusCode": "SOMETHING_UNHANDLED",
-        "status": "Something",
-        "message": "x",
-    }
-    body.update(fields)
-    return body
-
-
-def post(client, path, body, *, secret=SECRET, content_type="application/json", raw: bytes | None = None):
-    headers = {HEADER: secret} if secret is not None else {}
-    data = raw if raw is not None else json.dumps(body)
-    return client.post(path, data=data, headers=headers, content_type=content_type)
-
-
-def stored() -> int:
-    db.session.expire_all()
-    with system_scope():
-        return db.session.execute(select(func.count()).select_from(WebhookDelivery)).scalar()
+from tests.support.webhook_deliveries import SECRET, activity, post, stored
 
 
 def test_accepts_the_real_sample_delivery(app, connected):

@@ -12,9 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Integration
 from sample_host.database import db
-
-from .conftest import SECRET
-from .test_receiver import activity, post, stored
+from tests.support.webhook_deliveries import SECRET, activity, post, stored
 
 NEW_SECRET = "a-secret-set-by-another-process-987654"
 

@@ -21,15 +21,21 @@ from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_f
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from flask_ninjaone.webhooks import inbox
 from sample_host.database import db
+from tests.support.webhook_deliveries import (
+    _alert_delivery,
+    _delivery,
+    _drain,
+    _set,
+    _store_pending,
+    _synced_device_id,
+    _tickets,
+    _worker_env,
+    activity,
+    post,
+    receiver_path,
+)
 from tests.support.workers import start_worker, wait_for
 from tests.support.world import connect_tenant
-
-from .conftest import receiver_path
-from .test_claims import _alert_delivery, _tickets
-from .test_drain import _drain, _set, _store_pending
-from .test_processing import _delivery, _synced_device_id
-from .test_receiver import activity, post
-from .test_worker import _worker_env
 
 #: How long the real-worker test waits for globex's ticket: far beyond what it takes now (about a
 #: second) and far below what acme's misbehaving NinjaOne held the worker for before (100 s or more).

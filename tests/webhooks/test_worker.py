@@ -19,25 +19,8 @@ from flask_ninjaone.models import AuditEntry
 from sample_host.database import db
 from tests.support import jobs_app  # noqa: F401  (registers the test task the long job runs)
 from tests.support.services import redis_url
+from tests.support.webhook_deliveries import _alert_delivery, _delivery, _tickets, _worker_env, activity, post
 from tests.support.workers import children, kill, start_worker, wait_for
-
-from .test_claims import _alert_delivery, _tickets
-from .test_processing import _delivery
-from .test_receiver import activity, post
-
-
-def _worker_env(
-    database_url: str, redis_url: str, encryption_key: str, fake_url: str, **settings: str
-) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "NINJAONE_ALLOWED_BASE_URLS": fake_url,  # the workers' operator lists the test's fake
-        "NINJAONE_REDIS_URL": redis_url,
-        "NINJAONE_ENCRYPTION_KEYS": encryption_key,
-        "SECRET_KEY": "test-secret-key",
-        **settings,
-    }
 
 
 def test_a_delivery_is_processed_before_a_long_job_queued_ahead_of_it(

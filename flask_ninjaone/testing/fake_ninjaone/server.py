@@ -22,6 +22,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_fake_app
+from .checkpoint import FakeCheckpoint
 from .generator import seed_fleet
 from .oauth_store import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from .state import FakeState
@@ -44,6 +45,11 @@ class FakeNinjaOne:
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._baseline: FakeCheckpoint | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
 
     @property
     def url(self) -> str:
@@ -66,6 +72,17 @@ class FakeNinjaOne:
         )
         self._thread.start()
         return self
+
+    def save_baseline(self) -> None:
+        """Remember the state as it is now (a seeded fleet, say): :meth:`reset` comes back to it."""
+        self._baseline = self.state.checkpoint()
+
+    def reset(self) -> None:
+        """Back to the saved baseline, completely (see ``checkpoint.py``): one server can serve a whole
+        test session, each test finding it as if just started and seeded."""
+        if self._baseline is None:
+            raise RuntimeError("FakeNinjaOne.reset() needs save_baseline() first")
+        self.state.restore(self._baseline)
 
     def stop(self) -> None:
         """Stop serving and the webhook sender; safe to call twice."""

@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import current_app
 
+from . import checkpoint as checkpoints
 from . import inventory, inventory_changes
 from .activities import CONDITIONS, build_activity
 from .custom_fields import CustomFieldStore
@@ -97,6 +98,15 @@ class FakeState:
     def close(self) -> None:
         """Stop the webhook sender's threads."""
         self.webhooks.close()
+
+    def checkpoint(self) -> checkpoints.FakeCheckpoint:
+        """Everything the fake holds, to :meth:`restore` later (see ``checkpoint.py``)."""
+        return checkpoints.take(self)
+
+    def restore(self, saved: checkpoints.FakeCheckpoint) -> None:
+        """Back to ``saved``: fleet, alerts, activities, OAuth apps and tokens, webhook configurations and
+        deliveries, injected faults, device actions, counters, all of it."""
+        checkpoints.restore(self, saved)
 
     def _next_id(self, kind: str, step: int = 1) -> int:
         self._last_ids[kind] += step

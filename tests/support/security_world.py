@@ -11,8 +11,8 @@ NinjaOne, with one object of every kind the extension's routes can point at.
   acme's own objects.
 
 Building takes a few seconds, so it happens once per session into a template; each test gets the
-template's state back (a file copy on SQLite, a row-level restore on PostgreSQL: see
-``tests/support/snapshot.py``).
+template's state back (a file copy on SQLite, a row-level restore on PostgreSQL, and both fake
+NinjaOnes' states: the pytest plugin's ``WorldSnapshot``, ``flask_ninjaone/testing/world.py``).
 """
 
 from __future__ import annotations
@@ -57,12 +57,12 @@ from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from flask_ninjaone.testing.fake_ninjaone.payloads import device_with_references
+from flask_ninjaone.testing.world import sorted_tables
 from sample_host import create_app
 from sample_host.asset_attributes import ATTRIBUTES
 from sample_host.database import db
 from sample_host.models import Tenant, User
 from sample_host.seed import TENANTS
-from tests.support.snapshot import all_tables
 
 PREFIX = "/integrations/ninjaone"
 WEBHOOK_PREFIX = "/webhooks/ninjaone"
@@ -541,7 +541,7 @@ def database_state(app: Flask) -> DatabaseState:
 def _read_tables(app: Flask, tables: dict[str, frozenset[Row]]) -> None:
     with app.app_context():
         with db.engine.connect() as connection:
-            for table in all_tables():
+            for table in sorted_tables((db.metadata, ninjaone_metadata)):
                 result = connection.execute(table.select())
                 columns = list(result.keys())
                 tables[table.name] = frozenset(

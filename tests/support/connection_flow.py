@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 
 import requests
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
+
+from flask_ninjaone import tenant_scope
+from sample_host.database import db
+from sample_host.models import Tenant, User
 
 DEMO_ID, DEMO_SECRET = "demo-client-id", "demo-client-secret"
 PREFIX = "/integrations/ninjaone"
@@ -78,3 +85,29 @@ def badge(page: str) -> str:
     match = re.search(r'class="ninjaone-badge ninjaone-badge--(\w+)"', page)
     assert match, "no status badge"
     return match.group(1)
+
+
+def user_id(app: Flask, email: str, tenant: str) -> int:
+    with app.app_context():
+        found = db.session.scalar(
+            select(User.id)
+            .join(Tenant, User.tenant_id == Tenant.id)
+            .where(Tenant.slug == tenant, User.email == email)
+        )
+    assert found is not None, f"no user {email} in {tenant}"
+    return found
+
+
+def tenant_id(app: Flask, slug: str) -> str:
+    with app.app_context():
+        found = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    assert found is not None
+    return str(found)
+
+
+@contextmanager
+def tenant_db(app: Flask, slug: str = "acme"):
+    """A fresh session bound to ``slug``'s tenant, for assertions on what requests wrote."""
+    with app.app_context(), tenant_scope(tenant_id(app, slug)):
+        yield db.session
+        db.session.rollback()

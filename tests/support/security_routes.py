@@ -21,8 +21,7 @@ from flask import Flask
 
 from flask_ninjaone.host import Permission
 from sample_host.roles import ROLE_PERMISSIONS
-
-from .world import CLIENT_ID, TenantWorld, make_security_app
+from tests.support.security_world import CLIENT_ID, TenantWorld, make_security_app
 
 RECEIVER = "ninjaone_webhooks.receive"
 STATIC = "ninjaone.static"
@@ -257,9 +256,10 @@ def unknown_params(route: Route) -> list[str]:
 
 def unknown_param_message(route: Route, name: str) -> str:
     return (
-        f"{route} takes the URL parameter {name!r}, which tests/security/routes.py does not know. "
+        f"{route} takes the URL parameter {name!r}, which tests/support/security_routes.py does not know. "
         f"If it names a tenant's object, add {name!r} to OBJECT_PARAMS (and give TenantWorld/build_world "
-        "in tests/security/world.py such an object for both tenants) so the isolation matrix requests "
+        "in tests/support/security_world.py such an object for both tenants) so the isolation matrix "
+        "requests "
         f"the other tenant's one; otherwise add a working value to FIXED_PARAMS."
     )
 

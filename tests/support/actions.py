@@ -7,7 +7,7 @@ from sqlalchemy import select
 from flask_ninjaone.models import Credential, Integration
 from flask_ninjaone.tenancy import tenant_scope
 from sample_host.database import db
-from tests.integration.oauth_flow import authorization_code_tokens
+from tests.support.oauth_flow import authorization_code_tokens
 
 
 def sign_in(acme, tenant_id: str | None = None) -> None:

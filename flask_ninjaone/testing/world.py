@@ -1,0 +1,145 @@
+"""A test world built once and given back to every test: database rows and fake NinjaOnes together.
+
+Connecting a tenant, mapping its organizations and syncing its devices takes seconds; a suite that does
+it per test spends its time there. A :class:`WorldSnapshot` keeps what the build left behind and puts it
+back in milliseconds:
+
+- the database: on a SQLite file, a copy of the file (restored by copying it back); elsewhere
+  (PostgreSQL) every row of every table, restored by deleting all rows, inserting them again and moving
+  each id sequence past the highest id;
+- each fake NinjaOne's whole state (``FakeState.checkpoint``), because the database names the fake's URL
+  and holds tokens the fake issued: the two are only consistent together.
+
+:class:`Worlds` (the ``ninjaone_worlds`` fixture) builds a world the first time a test asks for it by
+name, in that test's own database, and restores it for every later test of the session.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, text
+
+from .fake_ninjaone import FakeNinjaOne
+from .fake_ninjaone.checkpoint import FakeCheckpoint
+
+
+def sorted_tables(metadatas: Iterable[MetaData]) -> tuple[Table, ...]:
+    """The tables of all ``metadatas`` (host and extension) in dependency order, parents first."""
+    combined = MetaData()
+    for source in metadatas:
+        for table in source.sorted_tables:
+            table.to_metadata(combined)
+    return tuple(combined.sorted_tables)
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for other databases and in-memory SQLite)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(engine.url.database))
+
+
+class DatabaseRows:
+    """Every row of every table, restorable into a database of the same schema."""
+
+    def __init__(self, engine: Engine, metadatas: Sequence[MetaData]) -> None:
+        self.metadatas = tuple(metadatas)
+        self.tables = sorted_tables(self.metadatas)
+        with engine.connect() as connection:
+            self.rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                         for table in self.tables}  # fmt: skip
+
+    def restore(self, engine: Engine) -> None:
+        """Create missing tables, empty every table, insert the rows back, move the id sequences."""
+        for metadata in self.metadatas:
+            metadata.create_all(engine)
+        with engine.begin() as connection:
+            for table in reversed(self.tables):
+                connection.execute(table.delete())
+            for table in self.tables:
+                if self.rows[table.name]:
+                    connection.execute(table.insert(), self.rows[table.name])
+            if connection.dialect.name == "postgresql":
+                for table in self.tables:
+                    if "id" in table.c and table.c.id.autoincrement is not False:
+                        connection.execute(
+                            text(
+                                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                            ),
+                            {"t": table.name},
+                        )
+
+
+class WorldSnapshot:
+    """A database and the fake NinjaOnes it talks to, as they are now; :meth:`restore` puts both back."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        metadatas: Sequence[MetaData],
+        fakes: Iterable[FakeNinjaOne],
+        directory: Path,
+    ) -> None:
+        self.fakes: list[tuple[FakeNinjaOne, FakeCheckpoint]] = [
+            (fake, fake.state.checkpoint()) for fake in fakes
+        ]
+        self.file: Path | None = None
+        self.rows: DatabaseRows | None = None
+        source = sqlite_file(engine)
+        if source is not None:
+            engine.dispose()  # every connection closed: the file is complete
+            directory.mkdir(parents=True, exist_ok=True)
+            self.file = directory / source.name
+            shutil.copyfile(source, self.file)
+        else:
+            self.rows = DatabaseRows(engine, metadatas)
+
+    def restore(self, engine: Engine) -> None:
+        """The database behind ``engine`` and each fake, as they were captured. On SQLite the engine's
+        connections are closed first (the file under them is replaced)."""
+        target = sqlite_file(engine)
+        if self.file is not None and target is not None:
+            engine.dispose()
+            shutil.copyfile(self.file, target)
+        else:
+            if self.rows is None:
+                raise ValueError("a world captured from a SQLite file restores into a SQLite file")
+            self.rows.restore(engine)
+        for fake, checkpoint in self.fakes:
+            fake.state.restore(checkpoint)
+
+
+class Worlds:
+    """Worlds by name for a test session: built by the first test that asks, restored for the rest."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._snapshots: dict[str, WorldSnapshot] = {}
+
+    def restore_or_build(
+        self,
+        name: str,
+        engine: Engine,
+        build: Callable[[], Any],
+        *,
+        metadatas: Sequence[MetaData],
+        fakes: Sequence[FakeNinjaOne] = (),
+    ) -> bool:
+        """Give ``engine``'s database (and ``fakes``) the world ``name``: restored if it was built
+        before in this session, else built now by ``build()`` (into this database, through your own
+        code) and snapshotted. Returns True when it was built. The same name must always come with the
+        same fakes: the database names their URLs."""
+        snapshot = self._snapshots.get(name)
+        if snapshot is None:
+            build()
+            self._snapshots[name] = WorldSnapshot(engine, metadatas, fakes, self.directory / name)
+            return True
+        if [fake for fake, _ in snapshot.fakes] != list(fakes):
+            raise ValueError(f"world {name!r} was built with other fake NinjaOnes than these")
+        snapshot.restore(engine)
+        return False
