@@ -32,3 +32,10 @@ def relay(acme):
     relay = WebhookRelay(acme.fake.state)
     relay.discard()
     return relay
+
+
+@pytest.fixture
+def device(acme):
+    return next(
+        d for d in acme.devices() if d.agent_status == "online" and d.node_class == "WINDOWS_WORKSTATION"
+    )

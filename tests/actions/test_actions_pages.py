@@ -4,16 +4,16 @@ idempotency, refusals before any API call, the job's states, and confirmation by
 from __future__ import annotations
 
 import html
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from flask_ninjaone.models import ActionState, Credential, DeviceAction
+from flask_ninjaone.models import ActionState, Credential
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Ticket, TicketNote, ticket_assets
+from tests.support.actions import actions, submission
 from tests.support.inventory import URL
 
 ACTION_ENDPOINTS = ("POST /v2/device/{id}/reboot/{mode}", "PUT /v2/device/{id}/maintenance",
@@ -25,26 +25,8 @@ def api_actions(acme) -> int:
     return sum(counts.get(endpoint, 0) for endpoint in ACTION_ENDPOINTS)
 
 
-def actions(acme) -> list[DeviceAction]:
-    with acme.scope():
-        rows = db.session.scalars(select(DeviceAction).order_by(DeviceAction.id)).all()
-        db.session.expunge_all()
-        return list(rows)
-
-
-@pytest.fixture
-def device(acme):
-    return next(
-        d for d in acme.devices() if d.agent_status == "online" and d.node_class == "WINDOWS_WORKSTATION"
-    )
-
-
 def reboot(client, asset_id, **form):
     return client.post(f"{URL}/actions/assets/{asset_id}/reboot", data=form)
-
-
-def submission(page: str) -> str:
-    return re.search(r'name="submission" value="([^"]+)"', page).group(1)
 
 
 def test_technician_confirms_and_reboots_then_the_webhook_confirms(acme, app, device, relay):

@@ -16,7 +16,7 @@ from flask_ninjaone.models import DeviceAction, Integration
 from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.connect import connect_tenant
 from sample_host.database import db
-from tests.inventory.support import URL
+from tests.support.inventory import URL
 
 AUDIT = f"{URL}/actions/audit/"
 EXPORT = f"{URL}/actions/audit/export.csv"

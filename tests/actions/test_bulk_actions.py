@@ -12,9 +12,8 @@ from flask_ninjaone.actions.bulk import MAX_BULK
 from flask_ninjaone.models import Device
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
-from tests.inventory.support import URL
-
-from .test_actions_pages import actions, submission
+from tests.support.actions import actions, submission
+from tests.support.inventory import URL
 
 BULK = f"{URL}/actions/bulk"
 AGENTS = ("WINDOWS_WORKSTATION", "WINDOWS_SERVER", "MAC", "LINUX_SERVER", "LINUX_WORKSTATION")

@@ -16,9 +16,8 @@ from flask_ninjaone.models import ActionState, Device, DeviceAction
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Ticket, TicketNote, ticket_assets
-from tests.inventory.support import URL
-
-from .test_actions_pages import actions, submission
+from tests.support.actions import actions, submission
+from tests.support.inventory import URL
 
 PATCH_ENDPOINTS = tuple(
     f"POST /v2/device/{{id}}/patch/{t}/{o}" for t in ("os", "software") for o in ("scan", "apply")

@@ -3,16 +3,13 @@ confirmation naming device and script, refusals before any run, the outcome note
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
-from flask_ninjaone.models import DeviceAction
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
 from sample_host.models import Ticket, TicketNote, ticket_assets
-from tests.support.actions import sign_in
+from tests.support.actions import actions, sign_in, submission
 from tests.support.inventory import URL
 
 RUNS = "POST /v2/device/{id}/script/run"
@@ -24,26 +21,8 @@ def calls(acme) -> tuple[int, int]:
     return counts.get(OPTIONS, 0), counts.get(RUNS, 0)
 
 
-def actions(acme) -> list[DeviceAction]:
-    with acme.scope():
-        rows = db.session.scalars(select(DeviceAction).order_by(DeviceAction.id)).all()
-        db.session.expunge_all()
-        return list(rows)
-
-
-@pytest.fixture
-def device(acme):
-    return next(
-        d for d in acme.devices() if d.agent_status == "online" and d.node_class == "WINDOWS_WORKSTATION"
-    )
-
-
 def run_script(client, asset_id, **form):
     return client.post(f"{URL}/actions/assets/{asset_id}/script", data=form)
-
-
-def submission(page: str) -> str:
-    return re.search(r'name="submission" value="([^"]+)"', page).group(1)
 
 
 def link_ticket(acme, device) -> int:

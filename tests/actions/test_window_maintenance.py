@@ -14,7 +14,7 @@ from flask_ninjaone.inventory.panels import AssetPanel
 from flask_ninjaone.models import Device, DeviceAction, MaintenanceWindow
 from flask_ninjaone.testing.connect import connect_tenant
 from sample_host.database import db
-from tests.inventory.support import URL
+from tests.support.inventory import URL
 
 PUT, DELETE = "PUT /v2/device/{id}/maintenance", "DELETE /v2/device/{id}/maintenance"
 WINDOWS = f"{URL}/rules/maintenance"

@@ -15,7 +15,6 @@ from tests.support.alerts_world import World
 from tests.support.rule_tests import finished, run_rule_test
 
 
-
 @pytest.fixture
 def stuff(world: World) -> dict:
     """An alert with a ticket, a rule and a maintenance window in acme."""

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from flask_ninjaone.alerts import dry_run, rule_tests
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import AlertRule, RuleTest
-from tests.alerts.conftest import World
-from tests.alerts.test_pages import FORM, PREFIX, _login
+from tests.support.alert_pages import FORM, PREFIX, _login
+from tests.support.alerts_world import World
 
 JSON = {"Accept": "application/json"}
 

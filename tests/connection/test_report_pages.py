@@ -13,8 +13,7 @@ from flask_ninjaone.models import Integration
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.sync.runner import run_sync
 from sample_host.models import Client
-
-from .conftest import tenant_db, tenant_id
+from tests.support.connection_flow import tenant_db, tenant_id
 
 PREFIX = "/integrations/ninjaone/reports"
 

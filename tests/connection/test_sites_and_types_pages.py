@@ -14,8 +14,7 @@ from flask_ninjaone.models import DeviceTypeRule, Integration, LocationSite, Map
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.testing.fake_ninjaone.node_roles import role_id_for
 from sample_host.models import Site
-
-from .conftest import tenant_db
+from tests.support.connection_flow import tenant_db
 
 PREFIX = "/integrations/ninjaone"
 

@@ -11,10 +11,7 @@ from sqlalchemy import select
 from flask_ninjaone.models import Device, DeviceAction
 from flask_ninjaone.state import get_state
 from flask_ninjaone.tenancy import tenant_scope
-
-from .test_device_actions import SHOTS, shoot
-from .test_journey import TIMEOUT, connect_and_sync, login
-from .test_phone_layout import OVERFLOW
+from tests.support.browser import OVERFLOW, SHOTS, TIMEOUT, connect_and_sync, login, shoot
 
 
 def devices(live, count: int, status: str = "online", classes=("WINDOWS_WORKSTATION", "WINDOWS_SERVER")):

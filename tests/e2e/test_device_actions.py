@@ -3,7 +3,6 @@ device, and sees the outcome note arrive by NinjaOne's webhook."""
 
 from __future__ import annotations
 
-import os
 import re
 
 from playwright.sync_api import expect
@@ -12,20 +11,10 @@ from sqlalchemy import select
 from flask_ninjaone.models import Device, DeviceAction
 from flask_ninjaone.state import get_state
 from flask_ninjaone.tenancy import tenant_scope
-from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login
+from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login, shoot
+
 
 #: Set to a folder to keep screenshots of the pages this test visits (desktop and phone).
-SHOTS = os.environ.get("NINJAONE_TEST_SCREENSHOTS")
-
-
-def shoot(page, name: str) -> None:
-    if SHOTS:
-        for width, height in ((1366, 900), (390, 844)):
-            page.set_viewport_size({"width": width, "height": height})
-            page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
-        page.set_viewport_size({"width": 1366, "height": 900})
-
-
 def agent_server(live) -> tuple[int, str]:
     """An online Windows server (an agent device: it can be rebooted)."""
     with live.app.app_context(), tenant_scope(get_state().host.find_tenant("acme").id):

@@ -10,9 +10,7 @@ from flask_ninjaone import tenant_scope
 from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.models import Device, Integration
 from flask_ninjaone.state import get_state
-
-from .test_journey import TIMEOUT, connect_and_sync, login
-from .test_phone_layout import OVERFLOW
+from tests.support.browser import OVERFLOW, TIMEOUT, connect_and_sync, login
 
 FIELDS = "/integrations/ninjaone/fields/"
 

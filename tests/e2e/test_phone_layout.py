@@ -8,7 +8,7 @@ from sqlalchemy import select
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Alert, Device
 from flask_ninjaone.state import get_state
-from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
+from tests.support.browser import OVERFLOW, TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
 
 PAGES = [
     "/",
@@ -24,7 +24,6 @@ PAGES = [
     "/tickets/",
 ]
 
-OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 #: The innermost elements sticking out on the right, to say what overflows, not just where.
 CULPRITS = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.children.length === 0)

@@ -12,9 +12,7 @@ from flask_ninjaone.inventory import billing
 from flask_ninjaone.state import get_state
 from flask_ninjaone.tasks.inventory import billing_snapshot
 from flask_ninjaone.tenancy import tenant_scope
-
-from .test_device_actions import shoot
-from .test_journey import TIMEOUT, connect_and_sync, login
+from tests.support.browser import TIMEOUT, connect_and_sync, login, shoot
 
 
 def take_last_month(live) -> None:

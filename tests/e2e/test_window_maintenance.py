@@ -12,9 +12,7 @@ from sqlalchemy import select
 from flask_ninjaone.models import Device
 from flask_ninjaone.state import get_state
 from flask_ninjaone.tenancy import tenant_scope
-
-from .test_device_actions import shoot
-from .test_journey import TIMEOUT, connect_and_sync, login
+from tests.support.browser import TIMEOUT, connect_and_sync, login, shoot
 
 
 def workstation(live) -> tuple[int, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import FLEET_SIZE, Api
+from tests.support.fake_api import FLEET_SIZE, Api
 
 
 @pytest.fixture

@@ -8,25 +8,15 @@ from typing import Any
 import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
-from tests.support.fake_api import Api, Receiver
+from tests.support.fake_api import Api, Receiver, hook, new_device
 from tests.support.openapi_check import check, component
-
-
-def _device(fake: FakeNinjaOne, node_class: str = "WINDOWS_WORKSTATION", *, offline: bool = False) -> int:
-    organization = fake.state.organizations_page(None, 1)[0]["id"]
-    return fake.state.create_device(organization, node_class, fields={"offline": offline})["id"]
-
-
-def _hook(api: Api, receiver: Receiver) -> None:
-    config = {"url": receiver.url, "activities": {}, "expand": ["device"], "headers": []}
-    assert api.request("PUT", "/v2/webhook", json=config).status_code == 204
 
 
 def test_reboot_requests_and_completes_with_activities_and_webhooks(
     fake: FakeNinjaOne, api: Api, receiver: Receiver
 ) -> None:
-    device_id = _device(fake)
-    _hook(api, receiver)
+    device_id = new_device(fake)
+    hook(api, receiver)
     fake.state.reset_counters()
     answer = api.request("POST", f"/v2/device/{device_id}/reboot/NORMAL", json={"reason": "patch day"})
     assert (answer.status_code, answer.text) == (204, "")
@@ -42,7 +32,7 @@ def test_reboot_requests_and_completes_with_activities_and_webhooks(
 
 
 def test_reboot_waits_for_the_agent_when_told_to(fake: FakeNinjaOne, api: Api, control: Api) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     assert (
         control.request("PUT", "/_fake/settings", json={"complete_reboots": False}).json()["complete_reboots"]
         is False
@@ -67,7 +57,7 @@ def test_reboot_waits_for_the_agent_when_told_to(fake: FakeNinjaOne, api: Api, c
 def test_reboot_bad_input(
     fake: FakeNinjaOne, api: Api, path: str, body: Any, status: int, message: str
 ) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     before = len(api.get("/v2/activities", df=f"id = {device_id}").json()["activities"])
     answer = api.request("POST", f"/v2/device/{device_id}{path}", json=body)
     assert answer.status_code == status
@@ -78,16 +68,16 @@ def test_reboot_bad_input(
 def test_reboot_refuses_offline_agents_other_classes_unknown_devices_and_missing_scope(
     fake: FakeNinjaOne, api: Api
 ) -> None:
-    offline = _device(fake, offline=True)
+    offline = new_device(fake, offline=True)
     answer = api.request("POST", f"/v2/device/{offline}/reboot/NORMAL")
     assert (answer.status_code, answer.json()["errorMessage"]) == (400, "Device is offline")
-    host = _device(fake, "VMWARE_VM_HOST")
+    host = new_device(fake, "VMWARE_VM_HOST")
     answer = api.request("POST", f"/v2/device/{host}/reboot/NORMAL")
     assert answer.status_code == 400
     assert "not supported for device class VMWARE_VM_HOST" in answer.json()["errorMessage"]
     assert api.request("POST", "/v2/device/999999/reboot/NORMAL").status_code == 404
     reader = Api(fake.url, fake.state.oauth.issue_access_token(scopes={"monitoring"}))
-    device_id = _device(fake)
+    device_id = new_device(fake)
     assert reader.request("POST", f"/v2/device/{device_id}/reboot/NORMAL").status_code == 403
     assert reader.request("PUT", f"/v2/device/{device_id}/maintenance", json={}).status_code == 403
     assert reader.request("DELETE", f"/v2/device/{device_id}/maintenance").status_code == 403
@@ -95,7 +85,7 @@ def test_reboot_refuses_offline_agents_other_classes_unknown_devices_and_missing
 
 
 def test_maintenance_sets_the_device_record_and_cancels(fake: FakeNinjaOne, api: Api) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     end_ms = int((time.time() + 3600) * 1000)
     body = {"disabledFeatures": ["ALERTS", "PATCHING"], "end": end_ms, "reasonMessage": "disk swap"}
     assert api.request("PUT", f"/v2/device/{device_id}/maintenance", json=body).status_code == 204
@@ -139,7 +129,7 @@ def test_maintenance_sets_the_device_record_and_cancels(fake: FakeNinjaOne, api:
     ],
 )
 def test_maintenance_bad_input_changes_nothing(fake: FakeNinjaOne, api: Api, body: Any, message: str) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     answer = api.request("PUT", f"/v2/device/{device_id}/maintenance", json=body)
     assert answer.status_code == 400
     assert message in answer.json()["errorMessage"]
@@ -147,7 +137,7 @@ def test_maintenance_bad_input_changes_nothing(fake: FakeNinjaOne, api: Api, bod
 
 
 def test_injected_429_reaches_the_action_routes(fake: FakeNinjaOne, api: Api, control: Api) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     fault = {"method": "POST", "path": f"/v2/device/{device_id}/reboot/NORMAL", "kind": "rate_limit"}
     assert control.request("POST", "/_fake/faults", json=fault).status_code == 201
     answer = api.request("POST", f"/v2/device/{device_id}/reboot/NORMAL")
@@ -158,30 +148,30 @@ def test_injected_429_reaches_the_action_routes(fake: FakeNinjaOne, api: Api, co
 
 
 def test_scripting_options_follow_the_device_class(fake: FakeNinjaOne, api: Api) -> None:
-    windows = api.get(f"/v2/device/{_device(fake)}/scripting/options").json()
+    windows = api.get(f"/v2/device/{new_device(fake)}/scripting/options").json()
     assert [script["name"] for script in windows["scripts"]] == [
         "Clear temp files",
         "Restart print spooler",
         "Restart service",
     ]
     assert windows["credentials"] == {"roles": ["SYSTEM", "LOGGED_ON_USER"], "credentials": []}
-    linux = api.get(f"/v2/device/{_device(fake, 'LINUX_SERVER')}/scripting/options").json()
+    linux = api.get(f"/v2/device/{new_device(fake, 'LINUX_SERVER')}/scripting/options").json()
     assert [script["id"] for script in linux["scripts"]] == [201]
-    host = api.get(f"/v2/device/{_device(fake, 'VMWARE_VM_HOST')}/scripting/options").json()
+    host = api.get(f"/v2/device/{new_device(fake, 'VMWARE_VM_HOST')}/scripting/options").json()
     assert host == {"categories": [], "scripts": [], "credentials": {"roles": [], "credentials": []}}
     assert api.get("/v2/device/999999/scripting/options").status_code == 404
     reader = Api(fake.url, fake.state.oauth.issue_access_token(scopes={"monitoring"}))
-    assert reader.get(f"/v2/device/{_device(fake)}/scripting/options").status_code == 403
+    assert reader.get(f"/v2/device/{new_device(fake)}/scripting/options").status_code == 403
 
 
 def test_script_run_needs_a_user_context_token(fake: FakeNinjaOne, api: Api, receiver: Receiver) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     body = {"type": "SCRIPT", "id": 101, "runAs": "SYSTEM"}
     refused = api.request("POST", f"/v2/device/{device_id}/script/run", json=body)
     assert refused.status_code == 403
     assert refused.json()["errorMessage"].startswith("user_context_required")
     user = Api(fake.url, fake.state.oauth.issue_access_token(user_context=True))
-    _hook(user, receiver)
+    hook(user, receiver)
     assert user.request("POST", f"/v2/device/{device_id}/script/run", json=body).status_code == 204
     codes = [(p["activityType"], p["statusCode"], p["sourceName"]) for p in receiver.payloads()]
     assert codes == [
@@ -204,7 +194,7 @@ def test_script_run_needs_a_user_context_token(fake: FakeNinjaOne, api: Api, rec
 )
 def test_script_run_bad_input(fake: FakeNinjaOne, body: Any, message: str) -> None:
     user = Api(fake.url, fake.state.oauth.issue_access_token(user_context=True))
-    device_id = _device(fake)
+    device_id = new_device(fake)
     answer = user.request("POST", f"/v2/device/{device_id}/script/run", json=body)
     assert answer.status_code == 400 and message in answer.json()["errorMessage"]
     assert api_codes(user, device_id) == ["NODE_CREATED"]
@@ -212,7 +202,7 @@ def test_script_run_bad_input(fake: FakeNinjaOne, body: Any, message: str) -> No
 
 def test_script_run_refuses_offline_agents(fake: FakeNinjaOne) -> None:
     user = Api(fake.url, fake.state.oauth.issue_access_token(user_context=True))
-    device_id = _device(fake, offline=True)
+    device_id = new_device(fake, offline=True)
     answer = user.request("POST", f"/v2/device/{device_id}/script/run", json={"type": "SCRIPT", "id": 101})
     assert (answer.status_code, answer.json()["errorMessage"]) == (400, "Device is offline")
     assert (

@@ -11,9 +11,8 @@ import pytest
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.enums import NODE_CLASSES
 from flask_ninjaone.testing.fake_ninjaone.node_roles import role_id_for
-
-from .conftest import Api
-from .test_openapi_conformance import check, component
+from tests.support.fake_api import Api
+from tests.support.openapi_check import check, component
 
 
 def test_roles_conform_to_the_node_role_component(fake: FakeNinjaOne, api: Api) -> None:

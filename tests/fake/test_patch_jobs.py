@@ -6,10 +6,8 @@ import pytest
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
-
-from .conftest import Api, Receiver
-from .test_device_actions import _device, _hook
-from .test_openapi_conformance import check, component, spec
+from tests.support.fake_api import Api, Receiver, hook, new_device
+from tests.support.openapi_check import check, component, spec
 
 
 def test_the_four_paths_are_the_specs() -> None:
@@ -25,8 +23,8 @@ def test_the_four_paths_are_the_specs() -> None:
 def test_scan_answers_204_and_reports_started_then_completed(
     fake: FakeNinjaOne, api: Api, receiver: Receiver, target: str, kind: str
 ) -> None:
-    device_id = _device(fake)
-    _hook(api, receiver)
+    device_id = new_device(fake)
+    hook(api, receiver)
     fake.state.reset_counters()
     answer = api.request("POST", f"/v2/device/{device_id}/patch/{target}/scan")
     assert (answer.status_code, answer.text) == (204, "")
@@ -39,12 +37,12 @@ def test_scan_answers_204_and_reports_started_then_completed(
 
 
 def test_apply_installs_the_approved_patches(fake: FakeNinjaOne, api: Api, receiver: Receiver) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     approved = {"id": "0b7f3c56-9d1e-4f2a-8c3b-5e6d7f8a9b0c", "name": "2024-02 Cumulative Update",
                 "severity": "CRITICAL", "status": "APPROVED", "type": "SECURITY_UPDATES"}  # fmt: skip
     pending = {**approved, "id": "1c8f3c56-9d1e-4f2a-8c3b-5e6d7f8a9b0c", "status": "PENDING"}
     fake.state.set_device_inventory(device_id, {"osPatches": [approved, pending]})
-    _hook(api, receiver)
+    hook(api, receiver)
     assert api.request("POST", f"/v2/device/{device_id}/patch/os/apply").status_code == 204
     codes = [p["statusCode"] for p in receiver.payloads()]
     assert codes == [
@@ -57,7 +55,7 @@ def test_apply_installs_the_approved_patches(fake: FakeNinjaOne, api: Api, recei
 
 
 def test_a_failing_job_and_one_that_waits(fake: FakeNinjaOne, api: Api, control: Api) -> None:
-    device_id = _device(fake)
+    device_id = new_device(fake)
     fake.state.device_actions.failing_patch_jobs.add(device_id)
     assert api.request("POST", f"/v2/device/{device_id}/patch/os/scan").status_code == 204
     feed = api.get("/v2/activities", df=f"id = {device_id}").json()["activities"]
@@ -72,16 +70,16 @@ def test_a_failing_job_and_one_that_waits(fake: FakeNinjaOne, api: Api, control:
 def test_refuses_what_cannot_be_patched_unknown_devices_missing_scope_and_throttles(
     fake: FakeNinjaOne, api: Api
 ) -> None:
-    offline = _device(fake, offline=True)
+    offline = new_device(fake, offline=True)
     answer = api.request("POST", f"/v2/device/{offline}/patch/os/scan")
     assert (answer.status_code, answer.json()["errorMessage"]) == (400, "Device is offline")
-    host = _device(fake, "VMWARE_VM_HOST")
+    host = new_device(fake, "VMWARE_VM_HOST")
     answer = api.request("POST", f"/v2/device/{host}/patch/os/apply")
     assert (answer.status_code, answer.json()["errorMessage"]) == (
         400,
         "Device is not applicable for os apply.",
     )
-    mac = _device(fake, "MAC")
+    mac = new_device(fake, "MAC")
     assert api.request("POST", f"/v2/device/{mac}/patch/os/scan").status_code == 204
     answer = api.request("POST", f"/v2/device/{mac}/patch/software/scan")
     assert (answer.status_code, answer.json()["errorMessage"]) == (

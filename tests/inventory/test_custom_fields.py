@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,6 @@ from flask_ninjaone import asset_attributes_changed
 from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.inventory import field_map
 from flask_ninjaone.inventory.field_types import TEXT_LIMIT, FieldValueError
-from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.models import DeviceAttributes, FieldMapping, Integration, OwedWrite
 from flask_ninjaone.owed_writes import send_due
 from flask_ninjaone.state import get_state
@@ -22,36 +20,12 @@ from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.asset_attributes import ATTRIBUTES
 from sample_host.database import db
 from sample_host.models import Asset
-
-MAPPED = {
-    "assetTag": "asset_tag",
-    "costCenter": "cost_center",
-    "purchaseDate": "purchase_date",
-    "diskEncrypted": "disk_encrypted",
-    "rackUnits": "rack_units",
-}
+from tests.support.custom_fields import MAPPED, map_fields
+from tests.support.inventory import refresh
 
 
 def _integration() -> Integration:
     return db.session.scalars(select(Integration)).one()
-
-
-def map_fields(acme, mapped=MAPPED, two_way=()) -> None:
-    with acme.scope():
-        integration = _integration()
-        with client_for(integration) as client:
-            definitions = field_map.read_definitions(client)
-        for name, key in mapped.items():
-            field_map.save_mapping(
-                db.session, integration, definitions, ATTRIBUTES, name, key, two_way=name in two_way
-            )
-        db.session.commit()
-
-
-def refresh(acme) -> SimpleNamespace:
-    with acme.scope():
-        run = refresh_inventory(acme.integration_id)
-        return SimpleNamespace(state=run.state, error=run.error, counts=dict(run.counts))
 
 
 def host_attributes(acme) -> dict[int, dict[str, str]]:

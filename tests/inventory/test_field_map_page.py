@@ -10,10 +10,8 @@ from flask_ninjaone.alerts.rules import AlertFacts
 from flask_ninjaone.alerts.ticket_text import DeviceContext, ticket_description
 from flask_ninjaone.models import DeviceAttributes, FieldMapping
 from sample_host.database import db
-
-from .support import URL
-from .test_custom_fields import map_fields, refresh
-from .test_logon_contacts import link_contacts
+from tests.support.custom_fields import link_contacts, map_fields
+from tests.support.inventory import URL, refresh
 
 ADMIN, VIEWER = "admin@acme.test", "viewer@acme.test"
 

@@ -7,20 +7,12 @@ import math
 import pytest
 from sqlalchemy import select
 
-from flask_ninjaone.inventory import field_map
 from flask_ninjaone.inventory.field_sync import split_user_name
-from flask_ninjaone.models import DeviceAttributes, Integration
+from flask_ninjaone.models import DeviceAttributes
 from sample_host.database import db
 from sample_host.models import Asset, Contact
-
-from .test_custom_fields import refresh
-
-
-def link_contacts(acme, *, create: bool) -> None:
-    with acme.scope():
-        integration = db.session.scalars(select(Integration)).one()
-        field_map.save_contact_settings(db.session, integration, link=True, create=create)
-        db.session.commit()
+from tests.support.custom_fields import link_contacts
+from tests.support.inventory import refresh
 
 
 def links(acme) -> dict[int, tuple[str | None, str | None]]:

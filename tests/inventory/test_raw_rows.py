@@ -18,8 +18,7 @@ from flask_ninjaone.sync import runner
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from sample_host.database import db
-
-from .test_refresh import count_writes, fake_software, refresh, stored_software
+from tests.support.inventory import count_writes, fake_software, refresh, stored_software
 
 
 @pytest.fixture

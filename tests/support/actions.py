@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
-from flask_ninjaone.models import Credential, Integration
+from flask_ninjaone.models import Credential, DeviceAction, Integration
 from flask_ninjaone.tenancy import tenant_scope
 from sample_host.database import db
 from tests.support.oauth_flow import authorization_code_tokens
@@ -20,3 +22,16 @@ def sign_in(acme, tenant_id: str | None = None) -> None:
         credential = db.session.scalars(select(Credential)).one()
         credential.access_token, credential.refresh_token = tokens.access_token, tokens.refresh_token
         db.session.commit()
+
+
+def actions(acme) -> list[DeviceAction]:
+    """Every action row of acme, oldest first, detached from the session."""
+    with acme.scope():
+        rows = db.session.scalars(select(DeviceAction).order_by(DeviceAction.id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def submission(page: str) -> str:
+    """The one-time submission token of a confirmation page."""
+    return re.search(r'name="submission" value="([^"]+)"', page).group(1)

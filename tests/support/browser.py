@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from playwright.sync_api import expect
@@ -138,3 +139,17 @@ def open_from_dashboard(page, base: str, title: str) -> None:
     page.goto(base + "/")
     page.locator("summary.ninjaone-nav__toggle").click()
     page.locator(".ninjaone-nav__list").get_by_role("link", name=title, exact=True).click()
+
+
+#: How far the page is wider than the window (0 when it fits).
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+SHOTS = os.environ.get("NINJAONE_TEST_SCREENSHOTS")
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots at desktop and phone widths when NINJAONE_TEST_SCREENSHOTS names a directory."""
+    if SHOTS:
+        for width, height in ((1366, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+        page.set_viewport_size({"width": 1366, "height": 900})

@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from tests.support.shared import SHARED_NINJAONE
 
 SHARED = SHARED_NINJAONE
@@ -47,3 +48,15 @@ class Receiver:
 
     def payloads(self) -> list[dict[str, Any]]:
         return [item["json"] for item in self.received]
+
+
+def new_device(fake: FakeNinjaOne, node_class: str = "WINDOWS_WORKSTATION", *, offline: bool = False) -> int:
+    """A new device of the fake's first organization; its id."""
+    organization = fake.state.organizations_page(None, 1)[0]["id"]
+    return fake.state.create_device(organization, node_class, fields={"offline": offline})["id"]
+
+
+def hook(api: Api, receiver: Receiver) -> None:
+    """Point the fake's webhook at ``receiver`` (every activity, device expanded)."""
+    config = {"url": receiver.url, "activities": {}, "expand": ["device"], "headers": []}
+    assert api.request("PUT", "/v2/webhook", json=config).status_code == 204

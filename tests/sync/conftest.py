@@ -20,3 +20,19 @@ def acme(app, fake):
     tenant, integration_id = connect_acme(app, fake)
     with tenant_scope(tenant.id):
         yield tenant, integration_id
+
+
+@pytest.fixture
+def device_loads(monkeypatch):
+    """How many devices the client schema-loads (the work a skipped device saves)."""
+    from flask_ninjaone.client.schemas import devices
+
+    loads = []
+    original = devices.DeviceSchema._shape_of
+
+    def counted(item):
+        loads.append(item.get("id") if isinstance(item, dict) else None)
+        return original(item)
+
+    monkeypatch.setattr(devices.DeviceSchema, "_shape_of", staticmethod(counted))
+    return loads

@@ -180,22 +180,6 @@ def test_sync_of_one_tenant_never_touches_another(acme, fake):
         run_sync(integration_id)
 
 
-@pytest.fixture
-def device_loads(monkeypatch):
-    """How many devices the client schema-loads (the work a skipped device saves)."""
-    from flask_ninjaone.client.schemas import devices
-
-    loads = []
-    original = devices.DeviceSchema._shape_of
-
-    def counted(item):
-        loads.append(item.get("id") if isinstance(item, dict) else None)
-        return original(item)
-
-    monkeypatch.setattr(devices.DeviceSchema, "_shape_of", staticmethod(counted))
-    return loads
-
-
 def _mirror(device_id: int) -> Device:
     db.session.expire_all()
     return db.session.scalars(select(Device).where(Device.device_id == device_id)).one()

@@ -23,9 +23,7 @@ from flask_ninjaone.testing.fake_ninjaone.node_roles import role_id_for
 from flask_ninjaone.testing.relay import WebhookRelay
 from sample_host.database import db
 from sample_host.models import Asset, Site
-
-from .conftest import fake_devices, ninja_assets
-from .test_engine import device_loads  # noqa: F401  (the fixture)
+from tests.support.sync_checks import fake_devices, ninja_assets
 
 
 def _integration(integration_id: int) -> Integration:
@@ -153,7 +151,7 @@ def test_an_unmapped_organization_has_no_sites_page(acme, fake):
 def test_a_type_rule_rewrites_the_devices_it_moves_though_their_payloads_did_not_change(
     acme,
     fake,
-    device_loads,  # noqa: F811
+    device_loads,
 ):
     tenant, integration_id = acme
     run_sync(integration_id)

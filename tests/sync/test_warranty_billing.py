@@ -20,8 +20,7 @@ from flask_ninjaone.tasks.inventory import billing_snapshot
 from flask_ninjaone.tasks.sync import schedule_tick
 from sample_host.database import db
 from tests.support.shared import SHARED_NINJAONE
-
-from .conftest import fake_devices
+from tests.support.sync_checks import fake_devices
 
 
 def _integration(integration_id: int) -> Integration:

@@ -15,10 +15,7 @@ from sqlalchemy import event
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.webhooks import processing
 from sample_host.database import db
-
-from .test_claims import _alert_delivery, _tickets
-from .test_drain import _store_pending
-from .test_processing import _synced_device_id
+from tests.support.webhook_deliveries import _alert_delivery, _store_pending, _synced_device_id, _tickets
 
 #: A new alert opening a ticket, once the drain has read its stable facts: 12 statements of the
 #: extension (claim, problem lock, series row, device, savepointed INSERT, previous series, problem
