@@ -108,6 +108,13 @@ def test_flask_ninjaone_has_no_import_cycle():
     assert result.returncode == 0, result.stdout
 
 
+def _is_model(node: ast.expr) -> bool:
+    """Whether ``node`` names a class (``Device``, ``models.Device``): ``Model.query`` is the ORM's,
+    ``parts.query`` a URL's."""
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return name[:1].isupper()
+
+
 def database_access(source: str) -> list[str]:
     """Where ``source`` touches the database itself: a method of the session (named ``db.session``, or a
     name or helper function bound to it), a query built or run, or ``Model.query``."""
@@ -135,7 +142,7 @@ def database_access(source: str) -> list[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call | ast.Attribute):
             continue
-        if isinstance(node, ast.Attribute) and node.attr == "query":
+        if isinstance(node, ast.Attribute) and node.attr == "query" and _is_model(node.value):
             found.append(f"{node.lineno}: {ast.unparse(node)}")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in SESSION_METHODS and is_session(node.func.value):

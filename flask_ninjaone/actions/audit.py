@@ -162,6 +162,11 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def recent_actions(session: Session, filters: AuditFilters, limit: int) -> list[DeviceAction]:
+    """The newest ``limit`` actions matching ``filters`` (``flask ninjaone actions``)."""
+    return list(session.scalars(audit_query(filters).limit(limit)))
+
+
 def audit_query(filters: AuditFilters) -> Select[DeviceAction]:
     """The bound tenant's actions matching ``filters``, newest first (tenant scoping is automatic)."""
     query = select(DeviceAction)

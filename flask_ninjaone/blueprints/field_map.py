@@ -103,21 +103,18 @@ def save() -> Response:
         return redirect(url_for(".index"))
     session = get_state().db.session
     try:
-        field_name, attribute = form.field_name.data or "", form.attribute.data or ""
-        row = field_map.save_mapping(
+        row = field_map.map_field(
             session,
             integration,
             definitions,
             attributes,
-            field_name,
-            attribute,
+            form.field_name.data or "",
+            form.attribute.data or "",
             two_way=bool(form.two_way.data),
         )
     except field_map.FieldMapError as exc:
-        session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".index"))
-    session.commit()
     flash(f"{row.field_label} now feeds {row.attribute}; the next inventory refresh fills it in.", "success")
     return redirect(url_for(".index"))
 
@@ -131,9 +128,8 @@ def remove(mapping_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_state().db.session
-    if not field_map.remove_mapping_by_id(session, integration, mapping_id):
+    if not field_map.unmap_field(session, integration, mapping_id):
         abort(404)
-    session.commit()
     flash("Mapping removed; the assets keep their values.", "success")
     return redirect(url_for(".index"))
 
@@ -150,9 +146,8 @@ def contacts() -> Response:
     if not form.validate_on_submit():
         abort(400)
     session = get_state().db.session
-    field_map.save_contact_settings(
+    field_map.set_contact_linking(
         session, integration, link=bool(form.link_contacts.data), create=bool(form.create_contacts.data)
     )
-    session.commit()
     flash("Contact settings saved; the next inventory refresh applies them.", "success")
     return redirect(url_for(".index"))

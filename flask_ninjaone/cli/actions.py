@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from ..actions import inputs
-from ..actions.audit import AuditFilterError, AuditFilters, audit_query, parse_day
+from ..actions.audit import AuditFilterError, AuditFilters, parse_day, recent_actions
 from ..actions.inputs import ActionInputError, ActionRequest
 from ..actions.listing import action_json
 from ..actions.patching import patch as patch_request
@@ -204,7 +204,7 @@ def actions_command(tenant_ref: str, limit: int, state: str | None, kind: str | 
     filters = AuditFilters(state=state, kind=kind, since=day)
     with tenant_scope(tenant.id):
         session = get_state().db.session
-        rows = [action_json(action) for action in session.scalars(audit_query(filters).limit(limit))]
+        rows = [action_json(action) for action in recent_actions(session, filters, limit)]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

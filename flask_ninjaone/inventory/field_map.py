@@ -22,6 +22,7 @@ from ..host import AssetAttribute
 from ..models import ContactSettings, FieldMapping, Integration
 from ..models.base import utcnow
 from ..tenancy import get_scoped
+from ..unit_of_work import rolls_back_on
 from .field_types import display_value, mappable_type
 
 #: Longest NinjaOne field name and host attribute key the map stores (the table's columns).
@@ -149,13 +150,34 @@ def save_mapping(
     return row
 
 
-def remove_mapping_by_id(session: Session, integration: Integration, mapping_id: int) -> bool:
-    """Unmap the integration's mapping ``mapping_id``; False when it is not one (another tenant's, or
-    gone). The caller commits."""
+@rolls_back_on(FieldMapError)
+def map_field(
+    session: Session,
+    integration: Integration,
+    definitions: dict[str, FieldDefinition],
+    attributes: Sequence[AssetAttribute],
+    field_name: str,
+    attribute_key: str,
+    *,
+    two_way: bool,
+) -> FieldMapping:
+    """The field map page's save: :func:`save_mapping`, committed; a refusal rolls back and raises."""
+    row = save_mapping(
+        session, integration, definitions, attributes, field_name, attribute_key, two_way=two_way
+    )
+    session.commit()
+    return row
+
+
+def unmap_field(session: Session, integration: Integration, mapping_id: int) -> bool:
+    """Unmap (and commit) the integration's mapping ``mapping_id``; False when it is not one (another
+    tenant's, or gone), changing nothing."""
     row = get_scoped(session, FieldMapping, mapping_id)
     if row is None or row.integration_id != integration.id:
         return False
-    return remove_mapping(session, integration, row.field_name)
+    remove_mapping(session, integration, row.field_name)
+    session.commit()
+    return True
 
 
 def remove_mapping(session: Session, integration: Integration, field_name: str) -> bool:
@@ -212,6 +234,12 @@ def contact_settings(session: Session, integration: Integration) -> ContactSetti
         select(ContactSettings).where(ContactSettings.integration_id == integration.id)
     ).one_or_none()
     return row or ContactSettings(integration_id=integration.id, link_contacts=False, create_contacts=False)
+
+
+def set_contact_linking(session: Session, integration: Integration, *, link: bool, create: bool) -> None:
+    """The field map page's contact settings: :func:`save_contact_settings`, committed."""
+    save_contact_settings(session, integration, link=link, create=create)
+    session.commit()
 
 
 def save_contact_settings(session: Session, integration: Integration, *, link: bool, create: bool) -> None:
