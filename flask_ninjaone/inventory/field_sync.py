@@ -171,8 +171,9 @@ def _apply_fields(
         if changed:
             updates.append(AttributeUpdate(device.host_asset_id, changed))
             counts.custom_fields_written += len(changed)
-        row.values = current
-        row.values_synced_at = now
+        if current != (row.values or {}) or row.values_synced_at is None:
+            row.values = current  # assigned only when it differs: an equal dict would still be an UPDATE
+            row.values_synced_at = now
         counts.custom_field_devices += 1
     for start in range(0, len(updates), 1000):
         get_state().host.set_asset_attributes(integration.tenant_id, updates[start : start + 1000])
@@ -248,7 +249,8 @@ def _apply_logons(
             if user is None:
                 continue
             row = _new_row(session, integration, device_id, stored)
-        row.logon_at = logon.get("logonTime")
+        if row.logon_at != logon.get("logonTime"):
+            row.logon_at = logon.get("logonTime")
         counts.logon_devices += 1
         if user == row.logon_user and (row.contact_id is not None or user is None):
             continue

@@ -49,8 +49,9 @@ class FieldMapping(TenantMixin, Base):
 class DeviceAttributes(TenantMixin, Base):
     """Per device: the mapped custom fields as NinjaOne last reported them, and its last logon.
 
-    ``values`` holds NinjaOne's raw values of the mapped fields (``{field name: value}``) as of
-    ``values_synced_at``; a walk writes to the host only what differs from them, and the conflict rule
+    ``values`` holds NinjaOne's raw values of the mapped fields (``{field name: value}``) as the last
+    walk read them, ``values_synced_at`` when a walk last changed them (a walk that finds nothing new
+    writes nothing); a walk writes to the host only what differs from them, and the conflict rule
     of two-way fields reads them (see :mod:`flask_ninjaone.inventory.field_writes`). ``contact_id`` is
     the host contact the adapter found for ``logon_user``.
     """
