@@ -90,8 +90,11 @@
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) { return; }
     var job = form.closest("[data-ninjaone-job]");
-    var elsewhere = event.submitter && (event.submitter.hasAttribute("formtarget") || event.submitter.getAttribute("formmethod") === "get");
-    if (job && !elsewhere && window.fetch && window.FormData) {  // "Open in NinjaOne" beside it stays a link
+    // A button of the same form that posts elsewhere ("Open in NinjaOne", the bulk actions' confirmation
+    // pages) is an ordinary navigation, not this job.
+    var elsewhere = event.submitter && (event.submitter.hasAttribute("formtarget") ||
+      event.submitter.hasAttribute("formaction") || event.submitter.getAttribute("formmethod") === "get");
+    if (job && !elsewhere && window.fetch && window.FormData) {
       event.preventDefault();
       if (form.hasAttribute("data-working")) { return; }  // a second click: one job only
       start(job, form, event.submitter || buttons(form)[0]);
