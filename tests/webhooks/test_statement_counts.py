@@ -17,11 +17,12 @@ from flask_ninjaone.webhooks import processing
 from sample_host.database import db
 from tests.support.webhook_deliveries import _alert_delivery, _store_pending, _synced_device_id, _tickets
 
-#: A new alert opening a ticket, once the drain has read its stable facts: 12 statements of the
+#: A new alert opening a ticket, once the drain has read its stable facts: 13 statements of the
 #: extension (claim, problem lock, series row, device, savepointed INSERT, previous series, problem
-#: ticket, one UPDATE before and one after the ticket, outcome) + the sample host's 7 (savepoint,
-#: asset, client, ticket number, ticket, ticket-asset link, release). Was 25.
-WARM_NEW_ALERT = 19
+#: ticket, one UPDATE before and one after the ticket, the device's last user and contact for the
+#: ticket text, outcome) + the sample host's 7 (savepoint, asset, client, ticket number, ticket,
+#: ticket-asset link, release). Was 25; the contact line (issue 20) added one.
+WARM_NEW_ALERT = 20
 
 
 @contextmanager

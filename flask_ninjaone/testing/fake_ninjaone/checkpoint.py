@@ -2,7 +2,8 @@
 
 Starting a server and seeding a fleet per test costs more than the test; resetting a running server
 is cheap, but only safe if the reset is complete. So a checkpoint does not list what to keep: it copies
-every attribute of the state and of each store it composes (OAuth, webhooks, faults, device actions),
+every attribute of the state and of each store it composes (OAuth, webhooks, faults, device actions,
+custom fields),
 leaving out only the machinery named in ``_MACHINERY`` (the shared lock, the webhook sender's threads
 and the links between stores). A field added to a store later is therefore kept and restored without
 anyone remembering to add it here; ``tests/fake/test_checkpoint.py`` checks that nothing escapes.
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from .state import FakeState
 
 #: Attributes that are machinery, not data: the lock, the links between stores, the sender's threads.
-_MACHINERY = frozenset({"lock", "oauth", "webhooks", "faults", "cursors", "device_actions", "_state",
-                        "_executor", "_pending", "_cursors"})  # fmt: skip
+_MACHINERY = frozenset({"lock", "oauth", "webhooks", "faults", "cursors", "device_actions", "custom_fields",
+                        "_state", "_seed", "_executor", "_pending", "_cursors"})  # fmt: skip
 
 
 def stores(state: FakeState) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def stores(state: FakeState) -> dict[str, Any]:
         "faults": state.faults,
         "cursors": state.cursors,
         "device_actions": state.device_actions,
+        "custom_fields": state.custom_fields,
     }
 
 
