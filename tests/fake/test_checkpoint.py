@@ -44,6 +44,8 @@ def change_everything(fake: FakeNinjaOne, api) -> None:
     state.webhooks.synchronous = False
     state.device_actions.complete_reboots = False
     state.device_actions.script_results[1] = (3, "failed")
+    state.custom_fields.remove("rackUnits")
+    state.custom_fields.set_logon(device["id"], "CORP\\someone", 1_700_000_000)
     state.seed = 99
     state.surprise = "an attribute a test set"  # type: ignore[attr-defined]
     api.get("/v2/organizations")
