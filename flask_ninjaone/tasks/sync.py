@@ -32,6 +32,10 @@ def sync_integration(
         return {"state": "already_running"}
 
 
+#: Connections the tick serves: connected, or in error (a failed refresh may recover).
+CONNECTED_STATES = (ConnectionStatus.CONNECTED, ConnectionStatus.ERROR)
+
+
 @task("schedule.tick", urgent=True)
 def schedule_tick() -> list[int]:
     """Enqueue a sync for every connected, auto-syncing integration that is due (and its inventory
@@ -56,7 +60,7 @@ def schedule_tick() -> list[int]:
     rows = session.scalars(
         select(Integration).where(
             Integration.auto_sync.is_(True),
-            Integration.status.in_([ConnectionStatus.CONNECTED, ConnectionStatus.ERROR]),
+            Integration.status.in_(CONNECTED_STATES),
         )
     )
     for integration in rows:
@@ -71,6 +75,8 @@ def schedule_tick() -> list[int]:
         if integration.last_inventory_at is None or now - integration.last_inventory_at >= inventory_every:
             enqueue("inventory.refresh", tenant_id=integration.tenant_id, key=str(integration.id),
                     integration_id=integration.id, trigger="schedule")  # fmt: skip
+    # Billing counts do not wait for auto-sync: a tenant that syncs by hand still bills each month end.
+    for integration in session.scalars(select(Integration).where(Integration.status.in_(CONNECTED_STATES))):
         month = billing.snapshot_due(integration, now)
         if month is not None:  # the month just ended: keep its billing counts, once
             enqueue("billing.snapshot", tenant_id=integration.tenant_id, key=f"{integration.id}:{month}",

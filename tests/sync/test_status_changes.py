@@ -29,6 +29,15 @@ def _mirror(device_id: int) -> Device:
     return db.session.scalars(select(Device).where(Device.device_id == device_id)).one()
 
 
+def _warranty(device: Device) -> dict[str, str | None] | None:
+    """The devices --json warranty of a mirror row: its dates as ISO days, or None without a warranty."""
+    dates = (device.warranty_start, device.warranty_end, device.warranty_fulfillment)
+    if not any(dates):
+        return None
+    days = [d.date().isoformat() if d else None for d in dates]
+    return dict(zip(("start", "end", "fulfillment"), days, strict=True))
+
+
 def _synced(integration_id: int, kind: str) -> SyncRun:
     run = run_sync(integration_id, kind=kind, trigger="manual")
     assert run.state == "succeeded", run.error
@@ -259,6 +268,7 @@ def test_cli_devices_lists_every_mirrored_device_with_its_asset_state(acme, fake
         "last_user": None,  # no logon walk: the tenant does not link contacts
         "contact": None,
         "custom_attributes": {},
+        "warranty": _warranty(_mirror(held)),
     }
     assert rows[held]["asset_id"] == str(_asset(held).id) and rows[held]["organization"]
     assert (rows[retired]["asset_state"], rows[retired]["reason"]) == (

@@ -172,11 +172,13 @@ def test_the_billing_command_refuses_bad_months(acme, app, month, message):
     assert message in result.output
 
 
-def test_the_scheduler_tick_takes_the_month_that_ended_once(acme):
+@pytest.mark.parametrize("auto_sync", [True, False], ids=["auto-sync", "manual-sync"])
+def test_the_scheduler_tick_takes_the_month_that_ended_once(acme, auto_sync):
     _tenant, integration_id = acme
     assert run_sync(integration_id).state == "succeeded"
     integration = _integration(integration_id)
     integration.last_sync_at = integration.last_inventory_at = utcnow()  # nothing else due
+    integration.auto_sync = auto_sync  # a tenant that syncs by hand still bills each month end
     db.session.commit()
     with system_scope():
         schedule_tick()
