@@ -101,3 +101,18 @@ def test_contacts_of_one_client_are_not_used_for_another(acme):
     link_contacts(acme, create=False)
     refresh(acme)
     assert links(acme)[other.device_id] == ("solo", None)
+
+
+def test_turning_create_on_later_creates_contacts_for_users_already_seen(acme):
+    """A device whose user matched no contact is asked again at each walk: switching "create missing
+    contacts" on later creates its contact at the next walk, without its user changing."""
+    link_contacts(acme, create=False)
+    refresh(acme)
+    unmatched = {device: user for device, (user, contact) in links(acme).items() if user and not contact}
+    assert unmatched  # the seeded host has no contacts: nobody matched
+    link_contacts(acme, create=True)
+    run = refresh(acme)
+    assert run.state == "succeeded", run.error
+    linked = links(acme)
+    assert all(linked[device][1] for device in unmatched)
+    assert run.counts["contacts_linked"] == len(unmatched)
