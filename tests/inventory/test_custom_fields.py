@@ -181,6 +181,19 @@ def test_one_attribute_takes_one_field(acme):
             )
 
 
+def test_a_connection_holds_at_most_max_mappings(acme, monkeypatch):
+    """The limit counts fields, not saves: the last one allowed goes in, one more is refused and nothing
+    of it is saved; re-saving a mapped field at the limit still works."""
+    monkeypatch.setattr(field_map, "MAX_MAPPINGS", 2)
+    map_fields(acme, {"assetTag": "asset_tag", "costCenter": "cost_center"})
+    with pytest.raises(field_map.FieldMapError, match="at most 2 fields"):
+        map_fields(acme, {"purchaseDate": "purchase_date"})
+    map_fields(acme, {"assetTag": "asset_tag"}, two_way=("assetTag",))
+    with acme.scope():
+        rows = db.session.scalars(select(FieldMapping).order_by(FieldMapping.field_name)).all()
+        assert [(row.field_name, row.two_way) for row in rows] == [("assetTag", True), ("costCenter", False)]
+
+
 # -- two-way -------------------------------------------------------------------------------------
 
 
