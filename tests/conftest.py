@@ -69,9 +69,20 @@ def make_app(database_url, encryption_key, tmp_path, request):
             "NINJAONE_ALLOWED_BASE_URLS": fake_urls(request),
         }
         config.update(overrides)
-        return create_app(config)
+        built = create_app(config)
+        apps.append(built)
+        return built
 
-    return build
+    apps: list[Flask] = []
+    yield build
+    # Close every pool the test's apps opened: an app kept alive by a session-scoped world or server
+    # would otherwise keep its idle connections, and four workers exhaust PostgreSQL's 100 clients.
+    from sample_host.database import db
+
+    for built in apps:
+        with built.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
