@@ -57,6 +57,7 @@ def test_the_menu_closes_on_an_outside_click_and_on_escape_and_works_from_the_ke
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT)
     login(page, live.url)
+    page.wait_for_load_state("load")  # nav.js has run: its outside-click handler is in place
     menu = page.locator("details.ninjaone-nav--menu")
     toggle = page.locator("summary.ninjaone-nav__toggle")
     entries = page.locator(".ninjaone-nav__list")
