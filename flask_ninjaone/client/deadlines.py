@@ -189,6 +189,12 @@ class DeadlineAdapter(HTTPAdapter):
     ) -> requests.Response:
         total = timeout.total if isinstance(timeout, urllib3.Timeout) else None
         seconds = total if isinstance(total, int | float) else self.deadline
+        if isinstance(timeout, urllib3.Timeout):
+            # urllib3 would end a read at ``total`` too, racing the watchdog: on a loaded machine its
+            # socket timeout fires first and surfaces as a plain ConnectionError ("could not reach")
+            # instead of a passed deadline. The watchdog alone enforces the deadline; the connect
+            # timeout stays cut to it (a fresh Timeout's read_timeout is its per-read value).
+            timeout = urllib3.Timeout(connect=timeout.connect_timeout, read=timeout.read_timeout)
         exchange = _Exchange()
         watchdog = threading.Timer(seconds, exchange.expire)
         watchdog.daemon = True

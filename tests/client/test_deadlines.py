@@ -88,3 +88,25 @@ def test_trickled_headers_are_cut_off_too() -> None:
             session.get(server.url, timeout=(5.0, 5.0))  # ~50 s of headers, a byte every 50 ms
     finally:
         server.close()
+
+
+class _LateTimer(threading.Timer):
+    """The watchdog as a loaded machine runs it: a few tenths of a second after it was due."""
+
+    def __init__(self, interval: float, function, *args, **kwargs) -> None:
+        super().__init__(interval + 0.6, function, *args, **kwargs)
+
+
+def test_a_late_watchdog_still_reports_the_deadline_not_a_lost_connection(fake, monkeypatch) -> None:
+    """The transport hands the deadline over as a urllib3 ``Timeout(total=...)``; urllib3 must not
+    also end the read at that total, or whichever fires first decides what the caller is told (CI:
+    "could not reach NinjaOne (ConnectionError)" for a server that was only slow)."""
+    monkeypatch.setattr("flask_ninjaone.client.deadlines.threading.Timer", _LateTimer)
+    device_id = fake.state.devices_page(None, 1)[0]["id"]
+    fake.state.faults.inject(Fault(f"/v2/device/{device_id}", "trickle", seconds=1.5))
+    expected = f"did not finish answering in {DEADLINE:g} s"
+    with (
+        _client(fake, deadline=DEADLINE, max_retries=0) as client,
+        pytest.raises(NetworkError, match=expected),
+    ):
+        client.device(device_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 
 import pytest
 import requests
@@ -37,8 +38,8 @@ def test_every_request_has_the_timeout_and_bearer(rsps, make_client) -> None:
     client = make_client(timeout=(2.5, 11.0))
     assert client.device(7) == DEVICE
     request = rsps.calls[0].request
-    timeout = request.req_kwargs["timeout"]  # the exchange's total deadline rides along (.deadlines)
-    assert str(timeout) == "Timeout(connect=2.5, read=11.0, total=60.0)"
+    timeout = request.req_kwargs["timeout"]  # per operation: the total deadline is the watchdog's
+    assert str(timeout) == "Timeout(connect=2.5, read=11.0, total=None)"
     assert bearer_of(request) == ACCESS_TOKEN
     assert request.headers["Accept"] == "application/json"
 
@@ -391,10 +392,21 @@ def test_a_spent_budget_sends_nothing_more(rsps, make_client) -> None:
     assert len(rsps.calls) == 1
 
 
-def test_each_exchange_s_deadline_is_cut_to_what_is_left_of_the_budget(rsps, make_client) -> None:
+def test_each_exchange_s_deadline_is_cut_to_what_is_left_of_the_budget(
+    rsps, make_client, monkeypatch
+) -> None:
     clock = Clock()
+    watchdogs: list[float] = []
+
+    class RecordedTimer(threading.Timer):
+        def __init__(self, interval: float, function, *args, **kwargs) -> None:
+            watchdogs.append(interval)
+            super().__init__(interval, function, *args, **kwargs)
+
+    monkeypatch.setattr("flask_ninjaone.client.deadlines.threading.Timer", RecordedTimer)
     rsps.get(DEVICE_URL, json=DEVICE)
     client = make_client(deadline=60.0, budget=10.0, clock=clock, sleep=clock.sleep)
     clock.now += 7.5
     assert client.device(7) == DEVICE
-    assert rsps.calls[0].request.req_kwargs["timeout"].total == 2.5
+    assert watchdogs == [2.5]  # the exchange's deadline: what is left of the budget
+    assert rsps.calls[0].request.req_kwargs["timeout"].connect_timeout == 2.5  # connecting too
