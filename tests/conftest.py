@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 
+from tests.support.commits import skip_fsync_on_sqlite, stop_skipping_fsync
 from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse for the whole suite)
+from tests.support.schema import SCHEMA_FIXTURES, copy_template, empty_postgres_schema, sqlite_template
 from tests.support.services import postgres_url, redis_url, reset_postgres
 
 
@@ -32,13 +35,34 @@ def encryption_key() -> str:
     return Fernet.generate_key().decode()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _commits_without_fsync() -> Iterator[None]:
+    """SQLite commits without waiting for the disk (``tests/support/commits.py``)."""
+    skip_fsync_on_sqlite()
+    yield
+    stop_skipping_fsync()
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the host's and the extension's tables, empty, built once per session."""
+    return sqlite_template(tmp_path_factory.mktemp("schema") / "template.db")
+
+
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    """PostgreSQL when the suite is pointed at it (fresh schema per test), else a SQLite file."""
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """PostgreSQL when the suite is pointed at it, else a SQLite file; empty, or with both schemas
+    already created (and empty) for the tests whose fixtures build on them (``tests/support/schema.py``)."""
+    with_schema = not SCHEMA_FIXTURES.isdisjoint(request.fixturenames)
     if os.environ.get("NINJAONE_TEST_DATABASE_URL"):
         url = postgres_url()
-        reset_postgres(url)
+        if with_schema:
+            empty_postgres_schema(url)
+        else:
+            reset_postgres(url)
         return url
+    if with_schema:
+        return copy_template(request.getfixturevalue("schema_template"), tmp_path / "test.db")
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 

@@ -13,6 +13,7 @@ A serial run (no xdist) uses the URLs as given.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 REQUIRE = os.environ.get("NINJAONE_TEST_REQUIRE_SERVICES") == "1"
 #: Redis servers have databases 0..15 unless configured otherwise.
@@ -50,20 +52,25 @@ def postgres_url() -> str:
     url = _service("NINJAONE_TEST_DATABASE_URL", "PostgreSQL")
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
     worker = xdist_worker()
-    return url if worker is None else _worker_database(url, worker)
+    return _test_database(url, worker)
 
 
 @functools.cache
-def _worker_database(url: str, worker: int) -> str:
-    """``<db>_gw<worker>`` on the same server, created when absent (once per process)."""
+def _test_database(url: str, worker: int | None) -> str:
+    """The database of this process: ``<db>_gw<worker>`` on the same server under xdist (created when
+    absent), else ``url``'s; in either, commits do not wait for the disk (``synchronous_commit = off``,
+    for every session of that database, worker subprocesses included: see ``commits.py``). Once per
+    process."""
     base = make_url(url)
-    name = f"{base.database}_gw{worker}"
+    name = base.database if worker is None else f"{base.database}_gw{worker}"
     engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
+            with contextlib.suppress(DBAPIError):  # not the database's owner: commits just wait
+                conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     finally:
         engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
