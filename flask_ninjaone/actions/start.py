@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..connection.connect import tenant_integration
+from ..connection.instances import InstanceError, instance_for
 from ..host import UserRef
 from ..inventory.asset_devices import device_for_asset
 from ..jobs import enqueue
@@ -70,9 +71,16 @@ def action_key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:64]
 
 
-def usable_integration(session: Session) -> Integration:
-    """The tenant's integration if it can act, else :class:`ActionRefused` saying how to fix it."""
-    integration = tenant_integration(session)
+def usable_integration(session: Session, instance_ref: str | None = None) -> Integration:
+    """The tenant's instance named by ``instance_ref`` (the CLI's ``--instance``; the pages pass none
+    and get the first) if it can act, else :class:`ActionRefused` saying how to fix it."""
+    if instance_ref is None:
+        integration = tenant_integration(session)
+    else:
+        try:
+            integration = instance_for(session, instance_ref)
+        except InstanceError as exc:
+            raise ActionRefused(str(exc)) from None
     if (
         integration is None
         or integration.status == ConnectionStatus.DISCONNECTED

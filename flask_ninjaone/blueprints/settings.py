@@ -130,7 +130,7 @@ def _render(
 ) -> tuple[str, int]:
     session = _session()
     integration = tenant_integration(session)
-    info = connection.status(session, require_tenant_id())
+    info = connection.status(session, require_tenant_id(), integration)
     can_manage = _can_manage()
     base_url = integration.base_url if integration is not None else INSTANCES["app"].base_url
     html = render_template(
@@ -166,7 +166,7 @@ def settings() -> tuple[str, int]:
 @require(Permission.VIEW)
 def status_json() -> Response:
     """The connection status the page shows, for polling; the API client id only for managers."""
-    info = connection.status(_session(), require_tenant_id())
+    info = connection.status(_session(), require_tenant_id(), tenant_integration(_session()))
     if not _can_manage():
         info.pop("client_id", None)
         info.pop("client_secret_hint", None)
