@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..connection.connect import tenant_integration
-from ..connection.instances import InstanceError, instance_for
 from ..host import UserRef
 from ..inventory.asset_devices import device_for_asset
 from ..jobs import enqueue
@@ -71,16 +70,15 @@ def action_key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:64]
 
 
-def usable_integration(session: Session, instance_ref: str | None = None) -> Integration:
-    """The tenant's instance named by ``instance_ref`` (the CLI's ``--instance``; the pages pass none
-    and get the first) if it can act, else :class:`ActionRefused` saying how to fix it."""
-    if instance_ref is None:
-        integration = tenant_integration(session)
-    else:
-        try:
-            integration = instance_for(session, instance_ref)
-        except InstanceError as exc:
-            raise ActionRefused(str(exc)) from None
+def usable_integration(session: Session) -> Integration:
+    """The tenant's (first) instance if it can act, for the pages that show one instance; else
+    :class:`ActionRefused` saying how to fix it."""
+    return usable(tenant_integration(session))
+
+
+def usable(integration: Integration | None) -> Integration:
+    """``integration`` if it can act (the CLI names it with ``--instance``), else
+    :class:`ActionRefused` saying how to fix it."""
     if (
         integration is None
         or integration.status == ConnectionStatus.DISCONNECTED

@@ -31,9 +31,10 @@ from ..actions.start import (
     check_device,
     managed_device,
     start_action,
-    usable_integration,
+    usable,
 )
 from ..client.device_actions import MAINTENANCE_FEATURES, PATCH_TARGETS, REBOOT_MODES
+from ..connection.instances import InstanceError, instance_for
 from ..models import ActionKind, ActionState
 from ..models.base import utcnow
 from ..state import get_state
@@ -70,7 +71,7 @@ def _run(
         session = get_state().db.session
         calls = 0
         try:
-            integration = usable_integration(session, instance_ref)
+            integration = usable(instance_for(session, instance_ref))
             if script is not None:
                 require_sign_in(integration)
             device = managed_device(session, integration, device_id=device_id)
@@ -82,7 +83,7 @@ def _run(
                 assert parse is not None
                 request = parse()
                 check_device(device, request)
-        except (ActionRefused, ActionInputError) as exc:
+        except (ActionRefused, ActionInputError, InstanceError) as exc:
             raise click.ClickException(getattr(exc, "message", str(exc))) from None
         full_key = action_key(tenant.id, "cli", key or uuid.uuid4().hex)
         started = start_action(session, device, request, key=full_key, user=None, api_calls=calls)

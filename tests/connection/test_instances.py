@@ -1,0 +1,287 @@
+"""Several NinjaOne instances side by side for one tenant (issue 22), against TWO fake NinjaOnes whose
+organization and device ids overlap (both number from 1): connect, map, sync, webhooks, device actions
+and disconnect through the ``flask ninjaone`` commands, each naming its instance with ``--instance``.
+Nothing of one instance may ever be found under the other's ids; a command that does not say which
+instance is refused while the tenant has several; the same URL twice and one instance past the limit
+are refused."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from sqlalchemy import func, select
+
+from flask_ninjaone.actions.start import AGENT_CLASSES
+from flask_ninjaone.connection import instances
+from flask_ninjaone.models import Device, Integration, OrganizationMapping, SyncRun, WebhookDelivery
+from flask_ninjaone.sync.asset_records import device_name
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from sample_host.models import Asset
+from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, tenant_db
+from tests.support.webhook_deliveries import activity, post
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(web_app: Flask) -> Cli:
+    runner = web_app.test_cli_runner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(args=["ninjaone", *args], catch_exceptions=False)
+
+    return invoke
+
+
+def _connect(cli: Cli, url: str, *extra: str) -> Result:
+    return cli("connect", "--tenant", "acme", "--client-id", DEMO_ID, "--client-secret", DEMO_SECRET,
+               "--base-url", url, *extra)  # fmt: skip
+
+
+def _ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _json(result: Result) -> Any:
+    return json.loads(_ok(result).output)
+
+
+@pytest.fixture
+def two_instances(
+    web_app: Flask, cli: Cli, fake: FakeNinjaOne, fake_b: FakeNinjaOne
+) -> dict[str, FakeNinjaOne]:
+    """acme connected to ``fake`` as "alpha" and to ``fake_b`` as "beta" (added beside it), every
+    organization of each mapped and each synced; the webhooks are registered (a public URL is set)."""
+    web_app.config["NINJAONE_PUBLIC_BASE_URL"] = "http://localhost"
+    _ok(_connect(cli, fake.url, "--name", "alpha"))
+    added = _ok(_connect(cli, fake_b.url, "--add", "--name", "beta"))
+    assert "instance 'beta'" in added.output
+    for name in ("alpha", "beta"):
+        _ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
+        _ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+    return {"alpha": fake, "beta": fake_b}
+
+
+def _integrations(app: Flask) -> dict[str, Integration]:
+    with tenant_db(app) as session:
+        rows = {row.name: row for row in session.scalars(select(Integration))}
+        session.expunge_all()
+    return rows
+
+
+def test_two_instances_with_overlapping_ids_keep_their_own_devices_organizations_and_assets(
+    web_app, cli, two_instances
+):
+    rows = _integrations(web_app)
+    assert set(rows) == {"alpha", "beta"} and all(row.retired_at is None for row in rows.values())
+    assert {name: row.status for name, row in rows.items()} == {"alpha": "connected", "beta": "connected"}
+    with tenant_db(web_app) as session:
+        devices = {
+            name: list(session.scalars(select(Device).where(Device.integration_id == row.id)))
+            for name, row in rows.items()
+        }
+        names = {name: {d.device_id: d.name for d in rows_} for name, rows_ in devices.items()}
+        # The test means something only if the two instances really share ids.
+        shared = {d.device_id for d in devices["alpha"]} & {d.device_id for d in devices["beta"]}
+        assert shared
+        for name, fake in two_instances.items():
+            for device in devices[name]:
+                assert device.name == device_name(fake.state.device(device.device_id))
+                asset = session.get(Asset, int(device.host_asset_id))
+                assert asset is not None and asset.name == device.name and asset.status == "active"
+        assets = {name: {d.host_asset_id for d in rows_} for name, rows_ in devices.items()}
+        assert all(len(assets[name]) == len(devices[name]) for name in devices)
+        assert not assets["alpha"] & assets["beta"]
+        for name, fake in two_instances.items():
+            orgs = session.scalars(
+                select(OrganizationMapping).where(OrganizationMapping.integration_id == rows[name].id)
+            )
+            fake_orgs = {org["id"]: org["name"] for org in fake.state.organizations_page(None, 1000)}
+            assert {org.organization_id: org.name for org in orgs} == fake_orgs
+
+    for name, fake in two_instances.items():
+        listed = _json(cli("devices", "--tenant", "acme", "--instance", name, "--json"))
+        assert {row["device_id"]: row["name"] for row in listed} == names[name]
+        orgs = _json(cli("orgs", "--tenant", "acme", "--instance", name, "--json", "--no-refresh"))
+        assert {org["id"]: org["name"] for org in orgs} == {
+            org["id"]: org["name"] for org in fake.state.organizations_page(None, 1000)
+        }
+    # An instance is also found by its id, and its name in any case.
+    by_id = _json(cli("status", "--tenant", "acme", "--instance", str(rows["beta"].id), "--json"))
+    by_name = _json(cli("status", "--tenant", "acme", "--instance", "BETA", "--json"))
+    assert by_id == by_name and by_id["instance_url"] == two_instances["beta"].url
+
+
+def test_status_lists_every_instance(web_app, cli, two_instances):
+    info = _json(cli("status", "--tenant", "acme", "--json"))
+    assert [row["instance"]["name"] for row in info["instances"]] == ["alpha", "beta"]
+    assert [row["instance_url"] for row in info["instances"]] == [fake.url for fake in two_instances.values()]
+    assert all(row["device_count"] > 0 for row in info["instances"])
+    text = _ok(cli("status", "--tenant", "acme")).output
+    assert "[alpha]" in text and "[beta]" in text and two_instances["beta"].url in text
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("devices",),
+        ("orgs",),
+        ("sync",),
+        ("inventory",),
+        ("webhook-url",),
+        ("disconnect", "--yes"),
+        ("device", "reboot", "--device", "1"),
+        ("map", "--all"),
+    ],
+)
+def test_a_command_that_does_not_name_the_instance_is_refused_while_there_are_several(
+    web_app, cli, two_instances, command
+):
+    head = 2 if command[0] == "device" else 1  # a group's command, then its options
+    result = cli(*command[:head], "--tenant", "acme", *command[head:])
+    assert result.exit_code != 0
+    assert "2 NinjaOne instances" in result.output and "--instance" in result.output
+    assert "alpha" in result.output and "beta" in result.output
+    rows = _integrations(web_app)
+    assert {row.status for row in rows.values()} == {"connected"}  # nothing happened to either
+    for fake in two_instances.values():  # no device of either instance was rebooted
+        assert not any("reboot" in key for key in fake.state.request_counts())
+    unknown = cli("devices", "--tenant", "acme", "--instance", "gamma")
+    assert unknown.exit_code != 0 and "No NinjaOne instance 'gamma'" in unknown.output
+
+
+def test_device_actions_reach_the_named_instance_only(web_app, cli, two_instances):
+    rows = _integrations(web_app)
+    with tenant_db(web_app) as session:
+        alpha_ids = set(
+            session.scalars(select(Device.device_id).where(Device.integration_id == rows["alpha"].id))
+        )
+        device_id = next(
+            device.device_id
+            for device in session.scalars(
+                select(Device).where(Device.integration_id == rows["beta"].id).order_by(Device.device_id)
+            )
+            if device.device_id in alpha_ids
+            and device.node_class in AGENT_CLASSES
+            and device.agent_status == "online"
+        )
+    _ok(cli("device", "reboot", "--tenant", "acme", "--instance", "beta", "--device", str(device_id)))
+    reboot = "POST /v2/device/{id}/reboot/{mode}"
+    assert two_instances["beta"].state.request_counts()[reboot] == 1
+    assert reboot not in two_instances["alpha"].state.request_counts()
+
+
+def test_a_second_instance_at_the_same_url_is_refused(web_app, cli, fake, fake_b):
+    _ok(_connect(cli, fake.url, "--name", "alpha"))
+    again = _connect(cli, fake.url, "--add", "--name", "again")
+    assert again.exit_code != 0 and "already has the NinjaOne instance at" in again.output
+    _ok(_connect(cli, fake_b.url, "--add", "--name", "beta"))
+    # Nor may one instance be moved onto the other's URL.
+    moved = _connect(cli, fake.url, "--instance", "beta")
+    assert moved.exit_code != 0 and "already has the NinjaOne instance at" in moved.output
+    rows = _integrations(web_app)
+    assert {name: row.base_url for name, row in rows.items()} == {"alpha": fake.url, "beta": fake_b.url}
+
+
+def test_one_instance_past_the_limit_is_refused(web_app, cli, fake, fake_b):
+    web_app.config["NINJAONE_MAX_INSTANCES_PER_TENANT"] = 1
+    _ok(_connect(cli, fake.url))
+    refused = _connect(cli, fake_b.url, "--add")
+    assert refused.exit_code != 0 and "NINJAONE_MAX_INSTANCES_PER_TENANT" in refused.output
+    assert [row.base_url for row in _integrations(web_app).values()] == [fake.url]
+    assert not fake_b.state.token_grant_counts()  # NinjaOne B was never asked for a token
+
+
+def test_instance_names_are_unique_per_tenant_and_never_digits(web_app, cli, fake, fake_b):
+    _ok(_connect(cli, fake.url))
+    default = next(iter(_integrations(web_app)))
+    assert default == fake.url.split("://")[1]  # host and port: two fakes on one host differ by port
+    taken = _connect(cli, fake_b.url, "--add", "--name", default.upper())
+    assert taken.exit_code != 0 and "already has a NinjaOne instance named" in taken.output
+    digits = _connect(cli, fake_b.url, "--add", "--name", "42")
+    assert digits.exit_code != 0 and "only digits" in digits.output
+    assert len(_integrations(web_app)) == 1
+    with tenant_db(web_app) as session:
+        assert instances.instance_for(session, None).name == default  # the only one needs no name
+        with pytest.raises(instances.InstanceError, match="No NinjaOne instance"):
+            instances.instance_for(session, "nosuch")
+
+
+def test_a_webhook_of_one_instance_is_refused_at_the_other_receiver(web_app, two_instances):
+    rows = _integrations(web_app)
+    alpha, beta = rows["alpha"], rows["beta"]
+    assert alpha.webhook_state == beta.webhook_state == "active"
+    assert alpha.webhook_secret and beta.webhook_secret and alpha.webhook_secret != beta.webhook_secret
+    client = web_app.test_client()
+    beta_path = f"/webhooks/ninjaone/{beta.public_id}"
+    refused = post(client, beta_path, activity(990001, deviceId=1), secret=alpha.webhook_secret)
+    assert refused.status_code == 401
+    accepted = post(client, beta_path, activity(990002, deviceId=1), secret=beta.webhook_secret)
+    assert accepted.status_code < 300
+    with tenant_db(web_app) as session:
+        stored = session.execute(
+            select(WebhookDelivery.integration_id, WebhookDelivery.activity_id).where(
+                WebhookDelivery.activity_id.in_((990001, 990002))
+            )
+        ).all()
+    assert stored == [(beta.id, 990002)]
+
+
+def test_disconnecting_one_instance_while_the_other_syncs(
+    web_app, cli, two_instances, monkeypatch: pytest.MonkeyPatch
+):
+    """beta's sync is held inside its device walk (its NinjaOne answers only when released) while
+    alpha is disconnected: alpha ends disconnected, beta's sync completes, its devices and assets
+    untouched and its connection intact."""
+    beta_fake = two_instances["beta"]
+    before = _json(cli("status", "--tenant", "acme", "--instance", "beta", "--json"))["device_count"]
+    entered, release = threading.Event(), threading.Event()
+    walk = beta_fake.state.devices_page
+
+    def held_walk(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(60)
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(beta_fake.state, "devices_page", held_walk)
+    results: list[Result] = []
+    syncing = threading.Thread(
+        target=lambda: results.append(
+            cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait")
+        )
+    )
+    syncing.start()
+    try:
+        assert entered.wait(60), "beta's sync never reached its NinjaOne"
+        disconnected = _ok(cli("disconnect", "--tenant", "acme", "--instance", "alpha", "--yes"))
+        assert "Disconnected acme" in disconnected.output
+    finally:
+        release.set()
+        syncing.join(120)
+    assert results and results[0].exit_code == 0, results[0].output if results else "no result"
+    rows = _integrations(web_app)
+    assert (rows["alpha"].status, rows["beta"].status) == ("disconnected", "connected")
+    with tenant_db(web_app) as session:
+        beta_runs = session.scalars(
+            select(SyncRun.state).where(SyncRun.integration_id == rows["beta"].id).order_by(SyncRun.id)
+        ).all()
+        assert beta_runs[-1] == "succeeded"
+        live = session.scalar(
+            select(func.count())
+            .select_from(Device)
+            .where(Device.integration_id == rows["beta"].id, Device.retired.is_(False))
+        )
+        assert live == before
+        asset_ids = session.scalars(
+            select(Device.host_asset_id).where(Device.integration_id == rows["beta"].id)
+        ).all()
+        statuses = session.scalars(select(Asset.status).where(Asset.id.in_([int(a) for a in asset_ids])))
+        assert set(statuses) == {"active"} and len(asset_ids) == before
+    assert beta_fake.state.webhooks.configs()  # beta's webhook was not removed with alpha's
