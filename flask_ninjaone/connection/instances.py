@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..config import setting
-from ..models import Integration
+from ..models import Device, Integration
 from ..models.integration import NAME_LENGTH, default_instance_name
 
 
@@ -109,3 +109,13 @@ def live_instance_at(session: Session, base_url: str) -> Integration | None:
     return session.scalars(
         select(Integration).where(Integration.base_url == base_url, Integration.retired_at.is_(None))
     ).first()
+
+
+def device_counts(session: Session) -> dict[int, int]:
+    """Live devices per instance of the bound tenant, for the settings list."""
+    rows = session.execute(
+        select(Device.integration_id, func.count())
+        .where(Device.retired.is_(False))
+        .group_by(Device.integration_id)
+    )
+    return {integration_id: count for integration_id, count in rows}

@@ -23,7 +23,20 @@ from flask_ninjaone.models import Device, Integration, OrganizationMapping, Sync
 from flask_ninjaone.sync.asset_records import device_name
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from sample_host.models import Asset
-from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, tenant_db
+from tests.support.connection_flow import (
+    DEMO_ID,
+    DEMO_SECRET,
+    PREFIX,
+    SETTINGS,
+    authorize,
+    ends_on_settings,
+    flashed,
+    page_text,
+    save_credentials,
+    settings_page,
+    start_connect,
+    tenant_db,
+)
 from tests.support.webhook_deliveries import activity, post
 
 Cli = Callable[..., Result]
@@ -285,3 +298,67 @@ def test_disconnecting_one_instance_while_the_other_syncs(
         statuses = session.scalars(select(Asset.status).where(Asset.id.in_([int(a) for a in asset_ids])))
         assert set(statuses) == {"active"} and len(asset_ids) == before
     assert beta_fake.state.webhooks.configs()  # beta's webhook was not removed with alpha's
+
+
+# -- the settings page -----------------------------------------------------------------------------------
+
+
+def _facts_instance(page: str) -> str:
+    """The URL the page's Connection facts show (the instance the page is about)."""
+    return page.split("<dt>Instance</dt>", 1)[1].split("</dd>", 1)[0]
+
+
+def test_the_page_adds_a_second_instance_and_the_oauth_state_finishes_the_instance_it_started_for(
+    web_app, fake, fake_b, admin
+):
+    ends_on_settings(save_credentials(admin, fake.url))
+    started = start_connect(admin)
+    ends_on_settings(admin.get(authorize(started.location)))
+    page = settings_page(admin)
+    assert "Add another NinjaOne instance" in page and "NinjaOne instances" not in page  # one: today's page
+    assert "Adding another NinjaOne instance" in page_text(admin.get(SETTINGS + "?add=1"))
+
+    ends_on_settings(save_credentials(admin, fake_b.url, add=True))
+    rows = _integrations(web_app)
+    assert sorted(row.base_url for row in rows.values()) == sorted([fake.url, fake_b.url])
+    alpha = next(row for row in rows.values() if row.base_url == fake.url)
+    beta = next(row for row in rows.values() if row.base_url == fake_b.url)
+    page = settings_page(admin)
+    assert "NinjaOne instances" in page and alpha.name in page and beta.name in page
+    assert fake_b.url in _facts_instance(page)  # the page goes on with the instance just added
+
+    # Connect B, but look at A before NinjaOne sends the browser back: the callback still finishes B.
+    started = start_connect(admin)
+    assert started.location.startswith(fake_b.url), flashed(admin)
+    assert fake.url in _facts_instance(page_text(admin.get(SETTINGS + f"?instance={alpha.id}")))
+    ends_on_settings(admin.get(authorize(started.location)))
+    rows = {row.id: row for row in _integrations(web_app).values()}
+    assert rows[alpha.id].status == rows[beta.id].status == "connected"
+    assert fake_b.url in _facts_instance(settings_page(admin))
+
+    # Disconnecting on the page disconnects the instance shown, only.
+    admin.get(SETTINGS + f"?instance={alpha.id}")
+    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    statuses = {row.id: row.status for row in _integrations(web_app).values()}
+    assert statuses == {alpha.id: "disconnected", beta.id: "connected"}
+
+
+def test_the_page_refuses_the_same_url_twice_and_one_instance_past_the_limit(web_app, fake, fake_b, admin):
+    ends_on_settings(save_credentials(admin, fake.url))
+    again = save_credentials(admin, fake.url, add=True)
+    assert again.status_code == 400 and "already has the NinjaOne instance at" in page_text(again)
+    web_app.config["NINJAONE_MAX_INSTANCES_PER_TENANT"] = 1
+    assert "Add another NinjaOne instance" not in settings_page(admin)
+    refused = save_credentials(admin, fake_b.url, add=True)
+    assert refused.status_code == 400 and "NINJAONE_MAX_INSTANCES_PER_TENANT" in page_text(refused)
+    assert [row.base_url for row in _integrations(web_app).values()] == [fake.url]
+
+
+def test_only_managers_add_instances_and_nobody_picks_another_tenants(web_app, fake, admin, login):
+    ends_on_settings(save_credentials(admin, fake.url))
+    assert login("viewer").get(SETTINGS + "?add=1").status_code == 403
+    with tenant_db(web_app, "globex") as session:
+        assert not session.scalars(select(Integration)).all()
+    globex_admin = login("admin", tenant="globex")
+    acme_id = next(iter(_integrations(web_app).values())).id
+    assert globex_admin.get(SETTINGS + f"?instance={acme_id}").status_code == 404
