@@ -18,11 +18,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from flask_ninjaone.actions.start import AGENT_CLASSES
+from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.connection import instances
-from flask_ninjaone.models import Device, Integration, OrganizationMapping, SyncRun, WebhookDelivery
+from flask_ninjaone.models import Alert, Device, Integration, OrganizationMapping, SyncRun, WebhookDelivery
 from flask_ninjaone.sync.asset_records import device_name
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
-from sample_host.models import Asset
+from flask_ninjaone.webhooks import processing
+from sample_host.models import Asset, Ticket
 from tests.support.connection_flow import (
     DEMO_ID,
     DEMO_SECRET,
@@ -298,6 +300,43 @@ def test_disconnecting_one_instance_while_the_other_syncs(
         statuses = session.scalars(select(Asset.status).where(Asset.id.in_([int(a) for a in asset_ids])))
         assert set(statuses) == {"active"} and len(asset_ids) == before
     assert beta_fake.state.webhooks.configs()  # beta's webhook was not removed with alpha's
+
+
+def test_an_alert_of_one_instance_opens_its_ticket_for_that_instances_machine(web_app, two_instances):
+    """beta raises a condition on a device id alpha has too: the alert, its asset and its ticket's
+    client are beta's device's, and nothing is recorded under alpha."""
+    rows = _integrations(web_app)
+    alpha, beta = rows["alpha"], rows["beta"]
+    with tenant_db(web_app) as session:
+        rule_store.create_rule(session, name="Everything", conditions={}, actions={}, catch_all=True)
+        session.commit()
+        mine = {
+            d.device_id: d for d in session.scalars(select(Device).where(Device.integration_id == beta.id))
+        }
+        theirs = {
+            d.device_id: d for d in session.scalars(select(Device).where(Device.integration_id == alpha.id))
+        }
+        device_id = min(mine.keys() & theirs.keys())
+        expected_asset, other_asset = mine[device_id].host_asset_id, theirs[device_id].host_asset_id
+        expected_client = session.scalar(
+            select(OrganizationMapping.host_client_id).where(
+                OrganizationMapping.integration_id == beta.id,
+                OrganizationMapping.organization_id == mine[device_id].organization_id,
+            )
+        )
+    triggered = two_instances["beta"].state.trigger_condition(device_id)["activities"][0]
+    client = web_app.test_client()
+    response = post(client, f"/webhooks/ninjaone/{beta.public_id}", triggered, secret=beta.webhook_secret)
+    assert response.status_code < 300
+    with tenant_db(web_app) as session:
+        processing.drain(session)
+        alerts = session.scalars(select(Alert)).all()
+        assert [(a.integration_id, a.device_id, a.host_asset_id) for a in alerts] == [
+            (beta.id, device_id, expected_asset)
+        ]
+        assert expected_asset != other_asset and alerts[0].ticket_id is not None
+        ticket = session.get(Ticket, int(alerts[0].ticket_id))
+        assert ticket is not None and str(ticket.client_id) == expected_client
 
 
 # -- the settings page -----------------------------------------------------------------------------------
