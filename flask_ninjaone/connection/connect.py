@@ -192,13 +192,13 @@ def save_credentials(
     integration = None if add else (instance or _sole_instance(session))
     if custom_url and not set_by_operator and not base_urls.tenant_may_use(base_url, integration):
         raise ConnectError(base_urls.UNREACHABLE)
-    if add:
-        integration = _added_instance(session, base_url, region=None if custom_url else region)
-    if name is not None:
+    if name is not None:  # checked before a new row exists, so the check never meets that row
         try:
             cleaned = instances.check_name(session, name, keep=integration)
         except instances.InstanceError as exc:
             raise ConnectError(str(exc)) from None
+    if add:
+        integration = _added_instance(session, base_url, region=None if custom_url else region)
     kept = integration is not None and integration.base_url == base_url
     operator_url = bool(custom_url) and (
         set_by_operator or (kept and integration is not None and integration.base_url_set_by_operator)

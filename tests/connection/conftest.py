@@ -17,7 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_ninjaone.models import metadata
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from flask_ninjaone.testing.fleets import Fleet
 from sample_host import create_app
 from sample_host.database import db
@@ -93,16 +92,6 @@ def web_app(make_app, seeded_sqlite: Path | None) -> Iterator[Flask]:
 def ninjaone_fleet() -> Fleet:
     """The plugin's fleet (40 devices, 3 organizations, the demo API client); deliveries synchronous."""
     return Fleet(synchronous_webhooks=True)
-
-
-@pytest.fixture
-def fake_b() -> Iterator[FakeNinjaOne]:
-    """A second, independent NinjaOne: another fleet under the same ids (orgs 1-3, devices from 1)."""
-    state = FakeState()
-    seed_fleet(state, devices=40, organizations=3, seed=2)
-    state.webhooks.synchronous = True
-    with FakeNinjaOne(state) as server:
-        yield server
 
 
 ROLE_EMAIL = {"admin": "admin@{}.test", "technician": "tech@{}.test", "viewer": "viewer@{}.test"}

@@ -227,6 +227,9 @@ def test_instance_names_are_unique_per_tenant_and_never_digits(web_app, cli, fak
         assert instances.instance_for(session, None).name == default  # the only one needs no name
         with pytest.raises(instances.InstanceError, match="No NinjaOne instance"):
             instances.instance_for(session, "nosuch")
+    own_default = fake_b.url.split("://")[1]  # naming a new instance what it would be called anyway
+    _ok(_connect(cli, fake_b.url, "--add", "--name", own_default))
+    assert set(_integrations(web_app)) == {default, own_default}
 
 
 def test_a_webhook_of_one_instance_is_refused_at_the_other_receiver(web_app, two_instances):
