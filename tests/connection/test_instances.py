@@ -22,6 +22,8 @@ from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.connection import instances
 from flask_ninjaone.models import Alert, Device, Integration, OrganizationMapping, SyncRun, WebhookDelivery
 from flask_ninjaone.sync.asset_records import device_name
+from flask_ninjaone.tasks.sync import schedule_tick
+from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.webhooks import processing
 from sample_host.models import Asset, Ticket
@@ -340,6 +342,37 @@ def test_an_alert_of_one_instance_opens_its_ticket_for_that_instances_machine(we
         assert expected_asset != other_asset and alerts[0].ticket_id is not None
         ticket = session.get(Ticket, int(alerts[0].ticket_id))
         assert ticket is not None and str(ticket.client_id) == expected_client
+
+
+def test_the_scheduled_jobs_sync_each_instance_under_its_own_ids(web_app, two_instances):
+    """beta's NinjaOne drops a device whose id alpha has too; the scheduler's sync jobs (each carrying
+    its integration id) retire beta's machine and leave alpha's, same id, alive."""
+    rows = _integrations(web_app)
+    alpha, beta = rows["alpha"], rows["beta"]
+    with tenant_db(web_app) as session:
+        alpha_ids, beta_ids = (
+            set(session.scalars(select(Device.device_id).where(Device.integration_id == row.id)))
+            for row in (alpha, beta)
+        )
+        device_id = min(alpha_ids & beta_ids)
+        for row in session.scalars(select(Integration)):
+            row.last_sync_at = row.last_full_sync_at = None  # both due, for a full walk
+        session.commit()
+    two_instances["beta"].state.delete_device(device_id, unlogged=True)
+    with web_app.app_context(), system_scope():
+        due = schedule_tick()
+    assert sorted(due) == sorted([alpha.id, beta.id])
+    with tenant_db(web_app) as session:
+        devices = {
+            row.integration_id: row
+            for row in session.scalars(select(Device).where(Device.device_id == device_id))
+        }
+        assert devices[beta.id].retired and not devices[alpha.id].retired
+        statuses = {
+            integration_id: session.get(Asset, int(device.host_asset_id)).status
+            for integration_id, device in devices.items()
+        }
+    assert statuses == {alpha.id: "active", beta.id: "inactive"}
 
 
 # -- the settings page -----------------------------------------------------------------------------------
