@@ -37,13 +37,15 @@ def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
 
 @inbox_group.command("list")
 @tenant_option
+@instance_option
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
-def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
-    """Show the newest deliveries with their status, attempts and error."""
+def inbox_list(tenant_ref: str, instance_ref: str | None, limit: int, as_json: bool) -> None:
+    """Show the newest deliveries of an instance with their status, attempts and error."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        rows = latest_deliveries(get_state().db.session, InboxFilters(limit=limit))
+        integration = connected_integration(tenant, instance_ref)
+        rows = latest_deliveries(get_state().db.session, InboxFilters(limit=limit), integration.id)
         data = [
             {
                 "id": row.id,

@@ -156,12 +156,13 @@ def test_status_lists_every_instance(web_app, cli, two_instances):
         ("disconnect", "--yes"),
         ("device", "reboot", "--device", "1"),
         ("map", "--all"),
+        ("inbox", "list"),
     ],
 )
 def test_a_command_that_does_not_name_the_instance_is_refused_while_there_are_several(
     web_app, cli, two_instances, command
 ):
-    head = 2 if command[0] == "device" else 1  # a group's command, then its options
+    head = 2 if command[0] in ("device", "inbox") else 1  # a group's command, then its options
     result = cli(*command[:head], "--tenant", "acme", *command[head:])
     assert result.exit_code != 0
     assert "2 NinjaOne instances" in result.output and "--instance" in result.output
@@ -234,7 +235,7 @@ def test_instance_names_are_unique_per_tenant_and_never_digits(web_app, cli, fak
     assert set(_integrations(web_app)) == {default, own_default}
 
 
-def test_a_webhook_of_one_instance_is_refused_at_the_other_receiver(web_app, two_instances):
+def test_a_webhook_of_one_instance_is_refused_at_the_other_receiver(web_app, cli, two_instances):
     rows = _integrations(web_app)
     alpha, beta = rows["alpha"], rows["beta"]
     assert alpha.webhook_state == beta.webhook_state == "active"
@@ -252,6 +253,9 @@ def test_a_webhook_of_one_instance_is_refused_at_the_other_receiver(web_app, two
             )
         ).all()
     assert stored == [(beta.id, 990002)]
+    for name, expected in (("alpha", False), ("beta", True)):  # each instance's inbox lists its own
+        listed = _json(cli("inbox", "list", "--tenant", "acme", "--instance", name, "--json"))
+        assert (990002 in {row["activity_id"] for row in listed}) is expected
 
 
 def test_disconnecting_one_instance_while_the_other_syncs(
