@@ -125,6 +125,12 @@ SETTINGS: dict[str, Setting] = {
         "0 asks for it always. One request names at most 500 devices whatever this says.",
         minimum=0,
     ),
+    "NINJAONE_MAX_INSTANCES_PER_TENANT": Setting(
+        5,
+        "NinjaOne instances one tenant may connect side by side (an MSP that bought another, or one "
+        "running two regions); adding one more (`flask ninjaone connect --add`) is refused.",
+        minimum=1,
+    ),
     "NINJAONE_REGISTER_CLI": Setting(True, "Register the `flask ninjaone` command group."),
     "NINJAONE_WEBHOOK_HEADER": Setting(
         "X-NinjaOne-Webhook-Secret",

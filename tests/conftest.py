@@ -16,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from tests.support.commits import skip_fsync_on_sqlite, stop_skipping_fsync
 from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse for the whole suite)
 from tests.support.schema import SCHEMA_FIXTURES, copy_template, empty_postgres_schema, sqlite_template
@@ -27,6 +28,17 @@ def fake(ninjaone_fake):
     """The test's fake NinjaOne: the plugin's session server, reset for this test. A directory chooses
     the fleet it holds by overriding ``ninjaone_fleet`` (``Fleet(devices=..., organizations=...)``)."""
     return ninjaone_fake
+
+
+@pytest.fixture
+def fake_b() -> Iterator[FakeNinjaOne]:
+    """A second, independent NinjaOne: another fleet under the same ids (orgs 1-3, devices from 1),
+    for a tenant that moves to another instance or connects a second one beside the first."""
+    state = FakeState()
+    seed_fleet(state, devices=40, organizations=3, seed=2)
+    state.webhooks.synchronous = True
+    with FakeNinjaOne(state) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

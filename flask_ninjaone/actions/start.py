@@ -71,8 +71,14 @@ def action_key(*parts: str) -> str:
 
 
 def usable_integration(session: Session) -> Integration:
-    """The tenant's integration if it can act, else :class:`ActionRefused` saying how to fix it."""
-    integration = tenant_integration(session)
+    """The tenant's (first) instance if it can act, for the pages that show one instance; else
+    :class:`ActionRefused` saying how to fix it."""
+    return usable(tenant_integration(session))
+
+
+def usable(integration: Integration | None) -> Integration:
+    """``integration`` if it can act (the CLI names it with ``--instance``), else
+    :class:`ActionRefused` saying how to fix it."""
     if (
         integration is None
         or integration.status == ConnectionStatus.DISCONNECTED

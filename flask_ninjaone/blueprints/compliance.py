@@ -50,7 +50,7 @@ def index() -> str:
     return render_template(
         "ninjaone/compliance.html",
         integration=integration,
-        data=dashboard(client_id),
+        data=dashboard(client_id, integration=integration),
         clients=clients,
         client_id=client_id,
         columns=FIGURE_COLUMNS,
@@ -65,9 +65,9 @@ def index() -> str:
 @require(Permission.VIEW)
 def export() -> Response:
     """The per-client table (and the fleet total) as CSV."""
-    connected_integration()
+    integration = connected_integration()
     clients = _clients()
-    data = dashboard(_client_filter(clients))
+    data = dashboard(_client_filter(clients), integration=integration)
     assert data is not None
 
     def rows() -> Iterator[list[str | int]]:

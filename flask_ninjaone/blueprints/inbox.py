@@ -33,10 +33,10 @@ bp = Blueprint("ninjaone_inbox", __name__, template_folder="../templates")
 @require(Permission.VIEW)
 def index() -> str:
     """The newest deliveries (status, attempts, error, timing), filtered; counts by status."""
-    connected_integration()
+    integration = connected_integration()
     session = get_state().db.session
     filters = parse_filters(request.args)
-    deliveries = latest_deliveries(session, filters)
+    deliveries = latest_deliveries(session, filters, integration.id)
     assets = delivery_assets(session, deliveries)
     alerts = delivery_alerts(session, deliveries)
     pages = get_state().host.pages(require_tenant_id())
@@ -52,7 +52,7 @@ def index() -> str:
         ),
         asset_page=pages.asset,
         ticket_page=pages.ticket,
-        counts=status_counts(session),
+        counts=status_counts(session, integration.id),
         filters=filters,
         limits=LIMITS,
         statuses=list(STATUSES),

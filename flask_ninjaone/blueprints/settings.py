@@ -21,7 +21,8 @@ from werkzeug.wrappers import Response
 from ..client import INSTANCES, api_settings_url
 from ..config import setting
 from ..connection import connect as connection
-from ..connection.connect import ConnectError, SettingsError, tenant_integration
+from ..connection import instances as tenant_instances
+from ..connection.connect import ConnectError, SettingsError
 from ..connection.health import ConnectionHealth, Health, connection_health
 from ..enum_labels import enum_label
 from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
@@ -35,6 +36,7 @@ from ..webhooks.registration import WebhookError
 from . import oauth_state
 from .access import EXPIRED_FORM, require
 from .run_progress import run_view
+from .states import select_instance, selected_integration
 
 if TYPE_CHECKING:
     from ..models import Integration
@@ -129,9 +131,11 @@ def _render(
     status_code: int = 200,
 ) -> tuple[str, int]:
     session = _session()
-    integration = tenant_integration(session)
-    info = connection.status(session, require_tenant_id())
+    adding = _adding()
+    integration = None if adding else selected_integration()
+    info = connection.status(session, require_tenant_id(), integration)
     can_manage = _can_manage()
+    listed = tenant_instances.tenant_instances(session)
     base_url = integration.base_url if integration is not None else INSTANCES["app"].base_url
     html = render_template(
         "ninjaone/settings.html",
@@ -151,14 +155,31 @@ def _render(
         revoke_previous_consequences=REVOKE_PREVIOUS_CONSEQUENCES,
         csrf_token_value=generate_csrf(),
         followed_sync=run_view(active_run(integration, DEVICE_SYNC)) if integration is not None else None,
+        tenant_instances=listed,
+        device_counts=tenant_instances.device_counts(session) if len(listed) > 1 else {},
+        adding=adding,
+        may_add=can_manage and bool(listed) and len(listed) < setting("NINJAONE_MAX_INSTANCES_PER_TENANT"),
     )
     return html, status_code
+
+
+def _adding() -> bool:
+    """Whether the page sets up another instance beside the tenant's others (``?add=1``)."""
+    return request.args.get("add") == "1"
 
 
 @bp.get("/")
 @require(Permission.VIEW)
 def settings() -> tuple[str, int]:
-    """Status for everyone allowed to see it; setup, credentials and actions for managers."""
+    """Status for everyone allowed to see it; setup, credentials and actions for managers.
+
+    ``?instance=ID`` chooses which of the tenant's instances the pages show and act on from now on;
+    ``?add=1`` shows an empty credentials form that adds another instance (managers only)."""
+    ref = request.args.get("instance")
+    if ref:
+        select_instance(ref)
+    if _adding() and not _can_manage():
+        abort(403)
     return _render()
 
 
@@ -166,7 +187,7 @@ def settings() -> tuple[str, int]:
 @require(Permission.VIEW)
 def status_json() -> Response:
     """The connection status the page shows, for polling; the API client id only for managers."""
-    info = connection.status(_session(), require_tenant_id())
+    info = connection.status(_session(), require_tenant_id(), selected_integration())
     if not _can_manage():
         info.pop("client_id", None)
         info.pop("client_secret_hint", None)
@@ -184,6 +205,7 @@ def save_credentials() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render(credentials_form=form, status_code=400)
     custom = form.region.data == CUSTOM_REGION
+    adding = _adding()
     try:
         saved = connection.save_credentials(
             _session(),
@@ -193,10 +215,13 @@ def save_credentials() -> Response | tuple[str, int]:
             custom_url=form.custom_url.data if custom else None,
             actor=get_state().host.current_user(),
             remote_addr=request.remote_addr,
+            instance=None if adding else selected_integration(),
+            add=adding,
         )
     except ConnectError as exc:
         form.form_errors.append(str(exc))
         return _render(credentials_form=form, status_code=400)
+    select_instance(saved.integration.id)  # the page goes on with the instance just saved
     flash("NinjaOne credentials saved. Next: click Connect.", "success")
     if saved.instance_note:
         flash(saved.instance_note, "warning")
@@ -207,7 +232,7 @@ def save_credentials() -> Response | tuple[str, int]:
 @require(Permission.MANAGE)
 def save_sync_settings() -> Response | tuple[str, int]:
     """Auto-sync, intervals, and whether PENDING devices are synced."""
-    integration = tenant_integration(_session())
+    integration = selected_integration()
     if integration is None:
         flash("Save the NinjaOne credentials first.", "error")
         return _back()
@@ -239,7 +264,7 @@ def connect() -> Response:
     if not ActionForm().validate_on_submit():
         flash(EXPIRED_FORM, "error")
         return _back()
-    integration = tenant_integration(_session())
+    integration = selected_integration()
     state = oauth_state.new_state()
     redirect_uri = _redirect_uri()
     try:
@@ -303,7 +328,10 @@ def oauth_callback() -> Response:
         flash("NinjaOne sent no authorization code. Click Connect to try again.", "error")
         return _back()
     session = _session()
-    integration = tenant_integration(session)
+    try:  # the state names the instance Connect was clicked for: the callback finishes that one
+        integration = tenant_instances.instance_for(session, pending.integration_id)
+    except tenant_instances.InstanceError:
+        integration = None
     if not pending.matches(integration, integration.credential if integration else None):
         flash(oauth_state.CHANGED, "error")
         return _back()
@@ -321,6 +349,7 @@ def oauth_callback() -> Response:
     except ConnectError as exc:
         flash(str(exc), "error")
         return _back()
+    select_instance(result.integration_id)
     message = f"Connected to NinjaOne: {result.organizations} organization(s) found."
     if result.organizations:
         message += " Map them to clients so their devices are synced."
@@ -344,7 +373,7 @@ def disconnect() -> Response:
         flash(EXPIRED_FORM, "error")
         return _back()
     session = _session()
-    integration = tenant_integration(session)
+    integration = selected_integration()
     if integration is None:
         flash("NinjaOne is not connected: there is nothing to disconnect.", "error")
         return _back()
@@ -374,7 +403,7 @@ def rotate_webhook_secret() -> Response:
     if not ActionForm().validate_on_submit():
         flash(EXPIRED_FORM, "error")
         return _back()
-    integration = tenant_integration(_session())
+    integration = selected_integration()
     if integration is None:
         flash("Connect NinjaOne before rotating the webhook secret.", "error")
         return _back()
@@ -403,7 +432,7 @@ def revoke_previous_webhook_secret() -> Response:
     if not ActionForm().validate_on_submit():
         flash(EXPIRED_FORM, "error")
         return _back()
-    integration = tenant_integration(_session())
+    integration = selected_integration()
     if integration is None:
         flash(webhook_registration.NO_PREVIOUS_SECRET, "error")
         return _back()
@@ -457,7 +486,7 @@ def card_summary() -> CardSummary | None:
     host = get_state().host
     if host.current_user() is None or current_tenant_id() is None or not host.has_permission(Permission.VIEW):
         return None
-    integration = tenant_integration(_session())
+    integration = selected_integration()
     configured = integration is not None and integration.credential is not None
     health = connection_health(integration)
     can_manage = _can_manage()

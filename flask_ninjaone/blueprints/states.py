@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import session as browser_session
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, MethodNotAllowed, NotFound
@@ -19,6 +20,7 @@ from werkzeug.routing import RoutingException
 
 from ..connection.connect import tenant_integration
 from ..connection.health import SETUP_ADVICE, Health, connection_health
+from ..connection.instances import InstanceError, instance_for
 from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
 
@@ -30,10 +32,41 @@ class NotConnected(Exception):
     """Raised by pages that need a connection the tenant never made."""
 
 
+#: Browser-session key of the instance the pages show, for a tenant with several (issue 22).
+SELECTED_INSTANCE = "ninjaone_instance"
+
+
+def selected_integration() -> Integration | None:
+    """The instance the pages show and act on: the one chosen on the settings page (kept in the
+    browser session, so every page and form follows it), else the tenant's first. A choice that is
+    not one of this tenant's live instances (another workspace's, or retired since) is dropped."""
+    session = get_state().db.session
+    chosen = browser_session.get(SELECTED_INSTANCE)
+    if chosen is not None:
+        try:
+            return instance_for(session, str(chosen))
+        except InstanceError:
+            browser_session.pop(SELECTED_INSTANCE, None)
+    return tenant_integration(session)
+
+
+def select_instance(ref: str | int) -> Integration:
+    """Make the tenant's instance ``ref`` (id or name) the one the pages show; 404 if it is none."""
+    try:
+        integration = instance_for(get_state().db.session, ref)
+    except InstanceError:
+        abort(404)
+    if integration is None:
+        abort(404)
+    browser_session[SELECTED_INSTANCE] = integration.id
+    return integration
+
+
 def connected_integration() -> Integration:
-    """The tenant's integration, once it connected at least once (a disconnected one still shows its
-    last known data); otherwise the page becomes the guided empty state."""
-    integration = tenant_integration(get_state().db.session)
+    """The instance the pages show (:func:`selected_integration`), once it connected at least once (a
+    disconnected one still shows its last known data); otherwise the page becomes the guided empty
+    state."""
+    integration = selected_integration()
     health = connection_health(integration)
     if integration is None or (health.state == Health.NOT_CONNECTED and not health.has_data):
         raise NotConnected

@@ -31,15 +31,16 @@ from ..actions.start import (
     check_device,
     managed_device,
     start_action,
-    usable_integration,
+    usable,
 )
 from ..client.device_actions import MAINTENANCE_FEATURES, PATCH_TARGETS, REBOOT_MODES
+from ..connection.instances import InstanceError, instance_for
 from ..models import ActionKind, ActionState
 from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import echo_table, resolve_tenant, tenant_option
+from .helpers import echo_table, instance_option, resolve_tenant, tenant_option
 
 device_option = click.option("--device", "device_id", type=click.IntRange(min=0), required=True,
                              help="NinjaOne device id (see `flask ninjaone devices`).")  # fmt: skip
@@ -54,6 +55,7 @@ def device_group() -> None:
 
 def _run(
     tenant_ref: str,
+    instance_ref: str | None,
     device_id: int,
     key: str | None,
     as_json: bool,
@@ -69,7 +71,7 @@ def _run(
         session = get_state().db.session
         calls = 0
         try:
-            integration = usable_integration(session)
+            integration = usable(instance_for(session, instance_ref))
             if script is not None:
                 require_sign_in(integration)
             device = managed_device(session, integration, device_id=device_id)
@@ -81,7 +83,7 @@ def _run(
                 assert parse is not None
                 request = parse()
                 check_device(device, request)
-        except (ActionRefused, ActionInputError) as exc:
+        except (ActionRefused, ActionInputError, InstanceError) as exc:
             raise click.ClickException(getattr(exc, "message", str(exc))) from None
         full_key = action_key(tenant.id, "cli", key or uuid.uuid4().hex)
         started = start_action(session, device, request, key=full_key, user=None, api_calls=calls)
@@ -100,20 +102,22 @@ def _run(
 
 @device_group.command("reboot")
 @tenant_option
+@instance_option
 @device_option
 @click.option("--mode", type=click.Choice(REBOOT_MODES), default="NORMAL", show_default=True,
               help="FORCED closes applications without asking.")  # fmt: skip
 @click.option("--reason", default=None, help="Shown in NinjaOne's activity log.")
 @key_option
 @json_option
-def reboot_command(tenant_ref: str, device_id: int, mode: str, reason: str | None, key: str | None,
-                   as_json: bool) -> None:  # fmt: skip
+def reboot_command(tenant_ref: str, instance_ref: str | None, device_id: int, mode: str,
+                   reason: str | None, key: str | None, as_json: bool) -> None:  # fmt: skip
     """Reboot a device (its agent must be online)."""
-    _run(tenant_ref, device_id, key, as_json, lambda: inputs.reboot(mode, reason))
+    _run(tenant_ref, instance_ref, device_id, key, as_json, lambda: inputs.reboot(mode, reason))
 
 
 @device_group.command("maintenance")
 @tenant_option
+@instance_option
 @device_option
 @click.option(
     "--until", "end", default=None, help="End of the window, ISO 8601 (UTC unless it names a zone)."
@@ -125,9 +129,9 @@ def reboot_command(tenant_ref: str, device_id: int, mode: str, reason: str | Non
 @click.option("--end-now", is_flag=True, help="End the device's maintenance instead.")
 @key_option
 @json_option
-def maintenance_command(tenant_ref: str, device_id: int, end: str | None, start: str | None,
-                        features: tuple[str, ...], reason: str | None, end_now: bool, key: str | None,
-                        as_json: bool) -> None:  # fmt: skip
+def maintenance_command(tenant_ref: str, instance_ref: str | None, device_id: int, end: str | None,
+                        start: str | None, features: tuple[str, ...], reason: str | None, end_now: bool,
+                        key: str | None, as_json: bool) -> None:  # fmt: skip
     """Put a device in maintenance mode until a time, or end it with --end-now."""
     if end_now and (end or start or features or reason):
         raise click.UsageError("--end-now takes no --until, --start, --feature or --reason")
@@ -138,11 +142,12 @@ def maintenance_command(tenant_ref: str, device_id: int, end: str | None, start:
         return inputs.maintenance_start(end, start=start, features=features or ("ALERTS",), reason=reason,
                                         now=utcnow())  # fmt: skip
 
-    _run(tenant_ref, device_id, key, as_json, parse)
+    _run(tenant_ref, instance_ref, device_id, key, as_json, parse)
 
 
 @device_group.command("script")
 @tenant_option
+@instance_option
 @device_option
 @click.option("--script", "script_ref", required=True,
               help="Script id, or a built-in action's uid, from the device's scripting options.")  # fmt: skip
@@ -153,10 +158,11 @@ def maintenance_command(tenant_ref: str, device_id: int, end: str | None, start:
 )
 @key_option
 @json_option
-def script_command(tenant_ref: str, device_id: int, script_ref: str, params: tuple[str, ...],
-                   run_as: str | None, key: str | None, as_json: bool) -> None:  # fmt: skip
+def script_command(tenant_ref: str, instance_ref: str | None, device_id: int, script_ref: str,
+                   params: tuple[str, ...], run_as: str | None, key: str | None,
+                   as_json: bool) -> None:  # fmt: skip
     """Run a script on a device (needs a connection made by signing in, and its agent online)."""
-    _run(tenant_ref, device_id, key, as_json,
+    _run(tenant_ref, instance_ref, device_id, key, as_json,
          script=lambda options: inputs.script(script_ref, params, run_as, options))  # fmt: skip
 
 
@@ -166,24 +172,30 @@ target_option = click.option("--target", type=click.Choice(PATCH_TARGETS), requi
 
 @device_group.command("patch-scan")
 @tenant_option
+@instance_option
 @device_option
 @target_option
 @key_option
 @json_option
-def patch_scan_command(tenant_ref: str, device_id: int, target: str, key: str | None, as_json: bool) -> None:
+def patch_scan_command(
+    tenant_ref: str, instance_ref: str | None, device_id: int, target: str, key: str | None, as_json: bool
+) -> None:
     """Ask a device to scan for missing patches (agent online); the scan's end comes by webhook."""
-    _run(tenant_ref, device_id, key, as_json, lambda: patch_request("scan", target))
+    _run(tenant_ref, instance_ref, device_id, key, as_json, lambda: patch_request("scan", target))
 
 
 @device_group.command("patch-apply")
 @tenant_option
+@instance_option
 @device_option
 @target_option
 @key_option
 @json_option
-def patch_apply_command(tenant_ref: str, device_id: int, target: str, key: str | None, as_json: bool) -> None:
+def patch_apply_command(
+    tenant_ref: str, instance_ref: str | None, device_id: int, target: str, key: str | None, as_json: bool
+) -> None:
     """Ask a device to install its approved patches (agent online); the outcome comes by webhook."""
-    _run(tenant_ref, device_id, key, as_json, lambda: patch_request("apply", target))
+    _run(tenant_ref, instance_ref, device_id, key, as_json, lambda: patch_request("apply", target))
 
 
 @ninjaone_cli.command("actions")

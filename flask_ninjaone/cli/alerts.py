@@ -16,7 +16,7 @@ from ..connection.api_client import MissingCredentials, client_for
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import connected_integration, echo_table, resolve_tenant, tenant_option
+from .helpers import connected_integration, echo_table, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.group("alerts", invoke_without_command=True)
@@ -76,13 +76,14 @@ def _owed_cell(owed: dict[str, Any] | None) -> str:
 
 @alerts_command.command("reconcile")
 @tenant_option
+@instance_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-def reconcile_command(tenant_ref: str, as_json: bool) -> None:
+def reconcile_command(tenant_ref: str, instance_ref: str | None, as_json: bool) -> None:
     """Compare the tenant's alerts with NinjaOne's active ones now, send the resets owed to it, and
     print what was repaired."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         if integration.status not in RECONCILABLE:
             raise click.ClickException(
                 f"{tenant.slug} cannot reach NinjaOne: the connection is {integration.status}"

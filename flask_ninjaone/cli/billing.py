@@ -12,14 +12,15 @@ from ..organizations.device_types import node_roles
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import connected_integration, echo_table, resolve_tenant, tenant_option
+from .helpers import connected_integration, echo_table, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("billing")
 @tenant_option
+@instance_option
 @click.option("--month", default=None, metavar="YYYY-MM", help="An ended month's end (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def billing_command(tenant_ref: str, month: str | None, as_json: bool) -> None:
+def billing_command(tenant_ref: str, instance_ref: str | None, month: str | None, as_json: bool) -> None:
     """Billing counts of the tenant's clients, today or at the end of an ended month.
 
     Retired and held devices are not counted (see the rule printed with the table).
@@ -30,7 +31,7 @@ def billing_command(tenant_ref: str, month: str | None, as_json: bool) -> None:
     except billing.BadMonth as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from exc
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         data = billing.report(get_state().db.session, integration, wanted)
         clients = {client.id: client.name for client in get_state().host.list_clients(tenant.id)}
         roles = node_roles(integration).names()

@@ -16,13 +16,14 @@ from ..webhooks.registration import WebhookError, public_base_url
 from ..webhooks.registration import revoke_previous_webhook_secret as revoke
 from ..webhooks.registration import rotate_webhook_secret as rotate
 from .group import ninjaone_cli
-from .helpers import connected_integration, resolve_tenant, tenant_option
+from .helpers import connected_integration, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("disconnect")
 @tenant_option
+@instance_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def disconnect(tenant_ref: str, yes: bool) -> None:
+def disconnect(tenant_ref: str, instance_ref: str | None, yes: bool) -> None:
     """Remove the webhook and revoke the tokens in NinjaOne (best effort), erase the credentials.
 
     Organization mappings, alert rules and assets are kept; assets are no longer updated.
@@ -30,7 +31,7 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
     tenant = resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         if not yes:
             click.confirm(
                 f"Disconnect {tenant.slug} from NinjaOne ({integration.base_url})? The webhook is removed, "
@@ -50,6 +51,7 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
 
 @ninjaone_cli.command("rotate-webhook-secret")
 @tenant_option
+@instance_option
 @click.option(
     "--public-url",
     help="Public base URL of this host, when NINJAONE_PUBLIC_BASE_URL is not set (e.g. https://psa.example.com).",
@@ -59,13 +61,15 @@ def disconnect(tenant_ref: str, yes: bool) -> None:
     is_flag=True,
     help="Refuse the previous secret at once instead of after the grace period (it leaked).",
 )
-def rotate_webhook_secret(tenant_ref: str, public_url: str | None, revoke_previous: bool) -> None:
+def rotate_webhook_secret(
+    tenant_ref: str, instance_ref: str | None, public_url: str | None, revoke_previous: bool
+) -> None:
     """Give a tenant's webhook a new secret and push it to NinjaOne; the old one stays valid for
     NINJAONE_WEBHOOK_SECRET_GRACE_HOURS unless --revoke-previous."""
     tenant = resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         try:
             base_url = public_url.rstrip("/") if public_url else public_base_url()
             until = rotate(session, integration, base_url=base_url, actor=None)
@@ -82,11 +86,12 @@ def rotate_webhook_secret(tenant_ref: str, public_url: str | None, revoke_previo
 
 @ninjaone_cli.command("revoke-previous-webhook-secret")
 @tenant_option
-def revoke_previous_webhook_secret(tenant_ref: str) -> None:
+@instance_option
+def revoke_previous_webhook_secret(tenant_ref: str, instance_ref: str | None) -> None:
     """Refuse a tenant's previous webhook secret now, before its grace period ends (it leaked)."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         try:
             revoke(get_state().db.session, integration, actor=None)
         except WebhookError as exc:

@@ -10,11 +10,12 @@ from ..state import get_state
 from ..sync.device_states import device_rows
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import connected_integration, echo_table, resolve_tenant, tenant_option
+from .helpers import connected_integration, echo_table, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("devices")
 @tenant_option
+@instance_option
 @click.option(
     "--status",
     "states",
@@ -30,7 +31,11 @@ from .helpers import connected_integration, echo_table, resolve_tenant, tenant_o
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def devices_command(
-    tenant_ref: str, states: tuple[str, ...], approval: tuple[str, ...], as_json: bool
+    tenant_ref: str,
+    instance_ref: str | None,
+    states: tuple[str, ...],
+    approval: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """List the tenant's NinjaOne devices: id, name, organization, approval status, asset and its state.
 
@@ -39,9 +44,10 @@ def devices_command(
     """
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         rows = device_rows(
             get_state().db.session,
+            integration.id,
             states={state.lower() for state in states},
             approval={status.upper() for status in approval},
         )

@@ -1,4 +1,4 @@
-"""What the commands share: the --tenant option, tenant lookup, the connected integration, tables."""
+"""What the commands share: the --tenant and --instance options, tenant and instance lookup, tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..connection.connect import tenant_integration
+from ..connection.instances import InstanceError, instance_for
 from ..host import TenantRef
 from ..state import get_state
 
@@ -23,6 +23,12 @@ def resolve_tenant(ref: str) -> TenantRef:
 
 
 tenant_option = click.option("--tenant", "tenant_ref", required=True, help="Tenant id or slug.")
+instance_option = click.option(
+    "--instance",
+    "instance_ref",
+    default=None,
+    help="NinjaOne instance name or id (see `status`); required when the tenant has several.",
+)
 
 
 def echo_table(header: tuple[str, ...], lines: Sequence[tuple[str, ...]]) -> None:
@@ -33,9 +39,13 @@ def echo_table(header: tuple[str, ...], lines: Sequence[tuple[str, ...]]) -> Non
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
-def connected_integration(tenant: TenantRef) -> Integration:
-    """The tenant's integration (call inside its ``tenant_scope``), or a clean CLI error."""
-    integration = tenant_integration(get_state().db.session)
+def connected_integration(tenant: TenantRef, instance_ref: str | None) -> Integration:
+    """The tenant's instance named by ``--instance`` (or its only one; call inside its
+    ``tenant_scope``), or a clean CLI error: none, unknown, or several and no ``--instance``."""
+    try:
+        integration = instance_for(get_state().db.session, instance_ref)
+    except InstanceError as exc:
+        raise click.ClickException(str(exc)) from None
     if integration is None:
         raise click.ClickException(f"{tenant.slug} is not connected to NinjaOne")
     return integration

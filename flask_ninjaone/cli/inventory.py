@@ -11,21 +11,22 @@ from ..inventory.refresh import InventoryAlreadyRunning, refresh_inventory
 from ..sync.runner import run_summary
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import connected_integration, resolve_tenant, tenant_option
+from .helpers import connected_integration, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("inventory")
 @tenant_option
+@instance_option
 @click.option("--device", "device_id", type=int, default=None, help="Refresh one NinjaOne device only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
-def inventory(tenant_ref: str, device_id: int | None, as_json: bool) -> None:
+def inventory(tenant_ref: str, instance_ref: str | None, device_id: int | None, as_json: bool) -> None:
     """Walk the /v2/queries reports (1000 rows per request) and write what changed.
 
     Runs in this process (not on the queue), like ``flask ninjaone sync`` does for operators.
     """
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         if device_id is not None:
             result = refresh_device(integration.id, device_id)
             if not result.ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -10,6 +11,7 @@ from ..client import INSTANCES
 from ..connection.api_client import client_for
 from ..connection.connect import ConnectError, connect_client_credentials
 from ..connection.connect import status as connection_status
+from ..connection.instances import tenant_instances
 from ..organizations import client_mapping
 from ..organizations.lookup import integration_organizations
 from ..organizations.refresh import refresh_organizations
@@ -19,7 +21,7 @@ from ..sync.runner import AlreadyRunning, run_summary, run_sync
 from ..tenancy import tenant_scope
 from ..unit_of_work import unit_of_work
 from .group import ninjaone_cli
-from .helpers import connected_integration, resolve_tenant, tenant_option
+from .helpers import connected_integration, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("connect")
@@ -28,14 +30,25 @@ from .helpers import connected_integration, resolve_tenant, tenant_option
 @click.option("--client-secret", prompt=True, hide_input=True, help="Client secret (prompted if omitted).")
 @click.option("--region", type=click.Choice(sorted(INSTANCES)), help="NinjaOne instance.")
 @click.option("--base-url", help="Custom instance URL instead of --region.")
+@instance_option
+@click.option("--add", "add", is_flag=True, help="Add another NinjaOne instance beside the tenant's others.")
+@click.option("--name", default=None, help="Name the instance (default: its region or host).")
 def connect(
-    tenant_ref: str, client_id: str, client_secret: str, region: str | None, base_url: str | None
-) -> None:
-    """Connect a tenant with the client-credentials grant (machine-to-machine apps)."""
+    tenant_ref: str, client_id: str, client_secret: str, region: str | None, base_url: str | None,
+    instance_ref: str | None, add: bool, name: str | None,
+) -> None:  # fmt: skip
+    """Connect a tenant with the client-credentials grant (machine-to-machine apps).
+
+    Without --add the credentials go on the tenant's instance (--instance when it has several);
+    --add connects one more (at most NINJAONE_MAX_INSTANCES_PER_TENANT).
+    """
     if bool(region) == bool(base_url):
         raise click.UsageError("give exactly one of --region or --base-url")
+    if add and instance_ref is not None:
+        raise click.UsageError("--add starts a new instance: it does not go with --instance")
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
+        instance = None if add or instance_ref is None else connected_integration(tenant, instance_ref)
         try:
             result = connect_client_credentials(
                 get_state().db.session,
@@ -45,11 +58,15 @@ def connect(
                 custom_url=base_url,
                 actor=None,
                 set_by_operator=True,  # the operator's CLI is trusted with any instance URL
+                instance=instance,
+                add=add,
+                name=name,
             )
         except ConnectError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Connected {tenant.slug}: {result.organizations} organization(s); webhooks {result.webhook_state}."
+        f"Connected {tenant.slug}: {result.organizations} organization(s); webhooks {result.webhook_state} "
+        f"(instance {result.instance_name!r})."
     )
     for note in result.notes:
         click.echo(f"Note: {note}")
@@ -57,19 +74,40 @@ def connect(
 
 @ninjaone_cli.command("status")
 @tenant_option
+@instance_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable keys).")
-def status(tenant_ref: str, as_json: bool) -> None:
-    """Show a tenant's connection, device counts, webhook state and last sync."""
+def status(tenant_ref: str, instance_ref: str | None, as_json: bool) -> None:
+    """Show a tenant's connections (every instance, or the one --instance names): device counts,
+    webhook state and last sync."""
     tenant = resolve_tenant(tenant_ref)
+    session = get_state().db.session
     with tenant_scope(tenant.id):
-        info = connection_status(get_state().db.session, tenant.id)
+        if instance_ref is not None:
+            chosen = [connected_integration(tenant, instance_ref)]
+        else:
+            chosen = tenant_instances(session)
+        infos = [connection_status(session, tenant.id, row) for row in chosen] or [
+            connection_status(session, tenant.id, None)
+        ]
     if as_json:
-        click.echo(json.dumps(info, indent=2, sort_keys=True))
+        # One instance: its object, as before instances existed; several: every one under "instances".
+        data = infos[0] if len(infos) == 1 else {"tenant": tenant.id, "instances": infos}
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
     click.echo(f"Tenant:        {tenant.slug}")
+    for info in infos:
+        _echo_status(info, several=len(infos) > 1)
+
+
+def _echo_status(info: dict[str, Any], *, several: bool) -> None:
+    """One instance's lines of ``status``; with several, each block starts with the instance's name."""
+    if several:
+        click.echo(f"\n[{info['instance']['name']}] (id {info['instance']['id']})")
     click.echo(f"Status:        {info['status']}")
     if not info["configured"]:
         return
+    if not several and "instance" in info:
+        click.echo(f"Name:          {info['instance']['name']} (id {info['instance']['id']})")
     click.echo(f"Instance:      {info['instance_url']} ({info['auth_mode']})")
     click.echo(f"Devices:       {info['device_count']} ({info['linked_asset_count']} linked to assets)")
     orgs = info["organizations"]
@@ -83,14 +121,15 @@ def status(tenant_ref: str, as_json: bool) -> None:
 
 @ninjaone_cli.command("orgs")
 @tenant_option
+@instance_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--refresh/--no-refresh", default=True, help="Reload organizations from NinjaOne first.")
-def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
+def orgs(tenant_ref: str, instance_ref: str | None, as_json: bool, refresh: bool) -> None:
     """List a tenant's NinjaOne organizations and their mapping state."""
     tenant = resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         if refresh:
             with unit_of_work(session), client_for(integration) as client:
                 refresh_organizations(session, integration, client)
@@ -115,6 +154,7 @@ def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
 
 @ninjaone_cli.command("map")
 @tenant_option
+@instance_option
 @click.option("--org", "org_id", type=int, help="NinjaOne organization id to map.")
 @click.option("--client", "client_id", help="Host client id to map --org to ('' to unmap).")
 @click.option(
@@ -125,8 +165,8 @@ def orgs(tenant_ref: str, as_json: bool, refresh: bool) -> None:
     "--no-auto-sync", is_flag=True, help="With --org: map but do not sync its devices automatically."
 )
 def map_command(
-    tenant_ref: str, org_id: int | None, client_id: str | None, map_all: bool, create_missing_clients: bool,
-    no_auto_sync: bool,
+    tenant_ref: str, instance_ref: str | None, org_id: int | None, client_id: str | None, map_all: bool,
+    create_missing_clients: bool, no_auto_sync: bool,
 ) -> None:  # fmt: skip
     """Map NinjaOne organizations to host clients."""
     if map_all == (org_id is not None):
@@ -138,7 +178,7 @@ def map_command(
     tenant = resolve_tenant(tenant_ref)
     session = get_state().db.session
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         try:
             if org_id is None:  # --all: exactly one of the two was given (checked above)
                 count = client_mapping.apply_suggestions(
@@ -159,6 +199,7 @@ def map_command(
 
 @ninjaone_cli.command("sync")
 @tenant_option
+@instance_option
 @click.option(
     "--full", "full", is_flag=True, help="Walk every device (default: changes since the last sync)."
 )
@@ -169,12 +210,12 @@ def map_command(
     "Implies --full.",
 )
 @click.option("--wait", is_flag=True, help="Run here and now and print the result instead of queueing a job.")
-def sync_command(tenant_ref: str, full: bool, rewrite: bool, wait: bool) -> None:
+def sync_command(tenant_ref: str, instance_ref: str | None, full: bool, rewrite: bool, wait: bool) -> None:
     """Sync a tenant's NinjaOne devices into host assets."""
     tenant = resolve_tenant(tenant_ref)
     kind = "full" if full or rewrite else "incremental"
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         if rewrite:
             click.echo(
                 f"{forget_written(get_state().db.session, integration)} devices will be written again."

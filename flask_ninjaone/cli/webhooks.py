@@ -13,7 +13,7 @@ from ..webhooks import inbox
 from ..webhooks.inbox_page import InboxFilters, latest_deliveries
 from ..webhooks.registration import public_base_url, receiver_url
 from .group import ninjaone_cli
-from .helpers import connected_integration, resolve_tenant, tenant_option
+from .helpers import connected_integration, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.group("inbox")
@@ -37,13 +37,15 @@ def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
 
 @inbox_group.command("list")
 @tenant_option
+@instance_option
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
-def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
-    """Show the newest deliveries with their status, attempts and error."""
+def inbox_list(tenant_ref: str, instance_ref: str | None, limit: int, as_json: bool) -> None:
+    """Show the newest deliveries of an instance with their status, attempts and error."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        rows = latest_deliveries(get_state().db.session, InboxFilters(limit=limit))
+        integration = connected_integration(tenant, instance_ref)
+        rows = latest_deliveries(get_state().db.session, InboxFilters(limit=limit), integration.id)
         data = [
             {
                 "id": row.id,
@@ -70,12 +72,13 @@ def inbox_list(tenant_ref: str, limit: int, as_json: bool) -> None:
 
 @ninjaone_cli.command("webhook-url")
 @tenant_option
+@instance_option
 @click.option("--show-secret", is_flag=True, help="Also print the secret (keep it out of logs).")
-def webhook_url(tenant_ref: str, show_secret: bool) -> None:
+def webhook_url(tenant_ref: str, instance_ref: str | None, show_secret: bool) -> None:
     """Print the receiver URL NinjaOne delivers to, and the header carrying the secret."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        integration = connected_integration(tenant)
+        integration = connected_integration(tenant, instance_ref)
         base = public_base_url(None)
         if base is None:
             raise click.ClickException("Set NINJAONE_PUBLIC_BASE_URL so the receiver URL can be built.")

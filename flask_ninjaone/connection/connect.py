@@ -46,12 +46,13 @@ from ..models import (
     WebhookState,
 )
 from ..models.base import utcnow
+from ..models.integration import default_instance_name
 from ..organizations.refresh import refresh_organizations
 from ..owed_writes import send_due
 from ..sync.requests import request_sync
 from ..unit_of_work import rolls_back_on
 from ..webhooks import registration as webhook_registration
-from . import base_urls, instance_change, release
+from . import base_urls, instance_change, instances, release
 from .api_client import client_for
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class ConnectResult:
     webhook_state: str
     notes: list[str] = field(default_factory=list)
     sync_message: str | None = None
+    #: The instance's name, for "Connected … instance NAME" (a tenant may have several).
+    instance_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,11 @@ class DisconnectResult:
 
 
 def tenant_integration(session: Session) -> Integration | None:
-    """The bound tenant's integration: a tenant connects one NinjaOne instance at a time, and the
-    integrations of instances it left are retired (see :mod:`.instance_change`)."""
+    """The bound tenant's first live instance, for the pages that show one instance only (settings,
+    asset panel, rules, compliance, remote; see :mod:`.instances` for what is per instance).
+
+    Commands, jobs and services that act on an instance's ids never use this: they name their
+    instance (:func:`.instances.instance_for`), since a tenant may have several side by side."""
     return session.scalars(
         select(Integration).where(Integration.retired_at.is_(None)).order_by(Integration.id)
     ).first()
@@ -139,9 +145,13 @@ def save_credentials(
     actor: UserRef | None = None,
     remote_addr: str | None = None,
     set_by_operator: bool = False,
+    instance: Integration | None = None,
+    add: bool = False,
+    name: str | None = None,
 ) -> SavedCredentials:
-    """Validate and store the tenant's API client; a blank secret keeps the saved one, as long as
-    neither the API client nor the instance changed (the secret never follows a newly typed URL).
+    """Validate and store the API client of one of the tenant's instances; a blank secret keeps the
+    saved one, as long as neither the API client nor the instance changed (the secret never follows a
+    newly typed URL).
 
     A custom URL from a tenant (the settings page) must be one the operator allowed
     (:func:`.base_urls.tenant_may_use`), else :data:`.base_urls.UNREACHABLE` and nothing is written;
@@ -152,6 +162,10 @@ def save_credentials(
     are kept. Changing the *instance* follows :mod:`.instance_change`: refused while connected, else
     the old integration is retired and the new instance gets an integration of its own. Nothing is
     written when validation fails or the change is refused.
+
+    Which instance (issue 22): ``instance`` when the caller chose one, else the tenant's only one
+    (refused as ambiguous when it has several); ``add`` starts another instance beside the existing
+    ones instead (see :func:`_added_instance`). ``name`` names or renames the instance.
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > MAX_CLIENT_ID or any(ch.isspace() for ch in client_id):
@@ -175,9 +189,16 @@ def save_credentials(
     if not custom_url:
         base_url = setting("NINJAONE_BASE_URL_OVERRIDES").get(region or "", base_url)
 
-    integration = tenant_integration(session)
+    integration = None if add else (instance or _sole_instance(session))
     if custom_url and not set_by_operator and not base_urls.tenant_may_use(base_url, integration):
         raise ConnectError(base_urls.UNREACHABLE)
+    if name is not None:  # checked before a new row exists, so the check never meets that row
+        try:
+            cleaned = instances.check_name(session, name, keep=integration)
+        except instances.InstanceError as exc:
+            raise ConnectError(str(exc)) from None
+    if add:
+        integration = _added_instance(session, base_url, region=None if custom_url else region)
     kept = integration is not None and integration.base_url == base_url
     operator_url = bool(custom_url) and (
         set_by_operator or (kept and integration is not None and integration.base_url_set_by_operator)
@@ -191,9 +212,11 @@ def save_credentials(
         )
     retirement: instance_change.Retirement | None = None
     if integration is None:
-        integration = _new_integration(session, base_url)
+        integration = _new_integration(session, base_url, region=None if custom_url else region)
     elif integration.base_url != base_url:
-        integration, retirement = _switch_instance(session, integration, base_url, actor, remote_addr)
+        integration, retirement = _switch_instance(
+            session, integration, base_url, None if custom_url else region, actor, remote_addr
+        )
         credential = integration.credential
     changed = credential is not None and (
         integration.base_url != base_url or credential.client_id != client_id
@@ -213,6 +236,8 @@ def save_credentials(
     integration.region = None if custom_url else region
     integration.base_url = base_url
     integration.base_url_set_by_operator = operator_url
+    if name is not None:
+        integration.name = cleaned
     credential.client_id = client_id
     if secret:
         credential.client_secret = secret
@@ -241,16 +266,22 @@ def _switch_instance(
     session: Session,
     integration: Integration,
     base_url: str,
+    region: str | None,
     actor: UserRef | None,
     remote_addr: str | None,
 ) -> tuple[Integration, instance_change.Retirement | None]:
     """The integration that credentials for ``base_url`` go on, when the tenant's is of another instance
     (see :mod:`.instance_change`): the same row while it holds no instance's ids, unless the tenant
     returns to an instance it used before; a refusal while connected; else the old row retired."""
+    other = instances.live_instance_at(session, base_url)
+    if other is not None:
+        raise ConnectError(_same_url_refusal(other))
     holds_ids = instance_change.holds_instance_ids(session, integration)
     returning = instance_change.retired_integration_for(session, base_url)
-    if not holds_ids and returning is None:
-        return integration, None  # e.g. a mistyped URL before the first connect: just correct it
+    if not holds_ids and returning is None:  # e.g. a mistyped URL before the first connect: correct it
+        if integration.name == default_instance_name(integration.region, integration.base_url):
+            integration.name = instances.free_name(session, region, base_url)  # named for the new URL
+        return integration, None
     credential = integration.credential
     if credential is not None and (holds_ids or credential.access_token):
         raise ConnectError(instance_change.refusal(integration, base_url))
@@ -263,17 +294,63 @@ def _switch_instance(
         session.delete(integration)
         session.flush()
     if returning is None:
-        return _new_integration(session, base_url, settings_of=integration), retirement
+        return _new_integration(session, base_url, region=region, settings_of=integration), retirement
     returning.retired_at = None
     returning.status_reason = None
     return returning, retirement
 
 
+def _sole_instance(session: Session) -> Integration | None:
+    """The tenant's only instance (``None`` before the first), refused when it has several."""
+    try:
+        return instances.instance_for(session, None)
+    except instances.InstanceError as exc:
+        raise ConnectError(str(exc)) from None
+
+
+def _same_url_refusal(other: Integration) -> str:
+    return (
+        f"This tenant already has the NinjaOne instance at {other.base_url} (named {other.name!r}): "
+        "two instances at one URL would share its device and organization ids. Reconnect that one "
+        "instead."
+    )
+
+
+def _added_instance(session: Session, base_url: str, *, region: str | None) -> Integration:
+    """The row of an instance the tenant adds beside its others: refused at the limit
+    (``NINJAONE_MAX_INSTANCES_PER_TENANT``) or when one of them is at ``base_url`` already; the
+    retired row of an instance it used before comes back (those ids are that instance's), else a new
+    one, starting with the sync preferences of the tenant's first instance."""
+    other = instances.live_instance_at(session, base_url)
+    if other is not None:
+        raise ConnectError(_same_url_refusal(other))
+    existing = instances.tenant_instances(session)
+    try:
+        instances.check_room(session)
+    except instances.InstanceError as exc:
+        raise ConnectError(str(exc)) from None
+    returning = instance_change.retired_integration_for(session, base_url)
+    if returning is not None:
+        returning.retired_at = None
+        returning.status_reason = None
+        return returning
+    return _new_integration(session, base_url, region=region, settings_of=existing[0] if existing else None)
+
+
 def _new_integration(
-    session: Session, base_url: str, *, settings_of: Integration | None = None
+    session: Session,
+    base_url: str,
+    *,
+    region: str | None = None,
+    settings_of: Integration | None = None,
 ) -> Integration:
-    """A fresh integration row; the tenant's sync preferences carry over, never an instance's ids."""
-    integration = Integration(public_id=secrets.token_urlsafe(32), base_url=base_url)
+    """A fresh integration row, named after its region or host (unique in the tenant); the tenant's
+    sync preferences carry over, never an instance's ids."""
+    integration = Integration(
+        public_id=secrets.token_urlsafe(32),
+        base_url=base_url,
+        name=instances.free_name(session, region, base_url),
+    )
     if settings_of is not None:
         for name in SYNC_PREFERENCES:
             setattr(integration, name, getattr(settings_of, name))
@@ -439,11 +516,14 @@ def connect_client_credentials(
     actor: UserRef | None,
     public_base_url: str | None = None,
     set_by_operator: bool = False,
+    instance: Integration | None = None,
+    add: bool = False,
+    name: str | None = None,
 ) -> ConnectResult:
     """Connect an "API Services" (machine-to-machine) app with the client-credentials grant.
 
     ``public_base_url`` is where NinjaOne delivers webhooks (default ``NINJAONE_PUBLIC_BASE_URL``);
-    ``set_by_operator`` as for :func:`save_credentials` (the CLI passes it).
+    ``set_by_operator``, ``instance``, ``add`` and ``name`` as for :func:`save_credentials`.
     """
     saved = save_credentials(
         session,
@@ -453,6 +533,9 @@ def connect_client_credentials(
         custom_url=custom_url,
         actor=actor,
         set_by_operator=set_by_operator,
+        instance=instance,
+        add=add,
+        name=name,
     )
     integration = saved.integration
     credential = integration.credential
@@ -539,9 +622,11 @@ def complete_connection(
         },
         commit=True,
     )
-    integration_id = integration.id
+    integration_id, instance_name = integration.id, integration.name
     sync_message = _queue_first_sync(session, integration) if first_sync else None
-    return ConnectResult(integration_id, organizations, str(webhook_state), notes, sync_message)
+    return ConnectResult(
+        integration_id, organizations, str(webhook_state), notes, sync_message, instance_name
+    )
 
 
 def _queue_first_sync(session: Session, integration: Integration) -> str:
@@ -660,12 +745,12 @@ def update_sync_settings(
 # -- status ----------------------------------------------------------------------------------------------
 
 
-def status(session: Session, tenant_id: str) -> dict[str, Any]:
-    """The stable ``status --json`` object (also what the settings page and ``status.json`` show).
+def status(session: Session, tenant_id: str, integration: Integration | None) -> dict[str, Any]:
+    """The stable ``status --json`` object of one instance (also what the settings page and
+    ``status.json`` show); ``None`` is a tenant without any.
 
     Secrets never appear: only the client id and the last four characters of the client secret.
     """
-    integration = tenant_integration(session)
     if integration is None:
         return {"tenant": tenant_id, "status": ConnectionStatus.DISCONNECTED, "configured": False}
     active = select(func.count()).select_from(Device).where(Device.integration_id == integration.id)
@@ -685,6 +770,7 @@ def status(session: Session, tenant_id: str) -> dict[str, Any]:
     credential = integration.credential
     return {
         "tenant": tenant_id,
+        "instance": {"id": integration.id, "name": integration.name},
         "configured": credential is not None,
         "status": integration.status,
         "status_reason": integration.status_reason,

@@ -270,10 +270,11 @@ def _client_of_organization(integration: Integration) -> dict[int, str]:
     return {org: client for org, client in rows if client}
 
 
-def dashboard(client_id: str | None = None) -> Dashboard | None:
-    """Figures of the bound tenant's fleet (or of one client); ``None`` when NinjaOne is not set up."""
+def dashboard(client_id: str | None = None, *, integration: Integration | None = None) -> Dashboard | None:
+    """Figures of one instance's fleet (or of one client); ``None`` when NinjaOne is not set up.
+    ``integration`` is the instance the page shows (default the tenant's first)."""
     session = get_state().db.session
-    integration = tenant_integration(session)
+    integration = integration or tenant_integration(session)
     if integration is None:
         return None
     client_of = _client_of_organization(integration)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +33,22 @@ class WebhookState(enum.StrEnum):
     ERROR = "error"
 
 
+#: Longest instance name.
+NAME_LENGTH = 64
+
+
+def default_instance_name(region: str | None, base_url: str) -> str:
+    """What an instance is called until the admin names it: its region key (``eu``), else the host and
+    port of its URL (two fakes on one loopback host differ by port only)."""
+    return (region or urlsplit(base_url).netloc or base_url)[:NAME_LENGTH]
+
+
+def _name_default(context: Any) -> str:
+    """Column default for rows built without a name (the domain names them; fixtures may not)."""
+    params = context.get_current_parameters()
+    return default_instance_name(params.get("region"), params["base_url"])
+
+
 class Integration(TenantMixin, Base):
     """One connection per tenant and instance, with its sync settings and last known health."""
 
@@ -40,11 +58,15 @@ class Integration(TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("public_id"),
         UniqueConstraint("tenant_id", "base_url"),
+        UniqueConstraint("tenant_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Unguessable id used in the webhook receiver URL (never the primary key).
     public_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: What the admin calls this instance (``--instance NAME`` and the settings list); unique per
+    #: tenant, derived from the region or host unless chosen (see :mod:`flask_ninjaone.connection.instances`).
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), nullable=False, default=_name_default)
     region: Mapped[str | None] = mapped_column(String(16))
     base_url: Mapped[str] = mapped_column(String(255), nullable=False)
     #: The operator's CLI set ``base_url``: trusted, reached without the address guard even when it is

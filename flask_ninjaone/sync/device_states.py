@@ -63,9 +63,14 @@ def asset_state(row: Any) -> tuple[str, str | None]:
 
 
 def device_rows(
-    session: Session, *, states: Collection[str] = (), approval: Collection[str] = ()
+    session: Session,
+    integration_id: int,
+    *,
+    states: Collection[str] = (),
+    approval: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Every mirrored device of the bound tenant, by NinjaOne id; empty filters mean "all".
+    """Every mirrored device of one of the bound tenant's instances, by NinjaOne id (ids are the
+    instance's own: two instances both have a device 5); empty filters mean "all".
 
     Each row carries the warranty dates, the last logged-on user, its linked contact and the mapped
     custom fields as host attribute values (``{attribute: value}``; dates ISO, dropdowns the option's
@@ -116,6 +121,7 @@ def device_rows(
             ),
         )
     )
+    query = query.where(Device.integration_id == integration_id)
     if approval:
         query = query.where(Device.approval_status.in_(sorted(approval)))
     rows = []

@@ -51,9 +51,12 @@ def parse_filters(args: Mapping[str, str]) -> InboxFilters:
 STATUSES = tuple(str(status) for status in DeliveryStatus)
 
 
-def latest_deliveries(session: Session, filters: InboxFilters) -> Sequence[WebhookDelivery]:
-    """The newest deliveries matching ``filters``, newest first."""
-    query = select(WebhookDelivery)
+def latest_deliveries(
+    session: Session, filters: InboxFilters, integration_id: int
+) -> Sequence[WebhookDelivery]:
+    """The newest deliveries of one instance matching ``filters``, newest first (a device id means a
+    device of that instance: another instance has its own device of that id)."""
+    query = select(WebhookDelivery).where(WebhookDelivery.integration_id == integration_id)
     if filters.status:
         query = query.where(WebhookDelivery.status == filters.status)
     if filters.device_id is not None:
@@ -61,10 +64,14 @@ def latest_deliveries(session: Session, filters: InboxFilters) -> Sequence[Webho
     return session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(filters.limit)).all()
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    """How many deliveries are in each status (0 for a status none is in)."""
+def status_counts(session: Session, integration_id: int) -> dict[str, int]:
+    """How many deliveries of one instance are in each status (0 for a status none is in)."""
     counts = dict(
-        session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
+        session.execute(
+            select(WebhookDelivery.status, func.count())
+            .where(WebhookDelivery.integration_id == integration_id)
+            .group_by(WebhookDelivery.status)
+        ).all()
     )
     return {status: counts.get(status, 0) for status in STATUSES}
 

@@ -8,10 +8,8 @@ instance B's ids. Tickets keep pointing at the machine they were opened for. Pag
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -31,7 +29,6 @@ from flask_ninjaone.models import (
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host.models import Asset
 from tests.support.connection_flow import (
     DEMO_ID,
@@ -47,16 +44,6 @@ from tests.support.connection_flow import (
     tenant_db,
     tenant_id,
 )
-
-
-@pytest.fixture
-def fake_b() -> Iterator[FakeNinjaOne]:
-    """A second, independent NinjaOne: another fleet under the same ids (orgs 1-3, devices from 1)."""
-    state = FakeState()
-    seed_fleet(state, devices=40, organizations=3, seed=2)
-    state.webhooks.synchronous = True
-    with FakeNinjaOne(state) as server:
-        yield server
 
 
 @dataclass(frozen=True)

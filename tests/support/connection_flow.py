@@ -27,8 +27,11 @@ def save_credentials(
     base_url: str,
     client_id: str = DEMO_ID,
     client_secret: str = DEMO_SECRET,
+    *,
+    add: bool = False,
     **extra: str,
 ) -> TestResponse:
+    """Post the credentials form; ``add`` saves them as another instance beside the tenant's others."""
     data = {
         "client_id": client_id,
         "client_secret": client_secret,
@@ -36,7 +39,7 @@ def save_credentials(
         "custom_url": base_url,
     }
     data.update(extra)
-    return client.post(PREFIX + "/credentials", data=data)
+    return client.post(PREFIX + "/credentials" + ("?add=1" if add else ""), data=data)
 
 
 def start_connect(client: FlaskClient) -> TestResponse:

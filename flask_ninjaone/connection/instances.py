@@ -1,0 +1,121 @@
+"""A tenant's NinjaOne instances, side by side (issue 22): listing, choosing one by id or name, naming,
+and the per-tenant limit.
+
+An MSP that bought another MSP, or runs NinjaOne in two regions, has two instances. Each is its own
+integration row keyed by tenant and base URL, and each instance numbers its devices, organizations,
+alerts and activities on its own (see :mod:`.instance_change`), so nothing may ever pick "the tenant's
+integration" when there are several: a page, command or job names the instance it means, and a lookup
+without one is refused as ambiguous instead of silently taking the first.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..config import setting
+from ..models import Device, Integration
+from ..models.integration import NAME_LENGTH, default_instance_name
+
+
+class InstanceError(LookupError):
+    """No instance fits what was asked; the message is for the admin (page or CLI)."""
+
+
+class AmbiguousInstance(InstanceError):
+    """The tenant has several instances and the caller did not say which one."""
+
+
+def tenant_instances(session: Session) -> list[Integration]:
+    """The bound tenant's live (non-retired) instances, oldest first: the order every listing uses."""
+    return list(
+        session.scalars(select(Integration).where(Integration.retired_at.is_(None)).order_by(Integration.id))
+    )
+
+
+def describe(instances: list[Integration]) -> str:
+    """``name (id N, URL)`` for each instance, to tell the admin what ``--instance`` accepts."""
+    return ", ".join(f"{row.name} (id {row.id}, {row.base_url})" for row in instances)
+
+
+def instance_for(session: Session, ref: str | int | None) -> Integration | None:
+    """The bound tenant's live instance named by ``ref`` (its id or its name, case-insensitively).
+
+    Without ``ref``: the tenant's only instance, ``None`` when it has none, :class:`AmbiguousInstance`
+    when it has several (the caller must say which). An unknown ``ref`` raises :class:`InstanceError`.
+    An id wins over a name, so names that are digits are refused (:func:`check_name`).
+    """
+    instances = tenant_instances(session)
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        if len(instances) > 1:
+            raise AmbiguousInstance(
+                f"This tenant has {len(instances)} NinjaOne instances; say which one with --instance "
+                f"NAME|ID: {describe(instances)}."
+            )
+        return instances[0] if instances else None
+    wanted = str(ref).strip()
+    for row in instances:
+        if wanted.isdigit() and row.id == int(wanted):
+            return row
+    for row in instances:
+        if row.name.casefold() == wanted.casefold():
+            return row
+    known = describe(instances) if instances else "none"
+    raise InstanceError(f"No NinjaOne instance {wanted!r} in this tenant; its instances: {known}.")
+
+
+def check_name(session: Session, name: str, *, keep: Integration | None = None) -> str:
+    """``name`` cleaned, or :class:`InstanceError` saying why it cannot name an instance: empty, too
+    long, only digits (it would read as an id) or already another instance's of this tenant (retired
+    ones included: they keep their names for their history). ``keep`` is the instance being renamed."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InstanceError("Give the instance a name.")
+    if len(cleaned) > NAME_LENGTH:
+        raise InstanceError(f"An instance name has at most {NAME_LENGTH} characters.")
+    if cleaned.isdigit():
+        raise InstanceError("An instance name cannot be only digits (--instance reads those as an id).")
+    query = select(Integration.id).where(func.lower(Integration.name) == cleaned.lower())
+    if keep is not None and keep.id is not None:
+        query = query.where(Integration.id != keep.id)
+    if session.scalar(query) is not None:
+        raise InstanceError(f"This tenant already has a NinjaOne instance named {cleaned!r}.")
+    return cleaned
+
+
+def free_name(session: Session, region: str | None, base_url: str) -> str:
+    """The default name of a new instance, with ``-2``, ``-3`` … when the tenant already uses it."""
+    base = default_instance_name(region, base_url)
+    taken = {name.lower() for name in session.scalars(select(Integration.name))}
+    name, suffix = base, 2
+    while name.lower() in taken:
+        name = f"{base[: NAME_LENGTH - 1 - len(str(suffix))]}-{suffix}"
+        suffix += 1
+    return name
+
+
+def check_room(session: Session) -> None:
+    """Refuse one more instance when the tenant has ``NINJAONE_MAX_INSTANCES_PER_TENANT`` live ones."""
+    limit = setting("NINJAONE_MAX_INSTANCES_PER_TENANT")
+    if len(tenant_instances(session)) >= limit:
+        raise InstanceError(
+            f"This tenant already has {limit} NinjaOne instance(s), the most allowed "
+            "(NINJAONE_MAX_INSTANCES_PER_TENANT): disconnect and remove one first."
+        )
+
+
+def live_instance_at(session: Session, base_url: str) -> Integration | None:
+    """The tenant's live instance at ``base_url``: a second one there would share its ids."""
+    return session.scalars(
+        select(Integration).where(Integration.base_url == base_url, Integration.retired_at.is_(None))
+    ).first()
+
+
+def device_counts(session: Session) -> dict[int, int]:
+    """Live devices per instance of the bound tenant, for the settings list."""
+    rows = session.execute(
+        select(Device.integration_id, func.count())
+        .where(Device.retired.is_(False))
+        .group_by(Device.integration_id)
+    )
+    return {integration_id: count for integration_id, count in rows}
