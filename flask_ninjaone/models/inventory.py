@@ -44,6 +44,29 @@ class Software(TenantMixin, Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
+class SoftwareName(TenantMixin, Base):
+    """A (name key, publisher) pair that ``ninjaone_software`` holds for an integration.
+
+    The fleet software search finds the names that match first (a few thousand rows at most, where the
+    software table has one row per product and device: 584k for 10k devices), then reads the software
+    rows of those names by index, and the first page only of the first names in order. Matching
+    "contains" or a publisher against every software row cost 0.4-1 s on PostgreSQL even as a bare
+    ``count(*)``, and would need ``pg_trgm``, which a host's database role may not be allowed to create;
+    this list works alike on every database. The inventory writer adds a pair with its first row and
+    drops it with its last (``inventory/software_names.py``).
+    """
+
+    __tablename__ = "ninjaone_software_names"
+    __table_args__ = (UniqueConstraint("tenant_id", "integration_id", "name_key", "publisher"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    name_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    publisher: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+
+
 class Patch(TenantMixin, Base):
     """One OS or software patch of a device with its state (pending, failed, rejected, installed)."""
 

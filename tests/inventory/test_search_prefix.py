@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.inventory.search import PAGE_SIZE, SoftwareQuery, iter_software, search_software
+from flask_ninjaone.inventory.software_names import add_names
 from flask_ninjaone.models import Integration, Software
 from sample_host.database import db
 
@@ -40,6 +41,7 @@ def fleet(acme):
                 Software(tenant_id=acme.tenant.id, integration_id=integration.id, device_id=device.device_id,
                          name=name, name_key=name.lower(), publisher="Test", version=f"1.{number}")
             )  # fmt: skip
+        add_names(db.session, acme.tenant.id, integration.id, [(name.lower(), "Test") for name in TRICKY])
         db.session.commit()
     return acme
 
