@@ -33,6 +33,8 @@ MAX_TERM = 100
 PAGE_SIZE = 50
 #: Matches counted exactly; a broader search says "more than" instead of counting them all.
 COUNT_CAP = 10_000
+#: The most names a page reads by list (a bound ``IN``); a page needing more sorts every match.
+MAX_PAGE_NAMES = 1024
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,6 @@ def _name_condition(column: Any, query: SoftwareQuery) -> Any:
     if query.match == "exact":
         return column == term
     if query.match == "prefix":
-        # On PostgreSQL: a range of ix_ninjaone_software_name_prefix (text_pattern_ops).
         return column.startswith(term, autoescape=True)
     return column.contains(term, autoescape=True)
 
@@ -124,8 +125,9 @@ def _matches(
     """The matching rows, unordered: software joined to its live device, narrowed by the query.
 
     Rows are read by name: those of ``names`` (a first page's first names), else of every name the
-    list of names matches. The name and publisher conditions still apply to each row: a listed name
-    may have rows of other publishers.
+    list of names matches. A listed name matches the name term by construction, so rows are not
+    tested again (a second test would also hide from the planner how many rows a name has), but the
+    publisher term is: a listed name may have rows of other publishers.
     """
     statement = (
         select(
@@ -155,8 +157,6 @@ def _matches(
         statement = statement.where(Software.name_key.in_(names))
     elif query.name or query.publisher:
         statement = statement.where(Software.name_key.in_(_names(integration, query)))
-    if query.name:
-        statement = statement.where(_name_condition(Software.name_key, query))
     if query.publisher:
         # ILIKE on PostgreSQL: the planner estimates it from the column's statistics (lower() has none).
         statement = statement.where(Software.publisher.icontains(query.publisher, autoescape=True))
@@ -172,14 +172,16 @@ def _matches(
 def _statement(integration: Integration, query: SoftwareQuery, names: list[str] | None = None) -> Select[Any]:
     """The matches in name/version/device order.
 
-    The matches are found first and sorted afterwards: ``OFFSET 0`` keeps PostgreSQL from flattening
-    the subquery. Flattened, a first page (``ORDER BY name_key ... LIMIT 51``) was planned as a walk of
-    the tenant's whole name index in order, filtering every row and hoping to stop early — 2.4–4.4 s
-    for "starts with google" or "contains chrome" on 584k rows, whose matches sit mid-alphabet, where
-    finding the few thousand matches and sorting them takes tens of milliseconds
-    (``bench/software_search.py``).
+    Rows of the given ``names`` (a page's first names) come straight from the name-ordered index: for
+    one name, the first page is an index walk that stops after 51 rows. Otherwise the matches are found
+    first and sorted afterwards: ``OFFSET 0`` keeps PostgreSQL from flattening the subquery. Flattened,
+    a first page (``ORDER BY name_key ... LIMIT 51``) was planned as a walk of the tenant's whole name
+    index in order, filtering every row and hoping to stop early — 2.4–4.4 s for "starts with google" or
+    "contains chrome" on 584k rows, whose matches sit mid-alphabet, where finding the few thousand
+    matches and sorting them takes tens of milliseconds (``bench/software_search.py``).
     """
-    matches = _matches(integration, query, names).offset(0).subquery("matches")
+    found = _matches(integration, query, names)
+    matches = (found if names is not None else found.offset(0)).subquery("matches")
     return select(
         *(column for column in matches.c if column.key not in ("name_key", "software_id"))
     ).order_by(matches.c.name_key, matches.c.version, matches.c.device_id, matches.c.software_id)
@@ -229,8 +231,9 @@ class SearchPage:
 
 
 def _page_names(integration: Integration, query: SoftwareQuery, needed: int) -> list[str] | None:
-    """The first matching names, in page order, whose rows reach the ``needed``-th match; ``None``
-    when that takes every name (no name or publisher term, or too few matches).
+    """The first matching names, in page order, whose rows reach the ``needed``-th match (all of
+    them when fewer match); ``None`` for no name or publisher term, or when more than
+    :data:`MAX_PAGE_NAMES` names are needed (then every match is sorted, as many names make thin ones).
 
     A page then sorts the rows of these names only: the first page of "starts with micro" (200k
     matches over 50 names) sorts one name's 4,600 rows instead of all 200k. The names are tried 1, 4,
@@ -242,8 +245,10 @@ def _page_names(integration: Integration, query: SoftwareQuery, needed: int) -> 
     session = get_state().db.session
     ordered = list(session.scalars(_names(integration, query).order_by(SoftwareName.name_key)))
     size = 1
-    while size < len(ordered):
+    while size <= MAX_PAGE_NAMES:
         first = ordered[:size]
+        if len(first) == len(ordered):
+            return first
         reached = _matches(integration, query, first).with_only_columns(Software.id).limit(needed).subquery()
         if (session.scalar(select(func.count()).select_from(reached)) or 0) >= needed:
             return first

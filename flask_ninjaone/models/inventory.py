@@ -18,16 +18,19 @@ class Software(TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "integration_id", "device_id", "name_key", "publisher", "version"),
         Index(None, "tenant_id", "name_key"),
-        # "Starts with" search (``name_key LIKE 'term%'``). The index above cannot serve it on
-        # PostgreSQL unless the database collation is "C"; text_pattern_ops compares bytes and can.
-        # PostgreSQL only (migration 0009): SQLite's LIKE is case-insensitive and never uses an index.
+        # The fleet search reads rows by name (``name_key IN`` the matching names) in page order: one
+        # name's first page is a walk of this index, not a sort of all its rows (migration 0017; it
+        # replaced 0009's text_pattern_ops index, which served ``LIKE 'term%'`` before the search
+        # matched terms against ``ninjaone_software_names``).
         Index(
-            "ix_ninjaone_software_name_prefix",
+            "ix_ninjaone_software_name_order",
             "tenant_id",
             "integration_id",
             "name_key",
-            postgresql_ops={"name_key": "text_pattern_ops"},
-        ).ddl_if(dialect="postgresql"),
+            "version",
+            "device_id",
+            "id",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
