@@ -32,6 +32,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 NAME_INDEXES = ("ix_ninjaone_software_name_prefix", "ix_ninjaone_software_name_order")
 
 
+BENCH_ORGANIZATION = 10
+BENCH_CLIENT = f"bench-{BENCH_ORGANIZATION}"
+
+
 def spread(values: list[float]) -> str:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -161,12 +165,12 @@ def main() -> None:
         fill(args.url, args.fill)
 
     from cryptography.fernet import Fernet
-    from sqlalchemy import func, select
+    from sqlalchemy import and_, func, select, true
 
     from flask_ninjaone import tenant_scope
     from flask_ninjaone.inventory.search import SoftwareQuery, search_software
     from flask_ninjaone.inventory.versions import VersionFilter
-    from flask_ninjaone.models import Integration, Software
+    from flask_ninjaone.models import Device, Integration, OrganizationMapping, Software
     from flask_ninjaone.state import get_state
     from sample_host import create_app
     from sample_host.database import db
@@ -175,6 +179,7 @@ def main() -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": args.url, "NINJAONE_ENCRYPTION_KEYS": key, "SECRET_KEY": "bench"}
     )
+    client_devices = select(Device.device_id).where(Device.organization_id == BENCH_ORGANIZATION)
     kinds: dict[str, tuple[SoftwareQuery, Any]] = {
         "exact 'google chrome'": (
             SoftwareQuery(name="google chrome", match="exact"),
@@ -205,6 +210,19 @@ def main() -> None:
             SoftwareQuery(publisher="microsoft"),
             Software.publisher.icontains("microsoft"),
         ),
+        "prefix 'micro' + version >= 1 (broad)": (
+            SoftwareQuery(name="micro", match="prefix", version=VersionFilter.parse(">= 1")),
+            Software.name_key.startswith("micro"),
+        ),
+        "version < 123 alone (whole fleet)": (SoftwareQuery(version=VersionFilter.parse("< 123")), true()),
+        "one client (1 of 20)": (
+            SoftwareQuery(client_id=BENCH_CLIENT),
+            Software.device_id.in_(client_devices),
+        ),
+        "one client + contains 'chrome'": (
+            SoftwareQuery(name="chrome", client_id=BENCH_CLIENT),
+            and_(Software.name_key.contains("chrome"), Software.device_id.in_(client_devices)),
+        ),
     }
     times: dict[tuple[str, str], list[float]] = {}
     with app.app_context():
@@ -216,6 +234,21 @@ def main() -> None:
             rows = conn.scalar(select(func.count()).select_from(Software.__table__))
         print(f"ninjaone_software rows: {rows}; load average {os.getloadavg()}", flush=True)
 
+        with tenant_scope(tenant.id):  # every organization mapped to a host client (the client filter)
+            integration = db.session.scalars(select(Integration)).one()
+            mapped = set(db.session.scalars(select(OrganizationMapping.organization_id)))
+            for organization in sorted(set(db.session.scalars(select(Device.organization_id))) - mapped):
+                db.session.add(
+                    OrganizationMapping(
+                        tenant_id=tenant.id,
+                        integration_id=integration.id,
+                        organization_id=organization,
+                        name=f"Organization {organization}",
+                        host_client_id=f"bench-{organization}",
+                        state="mapped",
+                    )
+                )
+            db.session.commit()
         with engine.begin() as conn:  # the name indexes of this checkout's model, and no other
             wanted = {index.name: index for index in Software.__table__.indexes if index.name in NAME_INDEXES}
             for name in NAME_INDEXES:

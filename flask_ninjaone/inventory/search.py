@@ -196,29 +196,52 @@ def _client_of(integration: Integration) -> dict[int, str]:
     return {org: client for org, client in rows if client}
 
 
+def _ordered_names(integration: Integration, query: SoftwareQuery) -> list[str]:
+    """Every name the query's terms match (every listed name without terms), in page order."""
+    return list(get_state().db.session.scalars(_names(integration, query).order_by(SoftwareName.name_key)))
+
+
+def _name_chunks(integration: Integration, query: SoftwareQuery) -> Iterator[list[str] | None]:
+    """The matching names in page order, 1, 4, 16, ... (at most :data:`MAX_PAGE_NAMES`) at a time, so
+    a stream that stops early (a page with a version filter) reads the first names only; a single
+    ``None`` (every match at once) for a search of one client, whose matches may be few among many
+    rows of every name."""
+    if query.client_id is not None:
+        yield None
+        return
+    ordered = _ordered_names(integration, query)
+    start, size = 0, 1
+    while start < len(ordered):
+        yield ordered[start : start + size]
+        start += size
+        size = min(size * 4, MAX_PAGE_NAMES)
+
+
 def iter_software(integration: Integration, query: SoftwareQuery) -> Iterator[SoftwareHit]:
-    """Every match, streamed in name/version/device order."""
+    """Every match, streamed in name/version/device order (chunk by chunk of names, see
+    :func:`_name_chunks`: the chunks follow one another in that order)."""
     client_of = _client_of(integration)
     session = get_state().db.session
     if session.get_bind().dialect.name == "postgresql":
         # A streamed result is a server-side cursor, which PostgreSQL plans for the first 10 % of rows
         # (nested loops, no parallel scan): measured 5x slower here than planning for all of them.
         session.execute(text("SET LOCAL cursor_tuple_fraction = 1"))
-    rows = session.execute(_statement(integration, query).execution_options(yield_per=2000))
-    for row in rows:
-        if query.version is not None and not query.version.matches(row.version):
-            continue
-        yield SoftwareHit(
-            device_id=row.device_id,
-            device_name=row.device_name,
-            host_asset_id=row.host_asset_id,
-            client_id=client_of.get(row.organization_id),
-            name=row.name,
-            publisher=row.publisher,
-            version=row.version,
-            installed_at=row.installed_at,
-            first_seen=row.first_seen,
-        )
+    for names in _name_chunks(integration, query):
+        rows = session.execute(_statement(integration, query, names).execution_options(yield_per=2000))
+        for row in rows:
+            if query.version is not None and not query.version.matches(row.version):
+                continue
+            yield SoftwareHit(
+                device_id=row.device_id,
+                device_name=row.device_name,
+                host_asset_id=row.host_asset_id,
+                client_id=client_of.get(row.organization_id),
+                name=row.name,
+                publisher=row.publisher,
+                version=row.version,
+                installed_at=row.installed_at,
+                first_seen=row.first_seen,
+            )
 
 
 @dataclass(frozen=True)
@@ -232,18 +255,16 @@ class SearchPage:
 
 def _page_names(integration: Integration, query: SoftwareQuery, needed: int) -> list[str] | None:
     """The first matching names, in page order, whose rows reach the ``needed``-th match (all of
-    them when fewer match); ``None`` for no name or publisher term, or when more than
-    :data:`MAX_PAGE_NAMES` names are needed (then every match is sorted, as many names make thin ones).
+    them when fewer match); ``None`` when more than :data:`MAX_PAGE_NAMES` names are needed (then
+    every match is sorted: so many names are thin ones).
 
-    A page then sorts the rows of these names only: the first page of "starts with micro" (200k
-    matches over 50 names) sorts one name's 4,600 rows instead of all 200k. The names are tried 1, 4,
-    16, ... at a time, each try a count that stops at ``needed``, so a run of thin names costs a few
-    short counts.
+    A page then reads the rows of these names only: the first page of "starts with micro" (200k
+    matches over 50 names) walks one name's rows in index order and stops at 51. The names are tried
+    1, 4, 16, ... at a time, each try a count that stops at ``needed``, so a run of thin names costs
+    a few short counts.
     """
-    if not (query.name or query.publisher):
-        return None
     session = get_state().db.session
-    ordered = list(session.scalars(_names(integration, query).order_by(SoftwareName.name_key)))
+    ordered = _ordered_names(integration, query)
     size = 1
     while size <= MAX_PAGE_NAMES:
         first = ordered[:size]
@@ -273,7 +294,10 @@ def search_software(integration: Integration, query: SoftwareQuery, page: int = 
         if total > COUNT_CAP:  # counting every match of a broad search costs more than the page itself
             total = devices = None
         client_of = _client_of(integration)
-        names = _page_names(integration, query, offset + PAGE_SIZE + 1)
+        # One client's few matches (counted) are quicker sorted than found name by name: most rows of
+        # every name belong to other clients.
+        few_of_one_client = query.client_id is not None and total is not None
+        names = None if few_of_one_client else _page_names(integration, query, offset + PAGE_SIZE + 1)
         statement = _statement(integration, query, names)
         rows = session.execute(statement.offset(offset).limit(PAGE_SIZE + 1)).all()
         hits = [

@@ -8,12 +8,15 @@ They run on SQLite and, with ``NINJAONE_TEST_DATABASE_URL`` set, on PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.inventory.refresh import refresh_inventory
 from flask_ninjaone.inventory.search import PAGE_SIZE, SoftwareQuery, iter_software, search_software
-from flask_ninjaone.models import Device, Integration, Software, SoftwareName
+from flask_ninjaone.inventory.versions import VersionFilter
+from flask_ninjaone.models import Device, Integration, OrganizationMapping, Software, SoftwareName
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from sample_host.database import db
 
@@ -48,6 +51,9 @@ def test_the_list_of_names_follows_the_software_rows(acme, monkeypatch):
         assert gone["name"].lower() not in {name for name, _ in pairs}
 
 
+#: Stands for the first mapped client of the world (its id is known only once the world is built).
+FIRST_CLIENT = "first mapped client"
+
 KINDS = [
     SoftwareQuery(name="google chrome", match="exact"),
     SoftwareQuery(name="micro", match="prefix"),
@@ -58,28 +64,65 @@ KINDS = [
     SoftwareQuery(publisher="microsoft"),
     SoftwareQuery(publisher="MICROSOFT", name="visual", match="contains"),
     SoftwareQuery(name="microsoft", match="prefix", publisher="ubuntu"),
+    SoftwareQuery(name="micro", match="prefix", version=VersionFilter.parse(">= 10")),
+    SoftwareQuery(version=VersionFilter.parse("< 3")),
+    SoftwareQuery(client_id=FIRST_CLIENT),
+    SoftwareQuery(name="o", client_id=FIRST_CLIENT, version=VersionFilter.parse(">= 2")),
 ]
+
+
+#: The kinds that match nothing in this fleet (every other one must match something).
+NO_MATCH = [
+    SoftwareQuery(name="zz", match="prefix"),
+    SoftwareQuery(name="%"),
+    SoftwareQuery(name="microsoft", match="prefix", publisher="ubuntu"),
+]
+
+
+def with_client(query: SoftwareQuery) -> SoftwareQuery:
+    """The query with :data:`FIRST_CLIENT` replaced by the id of the world's first mapped client."""
+    if query.client_id != FIRST_CLIENT:
+        return query
+    clients = db.session.scalars(
+        select(OrganizationMapping.host_client_id).where(OrganizationMapping.host_client_id.is_not(None))
+    )
+    return dataclasses.replace(query, client_id=min(clients))
 
 
 def expected(query: SoftwareQuery) -> list[tuple[int, str, str]]:
     """Every live row the query matches, by a plain scan in Python (order left to the caller)."""
-    live = set(db.session.scalars(select(Device.device_id).where(Device.retired.is_(False))))
+    mappings = db.session.execute(
+        select(OrganizationMapping.organization_id, OrganizationMapping.host_client_id)
+    )
+    client_of = {organization: client for organization, client in mappings}
+    live = {
+        device_id
+        for device_id, organization in db.session.execute(
+            select(Device.device_id, Device.organization_id).where(Device.retired.is_(False))
+        )
+        if query.client_id is None or client_of.get(organization) == query.client_id
+    }
     term = query.name.lower()
     rows = db.session.execute(select(Software.device_id, Software.name, Software.publisher, Software.version))
     found = []
     for device_id, name, publisher, version in rows:
         key = name.lower()
         by_name = {"exact": key == term, "prefix": key.startswith(term), "contains": term in key}[query.match]
-        if device_id in live and by_name and query.publisher.lower() in publisher.lower():
+        by_version = query.version is None or query.version.matches(version)
+        if device_id in live and by_name and by_version and query.publisher.lower() in publisher.lower():
             found.append((device_id, name, version))
     return found
 
 
-@pytest.mark.parametrize("query", KINDS, ids=lambda q: f"{q.match}:{q.name}:{q.publisher}")
-def test_every_search_kind_pages_through_exactly_the_matching_rows(acme, query):
+@pytest.mark.parametrize(
+    "kind", KINDS, ids=lambda q: f"{q.match}:{q.name}:{q.publisher}:{q.version}:{bool(q.client_id)}"
+)
+def test_every_search_kind_pages_through_exactly_the_matching_rows(acme, kind):
     with acme.scope():
         integration = db.session.get(Integration, acme.integration_id)
+        query = with_client(kind)
         rows = expected(query)
+        assert bool(rows) is (kind not in NO_MATCH)
         streamed = [(hit.device_id, hit.name, hit.version) for hit in iter_software(integration, query)]
         assert sorted(streamed) == sorted(rows)
         paged: list[tuple[int, str, str]] = []
@@ -88,7 +131,7 @@ def test_every_search_kind_pages_through_exactly_the_matching_rows(acme, query):
             result = search_software(integration, query, page)
             assert len(result.hits) == min(PAGE_SIZE, len(rows) - len(paged))
             paged += [(hit.device_id, hit.name, hit.version) for hit in result.hits]
-            assert result.total in (None, len(rows))
+            assert result.total in ((None,) if query.version else (None, len(rows)))
             if not result.has_next or page == 4:
                 break
             page += 1
