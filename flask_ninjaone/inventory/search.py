@@ -131,8 +131,9 @@ def _matches(
 
     Rows are read by name: those of ``names`` (a first page's first names), else of every name the
     list of names matches. A listed name matches the name term by construction, so rows are not
-    tested again (a second test would also hide from the planner how many rows a name has), but the
-    publisher term is: a listed name may have rows of other publishers.
+    tested again (a second test would also hide from the planner how many rows a name has); the
+    publisher term is, through the row's (name, publisher) pair: a listed name may have rows of other
+    publishers.
     """
     statement = (
         select(
