@@ -1,4 +1,4 @@
-"""Fleet software search, every kind, with and without the prefix index, against a count(*) floor.
+"""Fleet software search, every kind, against a count(*) floor.
 
     .venv/bin/python bench/inventory_refresh.py postgresql+psycopg://postgres@127.0.0.1/bench_inv --reset
     .venv/bin/python bench/software_search.py postgresql+psycopg://postgres@127.0.0.1/bench_inv
@@ -9,10 +9,11 @@ or with ``--fill N`` re-creates the database and writes the software of the fake
 minutes instead of a full inventory refresh on a busy machine.
 For every search kind it times ``search_software`` (the first page, counts included: what the page
 shows) and, as the floor, ``SELECT count(*)`` with the same name/publisher predicate on the software
-table alone. Variants: the index of migration 0009 present ("index") and dropped ("no index"),
-interleaved, ``--reps`` rounds with the order flipped each round; median [min–max] per cell.
-
-The index is dropped and created again by this script; it is left in place at the end.
+table alone; ``--reps`` rounds, median [min–max] per cell. The name indexes are made those of the
+checkout's model (0009's prefix index before migration 0017, 0017's page-order index after). To compare
+two versions of the code (A/B), run this script from each checkout in turn on the same database,
+alternating (the fill also writes ``ninjaone_software_names``, migration 0017, which older code
+ignores).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-INDEX = "ix_ninjaone_software_name_prefix"
-CREATE = (
-    f"CREATE INDEX IF NOT EXISTS {INDEX} ON ninjaone_software "
-    "(tenant_id, integration_id, name_key text_pattern_ops)"
-)
+#: The software search's name indexes: 0009's prefix index, 0017's page-order index.
+NAME_INDEXES = ("ix_ninjaone_software_name_prefix", "ix_ninjaone_software_name_order")
+
+
+BENCH_ORGANIZATION = 10
+BENCH_CLIENT = f"bench-{BENCH_ORGANIZATION}"
 
 
 def spread(values: list[float]) -> str:
@@ -114,6 +116,12 @@ def fill(url: str, devices: int) -> None:
                     )
                     rows += 1
         conn.commit()
+        if conn.execute("SELECT to_regclass('ninjaone_software_names')").fetchone() != (None,):
+            conn.execute(
+                "INSERT INTO ninjaone_software_names (tenant_id, integration_id, name_key, publisher) "
+                "SELECT DISTINCT tenant_id, integration_id, name_key, publisher FROM ninjaone_software"
+            )
+            conn.commit()
         conn.execute("ANALYZE ninjaone_software")
         conn.execute("ANALYZE ninjaone_devices")
         conn.commit()
@@ -157,12 +165,12 @@ def main() -> None:
         fill(args.url, args.fill)
 
     from cryptography.fernet import Fernet
-    from sqlalchemy import func, select
+    from sqlalchemy import and_, func, select, true
 
     from flask_ninjaone import tenant_scope
     from flask_ninjaone.inventory.search import SoftwareQuery, search_software
     from flask_ninjaone.inventory.versions import VersionFilter
-    from flask_ninjaone.models import Integration, Software
+    from flask_ninjaone.models import Device, Integration, OrganizationMapping, Software
     from flask_ninjaone.state import get_state
     from sample_host import create_app
     from sample_host.database import db
@@ -171,6 +179,7 @@ def main() -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": args.url, "NINJAONE_ENCRYPTION_KEYS": key, "SECRET_KEY": "bench"}
     )
+    client_devices = select(Device.device_id).where(Device.organization_id == BENCH_ORGANIZATION)
     kinds: dict[str, tuple[SoftwareQuery, Any]] = {
         "exact 'google chrome'": (
             SoftwareQuery(name="google chrome", match="exact"),
@@ -201,57 +210,82 @@ def main() -> None:
             SoftwareQuery(publisher="microsoft"),
             Software.publisher.icontains("microsoft"),
         ),
+        "prefix 'micro' + version >= 1 (broad)": (
+            SoftwareQuery(name="micro", match="prefix", version=VersionFilter.parse(">= 1")),
+            Software.name_key.startswith("micro"),
+        ),
+        "version < 123 alone (whole fleet)": (SoftwareQuery(version=VersionFilter.parse("< 123")), true()),
+        "one client (1 of 20)": (
+            SoftwareQuery(client_id=BENCH_CLIENT),
+            Software.device_id.in_(client_devices),
+        ),
+        "one client + contains 'chrome'": (
+            SoftwareQuery(name="chrome", client_id=BENCH_CLIENT),
+            and_(Software.name_key.contains("chrome"), Software.device_id.in_(client_devices)),
+        ),
     }
     times: dict[tuple[str, str], list[float]] = {}
     with app.app_context():
         engine = db.engine
         if engine.dialect.name != "postgresql":
-            sys.exit("PostgreSQL only: the index under test exists there alone")
+            sys.exit("PostgreSQL only: the fill writes with COPY")
         tenant = get_state().host.find_tenant("acme")
         with engine.connect() as conn:
             rows = conn.scalar(select(func.count()).select_from(Software.__table__))
         print(f"ninjaone_software rows: {rows}; load average {os.getloadavg()}", flush=True)
 
-        def set_index(present: bool) -> None:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(CREATE if present else f"DROP INDEX IF EXISTS {INDEX}")
-                conn.exec_driver_sql("ANALYZE ninjaone_software")
-
+        with tenant_scope(tenant.id):  # every organization mapped to a host client (the client filter)
+            integration = db.session.scalars(select(Integration)).one()
+            mapped = set(db.session.scalars(select(OrganizationMapping.organization_id)))
+            for organization in sorted(set(db.session.scalars(select(Device.organization_id))) - mapped):
+                db.session.add(
+                    OrganizationMapping(
+                        tenant_id=tenant.id,
+                        integration_id=integration.id,
+                        organization_id=organization,
+                        name=f"Organization {organization}",
+                        host_client_id=f"bench-{organization}",
+                        state="mapped",
+                    )
+                )
+            db.session.commit()
+        with engine.begin() as conn:  # the name indexes of this checkout's model, and no other
+            wanted = {index.name: index for index in Software.__table__.indexes if index.name in NAME_INDEXES}
+            for name in NAME_INDEXES:
+                if name not in wanted:
+                    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+            for index in wanted.values():
+                index.create(conn, checkfirst=True)
+            conn.exec_driver_sql("ANALYZE ninjaone_software")
         for rep in range(args.reps):
-            order = ["index", "no index"] if rep % 2 == 0 else ["no index", "index"]
-            for variant in order:
-                set_index(variant == "index")
-                with tenant_scope(tenant.id):
-                    integration = db.session.scalars(select(Integration)).one()
-                    for label, (query, predicate) in kinds.items():
-                        search_software(integration, query)  # warm the cache: every variant alike
-                        started = time.perf_counter()
-                        search_software(integration, query)
-                        times.setdefault((label, variant), []).append(time.perf_counter() - started)
+            with tenant_scope(tenant.id):
+                integration = db.session.scalars(select(Integration)).one()
+                for label, (query, predicate) in kinds.items():
+                    search_software(integration, query)  # warm the cache
+                    db.session.rollback()
+                    started = time.perf_counter()
+                    search_software(integration, query)
+                    times.setdefault((label, "search"), []).append(time.perf_counter() - started)
+                    db.session.rollback()
+                    floor_query = (
+                        select(func.count())
+                        .select_from(Software)
+                        .where(Software.integration_id == integration.id, predicate)
+                    )
+                    started = time.perf_counter()
+                    db.session.scalar(floor_query)
+                    times.setdefault((label, "floor"), []).append(time.perf_counter() - started)
+                    db.session.rollback()
+                    if args.explain and rep == 0:
+                        plan = explain_page_query(engine, integration, query)
+                        print(f"--- {label} ---\n{plan}", flush=True)
                         db.session.rollback()
-                        floor_query = (
-                            select(func.count())
-                            .select_from(Software)
-                            .where(Software.integration_id == integration.id, predicate)
-                        )
-                        started = time.perf_counter()
-                        db.session.scalar(floor_query)
-                        times.setdefault((label, variant + " floor"), []).append(
-                            time.perf_counter() - started
-                        )
-                        db.session.rollback()
-                        if args.explain and rep == 0:
-                            plan = explain_page_query(engine, integration, query)
-                            print(f"--- {variant}: {label} ---\n{plan}", flush=True)
-                            db.session.rollback()
-        set_index(True)
 
     print(f"\n=== software search on {rows} rows, first page (ms), median [min–max] of {args.reps} ===")
-    print("| Search | no index | with index | floor: count(*) same predicate, with index |")
-    print("|---|---|---|---|")
+    print("| Search | search | floor: count(*) same predicate |")
+    print("|---|---|---|")
     for label in kinds:
-        print(f"| {label} | {spread(times[(label, 'no index')])} | {spread(times[(label, 'index')])} | "
-              f"{spread(times[(label, 'index floor')])} |")  # fmt: skip
+        print(f"| {label} | {spread(times[(label, 'search')])} | {spread(times[(label, 'floor')])} |")
     print(f"(load average at the end: {os.getloadavg()})")
 
 

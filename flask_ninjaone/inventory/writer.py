@@ -56,6 +56,7 @@ from .normalize import (
     patch_items,
     software_items,
 )
+from .software_names import add_names, drop_unused
 from .versions import version_key
 
 Rows = list[dict[str, Any]]
@@ -318,11 +319,20 @@ class InventoryWriter:
         history: Sequence[dict[str, Any]],
     ) -> None:
         if deletes:
-            self.session.execute(delete(Software).where(Software.id.in_(deletes)))
+            gone = self.session.execute(
+                delete(Software)
+                .where(Software.id.in_(deletes))
+                .returning(Software.name_key, Software.publisher)
+            )
+            drop_unused(
+                self.session, self.integration.id, [(name_key, publisher) for name_key, publisher in gone]
+            )
         if updates:
             _bulk_update(self.session, Software.__table__, updates)
         if inserts:
             _bulk_insert(self.session, Software.__table__, inserts)
+            pairs = ((row["name_key"], row["publisher"]) for row in inserts)
+            add_names(self.session, self.tenant_id, self.integration.id, pairs)
         if history:
             _bulk_insert(self.session, SoftwareChange.__table__, history)
         written = len(deletes) + len(updates) + len(inserts) + len(history)

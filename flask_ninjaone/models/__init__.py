@@ -9,7 +9,7 @@ from .billing import BillingSnapshot
 from .custom_fields import ContactSettings, DeviceAttributes, FieldMapping
 from .devices import Device
 from .integration import ConnectionStatus, Credential, Integration, WebhookState
-from .inventory import Patch, RemoteLink, Software, SoftwareChange
+from .inventory import Patch, RemoteLink, Software, SoftwareChange, SoftwareName
 from .organizations import MappingState, OrganizationMapping
 from .owed import OwedKind, OwedWrite
 from .sync import Lock, RunState, SyncRun
@@ -50,6 +50,7 @@ __all__ = [
     "RunState",
     "Software",
     "SoftwareChange",
+    "SoftwareName",
     "SyncRun",
     "WebhookDelivery",
     "WebhookState",

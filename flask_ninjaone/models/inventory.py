@@ -18,16 +18,19 @@ class Software(TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "integration_id", "device_id", "name_key", "publisher", "version"),
         Index(None, "tenant_id", "name_key"),
-        # "Starts with" search (``name_key LIKE 'term%'``). The index above cannot serve it on
-        # PostgreSQL unless the database collation is "C"; text_pattern_ops compares bytes and can.
-        # PostgreSQL only (migration 0009): SQLite's LIKE is case-insensitive and never uses an index.
+        # The fleet search reads rows by name (``name_key IN`` the matching names) in page order: one
+        # name's first page is a walk of this index, not a sort of all its rows (migration 0017; it
+        # replaced 0009's text_pattern_ops index, which served ``LIKE 'term%'`` before the search
+        # matched terms against ``ninjaone_software_names``).
         Index(
-            "ix_ninjaone_software_name_prefix",
+            "ix_ninjaone_software_name_order",
             "tenant_id",
             "integration_id",
             "name_key",
-            postgresql_ops={"name_key": "text_pattern_ops"},
-        ).ddl_if(dialect="postgresql"),
+            "version",
+            "device_id",
+            "id",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -42,6 +45,29 @@ class Software(TenantMixin, Base):
     installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class SoftwareName(TenantMixin, Base):
+    """A (name key, publisher) pair that ``ninjaone_software`` holds for an integration.
+
+    The fleet software search finds the names that match first (a few thousand rows at most, where the
+    software table has one row per product and device: 584k for 10k devices), then reads the software
+    rows of those names by index, and the first page only of the first names in order. Matching
+    "contains" or a publisher against every software row cost 0.4-1 s on PostgreSQL even as a bare
+    ``count(*)``, and would need ``pg_trgm``, which a host's database role may not be allowed to create;
+    this list works alike on every database. The inventory writer adds a pair with its first row and
+    drops it with its last (``inventory/software_names.py``).
+    """
+
+    __tablename__ = "ninjaone_software_names"
+    __table_args__ = (UniqueConstraint("tenant_id", "integration_id", "name_key", "publisher"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE"), nullable=False
+    )
+    name_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    publisher: Mapped[str] = mapped_column(String(255), nullable=False, default="")
 
 
 class Patch(TenantMixin, Base):

@@ -1,9 +1,9 @@
 """The software search's "starts with" mode finds exactly the names that start with the term.
 
-On PostgreSQL it runs on ``ix_ninjaone_software_name_prefix`` (``text_pattern_ops``, migration 0009);
-these tests pin the rows it returns to what a plain ``startswith`` over every row says, with the
-terms that a byte-wise index range could get wrong: LIKE wildcards, the escape character, letters
-beyond ASCII, a term that is a whole name.
+The term is matched against the list of names (``ninjaone_software_names``, migration 0017; before it,
+a ``text_pattern_ops`` range on the software rows); these tests pin the rows it returns to what a
+plain ``startswith`` over every row says, with the terms that ``LIKE`` or a byte-wise range could get
+wrong: LIKE wildcards, the escape character, letters beyond ASCII, a term that is a whole name.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.inventory.search import PAGE_SIZE, SoftwareQuery, iter_software, search_software
+from flask_ninjaone.inventory.software_names import add_names
 from flask_ninjaone.models import Integration, Software
 from sample_host.database import db
 
@@ -40,6 +41,7 @@ def fleet(acme):
                 Software(tenant_id=acme.tenant.id, integration_id=integration.id, device_id=device.device_id,
                          name=name, name_key=name.lower(), publisher="Test", version=f"1.{number}")
             )  # fmt: skip
+        add_names(db.session, acme.tenant.id, integration.id, [(name.lower(), "Test") for name in TRICKY])
         db.session.commit()
     return acme
 
