@@ -13,8 +13,8 @@
   the list of names, and software rows are found by equal name, which the new index serves on every
   database.
 
-Revision ID: 0017_search_software_names
-Revises: 0016_warranty_billing
+Revision ID: 0018_search_software_names
+Revises: 0017_instances_names
 Create Date: 2026-12-07
 
 """
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0017_search_software_names"
-down_revision: str | Sequence[str] | None = "0016_warranty_billing"
+revision: str = "0018_search_software_names"
+down_revision: str | Sequence[str] | None = "0017_instances_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
