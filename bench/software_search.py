@@ -10,9 +10,9 @@ minutes instead of a full inventory refresh on a busy machine.
 For every search kind it times ``search_software`` (the first page, counts included: what the page
 shows) and, as the floor, ``SELECT count(*)`` with the same name/publisher predicate on the software
 table alone; ``--reps`` rounds, median [min–max] per cell. The name indexes are made those of the
-checkout's model (0009's prefix index before migration 0017, 0017's page-order index after). To compare
+checkout's model (0009's prefix index before migration 0018, 0017's page-order index after). To compare
 two versions of the code (A/B), run this script from each checkout in turn on the same database,
-alternating (the fill also writes ``ninjaone_software_names``, migration 0017, which older code
+alternating (the fill also writes ``ninjaone_software_names``, migration 0018, which older code
 ignores).
 """
 

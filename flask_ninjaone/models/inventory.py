@@ -19,7 +19,7 @@ class Software(TenantMixin, Base):
         UniqueConstraint("tenant_id", "integration_id", "device_id", "name_key", "publisher", "version"),
         Index(None, "tenant_id", "name_key"),
         # The fleet search reads rows by name (``name_key IN`` the matching names) in page order: one
-        # name's first page is a walk of this index, not a sort of all its rows (migration 0017; it
+        # name's first page is a walk of this index, not a sort of all its rows (migration 0018; it
         # replaced 0009's text_pattern_ops index, which served ``LIKE 'term%'`` before the search
         # matched terms against ``ninjaone_software_names``).
         Index(

@@ -1,6 +1,6 @@
 """The software search's "starts with" mode finds exactly the names that start with the term.
 
-The term is matched against the list of names (``ninjaone_software_names``, migration 0017; before it,
+The term is matched against the list of names (``ninjaone_software_names``, migration 0018; before it,
 a ``text_pattern_ops`` range on the software rows); these tests pin the rows it returns to what a
 plain ``startswith`` over every row says, with the terms that ``LIKE`` or a byte-wise range could get
 wrong: LIKE wildcards, the escape character, letters beyond ASCII, a term that is a whole name.
