@@ -10,7 +10,7 @@ minutes instead of a full inventory refresh on a busy machine.
 For every search kind it times ``search_software`` (the first page, counts included: what the page
 shows) and, as the floor, ``SELECT count(*)`` with the same name/publisher predicate on the software
 table alone; ``--reps`` rounds, median [min–max] per cell. The name indexes are made those of the
-checkout's model (0009's prefix index before migration 0018, 0017's page-order index after). To compare
+checkout's model (0009's prefix index before migration 0018, 0018's page-order index after). To compare
 two versions of the code (A/B), run this script from each checkout in turn on the same database,
 alternating (the fill also writes ``ninjaone_software_names``, migration 0018, which older code
 ignores).
@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-#: The software search's name indexes: 0009's prefix index, 0017's page-order index.
+#: The software search's name indexes: 0009's prefix index, 0018's page-order index.
 NAME_INDEXES = ("ix_ninjaone_software_name_prefix", "ix_ninjaone_software_name_order")
 
 
