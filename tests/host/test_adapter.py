@@ -281,7 +281,9 @@ def test_upsert_creates_then_updates_but_never_touches_host_owned_fields(ctx) ->
     assert asset.serial_key == "SVC-TAG-1" and asset.ip_addresses == ["10.0.0.9"]
     assert asset.last_seen.replace(tzinfo=UTC) == seen  # stored in UTC
     assert asset.details["node_class"] == "WINDOWS_SERVER" and asset.details["cpu_count"] == 2
-    assert asset.details["volumes"][0]["name"] == "C:"
+    assert asset.details["volumes"] == [
+        {"name": "C:", "capacity_bytes": 500 * 1024**3, "free_bytes": 100 * 1024**3, "file_system": "NTFS"}
+    ]
     assert asset.external_url.endswith("/777/overview")
     assert adapter.asset_device_id(acme, asset_id) == 777
 

@@ -17,6 +17,7 @@ from marshmallow import ValidationError, fields
 
 from ...digests import json_digest
 from .base import NinjaSchema
+from .compiled import Loader, Miss, compile_loader
 from .fields import EpochSeconds, StrictInteger
 from .organizations import LocationRefSchema, OrganizationRefSchema
 
@@ -291,6 +292,10 @@ DEVICE_SHAPES: Mapping[str, type[DeviceBaseSchema]] = {
 
 _SHAPE_INSTANCES = {name: schema() for name, schema in DEVICE_SHAPES.items()}
 _BASE = DeviceBaseSchema()
+#: Each shape's compiled loader (see :mod:`.compiled`), keyed by its schema instance's id.
+_FAST: dict[int, Loader | None] = {
+    id(shape): compile_loader(shape) for shape in (*_SHAPE_INSTANCES.values(), _BASE)
+}
 
 
 class Unchanged(dict[str, Any]):
@@ -326,8 +331,12 @@ class DeviceSchema(DeviceBaseSchema):
 
     def load(self, data: Any, *, many: bool | None = None, partial: Any = None, unknown: Any = None) -> Any:
         many = self.many if many is None else many
+        if partial is not None or unknown is not None:
+            load_one = self._marshmallow_load(partial, unknown)
+        else:
+            load_one = self._load_one
         if not many:
-            return self._shape_of(data).load(data, partial=partial, unknown=unknown)
+            return load_one(data)
         if not isinstance(data, Sequence) or isinstance(data, str | bytes):
             raise ValidationError({"_schema": ["Invalid input type: expected a list of devices."]})
         skip = self._skippable(data)
@@ -338,7 +347,7 @@ class DeviceSchema(DeviceBaseSchema):
                 loaded.append(Unchanged(id=item["id"]))
                 continue
             try:
-                loaded.append(self._shape_of(item).load(item, partial=partial, unknown=unknown))
+                loaded.append(load_one(item))
             except ValidationError as err:
                 errors[index] = err.messages
         if errors:
@@ -361,6 +370,23 @@ class DeviceSchema(DeviceBaseSchema):
         if isinstance(device_type, str):
             return _SHAPE_INSTANCES.get(device_type, _BASE)
         return _BASE
+
+    def _load_one(self, item: Any) -> Any:
+        """One device as its shape's schema loads it: the compiled loader for a well-formed payload,
+        marshmallow for anything the compiled loader will not vouch for (so marshmallow alone decides
+        what is refused, and with which messages)."""
+        shape = self._shape_of(item)
+        fast = _FAST[id(shape)]
+        if fast is not None:
+            try:
+                return fast(item)
+            except Miss:
+                pass
+        return shape.load(item)
+
+    def _marshmallow_load(self, partial: Any, unknown: Any) -> Callable[[Any], Any]:
+        """Loads items with marshmallow alone: the compiled loaders know neither option."""
+        return lambda item: self._shape_of(item).load(item, partial=partial, unknown=unknown)
 
 
 def _plain_id(item: Any) -> int | None:
