@@ -486,13 +486,7 @@ class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
             self._transport.request(method, "webhook", json=payload)
         except ApiError as err:
             if err.status == 403:
-                raise WebhookForbidden(
-                    _WEBHOOK_FORBIDDEN,
-                    status=403,
-                    result_code=err.result_code,
-                    incident_id=err.incident_id,
-                    error_code=err.error_code,
-                ) from None
+                raise WebhookForbidden.instead_of(err, _WEBHOOK_FORBIDDEN) from None
             raise
 
     # -- tokens --------------------------------------------------------------------------------------

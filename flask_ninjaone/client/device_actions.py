@@ -139,12 +139,9 @@ class DeviceActionsMixin:
             )
         except ApiError as err:
             if err.status == 403 and USER_CONTEXT_REQUIRED in str(err):
-                raise UserContextRequired(
+                raise UserContextRequired.instead_of(
+                    err,
                     "NinjaOne runs scripts only for a connection made by signing in (authorization code), "
                     "not with client credentials: reconnect the integration from the settings page.",
-                    status=403,
-                    result_code=err.result_code,
-                    incident_id=err.incident_id,
-                    error_code=err.error_code,
                 ) from None
             raise
