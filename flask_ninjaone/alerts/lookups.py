@@ -277,3 +277,15 @@ def facts_of(session: Session, alerts: list[Alert]) -> list[tuple[Alert, AlertFa
             lookups = by_integration[alert.integration_id] = Lookups(session, integration, get_state().host)
         result.append((alert, replace(lookups.facts(alert), status_code="TRIGGERED")))
     return result
+
+
+class LookupsPart:
+    """A part of one transaction's lifecycle work (the alert rows, the tickets): it works in the
+    caller's session, on the integration its :class:`Lookups` read."""
+
+    def __init__(self, session: Session, lookups: Lookups) -> None:
+        self.session = session
+        self.lookups = lookups
+        self.host = lookups.host
+        self.integration_id = lookups.integration_id
+        self.tenant_id = lookups.tenant_id

@@ -12,23 +12,16 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertStatus
 from .catalog import BY_NINJAONE
 from .events import TRIGGER, ConditionEvent
 from .locks import lock_problem, problem_key
-from .lookups import Lookups
+from .lookups import LookupsPart
 
 
-class AlertRows:
+class AlertRows(LookupsPart):
     """Reads and writes of one integration's alert rows, in the caller's transaction."""
-
-    def __init__(self, session: Session, lookups: Lookups) -> None:
-        self.session = session
-        self.lookups = lookups
-        self.integration_id = lookups.integration_id
-        self.tenant_id = lookups.tenant_id
 
     def lock(self, series_uid: str, device_id: int | None, source_config_uid: str | None) -> None:
         """Take the problem lock of a series (device + condition), held until the transaction ends."""

@@ -11,13 +11,12 @@ import logging
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from ..host import TicketDraft, TicketState
 from ..models import Alert
 from ..models.base import utcnow
 from . import ticket_text
-from .lookups import Lookups
+from .lookups import LookupsPart
 from .rules import AlertFacts, RuleActions, ticket_priority
 
 log = logging.getLogger(__name__)
@@ -32,15 +31,8 @@ class TicketRef:
     alert: Alert
 
 
-class AlertTickets:
+class AlertTickets(LookupsPart):
     """Ticket work for one integration's alerts, in the caller's transaction."""
-
-    def __init__(self, session: Session, lookups: Lookups) -> None:
-        self.session = session
-        self.lookups = lookups
-        self.host = lookups.host
-        self.integration_id = lookups.integration_id
-        self.tenant_id = lookups.tenant_id
 
     def ticket_of(self, alert: Alert) -> TicketRef | None:
         """The alert's ticket, ``None`` when it has none or the host no longer has it."""
