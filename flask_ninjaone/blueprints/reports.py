@@ -13,9 +13,9 @@ from flask import Blueprint, Response, abort, render_template, request
 from ..host import Permission
 from ..inventory import billing, warranties
 from ..inventory.export import csv_chunks
+from ..organizations.client_mapping import client_names
 from ..organizations.device_types import node_roles
 from ..state import get_state
-from ..tenancy import require_tenant_id
 from .access import require
 from .downloads import csv_download
 from .states import connected_integration
@@ -30,7 +30,7 @@ def _scope() -> tuple[Integration, dict[str, str], str | None]:
     """What every report starts from: the connected integration, the tenant's clients (id → name) and
     the ``client`` asked for — none, or one of those clients (anything else is not found)."""
     integration = connected_integration()
-    clients = {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
+    clients = client_names()
     client_id = request.args.get("client") or None
     if client_id is not None and client_id not in clients:
         abort(404)

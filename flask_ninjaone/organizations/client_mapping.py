@@ -110,6 +110,12 @@ class OrganizationView:
     suggestion: ClientRef | None
 
 
+def client_names() -> dict[str, str]:
+    """The bound tenant's host clients, id → name: what the report pages and commands filter by and
+    print (one ``list_clients`` call)."""
+    return {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
+
+
 def organizations(session: Session, integration: Integration) -> list[OrganizationView]:
     """Every organization with its mapped client and, when unmapped, a suggested client."""
     clients = get_state().host.list_clients(require_tenant_id())
