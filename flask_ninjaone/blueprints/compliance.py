@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    jsonify,
     render_template,
     request,
 )
@@ -24,7 +23,7 @@ from ..organizations.client_mapping import client_names
 from ..state import get_state
 from ..sync.requests import INVENTORY, request_inventory
 from ..tenancy import require_tenant_id
-from .access import EXPIRED_FORM, require, wants_json
+from .access import EXPIRED_FORM, require
 from .downloads import csv_download
 from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
@@ -83,9 +82,7 @@ def refresh() -> BaseResponse | tuple[BaseResponse, int]:
     the page follows the run where the button is (see :mod:`.run_progress`)."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
-        if wants_json():
-            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
-        abort(400)
+        abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     return answer_request(request_inventory(integration, trigger="manual", detach=True), ".index")
 
 
