@@ -56,6 +56,26 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _shared_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields an activity and an alert item both carry, under the same names: read the same way
+    whichever way the event came (bounded text, the message code and parameters, the whole payload)."""
+    code, params = _message(raw.get("data"))
+    device = raw.get("device")
+    return {
+        "device_id": _int(raw.get("deviceId")),
+        "severity": _text(raw.get("severity"), 16) or "NONE",
+        "priority": _text(raw.get("priority"), 16) or "NONE",
+        "source_config_uid": _text(raw.get("sourceConfigUid"), 64),
+        "source_name": _text(raw.get("sourceName"), 255),
+        "subject": _text(raw.get("subject"), 255),
+        "message": _text(raw.get("message"), 20000),
+        "message_code": code,
+        "params": params,
+        "device": dict(device) if isinstance(device, Mapping) else None,
+        "payload": json_safe(dict(raw)),
+    }
+
+
 def _message(data: Any) -> tuple[str | None, dict[str, Any]]:
     """``data.message.code`` and ``data.message.params`` (raw, milliseconds inside)."""
     message = data.get("message") if isinstance(data, Mapping) else None
@@ -114,28 +134,16 @@ class ConditionEvent:
             return None
         status_code = str(activity.get("statusCode") or "").replace("\x00", "")
         at = activity.get("activityTime")
-        code, params = _message(activity.get("data"))
-        device = activity.get("device")
         return cls(
             kind=kind_of(status_code),
             status_code=status_code[:64],
             series_uid=series_uid.replace("\x00", "").strip()[:64],
             at=at if isinstance(at, datetime) else (now or datetime.now(UTC)),
             activity_id=_int(activity.get("id")),
-            device_id=_int(activity.get("deviceId")),
-            severity=_text(activity.get("severity"), 16) or "NONE",
-            priority=_text(activity.get("priority"), 16) or "NONE",
             activity_type=_text(activity.get("activityType"), 64),
-            source_config_uid=_text(activity.get("sourceConfigUid"), 64),
-            source_name=_text(activity.get("sourceName"), 255),
-            subject=_text(activity.get("subject"), 255),
-            message=_text(activity.get("message"), 20000),
             user_id=_int(activity.get("userId")),
-            message_code=code,
-            params=params,
-            device=dict(device) if isinstance(device, Mapping) else None,
-            payload=json_safe(dict(activity)),
             source="webhook",
+            **_shared_fields(activity),
         )
 
     @classmethod
@@ -145,8 +153,6 @@ class ConditionEvent:
         ``at`` is the alert's last update (its newest trigger), so a late delivery of the original
         TRIGGERED (at ``createTime``) is recognised as already known.
         """
-        code, params = _message(alert.get("data"))
-        device = alert.get("device")
         at = alert.get("updateTime") or alert.get("createTime")
         return cls(
             kind=TRIGGER,
@@ -154,20 +160,10 @@ class ConditionEvent:
             series_uid=(_text(alert["uid"], 64) or "").strip(),
             at=at if isinstance(at, datetime) else (now or datetime.now(UTC)),
             activity_id=None,
-            device_id=_int(alert.get("deviceId")),
-            severity=_text(alert.get("severity"), 16) or "NONE",
-            priority=_text(alert.get("priority"), 16) or "NONE",
             activity_type="CONDITION",
-            source_config_uid=_text(alert.get("sourceConfigUid"), 64),
-            source_name=_text(alert.get("sourceName"), 255),
             condition_name=_text(alert.get("conditionName"), 255),
-            subject=_text(alert.get("subject"), 255),
-            message=_text(alert.get("message"), 20000),
-            message_code=code,
-            params=params,
-            device=dict(device) if isinstance(device, Mapping) else None,
-            payload=json_safe(dict(alert)),
             source="reconciliation",
+            **_shared_fields(alert),
         )
 
     @property

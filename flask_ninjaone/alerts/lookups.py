@@ -277,3 +277,36 @@ def facts_of(session: Session, alerts: list[Alert]) -> list[tuple[Alert, AlertFa
             lookups = by_integration[alert.integration_id] = Lookups(session, integration, get_state().host)
         result.append((alert, replace(lookups.facts(alert), status_code="TRIGGERED")))
     return result
+
+
+class LookupsPart:
+    """A part of one transaction's lifecycle work (the alert rows, the tickets): it works in the
+    caller's session, on the integration its :class:`Lookups` read."""
+
+    def __init__(self, session: Session, lookups: Lookups) -> None:
+        self.session = session
+        self.lookups = lookups
+        self.host = lookups.host
+        self.integration_id = lookups.integration_id
+        self.tenant_id = lookups.tenant_id
+
+    def other_series(self, alert: Alert, *, with_ticket: bool = False) -> Alert | None:
+        """The newest other series of the same problem (device + condition), if any; ``with_ticket``:
+        the newest that has a ticket (the problem's ticket, for a new series to join)."""
+        if alert.device_id is None or not alert.source_config_uid:
+            return None
+        query = select(Alert).where(
+            Alert.integration_id == self.integration_id,
+            Alert.device_id == alert.device_id,
+            Alert.source_config_uid == alert.source_config_uid,
+            Alert.id != alert.id,
+        )
+        if with_ticket:
+            query = query.where(Alert.ticket_id.is_not(None))
+        return self.session.scalars(
+            query.order_by(Alert.id.desc())
+            .limit(1)
+            # Other series' rows only: flushing this alert's pending changes first would cost an
+            # UPDATE now and another one at the commit.
+            .execution_options(autoflush=False)
+        ).first()

@@ -18,11 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..client import NotFound
-from ..connection.api_client import MissingCredentials, client_for
+from ..connection.api_client import owed_write_client
 from ..jobs import enqueue
 from ..models import Alert, Integration, OwedKind, OwedWrite
 from ..models.base import utcnow
-from ..owed_writes import SHORT_WAIT, NotSendable, Sender, owe, send_due
+from ..owed_writes import Sender, owe, send_due
 from ..state import get_state
 from ..tenancy import get_scoped
 from .catalog import BY_TICKET_CLOSE
@@ -92,13 +92,7 @@ def reset_on_ticket_close(session: Session, ticket_id: str) -> dict[str, int]:
 
 def send_reset(session: Session, write: OwedWrite) -> None:
     """Send one owed reset; returns once NinjaOne confirmed it and the alert is resolved here."""
-    integration = get_scoped(session, Integration, write.integration_id)
-    if integration is None:
-        raise NotSendable("the NinjaOne connection of this alert no longer exists")
-    try:
-        client = client_for(integration, max_sleep=SHORT_WAIT)
-    except MissingCredentials as exc:
-        raise NotSendable(f"NinjaOne is not connected: {exc}") from None
+    integration, client = owed_write_client(session, write, "alert")
     with client:
         try:
             client.reset_alert(write.target)

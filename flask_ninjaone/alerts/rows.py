@@ -12,23 +12,16 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertStatus
 from .catalog import BY_NINJAONE
 from .events import TRIGGER, ConditionEvent
 from .locks import lock_problem, problem_key
-from .lookups import Lookups
+from .lookups import LookupsPart
 
 
-class AlertRows:
+class AlertRows(LookupsPart):
     """Reads and writes of one integration's alert rows, in the caller's transaction."""
-
-    def __init__(self, session: Session, lookups: Lookups) -> None:
-        self.session = session
-        self.lookups = lookups
-        self.integration_id = lookups.integration_id
-        self.tenant_id = lookups.tenant_id
 
     def lock(self, series_uid: str, device_id: int | None, source_config_uid: str | None) -> None:
         """Take the problem lock of a series (device + condition), held until the transaction ends."""
@@ -93,23 +86,6 @@ class AlertRows:
             alert.organization_id = device.organization_id
         elif event.organization_id is not None:
             alert.organization_id = event.organization_id
-
-    def previous_of_problem(self, alert: Alert) -> Alert | None:
-        """The newest other series of the same problem (device + condition), if any."""
-        if alert.device_id is None or not alert.source_config_uid:
-            return None
-        return self.session.scalars(
-            select(Alert)
-            .where(
-                Alert.integration_id == self.integration_id,
-                Alert.device_id == alert.device_id,
-                Alert.source_config_uid == alert.source_config_uid,
-                Alert.id != alert.id,
-            )
-            .order_by(Alert.id.desc())
-            .limit(1)
-            .execution_options(autoflush=False)  # other series' rows only (see AlertTickets.problem_ticket)
-        ).first()
 
 
 def is_stale(alert: Alert, event: ConditionEvent) -> bool:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
 
 from ..host import TicketDraft, TicketState
 from ..models import Alert
 from ..models.base import utcnow
 from . import ticket_text
-from .lookups import Lookups
+from .lookups import LookupsPart
 from .rules import AlertFacts, RuleActions, ticket_priority
 
 log = logging.getLogger(__name__)
@@ -32,15 +31,8 @@ class TicketRef:
     alert: Alert
 
 
-class AlertTickets:
+class AlertTickets(LookupsPart):
     """Ticket work for one integration's alerts, in the caller's transaction."""
-
-    def __init__(self, session: Session, lookups: Lookups) -> None:
-        self.session = session
-        self.lookups = lookups
-        self.host = lookups.host
-        self.integration_id = lookups.integration_id
-        self.tenant_id = lookups.tenant_id
 
     def ticket_of(self, alert: Alert) -> TicketRef | None:
         """The alert's ticket, ``None`` when it has none or the host no longer has it."""
@@ -51,23 +43,7 @@ class AlertTickets:
 
     def problem_ticket(self, alert: Alert) -> TicketRef | None:
         """The newest ticket of another series of the same problem (device + condition)."""
-        if alert.device_id is None or not alert.source_config_uid:
-            return None
-        sibling = self.session.scalars(
-            select(Alert)
-            .where(
-                Alert.integration_id == self.integration_id,
-                Alert.device_id == alert.device_id,
-                Alert.source_config_uid == alert.source_config_uid,
-                Alert.id != alert.id,
-                Alert.ticket_id.is_not(None),
-            )
-            .order_by(Alert.id.desc())
-            .limit(1)
-            # Other series' rows only: flushing this alert's pending changes first would cost an
-            # UPDATE now and another one at the commit.
-            .execution_options(autoflush=False)
-        ).first()
+        sibling = self.other_series(alert, with_ticket=True)
         return self.ticket_of(sibling) if sibling is not None else None
 
     def open_ticket(self, alert: Alert, facts: AlertFacts, actions: RuleActions, *, auto: bool = True) -> str:

@@ -227,9 +227,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     asset_id = _own_asset(asset_id)
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
-        if wants_json():
-            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
-        abort(400)
+        abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     device = device_for_asset(get_state().db.session, integration, asset_id)
     back = safe_next(host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
     if device is None:
@@ -252,9 +250,7 @@ def sync_selected() -> Response | tuple[Response, int]:
     run the list follows (the same selection clicked twice is one run)."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
-        if wants_json():
-            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
-        abort(400)
+        abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     back = safe_next(url_for("ninjaone_compliance.index"))
     asset_ids = [v for v in request.form.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[: MAX_SELECTED + 1]

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    jsonify,
     render_template,
     request,
 )
@@ -20,19 +19,16 @@ from ..host import Permission
 from ..inventory.compliance import FIGURE_COLUMNS, dashboard
 from ..inventory.export import csv_chunks
 from ..inventory.search import COUNT_CAP, CSV_HEADER, MATCH_MODES, SoftwareQuery, csv_rows, search_software
+from ..organizations.client_mapping import client_names
 from ..state import get_state
 from ..sync.requests import INVENTORY, request_inventory
 from ..tenancy import require_tenant_id
-from .access import EXPIRED_FORM, require, wants_json
+from .access import EXPIRED_FORM, require
 from .downloads import csv_download
 from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
 
 bp = Blueprint("ninjaone_compliance", __name__, template_folder="../templates")
-
-
-def _clients() -> dict[str, str]:
-    return {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
 
 
 def _client_filter(clients: dict[str, str]) -> str | None:
@@ -45,7 +41,7 @@ def _client_filter(clients: dict[str, str]) -> str | None:
 def index() -> str:
     """Devices online/offline, pending and failed patches, antivirus, open alerts: charts + table."""
     integration = connected_integration()
-    clients = _clients()
+    clients = client_names()
     client_id = _client_filter(clients)
     return render_template(
         "ninjaone/compliance.html",
@@ -66,7 +62,7 @@ def index() -> str:
 def export() -> Response:
     """The per-client table (and the fleet total) as CSV."""
     integration = connected_integration()
-    clients = _clients()
+    clients = client_names()
     data = dashboard(_client_filter(clients), integration=integration)
     assert data is not None
 
@@ -86,9 +82,7 @@ def refresh() -> BaseResponse | tuple[BaseResponse, int]:
     the page follows the run where the button is (see :mod:`.run_progress`)."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
-        if wants_json():
-            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
-        abort(400)
+        abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     return answer_request(request_inventory(integration, trigger="manual", detach=True), ".index")
 
 
@@ -97,7 +91,7 @@ def refresh() -> BaseResponse | tuple[BaseResponse, int]:
 def software() -> str:
     """Which devices have a product (optionally older/newer than a version), across the fleet or a client."""
     integration = connected_integration()
-    clients = _clients()
+    clients = client_names()
     query, errors = SoftwareQuery.from_args(request.args, set(clients))
     try:
         page_number = max(1, int(request.args.get("page") or 1))
@@ -123,7 +117,7 @@ def software() -> str:
 @require(Permission.VIEW)
 def software_csv() -> Response:
     integration = connected_integration()
-    clients = _clients()
+    clients = client_names()
     query, errors = SoftwareQuery.from_args(request.args, set(clients))
     if errors:
         abort(400, "; ".join(errors))

@@ -6,40 +6,42 @@ queries and rules live in :mod:`..inventory.warranties` and :mod:`..inventory.bi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, abort, render_template, request
 
 from ..host import Permission
 from ..inventory import billing, warranties
 from ..inventory.export import csv_chunks
+from ..organizations.client_mapping import client_names
 from ..organizations.device_types import node_roles
 from ..state import get_state
-from ..tenancy import require_tenant_id
 from .access import require
 from .downloads import csv_download
 from .states import connected_integration
 
+if TYPE_CHECKING:
+    from ..models import Integration
+
 bp = Blueprint("ninjaone_reports", __name__, template_folder="../templates")
 
 
-def _clients() -> dict[str, str]:
-    return {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
-
-
-def _client(clients: dict[str, str]) -> str | None:
-    """The ``client`` asked for: none, or one of the tenant's clients (anything else is not found)."""
-    value = request.args.get("client") or None
-    if value is not None and value not in clients:
+def _scope() -> tuple[Integration, dict[str, str], str | None]:
+    """What every report starts from: the connected integration, the tenant's clients (id → name) and
+    the ``client`` asked for — none, or one of those clients (anything else is not found)."""
+    integration = connected_integration()
+    clients = client_names()
+    client_id = request.args.get("client") or None
+    if client_id is not None and client_id not in clients:
         abort(404)
-    return value
+    return integration, clients, client_id
 
 
 @bp.get("/warranties")
 @require(Permission.VIEW)
 def warranties_page() -> tuple[str, int]:
     """Devices whose warranty ends in the next N days (default 90), soonest first."""
-    integration = connected_integration()
-    clients = _clients()
-    client_id = _client(clients)
+    integration, clients, client_id = _scope()
     raw = request.args.get("days")
     view = {"clients": clients, "client_id": client_id, "limits": (warranties.DAYS_MIN, warranties.DAYS_MAX)}
     try:
@@ -53,9 +55,7 @@ def warranties_page() -> tuple[str, int]:
 @bp.get("/warranties.csv")
 @require(Permission.VIEW)
 def warranties_csv() -> Response:
-    integration = connected_integration()
-    clients = _clients()
-    client_id = _client(clients)
+    integration, clients, client_id = _scope()
     try:
         days = warranties.parse_days(request.args.get("days"))
     except warranties.BadWindow as exc:
@@ -70,9 +70,7 @@ def warranties_csv() -> Response:
 @require(Permission.VIEW)
 def billing_page() -> tuple[str, int]:
     """Managed devices per client by asset type and role, today or at an ended month's end."""
-    integration = connected_integration()
-    clients = _clients()
-    client_id = _client(clients)
+    integration, clients, client_id = _scope()
     raw = request.args.get("month")
     view = {"clients": clients, "client_id": client_id, "rule": billing.RULE}
     try:
@@ -91,9 +89,7 @@ def billing_page() -> tuple[str, int]:
 @bp.get("/billing.csv")
 @require(Permission.VIEW)
 def billing_csv() -> Response:
-    integration = connected_integration()
-    clients = _clients()
-    client_id = _client(clients)
+    integration, clients, client_id = _scope()
     try:
         month = billing.parse_month(request.args.get("month"))
     except billing.BadMonth as exc:

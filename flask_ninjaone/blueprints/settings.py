@@ -87,6 +87,19 @@ def _back() -> Response:
     return redirect(url_for(".settings"))
 
 
+def _posted_integration(missing: str) -> Integration | None:
+    """The integration a settings button acts on, once its form checks out; ``None``, with the reason
+    flashed, when the form expired or the tenant has no integration (``missing`` says what that
+    means for this button)."""
+    if not ActionForm().validate_on_submit():
+        flash(EXPIRED_FORM, "error")
+        return None
+    integration = selected_integration()
+    if integration is None:
+        flash(missing, "error")
+    return integration
+
+
 def _redirect_uri() -> str:
     """The exact redirect URI registered in NinjaOne: the public base URL when configured (behind a
     proxy the request's host may be internal), else this request's."""
@@ -369,17 +382,12 @@ oauth_callback.ninjaone_permission = Permission.MANAGE  # type: ignore[attr-defi
 @require(Permission.MANAGE)
 def disconnect() -> Response:
     """Remove the webhook, revoke the tokens, erase the credentials; keep mappings, rules and assets."""
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED_FORM, "error")
-        return _back()
-    session = _session()
-    integration = selected_integration()
+    integration = _posted_integration("NinjaOne is not connected: there is nothing to disconnect.")
     if integration is None:
-        flash("NinjaOne is not connected: there is nothing to disconnect.", "error")
         return _back()
     try:
         result = connection.disconnect(
-            session, integration, get_state().host.current_user(), remote_addr=request.remote_addr
+            _session(), integration, get_state().host.current_user(), remote_addr=request.remote_addr
         )
     except ConnectError as exc:
         flash(str(exc), "error")
@@ -400,12 +408,8 @@ def disconnect() -> Response:
 @require(Permission.MANAGE)
 def rotate_webhook_secret() -> Response:
     """New webhook secret pushed to NinjaOne; the previous one is accepted for the grace period."""
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED_FORM, "error")
-        return _back()
-    integration = selected_integration()
+    integration = _posted_integration("Connect NinjaOne before rotating the webhook secret.")
     if integration is None:
-        flash("Connect NinjaOne before rotating the webhook secret.", "error")
         return _back()
     try:
         until = webhook_registration.rotate_webhook_secret(
@@ -429,12 +433,8 @@ def rotate_webhook_secret() -> Response:
 @require(Permission.MANAGE)
 def revoke_previous_webhook_secret() -> Response:
     """Stop accepting the previous webhook secret now (e.g. it leaked), before its grace ends."""
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED_FORM, "error")
-        return _back()
-    integration = selected_integration()
+    integration = _posted_integration(webhook_registration.NO_PREVIOUS_SECRET)
     if integration is None:
-        flash(webhook_registration.NO_PREVIOUS_SECRET, "error")
         return _back()
     try:
         webhook_registration.revoke_previous_webhook_secret(

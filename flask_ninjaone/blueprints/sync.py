@@ -11,7 +11,7 @@ from ..state import get_state
 from ..sync.requests import DEVICE_SYNC, request_sync
 from ..sync.run_history import recent_runs, run_by_id
 from ..sync.runner import run_summary
-from .access import EXPIRED_FORM, require, wants_json
+from .access import EXPIRED_FORM, require
 from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
 
@@ -66,9 +66,7 @@ def sync_now() -> Response | tuple[Response, int]:
     instead of a second one): JSON with the run to follow, or a redirect to the history following it."""
     integration = connected_integration()
     if not ActionForm().validate_on_submit():
-        if wants_json():
-            return jsonify({"ok": False, "message": EXPIRED_FORM}), 400
-        abort(400)
+        abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     kind = "incremental" if request.form.get("kind") == "incremental" else "full"
     result = request_sync(integration, kind=kind, trigger="manual", detach=True)
     return answer_request(result, ".history")

@@ -40,7 +40,7 @@ from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import echo_table, instance_option, resolve_tenant, tenant_option
+from .helpers import echo_listing, instance_option, resolve_tenant, tenant_option
 
 device_option = click.option("--device", "device_id", type=click.IntRange(min=0), required=True,
                              help="NinjaOne device id (see `flask ninjaone devices`).")  # fmt: skip
@@ -217,25 +217,23 @@ def actions_command(tenant_ref: str, limit: int, state: str | None, kind: str | 
     with tenant_scope(tenant.id):
         session = get_state().db.session
         rows = [action_json(action) for action in recent_actions(session, filters, limit)]
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("No actions.")
-        return
-    echo_table(
-        ("ID", "REQUESTED", "DEVICE", "ACTION", "BY", "STATE", "CALLS", "RESULT"),
-        [
-            (
-                str(row["id"]),
-                row["requested_at"][:16],
-                f"{row['device_name']} #{row['device_id']}",
-                row["summary"],
-                row["requested_by"] or "operator",
-                row["state"],
-                str(row["api_calls"]),
-                row["result"] or "",
-            )
-            for row in rows
-        ],  # fmt: skip
+    echo_listing(
+        rows,
+        as_json=as_json,
+        empty="No actions.",
+        header=("ID", "REQUESTED", "DEVICE", "ACTION", "BY", "STATE", "CALLS", "RESULT"),
+        line=_action_line,
+    )
+
+
+def _action_line(row: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        str(row["id"]),
+        row["requested_at"][:16],
+        f"{row['device_name']} #{row['device_id']}",
+        row["summary"],
+        row["requested_by"] or "operator",
+        row["state"],
+        str(row["api_calls"]),
+        row["result"] or "",
     )

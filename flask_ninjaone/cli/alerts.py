@@ -16,7 +16,7 @@ from ..connection.api_client import MissingCredentials, client_for
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import connected_integration, echo_table, instance_option, resolve_tenant, tenant_option
+from .helpers import connected_integration, echo_listing, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.group("alerts", invoke_without_command=True)
@@ -45,27 +45,26 @@ def alerts_command(
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
         rows = cli_rows(get_state().db.session, status=status.lower(), limit=limit)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("No alerts.")
-        return
-    header = ("ID", "SERIES UID", "DEVICE", "SEVERITY", "STATUS", "COUNT", "TICKET", "RESET OWED")
-    lines = [
-        (
-            str(row["id"]),
-            row["series_uid"],
-            "-" if row["device_id"] is None else str(row["device_id"]),
-            row["severity"],
-            row["status"],
-            str(row["occurrence_count"]),
-            row["ticket_id"] or "-",
-            _owed_cell(row["owed_reset"]),
-        )
-        for row in rows
-    ]
-    echo_table(header, lines)
+    echo_listing(
+        rows,
+        as_json=as_json,
+        empty="No alerts.",
+        header=("ID", "SERIES UID", "DEVICE", "SEVERITY", "STATUS", "COUNT", "TICKET", "RESET OWED"),
+        line=_alert_line,
+    )
+
+
+def _alert_line(row: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        str(row["id"]),
+        row["series_uid"],
+        "-" if row["device_id"] is None else str(row["device_id"]),
+        row["severity"],
+        row["status"],
+        str(row["occurrence_count"]),
+        row["ticket_id"] or "-",
+        _owed_cell(row["owed_reset"]),
+    )
 
 
 def _owed_cell(owed: dict[str, Any] | None) -> str:

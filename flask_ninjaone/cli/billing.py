@@ -8,6 +8,7 @@ import json
 import click
 
 from ..inventory import billing
+from ..organizations.client_mapping import client_names
 from ..organizations.device_types import node_roles
 from ..state import get_state
 from ..tenancy import tenant_scope
@@ -33,7 +34,7 @@ def billing_command(tenant_ref: str, instance_ref: str | None, month: str | None
     with tenant_scope(tenant.id):
         integration = connected_integration(tenant, instance_ref)
         data = billing.report(get_state().db.session, integration, wanted)
-        clients = {client.id: client.name for client in get_state().host.list_clients(tenant.id)}
+        clients = client_names()
         roles = node_roles(integration).names()
     if not data.available:
         raise click.ClickException(f"No billing snapshot was taken for the end of {wanted}.")

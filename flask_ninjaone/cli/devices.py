@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import click
 
@@ -10,7 +10,7 @@ from ..state import get_state
 from ..sync.device_states import device_rows
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import connected_integration, echo_table, instance_option, resolve_tenant, tenant_option
+from .helpers import connected_integration, echo_listing, instance_option, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.command("devices")
@@ -51,24 +51,21 @@ def devices_command(
             states={state.lower() for state in states},
             approval={status.upper() for status in approval},
         )
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("No devices.")
-        return
-    header = ("ID", "NAME", "ORGANIZATION", "APPROVAL", "ASSET", "STATE")
-    echo_table(
-        header,
-        [
-            (
-                str(row["device_id"]),
-                row["name"],
-                f"{row['organization'] or '?'} ({row['organization_id']})",
-                row["approval_status"] or "-",
-                row["asset_id"] or "-",
-                row["asset_state"] + (f": {row['reason']}" if row["reason"] else ""),
-            )
-            for row in rows
-        ],
+    echo_listing(
+        rows,
+        as_json=as_json,
+        empty="No devices.",
+        header=("ID", "NAME", "ORGANIZATION", "APPROVAL", "ASSET", "STATE"),
+        line=_device_line,
+    )
+
+
+def _device_line(row: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        str(row["device_id"]),
+        row["name"],
+        f"{row['organization'] or '?'} ({row['organization_id']})",
+        row["approval_status"] or "-",
+        row["asset_id"] or "-",
+        row["asset_state"] + (f": {row['reason']}" if row["reason"] else ""),
     )

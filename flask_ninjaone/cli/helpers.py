@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -37,6 +38,24 @@ def echo_table(header: tuple[str, ...], lines: Sequence[tuple[str, ...]]) -> Non
     widths = [max(len(line[index]) for line in table) for index in range(len(header))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+def echo_listing(
+    rows: Sequence[dict[str, Any]],
+    *,
+    as_json: bool,
+    empty: str,
+    header: tuple[str, ...],
+    line: Callable[[dict[str, Any]], tuple[str, ...]],
+) -> None:
+    """A listing command's output: its rows as a JSON array (``--json``), ``empty`` when there are
+    none, else a table of ``line(row)`` under ``header``."""
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not rows:
+        click.echo(empty)
+    else:
+        echo_table(header, [line(row) for row in rows])
 
 
 def connected_integration(tenant: TenantRef, instance_ref: str | None) -> Integration:

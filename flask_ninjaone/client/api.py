@@ -15,14 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import requests
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema
 
 from . import oauth
+from .answers import load_response, response_json
 from .bearer import TokenManager
 from .custom_fields import CustomFieldsMixin
 from .deadlines import DEFAULT_DEADLINE, deadline_session
 from .device_actions import DeviceActionsMixin
-from .errors import ApiError, InvalidResponse, NotFound, WebhookForbidden
+from .errors import ApiError, NotFound, WebhookForbidden
 from .paging import Paged, walk_activities, walk_after, walk_cursor
 from .report_rows import load_raw_page, report_endpoint
 from .schemas import (
@@ -45,10 +46,8 @@ from .transport import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_SLEEP,
     DEFAULT_TIMEOUT,
-    NOT_JSON,
     Timeout,
     Transport,
-    json_body,
     path_id,
 )
 
@@ -64,36 +63,6 @@ _WEBHOOK_FORBIDDEN = (
     "NinjaOne refused to change the webhook (HTTP 403): only an API client created by a system "
     "administrator may configure webhooks. Recreate the API client as a system administrator."
 )
-
-
-def _json(response: requests.Response, endpoint: str) -> Any:
-    body = json_body(response)
-    if body is NOT_JSON:
-        raise InvalidResponse(
-            f"{endpoint}: NinjaOne answered HTTP {response.status_code} with a body that is not JSON"
-        )
-    return body
-
-
-@overload
-def _load(schema: Schema, data: Any, endpoint: str, *, many: Literal[False] = False) -> dict[str, Any]: ...
-@overload
-def _load(schema: Schema, data: Any, endpoint: str, *, many: Literal[True]) -> list[dict[str, Any]]: ...
-@overload
-def _load(schema: Schema, data: Any, endpoint: str, *, many: bool) -> Any: ...
-def _load(schema: Schema, data: Any, endpoint: str, *, many: bool = False) -> Any:
-    """Schema-load ``data``; a mismatch raises :class:`InvalidResponse` with marshmallow's field messages.
-
-    Raised outside the ``except`` block so the ValidationError, which holds the whole payload, is not
-    chained to it. The overloads give the shape of what the schemas load (marshmallow returns ``Any``).
-    """
-    try:
-        return schema.load(data, many=many)
-    except ValidationError as err:
-        messages = err.messages
-    raise InvalidResponse(
-        f"{endpoint}: NinjaOne's answer does not have the documented shape", messages=messages
-    )
 
 
 def _filters(df: str | None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -238,7 +207,7 @@ class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
     ) -> Any:
         response = self._transport.request("GET", template, path_params=path_params, params=params)
         endpoint = f"GET /v2/{template}"
-        return _load(schema, _json(response, endpoint), endpoint, many=many)
+        return load_response(schema, response, endpoint, many=many)
 
     def _fetcher(
         self, template: str, schema: Schema, *, many: bool, path_params: Mapping[str, Any] | None = None
@@ -406,7 +375,7 @@ class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
 
         def fetch(params: dict[str, Any]) -> Any:
             response = self._transport.request("GET", template, params=params)
-            return load_raw_page(name, _json(response, report_endpoint(name)))
+            return load_raw_page(name, response_json(response, report_endpoint(name)))
 
         params = _filters(df)
         return Paged(lambda: walk_cursor(fetch, page_size=self.page_size, params=params))
@@ -517,13 +486,7 @@ class NinjaOneClient(DeviceActionsMixin, CustomFieldsMixin):
             self._transport.request(method, "webhook", json=payload)
         except ApiError as err:
             if err.status == 403:
-                raise WebhookForbidden(
-                    _WEBHOOK_FORBIDDEN,
-                    status=403,
-                    result_code=err.result_code,
-                    incident_id=err.incident_id,
-                    error_code=err.error_code,
-                ) from None
+                raise WebhookForbidden.instead_of(err, _WEBHOOK_FORBIDDEN) from None
             raise
 
     # -- tokens --------------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import fields
 
+from .answers import load_response
 from .errors import InvalidResponse
 from .schemas import NinjaSchema
-from .transport import NOT_JSON, Transport, json_body, path_id
+from .transport import Transport, json_body, path_id
 
 
 class CustomFieldOptionSchema(NinjaSchema):
@@ -46,19 +47,6 @@ class LastLogonSchema(NinjaSchema):
     logonTime = fields.Raw()
 
 
-def _loaded(schema: NinjaSchema, response: Any, endpoint: str, *, many: bool = False) -> Any:
-    body = json_body(response)
-    if body is NOT_JSON:
-        raise InvalidResponse(f"{endpoint}: NinjaOne answered a body that is not JSON")
-    try:
-        return schema.load(body, many=many)
-    except ValidationError as err:
-        messages = err.messages
-    raise InvalidResponse(
-        f"{endpoint}: NinjaOne's answer does not have the documented shape", messages=messages
-    )
-
-
 class CustomFieldsMixin:
     """Mixed into :class:`~.api.NinjaOneClient`, which provides ``_transport``."""
 
@@ -67,10 +55,9 @@ class CustomFieldsMixin:
     def device_custom_field_definitions(self) -> list[dict[str, Any]]:
         """``GET /v2/device-custom-fields``: every device custom field (name, label, type, options)."""
         response = self._transport.request("GET", "device-custom-fields")
-        definitions: list[dict[str, Any]] = _loaded(
+        return load_response(
             CustomFieldDefinitionSchema(), response, "GET /v2/device-custom-fields", many=True
         )
-        return definitions
 
     def device_custom_fields(self, device_id: int) -> dict[str, Any]:
         """``GET /v2/device/{id}/custom-fields``: one device's values (one call per device: prefer the
@@ -97,7 +84,4 @@ class CustomFieldsMixin:
         response = self._transport.request(
             "GET", "device/{id}/last-logged-on-user", path_params={"id": path_id(device_id)}
         )
-        logon: dict[str, Any] = _loaded(
-            LastLogonSchema(), response, "GET /v2/device/{id}/last-logged-on-user"
-        )
-        return logon
+        return load_response(LastLogonSchema(), response, "GET /v2/device/{id}/last-logged-on-user")

@@ -17,11 +17,10 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import ValidationError
-
-from .errors import ApiError, InvalidResponse, UserContextRequired
+from .answers import load_response
+from .errors import ApiError, UserContextRequired
 from .schemas import ScriptingOptionsSchema
-from .transport import NOT_JSON, Transport, json_body, path_id
+from .transport import Transport, path_id
 
 REBOOT_MODES = ("NORMAL", "FORCED")
 """``{mode}`` of ``POST /v2/device/{id}/reboot/{mode}``: a normal restart, or forced (apps closed)."""
@@ -106,19 +105,10 @@ class DeviceActionsMixin:
 
     def scripting_options(self, device_id: int) -> dict[str, Any]:
         """``GET /v2/device/{id}/scripting/options``: ``categories``, ``scripts``, run-as ``credentials``."""
-        endpoint = "GET /v2/device/{id}/scripting/options"
         response = self._transport.request(
             "GET", "device/{id}/scripting/options", path_params={"id": path_id(device_id)}
         )
-        body = json_body(response)
-        if body is NOT_JSON:
-            raise InvalidResponse(f"{endpoint}: NinjaOne answered a body that is not JSON")
-        try:
-            options: dict[str, Any] = ScriptingOptionsSchema().load(body)
-            return options
-        except ValidationError as err:
-            messages = err.messages
-        raise InvalidResponse(f"{endpoint}: unexpected body: {messages}", messages=messages)
+        return load_response(ScriptingOptionsSchema(), response, "GET /v2/device/{id}/scripting/options")
 
     def run_script(
         self,
@@ -149,12 +139,9 @@ class DeviceActionsMixin:
             )
         except ApiError as err:
             if err.status == 403 and USER_CONTEXT_REQUIRED in str(err):
-                raise UserContextRequired(
+                raise UserContextRequired.instead_of(
+                    err,
                     "NinjaOne runs scripts only for a connection made by signing in (authorization code), "
                     "not with client credentials: reconnect the integration from the settings page.",
-                    status=403,
-                    result_code=err.result_code,
-                    incident_id=err.incident_id,
-                    error_code=err.error_code,
                 ) from None
             raise

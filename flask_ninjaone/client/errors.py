@@ -11,7 +11,7 @@ own ``resultCode``/``incidentId`` (the id NinjaOne support asks for), never head
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Self
 
 REDACTED = "***"
 MIN_SECRET_LENGTH = 8
@@ -90,6 +90,18 @@ class ApiError(NinjaOneError):
         self.result_code = result_code
         self.incident_id = incident_id
         self.error_code = error_code
+
+    @classmethod
+    def instead_of(cls, err: ApiError, message: str) -> Self:
+        """This kind of error in place of ``err``, with a message saying what to do about it and
+        NinjaOne's status, result code, incident id and error code kept (raise it ``from None``)."""
+        return cls(
+            message,
+            status=err.status,
+            result_code=err.result_code,
+            incident_id=err.incident_id,
+            error_code=err.error_code,
+        )
 
 
 class NotFound(ApiError):

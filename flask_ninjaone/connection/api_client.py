@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from ..client import NinjaOneClient, TokenStore
 from ..client.transport import DEFAULT_MAX_SLEEP
 from ..config import setting
-from ..models import Integration
+from ..models import Integration, OwedWrite
+from ..owed_writes import SHORT_WAIT, NotSendable
 from ..state import current_app_object
+from ..tenancy import get_scoped
 from .base_urls import restrict_addresses
 from .token_store import DatabaseTokenStore
 
@@ -69,3 +73,22 @@ def configured_client(
         budget=budget,
         restrict_addresses=restrict_addresses(base_url, set_by_operator=set_by_operator),
     )
+
+
+def sending_client(integration: Integration) -> NinjaOneClient:
+    """The client an owed write is sent with: it waits out only a short ``Retry-After``
+    (:data:`~..owed_writes.SHORT_WAIT`; a longer one reschedules the write), and missing credentials
+    make the write :class:`~..owed_writes.NotSendable` (it stays owed until they are saved)."""
+    try:
+        return client_for(integration, max_sleep=SHORT_WAIT)
+    except MissingCredentials as exc:
+        raise NotSendable(f"NinjaOne is not connected: {exc}") from None
+
+
+def owed_write_client(session: Session, write: OwedWrite, owner: str) -> tuple[Integration, NinjaOneClient]:
+    """The integration of an owed write and its :func:`sending_client`; ``owner`` names what the write
+    is about ("alert", "device") in the :class:`~..owed_writes.NotSendable` of a connection that is gone."""
+    integration = get_scoped(session, Integration, write.integration_id)
+    if integration is None:
+        raise NotSendable(f"the NinjaOne connection of this {owner} no longer exists")
+    return integration, sending_client(integration)

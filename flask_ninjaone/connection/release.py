@@ -32,7 +32,7 @@ from ..models import ConnectionStatus, Credential, Integration, OwedKind, OwedWr
 from ..owed_writes import SHORT_WAIT, NotSendable, Sender, forget, owe
 from ..tenancy import get_scoped
 from ..webhooks import registration as webhook_registration
-from .api_client import MissingCredentials, client_for, configured_client
+from .api_client import configured_client, sending_client
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,7 @@ def send_webhook(session: Session, write: OwedWrite) -> None:
     if not integration.webhook_secret:
         raise NotSendable("the integration has no webhook secret yet")
     base_url = json.loads(write.payload or "{}").get("base_url")
-    try:
-        client = client_for(integration, max_sleep=SHORT_WAIT)
-    except MissingCredentials as exc:
-        raise NotSendable(str(exc)) from None
-    with client:
+    with sending_client(integration) as client:
         webhook_registration.push(integration, client, base_url, integration.webhook_secret)
     integration.webhook_state = WebhookState.ACTIVE
     integration.webhook_error = None

@@ -19,11 +19,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import BillingSnapshot, Device, Integration, OrganizationMapping
 from ..models.base import utcnow
+from .managed_devices import managed_devices
 
 #: One line of the counts: (client id, asset type, role id; 0 when the device has no role).
 Key = tuple[str, str, int]
@@ -68,23 +69,10 @@ def parse_month(raw: str | None, now: datetime | None = None) -> str | None:
 def live_counts(session: Session, integration: Integration) -> dict[Key, int]:
     """Today's managed devices of the bound tenant, by :data:`Key` (the rule in :data:`RULE`)."""
     asset_type = func.coalesce(Device.host_asset_type, Device.asset_type, "")
-    query = (
-        select(OrganizationMapping.host_client_id, asset_type, Device.node_role_id, func.count())
-        .join(
-            OrganizationMapping,
-            and_(
-                OrganizationMapping.integration_id == Device.integration_id,
-                OrganizationMapping.organization_id == Device.organization_id,
-            ),
-        )
-        .where(
-            Device.integration_id == integration.id,
-            Device.retired.is_(False),
-            Device.held_reason.is_(None),
-            OrganizationMapping.host_client_id.is_not(None),
-        )
-        .group_by(OrganizationMapping.host_client_id, asset_type, Device.node_role_id)
-    )
+    query = managed_devices(
+        select(OrganizationMapping.host_client_id, asset_type, Device.node_role_id, func.count()),
+        integration,
+    ).group_by(OrganizationMapping.host_client_id, asset_type, Device.node_role_id)
     counts: dict[Key, int] = defaultdict(int)
     for client_id, kind, role_id, devices in session.execute(query):
         counts[(client_id or "", kind, role_id or 0)] += devices

@@ -26,8 +26,8 @@ from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
 from ..connection.connect import tenant_integration
 from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, OrganizationMapping
+from ..organizations.client_mapping import client_names
 from ..state import get_state
-from ..tenancy import require_tenant_id
 
 COMPLIANCE_STATES = ("compliant", "pending", "failed", "unknown", "n/a")
 AGENT_STATES = ("online", "offline", "unknown")
@@ -278,7 +278,7 @@ def dashboard(client_id: str | None = None, *, integration: Integration | None =
     if integration is None:
         return None
     client_of = _client_of_organization(integration)
-    names = {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
+    names = client_names()
     fleet = Figures()
     per_client: dict[str | None, Figures] = defaultdict(Figures)
     device_client: dict[int, str | None] = {}

@@ -27,8 +27,9 @@ from ..models.base import utcnow
 from ..state import get_state
 from ..sync.device_states import APPROVAL_STATUSES, status_filter
 from ..sync.engine import make_writer, mapped_targets, organization_filter
+from ..sync.run_records import describe_failure
 from ..tenancy import get_scoped
-from .refresh import REPORTS, ClientFactory, apply_report, describe_error
+from .refresh import REPORTS, ClientFactory, apply_report
 from .writer import InventoryWriter, Rows
 
 #: What a patch-management or antivirus event can change: the patch rows, the antivirus products, and
@@ -132,7 +133,7 @@ def refresh_device(
             write_device(writer, device_id, groups)
     except (NinjaOneError, MissingCredentials) as exc:
         session.rollback()
-        return DeviceRefresh(False, f"Could not refresh the device: {describe_error(exc)}", {})
+        return DeviceRefresh(False, f"Could not refresh the device: {describe_failure(exc)}", {})
     return DeviceRefresh(True, "Device refreshed from NinjaOne.", writer.counts.as_dict())
 
 
@@ -181,7 +182,7 @@ def refresh_devices(
                 apply_report(writer, report, groups)
     except (NinjaOneError, MissingCredentials) as exc:
         session.rollback()
-        return DeviceRefresh(False, f"Could not sync the selected devices: {describe_error(exc)}", {})
+        return DeviceRefresh(False, f"Could not sync the selected devices: {describe_failure(exc)}", {})
     return DeviceRefresh(True, f"Synced {len(ids)} device(s) from NinjaOne.", writer.counts.as_dict())
 
 

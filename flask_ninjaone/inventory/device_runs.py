@@ -16,10 +16,10 @@ from ..models import Integration, RunState, SyncRun
 from ..models.base import utcnow
 from ..state import get_state
 from ..sync.requests import DEVICE_REFRESH, SELECTED_DEVICES
-from ..sync.run_records import fail_run, start_run
+from ..sync.run_records import describe_failure, fail_run, start_run
 from ..tenancy import get_scoped
 from .device_refresh import DeviceRefresh, refresh_device, refresh_devices
-from .refresh import REPORTS, describe_error
+from .refresh import REPORTS
 
 #: The run kinds of these refreshes: one device, or a selection.
 ONE_DEVICE, SELECTION = DEVICE_REFRESH.kinds[0], SELECTED_DEVICES.kinds[0]
@@ -56,7 +56,7 @@ def run_device_refresh(
             result = refresh_devices(integration_id, device_ids, progress=progress)
     except Exception as exc:  # no page may wait on a run whose job failed (e.g. the database)
         if run is not None:
-            fail_run(session, run.id, describe_error(exc))
+            fail_run(session, run.id, describe_failure(exc))
             session.commit()
         raise
     if run is not None:

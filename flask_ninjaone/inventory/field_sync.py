@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from . import field_map
 from .field_types import FieldValueError, to_host
 
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
 
 
 @dataclass
@@ -63,6 +64,39 @@ class _Device:
     client_id: str | None
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """What both walks work with: the inventory walk's session, client, device filter and targets,
+    the lease renewal between pages, and the counts they add to."""
+
+    session: Session
+    integration: Integration
+    client: NinjaOneClient
+    df: str
+    targets: Mapping[int, OrgTarget]
+    renew: Callable[[], None]
+    counts: FieldCounts
+
+    def stream(
+        self,
+        pages: Iterable[Mapping[int, Mapping[str, Any]]],
+        stored: Any,
+        apply: Callable[[Mapping[int, Mapping[str, Any]]], None],
+    ) -> None:
+        """Apply a report page by page (a commit each), then, the walk being complete, apply "nothing"
+        to the devices with ``stored`` data that it no longer listed."""
+        seen: set[int] = set()
+        for batch in pages:
+            seen.update(batch)
+            apply(batch)
+            self.session.commit()
+            self.renew()
+        stale = _stored_devices(self.session, self.integration, stored) - seen
+        for chunk in _chunks(sorted(stale)):
+            apply(dict.fromkeys(chunk, {}))
+            self.session.commit()
+
+
 def walk_mapped_fields(
     session: Session,
     integration: Integration,
@@ -72,24 +106,17 @@ def walk_mapped_fields(
     renew: Callable[[], None],
 ) -> FieldCounts | None:
     """Both walks, each only when the host and the connection want it; ``None`` when neither ran."""
-    counts = FieldCounts()
-    ran = _walk_custom_fields(session, integration, client, df, targets, renew, counts)
-    ran = _walk_logons(session, integration, client, df, targets, renew, counts) or ran
-    return counts if ran else None
+    walk = _Walk(session, integration, client, df, targets, renew, FieldCounts())
+    ran = _walk_custom_fields(walk)
+    ran = _walk_logons(walk) or ran
+    return walk.counts if ran else None
 
 
 # -- custom fields ------------------------------------------------------------------------------------
 
 
-def _walk_custom_fields(
-    session: Session,
-    integration: Integration,
-    client: NinjaOneClient,
-    df: str,
-    targets: Mapping[int, OrgTarget],
-    renew: Callable[[], None],
-    counts: FieldCounts,
-) -> bool:
+def _walk_custom_fields(walk: _Walk) -> bool:
+    session, integration, client = walk.session, walk.integration, walk.client
     host = get_state().host
     attributes = host.asset_attributes(integration.tenant_id)
     rows = field_map.mappings(session, integration)
@@ -104,13 +131,13 @@ def _walk_custom_fields(
     kept = owed_fields(session, integration)
     pages = (
         {row["deviceId"]: row["fields"] for row in page.items}
-        for page in client.custom_fields([row.field_name for row in usable], df).pages()
+        for page in client.custom_fields([row.field_name for row in usable], walk.df).pages()
     )
 
     def apply(values: Mapping[int, Mapping[str, Any]]) -> None:
-        _apply_fields(session, integration, targets, usable, by_key, kept, values, counts)
+        _apply_fields(walk, usable, by_key, kept, values)
 
-    _stream(session, integration, pages, DeviceAttributes.values_synced_at.is_not(None), apply, renew)
+    walk.stream(pages, DeviceAttributes.values_synced_at.is_not(None), apply)
     return True
 
 
@@ -127,16 +154,14 @@ def owed_fields(session: Session, integration: Integration) -> dict[int, set[str
 
 
 def _apply_fields(
-    session: Session,
-    integration: Integration,
-    targets: Mapping[int, OrgTarget],
+    walk: _Walk,
     usable: list[FieldMapping],
     attributes: Mapping[str, AssetAttribute],
     kept: Mapping[int, set[str]],
     values: Mapping[int, Mapping[str, Any]],
-    counts: FieldCounts,
 ) -> None:
-    devices = _devices(session, integration, targets, values)
+    session, integration, counts = walk.session, walk.integration, walk.counts
+    devices = _devices(session, integration, walk.targets, values)
     stored = _attribute_rows(session, integration, devices)
     now = utcnow()
     updates: list[AttributeUpdate] = []
@@ -175,33 +200,25 @@ def _apply_fields(
             row.values = current  # assigned only when it differs: an equal dict would still be an UPDATE
             row.values_synced_at = now
         counts.custom_field_devices += 1
-    for start in range(0, len(updates), 1000):
-        get_state().host.set_asset_attributes(integration.tenant_id, updates[start : start + 1000])
+    for chunk in _chunks(updates):
+        get_state().host.set_asset_attributes(integration.tenant_id, chunk)
 
 
 # -- last logged-on users -------------------------------------------------------------------------------
 
 
-def _walk_logons(
-    session: Session,
-    integration: Integration,
-    client: NinjaOneClient,
-    df: str,
-    targets: Mapping[int, OrgTarget],
-    renew: Callable[[], None],
-    counts: FieldCounts,
-) -> bool:
+def _walk_logons(walk: _Walk) -> bool:
     if not get_state().host.contacts_supported:
         return False
-    settings = field_map.contact_settings(session, integration)
+    settings = field_map.contact_settings(walk.session, walk.integration)
     if not settings.link_contacts:
         return False
-    pages = (_latest_logons(page.items) for page in client.logged_on_users(df).pages())
+    pages = (_latest_logons(page.items) for page in walk.client.logged_on_users(walk.df).pages())
 
     def apply(latest: Mapping[int, Mapping[str, Any]]) -> None:
-        _apply_logons(session, integration, targets, latest, settings.create_contacts, counts)
+        _apply_logons(walk, latest, settings.create_contacts)
 
-    _stream(session, integration, pages, DeviceAttributes.logon_user.is_not(None), apply, renew)
+    walk.stream(pages, DeviceAttributes.logon_user.is_not(None), apply)
     return True
 
 
@@ -230,15 +247,9 @@ def split_user_name(user_name: str) -> tuple[str, str | None]:
     return name.rsplit("\\", 1)[-1], None
 
 
-def _apply_logons(
-    session: Session,
-    integration: Integration,
-    targets: Mapping[int, OrgTarget],
-    latest: Mapping[int, Mapping[str, Any]],
-    create: bool,
-    counts: FieldCounts,
-) -> None:
-    devices = _devices(session, integration, targets, latest)
+def _apply_logons(walk: _Walk, latest: Mapping[int, Mapping[str, Any]], create: bool) -> None:
+    session, integration, counts = walk.session, walk.integration, walk.counts
+    devices = _devices(session, integration, walk.targets, latest)
     stored = _attribute_rows(session, integration, devices)
     asks: list[tuple[DeviceAttributes, LogonUser]] = []
     for device_id, device in devices.items():
@@ -263,8 +274,7 @@ def _apply_logons(
         login, email = split_user_name(user)
         asks.append((row, LogonUser(client_id=device.client_id, user_name=user, login=login, email=email)))
     host = get_state().host
-    for start in range(0, len(asks), 1000):
-        chunk = asks[start : start + 1000]
+    for chunk in _chunks(asks):
         found = host.find_contacts(integration.tenant_id, [user for _, user in chunk], create)
         if len(found) != len(chunk):
             raise ValueError(f"find_contacts answered {len(found)} contacts for {len(chunk)} users")
@@ -279,28 +289,6 @@ def _apply_logons(
 
 
 # -- shared -------------------------------------------------------------------------------------------
-
-
-def _stream(
-    session: Session,
-    integration: Integration,
-    pages: Iterable[Mapping[int, Mapping[str, Any]]],
-    stored: Any,
-    apply: Callable[[Mapping[int, Mapping[str, Any]]], None],
-    renew: Callable[[], None],
-) -> None:
-    """Apply a report page by page (a commit each), then, the walk being complete, apply "nothing" to
-    the devices with ``stored`` data that it no longer listed."""
-    seen: set[int] = set()
-    for batch in pages:
-        seen.update(batch)
-        apply(batch)
-        session.commit()
-        renew()
-    stale = _stored_devices(session, integration, stored) - seen
-    for chunk in _chunks(sorted(stale)):
-        apply(dict.fromkeys(chunk, {}))
-        session.commit()
 
 
 def _devices(
@@ -359,6 +347,7 @@ def _stored_devices(session: Session, integration: Integration, condition: Any) 
     )
 
 
-def _chunks(ids: list[int], size: int = 1000) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _chunks(items: list[_Item], size: int = 1000) -> Iterable[list[_Item]]:
+    """``items`` in lists of ``size``: the most one query's ``IN`` or one host call takes."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -25,14 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..client import ApiError, NotFound
-from ..connection.api_client import MissingCredentials, client_for
+from ..connection.api_client import owed_write_client
 from ..host import AttributeValue
 from ..jobs import enqueue
-from ..models import Device, DeviceAttributes, FieldMapping, Integration, OwedKind, OwedWrite
+from ..models import Device, DeviceAttributes, FieldMapping, OwedKind, OwedWrite
 from ..models.base import utcnow
-from ..owed_writes import SHORT_WAIT, NotSendable, Sender, owe
+from ..owed_writes import Sender, owe
 from ..state import get_state
-from ..tenancy import get_scoped, tenant_scope
+from ..tenancy import tenant_scope
 from .field_types import FieldValueError, to_ninjaone
 
 log = logging.getLogger(__name__)
@@ -109,15 +109,9 @@ def _send_soon(tenant_id: str, device_id: int) -> None:
 
 def send_custom_fields(session: Session, write: OwedWrite) -> None:
     """Send one owed PATCH; returns once NinjaOne confirmed it (or refused it for good)."""
-    integration = get_scoped(session, Integration, write.integration_id)
-    if integration is None:
-        raise NotSendable("the NinjaOne connection of this device no longer exists")
+    integration, client = owed_write_client(session, write, "device")
     values = json.loads(write.payload or "{}").get("values", {})
     device_id = int(write.target)
-    try:
-        client = client_for(integration, max_sleep=SHORT_WAIT)
-    except MissingCredentials as exc:
-        raise NotSendable(f"NinjaOne is not connected: {exc}") from None
     with client:
         try:
             client.update_device_custom_fields(device_id, values)

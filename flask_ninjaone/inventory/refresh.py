@@ -32,15 +32,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..client import NinjaOneClient, NinjaOneError, describe
-from ..connection.api_client import MissingCredentials, client_for
+from ..client import NinjaOneClient
+from ..connection.api_client import client_for
 from ..leases import Lease
 from ..models import Device, Integration, Patch, RunState, Software, SyncRun
 from ..models.base import utcnow
 from ..state import current_app_object, get_state
 from ..sync.engine import mapped_targets, organization_filter
-from ..sync.run_records import fail_run, renewer, start_run, take_lease
-from ..tenancy import get_scoped
+from ..sync.run_records import describe_failure, fail_run, renewer, run_to_take_over, start_run, take_lease
 from .field_sync import walk_mapped_fields
 from .writer import InventoryCounts, InventoryWriter, Rows
 
@@ -73,11 +72,8 @@ def refresh_inventory(
     ``run_id`` is the run a page recorded as queued: taken over like the device sync's (see
     :func:`~flask_ninjaone.sync.runner.run_sync`)."""
     session = get_state().db.session
-    integration = get_scoped(session, Integration, integration_id)
-    if integration is None:
-        raise LookupError(f"no integration {integration_id} in this tenant")
+    integration, queued = run_to_take_over(session, integration_id, run_id)
     app = current_app_object()
-    queued = get_scoped(session, SyncRun, run_id) if run_id is not None else None
     if queued is not None and queued.state != RunState.QUEUED:
         return queued
     lease = Lease(app, integration.tenant_id, f"inventory:{integration.id}")
@@ -104,22 +100,13 @@ def refresh_inventory(
         session.commit()
         return run
     except Exception as exc:
-        message = describe_error(exc)
+        message = describe_failure(exc)
         log.warning("ninjaone inventory %s of integration %s failed: %s", run_id, integration_id, message)
         failed = fail_run(session, run_id, message)
         session.commit()
         return failed
     finally:
         lease.release()
-
-
-def describe_error(exc: Exception) -> str:
-    """A message safe to store and show (client errors never carry secrets)."""
-    if isinstance(exc, NinjaOneError):
-        return describe(exc)
-    if isinstance(exc, MissingCredentials):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 def walk_fleet(

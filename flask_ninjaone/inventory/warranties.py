@@ -11,11 +11,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Device, Integration, OrganizationMapping
 from ..models.base import utcnow
+from .managed_devices import managed_devices
 
 #: The window a reviewer may ask for, in days: up to ten years ahead.
 DAYS_MIN = 1
@@ -76,31 +77,20 @@ def ending_within(
     first; ``client_id`` narrows to one client (the caller checks it is one of the tenant's)."""
     now = now or utcnow()
     query = (
-        select(
-            OrganizationMapping.host_client_id,
-            Device.device_id,
-            Device.name,
-            Device.host_asset_type,
-            Device.asset_type,
-            Device.warranty_start,
-            Device.warranty_end,
-            Device.warranty_fulfillment,
-        )
-        .join(
-            OrganizationMapping,
-            and_(
-                OrganizationMapping.integration_id == Device.integration_id,
-                OrganizationMapping.organization_id == Device.organization_id,
+        managed_devices(
+            select(
+                OrganizationMapping.host_client_id,
+                Device.device_id,
+                Device.name,
+                Device.host_asset_type,
+                Device.asset_type,
+                Device.warranty_start,
+                Device.warranty_end,
+                Device.warranty_fulfillment,
             ),
+            integration,
         )
-        .where(
-            Device.integration_id == integration.id,
-            Device.retired.is_(False),
-            Device.held_reason.is_(None),
-            OrganizationMapping.host_client_id.is_not(None),
-            Device.warranty_end >= now,
-            Device.warranty_end <= now + timedelta(days=days),
-        )
+        .where(Device.warranty_end >= now, Device.warranty_end <= now + timedelta(days=days))
         .order_by(Device.warranty_end, Device.device_id)
     )
     if client_id is not None:

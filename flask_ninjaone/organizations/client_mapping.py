@@ -22,7 +22,7 @@ from ..host import ClientRef
 from ..models import Integration, MappingState, OrganizationMapping
 from ..state import get_state
 from ..tenancy import require_tenant_id
-from .lookup import find_organization
+from .lookup import find_organization, organizations_by_id
 
 #: Legal-form words dropped from the END of a name ("Acme Pty Ltd", "Acme Co., Ltd.", "Müller GmbH & Co. KG"):
 #: the same company is spelled with and without them in NinjaOne and in the PSA. Only at the end, so
@@ -108,6 +108,12 @@ class OrganizationView:
     mapping: OrganizationMapping
     client: ClientRef | None
     suggestion: ClientRef | None
+
+
+def client_names() -> dict[str, str]:
+    """The bound tenant's host clients, id → name: what the report pages and commands filter by and
+    print (one ``list_clients`` call)."""
+    return {client.id: client.name for client in get_state().host.list_clients(require_tenant_id())}
 
 
 def organizations(session: Session, integration: Integration) -> list[OrganizationView]:
@@ -264,15 +270,7 @@ def _what_changed(
     """A sentence naming the organizations whose line changed since the confirmation page was shown."""
     now = {item.organization_id: item for item in current}
     before = {organization_id: (client_id, name) for organization_id, client_id, name in confirmed}
-    rows = {
-        row.organization_id: row
-        for row in session.scalars(
-            select(OrganizationMapping).where(
-                OrganizationMapping.integration_id == integration.id,
-                OrganizationMapping.organization_id.in_(list(before.keys() | now.keys())),
-            )
-        )
-    }
+    rows = organizations_by_id(session, integration, before.keys() | now.keys())
     notes = []
     for organization_id in sorted(before.keys() | now.keys()):
         row = rows.get(organization_id)
@@ -300,15 +298,7 @@ def apply_plan(session: Session, integration: Integration, plan: list[PlannedMap
     clients already created as well as the mappings.
     """
     tenant_id = require_tenant_id()
-    rows = {
-        row.organization_id: row
-        for row in session.scalars(
-            select(OrganizationMapping).where(
-                OrganizationMapping.integration_id == integration.id,
-                OrganizationMapping.organization_id.in_([item.organization_id for item in plan]),
-            )
-        )
-    }
+    rows = organizations_by_id(session, integration, (item.organization_id for item in plan))
     created: dict[str, ClientRef] = {}
     try:
         for item in plan:

@@ -4,6 +4,8 @@ organizations for ``flask ninjaone orgs``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,22 @@ def find_organization(
             OrganizationMapping.organization_id == organization_id,
         )
     ).one_or_none()
+
+
+def organizations_by_id(
+    session: Session, integration: Integration, organization_ids: Iterable[int]
+) -> dict[int, OrganizationMapping]:
+    """The organizations of ``integration`` among ``organization_ids``, by id (one query; ids it does
+    not have are absent)."""
+    return {
+        row.organization_id: row
+        for row in session.scalars(
+            select(OrganizationMapping).where(
+                OrganizationMapping.integration_id == integration.id,
+                OrganizationMapping.organization_id.in_(sorted(set(organization_ids))),
+            )
+        )
+    }
 
 
 def has_organization(session: Session, integration: Integration, organization_id: int) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..host import SiteRef
 from ..inventory.field_map import mapped_attributes
+from ..inventory.managed_devices import organization_of_device
 from ..models import Device, DeviceAttributes, Integration, OrganizationMapping
 from ..state import get_state
 from ..tenancy import require_tenant_id
@@ -106,13 +107,7 @@ def device_rows(
             DeviceAttributes.contact_id,
             DeviceAttributes.contact_name,
         )
-        .outerjoin(
-            OrganizationMapping,
-            and_(
-                OrganizationMapping.integration_id == Device.integration_id,
-                OrganizationMapping.organization_id == Device.organization_id,
-            ),
-        )
+        .outerjoin(OrganizationMapping, organization_of_device())
         .outerjoin(
             DeviceAttributes,
             and_(

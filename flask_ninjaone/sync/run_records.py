@@ -10,12 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from ..client import NinjaOneError, describe
+from ..connection.api_client import MissingCredentials
 from ..leases import Lease
 from ..models import Integration, RunState, SyncRun
 from ..models.base import utcnow
 from ..tenancy import get_scoped
+
+#: Longest error text kept on a run record.
+MAX_ERROR_LENGTH = 500
+
+
+def run_to_take_over(
+    session: Session, integration_id: int, run_id: int | None
+) -> tuple[Integration, SyncRun | None]:
+    """The bound tenant's integration ``integration_id`` (``LookupError`` when it has none) and the run
+    ``run_id`` a page recorded as queued, if any. A run no longer queued was answered already: the
+    caller returns it without working."""
+    integration = get_scoped(session, Integration, integration_id)
+    if integration is None:
+        raise LookupError(f"no integration {integration_id} in this tenant")
+    return integration, get_scoped(session, SyncRun, run_id) if run_id is not None else None
+
+
+def describe_failure(exc: Exception) -> str:
+    """A short message safe to store on a run and show: client errors never carry secrets, missing
+    credentials say what to do, and database errors are reduced to their driver message (never the
+    SQL statement and its row values)."""
+    if isinstance(exc, NinjaOneError):
+        message = describe(exc)
+    elif isinstance(exc, MissingCredentials):
+        message = str(exc)
+    elif isinstance(exc, DBAPIError):
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
+        message = f"Database error ({type(exc.orig).__name__}): {detail}"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return message[:MAX_ERROR_LENGTH]
 
 
 def take_lease(session: Session, lease: Lease, queued: SyncRun | None, busy: str, error: Exception) -> None:

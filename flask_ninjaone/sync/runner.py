@@ -13,11 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .. import signals
-from ..client import NinjaOneClient, NinjaOneError, describe
+from ..client import NinjaOneClient
 from ..config import setting
 from ..connection.api_client import client_for
 from ..jobs import enqueue
@@ -29,7 +28,7 @@ from ..tenancy import get_scoped
 from .device_states import DELETED, NO_LONGER_PRESENT
 from .engine import Counts, full_walk, make_writer, mapped_targets, reread_devices
 from .progress import progress_text, run_progress
-from .run_records import fail_run, renewer, start_run, take_lease
+from .run_records import describe_failure, fail_run, renewer, run_to_take_over, start_run, take_lease
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +38,6 @@ DELETION_CODES = frozenset({"NODE_DELETED", "NODE_MANUALLY_REJECTED"})
 INCREMENTAL_LIMIT = 5000
 #: Activities older than this may have aged out of NinjaOne's feed: fall back to a full walk.
 FEED_HORIZON = timedelta(days=7)
-
-
-#: Longest error text kept on a run record.
-MAX_ERROR_LENGTH = 500
 
 
 class AlreadyRunning(Exception):
@@ -59,11 +54,8 @@ def run_sync(
     already (nothing to do); one that finds another sync running is failed with that reason.
     """
     session = get_state().db.session
-    integration = get_scoped(session, Integration, integration_id)
-    if integration is None:
-        raise LookupError(f"no integration {integration_id} in this tenant")
+    integration, queued = run_to_take_over(session, integration_id, run_id)
     app = current_app_object()
-    queued = get_scoped(session, SyncRun, run_id) if run_id is not None else None
     if queued is not None and queued.state != RunState.QUEUED:
         return queued
     lease = Lease(
@@ -110,11 +102,12 @@ def run_sync(
         follow_with_inventory = integration if run.kind == "full" else None
         return run
     except Exception as exc:
-        message = _describe(exc)
+        message = describe_failure(exc)
         log.warning("ninjaone sync %s of integration %s failed: %s", run_id, integration_id, message)
         run = fail_run(session, run_id, message)
-        integration = get_scoped(session, Integration, integration_id)
-        assert integration is not None
+        reloaded = get_scoped(session, Integration, integration_id)  # the rollback expired it
+        assert reloaded is not None
+        integration = reloaded
         integration.last_sync_status = RunState.FAILED
         integration.last_error = message
         _settle_status(integration)
@@ -169,19 +162,6 @@ def _settle_status(integration: Integration) -> None:
     get_state().db.session.refresh(integration, ["status"])
     if integration.status == ConnectionStatus.SYNCING:
         integration.status = ConnectionStatus.CONNECTED
-
-
-def _describe(exc: Exception) -> str:
-    """A short message safe to store and show: client errors never carry secrets, and database
-    errors are reduced to their driver message (never the SQL statement and its row values)."""
-    if isinstance(exc, NinjaOneError):
-        message = describe(exc)
-    elif isinstance(exc, DBAPIError):
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
-        message = f"Database error ({type(exc.orig).__name__}): {detail}"
-    else:
-        message = f"{type(exc).__name__}: {exc}"
-    return message[:MAX_ERROR_LENGTH]
 
 
 def _walk(
