@@ -94,23 +94,6 @@ class AlertRows:
         elif event.organization_id is not None:
             alert.organization_id = event.organization_id
 
-    def previous_of_problem(self, alert: Alert) -> Alert | None:
-        """The newest other series of the same problem (device + condition), if any."""
-        if alert.device_id is None or not alert.source_config_uid:
-            return None
-        return self.session.scalars(
-            select(Alert)
-            .where(
-                Alert.integration_id == self.integration_id,
-                Alert.device_id == alert.device_id,
-                Alert.source_config_uid == alert.source_config_uid,
-                Alert.id != alert.id,
-            )
-            .order_by(Alert.id.desc())
-            .limit(1)
-            .execution_options(autoflush=False)  # other series' rows only (see AlertTickets.problem_ticket)
-        ).first()
-
 
 def is_stale(alert: Alert, event: ConditionEvent) -> bool:
     """Whether ``event`` is no newer than the last event applied to ``alert`` (repeat or overtaken)."""

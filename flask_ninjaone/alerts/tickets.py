@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..host import TicketDraft, TicketState
@@ -51,23 +51,7 @@ class AlertTickets:
 
     def problem_ticket(self, alert: Alert) -> TicketRef | None:
         """The newest ticket of another series of the same problem (device + condition)."""
-        if alert.device_id is None or not alert.source_config_uid:
-            return None
-        sibling = self.session.scalars(
-            select(Alert)
-            .where(
-                Alert.integration_id == self.integration_id,
-                Alert.device_id == alert.device_id,
-                Alert.source_config_uid == alert.source_config_uid,
-                Alert.id != alert.id,
-                Alert.ticket_id.is_not(None),
-            )
-            .order_by(Alert.id.desc())
-            .limit(1)
-            # Other series' rows only: flushing this alert's pending changes first would cost an
-            # UPDATE now and another one at the commit.
-            .execution_options(autoflush=False)
-        ).first()
+        sibling = self.lookups.problem_series(alert)[1]
         return self.ticket_of(sibling) if sibling is not None else None
 
     def open_ticket(self, alert: Alert, facts: AlertFacts, actions: RuleActions, *, auto: bool = True) -> str:
