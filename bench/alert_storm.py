@@ -379,9 +379,22 @@ def _through_rq(
         statuses = db.session.execute(
             select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
         ).all()
+        first, last, mean_ms = db.session.execute(
+            select(
+                func.min(WebhookDelivery.processed_at),
+                func.max(WebhookDelivery.processed_at),
+                func.avg(WebhookDelivery.duration_ms),
+            )
+        ).one()
     stored = sum(count for _, count in statuses)
+    # From the first delivery done to the last: the workers' rate without their start (imports and
+    # app setup take seconds on a loaded machine, and are part of ``seconds``).
+    span = (last - first).total_seconds() if first is not None and last is not None else None
     return {
         "worker_seconds": seconds,
+        "processing_span_seconds": round(span, 2) if span else None,
+        "processed_per_second_in_span": round((stored - 1) / span, 1) if span else None,
+        "mean_attempt_ms": round(float(mean_ms), 1) if mean_ms is not None else None,
         "answers": {str(status): count for status, count in sorted(answers.items())},
         "ingest_per_second": round(len(payloads) * len(paths) / ingest, 1),
         "stored": stored,

@@ -46,6 +46,9 @@ from .maintenance import WindowSpec, active_window
 from .rules import AlertFacts, RuleSpec, first_match, load_rule
 
 log = logging.getLogger(__name__)
+#: The other series of a problem in :meth:`Lookups.problem_series` (one alias: building it per call
+#: proxies every column of the table again).
+_OTHER_SERIES = aliased(Alert)
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ class Lookups:
         if alert.device_id is None or not alert.source_config_uid:
             return None, None
         if alert.id not in self._problems:
-            other = aliased(Alert)
+            other = _OTHER_SERIES
             of_problem = (
                 (other.integration_id == self.integration_id)
                 & (other.device_id == alert.device_id)
