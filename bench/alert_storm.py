@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -364,6 +365,7 @@ def _through_rq(
         "worker",
         "--burst",
     ]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     running = [
         subprocess.Popen(
@@ -373,15 +375,33 @@ def _through_rq(
     ]
     failures = [stderr for process in running if (stderr := process.communicate()[1]) and process.returncode]
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers and their work horses
+    worker_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     if failures:
         sys.exit(f"a worker failed:\n{failures[0][-3000:]}")
     with app.app_context(), system_scope():
         statuses = db.session.execute(
             select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
         ).all()
+        first, last, mean_ms = db.session.execute(
+            select(
+                func.min(WebhookDelivery.processed_at),
+                func.max(WebhookDelivery.processed_at),
+                func.avg(WebhookDelivery.duration_ms),
+            )
+        ).one()
     stored = sum(count for _, count in statuses)
+    # From the first delivery done to the last: the workers' rate without their start (imports and
+    # app setup take seconds on a loaded machine, and are part of ``seconds``).
+    span = (last - first).total_seconds() if first is not None and last is not None else None
     return {
         "worker_seconds": seconds,
+        "processing_span_seconds": round(span, 2) if span else None,
+        "processed_per_second_in_span": round((stored - 1) / span, 1) if span else None,
+        "mean_attempt_ms": round(float(mean_ms), 1) if mean_ms is not None else None,
+        # What the load moves least: the workers' own CPU (PostgreSQL's is not in it).
+        "worker_cpu_seconds": round(worker_cpu, 2),
+        "worker_cpu_ms_per_delivery": round(1000 * worker_cpu / stored, 1) if stored else None,
         "answers": {str(status): count for status, count in sorted(answers.items())},
         "ingest_per_second": round(len(payloads) * len(paths) / ingest, 1),
         "stored": stored,

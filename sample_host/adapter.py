@@ -502,9 +502,11 @@ class SampleHostAdapter(HostAdapter):
 
     # --- tickets ------------------------------------------------------------------------------------
     def _ticket(self, tenant_id: str, ticket_id: str) -> Ticket | None:
-        return db.session.scalar(
-            select(Ticket).where(Ticket.tenant_id == _to_int(tenant_id), Ticket.id == _to_int(ticket_id))
-        )
+        """By primary key, so a ticket already read in this transaction (the alert lifecycle asks
+        for its state, then notes or closes it) costs no second query."""
+        ticket_pk = _to_int(ticket_id)
+        ticket = db.session.get(Ticket, ticket_pk) if ticket_pk is not None else None
+        return ticket if ticket is not None and ticket.tenant_id == _to_int(tenant_id) else None
 
     def _require_ticket(self, tenant_id: str, ticket_id: str) -> Ticket:
         ticket = self._ticket(tenant_id, ticket_id)

@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from ..client import device_page_url
 from ..host import HostAdapter
@@ -46,6 +46,9 @@ from .maintenance import WindowSpec, active_window
 from .rules import AlertFacts, RuleSpec, first_match, load_rule
 
 log = logging.getLogger(__name__)
+#: The other series of a problem in :meth:`Lookups.problem_series` (one alias: building it per call
+#: proxies every column of the table again).
+_OTHER_SERIES = aliased(Alert)
 
 
 @dataclass(frozen=True)
@@ -94,17 +97,31 @@ class Lookups:
         self.base_url: str = self.stable.base_url
         self.host = host
         self._devices: dict[int, Device | None] = {}
+        self._logons: dict[int, DeviceAttributes | None] = {}
+        self._problems: dict[int, tuple[Alert | None, Alert | None]] = {}
 
     def device(self, device_id: int | None) -> Device | None:
         if device_id is None:
             return None
         if device_id not in self._devices:
-            self._devices[device_id] = self.session.scalars(
-                select(Device).where(
-                    Device.integration_id == self.integration_id, Device.device_id == device_id
-                )
-            ).first()
+            self._read_device(device_id)
         return self._devices[device_id]
+
+    def _read_device(self, device_id: int) -> None:
+        """The mirrored device and its last logon (:meth:`logon`) in one statement: a new alert's
+        ticket text wants both, and the join costs nothing when it does not."""
+        row = self.session.execute(
+            select(Device, DeviceAttributes)
+            .outerjoin(
+                DeviceAttributes,
+                (DeviceAttributes.integration_id == Device.integration_id)
+                & (DeviceAttributes.device_id == Device.device_id),
+            )
+            .where(Device.integration_id == self.integration_id, Device.device_id == device_id)
+            .limit(1)
+        ).first()
+        self._devices[device_id] = row[0] if row is not None else None
+        self._logons[device_id] = row[1] if row is not None else None
 
     def mapping(self, organization_id: int | None) -> MappingView | None:
         if organization_id is None:
@@ -204,12 +221,41 @@ class Lookups:
         """The device's last logon and linked contact (see ``inventory.field_sync``), if stored."""
         if device_id is None:
             return None
-        return self.session.scalars(
-            select(DeviceAttributes).where(
-                DeviceAttributes.integration_id == self.integration_id,
-                DeviceAttributes.device_id == device_id,
+        if device_id not in self._logons:
+            self._read_device(device_id)
+        return self._logons[device_id]
+
+    def problem_series(self, alert: Alert) -> tuple[Alert | None, Alert | None]:
+        """The newest other series of the alert's problem (device + condition), and the newest one
+        with a ticket: one statement, for the flapping count and the problem's ticket alike.
+
+        Other series' rows only, so the alert's own pending changes are not flushed first (that
+        would cost an UPDATE now and another at the commit). Under the problem lock they do not
+        change behind the transaction's back.
+        """
+        if alert.device_id is None or not alert.source_config_uid:
+            return None, None
+        if alert.id not in self._problems:
+            other = _OTHER_SERIES
+            of_problem = (
+                (other.integration_id == self.integration_id)
+                & (other.device_id == alert.device_id)
+                & (other.source_config_uid == alert.source_config_uid)
+                & (other.id != alert.id)
             )
-        ).first()
+            newest = select(func.max(other.id)).where(of_problem)
+            ticketed = newest.where(other.ticket_id.is_not(None))
+            rows = self.session.scalars(
+                select(Alert)
+                .where(Alert.id.in_([newest.scalar_subquery(), ticketed.scalar_subquery()]))
+                .execution_options(autoflush=False)
+            ).all()
+            previous = max(rows, key=lambda row: row.id, default=None)
+            with_ticket = max(
+                (row for row in rows if row.ticket_id is not None), key=lambda row: row.id, default=None
+            )
+            self._problems[alert.id] = (previous, with_ticket)
+        return self._problems[alert.id]
 
     def device_context(self, alert: Alert, facts: AlertFacts) -> ticket_text.DeviceContext:
         device = self.device(alert.device_id)
@@ -289,24 +335,3 @@ class LookupsPart:
         self.host = lookups.host
         self.integration_id = lookups.integration_id
         self.tenant_id = lookups.tenant_id
-
-    def other_series(self, alert: Alert, *, with_ticket: bool = False) -> Alert | None:
-        """The newest other series of the same problem (device + condition), if any; ``with_ticket``:
-        the newest that has a ticket (the problem's ticket, for a new series to join)."""
-        if alert.device_id is None or not alert.source_config_uid:
-            return None
-        query = select(Alert).where(
-            Alert.integration_id == self.integration_id,
-            Alert.device_id == alert.device_id,
-            Alert.source_config_uid == alert.source_config_uid,
-            Alert.id != alert.id,
-        )
-        if with_ticket:
-            query = query.where(Alert.ticket_id.is_not(None))
-        return self.session.scalars(
-            query.order_by(Alert.id.desc())
-            .limit(1)
-            # Other series' rows only: flushing this alert's pending changes first would cost an
-            # UPDATE now and another one at the commit.
-            .execution_options(autoflush=False)
-        ).first()

@@ -43,7 +43,7 @@ class AlertTickets(LookupsPart):
 
     def problem_ticket(self, alert: Alert) -> TicketRef | None:
         """The newest ticket of another series of the same problem (device + condition)."""
-        sibling = self.other_series(alert, with_ticket=True)
+        sibling = self.lookups.problem_series(alert)[1]
         return self.ticket_of(sibling) if sibling is not None else None
 
     def open_ticket(self, alert: Alert, facts: AlertFacts, actions: RuleActions, *, auto: bool = True) -> str:

@@ -103,7 +103,7 @@ def _count_cycle(
     if same_series:
         previous: Alert | None = alert
     else:
-        previous = run.rows.other_series(alert)
+        previous = run.lookups.problem_series(alert)[0]
     result = count_cycle(
         load_times(previous.cycle_times) if previous is not None else (),
         at,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from contextlib import nullcontext
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -50,14 +50,16 @@ from ..sync.engine import retire_device, sync_one_device
 from ..tenancy import get_scoped, require_tenant_id
 from . import claims, inbox
 from .claims import Claim, Heartbeat
-from .inbox import MAX_ATTEMPTS, RETRY_INTERVALS, due
+from .inbox import MAX_ATTEMPTS, RETRY_INTERVALS
 
 log = logging.getLogger(__name__)
 _activity_schema = ActivitySchema()
 #: Deliveries one drain job processes before handing over to a new one (see :func:`drain`).
 DRAIN_LIMIT = 500
-#: Delivery ids read per query while draining.
-BATCH = 100
+#: Deliveries a drain claims at once (one statement), then records the outcomes of in one
+#: transaction with the next batch's claim. A worker that dies leaves at most this many deliveries
+#: claimed: each is taken over once its lease lapses, like a single dead attempt's.
+CLAIM_BATCH = 10
 #: Longest ``Retry-After`` (and backoff step) a delivery's attempt waits out in the worker; a longer
 #: one reschedules the delivery instead.
 DELIVERY_WAIT = 2.0
@@ -129,43 +131,48 @@ class DrainReads:
         return self._by_id[integration_id]
 
 
-def process(
-    session: Session, delivery_id: int, heartbeat: Heartbeat | None = None, reads: DrainReads | None = None
-) -> str:
+def process(session: Session, delivery_id: int, reads: DrainReads | None = None) -> str:
     """Claim the delivery and process it once; returns its status afterwards.
 
     The claim (see :mod:`.claims`) is one conditional UPDATE, so two drains (or a drain and a replay)
     never work on a delivery at the same time; it is committed first, so an attempt that kills its
-    worker still counts, and it is a short lease that ``heartbeat`` renews while this attempt works,
-    so a dead attempt's delivery is taken over within about a lease. A failure is recorded on the row —
-    the error, and ``pending`` until the next attempt's backoff ends, or ``failed`` after
-    :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next delivery. The row is read
-    and written by statements, not as an ORM object that every commit would expire and read again.
-    ``reads`` are the drain's (see :class:`DrainReads`); a delivery processed on its own reads afresh.
+    worker still counts, and it is a short lease, so a dead attempt's delivery is taken over within
+    about a lease. A failure is recorded on the row (see :func:`attempt`) and not raised. The row is
+    read and written by statements, not as an ORM object that every commit would expire and read
+    again. ``reads`` are a drain's (see :class:`DrainReads`); a delivery processed on its own reads
+    afresh. A drain claims and records deliveries in batches instead (see :func:`drain`).
     """
     claim = claims.take(session, delivery_id)
-    if claim is None:  # not due (claimed elsewhere, waiting out a backoff, finished) or not ours
-        status = session.scalar(select(WebhookDelivery.status).where(WebhookDelivery.id == delivery_id))
-        return status or "missing"
-    started = time.monotonic()
-    with heartbeat.holding(claim) if heartbeat is not None else nullcontext():
-        try:
-            activity = _activity_schema.load(claim.payload)
-            outcome = _handle(session, reads or DrainReads(session), claim.integration_id, activity)
-        except RateLimited as exc:
-            session.rollback()
-            result = _throttled(claim, exc)
-        except Exception as exc:
-            session.rollback()
-            result = _failure(delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
-        else:
-            status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
-            result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
-        result["duration_ms"] = int((time.monotonic() - started) * 1000)
+    if claim is not None:
+        result = attempt(session, claim, reads or DrainReads(session))
         if claims.finish(session, claim, result):
-            return result["status"]
-    taken_over = session.scalar(select(WebhookDelivery.status).where(WebhookDelivery.id == delivery_id))
-    return taken_over or "missing"
+            return str(result["status"])
+    status = session.scalar(select(WebhookDelivery.status).where(WebhookDelivery.id == delivery_id))
+    return status or "missing"
+
+
+def attempt(session: Session, claim: Claim, reads: DrainReads) -> dict[str, Any]:
+    """Process a claimed delivery; returns the row's new values, for :func:`claims.record`.
+
+    A failure is rolled back and not raised: the values say ``pending`` with the error until the next
+    attempt's backoff ends, or ``failed`` after :data:`MAX_ATTEMPTS`, and the drain goes on with the
+    next delivery.
+    """
+    started = time.monotonic()
+    try:
+        activity = _activity_schema.load(claim.payload)
+        outcome = _handle(session, reads, claim.integration_id, activity)
+    except RateLimited as exc:
+        session.rollback()
+        result = _throttled(claim, exc)
+    except Exception as exc:
+        session.rollback()
+        result = _failure(claim.delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
+    else:
+        status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
+        result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+    result["duration_ms"] = int((time.monotonic() - started) * 1000)
+    return result
 
 
 def _failure(delivery_id: int, attempt: int, error: str) -> dict[str, Any]:
@@ -224,7 +231,7 @@ def drain(session: Session, *, limit: int = DRAIN_LIMIT) -> dict[str, int]:
     backoff_ends = session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(backing_off))
     if backoff_ends is not None:
         inbox.retry_later(tenant_id, backoff_ends)
-    return dict(outcomes)
+    return dict(+outcomes)  # without the zero counts a lost claim's correction may leave
 
 
 def _drain_due(
@@ -235,27 +242,59 @@ def _drain_due(
     limit: int,
     reads: DrainReads,
 ) -> None:
-    silenced = False
+    silenced = handing_over = False
     budget_ends = time.monotonic() + setting("NINJAONE_DRAIN_BUDGET_SECONDS")
-    while (handled := outcomes.total()) < limit and time.monotonic() < budget_ends:
-        batch = session.scalars(
-            select(WebhookDelivery.id)
-            .where(due(utcnow()))
-            .order_by(WebhookDelivery.id)
-            .limit(min(BATCH, limit - handled))
-        ).all()
+    finished: list[tuple[Claim, dict[str, Any]]] = []
+    untried: list[Claim] = []
+    while not untried:
+        handled = outcomes.total()
+        if handled >= limit or time.monotonic() >= budget_ends:
+            handing_over = True  # not an empty inbox: a new drain takes over
+            break
+        _record(session, finished, outcomes)
+        batch = claims.take_due(session, tenant_id, min(CLAIM_BATCH, limit - handled))
+        session.commit()  # the previous batch's outcomes and this batch's claims, in one transaction
+        finished = []
         if not batch:
             if silenced:
                 break
             inbox.silence(tenant_id)
             silenced = True
             continue
-        for delivery_id in batch:
-            outcomes[str(process(session, delivery_id, heartbeat, reads))] += 1
-            if time.monotonic() >= budget_ends:
-                break
-    else:  # the limit or the budget ended the loop, not an empty inbox: a new drain takes over
+        with heartbeat.holding(batch):
+            for number, claim in enumerate(batch):
+                if number and time.monotonic() >= budget_ends:
+                    untried = batch[number:]
+                    handing_over = True
+                    break
+                result = attempt(session, claim, reads)
+                finished.append((claim, result))
+                outcomes[str(result["status"])] += 1
+    _record(session, finished, outcomes, untried)
+    session.commit()
+    if handing_over:  # after the commit: the next drain must find the untried deliveries due
         inbox.ring(tenant_id, force=True)
+
+
+def _record(
+    session: Session,
+    finished: list[tuple[Claim, dict[str, Any]]],
+    outcomes: Counter[str],
+    given_back: Sequence[Claim] = (),
+) -> None:
+    """Write a batch's outcomes and give back its untried claims (the caller commits); an attempt
+    that lost its claim counts as what the attempt that took it over recorded."""
+    lost = claims.record(session, [*finished, *((claim, _given_back(claim)) for claim in given_back)])
+    for claim, values in finished:
+        if claim.delivery_id in lost:
+            outcomes[str(values["status"])] -= 1
+            outcomes[lost[claim.delivery_id]] += 1
+
+
+def _given_back(claim: Claim) -> dict[str, Any]:
+    """A claimed delivery the drain did not get to (its budget ended): due again at once, its attempt
+    not counted."""
+    return {"status": DeliveryStatus.PENDING, "next_attempt_at": None, "attempts": claim.attempt - 1}
 
 
 def _handle(session: Session, reads: DrainReads, integration_id: int, activity: dict[str, Any]) -> str:

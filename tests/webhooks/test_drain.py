@@ -119,14 +119,14 @@ def test_a_delivery_committed_late_with_a_smaller_id_is_not_left_behind(
     # ``early`` drew the smaller id, but its INSERT commits only while ``late`` is being processed
     # (and its ring finds the doorbell ringing): the drain must still get to it.
     _set(early, tenant, status="processing", next_attempt_at=utcnow() + timedelta(minutes=5))
-    process = processing.process
+    attempt = processing.attempt
 
-    def commit_early_meanwhile(session, delivery_id, *args):
-        if delivery_id == late:
+    def commit_early_meanwhile(session, claim, *args):
+        if claim.delivery_id == late:
             _set(early, tenant, status="pending", next_attempt_at=None)
-        return process(session, delivery_id, *args)
+        return attempt(session, claim, *args)
 
-    monkeypatch.setattr(processing, "process", commit_early_meanwhile)
+    monkeypatch.setattr(processing, "attempt", commit_early_meanwhile)
     assert _drain(tenant) == {"ignored": 2}
     assert (_delivery(6040).status, _delivery(6041).status) == ("ignored", "ignored")
 
