@@ -424,6 +424,7 @@ def test_the_page_adds_a_second_instance_and_the_oauth_state_finishes_the_instan
     page = settings_page(admin)
     assert "NinjaOne instances" in page and alpha.name in page and beta.name in page
     assert fake_b.url in _facts_instance(page)  # the page goes on with the instance just added
+    assert page.count(">Not connected</td>") == 1  # B, saved but never connected (not "Disconnected")
 
     # Connect B, but look at A before NinjaOne sends the browser back: the callback still finishes B.
     started = start_connect(admin)
