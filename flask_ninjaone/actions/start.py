@@ -149,10 +149,16 @@ def start_action(
     ticket_id: str | None = None,
     api_calls: int = 0,
 ) -> Started:
-    """Record the action (once per ``key``) and queue its send; the caller has checked permission,
+    """Record the action (once per ``key``) and queue its send, and return it as it is now (an inline
+    job may have sent it already); the caller has checked permission,
     :func:`usable_integration`, :func:`managed_device` and :func:`check_device`; ``api_calls``: those
     the checks made (a script's options)."""
-    existing = session.scalars(select(DeviceAction).where(DeviceAction.action_key == key)).first()
+    # populate_existing: a caller that prints the action (the CLI) gets its current state even when the
+    # row already sat in this session's identity map.
+    by_key = (
+        select(DeviceAction).where(DeviceAction.action_key == key).execution_options(populate_existing=True)
+    )
+    existing = session.scalars(by_key).first()
     if existing is not None:
         return Started(existing, created=False)
     action = DeviceAction(
@@ -173,7 +179,7 @@ def start_action(
         session.commit()
     except IntegrityError:  # the same key committed by a concurrent submit
         session.rollback()
-        twin = session.scalars(select(DeviceAction).where(DeviceAction.action_key == key)).one()
+        twin = session.scalars(by_key).one()
         return Started(twin, created=False)
     enqueue("actions.send", tenant_id=require_tenant_id(), key=str(action.id), action_id=action.id)
     session.refresh(action)

@@ -87,7 +87,6 @@ def _run(
             raise click.ClickException(getattr(exc, "message", str(exc))) from None
         full_key = action_key(tenant.id, "cli", key or uuid.uuid4().hex)
         started = start_action(session, device, request, key=full_key, user=None, api_calls=calls)
-        session.refresh(started.action)
         row = action_json(started.action)
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
