@@ -32,6 +32,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -139,7 +140,8 @@ def process(
     worker still counts, and it is a short lease that ``heartbeat`` renews while this attempt works,
     so a dead attempt's delivery is taken over within about a lease. A failure is recorded on the row —
     the error, and ``pending`` until the next attempt's backoff ends, or ``failed`` after
-    :data:`MAX_ATTEMPTS` — and not raised: the drain goes on with the next delivery. The row is read
+    :data:`MAX_ATTEMPTS` (at once for a payload that is not an activity: the receiver checks only
+    the activity's own fields) — and not raised: the drain goes on with the next delivery. The row is read
     and written by statements, not as an ORM object that every commit would expire and read again.
     ``reads`` are the drain's (see :class:`DrainReads`); a delivery processed on its own reads afresh.
     """
@@ -151,16 +153,11 @@ def process(
     with heartbeat.holding(claim) if heartbeat is not None else nullcontext():
         try:
             activity = _activity_schema.load(claim.payload)
-            outcome = _handle(session, reads or DrainReads(session), claim.integration_id, activity)
-        except RateLimited as exc:
-            session.rollback()
-            result = _throttled(claim, exc)
-        except Exception as exc:
-            session.rollback()
-            result = _failure(delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
+        except ValidationError as exc:  # the receiver checked the activity's own fields, not its device
+            error = f"not a NinjaOne activity: {exc.messages}"[:2000]
+            result = _failure(delivery_id, claim.attempt, error, final=True)  # fails every attempt alike
         else:
-            status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
-            result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+            result = _attempt(session, claim, reads or DrainReads(session), activity)
         result["duration_ms"] = int((time.monotonic() - started) * 1000)
         if claims.finish(session, claim, result):
             return result["status"]
@@ -168,9 +165,23 @@ def process(
     return taken_over or "missing"
 
 
-def _failure(delivery_id: int, attempt: int, error: str) -> dict[str, Any]:
-    """The row's new values after failed attempt number ``attempt``."""
-    if attempt >= MAX_ATTEMPTS:
+def _attempt(session: Session, claim: Claim, reads: DrainReads, activity: dict[str, Any]) -> dict[str, Any]:
+    """Act on a loaded activity; the row's new values (a failure is recorded, never raised)."""
+    try:
+        outcome = _handle(session, reads, claim.integration_id, activity)
+    except RateLimited as exc:
+        session.rollback()
+        return _throttled(claim, exc)
+    except Exception as exc:
+        session.rollback()
+        return _failure(claim.delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
+    status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
+    return {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+
+
+def _failure(delivery_id: int, attempt: int, error: str, *, final: bool = False) -> dict[str, Any]:
+    """The row's new values after failed attempt number ``attempt`` (``final``: no retry can succeed)."""
+    if final or attempt >= MAX_ATTEMPTS:
         status, next_attempt_at = DeliveryStatus.FAILED, None
     else:
         status = DeliveryStatus.PENDING

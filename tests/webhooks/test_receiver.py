@@ -108,6 +108,7 @@ def test_previous_secret_accepted_only_during_grace(app, connected):
         (json.dumps({"statusCode": "TRIGGERED"}).encode(), "application/json", 422),
         (json.dumps(activity(deviceId=[1])).encode(), "application/json", 422),
         (json.dumps(activity(activityTime="yesterday")).encode(), "application/json", 422),
+        (json.dumps(activity(device="laptop-17")).encode(), "application/json", 422),
     ],
 )
 def test_bad_bodies_are_rejected_before_storage(app, connected, raw, content_type, status):
