@@ -129,3 +129,30 @@ def test_an_integration_changing_under_every_attempt_answers_503_and_stores_noth
     response = post(app.test_client(), path, activity(1))
     assert response.status_code == 503 and "retry" in response.json["error"]
     assert stored() == 0
+
+
+def test_a_cold_receiver_holds_one_database_connection_at_a_time(app, connected):
+    """Looking the integration up returns its connection before the insert takes one: a request never
+    holds two of the pool's connections, however many deliveries arrive at once."""
+    _, _, path = connected
+    db.session.remove()
+    app.extensions.pop("ninjaone_receivers", None)  # this process has not read the integration yet
+    held: list[int] = [0]
+    most: list[int] = [0]
+
+    def checkout(*_args) -> None:
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checkin(*_args) -> None:
+        held[0] -= 1
+
+    event.listen(db.engine, "checkout", checkout)
+    event.listen(db.engine, "checkin", checkin)
+    try:
+        assert post(app.test_client(), path, activity(1)).status_code == 202
+    finally:
+        event.remove(db.engine, "checkout", checkout)
+        event.remove(db.engine, "checkin", checkin)
+    assert most[0] == 1
+    assert stored() == 1
