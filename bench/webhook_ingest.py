@@ -196,13 +196,15 @@ def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
 
     wrap(receivers, "find", "receivers.find (integration by public id, cached per process)")
     wrap(receiver, "secret_matches", "secret_matches (compare)")
-    wrap(receiver._activity_schema, "load", "ActivitySchema.load")
+    wrap(receiver._delivery_schema, "load", "DeliverySchema.load (the activity's own fields)")
     wrap(inbox, "store", "inbox.store (INSERT ... SELECT re-checking the secrets + commit)")
     wrap(inbox, "ring", "inbox.ring (doorbell SET NX; RQ enqueue when newly rung)")
     wrap(inbox, "enqueue", "  jobs.enqueue")
     view = f"{receiver.bp.name}.receive"
     wrap(app.view_functions, view, "receive view (total)")
-    # Round trips per delivery: SQL statements, transaction ends, new Redis connections.
+    # Round trips per delivery: SQL statements, transaction ends, new Redis connections. On PostgreSQL
+    # the inbox insert runs on the driver itself (see inbox._execute_on_driver): no statement event,
+    # so it is not in "SQL ..." but its pool checkout is.
     from redis.connection import ConnectionPool
     from sqlalchemy import event
 
