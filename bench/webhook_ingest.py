@@ -42,6 +42,10 @@ When a target is missed (``--profile auto``), the receiver is run in-process in 
 same environment (Flask test client): milliseconds per delivery in each step, round trips per
 delivery (SQL statements, pool checkouts, new Redis connections), and cProfile inside the view.
 
+``--compare DIR`` adds server ``base``: the receiver of another checkout (``git archive`` of main),
+same command line, same database and Redis, its own activity ids, checked against the inbox alike;
+the ratios receiver / base and base / durable floor are taken within each round.
+
 The servers are measured in ``--rounds`` rounds (default 3), the order flipped every round so
 drifting load from other work on the machine lands on all of them; every ratio is taken within a
 round and reported as median [min–max].
@@ -192,13 +196,15 @@ def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
 
     wrap(receivers, "find", "receivers.find (integration by public id, cached per process)")
     wrap(receiver, "secret_matches", "secret_matches (compare)")
-    wrap(receiver._activity_schema, "load", "ActivitySchema.load")
+    wrap(receiver._delivery_schema, "load", "DeliverySchema.load (the activity's own fields)")
     wrap(inbox, "store", "inbox.store (INSERT ... SELECT re-checking the secrets + commit)")
     wrap(inbox, "ring", "inbox.ring (doorbell SET NX; RQ enqueue when newly rung)")
     wrap(inbox, "enqueue", "  jobs.enqueue")
     view = f"{receiver.bp.name}.receive"
     wrap(app.view_functions, view, "receive view (total)")
-    # Round trips per delivery: SQL statements, transaction ends, new Redis connections.
+    # Round trips per delivery: SQL statements, transaction ends, new Redis connections. On PostgreSQL
+    # the inbox insert runs on the driver itself (see inbox._execute_on_driver): no statement event,
+    # so it is not in "SQL ..." but its pool checkout is.
     from redis.connection import ConnectionPool
     from sqlalchemy import event
 
@@ -542,7 +548,7 @@ def run_python(
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], log: Path, threads: int) -> Iterator[str]:
+def gunicorn(app_spec: str, env: dict[str, str], log: Path, threads: int, root: Path = ROOT) -> Iterator[str]:
     import requests
 
     binary = Path(sys.executable).parent / "gunicorn"
@@ -550,7 +556,7 @@ def gunicorn(app_spec: str, env: dict[str, str], log: Path, threads: int) -> Ite
     workers = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
     command = [str(binary), "-w", "2", *workers, "-b", f"127.0.0.1:{port}", app_spec]
     with open(log, "ab") as log_file:
-        process = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=log_file, stderr=log_file)
+        process = subprocess.Popen(command, cwd=str(root), env=env, stdout=log_file, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -648,6 +654,9 @@ def main() -> None:
                         help="Redis database to use and FLUSH (default: %(default)s)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds, server order flipped each round (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also serve the receiver of another checkout (e.g. main exported with git "
+                             "archive) as server 'base', interleaved with the others")  # fmt: skip
     parser.add_argument("--threads", type=int, default=1,
                         help="gthread workers with this many threads each (1 = sync workers)")  # fmt: skip
     args = parser.parse_args()
@@ -676,6 +685,10 @@ def main() -> None:
             "batched": "bench.durable_floor_app:create_app(batched=True)",
         }
         phases: dict[str, dict[str, Any]] = {}  # receiver phases: id range, answers
+        roots = {name: ROOT for name in apps}
+        if args.compare:
+            apps["base"] = apps["receiver"]
+            roots["base"] = args.compare.resolve()
         names = list(apps)
         report["rounds"] = []
         for round_number in range(args.rounds):
@@ -687,7 +700,8 @@ def main() -> None:
                 slot = round_number * len(names) + names.index(name)
                 bases = {label: (slot * 10 + offset) * PHASE_SPAN
                          for offset, label in ((1, "warmup"), (2, "max"), (3, "fixed_200"))}  # fmt: skip
-                with gunicorn(apps[name], env, log, args.threads) as base:
+                server = {**env, "PYTHONPATH": str(roots[name])}
+                with gunicorn(apps[name], server, log, args.threads, roots[name]) as base:
                     runs: dict[str, Any] = {}
                     runs["warmup"] = run_python(base, path, id_base=bases["warmup"], rate=None, duration=0,
                                                 count=WARMUP)  # fmt: skip
@@ -700,8 +714,8 @@ def main() -> None:
                                                    duration=DURATION)  # fmt: skip
                 for label, run in runs.items():
                     ids = run.pop("delivery_ids")
-                    if name == "receiver":
-                        key_ = f"{label}#{round_number}"
+                    if name in ("receiver", "base"):  # both store in the inbox, by activity id range
+                        key_ = f"{label}#{round_number}" + ("" if name == "receiver" else f"@{name}")
                         phases[key_] = {"id_base": bases[label], "accepted": run["accepted"], "ids": ids}
                 measured[name] = runs
                 emit({"event": "server", "round": round_number, "app": name, **runs})
@@ -771,6 +785,14 @@ def main() -> None:
             "floor_over_noop": spread(per_round("floor", "noop")),
             "receiver_p99_at_200_ms": spread(p99s),
         }
+        if args.compare:
+            report["spread"].update(
+                base_over_durable_floor=spread(per_round("base", "floor")),
+                receiver_over_base=spread(per_round("receiver", "base")),
+                base_p99_at_200_ms=spread(
+                    [m["base"]["fixed_200"]["latency_ms"]["p99"] for m in report["rounds"]]
+                ),
+            )
         emit({"event": "targets", **report["targets"]})
 
         server = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"

@@ -9,6 +9,8 @@ replay`` rings later. Nothing accepted is ever lost.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -35,8 +37,10 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from ..config import setting
 from ..dml import rows_matched
@@ -180,6 +184,8 @@ def _insert(engine: Engine, params: dict[str, Any]) -> int | None:
 
 def _execute(engine: Engine, params: dict[str, Any]) -> int | None:
     try:
+        if engine.dialect.driver == "psycopg":
+            return _execute_on_driver(engine, params)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return connection.execute(_STORE, params).scalar()
     except IntegrityError:
@@ -187,6 +193,50 @@ def _execute(engine: Engine, params: dict[str, Any]) -> int | None:
     except DBAPIError as exc:
         exc.hide_parameters = True
         raise
+
+
+@functools.cache
+def _compiled(dialect: Dialect) -> SQLCompiler:
+    """:data:`_STORE` compiled once per dialect (SQLAlchemy caches it too, behind a lookup per call)."""
+    return _STORE.compile(dialect=dialect)
+
+
+def _execute_on_driver(engine: Engine, params: dict[str, Any]) -> int | None:
+    """The same statement, run by psycopg (PostgreSQL's driver, loaded by the engine: the package does
+    not import it) itself on a connection of the engine's pool.
+
+    SQLAlchemy's execution around one statement (connection and execution context, compiled cache
+    lookup, parameter processing, result object) cost 0.3 ms of CPU per delivery, measured: more than
+    psycopg running the statement, and a third of the receiver's own work. The pool, its
+    ``pool_pre_ping`` and its checkout events still apply; the engine's statement events do not see
+    this insert. Driver errors come out as SQLAlchemy's (``IntegrityError`` for a duplicate), with
+    parameters hidden; after a connection the server dropped, the pool is replaced (its idle
+    connections were the server's too), as SQLAlchemy invalidates it, and the error says so.
+    """
+    compiled = _compiled(engine.dialect)
+    values = compiled.construct_params(params)
+    values["payload"] = json.dumps(values["payload"])  # as the JSON type would; cast to jsonb in the SQL
+    pooled = engine.raw_connection()
+    try:
+        driver: Any = pooled.driver_connection  # a psycopg connection, typed without importing psycopg
+        driver.autocommit = True  # committed before it answers: one round trip, no BEGIN or COMMIT
+        try:
+            row = driver.execute(compiled.string, values).fetchone()
+        finally:
+            if not driver.broken:
+                driver.autocommit = False  # as the pool hands connections out
+    except engine.dialect.loaded_dbapi.Error as exc:
+        dropped = engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None)
+        if dropped:  # the server's other connections are suspect too: SQLAlchemy drops the pool
+            pooled.invalidate(exc)
+            engine.dispose()
+        raise DBAPIError.instance(
+            compiled.string, values, exc, engine.dialect.loaded_dbapi.Error,
+            hide_parameters=True, dialect=engine.dialect, connection_invalidated=dropped,
+        ) from exc  # fmt: skip
+    finally:
+        pooled.close()
+    return None if row is None else int(row[0])
 
 
 def due(now: datetime) -> ColumnElement[bool]:

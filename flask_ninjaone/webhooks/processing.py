@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -155,29 +156,39 @@ def attempt(session: Session, claim: Claim, reads: DrainReads) -> dict[str, Any]
     """Process a claimed delivery; returns the row's new values, for :func:`claims.record`.
 
     A failure is rolled back and not raised: the values say ``pending`` with the error until the next
-    attempt's backoff ends, or ``failed`` after :data:`MAX_ATTEMPTS`, and the drain goes on with the
-    next delivery.
+    attempt's backoff ends, or ``failed`` after :data:`MAX_ATTEMPTS` — at once for a payload that is not
+    an activity (the receiver checks only the activity's own fields, not its device: no retry can
+    load it) — and the drain goes on with the next delivery.
     """
     started = time.monotonic()
     try:
         activity = _activity_schema.load(claim.payload)
-        outcome = _handle(session, reads, claim.integration_id, activity)
-    except RateLimited as exc:
-        session.rollback()
-        result = _throttled(claim, exc)
-    except Exception as exc:
-        session.rollback()
-        result = _failure(claim.delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
+    except ValidationError as exc:
+        error = f"not a NinjaOne activity: {exc.messages}"[:2000]
+        result = _failure(claim.delivery_id, claim.attempt, error, final=True)
     else:
-        status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
-        result = {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+        result = _outcome(session, claim, reads, activity)
     result["duration_ms"] = int((time.monotonic() - started) * 1000)
     return result
 
 
-def _failure(delivery_id: int, attempt: int, error: str) -> dict[str, Any]:
-    """The row's new values after failed attempt number ``attempt``."""
-    if attempt >= MAX_ATTEMPTS:
+def _outcome(session: Session, claim: Claim, reads: DrainReads, activity: dict[str, Any]) -> dict[str, Any]:
+    """Act on a loaded activity; the row's new values (a failure is recorded, never raised)."""
+    try:
+        outcome = _handle(session, reads, claim.integration_id, activity)
+    except RateLimited as exc:
+        session.rollback()
+        return _throttled(claim, exc)
+    except Exception as exc:
+        session.rollback()
+        return _failure(claim.delivery_id, claim.attempt, f"{type(exc).__name__}: {exc}"[:2000])
+    status = DeliveryStatus.IGNORED if outcome == "ignore" else DeliveryStatus.DONE
+    return {"status": status, "error": None, "next_attempt_at": None, "processed_at": utcnow()}
+
+
+def _failure(delivery_id: int, attempt: int, error: str, *, final: bool = False) -> dict[str, Any]:
+    """The row's new values after failed attempt number ``attempt`` (``final``: no retry can succeed)."""
+    if final or attempt >= MAX_ATTEMPTS:
         status, next_attempt_at = DeliveryStatus.FAILED, None
     else:
         status = DeliveryStatus.PENDING

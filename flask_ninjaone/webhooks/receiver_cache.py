@@ -23,7 +23,6 @@ from sqlalchemy import Text, select, type_coerce
 
 from ..models import Integration
 from ..state import get_state
-from ..tenancy import system_scope
 
 #: Receiver ids are ``secrets.token_urlsafe`` output; anything else is unknown without a query.
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -67,22 +66,21 @@ def find(public_id: str, *, fresh: bool = False) -> Receiver | None:
 
 
 def _read(public_id: str) -> Receiver | None:
-    with system_scope():
-        row = (
-            get_state()
-            .db.session.execute(
-                select(
-                    Integration.id,
-                    Integration.tenant_id,
-                    Integration.webhook_secret,
-                    Integration.webhook_previous_secret,
-                    Integration.webhook_previous_secret_expires_at,
-                    type_coerce(Integration.webhook_secret, Text).label("secret_ciphertext"),
-                    type_coerce(Integration.webhook_previous_secret, Text).label("previous_ciphertext"),
-                ).where(Integration.public_id == public_id)
-            )
-            .first()
-        )
+    """Read on a connection of its own, returned before the insert takes one: through the ORM session
+    the read's connection stayed checked out until the request ended, so a cold receiver held two
+    of the pool's connections at once. A Core statement on a connection passes no tenant hook: the
+    public id is what finds the integration, across tenants, as before."""
+    statement = select(
+        Integration.id,
+        Integration.tenant_id,
+        Integration.webhook_secret,
+        Integration.webhook_previous_secret,
+        Integration.webhook_previous_secret_expires_at,
+        type_coerce(Integration.webhook_secret, Text).label("secret_ciphertext"),
+        type_coerce(Integration.webhook_previous_secret, Text).label("previous_ciphertext"),
+    ).where(Integration.public_id == public_id)
+    with get_state().db.engine.connect() as connection:
+        row = connection.execute(statement).first()
     return None if row is None else Receiver(*row, read_at=time.monotonic())
 
 

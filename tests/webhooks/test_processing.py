@@ -80,6 +80,17 @@ def test_processing_failure_is_recorded_and_replay_recovers(app, connected, fake
     assert recovered.status == "done" and recovered.attempts == 2 and recovered.error is None
 
 
+def test_a_malformed_device_is_stored_and_fails_at_its_first_attempt(app, connected):
+    """The receiver checks the activity's own fields and that ``device`` is an object; the worker
+    loads the device, and a payload that is not an activity fails for good, without retries."""
+    _, _, path = connected
+    body = activity(5008, statusCode="NODE_UPDATED", device={"id": "not-a-number", "nodeClass": 7})
+    assert post(app.test_client(), path, body).status_code == 202
+    failed = _delivery(5008)
+    assert failed.status == "failed" and failed.attempts == 1 and failed.next_attempt_at is None
+    assert failed.error.startswith("not a NinjaOne activity") and "device" in failed.error
+
+
 def test_redis_down_still_stores_and_acknowledges(app, make_app, connected):
     tenant, _, path = connected
     redis_down = make_app(NINJAONE_REDIS_URL="redis://127.0.0.1:1/0")

@@ -108,6 +108,7 @@ def test_previous_secret_accepted_only_during_grace(app, connected):
         (json.dumps({"statusCode": "TRIGGERED"}).encode(), "application/json", 422),
         (json.dumps(activity(deviceId=[1])).encode(), "application/json", 422),
         (json.dumps(activity(activityTime="yesterday")).encode(), "application/json", 422),
+        (json.dumps(activity(device="laptop-17")).encode(), "application/json", 422),
     ],
 )
 def test_bad_bodies_are_rejected_before_storage(app, connected, raw, content_type, status):
@@ -151,8 +152,8 @@ def test_parallel_deliveries_of_one_activity_store_one_row(app, connected):
     def deliver(_: int) -> int:
         return post(app.test_client(), path, activity(424242)).status_code
 
-    # Six at a time: racing enough to collide on one row, and within the app's pool (5 + 10 overflow)
-    # even when each request holds a second connection, so a loaded machine cannot starve the pool.
+    # Six at a time: racing enough to collide on one row, and within the app's pool (5 + 10 overflow),
+    # so a loaded machine cannot starve the pool (a request holds one connection at a time).
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(pool.map(deliver, range(64)))
     assert statuses.count(202) == 1

@@ -58,61 +58,62 @@ def test_a_key_rotation_elsewhere_keeps_deliveries_flowing(app, connected):
     assert stored() == 2
 
 
-def test_a_warm_receiver_stores_without_looking_the_integration_up(app, connected):
-    """The first statement of a delivery is the insert (without Redis, processing follows inline)."""
-    _, _, path = connected
-    client = app.test_client()
-    assert post(client, path, activity(1)).status_code == 202
-    statements: list[str] = []
-    engine = db.engine
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(" ".join(statement.split()[:3]).upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert post(client, path, activity(2)).status_code == 202
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert statements[0] == "INSERT INTO NINJAONE_WEBHOOK_INBOX"
-
-
-def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch):
-    """The delivery is durable when the INSERT answers: it runs in autocommit, with no BEGIN or
-    COMMIT of its own to wait for, and other connections see it before processing starts."""
+def deliver_watched(app, path, body, monkeypatch) -> dict[str, int]:
+    """Post ``body``; the pool checkouts and SQLAlchemy COMMITs so far, the integration reads, and the
+    inbox rows as another connection sees them, all taken when the doorbell rings (without Redis,
+    processing follows inline and queries on)."""
     from flask_ninjaone.webhooks import inbox
+    from flask_ninjaone.webhooks import receiver_cache as receivers
 
-    _, _, path = connected
-    client = app.test_client()
-    assert post(client, path, activity(1)).status_code == 202
-    engine = db.engine
-    statements: list[tuple[str, str]] = []
-    commits: list[object] = []
-    at_ring: list[tuple[int, int]] = []
-    ring = inbox.ring
+    seen = {"checkouts": 0, "commits": 0, "reads": 0}
+    at_ring: dict[str, int] = {}
+    ring, read = inbox.ring, receivers._read
 
-    def record(conn, _cursor, statement, *_args) -> None:
-        statements.append(
-            (" ".join(statement.split()[:3]).upper(), conn.get_execution_options().get("isolation_level"))
-        )
+    def count(name: str):
+        def counted(*_args) -> None:
+            seen[name] += 1
 
-    def count_commit(_conn) -> None:
-        commits.append(_conn)
+        return counted
+
+    def watched_read(public_id: str):
+        seen["reads"] += 1
+        return read(public_id)
 
     def watched_ring(tenant_id, **kwargs):
-        at_ring.append((len(commits), stored()))
+        at_ring.update(seen)
+        at_ring["stored"] = stored()  # after the snapshot: this read takes a connection too
         return ring(tenant_id, **kwargs)
 
     monkeypatch.setattr(inbox, "ring", watched_ring)
-    event.listen(engine, "before_cursor_execute", record)
-    event.listen(engine, "commit", count_commit)
+    monkeypatch.setattr(receivers, "_read", watched_read)
+    listeners = [("checkout", count("checkouts")), ("commit", count("commits"))]
+    for name, listener in listeners:
+        event.listen(db.engine, name, listener)
     try:
-        assert post(client, path, activity(2)).status_code == 202
+        assert post(app.test_client(), path, body).status_code == 202
     finally:
-        event.remove(engine, "before_cursor_execute", record)
-        event.remove(engine, "commit", count_commit)
-    assert statements[0] == ("INSERT INTO NINJAONE_WEBHOOK_INBOX", "AUTOCOMMIT")
-    assert at_ring == [(0, 2)]  # no COMMIT was sent, yet both deliveries are visible
+        for name, listener in listeners:
+            event.remove(db.engine, name, listener)
+    return at_ring
+
+
+def test_a_warm_receiver_stores_without_looking_the_integration_up(app, connected, monkeypatch):
+    """A warm receiver's delivery reads no integration and takes one connection: the insert's."""
+    _, _, path = connected
+    assert post(app.test_client(), path, activity(1)).status_code == 202
+    db.session.remove()
+    at_ring = deliver_watched(app, path, activity(2), monkeypatch)
+    assert at_ring["reads"] == 0 and at_ring["checkouts"] == 1
+
+
+def test_the_insert_is_committed_before_the_doorbell_without_a_commit_of_its_own(app, connected, monkeypatch):
+    """The delivery is durable when the INSERT answers: it runs in autocommit, with no BEGIN or
+    COMMIT of its own to wait for, and other connections see it before processing starts."""
+    _, _, path = connected
+    assert post(app.test_client(), path, activity(1)).status_code == 202
+    db.session.remove()
+    at_ring = deliver_watched(app, path, activity(2), monkeypatch)
+    assert at_ring["commits"] == 0 and at_ring["stored"] == 2
 
 
 def test_an_integration_changing_under_every_attempt_answers_503_and_stores_nothing(
@@ -129,3 +130,30 @@ def test_an_integration_changing_under_every_attempt_answers_503_and_stores_noth
     response = post(app.test_client(), path, activity(1))
     assert response.status_code == 503 and "retry" in response.json["error"]
     assert stored() == 0
+
+
+def test_a_cold_receiver_holds_one_database_connection_at_a_time(app, connected):
+    """Looking the integration up returns its connection before the insert takes one: a request never
+    holds two of the pool's connections, however many deliveries arrive at once."""
+    _, _, path = connected
+    db.session.remove()
+    app.extensions.pop("ninjaone_receivers", None)  # this process has not read the integration yet
+    held: list[int] = [0]
+    most: list[int] = [0]
+
+    def checkout(*_args) -> None:
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checkin(*_args) -> None:
+        held[0] -= 1
+
+    event.listen(db.engine, "checkout", checkout)
+    event.listen(db.engine, "checkin", checkin)
+    try:
+        assert post(app.test_client(), path, activity(1)).status_code == 202
+    finally:
+        event.remove(db.engine, "checkout", checkout)
+        event.remove(db.engine, "checkin", checkin)
+    assert most[0] == 1
+    assert stored() == 1
