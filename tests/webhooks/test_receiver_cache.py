@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Integration
+from flask_ninjaone.webhooks import inbox
 from sample_host.database import db
 from tests.support.webhook_deliveries import SECRET, activity, post, stored
 
@@ -80,8 +81,6 @@ def test_a_warm_receiver_stores_without_looking_the_integration_up(app, connecte
 def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch):
     """The delivery is durable when the INSERT answers: it runs in autocommit, with no BEGIN or
     COMMIT of its own to wait for, and other connections see it before processing starts."""
-    from flask_ninjaone.webhooks import inbox
-
     _, _, path = connected
     client = app.test_client()
     assert post(client, path, activity(1)).status_code == 202
@@ -118,8 +117,6 @@ def test_the_insert_commits_itself_in_one_round_trip(app, connected, monkeypatch
 def test_an_integration_changing_under_every_attempt_answers_503_and_stores_nothing(
     app, connected, monkeypatch
 ):
-    from flask_ninjaone.webhooks import inbox
-
     _, _, path = connected
 
     def always_changed(engine, receiver, activity, raw):
