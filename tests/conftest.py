@@ -15,12 +15,17 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
+from redis import Redis
 
+from flask_ninjaone.models import metadata
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from sample_host import create_app
+from sample_host.database import db
 from tests.support.commits import skip_fsync_on_sqlite, stop_skipping_fsync
 from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse for the whole suite)
 from tests.support.schema import SCHEMA_FIXTURES, copy_template, empty_postgres_schema, sqlite_template
 from tests.support.services import postgres_url, redis_url, reset_postgres
+from tests.support.workers import kill
 
 
 @pytest.fixture
@@ -93,7 +98,6 @@ def fake_urls(request: pytest.FixtureRequest) -> tuple[str, ...]:
 def make_app(database_url, encryption_key, tmp_path, request):
     """Build a sample-host app with the extension; keyword arguments override its config. The fake
     NinjaOne of the test (if any) is listed in ``NINJAONE_ALLOWED_BASE_URLS``."""
-    from sample_host import create_app
 
     def build(**overrides) -> Flask:
         config = {
@@ -113,8 +117,6 @@ def make_app(database_url, encryption_key, tmp_path, request):
     yield build
     # Close every pool the test's apps opened: an app kept alive by a session-scoped world or server
     # would otherwise keep its idle connections, and four workers exhaust PostgreSQL's 100 clients.
-    from sample_host.database import db
-
     for built in apps:
         with built.app_context():
             for engine in db.engines.values():
@@ -124,9 +126,6 @@ def make_app(database_url, encryption_key, tmp_path, request):
 @pytest.fixture
 def app(make_app) -> Iterator[Flask]:
     """The sample host with its schema and ours created, inside an app context."""
-    from flask_ninjaone.models import metadata
-    from sample_host.database import db
-
     application = make_app()
     with application.app_context():
         db.create_all()
@@ -142,8 +141,6 @@ def app(make_app) -> Iterator[Flask]:
 @pytest.fixture
 def redis_service() -> str:
     """URL of a real, emptied Redis (skips locally, fails in CI when unset)."""
-    from redis import Redis
-
     url = redis_url()
     Redis.from_url(url).flushdb()
     return url
@@ -153,8 +150,6 @@ def redis_service() -> str:
 def workers() -> Iterator[list]:
     """Worker processes (``tests.support.workers.start_worker``) a test started; all are SIGKILLed at
     the end, whatever happened."""
-    from tests.support.workers import kill
-
     started: list = []
     yield started
     for process in started:

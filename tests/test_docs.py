@@ -6,7 +6,12 @@ from pathlib import Path
 
 from blinker import NamedSignal
 
+from flask_ninjaone import HostAdapter, host, signals
 from flask_ninjaone.config import reference_markdown
+from flask_ninjaone.host_reference import BLOCKS, page_blocks
+from flask_ninjaone.host_reference import reference_markdown as adapter_reference
+from flask_ninjaone.testing import pytest_plugin
+from flask_ninjaone.testing.fake_ninjaone import FakeState, create_fake_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,25 +23,18 @@ def test_configuration_reference_is_current():
 
 
 def test_host_adapter_reference_is_current():
-    from flask_ninjaone.host_reference import reference_markdown as adapter_reference
-
     assert (ROOT / "docs" / "host-adapter.md").read_text() == adapter_reference(), (
         "regenerate with: flask --app sample_host ninjaone adapter-reference > docs/host-adapter.md"
     )
 
 
 def test_adapter_reference_command_prints_the_reference(app):
-    from flask_ninjaone.host_reference import reference_markdown as adapter_reference
-
     result = app.test_cli_runner().invoke(args=["ninjaone", "adapter-reference"])
     assert result.exit_code == 0
     assert result.output == adapter_reference()
 
 
 def test_adapter_reference_covers_every_method_type_signal_and_block():
-    from flask_ninjaone import HostAdapter, host, signals
-    from flask_ninjaone.host_reference import BLOCKS, page_blocks
-
     reference = (ROOT / "docs" / "host-adapter.md").read_text()
     methods = [name for name, _ in inspect.getmembers(HostAdapter, inspect.isfunction) if name[0] != "_"]
     assert [m for m in methods if f"#### `{m}` (" not in reference] == []
@@ -55,9 +53,6 @@ def test_adapter_reference_covers_every_method_type_signal_and_block():
 
 
 def test_fake_ninjaone_guide_covers_every_control_route_and_plugin_fixture():
-    from flask_ninjaone.testing import pytest_plugin
-    from flask_ninjaone.testing.fake_ninjaone import FakeState, create_fake_app
-
     guide = (ROOT / "docs" / "fake-ninjaone.md").read_text()
     documented = {
         re.sub(r"<[^>]+>", "<>", route)
@@ -91,8 +86,6 @@ def test_readme_starts_with_the_two_commands():
 
 
 def test_every_host_adapter_method_is_documented():
-    from flask_ninjaone import HostAdapter
-
     guide = (ROOT / "docs" / "host-integration.md").read_text()
     methods = [
         name for name, _ in inspect.getmembers(HostAdapter, inspect.isfunction) if not name.startswith("_")

@@ -14,9 +14,9 @@ import time
 import flask_migrate
 import pytest
 from cryptography.fernet import Fernet
-from flask import Flask
+from flask import Flask, redirect, request
 from redis import Redis
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.connection.connect import complete_connection, save_credentials
@@ -27,9 +27,11 @@ from flask_ninjaone.doctor.queues import check_redis, check_schedule, check_work
 from flask_ninjaone.doctor.tenants import check_tenants, check_webhooks
 from flask_ninjaone.doctor.web import check_csrf_exemption, check_public_base_url
 from flask_ninjaone.extension import MIGRATIONS_DIR
-from flask_ninjaone.models import metadata
+from flask_ninjaone.models import Credential, Integration, metadata
+from flask_ninjaone.models import metadata as ours
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
+from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.worker import LAST_TICK, schedule_key_prefix
 from sample_host.database import db
 from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
@@ -41,11 +43,6 @@ PUBLIC = "https://psa.example.com"
 
 def _secrets_in(text: str) -> list[str]:
     """Stored secrets of every integration that appear in ``text`` (none may)."""
-    from sqlalchemy import select
-
-    from flask_ninjaone.models import Credential, Integration
-    from flask_ninjaone.tenancy import system_scope
-
     found = []
     with system_scope():
         for credential in db.session.scalars(select(Credential)):
@@ -185,8 +182,6 @@ def _host_that_checks_csrf_everywhere(app: Flask) -> Flask:
 
     @app.before_request
     def protect_every_post():
-        from flask import request
-
         if request.method == "POST":
             csrf.protect()
 
@@ -210,8 +205,6 @@ def test_a_host_that_redirects_the_receiver_fails(make_app):
 
     @host.before_request
     def login_everywhere():
-        from flask import redirect
-
         return redirect("/login")
 
     with host.app_context():
@@ -343,8 +336,6 @@ def test_no_tenant_connected_is_a_warning(app):
 
 
 def test_a_connected_tenant_with_its_webhook_passes(make_app, ninjaone_fake):
-    from flask_ninjaone.models import metadata as ours
-
     host = make_app(NINJAONE_PUBLIC_BASE_URL=PUBLIC)
     with host.app_context():
         db.create_all()

@@ -14,6 +14,7 @@ from flask_ninjaone.config import SETTINGS, UnknownSettingError, setting
 from flask_ninjaone.crypto import EncryptedText, fernet_for
 from flask_ninjaone.models import metadata
 from flask_ninjaone.state import get_state
+from sample_host.adapter import SampleHostAdapter
 
 
 def test_state_lives_in_app_extensions(app):
@@ -80,8 +81,6 @@ def test_malformed_encryption_key_names_the_entry_not_the_value(make_app, encryp
 
 
 def test_needs_flask_sqlalchemy_first(encryption_key):
-    from sample_host.adapter import SampleHostAdapter
-
     bare = Flask("bare")
     bare.config["NINJAONE_ENCRYPTION_KEYS"] = encryption_key
     bare.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
@@ -128,8 +127,6 @@ def test_settings_from_environment_strings_are_coerced(make_app):
 def test_the_receiver_is_exempt_from_csrf_in_either_init_order(encryption_key, csrf_first):
     """With CSRFProtect initialised after the extension, every delivery used to get 400 "The CSRF token
     is missing". A 404 for an unknown receiver id shows the request reached the receiver."""
-    from sample_host.adapter import SampleHostAdapter
-
     app = Flask("host")
     app.config.update(
         SECRET_KEY="x", SQLALCHEMY_DATABASE_URI="sqlite://", NINJAONE_ENCRYPTION_KEYS=encryption_key

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone import jobs, system_scope
-from flask_ninjaone.models import AuditEntry
+from flask_ninjaone.models import AuditEntry, metadata
 from sample_host.database import db
 from tests.support import jobs_app  # noqa: F401  (registers test.record_tenant)
 
@@ -48,8 +50,6 @@ def test_job_ids_are_deterministic():
 
 
 def test_cron_pickles_load_only_without_globals():
-    import pickle
-
     plain = pickle.dumps(("flask_ninjaone.jobs.execute", None, (), {}))
     assert jobs.JobSerializer.loads(plain)[0] == "flask_ninjaone.jobs.execute"
     with pytest.raises(pickle.UnpicklingError):
@@ -58,8 +58,6 @@ def test_cron_pickles_load_only_without_globals():
 
 
 def test_real_worker_runs_job_with_tenant_bound(make_app, database_url, redis_service, encryption_key):
-    from flask_ninjaone.models import metadata
-
     app = make_app(NINJAONE_REDIS_URL=redis_service)
     with app.app_context():
         db.create_all()
@@ -132,8 +130,6 @@ def test_a_job_queued_from_the_runners_own_thread_runs_after_the_current_one_as_
 
 
 def test_a_detached_job_with_redis_is_an_ordinary_queued_job(make_app, redis_service):
-    from flask_ninjaone.models import metadata
-
     app = make_app(NINJAONE_REDIS_URL=redis_service)
     with app.app_context():
         db.create_all()
@@ -149,8 +145,6 @@ def test_a_detached_job_with_redis_is_an_ordinary_queued_job(make_app, redis_ser
 
 def _imported_modules(path: Path) -> set[str]:
     """Every module ``path`` imports, at module level or inside functions (relative ones resolved)."""
-    import ast
-
     package = "flask_ninjaone"
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

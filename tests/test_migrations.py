@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from flask_ninjaone.models import metadata
@@ -170,9 +172,6 @@ def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, en
 
 def test_revision_ids_fit_alembic_version_column():
     """``alembic_version.version_num`` is VARCHAR(32): SQLite never complains, PostgreSQL refuses."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
     config = Config()
     config.set_main_option("script_location", str(ROOT / "flask_ninjaone" / "migrations"))
     revisions = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from flask import g
 from sqlalchemy import delete, func, select, update
 
 from flask_ninjaone import TenantRef, TenantScopeError, UserRef, system_scope, tenant_scope
 from flask_ninjaone.models import AuditEntry, Credential, Integration
 from flask_ninjaone.state import get_state
-from flask_ninjaone.tenancy import _scoped_tables, current_tenant_id, require_tenant_id
+from flask_ninjaone.tenancy import _scoped_tables, current_tenant_id, get_scoped, require_tenant_id
 from sample_host.database import db
 from sample_host.models import Tenant, User
 
@@ -95,8 +96,6 @@ def test_tenant_is_stamped_on_new_rows(app):
 
 
 def test_get_scoped_ignores_other_tenants_objects_in_the_identity_map(app):
-    from flask_ninjaone.tenancy import get_scoped
-
     _seed_two_tenants()
     with tenant_scope("2"):
         other = db.session.scalars(select(Integration)).one()  # now in the identity map
@@ -186,8 +185,6 @@ def test_scoped_tables_are_computed_once():
 def test_a_host_that_authenticates_after_the_extension_still_gets_its_tenant(app, monkeypatch):
     """A host's own ``before_request`` registered after the extension runs after its binding: the
     request is left unbound then (not bound to "nobody"), and the access check binds it later."""
-    from flask import g
-
     tenant = Tenant(slug="late", name="Late")
     db.session.add(tenant)
     db.session.flush()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.alerts.lifecycle import handle_condition
-from flask_ninjaone.models import Alert, Integration
+from flask_ninjaone.models import Alert, Integration, MaintenanceWindow
 from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.world import Worlds
 from sample_host import create_app
@@ -114,11 +116,6 @@ def test_parallel_repeats_of_a_known_alert_open_one_ticket(concurrent_app: Flask
     """The alert row already exists (recorded without a ticket while a maintenance window was on);
     200 workers then handle the same new trigger at once. Only the row lock keeps them from each
     deciding "no ticket yet" and opening their own."""
-    from datetime import UTC, datetime, timedelta
-
-    from flask_ninjaone.alerts import rule_store
-    from flask_ninjaone.models import MaintenanceWindow
-
     world = World(concurrent_app, fake)
     world.add_rule("Catch-all", catch_all=True)
     device = world.device()

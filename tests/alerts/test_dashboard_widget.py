@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask import render_template_string, session
 from sqlalchemy import func, select, update
 
 from flask_ninjaone.models import Device, Integration, RunState
@@ -53,8 +54,6 @@ def test_widget_says_error_with_the_reason_when_the_last_sync_failed(world: Worl
 
 
 def test_after_a_disconnect_rmm_panels_and_badges_say_last_known_never_live(world: World) -> None:
-    from flask import render_template_string
-
     device = world.device()
     admin = _login(world.app, "admin@acme.test")
     live_panel = admin.get(f"{PREFIX}/assets/{device.host_asset_id}/panel").get_data(as_text=True)
@@ -72,8 +71,6 @@ def test_after_a_disconnect_rmm_panels_and_badges_say_last_known_never_live(worl
     assert "last known state, from" in widget
 
     with world.app.test_request_context("/"):
-        from flask import session
-
         session["user_id"] = _user_id(world.app, "admin@acme.test")
         badges = render_template_string(
             '{% from "ninjaone/asset_macros.html" import asset_badges %}'
@@ -83,8 +80,6 @@ def test_after_a_disconnect_rmm_panels_and_badges_say_last_known_never_live(worl
     assert "ninjaone-stale" in badges and "last known" in badges
 
     with world.app.test_request_context("/"):
-        from flask import session
-
         session["user_id"] = _user_id(world.app, "admin@acme.test")
         button = render_template_string("{{ ninjaone_remote_button(a) }}", a=device.host_asset_id)
     assert button == ""  # no Remote Connect that can only fail

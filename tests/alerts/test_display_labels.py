@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import pytest
+from flask import render_template_string, session
 from sqlalchemy import select, update
 
 from flask_ninjaone.host import HostAdapter
@@ -55,15 +56,11 @@ def test_alerts_list_and_detail_show_host_labels(world: World, labelled: dict) -
 
 
 def test_asset_and_ticket_panels_show_host_labels(world: World, labelled: dict) -> None:
-    from flask import render_template_string
-
     app = world.app
     client = _login(app, "tech@acme.test")
     panel = client.get(PREFIX + f"/assets/{labelled['asset']}/panel").get_data(as_text=True)
     assert _labels(panel, "ticket") == [f"#{NUMBER}"]
     with app.test_request_context("/"):
-        from flask import session
-
         session["user_id"] = _user_id(app, "tech@acme.test")
         html = render_template_string("{{ ninjaone_ticket_panel(ticket_id) }}", ticket_id=labelled["ticket"])
     assert _labels(html, "asset") == [ASSET_NAME]

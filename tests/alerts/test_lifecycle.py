@@ -13,7 +13,7 @@ from flask_ninjaone.alerts import lifecycle, rule_store
 from flask_ninjaone.models import AlertStatus, MappingState, OrganizationMapping
 from sample_host import ticketing
 from sample_host.database import db
-from sample_host.models import Ticket, User
+from sample_host.models import Notification, Ticket, User
 from tests.support.alerts_world import World
 
 
@@ -212,7 +212,6 @@ def test_rule_actions_shape_the_ticket(world: World) -> None:
     ticket = world.ticket(world.alert(result["alert"]["uid"]).ticket_id)
     assert ticket["priority"] == "urgent" and ticket["board"] == "Service Desk"
     assert ticket["assignee_id"] == int(tech_id)
-    from sample_host.models import Notification
 
     with world.app.app_context():
         notes = db.session.scalars(select(Notification).where(Notification.user_id == int(tech_id))).all()

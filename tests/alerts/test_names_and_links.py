@@ -7,10 +7,10 @@ import pytest
 
 from flask_ninjaone.alerts.catalog import ACTIVITY_TYPES, CONDITION_STATUS_CODES, NODE_CLASSES, SEVERITIES
 from flask_ninjaone.enum_labels import enum_label
-from flask_ninjaone.models import OrganizationMapping
+from flask_ninjaone.models import AlertRule, Device, OrganizationMapping, WebhookDelivery
 from sample_host.database import db
 from sample_host.models import User
-from tests.support.alert_pages import PREFIX, _login
+from tests.support.alert_pages import FORM, HOSTILE, PREFIX, _login
 from tests.support.alerts_world import World
 
 
@@ -123,8 +123,6 @@ def test_create_ticket_from_the_list_flashes_a_link_to_the_ticket(world: World) 
 
 
 def test_inbox_rows_link_to_their_alert_ticket_and_asset(world: World) -> None:
-    from flask_ninjaone.models import WebhookDelivery
-
     world.add_rule("Catch-all", catch_all=True)
     device = world.device(0)
     alert = world.alert(world.trigger(device.device_id, severity="MAJOR")["alert"]["uid"])
@@ -147,14 +145,10 @@ def test_inbox_rows_link_to_their_alert_ticket_and_asset(world: World) -> None:
 
 
 def test_the_saved_rule_flash_links_the_rule_and_escapes_its_name(world: World) -> None:
-    from tests.support.alert_pages import FORM, HOSTILE
-
     client = _login(world.app, "admin@acme.test")
     body = client.post(PREFIX + "/rules/new", data={**FORM, "name": HOSTILE}, follow_redirects=True)
     html = body.get_data(as_text=True)
     with world.scope() as session:
-        from flask_ninjaone.models import AlertRule
-
         rule_id = session.scalar(db.select(AlertRule.id))
     assert f'Rule “<a href="{PREFIX}/rules/{rule_id}/edit">&lt;script&gt;' in html
     assert "<script>alert" not in html
@@ -172,7 +166,5 @@ def test_the_asset_panel_shows_labels_not_enums(world: World) -> None:
     assert ">Major</span>" in html and ">MAJOR<" not in html
     assert '<td data-label="Status">Active' in html
     with world.scope() as session:
-        from flask_ninjaone.models import Device
-
         node_class = session.scalar(db.select(Device.node_class).where(Device.device_id == device.device_id))
     assert f" · {enum_label(node_class)}</span>" in html and node_class not in html

@@ -9,17 +9,20 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue
 from sqlalchemy import select, update
 
-from flask_ninjaone import owed_writes
+from flask_ninjaone import jobs, owed_writes
 from flask_ninjaone.alerts.reconcile import reconcile
+from flask_ninjaone.alerts.resets import reset_on_ticket_close
 from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.models import AlertStatus, OwedKind, OwedWrite
 from flask_ninjaone.models.base import utcnow
-from flask_ninjaone.tenancy import system_scope
+from flask_ninjaone.tenancy import system_scope, tenant_scope
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
-from sample_host.models import User
+from sample_host.models import Ticket, User
 from tests.support.alerts_world import World
 
 PREFIX = "/integrations/ninjaone"
@@ -260,18 +263,9 @@ def test_alerts_reconcile_cli_when_ninjaone_throttles(world: World) -> None:
 def test_with_redis_a_long_retry_after_queues_one_delayed_send_for_that_instant(
     world: World, resetting: int, make_world_app, redis_service: str
 ) -> None:
-    from redis import Redis
-    from rq import Queue
-
-    from flask_ninjaone import jobs
-    from flask_ninjaone.alerts.resets import reset_on_ticket_close
-    from flask_ninjaone.tenancy import tenant_scope
-
     uid = world.trigger(world.device().device_id)["alert"]["uid"]
     ticket_id = world.alert(uid).ticket_id
     with world.app.app_context():  # closed in the host without announcing it: the job is run below
-        from sample_host.models import Ticket
-
         db.session.get(Ticket, int(ticket_id)).status = "closed"
         db.session.commit()
         db.session.remove()
@@ -292,8 +286,6 @@ def test_the_reconciliation_repairs_a_close_whose_reset_job_never_ran(world: Wor
     uid = world.trigger(world.device().device_id)["alert"]["uid"]
     ticket_id = world.alert(uid).ticket_id
     with world.app.app_context():  # closed in the host; the announcement is lost
-        from sample_host.models import Ticket
-
         db.session.get(Ticket, int(ticket_id)).status = "closed"
         db.session.commit()
         db.session.remove()

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.models import AlertRule, AlertStatus, AuditEntry, Device, MaintenanceWindow
+from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from tests.support.alert_pages import FORM, HOSTILE, PREFIX, _login
 from tests.support.alerts_world import World
 from tests.support.rule_tests import finished, run_rule_test
@@ -21,7 +23,6 @@ def stuff(world: World) -> dict:
     rule_id = world.add_rule("Catch-all", catch_all=True)
     result = world.trigger(world.device().device_id, severity="MAJOR")
     alert = world.alert(result["alert"]["uid"])
-    from flask_ninjaone.alerts import rule_store
 
     with world.scope() as session:
         window = rule_store.create_window(
@@ -123,7 +124,6 @@ def test_hostile_text_is_escaped_on_every_page(world: World) -> None:
         "alert"
     ]["uid"]
     alert_id = world.alert(uid).id
-    from flask_ninjaone.alerts import rule_store
 
     with world.scope() as session:
         rule_store.create_window(
@@ -234,8 +234,6 @@ def test_acknowledge_resolve_with_reset_and_create_ticket(world: World, stuff: d
 
 
 def test_resolve_reports_a_ninjaone_failure_and_changes_nothing(world: World, stuff: dict) -> None:
-    from flask_ninjaone.testing.fake_ninjaone.faults import Fault
-
     world.fake.state.faults.inject(
         Fault(path=f"/v2/alert/{stuff['uid']}/reset", kind="server_error", times=3)
     )

@@ -31,8 +31,8 @@ from flask_ninjaone.alerts.ticket_text import (
     ticket_description,
     ticket_title,
 )
-from flask_ninjaone.client.schemas import ActivitySchema
-from tests.support.shared import SAMPLES
+from flask_ninjaone.client.schemas import ActivitySchema, AlertSchema
+from tests.support.shared import SAMPLES, SHARED_NINJAONE
 
 T0 = datetime(2025, 3, 19, 12, 0, tzinfo=UTC)
 
@@ -481,8 +481,6 @@ def test_event_from_the_real_sample() -> None:
 
 
 def test_event_from_the_alerts_list_sample() -> None:
-    from flask_ninjaone.client.schemas import AlertSchema
-
     raw = json.loads((SAMPLES / "alerts-list-item.json").read_text())[0]
     event = ConditionEvent.from_alert(AlertSchema().load(raw))
     assert event.kind == TRIGGER and event.activity_id is None and event.source == "reconciliation"
@@ -567,8 +565,6 @@ def test_parse_filters_never_raises(args: dict) -> None:
 
 
 def test_catalog_matches_the_spec_enums() -> None:
-    from tests.support.shared import SHARED_NINJAONE
-
     enums = json.loads((SHARED_NINJAONE / "enums.json").read_text())
     assert list(catalog.SEVERITIES) == enums["Activity.severity"]
     assert list(catalog.ACTIVITY_TYPES) == enums["Activity.activityType"]

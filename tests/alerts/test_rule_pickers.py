@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone.host import FieldChoice
-from flask_ninjaone.models import AlertRule
+from flask_ninjaone.models import AlertRule, OrganizationMapping
 from flask_ninjaone.state import get_state
+from sample_host.database import db
+from sample_host.models import User
 from tests.support.alert_pages import FORM, PREFIX, _login
 from tests.support.alerts_world import World
 from tests.support.rule_tests import run_rule_test
@@ -123,8 +125,6 @@ def test_the_dry_run_shows_each_alerts_fields_and_the_clause_that_failed(world: 
     assert re.search(r'<dt class="ninjaone-dry-run__why--no" data-failed-field>Severity</dt>', row)
     assert "no match: severity Minor is not one of Critical" in row
     with world.scope() as session:
-        from flask_ninjaone.models import OrganizationMapping
-
         org_name = session.scalar(
             select(OrganizationMapping.name).where(
                 OrganizationMapping.organization_id == device.organization_id
@@ -134,9 +134,6 @@ def test_the_dry_run_shows_each_alerts_fields_and_the_clause_that_failed(world: 
 
 
 def test_the_dry_run_and_the_list_name_people_and_conditions(world: World) -> None:
-    from sample_host.database import db
-    from sample_host.models import User
-
     with world.app.app_context():
         tomas = str(db.session.scalar(select(User.id).where(User.name == "Tomás Reyes")))
         db.session.remove()

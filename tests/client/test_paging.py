@@ -249,8 +249,6 @@ def test_walk_cursor_every_small_total_and_page_size(rename_every: int) -> None:
 
 
 def test_cursor_that_jumps_past_a_page_raises_instead_of_losing_rows():
-    from flask_ninjaone.client.paging import PagingError, walk_cursor
-
     bodies = iter(
         [
             {"cursor": {"name": "c", "offset": 0, "count": 2}, "results": [1, 2]},

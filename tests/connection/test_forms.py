@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from flask_ninjaone.connection.connect import SettingsError, update_sync_settings
 from flask_ninjaone.models import AuditEntry, Integration
 from tests.support.connection_flow import (
     PREFIX,
@@ -160,8 +161,6 @@ def test_sync_settings_are_saved_and_audited(web_app, admin):
 
 
 def test_sync_settings_service_rejects_out_of_range(web_app, admin):
-    from flask_ninjaone.connection.connect import SettingsError, update_sync_settings
-
     ends_on_settings(_post_credentials(admin))
     with tenant_db(web_app) as session:
         integration = session.scalars(select(Integration)).one()

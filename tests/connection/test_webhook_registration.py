@@ -33,6 +33,7 @@ from tests.support.connection_flow import (
     settings_page,
     start_connect,
     tenant_db,
+    user_id,
 )
 
 HEADER = "X-NinjaOne-Webhook-Secret"
@@ -187,8 +188,6 @@ def public_app(make_app, web_app):
 
 
 def test_public_base_url_is_used_for_redirect_and_webhook(public_app, fake):
-    from tests.support.connection_flow import user_id
-
     client = public_app.test_client()
     with client.session_transaction() as session:
         session["user_id"] = user_id(public_app, "admin@acme.test", "acme")

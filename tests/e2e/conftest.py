@@ -9,10 +9,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from flask_ninjaone.models import metadata
 from flask_ninjaone.testing.fleets import Fleet
+from sample_host.database import db
 from tests.support.services import REQUIRE
 
 CHROMIUM_FLAGS = [
@@ -41,7 +43,6 @@ def browser() -> Iterator:
     """One Chromium for the session (launching one costs ~2.7 s on the loaded CI machine); every
     ``new_page()`` opens its own browser context, so tests share no cookies or storage."""
     executable = chromium_path()
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
@@ -76,8 +77,6 @@ class LiveServer:
 @pytest.fixture
 def live(make_app) -> Iterator[LiveServer]:
     """The sample host, seeded, with CSRF on (a real browser submits real forms)."""
-    from sample_host.database import db
-
     app = make_app(WTF_CSRF_ENABLED=True, TESTING=False)
     with app.app_context():
         db.create_all()

@@ -14,7 +14,15 @@ from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Device
 from flask_ninjaone.state import get_state
 from sample_host.models import Ticket
-from tests.support.browser import TIMEOUT, add_ticket_rule, connect_and_sync, login, synced_device
+from tests.support.browser import (
+    ADMIN_PAGES,
+    TIMEOUT,
+    add_ticket_rule,
+    connect_and_sync,
+    login,
+    open_from_dashboard,
+    synced_device,
+)
 
 
 def test_admin_journey(browser, live, fake):
@@ -24,8 +32,6 @@ def test_admin_journey(browser, live, fake):
     connect_and_sync(page, live, fake)
 
     # Connected: every page opens from the dashboard's NinjaOne menu with its data, not the setup guide.
-    from tests.support.browser import ADMIN_PAGES, open_from_dashboard
-
     for title, path in ADMIN_PAGES.items():
         open_from_dashboard(page, live.url, title)
         expect(page).to_have_url(re.compile(path))

@@ -12,6 +12,7 @@ from flask_ninjaone.host import ClientRef
 from flask_ninjaone.organizations.client_mapping import normalize_name, suggestion_index
 from flask_ninjaone.testing.fake_ninjaone import FakeState, create_fake_app, seed_fleet
 from flask_ninjaone.testing.fake_ninjaone.oauth_store import ALL_SCOPES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from sample_host.seed import TENANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,8 +99,6 @@ def test_the_simulator_refuses_a_bad_organization_name(app) -> None:
 def test_the_demo_organizations_suggest_seeded_clients_of_each_tenant() -> None:
     """``python3 dev.py demo`` adds organizations spelled like the sample host's clients, so the demo's
     mapping page shows suggestions for both tenants."""
-    from sample_host.seed import TENANTS
-
     spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
     dev = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(dev)

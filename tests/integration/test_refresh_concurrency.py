@@ -15,6 +15,7 @@ from flask_ninjaone.connection.connect import complete_connection, save_credenti
 from flask_ninjaone.models import Credential, Integration
 from flask_ninjaone.state import get_state
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from sample_host import create_app
 from sample_host.database import db
 from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 
@@ -22,8 +23,6 @@ WORKERS = 8
 
 
 def _worker(config: dict, tenant_id: str, barrier, results) -> None:
-    from sample_host import create_app
-
     try:
         app = create_app(config)
         with app.app_context(), tenant_scope(tenant_id):

@@ -18,6 +18,7 @@ from flask_ninjaone.models import Alert, Device, OrganizationMapping
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.testing.fake_ninjaone import inventory as fake_inventory
 from sample_host.database import db
+from sample_host.models import Asset, Tenant
 from tests.support.inventory import URL, FreshContextClient
 
 
@@ -359,11 +360,6 @@ def test_refresh_this_device_from_the_panel(acme, app):
 
 def _unmanaged_asset_id(app) -> int:
     """An acme asset the seed created by hand (not from NinjaOne)."""
-    from sqlalchemy import select
-
-    from sample_host.database import db
-    from sample_host.models import Asset, Tenant
-
     with app.app_context():
         return db.session.scalars(
             select(Asset.id)

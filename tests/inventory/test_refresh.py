@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from flask_ninjaone import system_scope
+from flask_ninjaone.client.paging import Page, Paged
 from flask_ninjaone.connection.api_client import client_for
 from flask_ninjaone.inventory import refresh as refresh_module
 from flask_ninjaone.inventory.device_refresh import refresh_device
@@ -210,7 +211,6 @@ def test_patch_antivirus_and_health_figures_match_the_fake(acme, monkeypatch):
 
 def test_ungrouped_report_is_re_read_by_device_id(acme, monkeypatch):
     """A report whose rows are not grouped by device still ends with every device's exact rows."""
-    from flask_ninjaone.client.paging import Page, Paged
 
     def interleaving(integration):
         client = client_for(integration)

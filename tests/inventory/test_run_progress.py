@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.connection.api_client import client_for
+from flask_ninjaone.inventory import refresh as inventory_refresh
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.leases import Lease
-from flask_ninjaone.models import Device, RunState, SyncRun
+from flask_ninjaone.models import Device, Integration, RunState, SyncRun
 from flask_ninjaone.state import get_state
 from flask_ninjaone.sync import runner
-from flask_ninjaone.sync.requests import LOST_JOB
+from flask_ninjaone.sync.requests import LOST_JOB, sync_running
 from flask_ninjaone.sync.runner import run_sync
 from sample_host.database import db
 from tests.support.world import connect_tenant
@@ -262,10 +263,6 @@ def test_an_expired_form_gets_a_json_answer_and_starts_nothing(acme, make_app, p
 def test_the_inventory_refresh_after_a_full_sync_runs_with_the_sync_lease_released(acme, monkeypatch):
     """Without Redis the refresh that follows a full sync runs in the sync's own job: a Sync now in the
     meantime must be a new sync, not "A sync is already running" for as long as the refresh takes."""
-    from flask_ninjaone.inventory import refresh as inventory_refresh
-    from flask_ninjaone.models import Integration
-    from flask_ninjaone.sync.requests import sync_running
-
     seen: list[bool] = []
     real = inventory_refresh.refresh_inventory
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import flask_ninjaone.sync.runner as runner
 from flask_ninjaone.testing.fleets import Fleet
 from tests.support.reliability import DEVICES, Report, connect_acme
 
@@ -24,8 +25,6 @@ def ninjaone_fleet():
 def no_inventory_after_sync(monkeypatch):
     """These scenarios are about device sync; the inventory refresh that follows a full sync (inline
     without Redis) has its own tests and would only add minutes here."""
-    import flask_ninjaone.sync.runner as runner
-
     if hasattr(runner, "_queue_inventory"):
         monkeypatch.setattr(runner, "_queue_inventory", lambda integration: None)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import time
 
+from redis import Redis
 from sqlalchemy import create_engine, select, text
 
 from flask_ninjaone import signals, tenant_scope
-from flask_ninjaone.models import RunState, SyncRun
+from flask_ninjaone.models import Integration, RunState, SyncRun, metadata
 from flask_ninjaone.sync.requests import request_sync
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tenancy import get_scoped
@@ -32,12 +33,8 @@ def _latest_run(tenant_id: str) -> SyncRun | None:
 def test_worker_killed_mid_sync_then_a_new_worker_finishes(
     make_app, database_url, redis_service, encryption_key, fake, report, workers
 ):
-    from redis import Redis
-
     app = make_app(NINJAONE_REDIS_URL=redis_service, NINJAONE_SYNC_LEASE_SECONDS=3)
     with app.app_context():
-        from flask_ninjaone.models import metadata
-
         db.create_all()
         metadata.create_all(db.engine)
         tenant, integration_id = connect_acme(app, fake)
@@ -48,8 +45,6 @@ def test_worker_killed_mid_sync_then_a_new_worker_finishes(
 
         fake.state.faults.inject(Fault(path="/v2/devices-detailed", kind="slow", times=3, seconds=2.0))
         with tenant_scope(tenant.id):
-            from flask_ninjaone.models import Integration
-
             assert request_sync(get_scoped(db.session, Integration, integration_id)).started
         first = _worker(env)
         workers.append(first)

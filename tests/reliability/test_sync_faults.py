@@ -9,10 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from flask_ninjaone import signals, tenant_scope
+from flask_ninjaone.connection.connect import complete_connection, save_credentials
 from flask_ninjaone.models import Integration, RunState, SyncRun
+from flask_ninjaone.organizations import client_mapping as mapping
+from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import AlreadyRunning, run_sync
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
 from sample_host.database import db
+from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
 from tests.support.reliability import consistency
 
 PATH = "/v2/devices-detailed"
@@ -92,11 +96,6 @@ def test_token_expiry_mid_walk_is_recovered(connected, fake, report):
 
 
 def test_refresh_token_revoked_mid_walk_needs_a_human(app, fake, report):
-    from flask_ninjaone.connection.connect import complete_connection, save_credentials
-    from flask_ninjaone.organizations import client_mapping as mapping
-    from flask_ninjaone.state import get_state
-    from tests.support.oauth_flow import CLIENT_ID, CLIENT_SECRET, authorization_code_tokens
-
     assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
     tenant = get_state().host.find_tenant("acme")
     with tenant_scope(tenant.id):

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, text
 
+from flask_ninjaone import tenant_scope
 from flask_ninjaone.connection.connect import disconnect
 from flask_ninjaone.host import UserRef
 from flask_ninjaone.models import AuditEntry, ConnectionStatus, Credential, Device, Integration, RemoteLink
@@ -296,7 +297,6 @@ def test_tenant_of_globex_has_its_own_log(acme, app, device):
     client = acme.login(app.test_client(), "admin@globex.test", "globex")
     post_json(client, device.host_asset_id)
     globex = db.session.scalars(select(Tenant).where(Tenant.slug == "globex")).one()
-    from flask_ninjaone import tenant_scope
 
     with tenant_scope(str(globex.id)):
         entries = db.session.scalars(select(AuditEntry)).all()

@@ -43,7 +43,7 @@ from flask_ninjaone.alerts.rules import (
 )
 from flask_ninjaone.client.schemas import DEVICE_SHAPES
 from flask_ninjaone.host import AssetRecord
-from flask_ninjaone.models import AlertRule, WebhookDelivery
+from flask_ninjaone.models import Alert, AlertRule, WebhookDelivery
 from flask_ninjaone.sync.asset_records import to_asset_record
 from sample_host.database import db
 from tests.support.security_routes import RULE_FORM
@@ -425,8 +425,6 @@ def test_a_lone_surrogate_in_a_field_is_not_a_500(world) -> None:
 
 
 def test_a_truncated_emoji_in_an_alert_message_still_records_the_alert(world) -> None:
-    from flask_ninjaone.models import Alert
-
     body = json.dumps(
         {"id": 4242004, "activityType": "CONDITION", "statusCode": "TRIGGERED", "seriesUid": "fuzz-series-1",
          "severity": "MAJOR", "deviceId": world.acme.device_id, "message": "Disk almost full \ud83d"}

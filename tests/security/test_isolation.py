@@ -23,7 +23,7 @@ from tests.support.security_routes import (
     request_kwargs,
     route_app,
 )
-from tests.support.security_world import PREFIX, globex_markers, state_changes
+from tests.support.security_world import PREFIX, globex_markers, state_changes, user_id_of
 
 CASES = cases(route_app())
 
@@ -125,8 +125,6 @@ def test_the_same_request_works_on_acme_own_object(world, route, method) -> None
 
 
 def _user_id(world, role: str, slug: str) -> str:
-    from tests.support.security_world import user_id_of
-
     return str(user_id_of(world.app, role, slug))
 
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from redis import Redis
+from rq import SimpleWorker
 from sqlalchemy import select
 
 from flask_ninjaone import jobs
@@ -70,8 +72,6 @@ class JobPayloads:
         if redis is None:
             self._spy(monkeypatch)
         else:
-            from redis import Redis
-
             self.connection = Redis.from_url(redis)
             self.connection.flushdb()
 
@@ -96,7 +96,6 @@ class JobPayloads:
         """Read every queued job as stored, then run them (Redis only; inline jobs already ran)."""
         if self.redis is None:
             return
-        from rq import SimpleWorker
 
         for key in self.connection.scan_iter("rq:job:*"):
             if self.connection.type(key) != b"hash":

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from flask_ninjaone.models import Integration, WebhookDelivery
 from flask_ninjaone.models.base import utcnow
+from sample_host.database import db
 from tests.support.security_world import (
     PREFIX,
     WEBHOOK_HEADER,
@@ -58,8 +59,6 @@ def _secret_variants(world) -> dict[str, tuple[str, str | None]]:
 
 def _stored(world) -> int:
     with world.app.app_context():
-        from sample_host.database import db
-
         with db.engine.connect() as connection:
             count = connection.execute(select(func.count()).select_from(WebhookDelivery.__table__)).scalar()
         db.session.remove()

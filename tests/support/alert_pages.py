@@ -49,8 +49,6 @@ FORM = {
 
 
 def _user_id(app, email: str) -> int:
-    from sample_host.models import User
-
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == email))
         db.session.remove()

@@ -11,9 +11,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
+from flask_ninjaone.alerts import rule_store
+from flask_ninjaone.alerts.lifecycle import handle_condition
 from flask_ninjaone.client.schemas import ActivitySchema
 from flask_ninjaone.connection.connect import connect_client_credentials
-from flask_ninjaone.models import Device, Integration, metadata
+from flask_ninjaone.models import Alert, Device, Integration, metadata
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
@@ -21,8 +23,9 @@ from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fake_ninjaone.payloads import device_with_references
 from flask_ninjaone.testing.world import Worlds
+from sample_host import ticketing
 from sample_host.database import db
-from sample_host.models import Tenant
+from sample_host.models import Tenant, Ticket, User
 
 KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
 
@@ -98,7 +101,6 @@ class World:
             self.other_tenant_id = str(db.session.scalar(select(Tenant.id).where(Tenant.slug == "globex")))
             with tenant_scope(self.tenant_id):
                 self.integration_id = db.session.scalars(select(Integration.id)).one()
-            from sample_host.models import Ticket
 
             self.seeded_tickets = db.session.scalar(select(func.max(Ticket.id))) or 0
             db.session.remove()
@@ -149,8 +151,6 @@ class World:
 
     def handle(self, activity: dict[str, Any], *, expand: bool = True) -> None:
         """Process one raw activity through ``handle_condition`` (a fresh worker-like session)."""
-        from flask_ninjaone.alerts.lifecycle import handle_condition
-
         loaded = self.delivery(activity, expand=expand)
         with self.scope() as session:
             handle_condition(session, self.integration(session), loaded)
@@ -172,9 +172,6 @@ class World:
 
     def close_as_person(self, ticket_id: str) -> None:
         """A technician closes the ticket in the host, which announces it (``ticket_closed``)."""
-        from sample_host import ticketing
-        from sample_host.models import Ticket, User
-
         with self.app.app_context():
             ticket = db.session.get(Ticket, int(ticket_id))
             tech = db.session.scalar(select(User).where(User.email == "tech@acme.test"))
@@ -183,7 +180,6 @@ class World:
             db.session.remove()
 
     def alert(self, series_uid: str):  # -> Alert
-        from flask_ninjaone.models import Alert
 
         with self.scope() as session:
             alert = session.scalars(select(Alert).where(Alert.series_uid == series_uid)).one()
@@ -191,8 +187,6 @@ class World:
             return alert
 
     def alerts(self) -> list[Any]:
-        from flask_ninjaone.models import Alert
-
         with self.scope() as session:
             rows = list(session.scalars(select(Alert).order_by(Alert.id)))
             session.expunge_all()
@@ -200,8 +194,6 @@ class World:
 
     def ticket(self, ticket_id: str) -> dict[str, Any]:
         """The host ticket as plain data: status, priority, board, title, description, notes, assets."""
-        from sample_host.models import Ticket
-
         with self.app.app_context():
             ticket = db.session.get(Ticket, int(ticket_id))
             assert ticket is not None
@@ -225,8 +217,6 @@ class World:
 
     def tickets(self) -> list[dict[str, Any]]:
         """acme's tickets opened during the test (the seeded ones excluded)."""
-        from sample_host.models import Ticket
-
         with self.app.app_context():
             ids = db.session.scalars(
                 select(Ticket.id)
@@ -240,8 +230,6 @@ class World:
         self, name: str = "Everything", *, catch_all: bool = False, active: bool = True, **fields: Any
     ) -> int:
         """Create a rule (``conditions=`` / ``actions=`` dicts) through the audited store."""
-        from flask_ninjaone.alerts import rule_store
-
         with self.scope() as session:
             rule = rule_store.create_rule(
                 session,

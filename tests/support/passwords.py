@@ -4,16 +4,15 @@ not the sample host's choice of password hash (sign-in still checks the password
 from __future__ import annotations
 
 import pytest
+from werkzeug.security import generate_password_hash
+
+import sample_host.models
 
 
 @pytest.fixture(autouse=True)
 def cheap_passwords(monkeypatch):
     """The seed hashes six demo passwords with scrypt (1.2 s a seed); one pbkdf2 round instead.
     Autouse for the whole suite through ``tests/conftest.py``."""
-    from werkzeug.security import generate_password_hash
-
-    import sample_host.models
-
     monkeypatch.setattr(
         sample_host.models, "generate_password_hash", lambda pw: generate_password_hash(pw, "pbkdf2:sha256:1")
     )

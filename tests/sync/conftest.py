@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.client.schemas import devices
 from flask_ninjaone.testing.fleets import Fleet
 from tests.support.world import connect_acme
 
@@ -25,8 +26,6 @@ def acme(app, fake):
 @pytest.fixture
 def device_loads(monkeypatch):
     """How many devices the client schema-loads (the work a skipped device saves)."""
-    from flask_ninjaone.client.schemas import devices
-
     loads = []
     original = devices.DeviceSchema._shape_of
 

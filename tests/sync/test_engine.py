@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from flask_ninjaone import system_scope, tenant_scope
 from flask_ninjaone.connection.connect import connect_client_credentials
@@ -11,6 +14,7 @@ from flask_ninjaone.leases import Lease
 from flask_ninjaone.models import Device, Integration, MappingState, OrganizationMapping
 from flask_ninjaone.organizations import client_mapping as mapping
 from flask_ninjaone.state import get_state
+from flask_ninjaone.sync import engine
 from flask_ninjaone.sync.asset_records import clean_serial
 from flask_ninjaone.sync.runner import AlreadyRunning, run_sync
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
@@ -252,8 +256,6 @@ def test_remapping_an_organization_rewrites_its_devices_with_unchanged_payloads(
 
 def test_cli_rewrite_writes_every_device_again(app, acme, fake):
     """``sync --rewrite``: after a change on the host's side, push every device again."""
-    import json
-
     tenant, _ = acme
     runner = app.test_cli_runner()
 
@@ -279,8 +281,6 @@ def test_cli_rewrite_writes_every_device_again(app, acme, fake):
 
 
 def test_a_device_that_fails_to_map_is_never_remembered_as_applied(acme, fake, monkeypatch):
-    from flask_ninjaone.sync import engine
-
     tenant, integration_id = acme
     target = _fake_devices(fake)[7]["id"]
     real = engine.to_asset_record
@@ -302,10 +302,6 @@ def test_a_device_that_fails_to_map_is_never_remembered_as_applied(acme, fake, m
 
 def test_each_page_reads_its_mirror_rows_once(acme, fake):
     """The rows ``unchanged`` looks up are the rows the page is applied against: one query a page."""
-    import re
-
-    from sqlalchemy import event
-
     tenant, integration_id = acme
     reads: list[str] = []
 

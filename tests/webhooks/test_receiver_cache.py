@@ -11,6 +11,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Integration
+from flask_ninjaone.webhooks import inbox
+from flask_ninjaone.webhooks import receiver_cache as receivers
 from sample_host.database import db
 from tests.support.webhook_deliveries import SECRET, activity, post, stored
 
@@ -62,9 +64,6 @@ def deliver_watched(app, path, body, monkeypatch) -> dict[str, int]:
     """Post ``body``; the pool checkouts and SQLAlchemy COMMITs so far, the integration reads, and the
     inbox rows as another connection sees them, all taken when the doorbell rings (without Redis,
     processing follows inline and queries on)."""
-    from flask_ninjaone.webhooks import inbox
-    from flask_ninjaone.webhooks import receiver_cache as receivers
-
     seen = {"checkouts": 0, "commits": 0, "reads": 0}
     at_ring: dict[str, int] = {}
     ring, read = inbox.ring, receivers._read
@@ -119,8 +118,6 @@ def test_the_insert_is_committed_before_the_doorbell_without_a_commit_of_its_own
 def test_an_integration_changing_under_every_attempt_answers_503_and_stores_nothing(
     app, connected, monkeypatch
 ):
-    from flask_ninjaone.webhooks import inbox
-
     _, _, path = connected
 
     def always_changed(engine, receiver, activity, raw):
