@@ -17,13 +17,18 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from redis import Redis
 
-from flask_ninjaone.models import metadata
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
 from sample_host import create_app
 from sample_host.database import db
 from tests.support.commits import skip_fsync_on_sqlite, stop_skipping_fsync
 from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse for the whole suite)
-from tests.support.schema import SCHEMA_FIXTURES, copy_template, empty_postgres_schema, sqlite_template
+from tests.support.schema import (
+    SCHEMA_FIXTURES,
+    copy_template,
+    create_schema,
+    empty_postgres_schema,
+    sqlite_template,
+)
 from tests.support.services import postgres_url, redis_url, reset_postgres
 from tests.support.workers import kill
 
@@ -128,8 +133,7 @@ def app(make_app) -> Iterator[Flask]:
     """The sample host with its schema and ours created, inside an app context."""
     application = make_app()
     with application.app_context():
-        db.create_all()
-        metadata.create_all(db.engine)
+        create_schema(db.engine)  # a no-op on the ready-made schema, kept for fixtures that start empty
         yield application
         runner = application.extensions.get("ninjaone_inline_jobs")
         if runner is not None:  # a page's detached job must not outlive the test's database

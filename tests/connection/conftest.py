@@ -16,11 +16,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flask_ninjaone.models import metadata
 from flask_ninjaone.testing.fleets import Fleet
 from sample_host import create_app
 from sample_host.database import db
 from tests.support.connection_flow import user_id
+from tests.support.schema import create_schema_and_seed
 from tests.support.services import template_copy_or_postgres
 
 SEED_KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
@@ -43,16 +43,6 @@ def enabled_logs(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.setattr(logger, "disabled", False)
 
 
-def _create_and_seed(app: Flask) -> None:
-    with app.app_context():
-        db.create_all()
-        metadata.create_all(db.engine)
-    result = app.test_cli_runner().invoke(args=["seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """One seeded SQLite file per session (``None`` when the suite runs on PostgreSQL)."""
@@ -67,7 +57,7 @@ def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
             "NINJAONE_ENCRYPTION_KEYS": SEED_KEY,
         }
     )
-    _create_and_seed(app)
+    create_schema_and_seed(app)
     return path
 
 
@@ -82,7 +72,7 @@ def web_app(make_app, seeded_sqlite: Path | None) -> Iterator[Flask]:
     """The sample host with the extension, seeded (acme and globex), with no app context pushed."""
     app = make_app()
     if seeded_sqlite is None:
-        _create_and_seed(app)
+        create_schema_and_seed(app)
     yield app
     with app.app_context():
         db.engine.dispose()

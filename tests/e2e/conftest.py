@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from flask_ninjaone.models import metadata
 from flask_ninjaone.testing.fleets import Fleet
-from sample_host.database import db
+from tests.support.schema import create_schema_and_seed
 from tests.support.services import REQUIRE
 
 CHROMIUM_FLAGS = [
@@ -78,11 +77,7 @@ class LiveServer:
 def live(make_app) -> Iterator[LiveServer]:
     """The sample host, seeded, with CSRF on (a real browser submits real forms)."""
     app = make_app(WTF_CSRF_ENABLED=True, TESTING=False)
-    with app.app_context():
-        db.create_all()
-        metadata.create_all(db.engine)
-        assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-        db.session.remove()
+    create_schema_and_seed(app)
     with LiveServer(app) as server:
         app.config["NINJAONE_PUBLIC_BASE_URL"] = server.url  # where the fake delivers webhooks
         yield server

@@ -14,10 +14,7 @@ from sqlalchemy import func, select
 from flask_ninjaone.alerts import rule_store
 from flask_ninjaone.alerts.lifecycle import handle_condition
 from flask_ninjaone.client.schemas import ActivitySchema
-from flask_ninjaone.connection.connect import connect_client_credentials
 from flask_ninjaone.models import Alert, Device, Integration, metadata
-from flask_ninjaone.organizations import client_mapping as mapping
-from flask_ninjaone.state import get_state
 from flask_ninjaone.sync.runner import run_sync
 from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
@@ -26,6 +23,8 @@ from flask_ninjaone.testing.world import Worlds
 from sample_host import ticketing
 from sample_host.database import db
 from sample_host.models import Tenant, Ticket, User
+from tests.support.schema import create_schema_and_seed
+from tests.support.world import connect_tenant
 
 KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
 
@@ -45,21 +44,11 @@ def _config(url: str, fake_url: str, **overrides: Any) -> dict[str, Any]:
 def build_world(app: Flask, fake: FakeNinjaOne) -> None:
     """Schema, demo data, acme connected to the fake with every organization mapped, devices synced;
     then every alert of the seeded fleet reset, so each test starts with no active alert in the fake."""
+    create_schema_and_seed(app)
     with app.app_context():
-        db.create_all()
-        metadata.create_all(db.engine)
-    result = app.test_cli_runner().invoke(args=["seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        tenant = get_state().host.find_tenant("acme")
+        tenant, integration_id = connect_tenant(fake, "acme")
         with tenant_scope(tenant.id):
-            connect_client_credentials(
-                db.session, client_id="demo-client-id", client_secret="demo-client-secret",
-                region=None, custom_url=fake.url, actor=None,
-            )  # fmt: skip
-            integration = db.session.scalars(select(Integration)).one()
-            mapping.apply_suggestions(db.session, integration, create_missing=True)
-            run = run_sync(integration.id, kind="full", trigger="manual")
+            run = run_sync(integration_id, kind="full", trigger="manual")
             assert run.state == "succeeded", run.error
         db.session.remove()
         db.engine.dispose()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import Connection, Engine, MetaData, create_engine, text
 
 from flask_ninjaone.models import metadata as ninjaone_metadata
@@ -77,6 +78,18 @@ def metadatas() -> tuple[MetaData, MetaData]:
 def create_schema(engine: Engine) -> None:
     for source in metadatas():
         source.create_all(engine)
+
+
+def create_schema_and_seed(app: Flask) -> None:
+    """``app``'s database with both schemas and the sample host's demo data (the real ``seed``
+    command), its connections closed afterwards (a world snapshot may copy the file next)."""
+    with app.app_context():
+        create_schema(db.engine)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def sqlite_template(path: Path) -> Path:

@@ -63,6 +63,7 @@ from sample_host.asset_attributes import ATTRIBUTES
 from sample_host.database import db
 from sample_host.models import Tenant, User
 from sample_host.seed import TENANTS
+from tests.support.schema import create_schema_and_seed
 
 PREFIX = "/integrations/ninjaone"
 WEBHOOK_PREFIX = "/webhooks/ninjaone"
@@ -249,16 +250,6 @@ def make_security_app(database_url: str, fake_urls: Iterable[str] = (), **overri
 
 
 # -- building ------------------------------------------------------------------------------------------------
-
-
-def create_schema_and_seed(app: Flask) -> None:
-    with app.app_context():
-        db.create_all()
-        ninjaone_metadata.create_all(db.engine)
-    result = app.test_cli_runner().invoke(args=["seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        db.session.remove()
 
 
 def tenant_id_of(app: Flask, slug: str) -> str:
