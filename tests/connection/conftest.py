@@ -16,10 +16,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fleets import Fleet
 from sample_host import create_app
 from sample_host.database import db
 from tests.support.connection_flow import user_id
+from tests.support.instance_cli import Cli, cli_runner, connect, ok
 from tests.support.schema import create_schema_and_seed
 from tests.support.services import template_copy_or_postgres
 
@@ -107,3 +109,26 @@ def login(web_app: Flask) -> Callable[..., FlaskClient]:
 @pytest.fixture
 def admin(login) -> FlaskClient:
     return login("admin")
+
+
+@pytest.fixture
+def cli(web_app: Flask) -> Cli:
+    """``cli("status", "--tenant", "acme")`` runs ``flask ninjaone status …`` on the test's host."""
+    return cli_runner(web_app)
+
+
+@pytest.fixture
+def two_instances(
+    web_app: Flask, cli: Cli, fake: FakeNinjaOne, fake_b: FakeNinjaOne
+) -> dict[str, FakeNinjaOne]:
+    """acme connected to ``fake`` as "alpha" and to ``fake_b`` as "beta" (added beside it), every
+    organization of each mapped and each synced; the webhooks are registered (a public URL is set).
+    Both fakes number their organizations and devices from 1, so their ids overlap."""
+    web_app.config["NINJAONE_PUBLIC_BASE_URL"] = "http://localhost"
+    ok(connect(cli, fake.url, "--name", "alpha"))
+    added = ok(connect(cli, fake_b.url, "--add", "--name", "beta"))
+    assert "instance 'beta'" in added.output
+    for name in ("alpha", "beta"):
+        ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
+        ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+    return {"alpha": fake, "beta": fake_b}

@@ -7,9 +7,7 @@ are refused."""
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,12 +23,9 @@ from flask_ninjaone.models import Alert, Device, Integration, OrganizationMappin
 from flask_ninjaone.sync.asset_records import device_name
 from flask_ninjaone.tasks.sync import schedule_tick
 from flask_ninjaone.tenancy import system_scope
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.webhooks import processing
 from sample_host.models import Asset, Ticket
 from tests.support.connection_flow import (
-    DEMO_ID,
-    DEMO_SECRET,
     PREFIX,
     SETTINGS,
     authorize,
@@ -42,49 +37,8 @@ from tests.support.connection_flow import (
     start_connect,
     tenant_db,
 )
+from tests.support.instance_cli import connect, json_of, ok
 from tests.support.webhook_deliveries import activity, post
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(web_app: Flask) -> Cli:
-    runner = web_app.test_cli_runner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(args=["ninjaone", *args], catch_exceptions=False)
-
-    return invoke
-
-
-def _connect(cli: Cli, url: str, *extra: str) -> Result:
-    return cli("connect", "--tenant", "acme", "--client-id", DEMO_ID, "--client-secret", DEMO_SECRET,
-               "--base-url", url, *extra)  # fmt: skip
-
-
-def _ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def _json(result: Result) -> Any:
-    return json.loads(_ok(result).output)
-
-
-@pytest.fixture
-def two_instances(
-    web_app: Flask, cli: Cli, fake: FakeNinjaOne, fake_b: FakeNinjaOne
-) -> dict[str, FakeNinjaOne]:
-    """acme connected to ``fake`` as "alpha" and to ``fake_b`` as "beta" (added beside it), every
-    organization of each mapped and each synced; the webhooks are registered (a public URL is set)."""
-    web_app.config["NINJAONE_PUBLIC_BASE_URL"] = "http://localhost"
-    _ok(_connect(cli, fake.url, "--name", "alpha"))
-    added = _ok(_connect(cli, fake_b.url, "--add", "--name", "beta"))
-    assert "instance 'beta'" in added.output
-    for name in ("alpha", "beta"):
-        _ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
-        _ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
-    return {"alpha": fake, "beta": fake_b}
 
 
 def _integrations(app: Flask) -> dict[str, Integration]:
@@ -125,24 +79,24 @@ def test_two_instances_with_overlapping_ids_keep_their_own_devices_organizations
             assert {org.organization_id: org.name for org in orgs} == fake_orgs
 
     for name, fake in two_instances.items():
-        listed = _json(cli("devices", "--tenant", "acme", "--instance", name, "--json"))
+        listed = json_of(cli("devices", "--tenant", "acme", "--instance", name, "--json"))
         assert {row["device_id"]: row["name"] for row in listed} == names[name]
-        orgs = _json(cli("orgs", "--tenant", "acme", "--instance", name, "--json", "--no-refresh"))
+        orgs = json_of(cli("orgs", "--tenant", "acme", "--instance", name, "--json", "--no-refresh"))
         assert {org["id"]: org["name"] for org in orgs} == {
             org["id"]: org["name"] for org in fake.state.organizations_page(None, 1000)
         }
     # An instance is also found by its id, and its name in any case.
-    by_id = _json(cli("status", "--tenant", "acme", "--instance", str(rows["beta"].id), "--json"))
-    by_name = _json(cli("status", "--tenant", "acme", "--instance", "BETA", "--json"))
+    by_id = json_of(cli("status", "--tenant", "acme", "--instance", str(rows["beta"].id), "--json"))
+    by_name = json_of(cli("status", "--tenant", "acme", "--instance", "BETA", "--json"))
     assert by_id == by_name and by_id["instance_url"] == two_instances["beta"].url
 
 
 def test_status_lists_every_instance(web_app, cli, two_instances):
-    info = _json(cli("status", "--tenant", "acme", "--json"))
+    info = json_of(cli("status", "--tenant", "acme", "--json"))
     assert [row["instance"]["name"] for row in info["instances"]] == ["alpha", "beta"]
     assert [row["instance_url"] for row in info["instances"]] == [fake.url for fake in two_instances.values()]
     assert all(row["device_count"] > 0 for row in info["instances"])
-    text = _ok(cli("status", "--tenant", "acme")).output
+    text = ok(cli("status", "--tenant", "acme")).output
     assert "[alpha]" in text and "[beta]" in text and two_instances["beta"].url in text
 
 
@@ -191,19 +145,19 @@ def test_device_actions_reach_the_named_instance_only(web_app, cli, two_instance
             and device.node_class in AGENT_CLASSES
             and device.agent_status == "online"
         )
-    _ok(cli("device", "reboot", "--tenant", "acme", "--instance", "beta", "--device", str(device_id)))
+    ok(cli("device", "reboot", "--tenant", "acme", "--instance", "beta", "--device", str(device_id)))
     reboot = "POST /v2/device/{id}/reboot/{mode}"
     assert two_instances["beta"].state.request_counts()[reboot] == 1
     assert reboot not in two_instances["alpha"].state.request_counts()
 
 
 def test_a_second_instance_at_the_same_url_is_refused(web_app, cli, fake, fake_b):
-    _ok(_connect(cli, fake.url, "--name", "alpha"))
-    again = _connect(cli, fake.url, "--add", "--name", "again")
+    ok(connect(cli, fake.url, "--name", "alpha"))
+    again = connect(cli, fake.url, "--add", "--name", "again")
     assert again.exit_code != 0 and "already has the NinjaOne instance at" in again.output
-    _ok(_connect(cli, fake_b.url, "--add", "--name", "beta"))
+    ok(connect(cli, fake_b.url, "--add", "--name", "beta"))
     # Nor may one instance be moved onto the other's URL.
-    moved = _connect(cli, fake.url, "--instance", "beta")
+    moved = connect(cli, fake.url, "--instance", "beta")
     assert moved.exit_code != 0 and "already has the NinjaOne instance at" in moved.output
     rows = _integrations(web_app)
     assert {name: row.base_url for name, row in rows.items()} == {"alpha": fake.url, "beta": fake_b.url}
@@ -211,20 +165,20 @@ def test_a_second_instance_at_the_same_url_is_refused(web_app, cli, fake, fake_b
 
 def test_one_instance_past_the_limit_is_refused(web_app, cli, fake, fake_b):
     web_app.config["NINJAONE_MAX_INSTANCES_PER_TENANT"] = 1
-    _ok(_connect(cli, fake.url))
-    refused = _connect(cli, fake_b.url, "--add")
+    ok(connect(cli, fake.url))
+    refused = connect(cli, fake_b.url, "--add")
     assert refused.exit_code != 0 and "NINJAONE_MAX_INSTANCES_PER_TENANT" in refused.output
     assert [row.base_url for row in _integrations(web_app).values()] == [fake.url]
     assert not fake_b.state.token_grant_counts()  # NinjaOne B was never asked for a token
 
 
 def test_instance_names_are_unique_per_tenant_and_never_digits(web_app, cli, fake, fake_b):
-    _ok(_connect(cli, fake.url))
+    ok(connect(cli, fake.url))
     default = next(iter(_integrations(web_app)))
     assert default == fake.url.split("://")[1]  # host and port: two fakes on one host differ by port
-    taken = _connect(cli, fake_b.url, "--add", "--name", default.upper())
+    taken = connect(cli, fake_b.url, "--add", "--name", default.upper())
     assert taken.exit_code != 0 and "already has a NinjaOne instance named" in taken.output
-    digits = _connect(cli, fake_b.url, "--add", "--name", "42")
+    digits = connect(cli, fake_b.url, "--add", "--name", "42")
     assert digits.exit_code != 0 and "only digits" in digits.output
     assert len(_integrations(web_app)) == 1
     with tenant_db(web_app) as session:
@@ -232,7 +186,7 @@ def test_instance_names_are_unique_per_tenant_and_never_digits(web_app, cli, fak
         with pytest.raises(instances.InstanceError, match="No NinjaOne instance"):
             instances.instance_for(session, "nosuch")
     own_default = fake_b.url.split("://")[1]  # naming a new instance what it would be called anyway
-    _ok(_connect(cli, fake_b.url, "--add", "--name", own_default))
+    ok(connect(cli, fake_b.url, "--add", "--name", own_default))
     assert set(_integrations(web_app)) == {default, own_default}
 
 
@@ -255,7 +209,7 @@ def test_a_webhook_of_one_instance_is_refused_at_the_other_receiver(web_app, cli
         ).all()
     assert stored == [(beta.id, 990002)]
     for name, expected in (("alpha", False), ("beta", True)):  # each instance's inbox lists its own
-        listed = _json(cli("inbox", "list", "--tenant", "acme", "--instance", name, "--json"))
+        listed = json_of(cli("inbox", "list", "--tenant", "acme", "--instance", name, "--json"))
         assert (990002 in {row["activity_id"] for row in listed}) is expected
 
 
@@ -266,7 +220,7 @@ def test_disconnecting_one_instance_while_the_other_syncs(
     alpha is disconnected: alpha ends disconnected, beta's sync completes, its devices and assets
     untouched and its connection intact."""
     beta_fake = two_instances["beta"]
-    before = _json(cli("status", "--tenant", "acme", "--instance", "beta", "--json"))["device_count"]
+    before = json_of(cli("status", "--tenant", "acme", "--instance", "beta", "--json"))["device_count"]
     entered, release = threading.Event(), threading.Event()
     walk = beta_fake.state.devices_page
 
@@ -285,7 +239,7 @@ def test_disconnecting_one_instance_while_the_other_syncs(
     syncing.start()
     try:
         assert entered.wait(60), "beta's sync never reached its NinjaOne"
-        disconnected = _ok(cli("disconnect", "--tenant", "acme", "--instance", "alpha", "--yes"))
+        disconnected = ok(cli("disconnect", "--tenant", "acme", "--instance", "alpha", "--yes"))
         assert "Disconnected acme" in disconnected.output
     finally:
         release.set()
@@ -383,7 +337,7 @@ def test_the_scheduled_jobs_sync_each_instance_under_its_own_ids(web_app, two_in
 def test_the_compliance_figures_are_the_chosen_instances(web_app, cli, two_instances, login):
     beta_fake = two_instances["beta"]
     beta_fake.state.delete_device(beta_fake.state.devices_page(None, 1)[0]["id"], unlogged=True)
-    _ok(cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait"))
+    ok(cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait"))
     rows = _integrations(web_app)
     with tenant_db(web_app) as session:
         figures = {
