@@ -30,6 +30,7 @@ from tests.support.schema import (
     sqlite_template,
 )
 from tests.support.services import postgres_url, redis_url, reset_postgres
+from tests.support.templates import restore_jinja_options, share_compiled_templates
 from tests.support.workers import kill
 
 
@@ -63,6 +64,14 @@ def _commits_without_fsync() -> Iterator[None]:
     skip_fsync_on_sqlite()
     yield
     stop_skipping_fsync()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates_compiled_once() -> Iterator[None]:
+    """Every app of the process renders from one bytecode cache (``tests/support/templates.py``)."""
+    previous = share_compiled_templates()
+    yield
+    restore_jinja_options(previous)
 
 
 @pytest.fixture(scope="session")
