@@ -30,7 +30,7 @@ from flask_ninjaone.inventory.search import (
     search_fleet_software,
 )
 from flask_ninjaone.inventory.versions import VersionFilter
-from flask_ninjaone.models import Alert, Device, Integration, Software
+from flask_ninjaone.models import Alert, Device, Integration, OrganizationMapping, Software
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.webhooks import processing
 from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, PREFIX, page_text, tenant_db
@@ -112,6 +112,20 @@ def test_the_alerts_panel_lists_both_instances_alerts_and_the_filter_narrows_to_
     assert "<dt>Instance</dt>" in detail and ">beta</dd>" in detail
     assert f'href="{rows["beta"].base_url}/' in detail  # "open in NinjaOne": beta's own NinjaOne
     assert f'href="{rows["alpha"].base_url}/' not in detail
+    # A client's alerts are those of the organizations mapped to it in the alert's own instance.
+    with tenant_db(web_app) as session:
+        client_of = {
+            row.integration_id: session.scalar(
+                select(OrganizationMapping.host_client_id).where(
+                    OrganizationMapping.integration_id == row.integration_id,
+                    OrganizationMapping.organization_id == row.organization_id,
+                )
+            )
+            for row in session.scalars(select(Alert))
+        }
+    for client_id in set(client_of.values()):
+        listed = _row_instances(page_text(admin.get(PREFIX + f"/alerts/?client={client_id}")))
+        assert sorted(listed) == sorted(str(i) for i, owner in client_of.items() if owner == client_id)
 
 
 def test_acting_on_betas_alert_leaves_alphas_alert_of_the_same_id_alone(
@@ -269,7 +283,13 @@ def test_software_search_finds_both_instances_installs_and_the_filter_narrows_to
     with tenant_db(web_app) as session:
         integrations = [session.get(Integration, row.id) for row in rows.values()]
         # Counted and paged by SQL, then paged in Python (a version filter): both merge the same way.
-        for query in (SoftwareQuery(name="o"), SoftwareQuery(name="o", version=VersionFilter.parse(">= 1"))):
+        client_id = session.scalars(select(OrganizationMapping.host_client_id)).first()
+        queries = (
+            SoftwareQuery(name="o"),
+            SoftwareQuery(name="o", version=VersionFilter.parse(">= 1")),
+            SoftwareQuery(name="o", client_id=client_id),  # one client's few matches: sorted, not walked
+        )
+        for query in queries:
             each = [list(iter_software(row, query)) for row in integrations]
             merged = list(iter_fleet_software(integrations, query))
             assert Counter(merged) == Counter(each[0] + each[1])
