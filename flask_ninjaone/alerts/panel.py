@@ -6,15 +6,15 @@ Bad filter values never fail a page: each one is dropped with a message saying w
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_ALERT_STATUSES, Alert, Device, OrganizationMapping, OwedKind, OwedWrite
+from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, OrganizationMapping, OwedKind, OwedWrite
 from ..query_filters import device_id_filter
 from ..tenancy import get_scoped
 from .catalog import SEVERITIES
@@ -126,8 +126,13 @@ def status_clause(status: str | None) -> Any:
     return Alert.status == status
 
 
-def filtered_query(session: Session, integration_id: int, filters: AlertFilters) -> Select[Alert]:
-    query = select(Alert).where(Alert.integration_id == integration_id)
+def filtered_query(session: Session, integration_ids: Sequence[int], filters: AlertFilters) -> Select[Alert]:
+    """The alerts of ``integration_ids`` (the instances the panel reads) that ``filters`` keep.
+
+    A client's alerts are those of the organizations mapped to it *in the alert's own instance*: two
+    instances number their organizations alike, so the pair (instance, organization) is matched.
+    """
+    query = select(Alert).where(Alert.integration_id.in_(integration_ids))
     clause = status_clause(filters.status)
     if clause is not None:
         query = query.where(clause)
@@ -136,11 +141,11 @@ def filtered_query(session: Session, integration_id: int, filters: AlertFilters)
     if filters.device_id is not None:
         query = query.where(Alert.device_id == filters.device_id)
     if filters.client_id is not None:
-        organizations = select(OrganizationMapping.organization_id).where(
-            OrganizationMapping.integration_id == integration_id,
+        organizations = select(OrganizationMapping.integration_id, OrganizationMapping.organization_id).where(
+            OrganizationMapping.integration_id.in_(integration_ids),
             OrganizationMapping.host_client_id == filters.client_id,
         )
-        query = query.where(Alert.organization_id.in_(organizations))
+        query = query.where(tuple_(Alert.integration_id, Alert.organization_id).in_(organizations))
     moment = func.coalesce(Alert.last_triggered_at, Alert.triggered_at, Alert.updated_at)
     if filters.date_from:
         query = query.where(moment >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
@@ -157,14 +162,15 @@ class AlertPage:
     total: int
     page: int
     pages: int
-    device_names: dict[int, str]
+    #: (instance id, device id) → device name: two instances number their devices alike.
+    device_names: dict[tuple[int, int], str]
 
 
 def list_alerts(
-    session: Session, integration_id: int, filters: AlertFilters, *, page_size: int = PAGE_SIZE
+    session: Session, integration_ids: Sequence[int], filters: AlertFilters, *, page_size: int = PAGE_SIZE
 ) -> AlertPage:
-    """One page of alerts, newest activity first, with the device names of the page."""
-    query = filtered_query(session, integration_id, filters)
+    """One page of the alerts of ``integration_ids``, newest activity first, with their device names."""
+    query = filtered_query(session, integration_ids, filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // page_size))
     page = min(filters.page, pages)
@@ -174,25 +180,35 @@ def list_alerts(
             query.order_by(order.desc(), Alert.id.desc()).offset((page - 1) * page_size).limit(page_size)
         )
     )
-    return AlertPage(rows, total, page, pages, device_names(session, integration_id, rows))
+    return AlertPage(rows, total, page, pages, device_names(session, rows))
 
 
-def device_names(session: Session, integration_id: int, alerts: list[Alert]) -> dict[int, str]:
-    ids = {alert.device_id for alert in alerts if alert.device_id is not None}
-    if not ids:
+def device_names(session: Session, alerts: list[Alert]) -> dict[tuple[int, int], str]:
+    """(instance id, device id) → name of the devices ``alerts`` are about, each in its own instance."""
+    wanted = {(alert.integration_id, alert.device_id) for alert in alerts if alert.device_id is not None}
+    if not wanted:
         return {}
-    return dict(
-        session.execute(
-            select(Device.device_id, Device.name).where(
-                Device.integration_id == integration_id, Device.device_id.in_(ids)
-            )
-        ).all()
+    rows = session.execute(
+        select(Device.integration_id, Device.device_id, Device.name).where(
+            Device.integration_id.in_({pair[0] for pair in wanted}),
+            Device.device_id.in_({pair[1] for pair in wanted}),
+        )
     )
+    return {(integration_id, device_id): name for integration_id, device_id, name in rows
+            if (integration_id, device_id) in wanted}  # fmt: skip
 
 
 def alert_by_id(session: Session, alert_id: int) -> Alert | None:
     """The tenant's alert ``alert_id`` (``None`` for another tenant's: tenancy hides it, a 404)."""
     return get_scoped(session, Alert, alert_id)
+
+
+def alert_instance(session: Session, alert: Alert) -> Integration:
+    """The instance an alert is from (its detail page links into that instance's NinjaOne)."""
+    integration = get_scoped(session, Integration, alert.integration_id)
+    if integration is None:  # the foreign key cascades: an alert outlives no instance
+        raise LookupError(f"alert {alert.id} has no instance")
+    return integration
 
 
 def alert_context(session: Session, alert: Alert) -> tuple[Device | None, OrganizationMapping | None]:

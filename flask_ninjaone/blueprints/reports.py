@@ -14,13 +14,13 @@ from ..host import Permission
 from ..inventory import billing, warranties
 from ..inventory.export import csv_chunks
 from ..organizations.client_mapping import client_names
-from ..organizations.device_types import node_roles
 from ..state import get_state
 from .access import require
 from .downloads import csv_download
-from .states import connected_integration
+from .states import connected_integration, fleet_scope
 
 if TYPE_CHECKING:
+    from ..connection.instances import InstanceScope
     from ..models import Integration
 
 bp = Blueprint("ninjaone_reports", __name__, template_folder="../templates")
@@ -66,21 +66,29 @@ def warranties_csv() -> Response:
     )
 
 
+def _billing_scope() -> tuple[InstanceScope, dict[str, str], str | None]:
+    """:func:`_scope` of the billing page: every instance of the tenant, or the one ``instance`` names."""
+    scope = fleet_scope()
+    _, clients, client_id = _scope()
+    return scope, clients, client_id
+
+
 @bp.get("/billing")
 @require(Permission.VIEW)
 def billing_page() -> tuple[str, int]:
-    """Managed devices per client by asset type and role, today or at an ended month's end."""
-    integration, clients, client_id = _scope()
+    """Managed devices per client by asset type and role, today or at an ended month's end, in every
+    instance of the tenant (each line says which) or the one ``instance`` names."""
+    scope, clients, client_id = _billing_scope()
     raw = request.args.get("month")
-    view = {"clients": clients, "client_id": client_id, "rule": billing.RULE}
+    view = {"clients": clients, "client_id": client_id, "rule": billing.RULE, "scope": scope}
     try:
         month = billing.parse_month(raw)
     except billing.BadMonth as exc:
         return render_template(
             "ninjaone/billing.html", error=str(exc), raw_month=raw, data=None, roles={}, **view
         ), 400
-    data = billing.report(get_state().db.session, integration, month, client_id=client_id)
-    roles = node_roles(integration).names()
+    data = billing.fleet_report(get_state().db.session, scope.read, month, client_id=client_id)
+    roles = billing.role_names(scope.read)
     return render_template(
         "ninjaone/billing.html", error=None, raw_month=month, data=data, roles=roles, **view
     ), 200
@@ -89,13 +97,15 @@ def billing_page() -> tuple[str, int]:
 @bp.get("/billing.csv")
 @require(Permission.VIEW)
 def billing_csv() -> Response:
-    integration, clients, client_id = _scope()
+    scope, clients, client_id = _billing_scope()
     try:
         month = billing.parse_month(request.args.get("month"))
     except billing.BadMonth as exc:
         abort(400, str(exc))
-    data = billing.report(get_state().db.session, integration, month, client_id=client_id)
+    data = billing.fleet_report(get_state().db.session, scope.read, month, client_id=client_id)
     if not data.available:
         abort(404, f"No billing snapshot was taken for {month}.")
-    chunks = csv_chunks(billing.CSV_HEADER, billing.csv_rows(data, clients, node_roles(integration).names()))
+    instances = scope.names if scope.several else None
+    rows = billing.csv_rows(data, clients, billing.role_names(scope.read), instances)
+    chunks = csv_chunks(billing.csv_header(instances), rows)
     return csv_download(f"ninjaone-billing-{month or 'today'}", chunks)

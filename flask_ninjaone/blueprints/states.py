@@ -20,7 +20,7 @@ from werkzeug.routing import RoutingException
 
 from ..connection.connect import tenant_integration
 from ..connection.health import SETUP_ADVICE, Health, connection_health
-from ..connection.instances import InstanceError, instance_for
+from ..connection.instances import INSTANCE_ARG, InstanceError, InstanceScope, instance_for, instance_scope
 from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
 
@@ -62,15 +62,35 @@ def select_instance(ref: str | int) -> Integration:
     return integration
 
 
+def _ever_connected(integration: Integration | None) -> bool:
+    """Whether ``integration`` connected at least once (a disconnected one still has its data)."""
+    health = connection_health(integration)
+    return integration is not None and (health.state != Health.NOT_CONNECTED or health.has_data)
+
+
 def connected_integration() -> Integration:
     """The instance the pages show (:func:`selected_integration`), once it connected at least once (a
     disconnected one still shows its last known data); otherwise the page becomes the guided empty
     state."""
     integration = selected_integration()
-    health = connection_health(integration)
-    if integration is None or (health.state == Health.NOT_CONNECTED and not health.has_data):
+    if integration is None or not _ever_connected(integration):
         raise NotConnected
     return integration
+
+
+def fleet_scope() -> InstanceScope:
+    """The instances a fleet view (alerts, compliance, software, billing) reads: all of the tenant's
+    by default, or the one its ``instance`` argument names (not the one chosen on the settings page:
+    these views are about the whole workspace). A bad ``instance`` value is a 400 saying why, never
+    another tenant's rows or a silent "all"; a tenant none of whose instances ever connected gets the
+    guided empty state."""
+    try:
+        scope = instance_scope(get_state().db.session, request.args.get(INSTANCE_ARG))
+    except InstanceError as exc:
+        abort(400, str(exc))
+    if not any(_ever_connected(row) for row in scope.instances):
+        raise NotConnected
+    return scope
 
 
 #: What each error page says (a sentence and what to do); 400s with a description show it instead.

@@ -9,7 +9,6 @@ import click
 
 from ..inventory import billing
 from ..organizations.client_mapping import client_names
-from ..organizations.device_types import node_roles
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
@@ -35,7 +34,7 @@ def billing_command(tenant_ref: str, instance_ref: str | None, month: str | None
         integration = connected_integration(tenant, instance_ref)
         data = billing.report(get_state().db.session, integration, wanted)
         clients = client_names()
-        roles = node_roles(integration).names()
+        roles = billing.role_names([integration])
     if not data.available:
         raise click.ClickException(f"No billing snapshot was taken for the end of {wanted}.")
     rows = list(billing.csv_rows(data, clients, roles))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..models import OPEN_ALERT_STATUSES, Alert, ConnectionStatus, Device, Integration, RunState
 from .connect import tenant_integration
+from .instances import least_recent, tenant_instances
 
 
 class Health(enum.StrEnum):
@@ -131,27 +132,34 @@ class Overview:
 
 
 def overview(session: Session) -> Overview:
-    """Three aggregate queries for the bound tenant (the widget sits on a busy page)."""
-    integration = tenant_integration(session)
-    health = connection_health(integration)
-    if integration is None:
-        return Overview(health)
+    """Three aggregate queries over every live instance of the bound tenant (the widget sits on a busy
+    page; issue 22: an MSP with two instances sees its whole fleet, as the alerts page it links to).
+
+    The health shown is the first instance's that needs attention (oldest instance first), else the
+    first instance's: one instance that stopped syncing must not hide behind a healthy one. The last
+    sync is the oldest of the instances' last syncs: the figures are no newer than that."""
+    instances = tenant_instances(session)
+    if not instances:
+        return Overview(connection_health(tenant_integration(session)))
+    healths = [connection_health(row) for row in instances]
+    health = next((h for h in healths if h.state not in (Health.CONNECTED, Health.SYNCING)), healths[0])
+    ids = [row.id for row in instances]
     counts = dict(
         session.execute(
             select(Alert.severity, func.count())
-            .where(Alert.integration_id == integration.id, Alert.status.in_(OPEN_ALERT_STATUSES))
+            .where(Alert.integration_id.in_(ids), Alert.status.in_(OPEN_ALERT_STATUSES))
             .group_by(Alert.severity)
         ).all()
     )
     devices = (
         select(func.count())
         .select_from(Device)
-        .where(Device.integration_id == integration.id, Device.retired.is_(False))
+        .where(Device.integration_id.in_(ids), Device.retired.is_(False))
     )
     return Overview(
         health,
         alerts={severity: counts.get(severity, 0) for severity in SEVERITIES_WORST_FIRST},
         devices=session.execute(devices).scalar_one(),
         offline=session.execute(devices.where(Device.agent_status == "offline")).scalar_one(),
-        last_sync_at=integration.last_sync_at,
+        last_sync_at=least_recent([row.last_sync_at for row in instances]),
     )

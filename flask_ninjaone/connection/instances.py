@@ -10,12 +10,19 @@ without one is refused as ambiguous instead of silently taking the first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..config import setting
 from ..models import Device, Integration
 from ..models.integration import NAME_LENGTH, default_instance_name
+
+#: Digits of the largest id an instance filter may name (an integer column).
+_MAX_ID_DIGITS = 18
 
 
 class InstanceError(LookupError):
@@ -119,3 +126,73 @@ def device_counts(session: Session) -> dict[int, int]:
         .group_by(Device.integration_id)
     )
     return {integration_id: count for integration_id, count in rows}
+
+
+#: The query-string argument of the fleet views (alerts, compliance, software, billing) naming one instance.
+INSTANCE_ARG = "instance"
+
+
+@dataclass(frozen=True)
+class InstanceScope:
+    """Which of the tenant's instances a fleet view reads: all of them (the default) or the one its
+    ``instance`` filter names. Views show an instance column and filter only when :attr:`several`:
+    a tenant with one instance sees the pages as before, without clutter."""
+
+    #: The tenant's live instances, oldest first (the filter's choices).
+    instances: tuple[Integration, ...]
+    #: The instance the filter names; ``None`` = all of them.
+    chosen: Integration | None = None
+
+    @property
+    def read(self) -> tuple[Integration, ...]:
+        """The instances whose rows the view reads."""
+        return (self.chosen,) if self.chosen is not None else self.instances
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.read]
+
+    @property
+    def several(self) -> bool:
+        return len(self.instances) > 1
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Instance id → name, for the rows' instance column."""
+        return {row.id: row.name for row in self.instances}
+
+    @property
+    def label(self) -> str:
+        """What the view covers, in words (a CSV column, a heading)."""
+        return self.chosen.name if self.chosen is not None else "All instances"
+
+    def as_args(self) -> dict[str, int]:
+        """The filter as query-string arguments (links, pager, CSV)."""
+        return {INSTANCE_ARG: self.chosen.id} if self.chosen is not None else {}
+
+
+def least_recent(moments: Sequence[datetime | None]) -> datetime | None:
+    """The oldest of the instances' moments (their last sync, last inventory refresh): what a view over
+    several instances rests on. ``None`` when any instance never did it (nor do the figures, then)."""
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known and len(known) == len(moments) else None
+
+
+def instance_scope(session: Session, raw: str | None) -> InstanceScope:
+    """The scope a fleet view's ``instance`` argument asks for: all live instances when it is absent
+    or empty, else the live instance of the bound tenant with that id.
+
+    Only an id is accepted (the filter is a select of ids). A value that is not a number, or not the
+    id of one of this tenant's live instances (another tenant's included: tenancy hides it), raises
+    :class:`InstanceError` so the page refuses it with a 400 instead of silently showing everything.
+    """
+    instances = tuple(tenant_instances(session))
+    wanted = (raw or "").strip()
+    if not wanted:
+        return InstanceScope(instances)
+    if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= _MAX_ID_DIGITS):
+        raise InstanceError(f"The instance filter must be an instance id (a number), not {wanted[:40]!r}.")
+    chosen = next((row for row in instances if row.id == int(wanted)), None)
+    if chosen is None:
+        raise InstanceError(f"No NinjaOne instance {wanted} in this workspace; choose one from the list.")
+    return InstanceScope(instances, chosen)

@@ -51,7 +51,22 @@ def _choice(value: object, label: str) -> Any:
 
 
 class AlertActionForm(FlaskForm):
-    """A one-button alert action (acknowledge, create ticket): the form exists for its CSRF token."""
+    """A one-button alert action (acknowledge, create ticket): the form exists for its CSRF token.
+
+    The page also posts the alert's instance as ``integration`` (read by :func:`posted_instance_id`,
+    not a field: one form object renders the buttons of every row, each with its own instance)."""
+
+
+#: Digits of the largest instance id a form may post (an integer column).
+_MAX_ID_DIGITS = 18
+
+
+def posted_instance_id(form: Mapping[str, str]) -> int | None:
+    """The ``integration`` an alert action form posted, or ``None`` when it is missing or not an id."""
+    raw = (form.get("integration") or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS:
+        return int(raw)
+    return None
 
 
 class ResolveForm(FlaskForm):

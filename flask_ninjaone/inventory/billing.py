@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..models import BillingSnapshot, Device, Integration, OrganizationMapping
 from ..models.base import utcnow
+from ..organizations.device_types import node_roles
 from .managed_devices import managed_devices
 
 #: One line of the counts: (client id, asset type, role id; 0 when the device has no role).
@@ -116,6 +117,8 @@ def take_snapshot(session: Session, integration: Integration, month: str) -> int
 
 @dataclass(frozen=True)
 class Line:
+    #: The instance the devices are in: each instance counts (and keeps month ends of) its own.
+    integration_id: int
     client_id: str
     asset_type: str
     role_id: int
@@ -129,7 +132,8 @@ class Line:
 
 @dataclass(frozen=True)
 class Report:
-    """The counts of ``month`` (``None``: today) beside the month end before it."""
+    """The counts of ``month`` (``None``: today) beside the month end before it, of one instance or
+    of several (:func:`fleet_report`: their lines side by side, each its instance's)."""
 
     month: str | None
     compared_to: str
@@ -166,22 +170,69 @@ def report(
     before = snapshot_counts(session, integration, compared_to)
     keys = set(current) | set(before or {})
     lines = [
-        Line(key[0], key[1], key[2], current.get(key, 0), None if before is None else before.get(key, 0))
+        Line(
+            integration.id,
+            key[0],
+            key[1],
+            key[2],
+            current.get(key, 0),
+            None if before is None else before.get(key, 0),
+        )  # fmt: skip
         for key in sorted(keys)
         if client_id is None or key[0] == client_id
     ]
     return Report(month, compared_to, lines, compared=before is not None)
 
 
-def csv_rows(data: Report, clients: Mapping[str, str], roles: Mapping[int, str]) -> Iterator[list[str | int]]:
-    """The rows of :data:`CSV_HEADER`; an empty change where there is no month end to compare with."""
+def fleet_report(
+    session: Session, integrations: Sequence[Integration], month: str | None, *, client_id: str | None = None,
+    now: datetime | None = None,
+) -> Report:  # fmt: skip
+    """:func:`report` of each of ``integrations``, their lines together (by client, type, role, then
+    instance): a device counts in its own instance, so a device id two instances share counts twice
+    (two machines), and a client's total is the sum over the instances. An ended month is available
+    when any instance kept it; the change is shown per line, where its instance kept the month before."""
+    compared_to = previous_month(month or month_of(now or utcnow()))
+    parts = [report(session, row, month, client_id=client_id, now=now) for row in integrations]
+    kept = [part for part in parts if part.available]
+    if not kept:
+        return Report(month, compared_to, available=False)
+    order = {row.id: position for position, row in enumerate(integrations)}
+    lines = sorted(
+        (line for part in kept for line in part.lines),
+        key=lambda line: (line.client_id, line.asset_type, line.role_id, order[line.integration_id]),
+    )
+    return Report(month, compared_to, lines, compared=any(part.compared for part in kept))
+
+
+def role_names(integrations: Sequence[Integration]) -> dict[tuple[int, int], str]:
+    """(instance id, role id) → role name: each instance numbers its node roles on its own."""
+    return {
+        (row.id, role_id): name for row in integrations for role_id, name in node_roles(row).names().items()
+    }
+
+
+def csv_header(instances: Mapping[int, str] | None = None) -> list[str]:
+    """:data:`CSV_HEADER`, after an Instance column when the rows come from several instances."""
+    return [*(["Instance"] if instances is not None else []), *CSV_HEADER]
+
+
+def csv_rows(
+    data: Report,
+    clients: Mapping[str, str],
+    roles: Mapping[tuple[int, int], str],
+    instances: Mapping[int, str] | None = None,
+) -> Iterator[list[str | int]]:
+    """The rows of :func:`csv_header` (``instances``: id → name, for the Instance column of a tenant
+    with several); an empty change where there is no month end to compare with."""
     for line in data.lines:
         change = line.change
         yield [
+            *([instances.get(line.integration_id, "")] if instances is not None else []),
             clients.get(line.client_id, line.client_id),
             line.client_id,
             line.asset_type,
-            roles.get(line.role_id, "") if line.role_id else "",
+            roles.get((line.integration_id, line.role_id), "") if line.role_id else "",
             line.role_id or "",
             line.devices,
             "" if line.previous is None else line.previous,

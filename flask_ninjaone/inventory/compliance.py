@@ -16,15 +16,16 @@ asset list, the dashboard and its CSV:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
 from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
 from ..connection.connect import tenant_integration
+from ..connection.instances import least_recent, tenant_instances
 from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, OrganizationMapping
 from ..organizations.client_mapping import client_names
 from ..state import get_state
@@ -252,37 +253,58 @@ FIGURE_COLUMNS: dict[str, str] = {
 }
 
 
+class ClientRow(NamedTuple):
+    """One row of the per-client table: a client's devices in one instance (``client_id`` ``None`` =
+    organizations not mapped). Two instances map their own organizations, so with several a client
+    may have a row in each, said apart by ``integration_id``."""
+
+    integration_id: int
+    client_id: str | None
+    name: str
+    figures: Figures
+
+
 @dataclass
 class Dashboard:
-    """The fleet's figures and one row per client (``client_id`` ``None`` = organizations not mapped)."""
+    """The figures of the instances read (the sum: a device id in two instances is two machines) and
+    one row per instance and client."""
 
     fleet: Figures
-    clients: list[tuple[str | None, str, Figures]]
+    clients: list[ClientRow]
+    #: When the least recently refreshed of the instances read was refreshed (what the figures rest on).
     last_inventory_at: Any = None
 
 
-def _client_of_organization(integration: Integration) -> dict[int, str]:
+def _client_of_organization(integrations: Sequence[Integration]) -> dict[tuple[int, int], str]:
+    """(instance id, organization id) → the host client it is mapped to."""
     rows = get_state().db.session.execute(
-        select(OrganizationMapping.organization_id, OrganizationMapping.host_client_id).where(
-            OrganizationMapping.integration_id == integration.id
-        )
+        select(
+            OrganizationMapping.integration_id,
+            OrganizationMapping.organization_id,
+            OrganizationMapping.host_client_id,
+        ).where(OrganizationMapping.integration_id.in_([row.id for row in integrations]))
     )
-    return {org: client for org, client in rows if client}
+    return {(integration_id, org): client for integration_id, org, client in rows if client}
 
 
-def dashboard(client_id: str | None = None, *, integration: Integration | None = None) -> Dashboard | None:
-    """Figures of one instance's fleet (or of one client); ``None`` when NinjaOne is not set up.
-    ``integration`` is the instance the page shows (default the tenant's first)."""
+def dashboard(
+    client_id: str | None = None, *, integrations: Sequence[Integration] | None = None
+) -> Dashboard | None:
+    """Figures of the fleet of ``integrations`` (default: every live instance of the tenant), or of one
+    client in them; ``None`` when NinjaOne is not set up. The figures of several instances are their
+    sum, each device counted in its own instance."""
     session = get_state().db.session
-    integration = integration or tenant_integration(session)
-    if integration is None:
+    integrations = list(integrations) if integrations is not None else tenant_instances(session)
+    if not integrations:
         return None
-    client_of = _client_of_organization(integration)
+    ids = [row.id for row in integrations]
+    client_of = _client_of_organization(integrations)
     names = client_names()
     fleet = Figures()
-    per_client: dict[str | None, Figures] = defaultdict(Figures)
-    device_client: dict[int, str | None] = {}
+    per_client: dict[tuple[int, str | None], Figures] = defaultdict(Figures)
+    device_client: dict[tuple[int, int], str | None] = {}
     columns = (
+        Device.integration_id,
         Device.device_id,
         Device.organization_id,
         Device.agent_status,
@@ -297,32 +319,35 @@ def dashboard(client_id: str | None = None, *, integration: Integration | None =
     )
     rows = session.execute(
         select(*columns)
-        .where(Device.integration_id == integration.id, Device.retired.is_(False))
+        .where(Device.integration_id.in_(ids), Device.retired.is_(False))
         .execution_options(yield_per=2000)
     )
     for device in rows:
-        owner = client_of.get(device.organization_id)
+        owner = client_of.get((device.integration_id, device.organization_id))
         if client_id is not None and owner != client_id:
             continue
-        device_client[device.device_id] = owner
+        device_client[(device.integration_id, device.device_id)] = owner
         fleet.add(device)
-        per_client[owner].add(device)
+        per_client[(device.integration_id, owner)].add(device)
     alerts = session.execute(
-        select(Alert.device_id, Alert.severity, func.count())
-        .where(Alert.integration_id == integration.id, Alert.status.in_(OPEN_ALERT_STATUSES))
-        .group_by(Alert.device_id, Alert.severity)
+        select(Alert.integration_id, Alert.device_id, Alert.severity, func.count())
+        .where(Alert.integration_id.in_(ids), Alert.status.in_(OPEN_ALERT_STATUSES))
+        .group_by(Alert.integration_id, Alert.device_id, Alert.severity)
     )
-    for device_id, severity, count in alerts:
-        if device_id not in device_client:
+    for integration_id, device_id, severity, count in alerts:
+        key = (integration_id, device_id)
+        if key not in device_client:
             continue
-        key = severity if severity in SEVERITIES_WORST_FIRST else "NONE"
-        fleet.alerts[key] += count
-        per_client[device_client[device_id]].alerts[key] += count
+        level = severity if severity in SEVERITIES_WORST_FIRST else "NONE"
+        fleet.alerts[level] += count
+        per_client[(integration_id, device_client[key])].alerts[level] += count
+    order = {integration_id: position for position, integration_id in enumerate(ids)}
     clients = sorted(
         (
-            (cid, names.get(cid, "Unmapped") if cid else "Unmapped", figures)
-            for cid, figures in per_client.items()
+            ClientRow(integration_id, cid, names.get(cid, "Unmapped") if cid else "Unmapped", figures)
+            for (integration_id, cid), figures in per_client.items()
         ),
-        key=lambda item: (item[0] is None, item[1].lower()),
+        key=lambda row: (row.client_id is None, row.name.lower(), order[row.integration_id]),
     )
-    return Dashboard(fleet=fleet, clients=clients, last_inventory_at=integration.last_inventory_at)
+    last = least_recent([row.last_inventory_at for row in integrations])
+    return Dashboard(fleet=fleet, clients=clients, last_inventory_at=last)

@@ -12,17 +12,23 @@ software row was a full scan for "contains" and publisher searches (0.4-1 s for 
 on 584k rows), and sorting every match of a broad search ("starts with micro", 200k rows) cost more
 than the page: a first page reads only the first matching names in order (:func:`_page_names`).
 Both work alike on SQLite and PostgreSQL, with no database extension (``bench/software_search.py``).
+
+Several instances (issue 22): each instance's matches are read exactly as for one (the name index
+leads with the instance, so one ``integration_id IN (…)`` query could not walk it in name order and
+would sort every match) and the per-instance streams, each already in page order, are merged in
+Python (:func:`heapq.merge` reads only the prefix of each stream a page needs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, text, tuple_
+from sqlalchemy import Row, Select, and_, func, select, text, tuple_
 
 from ..models import Device, Integration, OrganizationMapping, Software, SoftwareName
 from ..state import get_state
@@ -87,8 +93,9 @@ class SoftwareQuery:
 
 @dataclass(frozen=True)
 class SoftwareHit:
-    """One installed product on one device."""
+    """One installed product on one device (of the instance ``integration_id``)."""
 
+    integration_id: int
     device_id: int
     device_name: str
     host_asset_id: str | None
@@ -190,9 +197,10 @@ def _statement(integration: Integration, query: SoftwareQuery, names: list[str] 
     """
     found = _matches(integration, query, names)
     matches = (found if names is not None else found.offset(0)).subquery("matches")
-    return select(
-        *(column for column in matches.c if column.key not in ("name_key", "software_id"))
-    ).order_by(matches.c.name_key, matches.c.version, matches.c.device_id, matches.c.software_id)
+    # name_key and software_id stay in the rows: they are the page order, which merges instances.
+    return select(*matches.c).order_by(
+        matches.c.name_key, matches.c.version, matches.c.device_id, matches.c.software_id
+    )
 
 
 def _client_of(integration: Integration) -> dict[int, str]:
@@ -240,23 +248,56 @@ def _stream(integration: Integration, query: SoftwareQuery, batch: int) -> Itera
     """The matches in page order, fetched ``batch`` rows at a time: a page with a version filter
     fetches a page's worth (it often stops after the first 51 rows), an export thousands."""
     client_of = _client_of(integration)
+    return (_hit(integration, row, client_of) for row in _rows(integration, query, batch))
+
+
+def _rows(integration: Integration, query: SoftwareQuery, batch: int) -> Iterator[Row[Any]]:
+    """The matching rows of :func:`_stream`, version filter applied."""
     session = get_state().db.session
     for names in _name_chunks(integration, query):
         rows = session.execute(_statement(integration, query, names).execution_options(yield_per=batch))
         for row in rows:
             if query.version is not None and not query.version.matches(row.version):
                 continue
-            yield SoftwareHit(
-                device_id=row.device_id,
-                device_name=row.device_name,
-                host_asset_id=row.host_asset_id,
-                client_id=client_of.get(row.organization_id),
-                name=row.name,
-                publisher=row.publisher,
-                version=row.version,
-                installed_at=row.installed_at,
-                first_seen=row.first_seen,
-            )
+            yield row
+
+
+def _hit(integration: Integration, row: Row[Any], client_of: Mapping[int, str]) -> SoftwareHit:
+    return SoftwareHit(
+        integration_id=integration.id,
+        device_id=row.device_id,
+        device_name=row.device_name,
+        host_asset_id=row.host_asset_id,
+        client_id=client_of.get(row.organization_id),
+        name=row.name,
+        publisher=row.publisher,
+        version=row.version,
+        installed_at=row.installed_at,
+        first_seen=row.first_seen,
+    )
+
+
+def _merged(
+    integrations: Sequence[Integration], streams: Sequence[Iterable[Row[Any]]]
+) -> Iterator[SoftwareHit]:
+    """The rows of each instance's stream (each in page order) as one stream in page order; equal keys
+    follow the instances' order. Reads each stream only as far as the merged stream is read."""
+    tagged = [zip(repeat(position), rows) for position, rows in enumerate(streams)]
+    client_of = [_client_of(row) for row in integrations]
+    merged = heapq.merge(
+        *tagged,
+        key=lambda item: (item[1].name_key, item[1].version, item[1].device_id, item[0], item[1].software_id),
+    )
+    for position, row in merged:
+        yield _hit(integrations[position], row, client_of[position])
+
+
+def iter_fleet_software(integrations: Sequence[Integration], query: SoftwareQuery) -> Iterator[SoftwareHit]:
+    """:func:`iter_software` of several instances, merged in page order."""
+    if len(integrations) == 1:
+        return iter_software(integrations[0], query)
+    iter_software(integrations[0], query)  # the PostgreSQL cursor setting, once per transaction
+    return _merged(integrations, [_rows(row, query, batch=2000) for row in integrations])
 
 
 @dataclass(frozen=True)
@@ -298,40 +339,70 @@ def search_software(integration: Integration, query: SoftwareQuery, page: int = 
     offset = (page - 1) * PAGE_SIZE
     session = get_state().db.session
     if query.version is None:
-        matched = (
-            _matches(integration, query).with_only_columns(Software.device_id).limit(COUNT_CAP + 1).subquery()
-        )
-        total: int | None
-        devices: int | None
-        total, devices = session.execute(
-            select(func.count(), func.count(func.distinct(matched.c.device_id)))
-        ).one()
-        if total > COUNT_CAP:  # counting every match of a broad search costs more than the page itself
-            total = devices = None
+        total, devices = _count(integration, query)
         client_of = _client_of(integration)
-        # One client's few matches (counted) are quicker sorted than found name by name: most rows of
-        # every name belong to other clients.
-        few_of_one_client = query.client_id is not None and total is not None
-        names = None if few_of_one_client else _page_names(integration, query, offset + PAGE_SIZE + 1)
-        statement = _statement(integration, query, names)
+        statement = _page_statement(integration, query, total, offset + PAGE_SIZE + 1)
         rows = session.execute(statement.offset(offset).limit(PAGE_SIZE + 1)).all()
-        hits = [
-            SoftwareHit(
-                row.device_id,
-                row.device_name,
-                row.host_asset_id,
-                client_of.get(row.organization_id),
-                row.name,
-                row.publisher,
-                row.version,
-                row.installed_at,
-                row.first_seen,
-            )  # fmt: skip
-            for row in rows
-        ]
+        hits = [_hit(integration, row, client_of) for row in rows]
         return SearchPage(hits[:PAGE_SIZE], page, len(hits) > PAGE_SIZE, total, devices)
     window = list(islice(_stream(integration, query, batch=PAGE_SIZE + 1), offset, offset + PAGE_SIZE + 1))
     return SearchPage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE, None, None)
+
+
+def search_fleet_software(
+    integrations: Sequence[Integration], query: SoftwareQuery, page: int = 1
+) -> SearchPage:
+    """:func:`search_software` over several instances: each instance's first ``page`` pages are read
+    as for one instance (an index walk per instance) and merged; the counts are the sums (a device id
+    two instances share is two machines), unknown when any instance's count is."""
+    if len(integrations) == 1:
+        return search_software(integrations[0], query, page)
+    page = max(1, page)
+    offset = (page - 1) * PAGE_SIZE
+    needed = offset + PAGE_SIZE + 1
+    if query.version is not None:
+        streams = [_rows(row, query, batch=PAGE_SIZE + 1) for row in integrations]
+        window = list(islice(_merged(integrations, streams), offset, needed))
+        return SearchPage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE, None, None)
+    session = get_state().db.session
+    counts = [_count(row, query) for row in integrations]
+    total = devices = None
+    if all(count is not None for count, _ in counts):  # none past the cap, so both are known
+        total = sum(count or 0 for count, _ in counts)
+        devices = sum(found or 0 for _, found in counts)
+        if total > COUNT_CAP:
+            total = devices = None
+    firsts = [
+        session.execute(_page_statement(row, query, count, needed).limit(needed)).all()
+        for row, (count, _) in zip(integrations, counts, strict=True)
+    ]
+    window = list(islice(_merged(integrations, firsts), offset, needed))
+    return SearchPage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE, total, devices)
+
+
+def _page_statement(
+    integration: Integration, query: SoftwareQuery, total: int | None, needed: int
+) -> Select[Any]:
+    """The statement of a page reaching the ``needed``-th match: the rows of the first names only
+    (:func:`_page_names`), except for one client's few matches (counted: ``total``), which are quicker
+    sorted than found name by name (most rows of every name belong to other clients)."""
+    few_of_one_client = query.client_id is not None and total is not None
+    names = None if few_of_one_client else _page_names(integration, query, needed)
+    return _statement(integration, query, names)
+
+
+def _count(integration: Integration, query: SoftwareQuery) -> tuple[int | None, int | None]:
+    """(matches, devices) of one instance, both ``None`` past :data:`COUNT_CAP` matches: counting
+    every match of a broad search costs more than the page itself."""
+    matched = (
+        _matches(integration, query).with_only_columns(Software.device_id).limit(COUNT_CAP + 1).subquery()
+    )
+    total, devices = (
+        get_state()
+        .db.session.execute(select(func.count(), func.count(func.distinct(matched.c.device_id))))
+        .one()
+    )
+    return (None, None) if total > COUNT_CAP else (total, devices)
 
 
 CSV_HEADER = (
@@ -346,11 +417,21 @@ CSV_HEADER = (
 )
 
 
+def csv_header(instances: Mapping[int, str] | None = None) -> tuple[str, ...]:
+    """:data:`CSV_HEADER`, after an Instance column when the rows come from several instances."""
+    return ("Instance", *CSV_HEADER) if instances is not None else CSV_HEADER
+
+
 def csv_rows(
-    integration: Integration, query: SoftwareQuery, client_names: Mapping[str, str]
+    integrations: Sequence[Integration],
+    query: SoftwareQuery,
+    client_names: Mapping[str, str],
+    instances: Mapping[int, str] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    for hit in iter_software(integration, query):
+    """The rows of :func:`csv_header` (``instances``: id → name, for a tenant with several)."""
+    for hit in iter_fleet_software(integrations, query):
         yield (
+            *((instances.get(hit.integration_id, ""),) if instances is not None else ()),
             hit.device_name,
             hit.device_id,
             client_names.get(hit.client_id or "", ""),

@@ -70,7 +70,10 @@ def test_flash_after_create_ticket_names_the_ticket_by_label(world: World) -> No
     world.add_rule("Quiet", catch_all=True, actions={"mode": "record_only"})
     alert = world.alert(world.trigger(world.device(1).device_id, severity="MINOR")["alert"]["uid"])
     client = _login(world.app, "tech@acme.test")
-    body = client.post(PREFIX + f"/alerts/{alert.id}/ticket", follow_redirects=True).get_data(as_text=True)
+    posted = {"integration": alert.integration_id}
+    body = client.post(PREFIX + f"/alerts/{alert.id}/ticket", data=posted, follow_redirects=True).get_data(
+        as_text=True
+    )
     ticket_id = world.alert(alert.series_uid).ticket_id
     with world.app.app_context():
         number = db.session.scalar(select(Ticket.number).where(Ticket.id == int(ticket_id)))

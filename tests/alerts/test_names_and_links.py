@@ -112,7 +112,9 @@ def test_create_ticket_from_the_list_flashes_a_link_to_the_ticket(world: World) 
     alert = world.alert(world.trigger(world.device(0).device_id, severity="MINOR")["alert"]["uid"])
     client = _login(world.app, "tech@acme.test")
     response = client.post(
-        PREFIX + f"/alerts/{alert.id}/ticket", data={"return_to": "list"}, follow_redirects=True
+        PREFIX + f"/alerts/{alert.id}/ticket",
+        data={"return_to": "list", "integration": alert.integration_id},
+        follow_redirects=True,
     )
     body = response.get_data(as_text=True)
     assert response.request.path == PREFIX + "/alerts/"

@@ -42,6 +42,7 @@ def stuff(world: World) -> dict:
         "rule": rule_id,
         "window": window_id,
         "ticket": alert.ticket_id,
+        "integration": alert.integration_id,
     }
 
 
@@ -77,20 +78,19 @@ ALLOWED = {
 @pytest.mark.parametrize(("method", "path", "needs"), ROUTES)
 def test_permission_matrix(world: World, stuff: dict, method: str, path: str, needs: str) -> None:
     url = PREFIX + path.format(**stuff)
+    posted = {**FORM, "integration": str(stuff["integration"])} if method == "POST" else None
     for email, allowed in ALLOWED.items():
         client = _login(world.app, email)
-        response = client.open(url, method=method, data=FORM if method == "POST" else None)
+        response = client.open(url, method=method, data=posted)
         if needs in allowed:
             assert response.status_code in (200, 302), (email, url, response.status_code)
             if response.status_code == 302:
                 assert "/login" not in response.headers["Location"]
         else:
             assert response.status_code == 403, (email, url, response.status_code)
-    anonymous = _login(world.app, None).open(url, method=method, data=FORM if method == "POST" else None)
+    anonymous = _login(world.app, None).open(url, method=method, data=posted)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
-    other = _login(world.app, "admin@globex.test", "globex").open(
-        url, method=method, data=FORM if method == "POST" else None
-    )
+    other = _login(world.app, "admin@globex.test", "globex").open(url, method=method, data=posted)
     if "{" in path and not path.startswith("/alerts/"):
         assert other.status_code == 404, (url, other.status_code)  # another tenant's ids do not exist
     if path.startswith("/alerts/"):
@@ -172,7 +172,8 @@ def test_every_post_needs_a_csrf_token(make_world_app, fake, stuff: dict) -> Non
             assert client.post(url, data=FORM).status_code == 400, url
     page = client.get(PREFIX + f"/alerts/{stuff['alert']}").get_data(as_text=True)
     response = client.post(
-        PREFIX + f"/alerts/{stuff['alert']}/acknowledge", data={"csrf_token": _token(page)}
+        PREFIX + f"/alerts/{stuff['alert']}/acknowledge",
+        data={"csrf_token": _token(page), "integration": stuff["integration"]},
     )
     assert response.status_code == 302
     world = World(app, fake)
@@ -206,10 +207,13 @@ def test_panel_lists_filters_and_reports_bad_filters(world: World, stuff: dict) 
 
 def test_acknowledge_resolve_with_reset_and_create_ticket(world: World, stuff: dict) -> None:
     client = _login(world.app, "tech@acme.test")
-    assert client.post(PREFIX + f"/alerts/{stuff['alert']}/acknowledge").status_code == 302
+    mine = {"integration": stuff["integration"]}
+    assert client.post(PREFIX + f"/alerts/{stuff['alert']}/acknowledge", data=mine).status_code == 302
     alert = world.alert(stuff["uid"])
     assert alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_by == "Tomás Reyes"
-    response = client.post(PREFIX + f"/alerts/{stuff['alert']}/resolve", data={"reset_in_ninjaone": "y"})
+    response = client.post(
+        PREFIX + f"/alerts/{stuff['alert']}/resolve", data={"reset_in_ninjaone": "y", **mine}
+    )
     assert response.status_code == 302
     alert = world.alert(stuff["uid"])
     assert alert.status == AlertStatus.RESOLVED and alert.resolved_by == "Tomás Reyes"
@@ -217,7 +221,7 @@ def test_acknowledge_resolve_with_reset_and_create_ticket(world: World, stuff: d
     assert world.ticket(stuff["ticket"])["status"] == "closed"
     with world.scope() as session:
         assert session.scalars(select(AuditEntry).where(AuditEntry.action == "alert.resolved")).one()
-    again = client.post(PREFIX + f"/alerts/{stuff['alert']}/resolve", follow_redirects=True)
+    again = client.post(PREFIX + f"/alerts/{stuff['alert']}/resolve", data=mine, follow_redirects=True)
     assert "already resolved" in again.get_data(as_text=True)
 
     quiet = world.add_rule("Quiet", conditions={"severities": ["MINOR"]}, actions={"mode": "record_only"})
@@ -225,11 +229,11 @@ def test_acknowledge_resolve_with_reset_and_create_ticket(world: World, stuff: d
     uid = world.trigger(world.device(1).device_id, severity="MINOR")["alert"]["uid"]
     recorded = world.alert(uid)
     assert recorded.ticket_id is None
-    assert client.post(PREFIX + f"/alerts/{recorded.id}/ticket").status_code == 302
+    assert client.post(PREFIX + f"/alerts/{recorded.id}/ticket", data=mine).status_code == 302
     recorded = world.alert(uid)
     assert recorded.ticket_id and not recorded.auto_created
     assert world.ticket(recorded.ticket_id)["priority"] == "low"
-    second = client.post(PREFIX + f"/alerts/{recorded.id}/ticket", follow_redirects=True)
+    second = client.post(PREFIX + f"/alerts/{recorded.id}/ticket", data=mine, follow_redirects=True)
     assert "already has an open ticket" in second.get_data(as_text=True)
 
 
@@ -239,7 +243,9 @@ def test_resolve_reports_a_ninjaone_failure_and_changes_nothing(world: World, st
     )
     client = _login(world.app, "tech@acme.test")
     response = client.post(
-        PREFIX + f"/alerts/{stuff['alert']}/resolve", data={"reset_in_ninjaone": "y"}, follow_redirects=True
+        PREFIX + f"/alerts/{stuff['alert']}/resolve",
+        data={"reset_in_ninjaone": "y", "integration": stuff["integration"]},
+        follow_redirects=True,
     )
     assert "NinjaOne did not reset the alert" in response.get_data(as_text=True)
     assert world.alert(stuff["uid"]).status == AlertStatus.ACTIVE

@@ -106,12 +106,13 @@ def test_dashboard_per_client_rows_add_up_and_can_be_scoped(acme):
         data = dashboard()
         assert len(data.clients) >= 2
         totals = Counter()
-        for _, _, figures in data.clients:
+        for row in data.clients:
+            figures = row.figures
             totals.update(figures.row())
         assert dict(totals) == {key: value for key, value in data.fleet.row().items() if value} | {
             key: 0 for key, value in data.fleet.row().items() if not value and key in totals
         }
-        client_id, _, figures = data.clients[0]
+        _, client_id, _, figures = data.clients[0]
         scoped = dashboard(client_id)
         assert scoped.fleet.row() == figures.row() and len(scoped.clients) == 1
 

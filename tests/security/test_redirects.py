@@ -165,7 +165,8 @@ def test_asset_actions_honour_a_same_site_next(world) -> None:
 @pytest.mark.parametrize("target", EVIL_TARGETS)
 def test_alert_actions_return_only_to_our_pages(world, target: str) -> None:
     response = world.client("admin").post(
-        f"{PREFIX}/alerts/{world.acme.alert_id}/acknowledge", data={"return_to": target, "next": target}
+        f"{PREFIX}/alerts/{world.acme.alert_id}/acknowledge",
+        data={"return_to": target, "next": target, "integration": world.acme.integration_id},
     )
     assert response.status_code == 302
     assert_same_site(response.location)

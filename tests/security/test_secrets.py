@@ -205,8 +205,12 @@ def test_no_secret_leaks_through_a_connections_life(world, caplog, monkeypatch, 
     )
     step("unauthenticated webhook", post_delivery(app, world.acme.receiver_path, "wrong", delivery))
     alert = world.acme.alert_id
-    step("acknowledge", admin.post(f"{PREFIX}/alerts/{alert}/acknowledge"))
-    step("resolve + reset", admin.post(f"{PREFIX}/alerts/{alert}/resolve", data={"reset_in_ninjaone": "y"}))
+    mine = {"integration": world.acme.integration_id}
+    step("acknowledge", admin.post(f"{PREFIX}/alerts/{alert}/acknowledge", data=mine))
+    step(
+        "resolve + reset",
+        admin.post(f"{PREFIX}/alerts/{alert}/resolve", data={"reset_in_ninjaone": "y", **mine}),
+    )
     step("rotate webhook secret", admin.post(PREFIX + "/webhook/rotate"))
     remember_secrets()
     step("remote connect", admin.post(f"{PREFIX}/remote/assets/{world.acme.host_asset_id}/connect"))

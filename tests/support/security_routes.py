@@ -132,9 +132,9 @@ FORMS: dict[str, FormBuilder] = {
     },  # fmt: skip
     "ninjaone_device_types.delete": lambda t, s, p, url: {},
     "ninjaone_sync.sync_now": lambda t, s, p, url: {"kind": "incremental"},
-    "ninjaone_alerts.acknowledge": lambda t, s, p, url: {},
-    "ninjaone_alerts.resolve": lambda t, s, p, url: {},
-    "ninjaone_alerts.create_ticket": lambda t, s, p, url: {},
+    "ninjaone_alerts.acknowledge": lambda t, s, p, url: {"integration": str(s.integration_id)},
+    "ninjaone_alerts.resolve": lambda t, s, p, url: {"integration": str(s.integration_id)},
+    "ninjaone_alerts.create_ticket": lambda t, s, p, url: {"integration": str(s.integration_id)},
     "ninjaone_rules.create": lambda t, s, p, url: dict(RULE_FORM),
     "ninjaone_rules.edit": lambda t, s, p, url: dict(RULE_FORM),
     "ninjaone_rules.delete": lambda t, s, p, url: {},
