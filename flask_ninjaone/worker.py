@@ -22,6 +22,9 @@ exception, quitting"), and a reset while a job ran was enough. Here those steps 
 carry on (a running job is left to finish on its own), so the worker ends up in the dequeue loop,
 which waits for Redis; it retries within 5 s (RQ's own backoff grows to a minute), so what was
 stored during an outage is drained seconds after Redis returns.
+
+A worker also stops at once when it is done (``--burst``) or told to stop: see
+:class:`PubSubStopsAtOnce`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.job import Job
+from rq.worker import BaseWorker
 
 from . import jobs
 from .config import setting
@@ -59,7 +63,28 @@ def schedule_key_prefix(app: Flask) -> str:
     return f"ninjaone:{setting('NINJAONE_QUEUE_NAME', app)}:schedule"
 
 
-class NinjaOneWorker(Worker):
+class PubSubStopsAtOnce(BaseWorker):
+    """An RQ worker whose command listener stops when the worker does, not up to a minute later.
+
+    RQ listens for commands (stop a job, shut down) on a pub/sub thread that reads with a 60 s
+    timeout. To stop it RQ sends ``UNSUBSCRIBE`` — the reply wakes the read — and then asks the
+    thread to stop, and redis-py's ``stop()`` waits for it (RQ 3.0, redis-py 8.2). If the thread
+    handles the reply before the stop request (a race it wins now and then, more often on a busy
+    machine), it is still running, finds nothing subscribed and waits up to 60 s for a subscription
+    that never comes, and the worker waits with it: a burst worker finished its jobs and lingered a
+    minute (one test in each full CI run on Redis, 4 of 8 benchmark runs), a stopped worker took a
+    minute to go. Asking the thread to stop *before* the ``UNSUBSCRIBE`` leaves no such window: the
+    reply wakes it and it ends. ``_running`` is redis-py's stop flag (what
+    ``PubSubWorkerThread.stop()`` clears), which has no public way to be cleared without waiting.
+    """
+
+    def unsubscribe(self) -> None:
+        if self.pubsub_thread is not None:
+            self.pubsub_thread._running.clear()
+        super().unsubscribe()  # type: ignore[no-untyped-call]  # unannotated in RQ
+
+
+class NinjaOneWorker(PubSubStopsAtOnce, Worker):
     """An RQ worker bound to a Flask app that also queues the sweep and the scheduler tick."""
 
     #: RQ doubles its wait between reconnection attempts up to this (its default is a minute).

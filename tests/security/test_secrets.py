@@ -28,6 +28,7 @@ from flask_ninjaone import jobs
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import Credential, Integration, SyncRun
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
+from flask_ninjaone.worker import PubSubStopsAtOnce
 from tests.support.security_routes import cases, request_kwargs, route_app
 from tests.support.security_world import (
     CLIENT_SECRET,
@@ -60,6 +61,10 @@ class Recorder:
 
     def text(self, label: str, text: str) -> None:
         self.seen.append((label, text))
+
+
+class _InProcessWorker(PubSubStopsAtOnce, SimpleWorker):
+    """Runs the jobs in the test's process (its log capture sees them), and stops when they are done."""
 
 
 class JobPayloads:
@@ -107,7 +112,7 @@ class JobPayloads:
                 self.payloads.append(f"{key.decode()} {field.decode()}: {value.decode('utf-8', 'replace')}")
         with self.app.app_context():
             queue = jobs.queue()
-            worker = SimpleWorker([queue], connection=queue.connection, serializer=jobs.JobSerializer)
+            worker = _InProcessWorker([queue], connection=queue.connection, serializer=jobs.JobSerializer)
             worker.work(burst=True)
 
 
