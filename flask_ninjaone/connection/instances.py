@@ -119,3 +119,10 @@ def device_counts(session: Session) -> dict[int, int]:
         .group_by(Device.integration_id)
     )
     return {integration_id: count for integration_id, count in rows}
+
+
+def names_if_several(session: Session) -> dict[int, str]:
+    """Instance id → name when the bound tenant has several live instances, else empty: a page names
+    the instance a device comes from only when there is another to tell it from (no clutter)."""
+    instances = tenant_instances(session)
+    return {row.id: row.name for row in instances} if len(instances) > 1 else {}
