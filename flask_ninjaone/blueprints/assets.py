@@ -286,14 +286,18 @@ def open_selected() -> Response | str:
     devices = devices_for_assets(session, asset_ids[:MAX_SELECTED])
     if len(devices) == 1:
         return redirect(device_page_url(instance_of(session, devices[0]).base_url, devices[0].device_id), 303)
-    links = [
+    links = sorted(
         (
-            device,
-            device_page_url(instance_of(session, device).base_url, device.device_id),
-            host_asset_url(device.host_asset_id or ""),
-        )
-        for device in sorted(devices, key=lambda d: d.name.lower())
-    ]
+            (
+                device,
+                device_page_url(integration.base_url, device.device_id),
+                host_asset_url(device.host_asset_id or ""),
+            )
+            for integration, members in by_instance(session, devices)
+            for device in members
+        ),
+        key=lambda link: link[0].name.lower(),
+    )
     labels = labels_for(require_tenant_id(), asset_ids=(device.host_asset_id for device in devices))
     return render_template(
         "ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids), labels=labels

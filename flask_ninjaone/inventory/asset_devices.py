@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration
+from ..tenancy import get_scoped
 
 
 def live_linked(*, retired: bool = False) -> Select[Device]:
@@ -47,7 +48,7 @@ def devices_for_assets(session: Session, host_asset_ids: Collection[str]) -> lis
 
 def instance_of(session: Session, device: Device) -> Integration:
     """The instance ``device`` is of: the one its id means something in, whose token reaches it."""
-    integration = session.get(Integration, device.integration_id)
+    integration = get_scoped(session, Integration, device.integration_id)
     assert integration is not None  # a foreign key, and the device row is the bound tenant's
     return integration
 
