@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from flask_ninjaone.actions.start import AGENT_CLASSES
+from flask_ninjaone.connection.connect import save_credentials
 from flask_ninjaone.inventory.compliance import AssetSummary, asset_summaries
 from flask_ninjaone.jobs import inline_runner
 from flask_ninjaone.models import AuditEntry, Device, DeviceAction, Integration, SyncRun
@@ -22,7 +23,7 @@ from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from sample_host.adapter import SOURCE
 from sample_host.models import Asset, Client, Ticket
 from tests.support.actions import submission
-from tests.support.connection_flow import PREFIX, tenant_db, tenant_id, user_id
+from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, PREFIX, tenant_db, tenant_id, user_id
 from tests.support.instance_cli import connect, ok
 
 REBOOT = "POST /v2/device/{id}/reboot/{mode}"
@@ -130,7 +131,9 @@ def test_asset_list_badges_come_from_each_devices_instance(web_app, cli, two_ins
     assert "last known" not in _badges(web_app, twins["beta"].asset_id)
 
 
-def test_remote_connect_asks_the_devices_own_instance_and_the_audit_names_it(web_app, two_instances, login):
+def test_remote_connect_asks_the_devices_own_instance_and_the_audit_names_it(
+    web_app, two_instances, login, admin
+):
     twins = _twins(web_app)
     tech = login("technician")
     for name, twin in twins.items():
@@ -151,6 +154,8 @@ def test_remote_connect_asks_the_devices_own_instance_and_the_audit_names_it(web
             (entry.target_id, entry.detail["instance"], entry.detail["integration_id"]) for entry in entries
         ]
     assert named == [(twin.asset_id, name, twin.integration_id) for name, twin in twins.items()]
+    log = admin.get(f"{PREFIX}/remote/audit").get_data(as_text=True)
+    assert 'data-instance="alpha"' in log and 'data-instance="beta"' in log
 
 
 def _ticket_with(app: Flask, *asset_ids: str) -> int:
@@ -271,6 +276,25 @@ def test_sync_selected_reads_each_device_from_its_own_instance(web_app, two_inst
         assert fake.state.request_counts()
 
 
+def test_the_asset_buttons_work_whichever_instance_the_settings_page_shows(web_app, two_instances, admin):
+    """A third instance, saved but never connected, chosen on the settings page: the asset list's
+    buttons still act on each asset's own device (they do not depend on the instance shown there)."""
+    twins = _twins(web_app)
+    with tenant_db(web_app) as db_session:
+        gamma = save_credentials(db_session, client_id=DEMO_ID, client_secret=DEMO_SECRET, region=None,
+                                 custom_url="https://gamma.example.com", set_by_operator=True, add=True,
+                                 name="gamma").integration.id  # fmt: skip
+    assert admin.get(f"{PREFIX}/?instance={gamma}").status_code == 200
+    alpha = twins["alpha"].asset_id
+    synced = admin.post(f"{PREFIX}/assets/sync-selected", data={"asset_ids": alpha}, headers=JSON)
+    assert synced.status_code == 202, synced.get_json()
+    refreshed = admin.post(f"{PREFIX}/assets/{twins['beta'].asset_id}/refresh", headers=JSON)
+    assert refreshed.status_code == 202, refreshed.get_json()
+    opened = admin.get(f"{PREFIX}/assets/open-selected", query_string={"asset_ids": alpha})
+    assert opened.status_code == 303 and opened.location.startswith(two_instances["alpha"].url)
+    inline_runner(web_app).wait()
+
+
 def test_a_single_instance_tenant_shows_no_instance_name(web_app, cli, fake, admin):
     web_app.config["NINJAONE_PUBLIC_BASE_URL"] = "http://localhost"
     ok(connect(cli, fake.url, "--name", "alpha"))
@@ -286,6 +310,9 @@ def test_a_single_instance_tenant_shows_no_instance_name(web_app, cli, fake, adm
     ticket_id = _ticket_with(web_app, asset_id)
     page = admin.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert name in page and "data-instance" not in page
+    assert admin.post(f"{PREFIX}/remote/assets/{asset_id}/connect", headers=JSON).status_code == 200
+    log = admin.get(f"{PREFIX}/remote/audit").get_data(as_text=True)
+    assert name in log and "data-instance" not in log
 
 
 def test_a_tenant_without_any_instance_says_not_connected(web_app, admin):
