@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 
 from ..client import device_page_url
 from ..connection.health import Health, connection_health
-from ..connection.instances import tenant_instances
+from ..connection.instances import names_if_several, tenant_instances
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.asset_devices import by_instance, device_for_asset, devices_for_assets, instance_of
@@ -183,10 +183,13 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
         return Markup("")
     can_sync = get_state().host.has_permission(Permission.ACTIONS)
     run = None
-    if can_sync:  # a selection's run is of its devices' instance: the first any instance has to show
+    if can_sync:  # a selection's run is of its devices' instance: the one the URL names, else any active
         instances = tenant_instances(get_state().db.session)
-        followed = (followed_run(row, SELECTED_DEVICES, param=HOST_PAGE_RUN) for row in instances)
-        run = next((found for found in followed if found is not None), None)
+        runs = [
+            found for row in instances if (found := followed_run(row, SELECTED_DEVICES, param=HOST_PAGE_RUN))
+        ]
+        named = request.args.get(HOST_PAGE_RUN, type=int)
+        run = next((found for found in runs if found.id == named), runs[0] if runs else None)
     html = render_template(
         "ninjaone/asset_list_tools.html",
         form_id=form_id,
@@ -311,5 +314,9 @@ def open_selected() -> Response | str:
     )
     labels = labels_for(require_tenant_id(), asset_ids=(device.host_asset_id for device in devices))
     return render_template(
-        "ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids), labels=labels
+        "ninjaone/asset_open_selected.html",
+        links=links,
+        requested=len(asset_ids),
+        labels=labels,
+        names=names_if_several(session),  # the same device id in two instances is two machines
     )

@@ -234,6 +234,12 @@ def test_no_form_value_reaches_a_device_of_the_other_instance(web_app, two_insta
     opened = tech.get(f"{PREFIX}/assets/open-selected", query_string={"asset_ids": twins["beta"].asset_id,
                                                                        "instance": "alpha"})  # fmt: skip
     assert opened.status_code == 303 and opened.location.startswith(two_instances["beta"].url)
+    both = [twin.asset_id for twin in twins.values()]
+    several = tech.get(f"{PREFIX}/assets/open-selected", query_string={"asset_ids": both})
+    listed = several.get_data(as_text=True)
+    for name, twin in twins.items():  # the same device id twice: two machines, each of its instance
+        link = f"{two_instances[name].url}/#/deviceDashboard/{twin.device_id}/overview"
+        assert link in listed.replace("&amp;", "&") and f'data-instance="{name}"' in listed
 
     # An asset the host links to the shared device id, that no mirrored device is linked to.
     with tenant_db(web_app) as db_session:
@@ -274,6 +280,23 @@ def test_sync_selected_reads_each_device_from_its_own_instance(web_app, two_inst
     assert done == sorted((twin.integration_id, "succeeded") for twin in twins.values())
     for fake in two_instances.values():  # each instance was asked (for its own device only)
         assert fake.state.request_counts()
+
+
+def test_the_asset_list_follows_the_run_its_url_names_of_either_instance(web_app, two_instances, login):
+    twins = _twins(web_app)
+    tech = login("technician")
+    with inline_runner(web_app).held():
+        runs = {
+            name: tech.post(
+                f"{PREFIX}/assets/sync-selected", data={"asset_ids": twin.asset_id}, headers=JSON
+            ).get_json()["run"]
+            for name, twin in twins.items()
+        }
+        for name, run in runs.items():  # both queued at once: the list shows the one its URL names
+            other = runs["beta" if name == "alpha" else "alpha"]
+            listing = tech.get(f"/assets/?ninjaone_run={run['id']}").get_data(as_text=True)
+            assert f'href="{run["run_url"]}"' in listing and f'href="{other["run_url"]}"' not in listing
+    inline_runner(web_app).wait()
 
 
 def test_the_asset_buttons_work_whichever_instance_the_settings_page_shows(web_app, two_instances, admin):
