@@ -3,8 +3,8 @@
 A bulk request is planned first (:func:`plan`): each selected asset is either *runnable* (this
 tenant's live NinjaOne device that can take the action now) or *skipped* with why — unknown, another
 tenant's or unmanaged assets all read "No such asset, or it is not managed by NinjaOne" (nothing tells
-them apart), offline agents and device classes that cannot run it say so. Skipped devices cost no
-API call and no row.
+them apart), offline agents, device classes that cannot run it and devices whose own instance cannot
+act (disconnected, lacking a scope) say so. Skipped devices cost no API call and no row.
 
 Then every runnable device gets its own :class:`~..models.DeviceAction` row and ``actions.send`` job
 through :func:`.start.start_action`, keyed by the submission and the asset (:func:`start_bulk`), so
@@ -20,15 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import setting
 from ..host import UserRef
-from ..models import ActionKind, Device, Integration
+from ..inventory.asset_devices import devices_for_assets, instance_of
+from ..models import ActionKind, Device
 from ..tenancy import require_tenant_id
 from .inputs import ActionInputError, ActionRequest
-from .start import NOT_FOUND, ActionRefused, Started, action_key, check_device, start_action
+from .start import NOT_FOUND, ActionRefused, Started, action_key, check_device, start_action, usable
 
 #: Most devices one bulk request may name (a hard limit, whatever the setting).
 MAX_BULK = 500
@@ -69,20 +69,12 @@ def selection(values: Sequence[Any]) -> list[str]:
     return ids
 
 
-def plan(
-    session: Session, integration: Integration, asset_ids: Sequence[str], request: ActionRequest
-) -> BulkPlan:
-    """Sort ``asset_ids`` (from :func:`selection`) into runnable devices and skipped assets."""
-    devices = {
-        device.host_asset_id: device
-        for device in session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.host_asset_id.in_(list(asset_ids)),
-                Device.retired.is_(False),
-            )
-        )
-    }
+def plan(session: Session, asset_ids: Sequence[str], request: ActionRequest) -> BulkPlan:
+    """Sort ``asset_ids`` (from :func:`selection`) into runnable devices and skipped assets; each
+    device is acted on through its own instance, skipped with why when that instance cannot act."""
+    devices: dict[str | None, Device] = {}
+    for linked in devices_for_assets(session, asset_ids):
+        devices.setdefault(linked.host_asset_id, linked)  # oldest instance first, as on the asset page
     result = BulkPlan()
     for asset_id in asset_ids:
         device = devices.get(asset_id)
@@ -90,6 +82,7 @@ def plan(
             result.skipped.append(Skipped(asset_id, None, NOT_FOUND))
             continue
         try:
+            usable(instance_of(session, device))
             check_device(device, request)
         except ActionRefused as exc:
             result.skipped.append(Skipped(asset_id, device.name, exc.message))

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from ..client import NinjaOneError, RateLimited
 from ..connection.api_client import MissingCredentials, client_for
+from ..inventory.asset_devices import instance_of
 from ..models import ActionKind, Device, Integration
 from .inputs import ActionRequest, run_as_choices
-from .start import ActionRefused, check_device, usable_integration
+from .start import ActionRefused, check_device, usable
 
 SIGN_IN_NEEDED = (
     "Scripts need a NinjaOne connection made by signing in: NinjaOne refuses script runs for a connection "
@@ -73,7 +74,7 @@ def panel_scripts(session: Session, device: Device) -> ScriptPanel:
     """What the panel's "Run script" form offers for ``device``: the options (one API call per panel
     view, only when the connection and the device can run scripts), or why there are none."""
     try:
-        integration = usable_integration(session)
+        integration = usable(instance_of(session, device))
     except ActionRefused as exc:
         return ScriptPanel(reason=exc.message)
     if not signed_in(integration):

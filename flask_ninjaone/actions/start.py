@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..connection.connect import tenant_integration
+from ..connection.instances import tenant_instances
 from ..host import UserRef
-from ..inventory.asset_devices import device_for_asset
+from ..inventory.asset_devices import device_for_asset, instance_of
 from ..jobs import enqueue
 from ..models import ActionKind, ConnectionStatus, Device, DeviceAction, Integration
 from ..tenancy import require_tenant_id
@@ -63,6 +64,7 @@ class Started:
 
 
 NOT_FOUND = "No such asset, or it is not managed by NinjaOne."
+NOT_CONNECTED = "NinjaOne is not connected for this workspace; an administrator can connect it."
 
 
 def action_key(*parts: str) -> str:
@@ -71,8 +73,9 @@ def action_key(*parts: str) -> str:
 
 
 def usable_integration(session: Session) -> Integration:
-    """The tenant's (first) instance if it can act, for the pages that show one instance; else
-    :class:`ActionRefused` saying how to fix it."""
+    """The tenant's (first) instance if it can act, else :class:`ActionRefused` saying how to fix it.
+    Only for the maintenance-window tick, whose action keys do not name an instance yet; pages act on
+    the device's own instance (:func:`asset_target`), the CLI on the one ``--instance`` names."""
     return usable(tenant_integration(session))
 
 
@@ -84,7 +87,7 @@ def usable(integration: Integration | None) -> Integration:
         or integration.status == ConnectionStatus.DISCONNECTED
         or integration.credential is None
     ):
-        raise ActionRefused("NinjaOne is not connected for this workspace; an administrator can connect it.")
+        raise ActionRefused(NOT_CONNECTED)
     if integration.status == ConnectionStatus.RECONNECT_REQUIRED:
         raise ActionRefused("The NinjaOne connection must be re-authorized by an administrator first.")
     scope = integration.credential.scope
@@ -97,23 +100,37 @@ def usable(integration: Integration | None) -> Integration:
     return integration
 
 
-def managed_device(session: Session, integration: Integration, *, host_asset_id: str | None = None,
-                   device_id: int | None = None) -> Device:  # fmt: skip
-    """The live mirror row of this tenant's device, by host asset or NinjaOne id; 404 otherwise."""
-    device: Device | None = None
-    if host_asset_id is not None:
-        device = device_for_asset(session, integration, host_asset_id)
-    elif device_id is not None:
-        device = session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.device_id == device_id,
-                Device.retired.is_(False),
-            )
-        ).first()
+def managed_device(session: Session, integration: Integration, *, device_id: int) -> Device:
+    """The live mirror row of ``integration``'s device ``device_id`` (an id means a device only within
+    its instance); 404 otherwise."""
+    device = session.scalars(
+        select(Device).where(
+            Device.integration_id == integration.id,
+            Device.device_id == device_id,
+            Device.retired.is_(False),
+        )
+    ).first()
     if device is None:
         raise ActionRefused(NOT_FOUND, 404)
     return device
+
+
+def asset_target(session: Session, host_asset_id: str) -> tuple[Integration, Device]:
+    """The live device behind a host asset and its own instance, if that instance can act: what a
+    page's action goes to. The page names the asset only, so no form value can point the action at
+    a device of another instance that shares the id. 404 for no such device, 409 (:func:`usable`)
+    when its instance cannot act."""
+    device = device_for_asset(session, host_asset_id)
+    if device is None:
+        require_instance(session)
+        raise ActionRefused(NOT_FOUND, 404)
+    return usable(instance_of(session, device)), device
+
+
+def require_instance(session: Session) -> None:
+    """Refuse (409, how to fix it) when the tenant has no NinjaOne instance at all: nothing can act."""
+    if not tenant_instances(session):
+        raise ActionRefused(NOT_CONNECTED)
 
 
 def check_device(device: Device, request: ActionRequest) -> None:
@@ -150,9 +167,9 @@ def start_action(
     api_calls: int = 0,
 ) -> Started:
     """Record the action (once per ``key``) and queue its send, and return it as it is now (an inline
-    job may have sent it already); the caller has checked permission,
-    :func:`usable_integration`, :func:`managed_device` and :func:`check_device`; ``api_calls``: those
-    the checks made (a script's options)."""
+    job may have sent it already); the caller has checked permission, :func:`asset_target` (or
+    :func:`usable` and :func:`managed_device`) and :func:`check_device`; ``api_calls``: those the
+    checks made (a script's options)."""
     # populate_existing: a caller that prints the action (the CLI) gets its current state even when the
     # row already sat in this session's identity map.
     by_key = (

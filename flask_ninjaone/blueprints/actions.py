@@ -39,10 +39,9 @@ from ..actions.start import (
     SOFTWARE_PATCH_CLASSES,
     ActionRefused,
     action_key,
+    asset_target,
     check_device,
-    managed_device,
     start_action,
-    usable_integration,
 )
 from ..client.device_actions import MAINTENANCE_FEATURES
 from ..forms.mapping import ActionForm
@@ -109,8 +108,7 @@ def _act(asset_id: str, parse: Any, script: Any = None) -> Answer:
     session = get_state().db.session
     calls = 0
     try:
-        integration = usable_integration(session)
-        device = managed_device(session, integration, host_asset_id=asset_id)
+        integration, device = asset_target(session, asset_id)
         ticket_id = _ticket_id(asset_id)
         if script is not None:
             require_sign_in(integration)

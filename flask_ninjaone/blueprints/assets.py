@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -37,21 +36,27 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..client import device_page_url
-from ..connection.connect import tenant_integration
 from ..connection.health import Health, connection_health
+from ..connection.instances import names_if_several, tenant_instances
 from ..forms.mapping import ActionForm
 from ..host import Permission
-from ..inventory.asset_devices import device_for_asset, devices_for_assets
+from ..inventory.asset_devices import by_instance, device_for_asset, devices_for_assets, instance_of
 from ..inventory.compliance import AssetSummary, asset_summaries
 from ..inventory.device_refresh import MAX_SELECTED
 from ..inventory.panels import asset_panel, ticket_assets
 from ..labels import labels_for
 from ..state import get_state
-from ..sync.requests import DEVICE_REFRESH, SELECTED_DEVICES, request_device_refresh, request_selected
+from ..sync.requests import (
+    DEVICE_REFRESH,
+    SELECTED_DEVICES,
+    SyncRequest,
+    request_device_refresh,
+    request_selected,
+)
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, host_page_url, require, safe_next, this_page, wants_json
 from .run_progress import HOST_PAGE_RUN, answer_on_host_page, followed_run, run_view, with_param
-from .states import connected_integration
+from .states import NotConnected
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -122,19 +127,17 @@ def render_ticket_panel(ticket_id: Any) -> Markup:
     """Remote Connect and RMM status for each asset linked to a ticket."""
     if not _may(Permission.VIEW):
         return Markup("")
-    integration, assets = ticket_assets(ticket_id)
-    if not assets:
+    panel = ticket_assets(ticket_id)
+    if not panel.assets:
         return Markup("")
     html = render_template(
         "ninjaone/ticket_panel.html",
-        integration=integration,
-        assets=assets,
+        panel=panel,
         ticket_id=str(ticket_id),
         can_remote=get_state().host.has_permission(Permission.REMOTE),
         form=ActionForm(),
         asset_url=host_asset_url,
-        labels=labels_for(require_tenant_id(), asset_ids=(item.host_asset_id for item in assets)),
-        health=connection_health(integration),
+        labels=labels_for(require_tenant_id(), asset_ids=(item.host_asset_id for item in panel.assets)),
     )
     return _assets_head() + Markup(html)
 
@@ -145,13 +148,12 @@ def render_remote_button(host_asset_id: Any, ticket_id: Any = None, label: str =
     or when the asset is not a NinjaOne device."""
     if not _may(Permission.REMOTE):
         return Markup("")
-    integration = tenant_integration(get_state().db.session)
-    if connection_health(integration).state in (Health.NOT_CONNECTED, Health.DISCONNECTED):
-        return Markup("")  # no session can open: a live-looking button would only fail
-    assert integration is not None
-    device = device_for_asset(get_state().db.session, integration, str(host_asset_id))
+    session = get_state().db.session
+    device = device_for_asset(session, str(host_asset_id))
     if device is None:
         return Markup("")
+    if connection_health(instance_of(session, device)).state in (Health.NOT_CONNECTED, Health.DISCONNECTED):
+        return Markup("")  # no session can open on the device's instance: a live-looking button would fail
     html = render_template(
         "ninjaone/remote_button.html",
         device=device,
@@ -166,13 +168,11 @@ def render_remote_button(host_asset_id: Any, ticket_id: Any = None, label: str =
 
 @bp.app_template_global("ninjaone_asset_summaries")
 def template_asset_summaries(host_asset_ids: Any) -> dict[str, AssetSummary]:
-    """Host asset id (as a string) → agent status, open alert count, patch compliance, NinjaOne link."""
+    """Host asset id (as a string) → agent status, open alert count, patch compliance, NinjaOne link,
+    whether that is the last known state, and the device's instance (when the tenant has several)."""
     if not _may(Permission.VIEW):
         return {}
-    summaries = asset_summaries(host_asset_ids)
-    if summaries and connection_health(tenant_integration(get_state().db.session)).stale:
-        return {key: replace(summary, stale=True) for key, summary in summaries.items()}
-    return summaries
+    return asset_summaries(host_asset_ids)
 
 
 @bp.app_template_global("ninjaone_asset_list_tools")
@@ -182,10 +182,14 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
     if not _may(Permission.VIEW):
         return Markup("")
     can_sync = get_state().host.has_permission(Permission.ACTIONS)
-    integration = tenant_integration(get_state().db.session)
     run = None
-    if can_sync and integration is not None:
-        run = followed_run(integration, SELECTED_DEVICES, param=HOST_PAGE_RUN)
+    if can_sync:  # a selection's run is of its devices' instance: the one the URL names, else any active
+        instances = tenant_instances(get_state().db.session)
+        runs = [
+            found for row in instances if (found := followed_run(row, SELECTED_DEVICES, param=HOST_PAGE_RUN))
+        ]
+        named = request.args.get(HOST_PAGE_RUN, type=int)
+        run = next((found for found in runs if found.id == named), runs[0] if runs else None)
     html = render_template(
         "ninjaone/asset_list_tools.html",
         form_id=form_id,
@@ -199,6 +203,17 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
 
 
 # -- routes ---------------------------------------------------------------------------------------
+
+
+def _require_connection() -> None:
+    """The guided "not connected" page unless some instance of the tenant connected at least once. Any
+    instance, not the one chosen on the settings page: these buttons act on each asset's own device,
+    whichever instance it is of."""
+    for integration in tenant_instances(get_state().db.session):
+        health = connection_health(integration)
+        if health.state != Health.NOT_CONNECTED or health.has_data:
+            return
+    raise NotConnected
 
 
 def _own_asset(asset_id: str) -> str:
@@ -225,14 +240,15 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints,
     as a detached job with a run the panel follows (JSON for its script, else back to the asset)."""
     asset_id = _own_asset(asset_id)
-    integration = connected_integration()
+    _require_connection()
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
-    device = device_for_asset(get_state().db.session, integration, asset_id)
+    session = get_state().db.session
+    device = device_for_asset(session, asset_id)
     back = safe_next(host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
     if device is None:
         return _refused("This asset is not managed by NinjaOne.", back)
-    return answer_on_host_page(request_device_refresh(integration, device.device_id), back)
+    return answer_on_host_page(request_device_refresh(instance_of(session, device), device.device_id), back)
 
 
 def _refused(message: str, back: str) -> Response | tuple[Response, int]:
@@ -246,9 +262,9 @@ def _refused(message: str, back: str) -> Response | tuple[Response, int]:
 @bp.post("/sync-selected")
 @require(Permission.ACTIONS)
 def sync_selected() -> Response | tuple[Response, int]:
-    """Bulk action of the asset list: one detached job re-reads the selected NinjaOne devices, with a
-    run the list follows (the same selection clicked twice is one run)."""
-    integration = connected_integration()
+    """Bulk action of the asset list: one detached job per instance re-reads the selected NinjaOne
+    devices of that instance, with a run the list follows (the same selection clicked twice is one run)."""
+    _require_connection()
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     back = safe_next(url_for("ninjaone_compliance.index"))
@@ -256,33 +272,51 @@ def sync_selected() -> Response | tuple[Response, int]:
     asset_ids = asset_ids[: MAX_SELECTED + 1]
     if len(asset_ids) > MAX_SELECTED:
         return _refused(f"Select at most {MAX_SELECTED} assets at a time.", back)
-    devices = devices_for_assets(get_state().db.session, integration, asset_ids[:MAX_SELECTED])
+    session = get_state().db.session
+    devices = devices_for_assets(session, asset_ids[:MAX_SELECTED])
     if not devices:
         return _refused("None of the selected assets is managed by NinjaOne.", back)
-    ids = sorted(device.device_id for device in devices)
-    subject = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-    return answer_on_host_page(request_selected(integration, ids, subject=subject), back)
+    results = []
+    for integration, selected in by_instance(session, devices):
+        ids = sorted(device.device_id for device in selected)
+        subject = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+        results.append((integration.name, request_selected(integration, ids, subject=subject)))
+    if len(results) == 1:
+        return answer_on_host_page(results[0][1], back)
+    started = [result for _, result in results if result.started]
+    message = " ".join(f"{name}: {result.message}" for name, result in results)
+    run = next((result.run for result in started + [result for _, result in results] if result.run), None)
+    return answer_on_host_page(SyncRequest(bool(started), message, run=run), back)
 
 
 @bp.get("/open-selected")
 @require(Permission.VIEW)
 def open_selected() -> Response | str:
     """ "Open in NinjaOne" for the selection: one device goes straight there, several get a list of links."""
-    integration = connected_integration()
+    _require_connection()
     asset_ids = [v for v in request.args.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[:MAX_SELECTED]
-    devices = devices_for_assets(get_state().db.session, integration, asset_ids[:MAX_SELECTED])
+    session = get_state().db.session
+    devices = devices_for_assets(session, asset_ids[:MAX_SELECTED])
     if len(devices) == 1:
-        return redirect(device_page_url(integration.base_url, devices[0].device_id), 303)
-    links = [
+        return redirect(device_page_url(instance_of(session, devices[0]).base_url, devices[0].device_id), 303)
+    links = sorted(
         (
-            device,
-            device_page_url(integration.base_url, device.device_id),
-            host_asset_url(device.host_asset_id or ""),
-        )
-        for device in sorted(devices, key=lambda d: d.name.lower())
-    ]
+            (
+                device,
+                device_page_url(integration.base_url, device.device_id),
+                host_asset_url(device.host_asset_id or ""),
+            )
+            for integration, members in by_instance(session, devices)
+            for device in members
+        ),
+        key=lambda link: link[0].name.lower(),
+    )
     labels = labels_for(require_tenant_id(), asset_ids=(device.host_asset_id for device in devices))
     return render_template(
-        "ninjaone/asset_open_selected.html", links=links, requested=len(asset_ids), labels=labels
+        "ninjaone/asset_open_selected.html",
+        links=links,
+        requested=len(asset_ids),
+        labels=labels,
+        names=names_if_several(session),  # the same device id in two instances is two machines
     )

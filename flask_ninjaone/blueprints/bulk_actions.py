@@ -32,7 +32,7 @@ from ..actions.bulk import (
 from ..actions.inputs import ActionInputError, ActionRequest
 from ..actions.listing import action_json
 from ..actions.patching import patch as patch_request
-from ..actions.start import NOT_FOUND, ActionRefused, usable_integration
+from ..actions.start import NOT_FOUND, ActionRefused, require_instance
 from ..client.device_actions import MAINTENANCE_FEATURES, PATCH_TARGETS, REBOOT_MODES
 from ..forms.mapping import ActionForm
 from ..host import Permission
@@ -111,7 +111,7 @@ def bulk() -> Answer:
     submission = (request.form.get("submission") or "").strip()[:65]
     session = get_state().db.session
     try:
-        integration = usable_integration(session)
+        require_instance(session)
         asset_ids = selection(request.form.getlist("asset_ids")[: MAX_BULK + 1])
     except ActionRefused as exc:
         return _page(kind, None, exc.status, exc.message)
@@ -122,7 +122,7 @@ def bulk() -> Answer:
         action_request = _parse(kind) if submission else DEFAULTS[kind]()
     except ActionInputError as exc:
         action_request, error = DEFAULTS[kind](), str(exc)
-    found = plan(session, integration, asset_ids, action_request)
+    found = plan(session, asset_ids, action_request)
     if not found.runnable and all(item.why == NOT_FOUND for item in found.skipped):
         return _page(kind, None, 404, "None of the selected assets is a NinjaOne device of this workspace.")
     token = submission if 0 < len(submission) <= 64 else secrets.token_urlsafe(16)

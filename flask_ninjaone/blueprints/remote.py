@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from ..connection.instances import tenant_instances
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..labels import labels_for
@@ -111,4 +112,5 @@ def audit() -> str:
         asset_page=host_pages.asset,
         ticket_page=host_pages.ticket,
         labels=labels,
+        several=len(tenant_instances(get_state().db.session)) > 1,  # name each entry's instance
     )

@@ -196,3 +196,10 @@ def instance_scope(session: Session, raw: str | None) -> InstanceScope:
     if chosen is None:
         raise InstanceError(f"No NinjaOne instance {wanted} in this workspace; choose one from the list.")
     return InstanceScope(instances, chosen)
+
+
+def names_if_several(session: Session) -> dict[int, str]:
+    """Instance id → name when the bound tenant has several live instances, else empty: a page names
+    the instance a device comes from only when there is another to tell it from (no clutter)."""
+    instances = tenant_instances(session)
+    return {row.id: row.name for row in instances} if len(instances) > 1 else {}

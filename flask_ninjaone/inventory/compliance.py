@@ -24,11 +24,12 @@ from sqlalchemy import func, select
 
 from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
-from ..connection.connect import tenant_integration
-from ..connection.instances import least_recent, tenant_instances
+from ..connection.health import connection_health
+from ..connection.instances import least_recent, names_if_several, tenant_instances
 from ..models import OPEN_ALERT_STATUSES, Alert, Device, Integration, OrganizationMapping
 from ..organizations.client_mapping import client_names
 from ..state import get_state
+from .asset_devices import by_instance, devices_for_assets, live_linked, open_alert_counts
 
 COMPLIANCE_STATES = ("compliant", "pending", "failed", "unknown", "n/a")
 AGENT_STATES = ("online", "offline", "unknown")
@@ -84,51 +85,39 @@ class AssetSummary:
     alert_count: int
     compliance: str
     ninjaone_url: str
-    #: NinjaOne is disconnected: these facts are the last known state, badges must not look live.
+    #: The device's instance is disconnected: these facts are the last known state, badges must not
+    #: look live.
     stale: bool = False
-
-
-def _open_alert_counts(integration: Integration, device_ids: Iterable[int] | None = None) -> dict[int, int]:
-    query = (
-        select(Alert.device_id, func.count())
-        .where(Alert.integration_id == integration.id, Alert.status.in_(OPEN_ALERT_STATUSES))
-        .group_by(Alert.device_id)
-    )
-    if device_ids is not None:
-        query = query.where(Alert.device_id.in_(sorted(set(device_ids))))
-    return {
-        device_id: count
-        for device_id, count in get_state().db.session.execute(query)
-        if device_id is not None
-    }
+    #: The name of the device's instance when the tenant has several (``None``: nothing to tell apart).
+    instance: str | None = None
 
 
 def asset_summaries(host_asset_ids: Iterable[Any]) -> dict[str, AssetSummary]:
-    """Host asset id → its RMM summary, for the assets that are NinjaOne devices (two queries)."""
+    """Host asset id → its RMM summary, for the assets that are NinjaOne devices, each from its
+    device's own instance (its link, alerts and connection state)."""
     ids = sorted({str(value) for value in host_asset_ids})
     session = get_state().db.session
-    integration = tenant_integration(session)
-    if integration is None or not ids:
+    devices = devices_for_assets(session, ids)
+    if not devices:
         return {}
-    devices = session.scalars(
-        select(Device).where(
-            Device.integration_id == integration.id,
-            Device.host_asset_id.in_(ids),
-            Device.retired.is_(False),
-        )
-    ).all()
-    alerts = _open_alert_counts(integration, [device.device_id for device in devices])
-    return {
-        device.host_asset_id: AssetSummary(
-            device_id=device.device_id,
-            agent_status=device.agent_status or "unknown",
-            alert_count=alerts.get(device.device_id, 0),
-            compliance=patch_compliance(device),
-            ninjaone_url=device_page_url(integration.base_url, device.device_id),
-        )
-        for device in devices
-        if device.host_asset_id
-    }
+    alerts = open_alert_counts(session, devices)
+    names = names_if_several(session)
+    summaries: dict[str, AssetSummary] = {}
+    for integration, members in by_instance(session, devices):
+        stale = connection_health(integration).stale
+        for device in members:
+            if device.host_asset_id is None or device.host_asset_id in summaries:
+                continue  # oldest instance first: the asset page shows that device too
+            summaries[device.host_asset_id] = AssetSummary(
+                device_id=device.device_id,
+                agent_status=device.agent_status or "unknown",
+                alert_count=alerts.get((device.integration_id, device.device_id), 0),
+                compliance=patch_compliance(device),
+                ninjaone_url=device_page_url(integration.base_url, device.device_id),
+                stale=stale,
+                instance=names.get(integration.id),
+            )
+    return summaries
 
 
 def asset_ids_matching(
@@ -144,18 +133,16 @@ def asset_ids_matching(
     if compliance is not None and compliance not in COMPLIANCE_STATES:
         raise ValueError(f"compliance must be one of {COMPLIANCE_STATES}")
     session = get_state().db.session
-    integration = tenant_integration(session)
-    if integration is None:
-        return set()
-    query = select(Device).where(
-        Device.integration_id == integration.id, Device.retired.is_(False), Device.host_asset_id.is_not(None)
-    )
+    query = live_linked().where(Device.host_asset_id.is_not(None))
     if agent is not None:
         query = query.where(Device.agent_status == agent)
-    alerts = _open_alert_counts(integration) if has_alerts is not None else {}
+    alerts = open_alert_counts(session) if has_alerts is not None else {}
     matched: set[str] = set()
     for device in session.scalars(query.execution_options(yield_per=1000)):
-        if has_alerts is not None and bool(alerts.get(device.device_id)) != has_alerts:
+        if (
+            has_alerts is not None
+            and bool(alerts.get((device.integration_id, device.device_id))) != has_alerts
+        ):
             continue
         if compliance is not None and patch_compliance(device) != compliance:
             continue

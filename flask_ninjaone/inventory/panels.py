@@ -15,8 +15,8 @@ from sqlalchemy import case, func, select
 
 from ..alerts.catalog import SEVERITIES_WORST_FIRST
 from ..client import device_page_url
-from ..connection.connect import tenant_integration
 from ..connection.health import ConnectionHealth, connection_health
+from ..connection.instances import names_if_several, tenant_instances
 from ..models import (
     OPEN_ALERT_STATUSES,
     Alert,
@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..state import get_state
 from ..tenancy import require_tenant_id
-from .asset_devices import device_for_asset
+from .asset_devices import device_for_asset, devices_for_assets, instance_of, open_alert_counts
 from .compliance import antivirus_state, patch_compliance
 from .versions import version_key
 
@@ -79,11 +79,16 @@ class SoftwarePage:
 
 @dataclass
 class AssetPanel:
-    """Everything the asset panel shows; ``device`` is ``None`` for an asset NinjaOne does not manage."""
+    """Everything the asset panel shows; ``device`` is ``None`` for an asset NinjaOne does not manage.
+    ``integration`` and ``health`` are those of the device's own instance (``None`` and "not
+    connected" without a device); ``instance_name`` is its name when the tenant has several."""
 
     host_asset_id: str
     integration: Integration | None
     health: ConnectionHealth
+    #: Whether the tenant has any NinjaOne instance: "not connected" versus "not managed".
+    connected: bool = False
+    instance_name: str | None = None
     device: Device | None = None
     ninjaone_url: str | None = None
     compliance: str = "unknown"
@@ -139,14 +144,13 @@ def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> As
     """Load the panel of a host asset of the bound tenant."""
     session = get_state().db.session
     asset_id = str(host_asset_id)
-    integration = tenant_integration(session)
-    panel = AssetPanel(host_asset_id=asset_id, integration=integration, health=connection_health(integration))
-    if integration is None:
-        return panel
-    device = device_for_asset(session, integration, asset_id)
+    device = device_for_asset(session, asset_id)
     if device is None:
-        return panel
-    panel.device = device
+        connected = bool(tenant_instances(session))
+        return AssetPanel(asset_id, integration=None, health=connection_health(None), connected=connected)
+    integration = instance_of(session, device)
+    panel = AssetPanel(asset_id, integration, connection_health(integration), connected=True, device=device)
+    panel.instance_name = names_if_several(session).get(integration.id)
     panel.ninjaone_url = device_page_url(integration.base_url, device.device_id)
     panel.compliance = patch_compliance(device)
     panel.antivirus = dict(device.antivirus or {})
@@ -220,48 +224,52 @@ def software_page(integration: Integration, device: Device, params: SoftwarePara
 
 @dataclass
 class TicketAsset:
+    """One asset of a ticket, with its device and that device's own instance (its ``health``, and its
+    ``instance_name`` when the tenant has several)."""
+
     host_asset_id: str
-    device: Device | None
-    ninjaone_url: str | None
+    device: Device | None = None
+    ninjaone_url: str | None = None
     alert_count: int = 0
+    health: ConnectionHealth | None = None
+    instance_name: str | None = None
 
 
-def ticket_assets(ticket_id: Any) -> tuple[Integration | None, list[TicketAsset]]:
-    """The ticket's linked assets (``HostAdapter.ticket_asset_ids``) with their NinjaOne device, if any."""
+@dataclass
+class TicketAssets:
+    """The ticket panel: whether the tenant has any instance, and the ticket's linked assets."""
+
+    connected: bool
+    assets: list[TicketAsset]
+
+
+def ticket_assets(ticket_id: Any) -> TicketAssets:
+    """The ticket's linked assets (``HostAdapter.ticket_asset_ids``) with their NinjaOne device, if any,
+    each from the device's own instance."""
     session = get_state().db.session
-    integration = tenant_integration(session)
+    instances = {row.id: row for row in tenant_instances(session)}
     asset_ids = get_state().host.ticket_asset_ids(require_tenant_id(), str(ticket_id))
-    if integration is None or not asset_ids:
-        return integration, [TicketAsset(asset_id, None, None) for asset_id in asset_ids]
-    devices = {
-        device.host_asset_id: device
-        for device in session.scalars(
-            select(Device).where(
-                Device.integration_id == integration.id,
-                Device.host_asset_id.in_(asset_ids),
-                Device.retired.is_(False),
+    devices: dict[str | None, Device] = {}
+    for device in devices_for_assets(session, asset_ids):
+        devices.setdefault(device.host_asset_id, device)  # oldest instance first, as on the asset page
+    counts = open_alert_counts(session, devices.values())
+    names = names_if_several(session)
+    health = {key: connection_health(row) for key, row in instances.items()}
+    items = []
+    for asset_id in asset_ids:
+        linked = devices.get(asset_id)
+        if linked is None:
+            items.append(TicketAsset(asset_id))
+            continue
+        integration = instances[linked.integration_id]
+        items.append(
+            TicketAsset(
+                asset_id,
+                linked,
+                device_page_url(integration.base_url, linked.device_id),
+                counts.get((linked.integration_id, linked.device_id), 0),
+                health[linked.integration_id],
+                names.get(linked.integration_id),
             )
         )
-    }
-    counts = dict(
-        session.execute(
-            select(Alert.device_id, func.count())
-            .where(
-                Alert.integration_id == integration.id,
-                Alert.status.in_(OPEN_ALERT_STATUSES),
-                Alert.device_id.in_([device.device_id for device in devices.values()]),
-            )
-            .group_by(Alert.device_id)
-        ).all()
-    )
-    return integration, [
-        TicketAsset(
-            asset_id,
-            devices.get(asset_id),
-            device_page_url(integration.base_url, devices[asset_id].device_id)
-            if asset_id in devices
-            else None,
-            counts.get(devices[asset_id].device_id, 0) if asset_id in devices else 0,
-        )
-        for asset_id in asset_ids
-    ]
+    return TicketAssets(bool(instances), items)

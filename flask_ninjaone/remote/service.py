@@ -32,8 +32,9 @@ from ..client import (
     ReconnectRequired,
 )
 from ..connection.api_client import MissingCredentials, client_for
-from ..connection.connect import tenant_integration
+from ..connection.instances import tenant_instances
 from ..host import UserRef
+from ..inventory.asset_devices import device_for_asset, instance_of
 from ..models import ConnectionStatus, Device, Integration, RemoteLink
 from ..models.base import utcnow
 from ..state import get_state
@@ -149,8 +150,9 @@ def open_remote(
     The caller has checked ``ninjaone.remote``; a refused attempt is recorded with :func:`record_refused`.
     """
     session = get_state().db.session
-    result = _attempt(session, str(host_asset_id), clock, client_factory)
-    _audit(session, result, host_asset_id, user, remote_addr, ticket_id)
+    integration, device = _target(session, str(host_asset_id))
+    result = _attempt(session, integration, device, str(host_asset_id), clock, client_factory)
+    _audit(session, result, host_asset_id, user, remote_addr, ticket_id, integration)
     session.commit()
     return result
 
@@ -176,8 +178,30 @@ def _error(outcome: RemoteOutcome, device: Device | None = None, **fields: str) 
     )
 
 
-def _attempt(session: Any, host_asset_id: str, clock: Clock, client_factory: ClientFactory) -> RemoteResult:
-    integration = tenant_integration(session)
+def _target(session: Any, host_asset_id: str) -> tuple[Integration | None, Device | None]:
+    """The asset's device (live, else gone from NinjaOne) and the instance it is of: the session is
+    asked of that instance, with its token, since another instance may use the same device id.
+
+    Without a mirrored device, a tenant with a single instance still asks it for the device the host
+    links (the mirror may lag behind the host); with several, nothing says which instance's device
+    that id would be, so there is none (the attempt answers "not managed")."""
+    device = device_for_asset(session, host_asset_id, retired=True)
+    if device is not None:
+        return instance_of(session, device), device
+    instances = tenant_instances(session)
+    return (instances[0] if len(instances) == 1 else None), None
+
+
+def _attempt(
+    session: Any,
+    integration: Integration | None,
+    device: Device | None,
+    host_asset_id: str,
+    clock: Clock,
+    client_factory: ClientFactory,
+) -> RemoteResult:
+    if integration is None and tenant_instances(session):
+        return _error(RemoteOutcome.NOT_MANAGED)
     if (
         integration is None
         or integration.status == ConnectionStatus.DISCONNECTED
@@ -191,9 +215,8 @@ def _attempt(session: Any, host_asset_id: str, clock: Clock, client_factory: Cli
     device_id = get_state().host.asset_device_id(require_tenant_id(), host_asset_id)
     if device_id is None:
         return _error(RemoteOutcome.NOT_MANAGED)
-    device = session.scalars(
-        select(Device).where(Device.integration_id == integration.id, Device.device_id == device_id)
-    ).first()
+    if device is not None:  # the mirror's link names the device within its instance
+        device_id = device.device_id
     if device is not None and device.retired:
         return _error(RemoteOutcome.DEVICE_GONE, device)
     now = clock()
@@ -262,8 +285,12 @@ def _audit(
     user: UserRef | None,
     remote_addr: str | None,
     ticket_id: str | None,
+    integration: Integration | None = None,
 ) -> None:
     detail: dict[str, Any] = {"message": result.message, "cached": result.cached}
+    if integration is not None:  # the instance asked: device ids mean something only within one
+        detail["instance"] = integration.name
+        detail["integration_id"] = integration.id
     if result.device_id is not None:
         detail["device_id"] = result.device_id
     if result.device_name:

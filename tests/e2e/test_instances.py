@@ -1,14 +1,19 @@
 """An MSP that bought another adds its second NinjaOne instance in a real browser (issue 22): connect
 the first, "Add another NinjaOne instance", save and connect the second through OAuth, see both
-listed, and switch the page between them."""
+listed, and switch the page between them; an asset of the second instance's device says so."""
 
 from __future__ import annotations
 
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.support.browser import TIMEOUT, connect_and_sync, login
+from flask_ninjaone import tenant_scope
+from flask_ninjaone.models import Device, Integration
+from flask_ninjaone.state import get_state
+from tests.support.browser import OVERFLOW, TIMEOUT, connect_and_sync, login, shoot
+from tests.support.instance_cli import cli_runner, connect, ok
 
 
 def test_admin_adds_a_second_instance_beside_the_first(browser, live, fake, fake_b):
@@ -38,3 +43,32 @@ def test_admin_adds_a_second_instance_beside_the_first(browser, live, fake, fake
     page.get_by_role("link", name=first, exact=True).click()  # show the first instance again
     expect(facts).to_contain_text(fake.url)
     expect(instances.filter(has_text=re.compile("Connected", re.I))).to_have_count(2)
+
+
+def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fake, fake_b):
+    cli = cli_runner(live.app)
+    ok(connect(cli, fake.url, "--name", "Main office"))
+    ok(connect(cli, fake_b.url, "--add", "--name", "Acquired MSP"))
+    for name in ("Main office", "Acquired MSP"):
+        ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
+        ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+    with live.app.app_context():
+        tenant = get_state().host.find_tenant("acme")
+        with tenant_scope(tenant.id):
+            session = get_state().db.session
+            beta = session.scalars(select(Integration.id).where(Integration.name == "Acquired MSP")).one()
+            device = session.scalars(
+                select(Device).where(Device.integration_id == beta, Device.host_asset_id.is_not(None))
+            ).first()
+            asset_id, device_name = device.host_asset_id, device.name
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    login(page, live.url)
+    page.goto(f"{live.url}/assets/{asset_id}")
+    panel = page.locator("#ninjaone-rmm")
+    expect(panel).to_contain_text(device_name)
+    expect(panel.locator("[data-instance='Acquired MSP']")).to_be_visible()
+    shoot(page, "assets-instance-panel", desktop=1280)
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(panel.locator("[data-instance='Acquired MSP']")).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0, "the asset page with its instance badge fits a phone"

@@ -146,10 +146,11 @@ OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 SHOTS = os.environ.get("NINJAONE_TEST_SCREENSHOTS")
 
 
-def shoot(page, name: str) -> None:
-    """Screenshots at desktop and phone widths when NINJAONE_TEST_SCREENSHOTS names a directory."""
+def shoot(page, name: str, desktop: int = 1366) -> None:
+    """Screenshots at desktop (``desktop`` px) and phone widths when NINJAONE_TEST_SCREENSHOTS names a
+    directory."""
     if SHOTS:
-        for width, height in ((1366, 900), (390, 844)):
+        for width, height in ((desktop, 900), (390, 844)):
             page.set_viewport_size({"width": width, "height": height})
             page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
         page.set_viewport_size({"width": 1366, "height": 900})
