@@ -82,6 +82,12 @@ class AlertRule(TenantMixin, Base):
     __table_args__ = (Index(None, "tenant_id", "position"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The instance whose alerts the rule handles; ``None``: every instance's. Organization and role
+    #: ids are numbered per instance, so a rule naming them is always scoped (``alerts.rule_store``).
+    #: Removing the instance's row removes its rules: their ids mean nothing anywhere else.
+    integration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="CASCADE")
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
