@@ -341,10 +341,13 @@ def _test(test_id: int) -> RuleTest:
 
 def _render_test(rule: AlertRule | None, test: RuleTest | None, form: RuleTestForm) -> str:
     done = finished(test)
+    # A scoped rule was tested on its instance's alerts: their organizations are named in that instance.
+    scope = test.spec.get("integration_id") if test is not None else None
+    names = organization_names(_session(), scope if isinstance(scope, int) else None) if done else []
     return render_template(
         "ninjaone/rules_test.html", rule=rule, test=test, view=test_view(test) if test else None,
         results=test.results if done and test else None, handled=handled(test) if done and test else 0,
-        form=form, max_limit=MAX_LIMIT, organizations=dict(_organizations()) if done else {},
+        form=form, max_limit=MAX_LIMIT, organizations=dict(names),
     )  # fmt: skip
 
 

@@ -167,7 +167,7 @@ def _when(**conditions: Any) -> str:
         ("{not json", "The file is not JSON"),
         ("[]", "must hold a JSON object"),
         (_file([], surprise=1), "file: surprise: Unknown field."),
-        (_file([], version=2), "file: version: must be 1"),
+        (_file([], version=3), "file: version: must be 1 or 2"),
         (_file([{"name": "A", "colour": "red"}]), "rule 1: colour: Unknown field."),
         (_when(sevrities=["MAJOR"]), "rule 1 “A”: conditions: sevrities: Unknown field."),
         (_when(severities=["HUGE"]), "rule 1 “A”: conditions: severities: Must be one of"),
