@@ -12,7 +12,9 @@ something in one instance. Existing rules are scoped as follows:
 * a tenant with no live instance keeps ``NULL``: there is nothing to scope to, and a rule of a
   disconnected tenant handles no alert. The rule form asks for the instance at its next save.
 
-Downgrading drops the column: every rule applies to every instance again (the old behaviour).
+A rule's instance row is never deleted while it held ids (it is retired); the one deletion, of a row
+that never held any, leaves its rules for every instance (``ON DELETE SET NULL``). Downgrading drops
+the column: every rule applies to every instance again (the old behaviour).
 
 Revision ID: 0019_rules_instance_scope
 Revises: 0018_search_software_names
@@ -80,7 +82,7 @@ def upgrade() -> None:
     with op.batch_alter_table(TABLE) as batch_op:
         batch_op.add_column(sa.Column("integration_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
-            op.f(FOREIGN_KEY), "ninjaone_integrations", ["integration_id"], ["id"], ondelete="CASCADE"
+            op.f(FOREIGN_KEY), "ninjaone_integrations", ["integration_id"], ["id"], ondelete="SET NULL"
         )
     update = sa.text(f"UPDATE {TABLE} SET integration_id = :integration_id WHERE id = :id")
     for rule_id, integration_id in _scopes():
