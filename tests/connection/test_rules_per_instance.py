@@ -15,13 +15,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from flask_ninjaone.alerts import rule_store
-from flask_ninjaone.models import Alert, AlertRule, Device, Integration, OrganizationMapping
+from flask_ninjaone.models import Alert, AlertRule, Device, Integration, OrganizationMapping, RuleTest
 from flask_ninjaone.tenancy import tenant_scope
 from flask_ninjaone.testing.fleets import Fleet
 from flask_ninjaone.webhooks import processing
 from sample_host.database import db
 from tests.support.connection_flow import PREFIX, page_text, tenant_db, tenant_id
 from tests.support.instance_cli import ok
+from tests.support.rule_tests import run_rule_test
 from tests.support.webhook_deliveries import post
 
 RULES = PREFIX + "/rules"
@@ -244,3 +245,18 @@ def test_import_instance_option_puts_the_scoped_rules_on_the_named_instance(
         ("From elsewhere", ids["alpha"], [shared["alpha"][organization]]),
         ("Everywhere", None, []),
     ]
+
+
+def test_testing_a_scoped_rule_reads_its_instances_alerts_only(web_app, two_instances, admin):
+    ids = _ids(web_app)
+    device_id, _ = _shared_device(web_app, ids)
+    alerts = _trigger_both(web_app, two_instances, ids, device_id)
+    _add_rule(web_app, "Beta only", ids["beta"])
+    with tenant_db(web_app) as session:
+        rule_id = session.scalars(select(AlertRule.id)).one()
+    run_rule_test(admin, web_app, rule_id)
+    with tenant_db(web_app) as session:
+        test = session.scalars(select(RuleTest)).one()
+        assert test.state == "succeeded" and test.expected == 1
+        assert [row["alert"]["series_uid"] for row in test.results] == [alerts["beta"].series_uid]
+        assert [row["handles"] for row in test.results] == [True]
