@@ -272,6 +272,14 @@ class RuleImportForm(FlaskForm):
         ],
         default="append",
     )
+    #: Where the file's instance-scoped rules go (``--instance`` of the command): this tenant's live
+    #: instances only; empty = the instances the file names.
+    instance = SelectField("Instance", choices=[], validators=[Optional()])
+
+    def set_instances(self, instances: Sequence[tuple[int, str]]) -> None:
+        self.instance.choices = [_choice("", "The instances the file names")] + [
+            _choice(row_id, name) for row_id, name in instances
+        ]
 
 
 class ChosenBoardRuleForm(RuleForm):

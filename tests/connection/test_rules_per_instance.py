@@ -260,3 +260,29 @@ def test_testing_a_scoped_rule_reads_its_instances_alerts_only(web_app, two_inst
         assert test.state == "succeeded" and test.expected == 1
         assert [row["alert"]["series_uid"] for row in test.results] == [alerts["beta"].series_uid]
         assert [row["handles"] for row in test.results] == [True]
+
+
+def test_the_import_page_puts_the_files_scoped_rules_on_the_chosen_instance(web_app, two_instances, admin):
+    ids = _ids(web_app)
+    rules = [
+        {"name": "From elsewhere", "instance": "eu-old", "conditions": {"organizations": [ALPHA_ONLY]}},
+        {"name": "Everywhere", "instance": None, "conditions": {}},
+    ]
+    text = json.dumps({"format": "flask-ninjaone/alert-rules", "version": 2, "rules": rules})
+    page = page_text(admin.get(f"{RULES}/transfer/"))
+    assert "The instances the file names" in page and ">alpha<" in page and ">beta<" in page
+
+    unnamed = admin.post(
+        f"{RULES}/transfer/import", data={"document": text, "mode": "append", "confirm": "1"}
+    )
+    assert unnamed.status_code == 400 and "no NinjaOne instance named “eu-old”" in page_text(unnamed)
+    on_beta = {"document": text, "mode": "append", "confirm": "1", "instance": str(ids["beta"])}
+    refused = admin.post(f"{RULES}/transfer/import", data=on_beta)  # beta has no ALPHA_ONLY
+    assert refused.status_code == 400 and f"no organization named “{ALPHA_ONLY}”" in page_text(refused)
+    foreign = {**on_beta, "instance": str(_globex_integration(web_app))}
+    assert admin.post(f"{RULES}/transfer/import", data=foreign).status_code == 400
+    assert _rules(web_app) == []
+
+    done = admin.post(f"{RULES}/transfer/import", data={**on_beta, "instance": str(ids["alpha"])})
+    assert done.status_code == 303, page_text(done)
+    assert _rules(web_app) == [("From elsewhere", ids["alpha"], [4]), ("Everywhere", None, [])]
