@@ -7,14 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine, inspect, text
 
 from flask_ninjaone.models import metadata
 from tests.support.services import postgres_url, reset_postgres
@@ -177,3 +179,85 @@ def test_revision_ids_fit_alembic_version_column():
     revisions = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
     assert len(revisions) >= 3
     assert [r for r in revisions if len(r) > 32] == []
+
+
+def _seed_rules_before_0019(url: str) -> dict[str, int]:
+    """Two tenants' instances, organizations and rules as they stood before 0019: t1 has a retired
+    instance and two live ones (the younger knows organization 2, both know 1), t2 only a retired one.
+    Returns the ids by name (instances ``old``/``first``/``second``/``gone``, rules by name)."""
+    engine = create_engine(url)
+    tables = MetaData()
+    names = ("ninjaone_integrations", "ninjaone_organization_mappings", "ninjaone_alert_rules")
+    tables.reflect(engine, only=names)
+    integrations, mappings, rules = (tables.tables[name] for name in names)
+    now = datetime.now(UTC)
+    ids: dict[str, int] = {}
+    try:
+        with engine.begin() as conn:
+            for name, tenant, retired in (("old", "t1", now), ("first", "t1", None), ("second", "t1", None),
+                                          ("gone", "t2", now)):  # fmt: skip
+                ids[name] = conn.execute(integrations.insert().values(
+                    tenant_id=tenant, public_id=f"pub-{name}", name=name, base_url=f"https://{name}.invalid",
+                    auth_mode="client_credentials", status="connected", webhook_state="off", auto_sync=True,
+                    sync_interval_minutes=60, inventory_interval_minutes=360, sync_pending_devices=False,
+                    created_at=now, updated_at=now, retired_at=retired,
+                )).inserted_primary_key[0]  # fmt: skip
+            for instance, organization in (("old", 2), ("first", 1), ("second", 1), ("second", 2)):
+                conn.execute(mappings.insert().values(
+                    tenant_id="t1", integration_id=ids[instance], organization_id=organization,
+                    name=f"Org {organization}", locations=[], state="mapped", auto_sync=True, device_count=0,
+                    updated_at=now,
+                ))  # fmt: skip
+            for position, (name, tenant, conditions) in enumerate((
+                ("org 1", "t1", {"organization_ids": [1]}),
+                ("org 2", "t1", {"organization_ids": [2]}),
+                ("org 3", "t1", {"organization_ids": [3]}),
+                ("role", "t1", {"role_ids": [7]}),
+                ("severity", "t1", {"severities": ["CRITICAL"], "organization_ids": []}),
+                ("disconnected", "t2", {"organization_ids": [1]}),
+            )):  # fmt: skip
+                ids[name] = conn.execute(rules.insert().values(
+                    tenant_id=tenant, position=position, name=name, active=True, catch_all=False,
+                    conditions=conditions, actions={}, created_at=now, updated_at=now,
+                )).inserted_primary_key[0]  # fmt: skip
+    finally:
+        engine.dispose()
+    return ids
+
+
+def _rule_columns(url: str) -> dict[int, tuple[Any, ...]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            columns = {column["name"] for column in inspect(conn).get_columns("ninjaone_alert_rules")}
+            scope = "integration_id" if "integration_id" in columns else "NULL"
+            rows = conn.execute(text(f"SELECT id, name, {scope} FROM ninjaone_alert_rules"))
+            return {row[0]: tuple(row[1:]) for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_0019_scopes_existing_rules_naming_organizations_or_roles_and_downgrades(
+    installed_wheel, any_database, tmp_path, encryption_key
+):
+    workdir = tmp_path / "host"
+    workdir.mkdir()
+    shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
+    args = {"site": installed_wheel, "workdir": workdir, "database_url": any_database, "key": encryption_key}
+    _flask(["db", "init"], **args)
+    _flask(["db", "upgrade", "0018_search_software_names"], **args)
+    ids = _seed_rules_before_0019(any_database)
+
+    _flask(["db", "upgrade", "0019_rules_instance_scope"], **args)
+    scoped = {name: scope for name, scope in _rule_columns(any_database).values()}
+    assert scoped == {
+        "org 1": ids["first"],  # the oldest live instance that knows organization 1
+        "org 2": ids["second"],  # the first knows no organization 2 (the retired one never counts)
+        "org 3": ids["first"],  # no live instance knows it: the oldest live one
+        "role": ids["first"],
+        "severity": None,  # no instance-specific id: it still applies to every instance
+        "disconnected": None,  # t2 has no live instance to scope to
+    }
+
+    _flask(["db", "downgrade", "0018_search_software_names"], **args)
+    assert {name: scope for name, scope in _rule_columns(any_database).values()} == dict.fromkeys(scoped)

@@ -71,6 +71,8 @@ class AuditFilters:
     search: str = ""
     since: date | None = None
     until: date | None = None
+    #: Only this instance's actions (``flask ninjaone actions --instance``).
+    integration_id: int | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> AuditFilters:
@@ -170,6 +172,8 @@ def recent_actions(session: Session, filters: AuditFilters, limit: int) -> list[
 def audit_query(filters: AuditFilters) -> Select[DeviceAction]:
     """The bound tenant's actions matching ``filters``, newest first (tenant scoping is automatic)."""
     query = select(DeviceAction)
+    if filters.integration_id is not None:
+        query = query.where(DeviceAction.integration_id == filters.integration_id)
     if filters.state:
         query = query.where(DeviceAction.state == filters.state)
     if filters.kind:

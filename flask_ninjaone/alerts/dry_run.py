@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..models import Alert, AlertRule
@@ -46,6 +46,15 @@ def condition_label(facts: AlertFacts) -> str:
     return "—"
 
 
+def tested_alerts(integration_id: int | None) -> Select[Alert]:
+    """The bound tenant's alerts a test of a rule scoped to ``integration_id`` reads, newest first:
+    only that instance's (the rule never sees another's), every instance's for an all-instances rule."""
+    query = select(Alert)
+    if integration_id is not None:
+        query = query.where(Alert.integration_id == integration_id)
+    return query.order_by(Alert.id.desc())
+
+
 def dry_run(
     session: Session,
     rule: RuleSpec,
@@ -54,11 +63,12 @@ def dry_run(
     user_names: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[DryRunRow]:
-    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant;
+    """Evaluate ``rule`` (saved or not) against the newest ``limit`` alerts of the bound tenant in the
+    rule's scope (:func:`tested_alerts`);
     ``user_names`` (host user id → name) names the assignee and people notified in the outcome;
     ``progress`` hears the number of alerts evaluated every :data:`PROGRESS_EVERY`."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    alerts = list(session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
+    alerts = list(session.scalars(tested_alerts(rule.integration_id).limit(limit)))
     others = []
     for row in session.scalars(select(AlertRule).where(AlertRule.active.is_(True))):
         if rule.id is not None and row.id == rule.id:

@@ -196,6 +196,7 @@ class Lookups:
         role = expanded.get("nodeRoleId")
         return AlertFacts(
             series_uid=alert.series_uid,
+            integration_id=alert.integration_id,
             severity=alert.severity or "NONE",
             priority=alert.priority,
             activity_type=alert.activity_type,

@@ -2,6 +2,10 @@
 
 Every change is validated through the schemas of :mod:`.rules` / :mod:`.maintenance`, written with an
 audit entry (who, what, before/after) in the same transaction, and committed.
+
+A rule's instance scope (``integration_id``) is checked here too (:func:`check_scope`): only one of
+the tenant's live instances, and never "every instance" for a rule naming organization or role ids,
+which are numbered per instance (a tenant with one instance gets that one without being asked).
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..connection.instances import tenant_instances
 from ..host import UserRef
 from ..models import AlertRule, Device, MaintenanceWindow
 from ..tenancy import get_scoped
 from ..unit_of_work import rolls_back_on, unit_of_work
 from .maintenance import validate_window
-from .rules import validate_actions, validate_conditions
+from .rules import names_instance_ids, validate_actions, validate_conditions
 
 
 class RuleError(ValueError):
@@ -83,9 +88,30 @@ def _validated(conditions: dict[str, Any], actions: dict[str, Any]) -> tuple[dic
     return conditions, actions
 
 
+def check_scope(session: Session, integration_id: int | None, conditions: dict[str, Any]) -> int | None:
+    """The instance scope to save for validated ``conditions``: ``integration_id`` when it is one of
+    the bound tenant's live instances; for ``None``, every instance, unless the conditions name ids of
+    one (then the tenant's only instance, or :class:`RuleError` asking which one)."""
+    live = tenant_instances(session)
+    if integration_id is not None:
+        if integration_id not in {row.id for row in live}:
+            raise RuleError("The rule is not valid.", {"instance": ["No such NinjaOne instance here."]})
+        return integration_id
+    if not names_instance_ids(conditions):
+        return None
+    if len(live) == 1:
+        return live[0].id
+    raise RuleError(
+        "The rule is not valid.",
+        {"instance": ["Organization and role ids are numbered per NinjaOne instance: choose the "
+                      "instance they belong to (an all-instances rule cannot name them)."]},
+    )  # fmt: skip
+
+
 def _snapshot(rule: AlertRule) -> dict[str, Any]:
     return {
         "name": rule.name,
+        "integration_id": rule.integration_id,
         "active": rule.active,
         "catch_all": rule.catch_all,
         "position": rule.position,
@@ -117,10 +143,13 @@ def create_rule(
     actions: dict[str, Any],
     active: bool = True,
     catch_all: bool = False,
+    integration_id: int | None = None,
     actor: Actor = Actor(),
 ) -> AlertRule:
-    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are)."""
-    rule = _add_rule(session, RuleDraft(name, conditions, actions, active, catch_all), actor)
+    """Add a rule at the end of the list (catch-alls are evaluated last wherever they are), for the
+    alerts of instance ``integration_id`` (``None``: every instance's, see :func:`check_scope`)."""
+    draft = RuleDraft(name, conditions, actions, active, catch_all, integration_id)
+    rule = _add_rule(session, draft, actor)
     session.commit()
     return rule
 
@@ -128,8 +157,10 @@ def create_rule(
 def _add_rule(session: Session, draft: RuleDraft, actor: Actor) -> AlertRule:
     """Validate and add one rule at the end of the list, audited, without committing."""
     checked = check_rule(draft)
+    scope = check_scope(session, checked.integration_id, checked.conditions)
     last = session.scalar(select(func.max(AlertRule.position))) or 0
     rule = AlertRule(
+        integration_id=scope,
         name=checked.name,
         conditions=checked.conditions,
         actions=checked.actions,
@@ -152,13 +183,18 @@ class RuleDraft:
     actions: dict[str, Any]
     active: bool = True
     catch_all: bool = False
+    #: The instance whose alerts it handles (``None``: every instance's).
+    integration_id: int | None = None
 
 
 def check_rule(draft: RuleDraft) -> RuleDraft:
     """The draft as it would be saved (name trimmed, conditions and actions normalized); raises
-    :class:`RuleError` exactly as saving it from the form would."""
+    :class:`RuleError` exactly as saving it from the form would (the scope is checked on writing,
+    :func:`check_scope`, which needs the tenant's instances)."""
     conditions, actions = _validated(draft.conditions, draft.actions)
-    return RuleDraft(_name(draft.name), conditions, actions, draft.active, draft.catch_all)
+    return RuleDraft(
+        _name(draft.name), conditions, actions, draft.active, draft.catch_all, draft.integration_id
+    )
 
 
 def check_new_names(session: Session, drafts: list[RuleDraft]) -> None:
@@ -212,12 +248,15 @@ def update_rule(
     actions: dict[str, Any],
     active: bool,
     catch_all: bool,
+    integration_id: int | None = None,
     actor: Actor = Actor(),
 ) -> AlertRule:
     rule = _rule(session, rule_id)
     name = _name(name)
     conditions, actions = _validated(conditions, actions)
+    scope = check_scope(session, integration_id, conditions)
     before = _snapshot(rule)
+    rule.integration_id = scope
     rule.name, rule.conditions, rule.actions = name, conditions, actions
     rule.active, rule.catch_all = active, catch_all
     _audit(

@@ -30,7 +30,7 @@ from ..models import Alert, RuleTest, RunState
 from ..models.base import utcnow
 from ..sync.progress import Progress, estimate
 from ..tenancy import get_scoped
-from .dry_run import MAX_LIMIT, DryRunRow, dry_run
+from .dry_run import MAX_LIMIT, DryRunRow, dry_run, tested_alerts
 from .rules import make_rule
 
 #: Tests kept per tenant (older ones are deleted when a new one is recorded).
@@ -53,11 +53,13 @@ class TestRequest:
 
 
 def rule_spec(
-    *, name: str, conditions: Mapping[str, Any], actions: Mapping[str, Any], catch_all: bool, position: int
-) -> dict[str, Any]:
-    """What a test records of the rule it tests (validated like the form when the job loads it)."""
+    *, name: str, conditions: Mapping[str, Any], actions: Mapping[str, Any], catch_all: bool, position: int,
+    integration_id: int | None,
+) -> dict[str, Any]:  # fmt: skip
+    """What a test records of the rule it tests (validated like the form when the job loads it),
+    its instance scope included: a scoped rule is tested against its instance's alerts only."""
     return {"name": name, "conditions": dict(conditions), "actions": dict(actions),
-            "catch_all": catch_all, "position": position}  # fmt: skip
+            "catch_all": catch_all, "position": position, "integration_id": integration_id}  # fmt: skip
 
 
 def request_test(
@@ -103,13 +105,17 @@ def run_test(session: Session, test_id: int, user_names: Mapping[str, str]) -> R
     if test is None or test.state != RunState.QUEUED:
         return test
     test.state, test.started_at = RunState.RUNNING, utcnow()
-    test.expected = min(session.scalar(select(func.count()).select_from(Alert)) or 0, test.alert_limit)
+    spec = test.spec
+    # Tests recorded before rules had an instance scope tested every instance's alerts.
+    scope = spec.get("integration_id") if isinstance(spec.get("integration_id"), int) else None
+    tested = tested_alerts(scope)
+    count = session.scalar(select(func.count()).select_from(tested.order_by(None).subquery()))
+    test.expected = min(count or 0, test.alert_limit)
     session.commit()
     try:
-        spec = test.spec
         rule = make_rule(id=test.rule_id, name=spec["name"], conditions=spec["conditions"],
                          actions=spec["actions"], position=spec["position"], active=True,
-                         catch_all=bool(spec["catch_all"]))  # fmt: skip
+                         catch_all=bool(spec["catch_all"]), integration_id=scope)  # fmt: skip
 
         def progress(done: int) -> None:
             test.processed = done
@@ -121,8 +127,8 @@ def run_test(session: Session, test_id: int, user_names: Mapping[str, str]) -> R
             alert_id: {"id": alert_id, "message": (message or "")[:300], "series_uid": series_uid,
                        "triggered_at": triggered_at.isoformat() if triggered_at else None}
             for alert_id, message, series_uid, triggered_at in session.execute(
-                select(Alert.id, Alert.message, Alert.series_uid, Alert.triggered_at)
-                .order_by(Alert.id.desc()).limit(test.alert_limit)
+                tested.with_only_columns(Alert.id, Alert.message, Alert.series_uid, Alert.triggered_at)
+                .limit(test.alert_limit)
             )
         }  # fmt: skip
         rows = dry_run(session, rule, limit=test.alert_limit, user_names=user_names, progress=progress)

@@ -6,9 +6,11 @@ schemas below on the way in (forms, API, imports) and on the way out (:func:`loa
 lifecycle never sees a malformed rule.
 
 Selection (:func:`first_match`): active rules are tried in ``position`` order and the first whose
-conditions all hold wins. Catch-all rules match every alert but are only consulted when no ordinary
-rule matched, wherever they sit in the list, so adding a specific rule never needs moving the
-catch-all. An empty condition list means "any value".
+conditions all hold wins. A rule scoped to one NinjaOne instance (``integration_id``) applies only to
+that instance's alerts: organization and role ids are numbered per instance, so the same ids in
+another instance are other organizations (see :data:`INSTANCE_SPECIFIC`). Catch-all rules match
+every alert but are only consulted when no ordinary rule matched, wherever they sit in the list, so
+adding a specific rule never needs moving the catch-all. An empty condition list means "any value".
 
 Nothing here touches the database or Flask: the tables in ``tests/alerts`` exercise it exhaustively.
 """
@@ -40,6 +42,10 @@ MAX_MESSAGE_SCAN = 4000
 MAX_TEXT = 255
 #: Most values one condition list may hold.
 MAX_VALUES = 200
+
+#: The conditions whose values are ids numbered per NinjaOne instance: a rule naming any is scoped to
+#: the instance they come from (an all-instances rule may not name them).
+INSTANCE_SPECIFIC = ("organization_ids", "role_ids")
 
 MODE_CREATE_TICKET = "create_ticket"
 MODE_RECORD_ONLY = "record_only"
@@ -160,6 +166,11 @@ def validate_conditions(data: Mapping[str, Any] | None) -> dict[str, Any]:
     return RuleConditionsSchema().load(dict(data or {}))
 
 
+def names_instance_ids(conditions: Mapping[str, Any]) -> bool:
+    """Whether validated ``conditions`` name ids of one instance (:data:`INSTANCE_SPECIFIC`)."""
+    return any(conditions.get(key) for key in INSTANCE_SPECIFIC)
+
+
 def validate_actions(data: Mapping[str, Any] | None) -> dict[str, Any]:
     """Normalized, JSON-ready actions with every default filled in; raises ``ValidationError``."""
     return RuleActionsSchema().load(dict(data or {}))
@@ -246,6 +257,8 @@ class RuleSpec:
     catch_all: bool = False
     conditions: RuleConditions = field(default_factory=RuleConditions)
     actions: RuleActions = field(default_factory=RuleActions)
+    #: The instance whose alerts the rule handles (``None``: every instance's).
+    integration_id: int | None = None
 
 
 def make_rule(
@@ -257,6 +270,7 @@ def make_rule(
     position: int = 0,
     active: bool = True,
     catch_all: bool = False,
+    integration_id: int | None = None,
 ) -> RuleSpec:
     """Validate raw conditions/actions and build a :class:`RuleSpec` (raises ``ValidationError``)."""
     return RuleSpec(
@@ -267,6 +281,7 @@ def make_rule(
         catch_all=catch_all,
         conditions=RuleConditions.from_dict(validate_conditions(conditions)),
         actions=RuleActions.from_dict(validate_actions(actions)),
+        integration_id=integration_id,
     )
 
 
@@ -280,6 +295,7 @@ def load_rule(row: Any) -> RuleSpec:
         catch_all=row.catch_all,
         conditions=row.conditions,
         actions=row.actions,
+        integration_id=row.integration_id,
     )
 
 
@@ -288,6 +304,8 @@ class AlertFacts:
     """What is known about one alert: what rules match on and what the ticket text shows."""
 
     series_uid: str = ""
+    #: The instance that raised the alert (``None``: not known, e.g. a table test's facts).
+    integration_id: int | None = None
     severity: str = "NONE"
     priority: str | None = None
     activity_type: str | None = None
@@ -355,8 +373,16 @@ def failed_clause(conditions: RuleConditions, facts: AlertFacts) -> tuple[str, s
     return None
 
 
+def out_of_scope(rule: RuleSpec, facts: AlertFacts) -> bool:
+    """Whether ``facts`` come from another instance than the one ``rule`` is scoped to."""
+    return rule.integration_id is not None and facts.integration_id != rule.integration_id
+
+
 def matches(rule: RuleSpec, facts: AlertFacts) -> bool:
-    """Whether ``rule`` applies to ``facts`` (ignores ``active``; catch-alls match everything)."""
+    """Whether ``rule`` applies to ``facts`` (ignores ``active``; catch-alls match every alert of
+    their instance, or of every instance)."""
+    if out_of_scope(rule, facts):
+        return False
     return rule.catch_all or mismatch(rule.conditions, facts) is None
 
 

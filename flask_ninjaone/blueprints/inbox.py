@@ -68,7 +68,9 @@ def replay() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
     include_failed = request.form.get("include_failed") == "1"
-    count, queued = inbox.replay(get_state().db.session, include_failed=include_failed)
+    # The instance whose deliveries the page lists, and no other's.
+    integration = connected_integration()
+    count, queued = inbox.replay(get_state().db.session, integration.id, include_failed=include_failed)
     if not count:
         flash(
             "Nothing was waiting: no delivery is pending" + (" or failed." if include_failed else "."), "info"

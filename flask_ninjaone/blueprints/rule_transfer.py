@@ -3,7 +3,8 @@ upload a file, see what it would do, confirm. Needs ``ninjaone.manage``, like th
 
 The preview posts the file's text back with the confirmation, and the confirmation validates it all
 again: nothing is kept on the server between the two steps, and nothing is written unless every rule
-of the file is valid (:mod:`flask_ninjaone.alerts.rule_transfer`).
+of the file is valid (:mod:`flask_ninjaone.alerts.rule_transfer`). Rules go to the instances the file
+names, or all to the one chosen (another workspace's instances are named otherwise).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..alerts import rule_transfer
+from ..connection.instances import tenant_instances
 from ..forms.alerts import RuleImportForm
 from ..host import Permission
 from ..state import get_state
@@ -22,6 +24,13 @@ from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, require
 
 bp = Blueprint("ninjaone_rule_transfer", __name__, template_folder="../templates")
+
+
+def _form() -> RuleImportForm:
+    """The import form, offering this tenant's live instances for the file's scoped rules."""
+    form = RuleImportForm()
+    form.set_instances([(row.id, row.name) for row in tenant_instances(get_state().db.session)])
+    return form
 
 
 def _render(form: RuleImportForm, **context: object) -> str:
@@ -33,7 +42,7 @@ def _render(form: RuleImportForm, **context: object) -> str:
 @bp.get("/")
 @require(Permission.MANAGE)
 def index() -> str:
-    return _render(RuleImportForm())
+    return _render(_form())
 
 
 @bp.get("/export.json")
@@ -73,11 +82,13 @@ def _uploaded_text(form: RuleImportForm) -> str | None:
 @require(Permission.MANAGE)
 def import_rules() -> ResponseReturnValue:
     """Preview an uploaded file (what it would create), or import it when ``confirm`` is posted."""
-    form = RuleImportForm()
+    form = _form()
     if not form.validate_on_submit():
         if getattr(getattr(form, "csrf_token", None), "errors", None):
             abort(400, EXPIRED_FORM)
-        return _render(form, errors=["Choose a rules file."]), 400
+        return _render(
+            form, errors=[f"Instance: {e}" for e in form.instance.errors] or ["Choose a rules file."]
+        ), 400
     text = _uploaded_text(form)
     if text is None:
         message = f"The file must be UTF-8 JSON of at most {rule_transfer.MAX_FILE_BYTES:,} bytes."
@@ -90,6 +101,7 @@ def import_rules() -> ResponseReturnValue:
         drafts = rule_transfer.import_rules(
             get_state().db.session, require_tenant_id(), text, replace=replace, dry_run=not confirm,
             user=get_state().host.current_user(), remote_addr=request.remote_addr,
+            instance=form.instance.data or None,
         )  # fmt: skip
     except rule_transfer.RuleFileError as exc:
         return _render(form, errors=["Nothing was imported:", *exc.lines]), 400

@@ -1,6 +1,11 @@
 """Alert rules (ordered list, add/edit/delete, up/down, active toggle, "test this rule") and
 maintenance windows. Everything here needs ``ninjaone.manage``; every change is audited.
 
+A rule handles the alerts of one NinjaOne instance or of all (its scope): the form's "Instance" select
+lists this tenant's live instances only (shown when there are several), and the organizations offered
+are the chosen instance's, since their ids are numbered per instance ("Show its organizations" swaps
+them without saving).
+
 "Test this rule" (of a saved rule, or of the form's unsaved draft) is a background job like Sync now:
 the click answers at once with the test to follow (:mod:`flask_ninjaone.alerts.rule_tests`), the
 page shows its progress where the button is, and its result page when it is done."""
@@ -31,7 +36,7 @@ from ..alerts.rule_tests import (
     test_text,
 )
 from ..alerts.rules import describe_actions, load_rule, make_rule
-from ..connection.connect import tenant_integration
+from ..connection.instances import tenant_instances
 from ..enum_labels import enum_label
 from ..forms.alerts import (
     ChosenBoardRuleForm,
@@ -71,6 +76,25 @@ def _organizations() -> list[tuple[int, str]]:
     return organization_names(_session())
 
 
+def _instances() -> list[tuple[int, str]]:
+    return [(row.id, row.name) for row in tenant_instances(_session())]
+
+
+def _chosen_instance(rule: AlertRule | None, instances: list[tuple[int, str]]) -> int | None:
+    """The instance whose organizations the form offers: the one posted, else the rule's, else the
+    tenant's only one; ``None`` (no organizations to pick) when it has several and none is chosen. Only
+    a live instance of this tenant counts: anything else posted offers nothing, and fails validation."""
+    live = {row_id for row_id, _ in instances}
+    raw = request.form.get("integration_id") if request.method == "POST" else None
+    if raw is None and rule is not None:
+        raw = str(rule.integration_id) if rule.integration_id is not None else ""
+    if raw is None:
+        raw = request.args.get("instance", "")
+    if raw.isascii() and raw.isdigit() and int(raw) in live:
+        return int(raw)
+    return next(iter(live)) if len(live) == 1 else None
+
+
 def _users() -> list[tuple[str, str]]:
     return [(user.id, user.name) for user in get_state().host.list_users(require_tenant_id())]
 
@@ -85,7 +109,10 @@ def _rule_form(rule: AlertRule | None = None) -> RuleForm:
     of this tenant's alerts, and the host's boards and priority labels when it lists them."""
     host_choices = ticket_field_choices(require_tenant_id())
     form = rule_form(host_choices)
-    form.set_choices(_organizations(), _users(), condition_choices(_session()), host_choices)
+    instances = _instances()
+    chosen = _chosen_instance(rule, instances)
+    organizations = organization_names(_session(), chosen) if chosen is not None else []
+    form.set_choices(organizations, _users(), condition_choices(_session()), host_choices, instances)
     if isinstance(form, ChosenBoardRuleForm) and rule is not None:
         form.keep_board((rule.actions or {}).get("board"))
     if rule is not None and request.method == "GET":
@@ -100,9 +127,12 @@ def _rule(rule_id: int) -> AlertRule:
     return rule
 
 
-def _summary(rule: AlertRule, organizations: dict[int, str], users: dict[str, str]) -> dict[str, object]:
-    """What the list shows about a rule, by name: "organization: Acme", "assignee Tomás Reyes",
-    "device class: Windows workstation" (an invalid stored rule is shown, not a 500)."""
+def _summary(
+    rule: AlertRule, organizations: dict[int, str], users: dict[str, str], instance: str | None
+) -> dict[str, object]:
+    """What the list shows about a rule, by name: "instance: beta" (when the tenant has several),
+    "organization: Acme", "assignee Tomás Reyes", "device class: Windows workstation" (an invalid
+    stored rule is shown, not a 500)."""
     try:
         spec = load_rule(rule)
     except ValidationError as exc:
@@ -114,6 +144,7 @@ def _summary(rule: AlertRule, organizations: dict[int, str], users: dict[str, st
     spec_conditions = (rule.conditions or {}).get("conditions", [])
     orgs = sorted(organizations.get(v) or f"organization {v} (not mapped)" for v in c.organization_ids)
     named = (
+        ("instance", [instance] if instance else []),
         ("severity", [enum_label(v) for v in sorted(c.severities, key=SEVERITIES.index)]),
         ("type", sorted(enum_label(v) for v in c.activity_types)),
         ("status", sorted(enum_label(v) for v in c.status_codes)),
@@ -134,12 +165,22 @@ def _summary(rule: AlertRule, organizations: dict[int, str], users: dict[str, st
 @require(Permission.MANAGE)
 def index() -> str:
     rules = rule_store.ordered_rules(_session())
-    organizations, users = dict(_organizations()), dict(_users())
+    users = dict(_users())
+    instances = dict(_instances())
+    # Organization names per instance: the same id is another organization in another instance.
+    names = {row_id: dict(organization_names(_session(), row_id)) for row_id in instances}
+    every = dict(_organizations())
+
+    def summary(rule: AlertRule) -> dict[str, object]:
+        scope = rule.integration_id
+        organizations = names.get(scope, {}) if scope is not None else every
+        shown = instances.get(scope, f"#{scope} (removed)") if scope is not None else None
+        return _summary(rule, organizations, users, shown if len(instances) > 1 else None)
+
     return render_template(
         "ninjaone/rules.html",
-        integration=tenant_integration(_session()),
         rules=rules,
-        summaries={rule.id: _summary(rule, organizations, users) for rule in rules},
+        summaries={rule.id: summary(rule) for rule in rules},
         action_form=RuleActionForm(),
     )
 
@@ -147,6 +188,12 @@ def index() -> str:
 def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     """Validate and save (or preview, when the "Test" button was pressed) a submitted rule form."""
     preview = "preview" in request.form
+    if "pick_instance" in request.form:  # the organizations of the instance chosen, nothing saved
+        token = getattr(form, "csrf_token", None)
+        if token is not None and not token.validate(form):
+            abort(400, EXPIRED_FORM)
+        form.organization_ids.data = []
+        return _render_form(form, rule)
     if not form.validate_on_submit():
         if _csrf_failed(form):
             abort(400, EXPIRED_FORM)
@@ -156,9 +203,12 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     if preview:
         position = rule.position if rule else 10**9
         catch_all = bool(form.catch_all.data)
-        spec = rule_spec(
-            name=name, conditions=conditions, actions=actions, catch_all=catch_all, position=position
-        )
+        try:
+            scope = rule_store.check_scope(_session(), form.scope(), conditions)
+        except rule_store.RuleError as exc:
+            return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
+        spec = rule_spec(name=name, conditions=conditions, actions=actions, catch_all=catch_all,
+                         position=position, integration_id=scope)  # fmt: skip
         try:
             make_rule(id=rule.id if rule else None, active=True, **spec)
         except ValidationError as exc:
@@ -172,11 +222,12 @@ def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     try:
         if rule is None:
             saved = rule_store.create_rule(_session(), name=name, conditions=conditions, actions=actions,
-                                           active=active, catch_all=catch_all, actor=_actor())  # fmt: skip
+                                           active=active, catch_all=catch_all, integration_id=form.scope(),
+                                           actor=_actor())  # fmt: skip
         else:
             saved = rule_store.update_rule(_session(), rule.id, name=name, conditions=conditions,
                                            actions=actions, active=active, catch_all=catch_all,
-                                           actor=_actor())  # fmt: skip
+                                           integration_id=form.scope(), actor=_actor())  # fmt: skip
     except rule_store.RuleError as exc:
         return _render_form(form, rule, errors=rule_store.error_lines(exc)), 400
     flash_linked("Rule “{}” saved.", saved.name, url_for(".edit", rule_id=saved.id))
@@ -290,10 +341,13 @@ def _test(test_id: int) -> RuleTest:
 
 def _render_test(rule: AlertRule | None, test: RuleTest | None, form: RuleTestForm) -> str:
     done = finished(test)
+    # A scoped rule was tested on its instance's alerts: their organizations are named in that instance.
+    scope = test.spec.get("integration_id") if test is not None else None
+    names = organization_names(_session(), scope if isinstance(scope, int) else None) if done else []
     return render_template(
         "ninjaone/rules_test.html", rule=rule, test=test, view=test_view(test) if test else None,
         results=test.results if done and test else None, handled=handled(test) if done and test else 0,
-        form=form, max_limit=MAX_LIMIT, organizations=dict(_organizations()) if done else {},
+        form=form, max_limit=MAX_LIMIT, organizations=dict(names),
     )  # fmt: skip
 
 
@@ -330,7 +384,8 @@ def start_test(rule_id: int) -> ResponseReturnValue:
         flash(message, "error")
         return redirect(url_for(".edit", rule_id=rule.id))
     tested = rule_spec(name=rule.name, conditions=rule.conditions or {}, actions=rule.actions or {},
-                       catch_all=spec.catch_all, position=rule.position)  # fmt: skip
+                       catch_all=spec.catch_all, position=rule.position,
+                       integration_id=rule.integration_id)  # fmt: skip
     return _answer_test(_start_test(tested, rule, form.limit.data or DEFAULT_TEST_LIMIT))
 
 

@@ -40,7 +40,7 @@ from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import echo_listing, instance_option, resolve_tenant, tenant_option
+from .helpers import connected_integration, echo_listing, instance_option, resolve_tenant, tenant_option
 
 device_option = click.option("--device", "device_id", type=click.IntRange(min=0), required=True,
                              help="NinjaOne device id (see `flask ninjaone devices`).")  # fmt: skip
@@ -199,21 +199,23 @@ def patch_apply_command(
 
 @ninjaone_cli.command("actions")
 @tenant_option
+@instance_option
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--state", type=click.Choice([str(state) for state in ActionState]), default=None)
 @click.option("--kind", type=click.Choice([str(kind) for kind in ActionKind]), default=None)
 @click.option("--since", default=None, help="Only actions requested on or after this day (YYYY-MM-DD, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def actions_command(tenant_ref: str, limit: int, state: str | None, kind: str | None, since: str | None,
-                    as_json: bool) -> None:  # fmt: skip
-    """Recent device actions of the tenant and their states (newest first), filtered as on the audit page."""
+def actions_command(tenant_ref: str, instance_ref: str | None, limit: int, state: str | None,
+                    kind: str | None, since: str | None, as_json: bool) -> None:  # fmt: skip
+    """Recent device actions of an instance and their states (newest first), filtered as on the audit page."""
     try:
         day = parse_day(since, "--since") if since is not None else None
     except AuditFilterError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     tenant = resolve_tenant(tenant_ref)
-    filters = AuditFilters(state=state, kind=kind, since=day)
     with tenant_scope(tenant.id):
+        integration = connected_integration(tenant, instance_ref)
+        filters = AuditFilters(state=state, kind=kind, since=day, integration_id=integration.id)
         session = get_state().db.session
         rows = [action_json(action) for action in recent_actions(session, filters, limit)]
     echo_listing(

@@ -1,5 +1,8 @@
 """``flask ninjaone rules export|import``: copy a tenant's alert rules to a file and into another tenant.
 
+A rule's instance travels by name; ``import --instance NAME|ID`` puts the file's instance-scoped rules
+on that instance instead (an installation whose instances are named otherwise).
+
 Both go through :mod:`flask_ninjaone.alerts.rule_transfer`, which the rules page's download and
 upload use too; an import validates every rule as the rule form does and writes all or nothing.
 """
@@ -20,7 +23,7 @@ from .helpers import resolve_tenant, tenant_option
 
 @ninjaone_cli.group("rules")
 def rules_group() -> None:
-    """Export and import alert rules as JSON (organizations and people by name)."""
+    """Export and import alert rules as JSON (instances, organizations and people by name)."""
 
 
 @rules_group.command("export")
@@ -48,8 +51,14 @@ def export_command(tenant_ref: str, output: Path | None) -> None:
 @click.option("--replace/--append", default=False, show_default=True,
               help="Replace the tenant's rules, or add the file's after them (new names only).")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would change; write nothing.")
-def import_command(tenant_ref: str, file: Path, replace: bool, dry_run: bool) -> None:
-    """Import alert rules from FILE into the tenant: every rule or, on any error, none."""
+@click.option("--instance", "instance_ref", default=None,
+              help="NinjaOne instance name or id for the file's instance-scoped rules, instead of the "
+                   "instances they name.")  # fmt: skip
+def import_command(
+    tenant_ref: str, file: Path, replace: bool, dry_run: bool, instance_ref: str | None
+) -> None:
+    """Import alert rules from FILE into the tenant: every rule or, on any error, none. Each rule goes to
+    the instance it names (by name), or to --instance; rules for all instances stay so."""
     tenant = resolve_tenant(tenant_ref)
     size = file.stat().st_size
     if size > rule_transfer.MAX_FILE_BYTES:
@@ -59,8 +68,9 @@ def import_command(tenant_ref: str, file: Path, replace: bool, dry_run: bool) ->
     with tenant_scope(tenant.id):
         try:
             drafts = rule_transfer.import_rules(
-                get_state().db.session, tenant.id, file.read_bytes(), replace=replace, dry_run=dry_run
-            )
+                get_state().db.session, tenant.id, file.read_bytes(), replace=replace, dry_run=dry_run,
+                instance=instance_ref,
+            )  # fmt: skip
         except rule_transfer.RuleFileError as exc:
             raise click.ClickException(
                 "nothing was imported:\n  "

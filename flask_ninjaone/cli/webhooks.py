@@ -23,13 +23,15 @@ def inbox_group() -> None:
 
 @inbox_group.command("replay")
 @tenant_option
+@instance_option
 @click.option("--include-failed", is_flag=True, help="Also retry deliveries that exhausted their retries.")
-def inbox_replay(tenant_ref: str, include_failed: bool) -> None:
-    """Process every delivery that is still pending now (e.g. stored while Redis was down, or waiting
-    out a retry's backoff)."""
+def inbox_replay(tenant_ref: str, instance_ref: str | None, include_failed: bool) -> None:
+    """Process every delivery of an instance that is still pending now (e.g. stored while Redis was
+    down, or waiting out a retry's backoff)."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
-        count, queued = inbox.replay(get_state().db.session, include_failed=include_failed)
+        integration = connected_integration(tenant, instance_ref)
+        count, queued = inbox.replay(get_state().db.session, integration.id, include_failed=include_failed)
     if count and not queued:
         raise click.ClickException(f"The queue is unreachable: {count} delivery(ies) stay pending.")
     click.echo(f"Enqueued {count} delivery(ies).")

@@ -290,14 +290,15 @@ def _switch_instance(
         retirement = instance_change.retire(
             session, integration, base_url, actor=actor, remote_addr=remote_addr
         )
-    else:  # it never held anything worth keeping (nor a connection): make way for the returning one
+    target = returning or _new_integration(session, base_url, region=region, settings_of=integration)
+    instance_change.move_rules(session, integration, target)
+    if not holds_ids:  # it never held anything worth keeping (nor a connection): make way for the other
         session.delete(integration)
         session.flush()
-    if returning is None:
-        return _new_integration(session, base_url, region=region, settings_of=integration), retirement
-    returning.retired_at = None
-    returning.status_reason = None
-    return returning, retirement
+    if returning is not None:
+        returning.retired_at = None
+        returning.status_reason = None
+    return target, retirement
 
 
 def _sole_instance(session: Session) -> Integration | None:

@@ -138,7 +138,7 @@ def retire(
     integration.retired_at = now
     integration.status = ConnectionStatus.DISCONNECTED
     integration.status_reason = f"Retired: the tenant moved to the NinjaOne instance at {new_base_url}."
-    rules, windows = _drop_id_scoped_alert_settings(session)
+    rules, windows = _drop_id_scoped_alert_settings(session, integration)
     audit.record_for_integration(
         session,
         integration.id,
@@ -156,14 +156,16 @@ def retire(
     return Retirement(len(asset_ids), rules, windows)
 
 
-def _drop_id_scoped_alert_settings(session: Session) -> tuple[list[str], list[str]]:
+def _drop_id_scoped_alert_settings(session: Session, integration: Integration) -> tuple[list[str], list[str]]:
     """Alert rules and maintenance windows are the tenant's, but some name organization, role or
-    device ids — of the instance being left, where the next one means others. Rules naming such ids
-    are deactivated (kept on the rules page to be edited and switched on again); windows for an
+    device ids — of the instance being left, where the next one means others. Rules of that instance
+    (or of every instance) naming such ids are deactivated (kept on the rules page to be edited and
+    switched on again; another instance's rules name that one's ids and stay); windows for an
     organization or device are deleted (they have nothing else to keep). Returns their names."""
+    of_instance = or_(AlertRule.integration_id == integration.id, AlertRule.integration_id.is_(None))
     rules = [
         rule
-        for rule in session.scalars(select(AlertRule).where(AlertRule.active.is_(True)))
+        for rule in session.scalars(select(AlertRule).where(AlertRule.active.is_(True), of_instance))
         if isinstance(rule.conditions, dict) and any(rule.conditions.get(key) for key in ID_CONDITIONS)
     ]
     for rule in rules:
@@ -178,6 +180,19 @@ def _drop_id_scoped_alert_settings(session: Session) -> tuple[list[str], list[st
     for window in windows:
         session.delete(window)
     return [rule.name for rule in rules], [window.name for window in windows]
+
+
+def move_rules(session: Session, leaving: Integration, target: Integration) -> None:
+    """The alert rules of the instance the tenant leaves now handle the alerts of the one it moves to:
+    a move keeps the tenant's rules working (those naming the old instance's ids were switched off by
+    :func:`retire`, and come back on the new instance's organizations when edited)."""
+    session.flush()  # the target's id, if it is new
+    session.execute(
+        update(AlertRule)
+        .where(AlertRule.integration_id == leaving.id)
+        .values(integration_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def retired_integration_for(session: Session, base_url: str) -> Integration | None:

@@ -113,6 +113,8 @@ class RuleForm(FlaskForm):
     """One alert rule: when it applies (conditions) and what it does (actions)."""
 
     name = StringField("Name", validators=[DataRequired("Give the rule a name."), Length(max=255)])
+    #: The instance whose alerts the rule handles; its choices are the tenant's live instances only.
+    integration_id = SelectField("Instance", choices=[], validators=[Optional()])
     active = BooleanField("Active", default=True)
     catch_all = BooleanField("Catch-all (matches every alert no other rule matched)")
 
@@ -163,9 +165,14 @@ class RuleForm(FlaskForm):
         users: list[tuple[str, str]],
         conditions: Sequence[ConditionChoice] = (),
         host_choices: Mapping[str, Sequence[FieldChoice]] | None = None,
+        instances: Sequence[tuple[int, str]] = (),
     ) -> None:
-        """Pickers: organizations and people by name, the conditions offered (grouped, with counts),
-        and the ticket fields whose values the host lists (see :meth:`HostAdapter.ticket_field_choices`)."""
+        """Pickers: the tenant's instances, the chosen instance's organizations and people by name, the
+        conditions offered (grouped, with counts), and the ticket fields whose values the host lists
+        (see :meth:`HostAdapter.ticket_field_choices`)."""
+        self.integration_id.choices = [_choice("", "All instances")] + [
+            _choice(row_id, name) for row_id, name in instances
+        ]
         self.organization_ids.choices = [
             _choice(org_id, f"{name} (#{org_id})") for org_id, name in organizations
         ]
@@ -193,6 +200,14 @@ class RuleForm(FlaskForm):
 
     def validate_role_ids(self, field: StringField) -> None:
         _int_list(field.data)
+
+    def several_instances(self) -> bool:
+        """Whether the tenant has more than one instance to choose from (the select is shown)."""
+        return len(self.integration_id.choices or []) > 2
+
+    def scope(self) -> int | None:
+        """The chosen instance's id, ``None`` for all instances (a valid choice: validated first)."""
+        return int(self.integration_id.data) if self.integration_id.data else None
 
     def conditions_data(self) -> dict[str, Any]:
         return {
@@ -232,6 +247,7 @@ class RuleForm(FlaskForm):
         """Load a stored rule into the form (for editing)."""
         conditions, actions = rule.conditions or {}, rule.actions or {}
         self.name.data = rule.name
+        self.integration_id.data = str(rule.integration_id) if rule.integration_id is not None else ""
         self.active.data = rule.active
         self.catch_all.data = rule.catch_all
         self.severities.data = conditions.get("severities", [])
@@ -271,6 +287,14 @@ class RuleImportForm(FlaskForm):
         ],
         default="append",
     )
+    #: Where the file's instance-scoped rules go (``--instance`` of the command): this tenant's live
+    #: instances only; empty = the instances the file names.
+    instance = SelectField("Instance", choices=[], validators=[Optional()])
+
+    def set_instances(self, instances: Sequence[tuple[int, str]]) -> None:
+        self.instance.choices = [_choice("", "The instances the file names")] + [
+            _choice(row_id, name) for row_id, name in instances
+        ]
 
 
 class ChosenBoardRuleForm(RuleForm):

@@ -82,6 +82,13 @@ class AlertRule(TenantMixin, Base):
     __table_args__ = (Index(None, "tenant_id", "position"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The instance whose alerts the rule handles; ``None``: every instance's. Organization and role
+    #: ids are numbered per instance, so a rule naming them is always scoped (``alerts.rule_store``).
+    #: A tenant that moves to another instance takes its rules along (``connection.instance_change``);
+    #: the one row ever deleted is one that held no ids, so its rules are kept, for every instance.
+    integration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="SET NULL")
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

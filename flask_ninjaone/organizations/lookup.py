@@ -47,14 +47,13 @@ def has_organization(session: Session, integration: Integration, organization_id
     return find_organization(session, integration, organization_id) is not None
 
 
-def organization_names(session: Session) -> list[tuple[int, str]]:
-    """(organization id, name) of every organization the tenant's integrations know, by name."""
-    rows = session.execute(
-        select(OrganizationMapping.organization_id, OrganizationMapping.name).order_by(
-            OrganizationMapping.name
-        )
-    )
-    return [(org_id, name) for org_id, name in rows]
+def organization_names(session: Session, integration_id: int | None = None) -> list[tuple[int, str]]:
+    """(organization id, name) of every organization the tenant's integrations know, or only instance
+    ``integration_id``'s (ids are numbered per instance: a rule picks them in one), by name."""
+    query = select(OrganizationMapping.organization_id, OrganizationMapping.name)
+    if integration_id is not None:
+        query = query.where(OrganizationMapping.integration_id == integration_id)
+    return [(org_id, name) for org_id, name in session.execute(query.order_by(OrganizationMapping.name))]
 
 
 def integration_organizations(session: Session, integration: Integration) -> list[OrganizationMapping]:

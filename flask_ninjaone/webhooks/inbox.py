@@ -322,19 +322,24 @@ def sweep(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
     return sum(1 for tenant_id, forced in tenants if ring(tenant_id, force=bool(forced), key="sweep"))
 
 
-def replay(session: Session, *, include_failed: bool = False) -> tuple[int, bool]:
-    """Make the bound tenant's waiting (and optionally failed) deliveries due now and queue a drain.
+def replay(session: Session, integration_id: int, *, include_failed: bool = False) -> tuple[int, bool]:
+    """Make the waiting (and optionally failed) deliveries of the bound tenant's instance
+    ``integration_id`` due now and queue a drain (its other instances' deliveries keep their times).
 
     Returns how many deliveries were made due, and whether the drain was queued (``False``: the
     queue is unreachable, they stay pending for the scheduler tick).
     """
-    count = _make_due(session, DeliveryStatus.PENDING)
+    count = _make_due(session, integration_id, DeliveryStatus.PENDING)
     if include_failed:
-        count += _make_due(session, DeliveryStatus.FAILED, status=DeliveryStatus.PENDING, attempts=0)
+        count += _make_due(
+            session, integration_id, DeliveryStatus.FAILED, status=DeliveryStatus.PENDING, attempts=0
+        )
     session.commit()
     return count, count > 0 and ring(require_tenant_id(), force=True)
 
 
-def _make_due(session: Session, waiting: DeliveryStatus, **values: Any) -> int:
-    statement = update(WebhookDelivery).where(WebhookDelivery.status == waiting)
+def _make_due(session: Session, integration_id: int, waiting: DeliveryStatus, **values: Any) -> int:
+    statement = update(WebhookDelivery).where(
+        WebhookDelivery.integration_id == integration_id, WebhookDelivery.status == waiting
+    )
     return rows_matched(session.execute(statement.values(next_attempt_at=None, **values)))

@@ -120,10 +120,14 @@ def test_round_trip_acme_to_globex_by_name(world: World, tmp_path: Path) -> None
             rule["actions"]["assignee"] = "Ivy Novak"
             rule["actions"]["notify"] = ["ivy novak"]  # names match case-insensitively
     path.write_text(json.dumps(document), encoding="utf-8")
-    dry = _import(world, path, "--dry-run")
+    # The file names acme's instance, which globex does not have: --instance says where its rules go.
+    assert first["instance"] is not None and document["rules"][1]["instance"] is None
+    unnamed = _import(world, path)
+    assert unnamed.exit_code != 0 and f"no NinjaOne instance named “{first['instance']}”" in unnamed.output
+    dry = _import(world, path, "--dry-run", "--instance", "globex.invalid")
     assert dry.exit_code == 0, dry.output and "Would import 2 rule(s)" in dry.output
     assert _rules(world, world.other_tenant_id) == []
-    done = _import(world, path)
+    done = _import(world, path, "--instance", "globex.invalid")
     assert done.exit_code == 0, done.output
     imported = _rules(world, world.other_tenant_id)
     assert [rule.name for rule in imported] == ["Critical servers", "Everything else"]
@@ -163,7 +167,7 @@ def _when(**conditions: Any) -> str:
         ("{not json", "The file is not JSON"),
         ("[]", "must hold a JSON object"),
         (_file([], surprise=1), "file: surprise: Unknown field."),
-        (_file([], version=2), "file: version: must be 1"),
+        (_file([], version=3), "file: version: must be 1 or 2"),
         (_file([{"name": "A", "colour": "red"}]), "rule 1: colour: Unknown field."),
         (_when(sevrities=["MAJOR"]), "rule 1 “A”: conditions: sevrities: Unknown field."),
         (_when(severities=["HUGE"]), "rule 1 “A”: conditions: severities: Must be one of"),

@@ -268,6 +268,11 @@ def test_cli_refuses_another_instance_while_connected_then_starts_a_new_integrat
         rules = {rule.name: rule.active for rule in session.scalars(select(AlertRule))}
         assert rules == {"Org 1 is urgent": False, "Everything": True}
         assert session.scalars(select(MaintenanceWindow)).all() == []
+        # The rule naming A's organization was A's; the move takes it to B (to edit there), and the
+        # catch-all stays for every instance.
+        scopes = {rule.name: rule.integration_id for rule in session.scalars(select(AlertRule))}
+        assert scopes == {"Org 1 is urgent": tenant_integration(session).id, "Everything": None}
+        assert tenant_integration(session).id != old_id
     info = json.loads(cli("status", "--tenant", "acme", "--json").output)
     assert info["instance_url"] == fake_b.url and info["device_count"] == 0
     assert info["organizations"]["mapped"] == 0

@@ -250,8 +250,9 @@ def test_stored_rules_load_or_fail_cleanly(conditions, actions, name) -> None:
     """What a rule row holds (any JSON object, e.g. written by an older version) loads or raises
     ValidationError, which the rules page and the alert handling catch."""
     row = SimpleNamespace(
-        id=1, name=name, position=1, active=True, catch_all=False, conditions=conditions, actions=actions
-    )
+        id=1, name=name, position=1, active=True, catch_all=False, conditions=conditions, actions=actions,
+        integration_id=None,
+    )  # fmt: skip
     try:
         spec = load_rule(row)
     except ValidationError:
