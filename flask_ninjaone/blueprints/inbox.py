@@ -64,11 +64,15 @@ def index() -> str:
 @bp.post("/replay")
 @require(Permission.MANAGE)
 def replay() -> Response:
-    """Process the waiting deliveries now (their backoff skipped); ``include_failed=1`` also the failed."""
+    """Process the waiting deliveries of the instance the page was shown for now (their backoff
+    skipped); ``include_failed=1`` also the failed."""
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
     include_failed = request.form.get("include_failed") == "1"
-    count, queued = inbox.replay(get_state().db.session, include_failed=include_failed)
+    count, queued = inbox.replay(
+        get_state().db.session, include_failed=include_failed, integration_id=integration.id
+    )
     if not count:
         flash(
             "Nothing was waiting: no delivery is pending" + (" or failed." if include_failed else "."), "info"

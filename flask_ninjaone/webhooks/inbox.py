@@ -322,19 +322,26 @@ def sweep(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
     return sum(1 for tenant_id, forced in tenants if ring(tenant_id, force=bool(forced), key="sweep"))
 
 
-def replay(session: Session, *, include_failed: bool = False) -> tuple[int, bool]:
-    """Make the bound tenant's waiting (and optionally failed) deliveries due now and queue a drain.
+def replay(
+    session: Session, *, include_failed: bool = False, integration_id: int | None = None
+) -> tuple[int, bool]:
+    """Make the bound tenant's waiting (and optionally failed) deliveries due now and queue a drain;
+    ``integration_id``: only that instance's (the inbox page shows one instance).
 
     Returns how many deliveries were made due, and whether the drain was queued (``False``: the
     queue is unreachable, they stay pending for the scheduler tick).
     """
-    count = _make_due(session, DeliveryStatus.PENDING)
+    count = _make_due(session, DeliveryStatus.PENDING, integration_id)
     if include_failed:
-        count += _make_due(session, DeliveryStatus.FAILED, status=DeliveryStatus.PENDING, attempts=0)
+        count += _make_due(
+            session, DeliveryStatus.FAILED, integration_id, status=DeliveryStatus.PENDING, attempts=0
+        )
     session.commit()
     return count, count > 0 and ring(require_tenant_id(), force=True)
 
 
-def _make_due(session: Session, waiting: DeliveryStatus, **values: Any) -> int:
+def _make_due(session: Session, waiting: DeliveryStatus, integration_id: int | None, **values: Any) -> int:
     statement = update(WebhookDelivery).where(WebhookDelivery.status == waiting)
+    if integration_id is not None:
+        statement = statement.where(WebhookDelivery.integration_id == integration_id)
     return rows_matched(session.execute(statement.values(next_attempt_at=None, **values)))
