@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from flask_ninjaone.forms.instance import INSTANCE_FIELD
-from flask_ninjaone.models import DeliveryStatus, Integration, OrganizationMapping, WebhookDelivery
+from flask_ninjaone.models import DeliveryStatus, Device, Integration, OrganizationMapping, WebhookDelivery
 from tests.support.connection_flow import PREFIX, SETTINGS, bound_to, ends_on_settings, page_text, tenant_db
 from tests.support.instance_cli import ok
 
@@ -146,3 +146,21 @@ def test_the_inbox_replays_the_deliveries_of_the_instance_it_shows(web_app, two_
         }
     assert after[880002] == ("failed", 5)  # beta's stays as it was
     assert after[880001] != ("failed", 5)  # alpha's was retried
+
+
+def test_the_asset_panel_forms_name_the_instance_the_panel_shows(web_app, two_instances, admin):
+    ids = _ids(web_app)
+    with tenant_db(web_app) as session:
+        asset_id = session.scalars(
+            select(Device.host_asset_id).where(
+                Device.integration_id == ids["alpha"], Device.retired.is_(False)
+            )
+        ).first()
+    _page(admin, SETTINGS, ids["beta"])  # the session shows beta; the panel is alpha's device's
+    panel = page_text(admin.get(f"/assets/{asset_id}"))
+    assert f'action="{PREFIX}/assets/{asset_id}/refresh"' in panel
+    assert bound_to(panel) == {INSTANCE_FIELD: str(ids["alpha"])}
+    refreshed = admin.post(
+        PREFIX + f"/assets/{asset_id}/refresh", data=bound_to(panel), headers={"Accept": "application/json"}
+    )
+    assert refreshed.status_code == 202, refreshed.get_data(as_text=True)
