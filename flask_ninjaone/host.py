@@ -348,7 +348,9 @@ class HostAdapter(abc.ABC):
         Match by NinjaOne device id first, then serial number (the extension already dropped junk
         serials), then by name within the same client. One result per key, in order; batch your
         queries. NinjaOne device ids are numbered per instance: the extension declines a match to an
-        asset that a device of another of the tenant's integrations owns, and a new asset is created.
+        asset that a device of another of the tenant's integrations owns, and a new asset is created,
+        unless the device's serial is that device's: then the admin is asked first whether it is the
+        same machine (an adoption question), and the answer links the device to that asset or not.
         """
 
     @abc.abstractmethod

@@ -16,7 +16,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from flask_ninjaone.models import metadata
 from tests.support.services import postgres_url, reset_postgres
@@ -261,3 +262,53 @@ def test_0019_scopes_existing_rules_naming_organizations_or_roles_and_downgrades
 
     _flask(["db", "downgrade", "0018_search_software_names"], **args)
     assert {name: scope for name, scope in _rule_columns(any_database).values()} == dict.fromkeys(scoped)
+
+
+def test_0017_names_existing_instances_whose_derived_names_clash(
+    installed_wheel, any_database, tmp_path, encryption_key
+):
+    """0017 names every existing integration from its region or host; two rows of one tenant that would
+    get the same name (a retired one among them) get ``-2``, ``-3`` in id order, another tenant keeps the
+    plain name, and the names are then unique per tenant."""
+    workdir = tmp_path / "host"
+    workdir.mkdir()
+    shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
+    args = {"site": installed_wheel, "workdir": workdir, "database_url": any_database, "key": encryption_key}
+    _flask(["db", "init"], **args)
+    _flask(["db", "upgrade", "0016_warranty_billing"], **args)
+    long_host = "n" * 70 + ".example.com"
+    rows = [  # (tenant, region, base_url, retired)
+        ("t1", "eu", "https://eu.ninjarmm.com", False),
+        ("t1", None, "http://eu", False),  # its host is "eu": the region's name
+        ("t1", "eu", "https://old-eu.example.com", True),  # retired, same region: a third "eu"
+        ("t2", "eu", "https://eu.ninjarmm.com", False),  # another tenant: its own "eu"
+        ("t1", None, f"https://{long_host}/a", False),
+        ("t1", None, f"https://{long_host}/b", False),  # the same 64-character name, cut for "-2"
+    ]
+    engine = create_engine(any_database)
+    table = Table("ninjaone_integrations", MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        for index, (tenant, region, base_url, retired) in enumerate(rows, start=1):
+            conn.execute(
+                table.insert().values(
+                    id=index, tenant_id=tenant, public_id=f"public-{index}", region=region, base_url=base_url,
+                    auth_mode="authorization_code", status="disconnected", webhook_state="off",
+                    auto_sync=True, sync_interval_minutes=60, inventory_interval_minutes=360,
+                    sync_pending_devices=False,
+                    created_at=datetime(2026, 1, 1), updated_at=datetime(2026, 1, 1),
+                    retired_at=datetime(2026, 2, 1) if retired else None,
+                )
+            )  # fmt: skip
+    _flask(["db", "upgrade", "0017_instances_names"], **args)
+    with engine.connect() as conn:
+        names = dict(conn.execute(text("SELECT id, name FROM ninjaone_integrations ORDER BY id")).all())
+    long_name = long_host[:64]
+    assert names == {1: "eu", 2: "eu-2", 3: "eu-3", 4: "eu", 5: long_name, 6: long_name[:62] + "-2"}
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE ninjaone_integrations SET name = 'eu' WHERE id = 2"))
+    _flask(["db", "downgrade", "0016_warranty_billing"], **args)  # and back: the names are derived again
+    _flask(["db", "upgrade", "0017_instances_names"], **args)
+    with engine.connect() as conn:
+        again = dict(conn.execute(text("SELECT id, name FROM ninjaone_integrations ORDER BY id")).all())
+    engine.dispose()
+    assert again == names

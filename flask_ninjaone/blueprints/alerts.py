@@ -170,7 +170,6 @@ def _back(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/acknowledge")
 @require(Permission.ALERTS)
 def acknowledge(alert_id: int) -> Response:
-    connected_integration()
     alert = _acted_on(alert_id, AlertActionForm())
     try:
         panel_actions.acknowledge(_session(), alert.id, get_state().host.current_user())
@@ -184,7 +183,6 @@ def acknowledge(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/resolve")
 @require(Permission.ALERTS)
 def resolve(alert_id: int) -> Response:
-    connected_integration()
     form = ResolveForm()
     alert = _acted_on(alert_id, form)
     reset = bool(form.reset_in_ninjaone.data)
@@ -203,7 +201,6 @@ def resolve(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/ticket")
 @require(Permission.ALERTS)
 def create_ticket(alert_id: int) -> Response:
-    connected_integration()
     alert = _acted_on(alert_id, AlertActionForm())
     try:
         ticket_id = panel_actions.create_ticket(_session(), alert.id, get_state().host.current_user())

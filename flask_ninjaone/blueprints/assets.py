@@ -38,6 +38,7 @@ from werkzeug.wrappers import Response
 from ..client import device_page_url
 from ..connection.health import Health, connection_health
 from ..connection.instances import names_if_several, tenant_instances
+from ..forms.instance import remember_rendered
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.asset_devices import by_instance, device_for_asset, devices_for_assets, instance_of
@@ -98,6 +99,8 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         return Markup("")
     args = request.args if has_request_context() else {}
     panel = asset_panel(host_asset_id, args)
+    if panel.integration is not None and has_request_context():
+        remember_rendered(panel.integration.id)  # its buttons act on the instance the panel shows
     can_refresh = get_state().host.has_permission(Permission.ACTIONS)
     refresh_run = None
     if can_refresh and panel.integration is not None and panel.device is not None and has_request_context():

@@ -64,12 +64,12 @@ def index() -> str:
 @bp.post("/replay")
 @require(Permission.MANAGE)
 def replay() -> Response:
-    """Process the waiting deliveries now (their backoff skipped); ``include_failed=1`` also the failed."""
+    """Process the waiting deliveries of the instance the page was shown for now (their backoff
+    skipped); ``include_failed=1`` also the failed."""
+    integration = connected_integration()
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)
     include_failed = request.form.get("include_failed") == "1"
-    # The instance whose deliveries the page lists, and no other's.
-    integration = connected_integration()
     count, queued = inbox.replay(get_state().db.session, integration.id, include_failed=include_failed)
     if not count:
         flash(

@@ -25,7 +25,8 @@ from ..connection import instances as tenant_instances
 from ..connection.connect import ConnectError, SettingsError
 from ..connection.health import ConnectionHealth, Health, connection_health
 from ..enum_labels import enum_label
-from ..forms.connection import CUSTOM_REGION, CredentialsForm, SyncSettingsForm
+from ..forms.connection import CUSTOM_REGION, CredentialsForm, RenameInstanceForm, SyncSettingsForm
+from ..forms.instance import instance_field
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..state import get_state
@@ -36,7 +37,7 @@ from ..webhooks.registration import WebhookError
 from . import oauth_state
 from .access import EXPIRED_FORM, require
 from .run_progress import run_view
-from .states import select_instance, selected_integration
+from .states import browsed_integration, select_instance, selected_integration
 
 if TYPE_CHECKING:
     from ..models import Integration
@@ -61,6 +62,7 @@ def inject_layout() -> dict[str, object]:
 
 
 bp.add_app_template_filter(enum_label, "ninjaone_label")
+bp.add_app_template_global(instance_field, "ninjaone_instance_field")
 
 
 @bp.app_template_filter("ninjaone_datetime")
@@ -127,6 +129,13 @@ def _credentials_form(integration: Integration | None) -> CredentialsForm:
     return form
 
 
+def _rename_form(integration: Integration | None) -> RenameInstanceForm:
+    form = RenameInstanceForm(formdata=None)
+    if integration is not None:
+        form.name.data = integration.name
+    return form
+
+
 def _sync_form(integration: Integration | None) -> SyncSettingsForm:
     form = SyncSettingsForm(formdata=None)
     if integration is not None:
@@ -159,12 +168,14 @@ def _render(
         credentials_form=credentials_form or _credentials_form(integration),
         sync_form=sync_form or _sync_form(integration),
         action_form=ActionForm(),
+        rename_form=_rename_form(integration),
         instances=INSTANCES,
         redirect_uri=_redirect_uri(),
         api_settings_url=api_settings_url(base_url),
         scopes=setting("NINJAONE_SCOPES").split(),
         grace_hours=setting("NINJAONE_WEBHOOK_SECRET_GRACE_HOURS"),
         disconnect_consequences=DISCONNECT_CONSEQUENCES,
+        remove_consequences=REMOVE_CONSEQUENCES,
         revoke_previous_consequences=REVOKE_PREVIOUS_CONSEQUENCES,
         csrf_token_value=generate_csrf(),
         followed_sync=run_view(active_run(integration, DEVICE_SYNC)) if integration is not None else None,
@@ -450,6 +461,71 @@ def revoke_previous_webhook_secret() -> Response:
     return _back()
 
 
+@bp.post("/instance/rename")
+@require(Permission.MANAGE)
+def rename_instance() -> Response:
+    """Rename the instance the form was rendered for (the name ``--instance`` and the list use)."""
+    form = RenameInstanceForm()
+    if not form.validate_on_submit():
+        flash(EXPIRED_FORM, "error")
+        return _back()
+    integration = selected_integration()
+    if integration is None:
+        flash("There is no NinjaOne instance to rename.", "error")
+        return _back()
+    try:
+        name = tenant_instances.rename(
+            _session(), integration, form.name.data or "", actor=get_state().host.current_user(),
+            remote_addr=request.remote_addr,
+        )  # fmt: skip
+    except tenant_instances.InstanceError as exc:
+        flash(f"The instance was not renamed: {exc}", "error")
+        return _back()
+    flash(f"The NinjaOne instance is now called {name!r}.", "success")
+    return _back()
+
+
+@bp.post("/instance/remove")
+@require(Permission.MANAGE)
+def remove_instance() -> Response:
+    """Remove the instance the form was rendered for: retired with its history kept, never deleted.
+    A connected one is disconnected first, only when the form says so (``disconnect=1``: the page's
+    "Disconnect and remove" confirmation)."""
+    integration = _posted_integration("There is no NinjaOne instance to remove.")
+    if integration is None:
+        return _back()
+    session, actor = _session(), get_state().host.current_user()
+    if tenant_instances.is_linked(integration):
+        if request.form.get("disconnect") != "1":
+            flash(
+                f"The NinjaOne instance {integration.name!r} is connected: nothing was removed. Use "
+                "Disconnect and remove, or Disconnect first.",
+                "error",
+            )
+            return _back()
+        try:
+            connection.disconnect(session, integration, actor, remote_addr=request.remote_addr)
+        except ConnectError as exc:
+            flash(str(exc), "error")
+            return _back()
+    try:
+        removal = tenant_instances.remove(session, integration, actor=actor, remote_addr=request.remote_addr)
+    except tenant_instances.InstanceError as exc:
+        flash(str(exc), "error")
+        return _back()
+    flash(removal.note(), "success")
+    return _back()
+
+
+#: What removing an instance does, listed in its confirmation.
+REMOVE_CONSEQUENCES = (
+    "A connected instance is disconnected first: its webhook is removed and its tokens revoked.",
+    "Its assets are kept, marked inactive with the reason; tickets still point at them.",
+    "Its devices, mappings, alerts, sync history and audit are kept, but no longer shown or synced.",
+    "Its name stays taken by that history. Saving its URL again later brings the instance back.",
+)
+
+
 #: What revoking the previous webhook secret does, listed in its confirmation.
 REVOKE_PREVIOUS_CONSEQUENCES = (
     "Deliveries carrying the previous secret are refused at once (HTTP 401), in every process.",
@@ -486,7 +562,8 @@ def card_summary() -> CardSummary | None:
     host = get_state().host
     if host.current_user() is None or current_tenant_id() is None or not host.has_permission(Permission.VIEW):
         return None
-    integration = selected_integration()
+    # On a host page handling its own form the card shows the browsed instance (that form names none).
+    integration = selected_integration() if request.method in ("GET", "HEAD") else browsed_integration()
     configured = integration is not None and integration.credential is not None
     health = connection_health(integration)
     can_manage = _can_manage()

@@ -20,7 +20,15 @@ from werkzeug.routing import RoutingException
 
 from ..connection.connect import tenant_integration
 from ..connection.health import SETUP_ADVICE, Health, connection_health
-from ..connection.instances import INSTANCE_ARG, InstanceError, InstanceScope, instance_for, instance_scope
+from ..connection.instances import (
+    INSTANCE_ARG,
+    AmbiguousInstance,
+    InstanceError,
+    InstanceScope,
+    instance_for,
+    instance_scope,
+)
+from ..forms.instance import INSTANCE_FIELD, remember_rendered
 from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
 
@@ -37,9 +45,20 @@ SELECTED_INSTANCE = "ninjaone_instance"
 
 
 def selected_integration() -> Integration | None:
-    """The instance the pages show and act on: the one chosen on the settings page (kept in the
-    browser session, so every page and form follows it), else the tenant's first. A choice that is
-    not one of this tenant's live instances (another workspace's, or retired since) is dropped."""
+    """The instance this request shows or acts on. A page (GET) shows :func:`browsed_integration`; a
+    form (any other method) acts on the instance it was rendered for, named by its hidden
+    :data:`~flask_ninjaone.forms.instance.INSTANCE_FIELD` (:func:`posted_integration`), so a tab left
+    on alpha still changes alpha after another tab switched to beta. Either way the forms the page
+    renders are bound to the instance it shows."""
+    integration = browsed_integration() if request.method in ("GET", "HEAD") else posted_integration()
+    remember_rendered(integration.id if integration is not None else None)
+    return integration
+
+
+def browsed_integration() -> Integration | None:
+    """The instance chosen on the settings page (kept in the browser session, so every page follows
+    it), else the tenant's first. A choice that is not one of this tenant's live instances (another
+    workspace's, or retired since) is dropped."""
     session = get_state().db.session
     chosen = browser_session.get(SELECTED_INSTANCE)
     if chosen is not None:
@@ -48,6 +67,38 @@ def selected_integration() -> Integration | None:
         except InstanceError:
             browser_session.pop(SELECTED_INSTANCE, None)
     return tenant_integration(session)
+
+
+#: Why a form naming no instance is refused when the tenant has several.
+UNBOUND_FORM = (
+    "This form does not say which NinjaOne instance it is for, and this workspace has several: nothing "
+    "was changed. Reload the page and try again."
+)
+#: Why a form naming an instance that is not one of the tenant's live ones is refused.
+FOREIGN_FORM = (
+    "This form was for a NinjaOne instance that is not one of this workspace's (removed since, or never "
+    "this workspace's): nothing was changed. Reload the page, check which instance it shows, and try again."
+)
+
+
+def posted_integration() -> Integration | None:
+    """The instance a posted form was rendered for: the tenant's live instance its hidden field names
+    (400 with :data:`FOREIGN_FORM` when it names none of them: garbage, another tenant's, retired).
+    A form without the field (a script, a page cached before the field existed) is taken for the
+    tenant's only instance, and refused with :data:`UNBOUND_FORM` when it has several."""
+    session = get_state().db.session
+    posted = request.form.get(INSTANCE_FIELD)
+    if posted is None:
+        try:
+            return instance_for(session, None)
+        except AmbiguousInstance:
+            abort(400, description=UNBOUND_FORM)
+    if not posted.isdigit():
+        abort(400, description=FOREIGN_FORM)
+    try:
+        return instance_for(session, int(posted))
+    except InstanceError:
+        abort(400, description=FOREIGN_FORM)
 
 
 def select_instance(ref: str | int) -> Integration:

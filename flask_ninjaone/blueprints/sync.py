@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..forms.mapping import ActionForm
 from ..host import Permission
+from ..labels import labels_for
 from ..state import get_state
+from ..sync.adoption import AdoptionError, UnknownDevice, question_rows
+from ..sync.adoption import answer as answer_question
 from ..sync.requests import DEVICE_SYNC, request_sync
 from ..sync.run_history import recent_runs, run_by_id
 from ..sync.runner import run_summary
+from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, require
 from .run_progress import answer_request, followed_run, run_view
 from .states import connected_integration
@@ -28,7 +32,17 @@ KIND_LABELS = {
     "devices": "Selected devices",
 }
 #: The history's count columns, in order.
-COUNT_COLUMNS = ("created", "updated", "unchanged", "adopted", "retired", "held", "skipped", "failed")
+COUNT_COLUMNS = (
+    "created",
+    "updated",
+    "unchanged",
+    "adopted",
+    "retired",
+    "held",
+    "asked",
+    "skipped",
+    "failed",
+)
 
 
 @bp.get("/")
@@ -42,6 +56,7 @@ def history() -> str:
     # stays the sync's.
     current_id = followed.id if followed is not None else None
     linked = run_by_id(get_state().db.session, request.args.get("run", type=int) or 0)
+    questions = question_rows(get_state().db.session, integration)
     if linked is not None and linked.integration_id == integration.id:
         current_id = linked.id
     return render_template(
@@ -51,6 +66,9 @@ def history() -> str:
         latest=latest[0] if latest else None,
         followed=run_view(followed),
         current_id=current_id,
+        questions=questions,
+        asset_labels=labels_for(require_tenant_id(), asset_ids=(row["host_asset_id"] for row in questions)),
+        asset_page=get_state().host.pages(require_tenant_id()).asset,
         kind_labels=KIND_LABELS,
         count_columns=COUNT_COLUMNS,
         device_syncs=DEVICE_SYNCS,
@@ -70,6 +88,29 @@ def sync_now() -> Response | tuple[Response, int]:
     kind = "incremental" if request.form.get("kind") == "incremental" else "full"
     result = request_sync(integration, kind=kind, trigger="manual", detach=True)
     return answer_request(result, ".history")
+
+
+@bp.post("/adoption/<int:device_id>")
+@require(Permission.MANAGE)
+def answer_adoption(device_id: int) -> Response:
+    """Answer "same machine?" for a device held because its serial is another instance's asset
+    (``answer``: ``link`` or ``separate``); the next sync of the instance follows it."""
+    integration = connected_integration()
+    if not ActionForm().validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    try:
+        question = answer_question(
+            get_state().db.session, integration, device_id, request.form.get("answer", ""),
+            actor=get_state().host.current_user(), remote_addr=request.remote_addr,
+        )  # fmt: skip
+    except UnknownDevice:
+        abort(404)
+    except AdoptionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".history"))
+    follows = "joins that asset" if question.answer == "link" else "gets its own asset"
+    flash(f"{question.device_name} {follows} at the next sync (Sync now to apply it at once).", "success")
+    return redirect(url_for(".history"))
 
 
 @bp.get("/current.json")

@@ -5,6 +5,7 @@ package imports the package back (the layout RQ's ``rq.cli`` uses).
 
 from . import (  # noqa: F401
     actions,
+    adoption,
     alerts,
     billing,
     connection,

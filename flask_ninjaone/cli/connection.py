@@ -1,5 +1,5 @@
 """``flask ninjaone`` commands about the connection (disconnect, webhook secret rotation and revoking
-the previous secret).
+the previous secret, renaming and removing an instance).
 
 They call the same domain functions as the settings page, so the CLI and the page cannot drift apart.
 """
@@ -10,6 +10,9 @@ import click
 
 from ..connection.connect import ConnectError
 from ..connection.connect import disconnect as disconnect_integration
+from ..connection.instances import InstanceError, is_linked
+from ..connection.instances import remove as remove_integration
+from ..connection.instances import rename as rename_integration
 from ..state import get_state
 from ..tenancy import tenant_scope
 from ..webhooks.registration import WebhookError, public_base_url
@@ -97,3 +100,63 @@ def revoke_previous_webhook_secret(tenant_ref: str, instance_ref: str | None) ->
         except WebhookError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"Revoked the previous webhook secret of {tenant.slug}: only the current one is accepted.")
+
+
+@ninjaone_cli.group("instance")
+def instance_cli() -> None:
+    """Name or remove one of a tenant's NinjaOne instances (connect adds one: `connect --add`)."""
+
+
+@instance_cli.command("rename")
+@tenant_option
+@instance_option
+@click.argument("name")
+def rename_instance(tenant_ref: str, instance_ref: str | None, name: str) -> None:
+    """Give the instance NAME: what --instance and the settings page call it from now on."""
+    tenant = resolve_tenant(tenant_ref)
+    with tenant_scope(tenant.id):
+        integration = connected_integration(tenant, instance_ref)
+        previous = integration.name
+        try:
+            cleaned = rename_integration(get_state().db.session, integration, name, actor=None)
+        except InstanceError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Renamed the NinjaOne instance {previous!r} of {tenant.slug} to {cleaned!r}.")
+
+
+@instance_cli.command("remove")
+@tenant_option
+@instance_option
+@click.option(
+    "--disconnect", "disconnect_first", is_flag=True, help="Disconnect it first if it is connected."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove_instance(tenant_ref: str, instance_ref: str | None, disconnect_first: bool, yes: bool) -> None:
+    """Retire an instance: its assets are marked inactive, its history kept, nothing deleted.
+
+    A connected instance is refused unless --disconnect (its webhook is removed and tokens revoked first).
+    """
+    tenant = resolve_tenant(tenant_ref)
+    session = get_state().db.session
+    with tenant_scope(tenant.id):
+        integration = connected_integration(tenant, instance_ref)
+        linked = is_linked(integration)
+        if linked and not disconnect_first:
+            raise click.ClickException(
+                f"The NinjaOne instance {integration.name!r} is connected: disconnect it first, or pass "
+                "--disconnect to disconnect and remove it."
+            )
+        if not yes:
+            first = "Disconnect and remove" if linked else "Remove"
+            click.confirm(
+                f"{first} the NinjaOne instance {integration.name!r} ({integration.base_url}) of "
+                f"{tenant.slug}? Its assets are kept but marked inactive; its history is kept",
+                abort=True,
+            )
+        try:
+            if linked:
+                disconnect_integration(session, integration, None)
+            removal = remove_integration(session, integration, actor=None)
+        except (ConnectError, InstanceError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(removal.note())

@@ -118,27 +118,16 @@ def retire(
     with the row; the tenant's rules and windows that name its ids are switched off or deleted.
     Does not commit: the caller commits it with the new instance's credentials.
     """
-    now = utcnow()
-    reason = (
-        f"NinjaOne instance changed: this asset's device belongs to {integration.base_url}; the tenant "
-        f"now uses {new_base_url}."
+    asset_count = retire_integration(
+        session,
+        integration,
+        asset_reason=(
+            f"NinjaOne instance changed: this asset's device belongs to {integration.base_url}; the "
+            f"tenant now uses {new_base_url}."
+        ),
+        status_reason=f"Retired: the tenant moved to the NinjaOne instance at {new_base_url}.",
     )
-    live = (Device.integration_id == integration.id, Device.retired.is_(False))
-    linked = session.scalars(select(Device.host_asset_id).where(*live, Device.host_asset_id.is_not(None)))
-    asset_ids = sorted({asset_id for asset_id in linked if asset_id is not None})
-    host = get_state().host
-    for start in range(0, len(asset_ids), RETIRE_BATCH):
-        host.retire_assets(integration.tenant_id, asset_ids[start : start + RETIRE_BATCH], reason)
-    session.execute(
-        update(Device)
-        .where(*live)
-        .values(retired=True, retired_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    integration.retired_at = now
-    integration.status = ConnectionStatus.DISCONNECTED
-    integration.status_reason = f"Retired: the tenant moved to the NinjaOne instance at {new_base_url}."
-    rules, windows = _drop_id_scoped_alert_settings(session, integration)
+    rules, windows = drop_id_scoped_alert_settings(session, integration)
     audit.record_for_integration(
         session,
         integration.id,
@@ -148,15 +137,41 @@ def retire(
         detail={
             "from": integration.base_url,
             "to": new_base_url,
-            "assets_retired": len(asset_ids),
+            "assets_retired": asset_count,
             "rules_deactivated": rules,
             "maintenance_windows_deleted": windows,
         },
     )
-    return Retirement(len(asset_ids), rules, windows)
+    return Retirement(asset_count, rules, windows)
 
 
-def _drop_id_scoped_alert_settings(session: Session, integration: Integration) -> tuple[list[str], list[str]]:
+def retire_integration(
+    session: Session, integration: Integration, *, asset_reason: str, status_reason: str
+) -> int:
+    """Retire ``integration`` (it is disconnected): its live devices are retired and their host assets
+    marked inactive with ``asset_reason`` (kept, so tickets still point at the machines they were
+    opened for); its mappings, alerts, runs and audit stay with the row, which is never synced or shown
+    again. Returns how many assets were marked inactive. Does not commit."""
+    now = utcnow()
+    live = (Device.integration_id == integration.id, Device.retired.is_(False))
+    linked = session.scalars(select(Device.host_asset_id).where(*live, Device.host_asset_id.is_not(None)))
+    asset_ids = sorted({asset_id for asset_id in linked if asset_id is not None})
+    host = get_state().host
+    for start in range(0, len(asset_ids), RETIRE_BATCH):
+        host.retire_assets(integration.tenant_id, asset_ids[start : start + RETIRE_BATCH], asset_reason)
+    session.execute(
+        update(Device)
+        .where(*live)
+        .values(retired=True, retired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    integration.retired_at = now
+    integration.status = ConnectionStatus.DISCONNECTED
+    integration.status_reason = status_reason
+    return len(asset_ids)
+
+
+def drop_id_scoped_alert_settings(session: Session, integration: Integration) -> tuple[list[str], list[str]]:
     """Alert rules and maintenance windows are the tenant's, but some name organization, role or
     device ids — of the instance being left, where the next one means others. Rules of that instance
     (or of every instance) naming such ids are deactivated (kept on the rules page to be edited and

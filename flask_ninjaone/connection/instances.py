@@ -17,9 +17,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..config import setting
-from ..models import Device, Integration
+from ..host import UserRef
+from ..models import ConnectionStatus, Device, Integration
 from ..models.integration import NAME_LENGTH, default_instance_name
+from .instance_change import drop_id_scoped_alert_settings, retire_integration
 
 #: Digits of the largest id an instance filter may name (an integer column).
 _MAX_ID_DIGITS = 18
@@ -203,3 +206,98 @@ def names_if_several(session: Session) -> dict[int, str]:
     the instance a device comes from only when there is another to tell it from (no clutter)."""
     instances = tenant_instances(session)
     return {row.id: row.name for row in instances} if len(instances) > 1 else {}
+
+
+def rename(
+    session: Session,
+    integration: Integration,
+    name: str,
+    *,
+    actor: UserRef | None,
+    remote_addr: str | None = None,
+) -> str:
+    """Give the instance another name (:func:`check_name` says whether it may), audited and committed.
+    Ids, mappings and history are keyed by the row, not the name, so nothing else changes."""
+    cleaned = check_name(session, name, keep=integration)
+    previous = integration.name
+    if cleaned != previous:
+        integration.name = cleaned
+        audit.record_for_integration(
+            session, integration.id, "instance_renamed", user=actor, remote_addr=remote_addr,
+            detail={"from": previous, "to": cleaned},
+        )  # fmt: skip
+        session.commit()
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing an instance did, for the admin's message."""
+
+    name: str
+    assets: int
+    rules_deactivated: list[str]
+    windows_deleted: list[str]
+
+    def note(self) -> str:
+        parts = [
+            f"NinjaOne instance {self.name!r} removed: its {self.assets} asset(s) are marked inactive "
+            "(kept, so tickets still point at them) and its history is kept."
+        ]
+        if self.rules_deactivated:
+            rules = ", ".join(self.rules_deactivated)
+            parts.append(f"Alert rules naming organization or role ids were switched off: {rules}.")
+        if self.windows_deleted:
+            windows = ", ".join(self.windows_deleted)
+            parts.append(f"Maintenance windows for organizations or devices were deleted: {windows}.")
+        return " ".join(parts)
+
+
+def is_linked(integration: Integration) -> bool:
+    """Whether NinjaOne holds this instance's tokens (connected, syncing, failing or awaiting a
+    reconnect): such an instance is disconnected before it can be removed."""
+    return integration.status != ConnectionStatus.DISCONNECTED
+
+
+def remove(
+    session: Session, integration: Integration, *, actor: UserRef | None, remote_addr: str | None = None
+) -> Removal:
+    """Remove a disconnected instance from the tenant: it is *retired*, never deleted
+    (:func:`.instance_change.retire_integration`: its assets marked inactive with the reason, its
+    devices, mappings, alerts, runs and audit kept with the row, its name kept so it is not reused
+    for other history). Saved credentials of an instance that never connected are erased.
+
+    Alert rules scoped to this instance stop matching with it (its alerts no longer arrive) and stay
+    on the rules page to be re-scoped; maintenance windows naming organization or device ids are left
+    while another instance stays. When the last instance goes, rules and windows naming ids are
+    switched off or deleted, as on an instance change (the next instance numbers its own). Audited
+    and committed.
+    """
+    if integration.retired_at is not None:
+        raise InstanceError(f"The NinjaOne instance {integration.name!r} was already removed.")
+    if is_linked(integration):
+        raise InstanceError(
+            f"The NinjaOne instance {integration.name!r} is connected: disconnect it first (its webhook "
+            "is removed and its tokens revoked), then remove it."
+        )
+    integration.credential = None  # saved but never connected: its secret goes with it
+    assets = retire_integration(
+        session,
+        integration,
+        asset_reason=(
+            f"NinjaOne instance {integration.name} ({integration.base_url}) was removed from this "
+            "workspace: this asset's device is no longer synced."
+        ),
+        status_reason="Removed from the workspace: kept for its history.",
+    )
+    rules: list[str] = []
+    windows: list[str] = []
+    if not tenant_instances(session):
+        rules, windows = drop_id_scoped_alert_settings(session, integration)
+    audit.record_for_integration(
+        session, integration.id, "instance_removed", user=actor, remote_addr=remote_addr,
+        detail={"name": integration.name, "base_url": integration.base_url, "assets_retired": assets,
+                "rules_deactivated": rules, "maintenance_windows_deleted": windows},
+    )  # fmt: skip
+    session.commit()
+    return Removal(integration.name, assets, rules, windows)

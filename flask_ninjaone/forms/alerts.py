@@ -38,6 +38,7 @@ from ..alerts.patterns import MAX_PATTERN_LENGTH
 from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
 from ..enum_labels import enum_label
 from ..host import FieldChoice
+from .instance import InstanceBoundForm
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     # types-WTForms 3.2 predates SelectChoice (added in WTForms 3.3)
@@ -69,17 +70,17 @@ def posted_instance_id(form: Mapping[str, str]) -> int | None:
     return None
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(AlertActionForm):
     """Resolve an alert here, optionally resetting it in NinjaOne too."""
 
     reset_in_ninjaone = BooleanField("Also reset the alert in NinjaOne")
 
 
-class RuleActionForm(FlaskForm):
+class RuleActionForm(InstanceBoundForm):
     """Move / toggle / delete a rule: CSRF only (the action is in the URL)."""
 
 
-class RuleTestForm(FlaskForm):
+class RuleTestForm(InstanceBoundForm):
     """ "Test this rule": how many of the newest stored alerts to test it against."""
 
     limit = IntegerField(
@@ -109,7 +110,7 @@ def _int_list(text: str | None) -> list[int]:
     return values
 
 
-class RuleForm(FlaskForm):
+class RuleForm(InstanceBoundForm):
     """One alert rule: when it applies (conditions) and what it does (actions)."""
 
     name = StringField("Name", validators=[DataRequired("Give the rule a name."), Length(max=255)])
@@ -274,7 +275,7 @@ class RuleForm(FlaskForm):
         self.flap_minutes.data = actions.get("flap_minutes", 60)
 
 
-class RuleImportForm(FlaskForm):
+class RuleImportForm(InstanceBoundForm):
     """Import alert rules: a file to preview, then its text posted back to confirm (re-validated)."""
 
     file = FileField("Rules file (JSON, exported from this or another tenant)")
@@ -320,7 +321,7 @@ def rule_form(host_choices: Mapping[str, Sequence[FieldChoice]]) -> RuleForm:
     return ChosenBoardRuleForm() if host_choices.get("board") else RuleForm()
 
 
-class MaintenanceWindowForm(FlaskForm):
+class MaintenanceWindowForm(InstanceBoundForm):
     """A maintenance window; one-off times are wall-clock times in the chosen time zone."""
 
     name = StringField("Name", validators=[DataRequired("Give the window a name."), Length(max=255)])

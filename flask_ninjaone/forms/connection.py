@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -26,6 +25,7 @@ from ..connection.connect import (
     MAX_URL,
     SYNC_INTERVAL_RANGE,
 )
+from .instance import InstanceBoundForm
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     # types-WTForms 3.2 predates SelectChoice (added in WTForms 3.3)
@@ -57,7 +57,7 @@ class MinutesField(IntegerField):
             raise ValueError("Enter a whole number of minutes.") from None
 
 
-class CredentialsForm(FlaskForm):
+class CredentialsForm(InstanceBoundForm):
     """The tenant's NinjaOne API client. The secret is write-only: it is never rendered back."""
 
     client_id = StringField(
@@ -103,7 +103,7 @@ class CredentialsForm(FlaskForm):
             raise ValidationError(str(exc)) from None
 
 
-class SyncSettingsForm(FlaskForm):
+class SyncSettingsForm(InstanceBoundForm):
     """How and how often the integration syncs."""
 
     auto_sync = BooleanField("Sync automatically")
@@ -124,3 +124,11 @@ class SyncSettingsForm(FlaskForm):
     sync_pending_devices = BooleanField(
         "Also sync devices waiting for approval (PENDING, STAGED): their assets stay held back until approved"
     )
+
+
+class RenameInstanceForm(InstanceBoundForm):
+    """A new name for the instance the page shows; whether it may be used (empty, too long, only
+    digits, another instance's) is :func:`flask_ninjaone.connection.instances.check_name`'s to say,
+    the same check as ``flask ninjaone instance rename``."""
+
+    name = StringField("Instance name")

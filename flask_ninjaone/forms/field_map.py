@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length
 
+from .instance import InstanceBoundForm
 
-class FieldMappingForm(FlaskForm):
+
+class FieldMappingForm(InstanceBoundForm):
     """Map one NinjaOne field onto one attribute. Choices are not enforced here: the domain says
     clearly why a field that vanished meanwhile, or a type mismatch, cannot be saved."""
 
@@ -18,7 +19,7 @@ class FieldMappingForm(FlaskForm):
     two_way = BooleanField("Two-way (changes made here go back to NinjaOne)")
 
 
-class ContactSettingsForm(FlaskForm):
+class ContactSettingsForm(InstanceBoundForm):
     """Whether last logged-on users are linked to contacts, and whether missing contacts are created."""
 
     link_contacts = BooleanField("Link each device's last logged-on user to a contact")

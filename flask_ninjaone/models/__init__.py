@@ -1,6 +1,7 @@
 """The extension's tables (all ``ninjaone_``-prefixed, all tenant-scoped)."""
 
 from .actions import ActionKind, ActionState, DeviceAction
+from .adoption import AdoptionAnswer, AdoptionQuestion
 from .alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, AlertStatus, MaintenanceWindow, RuleTest
 from .asset_mapping import EVERY_ORGANIZATION, DeviceTypeRule, LocationSite, MatchKind
 from .audit import AuditEntry
@@ -16,6 +17,8 @@ from .sync import Lock, RunState, SyncRun
 from .webhooks import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "AdoptionAnswer",
+    "AdoptionQuestion",
     "BillingSnapshot",
     "ActionKind",
     "ActionState",

@@ -20,20 +20,22 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import signals
 from ..bulk import in_values, insert_rows
 from ..client import NinjaOneClient, NotFound, device_page_url
 from ..client.schemas import Unchanged
-from ..host import AssetRecord, HostAdapter
+from ..host import AssetMatch, AssetRecord, HostAdapter
 from ..models import Device, Integration, MappingState, OrganizationMapping, SyncRun
 from ..models.base import table_of, utcnow
 from ..organizations.device_types import TypeTable, type_table
 from ..organizations.refresh import refresh_organizations
 from ..organizations.sites import site_map
 from ..state import current_app_object, get_state
+from . import adoption
+from .adoption import Decision, NewDevice
 from .asset_records import (
     adoption_keys,
     content_hash,
@@ -88,6 +90,8 @@ class Counts:
     adopted: int = 0
     retired: int = 0
     held: int = 0
+    #: New devices held by an open adoption question (:mod:`.adoption`): no asset until answered.
+    asked: int = 0
     skipped: int = 0
     failed: int = 0
 
@@ -101,6 +105,10 @@ _SET_PAYLOAD_HASH = (
     .where(table_of(Device).c.id == bindparam("row_id"))
     .values(payload_hash=bindparam("payload_hash"))
 )
+#: Why a new device did not adopt the asset the host matched, on the run's conflicts.
+FOREIGN = "the asset belongs to a device of another NinjaOne instance"
+#: Why a new device waits, on the run's conflicts.
+ASKED = "its serial is that of an asset of another NinjaOne instance: same machine? (adoption question)"
 #: Stale mirror rows loaded (and retired) at a time after a complete walk.
 RETIRE_BATCH = 1000
 #: The columns of a mirror row a page decides on.
@@ -324,11 +332,14 @@ class PageWriter:
     def _adopt(
         self, tenant_id: str, pending: list[tuple[dict[str, Any], AssetRecord, str, Known | None]]
     ) -> list[tuple[dict[str, Any], AssetRecord, str, Known | None]]:
-        """Ask the host, in one call, which new devices are assets it already has.
+        """Ask the host, in one call, which new devices are assets it already has; returns the page's
+        devices to write (those held by an open adoption question left out).
 
-        An asset that a device of another of the tenant's integrations owns is never adopted, however
-        it matched: device ids are numbered per NinjaOne instance (another instance's device 5 is
-        another machine), and the host's match by NinjaOne id cannot tell instances apart.
+        An asset that a device of another of the tenant's integrations owns is never adopted because
+        the host matched it: device ids are numbered per NinjaOne instance (another instance's device
+        5 is another machine), and the host's match by NinjaOne id cannot tell instances apart. A
+        device whose serial is such an asset's asks instead (:mod:`.adoption`): held until the admin
+        says whether it is the same machine, then linked to that asset or given its own.
         """
         new = [i for i, (_, record, _, _) in enumerate(pending) if record.host_asset_id is None]
         if not new:
@@ -336,21 +347,34 @@ class PageWriter:
         keys = [adoption_keys(pending[i][0], client_id=pending[i][1].client_id) for i in new]
         matches = self.host.match_assets(tenant_id, keys)
         foreign = self._owned_elsewhere({match.host_asset_id for match in matches if match is not None})
+        unmatched = [
+            NewDevice(key.ninjaone_device_id, key.name, key.serial_number)
+            for key, match in zip(keys, matches, strict=True)
+            if match is None or match.host_asset_id in foreign
+        ]
+        decisions = adoption.decide(self.session, self.integration, unmatched) if unmatched else {}
         adopted = list(pending)
+        held: set[int] = set()
         for index, match in zip(new, matches, strict=True):
-            if match is not None and match.host_asset_id in foreign:
+            device, record, digest, row = pending[index]
+            decision, asset = decisions.get(device["id"], (None, None))
+            if decision is Decision.ASK:
+                held.add(index)
+                self.counts.asked += 1
+                self._detail({"device_id": device["id"], "asked": asset, "reason": ASKED})
+                continue
+            if decision is Decision.SEPARATE:
+                match = None
+            elif decision is Decision.LINK and asset is not None:
+                match = AssetMatch(asset, "serial")
+            elif match is not None and match.host_asset_id in foreign:
                 self._detail(
-                    {
-                        "device_id": pending[index][0]["id"],
-                        "not_adopted": match.host_asset_id,
-                        "reason": "the asset belongs to a device of another NinjaOne instance",
-                    }
+                    {"device_id": device["id"], "not_adopted": match.host_asset_id, "reason": FOREIGN}
                 )
                 match = None
             if match is None:
                 self.counts.created += 1
                 continue
-            device, record, digest, row = pending[index]
             adopted[index] = (
                 device,
                 dataclasses.replace(record, host_asset_id=match.host_asset_id),
@@ -358,7 +382,7 @@ class PageWriter:
                 row,
             )
             self.counts.adopted += 1
-        return adopted
+        return [item for index, item in enumerate(adopted) if index not in held]
 
     def _owned_elsewhere(self, host_asset_ids: set[str]) -> set[str]:
         """Those of ``host_asset_ids`` linked to a device of another integration (retired or not)."""
@@ -459,7 +483,8 @@ class PageWriter:
             self.host.retire_assets(self.integration.tenant_id, host_ids, reason)
 
     def retire(self, rows: Iterable[Device], reason: str) -> int:
-        """Retire mirror rows and their host assets (never deleted), unless the asset was re-adopted."""
+        """Retire mirror rows and their host assets (never deleted), unless the asset was re-adopted or
+        another instance's live device feeds it too (an adoption answered "same machine")."""
         rows = list(rows)
         if not rows:
             return 0
@@ -468,10 +493,12 @@ class PageWriter:
             still_linked = set(
                 self.session.scalars(
                     select(Device.host_asset_id).where(
-                        Device.integration_id == self.integration.id,
                         Device.retired.is_(False),
                         in_values(Device.host_asset_id, host_ids),
-                        Device.device_id.not_in([row.device_id for row in rows]),
+                        or_(
+                            Device.integration_id != self.integration.id,  # linked by an adoption answer
+                            Device.device_id.not_in([row.device_id for row in rows]),
+                        ),
                     )
                 )
             )

@@ -31,9 +31,12 @@ CHANGE = [
     ("POST", "/disconnect"),
     ("POST", "/webhook/rotate"),
     ("POST", "/webhook/revoke-previous"),
+    ("POST", "/instance/rename"),
+    ("POST", "/instance/remove"),
 ]
 FORM = {
     "/credentials": {"client_id": "x-client", "client_secret": "x-secret", "region": "eu"},
+    "/instance/rename": {"name": "renamed"},
     "/sync-settings": {"auto_sync": "y", "sync_interval_minutes": "30", "inventory_interval_minutes": "120"},
 }
 

@@ -28,6 +28,7 @@ from tests.support.connection_flow import (
     PREFIX,
     SETTINGS,
     authorize,
+    bound_to,
     ends_on_settings,
     flashed,
     page_text,
@@ -362,7 +363,7 @@ def test_the_page_adds_a_second_instance_and_the_oauth_state_finishes_the_instan
     assert page.count(">Not connected</td>") == 1  # B, saved but never connected (not "Disconnected")
 
     # Connect B, but look at A before NinjaOne sends the browser back: the callback still finishes B.
-    started = start_connect(admin)
+    started = start_connect(admin, page)
     assert started.location.startswith(fake_b.url), flashed(admin)
     assert fake.url in _facts_instance(page_text(admin.get(SETTINGS + f"?instance={alpha.id}")))
     ends_on_settings(admin.get(authorize(started.location)))
@@ -371,8 +372,8 @@ def test_the_page_adds_a_second_instance_and_the_oauth_state_finishes_the_instan
     assert fake_b.url in _facts_instance(settings_page(admin))
 
     # Disconnecting on the page disconnects the instance shown, only.
-    admin.get(SETTINGS + f"?instance={alpha.id}")
-    ends_on_settings(admin.post(PREFIX + "/disconnect"))
+    alpha_page = page_text(admin.get(SETTINGS + f"?instance={alpha.id}"))
+    ends_on_settings(admin.post(PREFIX + "/disconnect", data=bound_to(alpha_page)))
     statuses = {row.id: row.status for row in _integrations(web_app).values()}
     assert statuses == {alpha.id: "disconnected", beta.id: "connected"}
 

@@ -87,6 +87,10 @@ def test_acme_admin_never_reaches_globex(world, route, method) -> None:
 EXPECTED_REFUSALS = {
     "ninjaone_alerts.create_ticket": "This alert already has an open ticket",
     "ninjaone.revoke_previous_webhook_secret": "There is no previous webhook secret to revoke",
+    # The world's instances stay connected (the form does not ask to disconnect), and its device was
+    # never held by an adoption question: both refused after the instance and device were found.
+    "ninjaone.remove_instance": "is connected: nothing was removed",
+    "ninjaone_sync.answer_adoption": "No adoption question about device",
 }
 #: Routes whose own-object request the world cannot satisfy, with the status and sentence that prove
 #: the request got past the tenant checks (a 404 for the other tenant is then about the tenant): scripts

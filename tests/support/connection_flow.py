@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from flask_ninjaone import tenant_scope
+from flask_ninjaone.forms.instance import INSTANCE_FIELD
 from sample_host.database import db
 from sample_host.models import Tenant, User
 
@@ -42,8 +43,17 @@ def save_credentials(
     return client.post(PREFIX + "/credentials" + ("?add=1" if add else ""), data=data)
 
 
-def start_connect(client: FlaskClient) -> TestResponse:
-    return client.post(PREFIX + "/connect")
+def start_connect(client: FlaskClient, page: str | None = None) -> TestResponse:
+    """Click Connect; ``page``: the settings page it is clicked on (its form names the instance)."""
+    return client.post(PREFIX + "/connect", data=bound_to(page) if page is not None else {})
+
+
+def bound_to(page: str) -> dict[str, str]:
+    """The hidden field a page's forms carry naming the instance it was rendered for (issue 22), to
+    post with a form "clicked" on that page, as a browser would."""
+    match = re.search(rf'name="{INSTANCE_FIELD}" value="(\d+)"', page)
+    assert match, "the page's forms name no instance"
+    return {INSTANCE_FIELD: match.group(1)}
 
 
 def authorize(location: str) -> str:

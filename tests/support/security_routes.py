@@ -114,6 +114,10 @@ FORMS: dict[str, FormBuilder] = {
     "ninjaone.disconnect": lambda t, s, p, url: {},
     "ninjaone.rotate_webhook_secret": lambda t, s, p, url: {},
     "ninjaone.revoke_previous_webhook_secret": lambda t, s, p, url: {},
+    "ninjaone.rename_instance": lambda t, s, p, url: {"name": "Renamed instance"},
+    # Without disconnect=1 a connected instance is refused (the world's stay connected for the next case).
+    "ninjaone.remove_instance": lambda t, s, p, url: {},
+    "ninjaone_sync.answer_adoption": lambda t, s, p, url: {"answer": "link"},
     "ninjaone_mapping.update": lambda t, s, p, url: {
         f"org{p['organization_id']}-client_id": t.client_id,
         f"org{p['organization_id']}-auto_sync": "y",
