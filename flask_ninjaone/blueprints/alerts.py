@@ -37,7 +37,7 @@ from ..state import get_state
 from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, require
 from .feedback import flash_linked
-from .states import connected_integration, fleet_scope
+from .states import connected_integration, fleet_scope, require_some_connection
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -170,6 +170,7 @@ def _back(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/acknowledge")
 @require(Permission.ALERTS)
 def acknowledge(alert_id: int) -> Response:
+    require_some_connection()  # each alert acts on its own instance (see _acted_on)
     alert = _acted_on(alert_id, AlertActionForm())
     try:
         panel_actions.acknowledge(_session(), alert.id, get_state().host.current_user())
@@ -183,6 +184,7 @@ def acknowledge(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/resolve")
 @require(Permission.ALERTS)
 def resolve(alert_id: int) -> Response:
+    require_some_connection()  # each alert acts on its own instance (see _acted_on)
     form = ResolveForm()
     alert = _acted_on(alert_id, form)
     reset = bool(form.reset_in_ninjaone.data)
@@ -201,6 +203,7 @@ def resolve(alert_id: int) -> Response:
 @bp.post("/<int:alert_id>/ticket")
 @require(Permission.ALERTS)
 def create_ticket(alert_id: int) -> Response:
+    require_some_connection()  # each alert acts on its own instance (see _acted_on)
     alert = _acted_on(alert_id, AlertActionForm())
     try:
         ticket_id = panel_actions.create_ticket(_session(), alert.id, get_state().host.current_user())

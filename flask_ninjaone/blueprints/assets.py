@@ -57,7 +57,7 @@ from ..sync.requests import (
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, host_page_url, require, safe_next, this_page, wants_json
 from .run_progress import HOST_PAGE_RUN, answer_on_host_page, followed_run, run_view, with_param
-from .states import NotConnected
+from .states import require_some_connection
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -208,17 +208,6 @@ def render_asset_list_tools(form_id: str = "ninjaone-selection") -> Markup:
 # -- routes ---------------------------------------------------------------------------------------
 
 
-def _require_connection() -> None:
-    """The guided "not connected" page unless some instance of the tenant connected at least once. Any
-    instance, not the one chosen on the settings page: these buttons act on each asset's own device,
-    whichever instance it is of."""
-    for integration in tenant_instances(get_state().db.session):
-        health = connection_health(integration)
-        if health.state != Health.NOT_CONNECTED or health.has_data:
-            return
-    raise NotConnected
-
-
 def _own_asset(asset_id: str) -> str:
     """The asset id if it is a plausible id of this tenant's asset, else 404."""
     if (
@@ -243,7 +232,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     """ "Refresh this device now": re-read the device and its inventory with the per-device endpoints,
     as a detached job with a run the panel follows (JSON for its script, else back to the asset)."""
     asset_id = _own_asset(asset_id)
-    _require_connection()
+    require_some_connection()
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     session = get_state().db.session
@@ -267,7 +256,7 @@ def _refused(message: str, back: str) -> Response | tuple[Response, int]:
 def sync_selected() -> Response | tuple[Response, int]:
     """Bulk action of the asset list: one detached job per instance re-reads the selected NinjaOne
     devices of that instance, with a run the list follows (the same selection clicked twice is one run)."""
-    _require_connection()
+    require_some_connection()
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     back = safe_next(url_for("ninjaone_compliance.index"))
@@ -296,7 +285,7 @@ def sync_selected() -> Response | tuple[Response, int]:
 @require(Permission.VIEW)
 def open_selected() -> Response | str:
     """ "Open in NinjaOne" for the selection: one device goes straight there, several get a list of links."""
-    _require_connection()
+    require_some_connection()
     asset_ids = [v for v in request.args.getlist("asset_ids") if v and v.isprintable() and len(v) <= 64]
     asset_ids = asset_ids[:MAX_SELECTED]
     session = get_state().db.session

@@ -9,6 +9,7 @@ Scripts (see :func:`~.access.wants_json`) get the same sentence as JSON.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
@@ -27,6 +28,7 @@ from ..connection.instances import (
     InstanceScope,
     instance_for,
     instance_scope,
+    tenant_instances,
 )
 from ..forms.instance import INSTANCE_FIELD, remember_rendered
 from ..state import get_state
@@ -139,9 +141,18 @@ def fleet_scope() -> InstanceScope:
         scope = instance_scope(get_state().db.session, request.args.get(INSTANCE_ARG))
     except InstanceError as exc:
         abort(400, str(exc))
-    if not any(_ever_connected(row) for row in scope.instances):
-        raise NotConnected
+    require_some_connection(scope.instances)
     return scope
+
+
+def require_some_connection(instances: Sequence[Integration] | None = None) -> None:
+    """The guided "not connected" state unless some live instance of the tenant (of ``instances``,
+    default all) connected at least once. Any instance, not the one chosen on the settings page: for
+    pages and buttons that act on each row's own instance (fleet views, alert actions, asset tools)."""
+    if instances is None:
+        instances = tenant_instances(get_state().db.session)
+    if not any(_ever_connected(row) for row in instances):
+        raise NotConnected
 
 
 #: What each error page says (a sentence and what to do); 400s with a description show it instead.
