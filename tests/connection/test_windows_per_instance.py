@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flask_ninjaone.actions.windows import apply_windows
 from flask_ninjaone.alerts import rule_store
-from flask_ninjaone.models import MaintenanceWindow
+from flask_ninjaone.models import Device, MaintenanceWindow
 from tests.support.connection_flow import PREFIX, page_text, tenant_db
 from tests.support.instance_alerts import globex_instance, instance_ids, shared_device, trigger_both
+from tests.support.instance_cli import ok
 
 WINDOWS = PREFIX + "/rules/maintenance"
 PUT, DELETE = "PUT /v2/device/{id}/maintenance", "DELETE /v2/device/{id}/maintenance"
@@ -100,8 +101,8 @@ def test_a_ninjaone_maintenance_window_on_beta_acts_in_betas_ninjaone_only(web_a
     assert _maintenance_calls(fakes["beta"]) == (1, 0) and _maintenance_calls(fakes["alpha"]) == (0, 0)
     assert fakes["beta"].state.device(device_id)["maintenance"]["status"] == "IN_MAINTENANCE"
     assert "maintenance" not in fakes["alpha"].state.device(device_id)
-    listing = page_text(admin.get(WINDOWS))
-    assert "Beta only" in listing and "beta" in listing
+    listing = admin.get(WINDOWS).get_data(as_text=True)
+    assert "Beta only" in listing and "<small data-window-instance>beta</small>" in listing
 
     (window_id,) = [row.id for row in _window_rows(web_app)]
     assert admin.post(f"{WINDOWS}/{window_id}/delete").status_code == 302
@@ -132,3 +133,22 @@ def test_the_window_form_refuses_a_foreign_instance_and_changes_nothing(web_app,
     assert unscoped.status_code == 400 and "numbered per NinjaOne instance" in page_text(unscoped)
     assert _windows(web_app) == []
     assert all(_maintenance_calls(fake) == (0, 0) for fake in two_instances.values())
+
+
+def test_an_all_instances_ninjaone_window_acts_on_each_instance_that_can(web_app, two_instances, cli):
+    """Every device of beta goes in maintenance in beta's NinjaOne; alpha, disconnected, is skipped and
+    named in what the run says, instead of stopping beta's."""
+    ids = instance_ids(web_app)
+    ok(cli("disconnect", "--tenant", "acme", "--instance", "alpha", "--yes"))
+    for fake in two_instances.values():
+        fake.state.reset_counters()
+    with tenant_db(web_app) as session:
+        window = _now_window("Everything, everywhere", ninjaone_maintenance=True)
+        rule_store.create_window(session, window)
+        beta_devices = session.scalar(
+            select(func.count()).where(Device.integration_id == ids["beta"], Device.retired.is_(False))
+        )
+        run = apply_windows(session)
+    assert run.started == beta_devices and run.refused and run.refused.startswith("alpha: ")
+    assert _maintenance_calls(two_instances["beta"]) == (beta_devices, 0)
+    assert _maintenance_calls(two_instances["alpha"]) == (0, 0)
