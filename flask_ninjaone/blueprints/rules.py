@@ -41,6 +41,7 @@ from ..connection.instances import tenant_instances
 from ..enum_labels import enum_label
 from ..forms.alerts import (
     ChosenBoardRuleForm,
+    InstanceScoped,
     MaintenanceWindowForm,
     RuleActionForm,
     RuleForm,
@@ -94,6 +95,17 @@ def _chosen_instance(rule: AlertRule | None, instances: list[tuple[int, str]]) -
     if raw.isascii() and raw.isdigit() and int(raw) in live:
         return int(raw)
     return next(iter(live)) if len(live) == 1 else None
+
+
+def _picking_instance(form: InstanceScoped) -> bool:
+    """Whether the post only asks for the chosen instance's organizations ("Show this instance's
+    organizations" on the rule or window form): nothing is validated or saved; a stale form is 400."""
+    if "pick_instance" not in request.form:
+        return False
+    token = getattr(form, "csrf_token", None)
+    if token is not None and not token.validate(form):
+        abort(400, EXPIRED_FORM)
+    return True
 
 
 def _users() -> list[tuple[str, str]]:
@@ -189,10 +201,7 @@ def index() -> str:
 def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     """Validate and save (or preview, when the "Test" button was pressed) a submitted rule form."""
     preview = "preview" in request.form
-    if "pick_instance" in request.form:  # the organizations of the instance chosen, nothing saved
-        token = getattr(form, "csrf_token", None)
-        if token is not None and not token.validate(form):
-            abort(400, EXPIRED_FORM)
+    if _picking_instance(form):
         form.organization_ids.data = []
         return _render_form(form, rule)
     if not form.validate_on_submit():
@@ -418,10 +427,7 @@ def maintenance() -> ResponseReturnValue:
     form.set_choices(organization_names(_session(), chosen) if chosen is not None else [], instances)
     errors: list[str] = []
     status = 200
-    if "pick_instance" in request.form:  # the organizations of the instance chosen, nothing saved
-        token = getattr(form, "csrf_token", None)
-        if token is not None and not token.validate(form):
-            abort(400, EXPIRED_FORM)
+    if _picking_instance(form):
         form.organization_id.data = ""
     elif request.method == "POST":
         if not form.validate_on_submit():

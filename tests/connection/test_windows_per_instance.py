@@ -124,8 +124,10 @@ def test_the_window_form_refuses_a_foreign_instance_and_changes_nothing(web_app,
     device_id, _ = shared_device(web_app, ids)
     for fake in two_instances.values():
         fake.state.reset_counters()
-    form = admin.get(WINDOWS)
-    assert form.status_code == 200 and 'name="integration_id"' in form.get_data(as_text=True)
+    form = admin.get(WINDOWS).get_data(as_text=True)
+    assert 'name="integration_id"' in form and "(#1)" not in form  # no organizations before an instance
+    picked = admin.post(WINDOWS, data={**_form("Picked", ids["beta"], device_id), "pick_instance": "1"})
+    assert picked.status_code == 200 and "(#1)</option>" in picked.get_data(as_text=True)
     for foreign in (globex_instance(web_app), 10**9, "alpha"):
         refused = admin.post(WINDOWS, data=_form("Foreign", foreign, device_id, ninjaone_maintenance="y"))
         assert refused.status_code == 400 and "Not a valid choice" in page_text(refused)
