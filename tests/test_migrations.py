@@ -16,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, create_engine, inspect, text
+from sqlalchemy import Connection, MetaData, Table, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from flask_ninjaone.models import metadata
@@ -24,6 +24,7 @@ from tests.support.services import postgres_url, reset_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 OUR_TABLES = set(metadata.tables)
+WINDOWS = "ninjaone_maintenance_windows"
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +150,20 @@ def _created_on(obj, dialect: str) -> bool:
     return condition is None or condition.dialect is None or condition.dialect == dialect
 
 
-def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, encryption_key):
+def _host_at(revision: str, site: Path, database_url: str, tmp_path: Path, key: str) -> dict[str, Any]:
+    """A throwaway host from the wheel whose database is migrated up to ``revision``: the arguments of
+    :func:`_flask` for it."""
     workdir = tmp_path / "host"
     workdir.mkdir()
     shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
-    args = {"site": installed_wheel, "workdir": workdir, "database_url": any_database, "key": encryption_key}
+    args: dict[str, Any] = {"site": site, "workdir": workdir, "database_url": database_url, "key": key}
     _flask(["db", "init"], **args)
-    _flask(["db", "upgrade", "heads"], **args)
+    _flask(["db", "upgrade", revision], **args)
+    return args
+
+
+def test_models_and_migrations_agree(installed_wheel, any_database, tmp_path, encryption_key):
+    _host_at("heads", installed_wheel, any_database, tmp_path, encryption_key)
 
     engine = create_engine(any_database)
     with engine.connect() as conn:
@@ -182,6 +190,30 @@ def test_revision_ids_fit_alembic_version_column():
     assert [r for r in revisions if len(r) > 32] == []
 
 
+def _seed_instances(conn: Connection, tables: MetaData, now: datetime) -> dict[str, int]:
+    """Two tenants' instances and organizations, as the scope migrations (0019, 0021) meet them: t1 has
+    a retired instance (``old``, organization 2) and two live ones (``first``: organization 1;
+    ``second``: organizations 1 and 2), t2 only a retired one (``gone``). Returns their ids by name."""
+    integrations = tables.tables["ninjaone_integrations"]
+    mappings = tables.tables["ninjaone_organization_mappings"]
+    ids: dict[str, int] = {}
+    for name, tenant, retired in (("old", "t1", now), ("first", "t1", None), ("second", "t1", None),
+                                  ("gone", "t2", now)):  # fmt: skip
+        ids[name] = conn.execute(integrations.insert().values(
+            tenant_id=tenant, public_id=f"pub-{name}", name=name, base_url=f"https://{name}.invalid",
+            auth_mode="client_credentials", status="connected", webhook_state="off", auto_sync=True,
+            sync_interval_minutes=60, inventory_interval_minutes=360, sync_pending_devices=False,
+            created_at=now, updated_at=now, retired_at=retired,
+        )).inserted_primary_key[0]  # fmt: skip
+    for instance, organization in (("old", 2), ("first", 1), ("second", 1), ("second", 2)):
+        conn.execute(mappings.insert().values(
+            tenant_id="t1", integration_id=ids[instance], organization_id=organization,
+            name=f"Org {organization}", locations=[], state="mapped", auto_sync=True, device_count=0,
+            updated_at=now,
+        ))  # fmt: skip
+    return ids
+
+
 def _seed_rules_before_0019(url: str) -> dict[str, int]:
     """Two tenants' instances, organizations and rules as they stood before 0019: t1 has a retired
     instance and two live ones (the younger knows organization 2, both know 1), t2 only a retired one.
@@ -190,25 +222,11 @@ def _seed_rules_before_0019(url: str) -> dict[str, int]:
     tables = MetaData()
     names = ("ninjaone_integrations", "ninjaone_organization_mappings", "ninjaone_alert_rules")
     tables.reflect(engine, only=names)
-    integrations, mappings, rules = (tables.tables[name] for name in names)
+    rules = tables.tables["ninjaone_alert_rules"]
     now = datetime.now(UTC)
-    ids: dict[str, int] = {}
     try:
         with engine.begin() as conn:
-            for name, tenant, retired in (("old", "t1", now), ("first", "t1", None), ("second", "t1", None),
-                                          ("gone", "t2", now)):  # fmt: skip
-                ids[name] = conn.execute(integrations.insert().values(
-                    tenant_id=tenant, public_id=f"pub-{name}", name=name, base_url=f"https://{name}.invalid",
-                    auth_mode="client_credentials", status="connected", webhook_state="off", auto_sync=True,
-                    sync_interval_minutes=60, inventory_interval_minutes=360, sync_pending_devices=False,
-                    created_at=now, updated_at=now, retired_at=retired,
-                )).inserted_primary_key[0]  # fmt: skip
-            for instance, organization in (("old", 2), ("first", 1), ("second", 1), ("second", 2)):
-                conn.execute(mappings.insert().values(
-                    tenant_id="t1", integration_id=ids[instance], organization_id=organization,
-                    name=f"Org {organization}", locations=[], state="mapped", auto_sync=True, device_count=0,
-                    updated_at=now,
-                ))  # fmt: skip
+            ids = _seed_instances(conn, tables, now)
             for position, (name, tenant, conditions) in enumerate((
                 ("org 1", "t1", {"organization_ids": [1]}),
                 ("org 2", "t1", {"organization_ids": [2]}),
@@ -226,14 +244,14 @@ def _seed_rules_before_0019(url: str) -> dict[str, int]:
     return ids
 
 
-def _rule_columns(url: str) -> dict[int, tuple[Any, ...]]:
+def _scopes(url: str, table: str) -> dict[str, Any]:
+    """Row name → instance scope of the rules or windows ``table`` (``None`` once the column is gone)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            columns = {column["name"] for column in inspect(conn).get_columns("ninjaone_alert_rules")}
+            columns = {column["name"] for column in inspect(conn).get_columns(table)}
             scope = "integration_id" if "integration_id" in columns else "NULL"
-            rows = conn.execute(text(f"SELECT id, name, {scope} FROM ninjaone_alert_rules"))
-            return {row[0]: tuple(row[1:]) for row in rows}
+            return {name: value for name, value in conn.execute(text(f"SELECT name, {scope} FROM {table}"))}
     finally:
         engine.dispose()
 
@@ -241,16 +259,11 @@ def _rule_columns(url: str) -> dict[int, tuple[Any, ...]]:
 def test_0019_scopes_existing_rules_naming_organizations_or_roles_and_downgrades(
     installed_wheel, any_database, tmp_path, encryption_key
 ):
-    workdir = tmp_path / "host"
-    workdir.mkdir()
-    shutil.copy(ROOT / "tests" / "support" / "throwaway_host.py", workdir / "throwaway_host.py")
-    args = {"site": installed_wheel, "workdir": workdir, "database_url": any_database, "key": encryption_key}
-    _flask(["db", "init"], **args)
-    _flask(["db", "upgrade", "0018_search_software_names"], **args)
+    args = _host_at("0018_search_software_names", installed_wheel, any_database, tmp_path, encryption_key)
     ids = _seed_rules_before_0019(any_database)
 
     _flask(["db", "upgrade", "0019_rules_instance_scope"], **args)
-    scoped = {name: scope for name, scope in _rule_columns(any_database).values()}
+    scoped = _scopes(any_database, "ninjaone_alert_rules")
     assert scoped == {
         "org 1": ids["first"],  # the oldest live instance that knows organization 1
         "org 2": ids["second"],  # the first knows no organization 2 (the retired one never counts)
@@ -261,7 +274,68 @@ def test_0019_scopes_existing_rules_naming_organizations_or_roles_and_downgrades
     }
 
     _flask(["db", "downgrade", "0018_search_software_names"], **args)
-    assert {name: scope for name, scope in _rule_columns(any_database).values()} == dict.fromkeys(scoped)
+    assert _scopes(any_database, "ninjaone_alert_rules") == dict.fromkeys(scoped)
+
+
+def _seed_windows_before_0021(url: str) -> dict[str, int]:
+    """Two tenants' instances, organizations, devices and maintenance windows as they stood before 0021:
+    t1 has a retired instance (``old``: organization 2, device 30) and two live ones (``first``:
+    organization 1, device 10 and a retired device 20; ``second``: organizations 1 and 2, devices 10
+    and 20), t2 only a retired one. Returns the instances' ids by name."""
+    engine = create_engine(url)
+    tables = MetaData()
+    names = ("ninjaone_integrations", "ninjaone_organization_mappings", "ninjaone_devices",
+             "ninjaone_maintenance_windows")  # fmt: skip
+    tables.reflect(engine, only=names)
+    devices, windows = tables.tables["ninjaone_devices"], tables.tables["ninjaone_maintenance_windows"]
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            ids = _seed_instances(conn, tables, now)
+            for instance, device, retired in (("old", 30, False), ("first", 10, False), ("first", 20, True),
+                                              ("second", 10, False), ("second", 20, False)):  # fmt: skip
+                conn.execute(devices.insert().values(
+                    tenant_id="t1", integration_id=ids[instance], device_id=device, name=f"PC {device}",
+                    agent_status="online", hardware={}, active_alerts=0, retired=retired, synced_at=now,
+                ))  # fmt: skip
+            for name, tenant, organization, device in (
+                ("everything", "t1", None, None), ("org 1", "t1", 1, None), ("org 2", "t1", 2, None),
+                ("org 9", "t1", 9, None), ("device 10", "t1", None, 10), ("device 20", "t1", None, 20),
+                ("device 30", "t1", None, 30), ("org 1 device 20", "t1", 1, 20),
+                ("disconnected", "t2", None, 10),
+            ):  # fmt: skip
+                conn.execute(windows.insert().values(
+                    tenant_id=tenant, name=name, organization_id=organization, device_id=device,
+                    recurrence="daily", weekdays=[], start_time="02:00", duration_minutes=60, timezone="UTC",
+                    active=True, ninjaone_maintenance=False, created_at=now,
+                ))  # fmt: skip
+    finally:
+        engine.dispose()
+    return ids
+
+
+def test_0021_scopes_existing_windows_naming_organizations_or_devices_and_downgrades(
+    installed_wheel, any_database, tmp_path, encryption_key
+):
+    args = _host_at("0019_rules_instance_scope", installed_wheel, any_database, tmp_path, encryption_key)
+    ids = _seed_windows_before_0021(any_database)
+
+    _flask(["db", "upgrade", "0021_windows_instance_scope"], **args)
+    scoped = _scopes(any_database, WINDOWS)
+    assert scoped == {
+        "everything": None,  # names no id: it still covers every instance
+        "org 1": ids["first"],  # the oldest live instance that knows organization 1
+        "org 2": ids["second"],  # the first knows no organization 2 (the retired one never counts)
+        "org 9": ids["first"],  # no live instance knows it: the oldest live one
+        "device 10": ids["first"],
+        "device 20": ids["second"],  # the first's device 20 is retired
+        "device 30": ids["first"],  # only the retired instance has it
+        "org 1 device 20": ids["second"],  # knowing both
+        "disconnected": None,  # t2 has no live instance to scope to
+    }
+
+    _flask(["db", "downgrade", "0019_rules_instance_scope"], **args)
+    assert _scopes(any_database, WINDOWS) == dict.fromkeys(scoped)
 
 
 def test_0017_names_existing_instances_whose_derived_names_clash(

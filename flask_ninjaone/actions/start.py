@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..connection.connect import tenant_integration
 from ..connection.instances import tenant_instances
 from ..host import UserRef
 from ..inventory.asset_devices import device_for_asset, instance_of
@@ -70,13 +69,6 @@ NOT_CONNECTED = "NinjaOne is not connected for this workspace; an administrator 
 def action_key(*parts: str) -> str:
     """A stable key from what identifies one submission (e.g. the form's token and the asset)."""
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:64]
-
-
-def usable_integration(session: Session) -> Integration:
-    """The tenant's (first) instance if it can act, else :class:`ActionRefused` saying how to fix it.
-    Only for the maintenance-window tick, whose action keys do not name an instance yet; pages act on
-    the device's own instance (:func:`asset_target`), the CLI on the one ``--instance`` names."""
-    return usable(tenant_integration(session))
 
 
 def usable(integration: Integration | None) -> Integration:

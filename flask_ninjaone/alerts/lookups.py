@@ -173,10 +173,16 @@ class Lookups:
         return first_match(self.rules(), replace(self.facts(alert), status_code="TRIGGERED"))
 
     def windows(self) -> list[WindowSpec]:
+        """The active windows covering this integration's devices: its own and the all-instances ones
+        (another instance's window names that instance's organization and device ids)."""
         if self.stable.windows is None:
             rows = self.session.scalars(
                 select(MaintenanceWindow)
-                .where(MaintenanceWindow.active.is_(True))
+                .where(
+                    MaintenanceWindow.active.is_(True),
+                    MaintenanceWindow.integration_id.is_(None)
+                    | (MaintenanceWindow.integration_id == self.integration_id),
+                )
                 .order_by(MaintenanceWindow.id)
             )
             self.stable.windows = [WindowSpec.from_row(row) for row in rows]

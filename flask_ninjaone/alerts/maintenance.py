@@ -1,6 +1,8 @@
 """Maintenance windows: when alerts are recorded but open no tickets.
 
-A window applies to one device, one organization, or (neither set) every device of the tenant. It is
+A window applies to one device, one organization, or (neither set) every device of the tenant, of one
+NinjaOne instance (``integration_id``) or, naming neither, of all (the callers read the windows of the
+instance whose alert or device they look at: ids are numbered per instance). It is
 either one-off (``starts_at`` ≤ t < ``ends_at``) or recurring ``daily`` / ``weekly`` (on ``weekdays``,
 0 = Monday) from ``start_time`` (HH:MM wall-clock time in ``timezone``) for ``duration_minutes``; a
 recurring window may also be bounded by ``starts_at`` / ``ends_at``. Wall-clock times follow the
@@ -69,6 +71,8 @@ class WindowSpec:
     active: bool = True
     ninjaone_maintenance: bool = False
     id: int | None = None
+    #: The instance whose devices the window covers (``None``: every instance's).
+    integration_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> WindowSpec:
@@ -87,6 +91,7 @@ class WindowSpec:
             device_id=row.device_id,
             active=row.active,
             ninjaone_maintenance=bool(row.ninjaone_maintenance),
+            integration_id=row.integration_id,
         )
 
     @property

@@ -3,9 +3,10 @@
 Every change is validated through the schemas of :mod:`.rules` / :mod:`.maintenance`, written with an
 audit entry (who, what, before/after) in the same transaction, and committed.
 
-A rule's instance scope (``integration_id``) is checked here too (:func:`check_scope`): only one of
-the tenant's live instances, and never "every instance" for a rule naming organization or role ids,
-which are numbered per instance (a tenant with one instance gets that one without being asked).
+The instance scope (``integration_id``) of a rule or window is checked here too (:func:`instance_scope`):
+only one of the tenant's live instances, and never "every instance" for a rule naming organization or
+role ids, or a window naming an organization or device, which are numbered per instance (a tenant with
+one instance gets that one without being asked).
 """
 
 from __future__ import annotations
@@ -89,22 +90,37 @@ def _validated(conditions: dict[str, Any], actions: dict[str, Any]) -> tuple[dic
 
 
 def check_scope(session: Session, integration_id: int | None, conditions: dict[str, Any]) -> int | None:
-    """The instance scope to save for validated ``conditions``: ``integration_id`` when it is one of
-    the bound tenant's live instances; for ``None``, every instance, unless the conditions name ids of
-    one (then the tenant's only instance, or :class:`RuleError` asking which one)."""
+    """The instance scope to save for a rule's validated ``conditions`` (see :func:`instance_scope`)."""
+    return instance_scope(
+        session,
+        integration_id,
+        names_ids=names_instance_ids(conditions),
+        subject="rule",
+        ids="Organization and role ids",
+    )
+
+
+def instance_scope(
+    session: Session, integration_id: int | None, *, names_ids: bool, subject: str, ids: str
+) -> int | None:
+    """The instance scope to save for a rule or window (``subject``): ``integration_id`` when it is one
+    of the bound tenant's live instances; for ``None``, every instance, unless it ``names_ids`` of one
+    (``ids``, numbered per instance: then the tenant's only instance, or :class:`RuleError` asking
+    which one)."""
     live = tenant_instances(session)
+    invalid = f"The {subject} is not valid."
     if integration_id is not None:
         if integration_id not in {row.id for row in live}:
-            raise RuleError("The rule is not valid.", {"instance": ["No such NinjaOne instance here."]})
+            raise RuleError(invalid, {"instance": ["No such NinjaOne instance here."]})
         return integration_id
-    if not names_instance_ids(conditions):
+    if not names_ids:
         return None
     if len(live) == 1:
         return live[0].id
     raise RuleError(
-        "The rule is not valid.",
-        {"instance": ["Organization and role ids are numbered per NinjaOne instance: choose the "
-                      "instance they belong to (an all-instances rule cannot name them)."]},
+        invalid,
+        {"instance": [f"{ids} are numbered per NinjaOne instance: choose the instance they belong to "
+                      f"(an all-instances {subject} cannot name them)."]},
     )  # fmt: skip
 
 
@@ -335,33 +351,56 @@ def list_windows(session: Session) -> list[MaintenanceWindow]:
 
 
 @rolls_back_on(ValueError)
-def create_window(session: Session, data: dict[str, Any], *, actor: Actor = Actor()) -> MaintenanceWindow:
+def create_window(
+    session: Session, data: dict[str, Any], *, integration_id: int | None = None, actor: Actor = Actor()
+) -> MaintenanceWindow:
+    """Add a window covering instance ``integration_id``'s devices (``None``: every instance's, only
+    for a window naming no organization or device: see :func:`instance_scope`)."""
     try:
         values = validate_window(data)
     except ValidationError as exc:
         raise RuleError("The maintenance window is not valid.", exc.normalized_messages()) from None
+    names_ids = values.get("organization_id") is not None or values.get("device_id") is not None
+    scope = instance_scope(
+        session,
+        integration_id,
+        names_ids=names_ids,
+        subject="maintenance window",
+        ids="Organization and device ids",
+    )
     if values.get("ninjaone_maintenance") and values.get("device_id") is not None:
-        _require_device(session, values["device_id"])
-    window = MaintenanceWindow(active=True, **values)
+        assert scope is not None  # a window naming a device is always scoped
+        _require_device(session, values["device_id"], scope)
+    window = MaintenanceWindow(active=True, integration_id=scope, **values)
     session.add(window)
     session.flush()
     detail = {
         key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in values.items()
     }
-    _audit(session, "maintenance_window.created", actor, "maintenance_window", window.id, detail)
+    _audit(
+        session,
+        "maintenance_window.created",
+        actor,
+        "maintenance_window",
+        window.id,
+        {**detail, "integration_id": scope},
+    )
     session.commit()
     return window
 
 
-def _require_device(session: Session, device_id: int) -> None:
-    """A window that acts in NinjaOne must name a device of this workspace (tenant-scoped query): another
-    tenant's device, or one never synced, is refused rather than never put in maintenance without a word."""
-    live = select(Device.id).where(Device.device_id == device_id, Device.retired.is_(False))
+def _require_device(session: Session, device_id: int, integration_id: int) -> None:
+    """A window that acts in NinjaOne must name a device of its instance (tenant-scoped query): another
+    instance's or tenant's device, or one never synced, is refused rather than never put in
+    maintenance without a word."""
+    live = select(Device.id).where(
+        Device.integration_id == integration_id, Device.device_id == device_id, Device.retired.is_(False)
+    )
     if session.scalar(live) is None:
-        raise RuleError(
-            "The maintenance window is not valid.",
-            {"device_id": [f"No NinjaOne device #{device_id} in this workspace (sync first if it is new)."]},
+        message = (
+            f"No NinjaOne device #{device_id} in this workspace on that instance (sync first if it is new)."
         )
+        raise RuleError("The maintenance window is not valid.", {"device_id": [message]})
 
 
 def delete_window(session: Session, window_id: int, *, actor: Actor = Actor()) -> None:

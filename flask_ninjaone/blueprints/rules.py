@@ -4,7 +4,8 @@ maintenance windows. Everything here needs ``ninjaone.manage``; every change is 
 A rule handles the alerts of one NinjaOne instance or of all (its scope): the form's "Instance" select
 lists this tenant's live instances only (shown when there are several), and the organizations offered
 are the chosen instance's, since their ids are numbered per instance ("Show its organizations" swaps
-them without saving).
+them without saving). A maintenance window has the same Instance select: the instance whose
+devices it covers, or all of them for a window naming no organization or device.
 
 "Test this rule" (of a saved rule, or of the form's unsaved draft) is a background job like Sync now:
 the click answers at once with the test to follow (:mod:`flask_ninjaone.alerts.rule_tests`), the
@@ -40,6 +41,7 @@ from ..connection.instances import tenant_instances
 from ..enum_labels import enum_label
 from ..forms.alerts import (
     ChosenBoardRuleForm,
+    InstanceScoped,
     MaintenanceWindowForm,
     RuleActionForm,
     RuleForm,
@@ -93,6 +95,17 @@ def _chosen_instance(rule: AlertRule | None, instances: list[tuple[int, str]]) -
     if raw.isascii() and raw.isdigit() and int(raw) in live:
         return int(raw)
     return next(iter(live)) if len(live) == 1 else None
+
+
+def _picking_instance(form: InstanceScoped) -> bool:
+    """Whether the post only asks for the chosen instance's organizations ("Show this instance's
+    organizations" on the rule or window form): nothing is validated or saved; a stale form is 400."""
+    if "pick_instance" not in request.form:
+        return False
+    token = getattr(form, "csrf_token", None)
+    if token is not None and not token.validate(form):
+        abort(400, EXPIRED_FORM)
+    return True
 
 
 def _users() -> list[tuple[str, str]]:
@@ -188,10 +201,7 @@ def index() -> str:
 def _save(form: RuleForm, rule: AlertRule | None) -> ResponseReturnValue:
     """Validate and save (or preview, when the "Test" button was pressed) a submitted rule form."""
     preview = "preview" in request.form
-    if "pick_instance" in request.form:  # the organizations of the instance chosen, nothing saved
-        token = getattr(form, "csrf_token", None)
-        if token is not None and not token.validate(form):
-            abort(400, EXPIRED_FORM)
+    if _picking_instance(form):
         form.organization_ids.data = []
         return _render_form(form, rule)
     if not form.validate_on_submit():
@@ -412,17 +422,23 @@ def test_json(test_id: int) -> ResponseReturnValue:
 @require(Permission.MANAGE)
 def maintenance() -> ResponseReturnValue:
     form = MaintenanceWindowForm()
-    form.set_choices(_organizations())
+    instances = _instances()
+    chosen = _chosen_instance(None, instances)
+    form.set_choices(organization_names(_session(), chosen) if chosen is not None else [], instances)
     errors: list[str] = []
     status = 200
-    if request.method == "POST":
+    if _picking_instance(form):
+        form.organization_id.data = ""
+    elif request.method == "POST":
         if not form.validate_on_submit():
             if _csrf_failed(form):
                 abort(400, EXPIRED_FORM)
             status = 400
         else:
             try:
-                window = rule_store.create_window(_session(), form.window_data(), actor=_actor())
+                window = rule_store.create_window(
+                    _session(), form.window_data(), integration_id=form.scope(), actor=_actor()
+                )
             except (rule_store.RuleError, ValueError) as exc:
                 errors = rule_store.error_lines(exc) if isinstance(exc, rule_store.RuleError) else [str(exc)]
                 status = 400
@@ -432,11 +448,21 @@ def maintenance() -> ResponseReturnValue:
                     _apply_windows()
                 return redirect(url_for(".maintenance"))
     windows = rule_store.list_windows(_session())
+    names = dict(instances)
     return render_template(
         "ninjaone/maintenance.html",
         form=form,
         errors=errors,
         windows=[(window, WindowSpec.from_row(window)) for window in windows],
+        # Which instance a window covers, when there is a choice (a removed one by its old id).
+        instance_names={
+            window.id: names.get(window.integration_id, f"#{window.integration_id} (removed)")
+            if window.integration_id is not None
+            else "All instances"
+            for window in windows
+        }
+        if len(instances) > 1
+        else {},
         action_form=RuleActionForm(),
     ), status
 

@@ -291,7 +291,7 @@ def _switch_instance(
             session, integration, base_url, actor=actor, remote_addr=remote_addr
         )
     target = returning or _new_integration(session, base_url, region=region, settings_of=integration)
-    instance_change.move_rules(session, integration, target)
+    instance_change.move_alert_settings(session, integration, target)
     if not holds_ids:  # it never held anything worth keeping (nor a connection): make way for the other
         session.delete(integration)
         session.flush()

@@ -175,8 +175,8 @@ def drop_id_scoped_alert_settings(session: Session, integration: Integration) ->
     """Alert rules and maintenance windows are the tenant's, but some name organization, role or
     device ids — of the instance being left, where the next one means others. Rules of that instance
     (or of every instance) naming such ids are deactivated (kept on the rules page to be edited and
-    switched on again; another instance's rules name that one's ids and stay); windows for an
-    organization or device are deleted (they have nothing else to keep). Returns their names."""
+    switched on again; another instance's rules name that one's ids and stay); that instance's windows
+    for an organization or device are deleted (they have nothing else to keep). Returns their names."""
     of_instance = or_(AlertRule.integration_id == integration.id, AlertRule.integration_id.is_(None))
     rules = [
         rule
@@ -188,7 +188,11 @@ def drop_id_scoped_alert_settings(session: Session, integration: Integration) ->
     windows = list(
         session.scalars(
             select(MaintenanceWindow).where(
-                or_(MaintenanceWindow.organization_id.is_not(None), MaintenanceWindow.device_id.is_not(None))
+                or_(MaintenanceWindow.organization_id.is_not(None), MaintenanceWindow.device_id.is_not(None)),
+                or_(
+                    MaintenanceWindow.integration_id == integration.id,
+                    MaintenanceWindow.integration_id.is_(None),
+                ),
             )
         )
     )
@@ -197,17 +201,19 @@ def drop_id_scoped_alert_settings(session: Session, integration: Integration) ->
     return [rule.name for rule in rules], [window.name for window in windows]
 
 
-def move_rules(session: Session, leaving: Integration, target: Integration) -> None:
-    """The alert rules of the instance the tenant leaves now handle the alerts of the one it moves to:
-    a move keeps the tenant's rules working (those naming the old instance's ids were switched off by
-    :func:`retire`, and come back on the new instance's organizations when edited)."""
+def move_alert_settings(session: Session, leaving: Integration, target: Integration) -> None:
+    """The alert rules and maintenance windows of the instance the tenant leaves now handle the alerts
+    and devices of the one it moves to: a move keeps the tenant's settings working (rules naming the
+    old instance's ids were switched off by :func:`retire`, and come back on the new instance's
+    organizations when edited; windows naming them were deleted)."""
     session.flush()  # the target's id, if it is new
-    session.execute(
-        update(AlertRule)
-        .where(AlertRule.integration_id == leaving.id)
-        .values(integration_id=target.id)
-        .execution_options(synchronize_session=False)
-    )
+    for model in (AlertRule, MaintenanceWindow):
+        session.execute(
+            update(model)
+            .where(model.integration_id == leaving.id)
+            .values(integration_id=target.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def retired_integration_for(session: Session, base_url: str) -> Integration | None:

@@ -267,11 +267,10 @@ def remove(
     devices, mappings, alerts, runs and audit kept with the row, its name kept so it is not reused
     for other history). Saved credentials of an instance that never connected are erased.
 
-    Alert rules scoped to this instance stop matching with it (its alerts no longer arrive) and stay
-    on the rules page to be re-scoped; maintenance windows naming organization or device ids are left
-    while another instance stays. When the last instance goes, rules and windows naming ids are
-    switched off or deleted, as on an instance change (the next instance numbers its own). Audited
-    and committed.
+    Its alert rules and maintenance windows naming its organization, role or device ids are switched
+    off (rules, kept to be re-scoped) or deleted (windows), as on an instance change: those ids mean
+    nothing in the instances that stay. Its other rules and windows stay on their pages but no longer
+    match (no alert of it arrives). Audited and committed.
     """
     if integration.retired_at is not None:
         raise InstanceError(f"The NinjaOne instance {integration.name!r} was already removed.")
@@ -290,10 +289,7 @@ def remove(
         ),
         status_reason="Removed from the workspace: kept for its history.",
     )
-    rules: list[str] = []
-    windows: list[str] = []
-    if not tenant_instances(session):
-        rules, windows = drop_id_scoped_alert_settings(session, integration)
+    rules, windows = drop_id_scoped_alert_settings(session, integration)
     audit.record_for_integration(
         session, integration.id, "instance_removed", user=actor, remote_addr=remote_addr,
         detail={"name": integration.name, "base_url": integration.base_url, "assets_retired": assets,

@@ -110,12 +110,32 @@ def _int_list(text: str | None) -> list[int]:
     return values
 
 
-class RuleForm(InstanceBoundForm):
-    """One alert rule: when it applies (conditions) and what it does (actions)."""
+class InstanceScoped:
+    """The "Instance" select of a form whose setting (a rule, a window) belongs to one NinjaOne
+    instance or to all: its choices are the tenant's live instances only, so any other id posted (a
+    retired instance, another tenant's) fails validation and nothing is saved."""
+
+    integration_id = SelectField("Instance", choices=[], validators=[Optional()])
+
+    def set_instances(self, instances: Sequence[tuple[int, str]]) -> None:
+        self.integration_id.choices = [_choice("", "All instances")] + [
+            _choice(row_id, name) for row_id, name in instances
+        ]
+
+    def several_instances(self) -> bool:
+        """Whether the tenant has more than one instance to choose from (the select is shown)."""
+        return len(self.integration_id.choices or []) > 2
+
+    def scope(self) -> int | None:
+        """The chosen instance's id, ``None`` for all instances (a valid choice: validated first)."""
+        return int(self.integration_id.data) if self.integration_id.data else None
+
+
+class RuleForm(InstanceScoped, InstanceBoundForm):
+    """One alert rule: when it applies (conditions) and what it does (actions); its instance is the
+    one whose alerts it handles."""
 
     name = StringField("Name", validators=[DataRequired("Give the rule a name."), Length(max=255)])
-    #: The instance whose alerts the rule handles; its choices are the tenant's live instances only.
-    integration_id = SelectField("Instance", choices=[], validators=[Optional()])
     active = BooleanField("Active", default=True)
     catch_all = BooleanField("Catch-all (matches every alert no other rule matched)")
 
@@ -171,9 +191,7 @@ class RuleForm(InstanceBoundForm):
         """Pickers: the tenant's instances, the chosen instance's organizations and people by name, the
         conditions offered (grouped, with counts), and the ticket fields whose values the host lists
         (see :meth:`HostAdapter.ticket_field_choices`)."""
-        self.integration_id.choices = [_choice("", "All instances")] + [
-            _choice(row_id, name) for row_id, name in instances
-        ]
+        self.set_instances(instances)
         self.organization_ids.choices = [
             _choice(org_id, f"{name} (#{org_id})") for org_id, name in organizations
         ]
@@ -201,14 +219,6 @@ class RuleForm(InstanceBoundForm):
 
     def validate_role_ids(self, field: StringField) -> None:
         _int_list(field.data)
-
-    def several_instances(self) -> bool:
-        """Whether the tenant has more than one instance to choose from (the select is shown)."""
-        return len(self.integration_id.choices or []) > 2
-
-    def scope(self) -> int | None:
-        """The chosen instance's id, ``None`` for all instances (a valid choice: validated first)."""
-        return int(self.integration_id.data) if self.integration_id.data else None
 
     def conditions_data(self) -> dict[str, Any]:
         return {
@@ -321,8 +331,9 @@ def rule_form(host_choices: Mapping[str, Sequence[FieldChoice]]) -> RuleForm:
     return ChosenBoardRuleForm() if host_choices.get("board") else RuleForm()
 
 
-class MaintenanceWindowForm(InstanceBoundForm):
-    """A maintenance window; one-off times are wall-clock times in the chosen time zone."""
+class MaintenanceWindowForm(InstanceScoped, InstanceBoundForm):
+    """A maintenance window; one-off times are wall-clock times in the chosen time zone; its instance
+    is the one whose devices it covers."""
 
     name = StringField("Name", validators=[DataRequired("Give the window a name."), Length(max=255)])
     organization_id = SelectField("Organization", choices=[])
@@ -342,7 +353,11 @@ class MaintenanceWindowForm(InstanceBoundForm):
     timezone = SelectField("Time zone", choices=[], default="UTC")
     ninjaone_maintenance = BooleanField("Also put the devices in maintenance in NinjaOne")
 
-    def set_choices(self, organizations: list[tuple[int, str]]) -> None:
+    def set_choices(
+        self, organizations: list[tuple[int, str]], instances: Sequence[tuple[int, str]] = ()
+    ) -> None:
+        """Pickers: the tenant's instances and the chosen instance's organizations."""
+        self.set_instances(instances)
         self.organization_id.choices = [_choice("", "Every organization")] + [
             _choice(org_id, f"{name} (#{org_id})") for org_id, name in organizations
         ]

@@ -102,7 +102,8 @@ class AlertRule(TenantMixin, Base):
 
 
 class MaintenanceWindow(TenantMixin, Base):
-    """A period in which alerts are recorded but open no tickets (per organization or device).
+    """A period in which alerts are recorded but open no tickets (per organization or device, of one
+    instance or of all).
 
     One-off windows use ``starts_at``/``ends_at``; recurring ones repeat ``daily`` or ``weekly`` (on
     ``weekdays``, 0 = Monday) from ``start_time`` (HH:MM, in ``timezone``) for ``duration_minutes``.
@@ -112,6 +113,12 @@ class MaintenanceWindow(TenantMixin, Base):
     __table_args__ = (Index(None, "tenant_id", "active"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The instance whose devices the window covers; ``None``: every instance's. Organization and device
+    #: ids are numbered per instance, so a window naming one is always scoped, like an alert rule
+    #: (``alerts.rule_store.check_scope``), and follows its instance through a move.
+    integration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ninjaone_integrations.id", ondelete="SET NULL")
+    )
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     device_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from flask_ninjaone.actions import inputs
 from flask_ninjaone.actions.scripts import scripting_options
 from flask_ninjaone.actions.send import send_action
-from flask_ninjaone.actions.start import managed_device, start_action, usable_integration
+from flask_ninjaone.actions.start import managed_device, start_action, usable
+from flask_ninjaone.connection.instances import instance_for
 from flask_ninjaone.models import ActionState, Credential, DeviceAction
 from flask_ninjaone.testing.connect import connect_tenant
 from flask_ninjaone.testing.fake_ninjaone.faults import Fault
@@ -174,7 +175,7 @@ def test_completion_received_before_sent_is_finished_by_the_job(acme, app, devic
     sign_in(acme)
     with acme.scope():
         session = db.session
-        integration = usable_integration(session)
+        integration = usable(instance_for(session, None))
         row = managed_device(session, integration, device_id=device.device_id)
         options, _ = scripting_options(integration, row.device_id)
         request = inputs.script("101", [], None, options)

@@ -120,6 +120,29 @@ def test_the_tick_starts_a_window_when_it_begins_and_ends_it_when_it_ends(acme, 
     assert calls(acme) == (1, 1)
 
 
+def test_a_start_recorded_before_windows_had_an_instance_is_ended_once_on_its_own_instance(acme, app, device):
+    """Keys written before windows had an instance (``window:<id>:<device>:<epoch>:start``) name no
+    instance: the action row's is the one the end goes to, and the occurrence is not started again."""
+    admin = acme.login(app.test_client(), "admin@acme.test")
+    now = datetime.now(UTC)
+    begin, end = now - timedelta(minutes=5), now + timedelta(hours=1)
+    assert admin.post(WINDOWS, data=window_form(device.device_id, begin, end)).status_code == 302
+    with acme.scope():
+        action = db.session.scalars(select(DeviceAction)).one()
+        window_id, _, device_id, epoch, phase = action.action_key.removeprefix("window:").split(":")
+        action.action_key = f"window:{window_id}:{device_id}:{epoch}:{phase}"
+        db.session.commit()
+        assert apply_windows(db.session).started == 0  # the same occurrence: not started again
+        db.session.remove()
+    acme.fake.state.reset_counters()
+    with acme.scope():
+        after = apply_windows(db.session, end + timedelta(minutes=1))
+        later = apply_windows(db.session, end + timedelta(minutes=2))
+        db.session.remove()
+    assert (after.ended, later.ended) == (1, 0) and calls(acme) == (0, 1)
+    assert [row[1] for row in window_actions(acme)] == ["maintenance_start", "maintenance_end"]
+
+
 def test_a_window_without_the_option_leaves_ninjaone_alone(acme, app, device):
     admin = acme.login(app.test_client(), "admin@acme.test")
     acme.fake.state.reset_counters()

@@ -250,6 +250,9 @@ def test_cli_refuses_another_instance_while_connected_then_starts_a_new_integrat
         rule_store.create_window(session, {"name": "Org 2 patch night", "organization_id": 2,
                                            "starts_at": "2030-01-01T00:00:00+00:00",
                                            "ends_at": "2030-01-01T04:00:00+00:00"})  # fmt: skip
+        quiet = {"name": "A's quiet night", "starts_at": "2030-01-02T00:00:00+00:00",
+                 "ends_at": "2030-01-02T04:00:00+00:00"}  # fmt: skip
+        rule_store.create_window(session, quiet, integration_id=tenant_integration(session).id)
 
     refused = connect(fake_b.url)
     assert refused.exit_code != 0
@@ -264,10 +267,13 @@ def test_cli_refuses_another_instance_while_connected_then_starts_a_new_integrat
     assert "Org 1 is urgent" in switched.output and "Org 2 patch night" in switched.output
     with tenant_db(web_app) as session:
         # Organization 1 of B is another customer: the rule naming it is off, the catch-all is not;
-        # the window for A's organization 2 is gone.
+        # the window for A's organization 2 is gone; A's window naming no id follows the move to B.
         rules = {rule.name: rule.active for rule in session.scalars(select(AlertRule))}
         assert rules == {"Org 1 is urgent": False, "Everything": True}
-        assert session.scalars(select(MaintenanceWindow)).all() == []
+        windows = {
+            window.name: window.integration_id for window in session.scalars(select(MaintenanceWindow))
+        }
+        assert windows == {"A's quiet night": tenant_integration(session).id}
         # The rule naming A's organization was A's; the move takes it to B (to edit there), and the
         # catch-all stays for every instance.
         scopes = {rule.name: rule.integration_id for rule in session.scalars(select(AlertRule))}

@@ -15,15 +15,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from flask_ninjaone.alerts import rule_store
-from flask_ninjaone.models import Alert, AlertRule, Device, Integration, OrganizationMapping, RuleTest
-from flask_ninjaone.tenancy import tenant_scope
+from flask_ninjaone.models import AlertRule, OrganizationMapping, RuleTest
 from flask_ninjaone.testing.fleets import Fleet
-from flask_ninjaone.webhooks import processing
-from sample_host.database import db
-from tests.support.connection_flow import PREFIX, page_text, tenant_db, tenant_id
+from tests.support.connection_flow import PREFIX, page_text, tenant_db
+from tests.support.instance_alerts import globex_instance, instance_ids, shared_device, trigger_both
 from tests.support.instance_cli import ok
 from tests.support.rule_tests import run_rule_test
-from tests.support.webhook_deliveries import post
 
 RULES = PREFIX + "/rules"
 #: An organization alpha has and beta does not (both number theirs 1-3 with the same names).
@@ -34,49 +31,6 @@ ALPHA_ONLY = "Alpha Only Ltd"
 def ninjaone_fleet() -> Fleet:
     """alpha's fleet (``fake``) has one organization more than beta's: id 4, :data:`ALPHA_ONLY`."""
     return Fleet(synchronous_webhooks=True, organization_names=(ALPHA_ONLY,))
-
-
-def _ids(app: Flask) -> dict[str, int]:
-    with tenant_db(app) as session:
-        return {row.name: row.id for row in session.scalars(select(Integration))}
-
-
-def _shared_device(app: Flask, ids: dict[str, int]) -> tuple[int, int]:
-    """A device id both instances have, in an organization of the same id in both: (device, organization)."""
-    with tenant_db(app) as session:
-        organizations = {
-            name: {
-                device: organization
-                for device, organization in session.execute(
-                    select(Device.device_id, Device.organization_id).where(Device.integration_id == id_)
-                )
-            }
-            for name, id_ in ids.items()
-        }
-    alpha, beta = organizations["alpha"], organizations["beta"]
-    device_id = min(device for device in alpha.keys() & beta.keys() if alpha[device] == beta[device])
-    return device_id, beta[device_id]
-
-
-def _trigger_both(app: Flask, fakes: dict[str, Any], ids: dict[str, int], device_id: int) -> dict[str, Alert]:
-    """Each instance raises the same condition on its device ``device_id``: its alert, by instance name."""
-    client = app.test_client()
-    with tenant_db(app) as session:
-        rows = {row.name: row for row in session.scalars(select(Integration))}
-        receivers = {
-            name: (f"/webhooks/ninjaone/{row.public_id}", row.webhook_secret) for name, row in rows.items()
-        }
-    for name, fake in fakes.items():
-        triggered = fake.state.trigger_condition(device_id)["activities"][0]
-        path, secret = receivers[name]
-        assert post(client, path, triggered, secret=secret).status_code < 300
-    with tenant_db(app) as session:
-        processing.drain(session)
-        by_id = {id_: name for name, id_ in ids.items()}
-        alerts = {by_id[alert.integration_id]: alert for alert in session.scalars(select(Alert))}
-        session.expunge_all()
-    assert set(alerts) == {"alpha", "beta"} and {a.device_id for a in alerts.values()} == {device_id}
-    return alerts
 
 
 def _add_rule(app: Flask, name: str, integration_id: int | None, **conditions: Any) -> None:
@@ -97,26 +51,26 @@ def _rules(app: Flask) -> list[tuple[str, int | None, list[int]]]:
 def test_a_rule_scoped_to_beta_opens_a_ticket_for_betas_alert_and_not_for_alphas(web_app, two_instances):
     """The rule names beta's organization of the device; alpha has an organization and a device under
     the very same ids, whose alert the rule must not handle."""
-    ids = _ids(web_app)
-    device_id, organization_id = _shared_device(web_app, ids)
+    ids = instance_ids(web_app)
+    device_id, organization_id = shared_device(web_app, ids)
     _add_rule(web_app, "Beta's org", ids["beta"], organization_ids=[organization_id])
-    alerts = _trigger_both(web_app, two_instances, ids, device_id)
+    alerts = trigger_both(web_app, two_instances, ids, device_id)
     assert alerts["alpha"].organization_id == organization_id  # the same ids: only the scope tells them apart
     assert alerts["beta"].ticket_id is not None and alerts["beta"].rule_id is not None
     assert alerts["alpha"].ticket_id is None and alerts["alpha"].rule_id is None
 
 
 def test_an_all_instances_rule_fires_for_both(web_app, two_instances):
-    ids = _ids(web_app)
-    device_id, _ = _shared_device(web_app, ids)
+    ids = instance_ids(web_app)
+    device_id, _ = shared_device(web_app, ids)
     _add_rule(web_app, "Every instance", None)
-    alerts = _trigger_both(web_app, two_instances, ids, device_id)
+    alerts = trigger_both(web_app, two_instances, ids, device_id)
     assert all(alert.ticket_id is not None for alert in alerts.values())
     assert alerts["alpha"].ticket_id != alerts["beta"].ticket_id
 
 
 def test_a_rule_naming_organizations_needs_its_instance_while_there_are_several(web_app, two_instances):
-    ids = _ids(web_app)
+    ids = instance_ids(web_app)
     with tenant_db(web_app) as session:
         try:
             rule_store.create_rule(session, name="Orgs", conditions={"organization_ids": [1]}, actions={})
@@ -136,21 +90,10 @@ def _form(name: str, integration_id: object, *organization_ids: int) -> dict[str
             "flap_minutes": "60"}  # fmt: skip
 
 
-def _globex_integration(app: Flask) -> int:
-    """An instance of another tenant (globex), to post its id on acme's form."""
-    with app.app_context(), tenant_scope(tenant_id(app, "globex")):
-        row = Integration(
-            tenant_id=tenant_id(app, "globex"), public_id="globex-rules", base_url="https://globex.invalid"
-        )
-        db.session.add(row)
-        db.session.commit()
-        return row.id
-
-
 def test_the_form_offers_the_chosen_instances_organizations_and_refuses_another_tenants(
     web_app, two_instances, admin
 ):
-    ids = _ids(web_app)
+    ids = instance_ids(web_app)
     for_beta = page_text(admin.get(f"{RULES}/new?instance={ids['beta']}"))
     assert ">alpha<" in for_beta and ">beta<" in for_beta and "All instances" in for_beta
     assert "(#1)" in for_beta and ALPHA_ONLY not in for_beta
@@ -162,7 +105,7 @@ def test_the_form_offers_the_chosen_instances_organizations_and_refuses_another_
     assert picked.status_code == 200 and f"{ALPHA_ONLY} (#4)" in page_text(picked)
     assert _rules(web_app) == []
 
-    globex = _globex_integration(web_app)
+    globex = globex_instance(web_app)
     refused = admin.post(f"{RULES}/new", data=_form("Foreign", globex, 1))
     assert refused.status_code == 400 and "Not a valid choice" in page_text(refused)
     unscoped = admin.post(f"{RULES}/new", data=_form("Unscoped", "", 1))
@@ -185,8 +128,8 @@ def _export(cli, path: Path) -> dict[str, Any]:
 
 
 def test_export_import_round_trip_keeps_the_scope_by_instance_name(web_app, cli, two_instances, tmp_path):
-    ids = _ids(web_app)
-    _, organization_id = _shared_device(web_app, ids)
+    ids = instance_ids(web_app)
+    _, organization_id = shared_device(web_app, ids)
     _add_rule(web_app, "Beta's org", ids["beta"], organization_ids=[organization_id])
     _add_rule(web_app, "Alpha only", ids["alpha"])
     _add_rule(web_app, "Everywhere", None)
@@ -203,7 +146,7 @@ def test_export_import_round_trip_keeps_the_scope_by_instance_name(web_app, cli,
 
 
 def test_import_with_an_unknown_instance_name_changes_nothing(web_app, cli, two_instances, tmp_path):
-    ids = _ids(web_app)
+    ids = instance_ids(web_app)
     _add_rule(web_app, "Existing", ids["alpha"])
     document = _export(cli, tmp_path / "rules.json")
     document["rules"].append({"name": "New", "instance": "gamma", "conditions": {}, "actions": {}})
@@ -226,7 +169,7 @@ def test_import_with_an_unknown_instance_name_changes_nothing(web_app, cli, two_
 def test_import_instance_option_puts_the_scoped_rules_on_the_named_instance(
     web_app, cli, two_instances, tmp_path
 ):
-    ids = _ids(web_app)
+    ids = instance_ids(web_app)
     with tenant_db(web_app) as session:
         shared = {
             name: {m.name: m.organization_id for m in session.scalars(
@@ -248,9 +191,9 @@ def test_import_instance_option_puts_the_scoped_rules_on_the_named_instance(
 
 
 def test_testing_a_scoped_rule_reads_its_instances_alerts_only(web_app, two_instances, admin):
-    ids = _ids(web_app)
-    device_id, _ = _shared_device(web_app, ids)
-    alerts = _trigger_both(web_app, two_instances, ids, device_id)
+    ids = instance_ids(web_app)
+    device_id, _ = shared_device(web_app, ids)
+    alerts = trigger_both(web_app, two_instances, ids, device_id)
     _add_rule(web_app, "Beta only", ids["beta"])
     with tenant_db(web_app) as session:
         rule_id = session.scalars(select(AlertRule.id)).one()
@@ -263,7 +206,7 @@ def test_testing_a_scoped_rule_reads_its_instances_alerts_only(web_app, two_inst
 
 
 def test_the_import_page_puts_the_files_scoped_rules_on_the_chosen_instance(web_app, two_instances, admin):
-    ids = _ids(web_app)
+    ids = instance_ids(web_app)
     rules = [
         {"name": "From elsewhere", "instance": "eu-old", "conditions": {"organizations": [ALPHA_ONLY]}},
         {"name": "Everywhere", "instance": None, "conditions": {}},
@@ -279,7 +222,7 @@ def test_the_import_page_puts_the_files_scoped_rules_on_the_chosen_instance(web_
     on_beta = {"document": text, "mode": "append", "confirm": "1", "instance": str(ids["beta"])}
     refused = admin.post(f"{RULES}/transfer/import", data=on_beta)  # beta has no ALPHA_ONLY
     assert refused.status_code == 400 and f"no organization named “{ALPHA_ONLY}”" in page_text(refused)
-    foreign = {**on_beta, "instance": str(_globex_integration(web_app))}
+    foreign = {**on_beta, "instance": str(globex_instance(web_app))}
     assert admin.post(f"{RULES}/transfer/import", data=foreign).status_code == 400
     assert _rules(web_app) == []
 
