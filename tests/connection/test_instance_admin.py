@@ -6,11 +6,22 @@ untouched. Managers only, audited."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from flask_ninjaone.models import AuditEntry, Credential, Device, Integration, SyncRun
+from flask_ninjaone.alerts import rule_store
+from flask_ninjaone.models import (
+    AlertRule,
+    AuditEntry,
+    Credential,
+    Device,
+    Integration,
+    MaintenanceWindow,
+    SyncRun,
+)
 from sample_host.models import Asset
 from tests.support.connection_flow import (
     PREFIX,
@@ -200,3 +211,34 @@ def test_a_disconnected_instance_is_removed_without_disconnecting_again(web_app,
     ends_on_settings(admin.post(PREFIX + "/instance/remove", data=bound_to(page)))
     assert _rows(web_app)[alpha].retired_at is not None
     assert len(_audit(web_app, "disconnect")) <= 1  # the CLI's; the removal did not disconnect again
+
+
+def test_removing_an_instance_switches_off_its_rules_and_windows_naming_its_ids_and_no_others(
+    web_app, cli, two_instances
+):
+    """beta's organization 1 and device 1 mean nothing once beta is gone: its rule naming them is
+    switched off (kept, to be re-scoped) and its window deleted; alpha's rule and window naming the same
+    ids, and beta's rule naming no ids, stay as they were."""
+    ids = {name: row.id for name, row in _by_name(web_app).items()}
+    now = datetime.now(UTC)
+    one_off = {
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(),
+    }
+    with tenant_db(web_app) as session:
+        for name in ("alpha", "beta"):
+            rule_store.create_rule(session, name=f"{name} org 1", conditions={"organization_ids": [1]},
+                                   actions={}, integration_id=ids[name])  # fmt: skip
+            rule_store.create_window(session, {"name": f"{name} device 1", "device_id": 1, **one_off},
+                                     integration_id=ids[name])  # fmt: skip
+        rule_store.create_rule(session, name="beta majors", conditions={"severities": ["MAJOR"]}, actions={},
+                               integration_id=ids["beta"])  # fmt: skip
+    ok(cli("instance", "remove", "--tenant", "acme", "--instance", "beta", "--disconnect", "--yes"))
+    with tenant_db(web_app) as session:
+        rules = {rule.name: rule.active for rule in session.scalars(select(AlertRule))}
+        windows = set(session.scalars(select(MaintenanceWindow.name)))
+    assert rules == {"alpha org 1": True, "beta org 1": False, "beta majors": True}
+    assert windows == {"alpha device 1"}
+    (entry,) = _audit(web_app, "instance_removed")
+    assert entry.detail["rules_deactivated"] == ["beta org 1"]
+    assert entry.detail["maintenance_windows_deleted"] == ["beta device 1"]
