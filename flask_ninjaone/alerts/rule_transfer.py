@@ -124,14 +124,19 @@ def _organization_rows(session: Session, integration_id: int | None = None) -> l
 # -- export ----------------------------------------------------------------------------------------------
 
 
-def export_rules(session: Session, tenant_id: str, *, exported_at: str | None = None) -> dict[str, Any]:
+def export_rules(
+    session: Session, tenant_id: str, *, exported_at: str | None = None, instance_id: int | None = None
+) -> dict[str, Any]:
     """The bound tenant's rules in evaluation order, ids swapped for names (the instance too: its id
-    differs between installations)."""
+    differs between installations); with ``instance_id``, only the rules that handle that instance's
+    alerts (scoped to it, or to every instance)."""
     instances = {row.id: row.name for row in session.scalars(select(Integration))}
     organizations: dict[int | None, dict[int, str]] = {}
     users = {user.id: user.name for user in get_state().host.list_users(tenant_id)}
     rules = []
     for rule in rule_store.ordered_rules(session):
+        if instance_id is not None and rule.integration_id not in (None, instance_id):
+            continue
         conditions = dict(rule.conditions or {})
         actions = dict(rule.actions or {})
         scope = rule.integration_id

@@ -18,7 +18,7 @@ from ..alerts import rule_transfer
 from ..state import get_state
 from ..tenancy import tenant_scope
 from .group import ninjaone_cli
-from .helpers import resolve_tenant, tenant_option
+from .helpers import connected_integration, resolve_tenant, tenant_option
 
 
 @ninjaone_cli.group("rules")
@@ -30,13 +30,18 @@ def rules_group() -> None:
 @tenant_option
 @click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to this file instead of standard output.")  # fmt: skip
-def export_command(tenant_ref: str, output: Path | None) -> None:
+@click.option("--instance", "instance_ref", default=None,
+              help="Only the rules that handle this NinjaOne instance's alerts (its own and those for "
+                   "all instances); default: every rule.")  # fmt: skip
+def export_command(tenant_ref: str, output: Path | None, instance_ref: str | None) -> None:
     """Write the tenant's alert rules, in evaluation order, as JSON."""
     tenant = resolve_tenant(tenant_ref)
     with tenant_scope(tenant.id):
+        only = connected_integration(tenant, instance_ref).id if instance_ref is not None else None
         document = rule_transfer.export_rules(
-            get_state().db.session, tenant.id, exported_at=datetime.now(UTC).isoformat(timespec="seconds")
-        )
+            get_state().db.session, tenant.id, exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            instance_id=only,
+        )  # fmt: skip
     text = rule_transfer.dump(document)
     if output is None:
         click.echo(text, nl=False)

@@ -122,8 +122,8 @@ def test_the_form_offers_the_chosen_instances_organizations_and_refuses_another_
     assert "instance: alpha" in listing and f"organization: {ALPHA_ONLY}" in listing
 
 
-def _export(cli, path: Path) -> dict[str, Any]:
-    ok(cli("rules", "export", "--tenant", "acme", "--output", str(path)))
+def _export(cli, path: Path, *extra: str) -> dict[str, Any]:
+    ok(cli("rules", "export", "--tenant", "acme", "--output", str(path), *extra))
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -143,6 +143,12 @@ def test_export_import_round_trip_keeps_the_scope_by_instance_name(web_app, cli,
     assert document["rules"][0]["conditions"]["organizations"] == [beta_org]
     ok(cli("rules", "import", "--tenant", "acme", "--replace", str(tmp_path / "rules.json")))
     assert _rules(web_app) == before
+    # --instance exports the rules that handle that instance's alerts: its own and the all-instances one.
+    for name, expected in (("beta", ["Beta's org", "Everywhere"]), ("alpha", ["Alpha only", "Everywhere"])):
+        only = _export(cli, tmp_path / f"{name}.json", "--instance", name)
+        assert [rule["name"] for rule in only["rules"]] == expected
+    unknown = cli("rules", "export", "--tenant", "acme", "--instance", "gamma")
+    assert unknown.exit_code != 0 and "No NinjaOne instance 'gamma'" in unknown.output
 
 
 def test_import_with_an_unknown_instance_name_changes_nothing(web_app, cli, two_instances, tmp_path):
