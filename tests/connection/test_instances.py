@@ -25,6 +25,8 @@ from flask_ninjaone.tenancy import system_scope
 from flask_ninjaone.webhooks import processing
 from sample_host.models import Asset, Ticket
 from tests.support.connection_flow import (
+    DEMO_ID,
+    DEMO_SECRET,
     PREFIX,
     SETTINGS,
     authorize,
@@ -397,3 +399,30 @@ def test_only_managers_add_instances_and_nobody_picks_another_tenants(web_app, f
     globex_admin = login("admin", tenant="globex")
     acme_id = next(iter(_integrations(web_app).values())).id
     assert globex_admin.get(SETTINGS + f"?instance={acme_id}").status_code == 404
+
+
+def test_an_instance_url_another_tenant_uses_is_its_own_integration_for_each(web_app, cli, fake, fake_b):
+    """Two workspaces may use the same NinjaOne instance (one region serves many MSPs): acme adding the
+    URL globex uses gets an integration of its own (its own receiver id, devices and mappings), and
+    neither workspace sees, counts or is refused because of the other's."""
+    ok(cli("connect", "--tenant", "globex", "--client-id", DEMO_ID, "--client-secret", DEMO_SECRET,
+           "--base-url", fake_b.url))  # fmt: skip
+    ok(cli("map", "--tenant", "globex", "--all", "--create-missing-clients"))
+    ok(cli("sync", "--tenant", "globex", "--full", "--wait"))
+    ok(connect(cli, fake.url, "--name", "alpha"))
+    ok(connect(cli, fake_b.url, "--add", "--name", "beta"))  # globex's URL: not refused for acme
+    ok(cli("map", "--tenant", "acme", "--instance", "beta", "--all", "--create-missing-clients"))
+    ok(cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait"))
+    acme = _integrations(web_app)
+    with tenant_db(web_app, "globex") as session:
+        (globex,) = session.scalars(select(Integration)).all()
+        globex_devices = session.scalar(select(func.count()).select_from(Device))
+        session.expunge_all()
+    assert set(acme) == {"alpha", "beta"} and acme["beta"].base_url == globex.base_url == fake_b.url
+    assert acme["beta"].id != globex.id and acme["beta"].public_id != globex.public_id
+    with tenant_db(web_app) as session:
+        beta_devices = session.scalar(select(func.count()).select_from(Device).where(
+            Device.integration_id == acme["beta"].id))  # fmt: skip
+    assert beta_devices == globex_devices > 0  # the same fleet, synced twice: once per workspace
+    listed = json_of(cli("status", "--tenant", "globex", "--json"))
+    assert listed["instance_url"] == fake_b.url and "instances" not in listed  # globex still has one
