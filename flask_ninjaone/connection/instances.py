@@ -76,8 +76,9 @@ def instance_for(session: Session, ref: str | int | None) -> Integration | None:
 
 def check_name(session: Session, name: str, *, keep: Integration | None = None) -> str:
     """``name`` cleaned, or :class:`InstanceError` saying why it cannot name an instance: empty, too
-    long, only digits (it would read as an id) or already another instance's of this tenant (retired
-    ones included: they keep their names for their history). ``keep`` is the instance being renamed."""
+    long, not printable (a control character), only digits (it would read as an id) or already another
+    instance's of this tenant (retired ones included: they keep their names for their history).
+    ``keep`` is the instance being renamed."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InstanceError("Give the instance a name.")
@@ -85,6 +86,8 @@ def check_name(session: Session, name: str, *, keep: Integration | None = None) 
         raise InstanceError(f"An instance name has at most {NAME_LENGTH} characters.")
     if cleaned.isdigit():
         raise InstanceError("An instance name cannot be only digits (--instance reads those as an id).")
+    if not cleaned.isprintable():  # a NUL byte, say: PostgreSQL text cannot even compare it
+        raise InstanceError("An instance name has only printable characters (no control characters).")
     query = select(Integration.id).where(func.lower(Integration.name) == cleaned.lower())
     if keep is not None and keep.id is not None:
         query = query.where(Integration.id != keep.id)

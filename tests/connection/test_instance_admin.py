@@ -96,6 +96,7 @@ def test_the_cli_renames_an_instance_and_the_new_name_names_it(web_app, cli, two
         ("2026", "cannot be only digits"),
         ("   ", "Give the instance a name"),
         ("x" * 65, "at most 64 characters"),
+        ("beta\x00two", "only printable characters"),  # PostgreSQL cannot even compare a NUL
     ],
 )
 def test_a_bad_name_is_refused_and_changes_nothing(web_app, cli, two_instances, admin, name, why):
