@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ..models import BillingSnapshot, Device, Integration, OrganizationMapping
 from ..models.base import utcnow
 from ..organizations.device_types import node_roles
+from .export import instance_cells, instance_header
 from .managed_devices import managed_devices
 
 #: One line of the counts: (client id, asset type, role id; 0 when the device has no role).
@@ -214,7 +215,7 @@ def role_names(integrations: Sequence[Integration]) -> dict[tuple[int, int], str
 
 def csv_header(instances: Mapping[int, str] | None = None) -> list[str]:
     """:data:`CSV_HEADER`, after an Instance column when the rows come from several instances."""
-    return [*(["Instance"] if instances is not None else []), *CSV_HEADER]
+    return instance_header(CSV_HEADER, instances)
 
 
 def csv_rows(
@@ -228,7 +229,7 @@ def csv_rows(
     for line in data.lines:
         change = line.change
         yield [
-            *([instances.get(line.integration_id, "")] if instances is not None else []),
+            *instance_cells(instances, line.integration_id),
             clients.get(line.client_id, line.client_id),
             line.client_id,
             line.asset_type,
