@@ -31,6 +31,7 @@ from flask_ninjaone.inventory.search import (
 )
 from flask_ninjaone.inventory.versions import VersionFilter
 from flask_ninjaone.models import Alert, Device, Integration, OrganizationMapping, Software
+from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.webhooks import processing
 from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, PREFIX, page_text, tenant_db
@@ -256,6 +257,27 @@ def test_the_billing_counts_are_the_sum_for_all_instances_and_one_instances_with
     assert set(_row_instances(page)) == {str(row.id) for row in rows.values()}
     totals = re.findall(r'data-label="Total">All</td><td></td>\s*<td data-label="Devices">(\d+)</td>', page)
     assert sum(int(total) for total in totals) == alone["alpha"] + alone["beta"]
+
+
+def test_an_ended_month_one_instance_never_kept_is_named_on_the_billing_page(web_app, two_instances, admin):
+    rows = _instances(web_app)
+    month = billing.previous_month(billing.month_of(utcnow()))
+    with tenant_db(web_app) as session:
+        assert billing.take_snapshot(session, session.get(Integration, rows["alpha"].id), month) > 0
+
+    page = page_text(admin.get(PREFIX + f"/reports/billing?month={month}"))
+    notice = re.search(r"<p [^>]*data-billing-missing>(.*?)</p>", page, re.S)
+    assert notice is not None, "beta's lines are missing from the all-instances view: the page must say so"
+    assert "<strong>beta</strong>" in notice.group(1) and "alpha" not in notice.group(1)
+    assert set(_row_instances(page)) == {str(rows["alpha"].id)}
+    alpha_only = page_text(admin.get(PREFIX + f"/reports/billing?month={month}&instance={rows['alpha'].id}"))
+    assert "data-billing-missing" not in alpha_only  # the view asked for alpha alone: nothing is left out
+
+    with tenant_db(web_app) as session:
+        assert billing.take_snapshot(session, session.get(Integration, rows["beta"].id), month) > 0
+    page = page_text(admin.get(PREFIX + f"/reports/billing?month={month}"))
+    assert "data-billing-missing" not in page
+    assert set(_row_instances(page)) == {str(row.id) for row in rows.values()}
 
 
 def test_the_warranties_list_shows_every_instances_devices_and_the_filter_narrows_to_one(
