@@ -51,6 +51,7 @@ from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, require, safe_next, wants_json
+from .states import posted_device_instance
 
 bp = Blueprint("ninjaone_actions", __name__, template_folder="../templates")
 
@@ -108,7 +109,7 @@ def _act(asset_id: str, parse: Any, script: Any = None) -> Answer:
     session = get_state().db.session
     calls = 0
     try:
-        integration, device = asset_target(session, asset_id)
+        integration, device = asset_target(session, asset_id, posted_device_instance())
         ticket_id = _ticket_id(asset_id)
         if script is not None:
             require_sign_in(integration)
