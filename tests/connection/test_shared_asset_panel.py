@@ -41,7 +41,7 @@ def fed(web_app: Flask, cli: Cli, two_instances: dict[str, FakeNinjaOne]) -> Fed
     """beta enrolls alpha's machine (online, same serial); "same machine" is answered and synced."""
     beta = two_instances["beta"]
     created, alpha_device = same_serial_in_beta(web_app, beta)
-    beta.state.update_device(created["id"], {"offline": False, "displayName": "BETA-SIDE-OF-IT"})
+    beta.state.update_device(created["id"], {"offline": False})
     _sync(cli, "beta")
     ok(cli("adoption", "answer", "--tenant", "acme", "--instance", "beta", "--device", str(created["id"]),
            "link"))  # fmt: skip
