@@ -16,7 +16,7 @@ from flask_ninjaone.state import get_state
 from tests.support.adoption import same_serial_in_beta
 from tests.support.browser import OVERFLOW, TIMEOUT, connect_and_sync, login, shoot
 from tests.support.connection_flow import tenant_db
-from tests.support.instance_cli import cli_runner, connect, ok
+from tests.support.instance_cli import Cli, cli_runner, connect, ok
 
 
 def test_admin_adds_a_second_instance_beside_the_first(browser, live, fake, fake_b):
@@ -68,13 +68,19 @@ def test_admin_adds_a_second_instance_beside_the_first(browser, live, fake, fake
     expect(page.locator("[data-instance-name]")).to_have_text("Main EU")
 
 
-def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fake, fake_b):
+def _connect_both(live, fake, fake_b, first: str, second: str) -> Cli:
+    """Both fakes connected to acme as ``first`` and ``second``, mapped and synced; the CLI runner."""
     cli = cli_runner(live.app)
-    ok(connect(cli, fake.url, "--name", "Main office"))
-    ok(connect(cli, fake_b.url, "--add", "--name", "Acquired MSP"))
-    for name in ("Main office", "Acquired MSP"):
+    ok(connect(cli, fake.url, "--name", first))
+    ok(connect(cli, fake_b.url, "--add", "--name", second))
+    for name in (first, second):
         ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
         ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+    return cli
+
+
+def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fake, fake_b):
+    _connect_both(live, fake, fake_b, "Main office", "Acquired MSP")
     with live.app.app_context():
         tenant = get_state().host.find_tenant("acme")
         with tenant_scope(tenant.id):
@@ -98,12 +104,7 @@ def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fak
 
 
 def test_an_asset_both_instances_feed_shows_a_section_per_device(browser, live, fake, fake_b):
-    cli = cli_runner(live.app)
-    ok(connect(cli, fake.url, "--name", "alpha"))
-    ok(connect(cli, fake_b.url, "--add", "--name", "beta"))
-    for name in ("alpha", "beta"):
-        ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
-        ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+    cli = _connect_both(live, fake, fake_b, "alpha", "beta")
     created, alpha_device = same_serial_in_beta(live.app, fake_b)
     fake_b.state.update_device(created["id"], {"offline": False})
     ok(cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait"))
