@@ -139,6 +139,9 @@ def test_each_sections_buttons_act_on_its_own_device(web_app, two_instances, fed
     assert tech.post(reboot, data={**fields, "submission": token}).status_code == 303
     assert two_instances["beta"].state.request_counts().get(REBOOT) == 1
     assert REBOOT not in two_instances["alpha"].state.request_counts()
+    sections = _sections(page_text(tech.get(f"/assets/{fed.asset_id}")))  # each lists its device's actions
+    assert "data-action-state=" in sections[beta_id]
+    assert "data-action-state=" not in sections[fed.devices["alpha"][0]]
 
 
 def test_a_form_without_the_device_field_acts_on_the_oldest_instances_device_and_bad_values_are_refused(
