@@ -14,12 +14,19 @@ RECENT = 10
 
 
 def recent_actions(
-    session: Session, *, host_asset_id: str | None = None, limit: int = RECENT
+    session: Session,
+    *,
+    host_asset_id: str | None = None,
+    integration_id: int | None = None,
+    limit: int = RECENT,
 ) -> list[DeviceAction]:
-    """The bound tenant's newest actions, of one asset when ``host_asset_id`` is given."""
+    """The bound tenant's newest actions, of one asset when ``host_asset_id`` is given, and of one
+    instance's device of it when ``integration_id`` is (an asset several instances' devices feed)."""
     query = select(DeviceAction)
     if host_asset_id is not None:
         query = query.where(DeviceAction.host_asset_id == host_asset_id)
+    if integration_id is not None:
+        query = query.where(DeviceAction.integration_id == integration_id)
     return list(
         session.scalars(query.order_by(DeviceAction.requested_at.desc(), DeviceAction.id.desc()).limit(limit))
     )

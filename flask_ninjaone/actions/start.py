@@ -107,12 +107,15 @@ def managed_device(session: Session, integration: Integration, *, device_id: int
     return device
 
 
-def asset_target(session: Session, host_asset_id: str) -> tuple[Integration, Device]:
+def asset_target(
+    session: Session, host_asset_id: str, integration_id: int | None = None
+) -> tuple[Integration, Device]:
     """The live device behind a host asset and its own instance, if that instance can act: what a
-    page's action goes to. The page names the asset only, so no form value can point the action at
-    a device of another instance that shares the id. 404 for no such device, 409 (:func:`usable`)
-    when its instance cannot act."""
-    device = device_for_asset(session, host_asset_id)
+    page's action goes to. The page names the asset, and at most which of the asset's own devices
+    (``integration_id``: its instance, for an asset several instances' devices feed), so no form
+    value can point the action at a device of another asset that shares the id. 404 for no such
+    device, 409 (:func:`usable`) when its instance cannot act."""
+    device = device_for_asset(session, host_asset_id, integration_id=integration_id)
     if device is None:
         require_instance(session)
         raise ActionRefused(NOT_FOUND, 404)

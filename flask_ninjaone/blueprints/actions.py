@@ -51,6 +51,7 @@ from ..models.base import utcnow
 from ..state import get_state
 from ..tenancy import require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, require, safe_next, wants_json
+from .states import posted_device_instance
 
 bp = Blueprint("ninjaone_actions", __name__, template_folder="../templates")
 
@@ -69,8 +70,12 @@ def _ticket_id(host_asset_id: str) -> str | None:
 
 
 @bp.app_template_global("ninjaone_device_actions")
-def render_device_actions(host_asset_id: Any, device: Any, ticket_id: Any = None) -> Markup:
-    """The device-actions section of a panel: forms (``ninjaone.actions``) and the asset's recent actions."""
+def render_device_actions(
+    host_asset_id: Any, device: Any, ticket_id: Any = None, device_only: bool = False
+) -> Markup:
+    """The device-actions section of a panel: forms (``ninjaone.actions``) and the asset's recent
+    actions; ``device_only``: those of ``device``'s instance only (the section of one of the devices
+    of an asset several instances feed, whose list would otherwise show the other device's)."""
     host = get_state().host
     if device is None or not host.has_permission(Permission.VIEW):
         return Markup("")
@@ -86,7 +91,11 @@ def render_device_actions(host_asset_id: Any, device: Any, ticket_id: Any = None
         form=ActionForm(),
         features=MAINTENANCE_FEATURES,
         software_patching=getattr(device, "node_class", None) in SOFTWARE_PATCH_CLASSES,
-        actions=recent_actions(get_state().db.session, host_asset_id=str(host_asset_id)),
+        actions=recent_actions(
+            get_state().db.session,
+            host_asset_id=str(host_asset_id),
+            integration_id=device.integration_id if device_only else None,
+        ),
         describe=inputs.describe,
     )
     return Markup(html)
@@ -108,7 +117,7 @@ def _act(asset_id: str, parse: Any, script: Any = None) -> Answer:
     session = get_state().db.session
     calls = 0
     try:
-        integration, device = asset_target(session, asset_id)
+        integration, device = asset_target(session, asset_id, posted_device_instance())
         ticket_id = _ticket_id(asset_id)
         if script is not None:
             require_sign_in(integration)

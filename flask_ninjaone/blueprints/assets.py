@@ -38,13 +38,13 @@ from werkzeug.wrappers import Response
 from ..client import device_page_url
 from ..connection.health import Health, connection_health
 from ..connection.instances import names_if_several, tenant_instances
-from ..forms.instance import remember_rendered
+from ..forms.instance import device_instance_field, remember_rendered
 from ..forms.mapping import ActionForm
 from ..host import Permission
 from ..inventory.asset_devices import by_instance, device_for_asset, devices_for_assets, instance_of
 from ..inventory.compliance import AssetSummary, asset_summaries
 from ..inventory.device_refresh import MAX_SELECTED
-from ..inventory.panels import asset_panel, ticket_assets
+from ..inventory.panels import AssetPanel, asset_panels, ticket_assets
 from ..labels import labels_for
 from ..state import get_state
 from ..sync.requests import (
@@ -57,7 +57,7 @@ from ..sync.requests import (
 from ..tenancy import current_tenant_id, require_tenant_id
 from .access import EXPIRED_FORM, host_asset_url, host_page_url, require, safe_next, this_page, wants_json
 from .run_progress import HOST_PAGE_RUN, answer_on_host_page, followed_run, run_view, with_param
-from .states import require_some_connection
+from .states import posted_device_instance, require_some_connection
 
 bp = Blueprint("ninjaone_assets", __name__, template_folder="../templates")
 
@@ -92,15 +92,29 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
 # -- hooks (template globals) ---------------------------------------------------------------------------
 
 
+bp.add_app_template_global(device_instance_field, "ninjaone_device_instance_field")
+
+
 @bp.app_template_global("ninjaone_asset_panel")
 def render_asset_panel(host_asset_id: Any) -> Markup:
-    """The RMM panel of a host asset: status, Remote Connect, alerts, patches, antivirus, software."""
+    """The RMM panel of a host asset: status, Remote Connect, alerts, patches, antivirus, software. An
+    asset several instances' devices feed (the same machine) gets a section per device, each named
+    and with its own buttons, which go to that device's instance."""
     if not _may(Permission.VIEW):
         return Markup("")
     args = request.args if has_request_context() else {}
-    panel = asset_panel(host_asset_id, args)
+    panels = asset_panels(host_asset_id, args)
+    sections = [_panel_section(panel, args, position, panels) for position, panel in enumerate(panels)]
+    if panels[0].integration is not None and has_request_context():
+        remember_rendered(panels[0].integration.id)  # later forms of the page: the first device's, as before
+    return _assets_head() + Markup("").join(sections)
+
+
+def _panel_section(panel: AssetPanel, args: Any, position: int, panels: list[AssetPanel]) -> Markup:
+    """One device's section of the asset panel; ``position`` > 0 ids its elements apart (several
+    sections on one page)."""
     if panel.integration is not None and has_request_context():
-        remember_rendered(panel.integration.id)  # its buttons act on the instance the panel shows
+        remember_rendered(panel.integration.id)  # its buttons act on the instance the section shows
     can_refresh = get_state().host.has_permission(Permission.ACTIONS)
     refresh_run = None
     if can_refresh and panel.integration is not None and panel.device is not None and has_request_context():
@@ -109,6 +123,8 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
     html = render_template(
         "ninjaone/asset_panel.html",
         panel=panel,
+        suffix=f"-{panel.integration.id}" if position and panel.integration is not None else "",
+        shared_by=[other.instance_name for other in panels] if len(panels) > 1 else [],
         refresh_run=run_view(refresh_run),
         refresh_url=with_param(this_page(), HOST_PAGE_RUN, refresh_run.id) if refresh_run else None,
         can_remote=get_state().host.has_permission(Permission.REMOTE),
@@ -122,7 +138,7 @@ def render_asset_panel(host_asset_id: Any) -> Markup:
         ticket_url=functools.partial(host_page_url, "ticket"),
         contact_url=functools.partial(host_page_url, "contact"),
     )
-    return _assets_head() + Markup(html)
+    return Markup(html)
 
 
 @bp.app_template_global("ninjaone_ticket_panel")
@@ -236,7 +252,7 @@ def refresh(asset_id: str) -> Response | tuple[Response, int]:
     if not ActionForm().validate_on_submit():
         abort(400, EXPIRED_FORM)  # the pages' error handler answers a script in JSON
     session = get_state().db.session
-    device = device_for_asset(session, asset_id)
+    device = device_for_asset(session, asset_id, integration_id=posted_device_instance())
     back = safe_next(host_asset_url(asset_id) or url_for("ninjaone_compliance.index"))
     if device is None:
         return _refused("This asset is not managed by NinjaOne.", back)

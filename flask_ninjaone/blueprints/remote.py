@@ -20,7 +20,7 @@ from ..remote.service import RemoteOutcome, RemoteResult, open_remote, record_re
 from ..state import get_state
 from ..tenancy import current_tenant_id
 from .access import EXPIRED_FORM, login_required_answer, require, wants_json
-from .states import connected_integration
+from .states import connected_integration, posted_device_instance
 
 bp = Blueprint("ninjaone_remote", __name__, template_folder="../templates")
 
@@ -72,7 +72,13 @@ def connect(asset_id: str) -> Response | tuple[Response | str, int]:
     if not host.has_permission(Permission.REMOTE):
         result = record_refused(asset_id, user=user, remote_addr=request.remote_addr, ticket_id=_ticket_id())
         return _answer(result)
-    result = open_remote(asset_id, user=user, remote_addr=request.remote_addr, ticket_id=_ticket_id())
+    result = open_remote(
+        asset_id,
+        user=user,
+        remote_addr=request.remote_addr,
+        ticket_id=_ticket_id(),
+        integration_id=posted_device_instance(),
+    )
     return _answer(result)
 
 

@@ -17,60 +17,64 @@ from ..organizations.client_mapping import client_names
 from ..state import get_state
 from .access import require
 from .downloads import csv_download
-from .states import connected_integration, fleet_scope
+from .states import fleet_scope
 
 if TYPE_CHECKING:
     from ..connection.instances import InstanceScope
-    from ..models import Integration
 
 bp = Blueprint("ninjaone_reports", __name__, template_folder="../templates")
 
 
-def _scope() -> tuple[Integration, dict[str, str], str | None]:
-    """What every report starts from: the connected integration, the tenant's clients (id → name) and
-    the ``client`` asked for — none, or one of those clients (anything else is not found)."""
-    integration = connected_integration()
+def _scope() -> tuple[InstanceScope, dict[str, str], str | None]:
+    """What every report starts from: the instances it reads (every instance of the tenant, or the one
+    ``instance`` names: :func:`.states.fleet_scope`), the tenant's clients (id → name) and the
+    ``client`` asked for — none, or one of those clients (anything else is not found)."""
+    scope = fleet_scope()
     clients = client_names()
     client_id = request.args.get("client") or None
     if client_id is not None and client_id not in clients:
         abort(404)
-    return integration, clients, client_id
+    return scope, clients, client_id
+
+
+def _instances(scope: InstanceScope) -> dict[int, str] | None:
+    """Instance id → name for the CSV's Instance column; ``None`` (no column) with one instance."""
+    return scope.names if scope.several else None
 
 
 @bp.get("/warranties")
 @require(Permission.VIEW)
 def warranties_page() -> tuple[str, int]:
-    """Devices whose warranty ends in the next N days (default 90), soonest first."""
-    integration, clients, client_id = _scope()
+    """Devices whose warranty ends in the next N days (default 90), soonest first, in every instance
+    of the tenant (each row says which) or the one ``instance`` names."""
+    scope, clients, client_id = _scope()
     raw = request.args.get("days")
-    view = {"clients": clients, "client_id": client_id, "limits": (warranties.DAYS_MIN, warranties.DAYS_MAX)}
+    view = {
+        "clients": clients,
+        "client_id": client_id,
+        "limits": (warranties.DAYS_MIN, warranties.DAYS_MAX),
+        "scope": scope,
+    }
     try:
         days = warranties.parse_days(raw)
     except warranties.BadWindow as exc:
         return render_template("ninjaone/warranties.html", error=str(exc), days=raw, rows=[], **view), 400
-    rows = warranties.ending_within(get_state().db.session, integration, days, client_id=client_id)
+    rows = warranties.ending_within(get_state().db.session, scope.read, days, client_id=client_id)
     return render_template("ninjaone/warranties.html", error=None, days=days, rows=rows, **view), 200
 
 
 @bp.get("/warranties.csv")
 @require(Permission.VIEW)
 def warranties_csv() -> Response:
-    integration, clients, client_id = _scope()
+    scope, clients, client_id = _scope()
     try:
         days = warranties.parse_days(request.args.get("days"))
     except warranties.BadWindow as exc:
         abort(400, str(exc))
-    rows = warranties.ending_within(get_state().db.session, integration, days, client_id=client_id)
-    return csv_download(
-        "ninjaone-warranties", csv_chunks(warranties.CSV_HEADER, warranties.csv_rows(rows, clients))
-    )
-
-
-def _billing_scope() -> tuple[InstanceScope, dict[str, str], str | None]:
-    """:func:`_scope` of the billing page: every instance of the tenant, or the one ``instance`` names."""
-    scope = fleet_scope()
-    _, clients, client_id = _scope()
-    return scope, clients, client_id
+    rows = warranties.ending_within(get_state().db.session, scope.read, days, client_id=client_id)
+    instances = _instances(scope)
+    chunks = csv_chunks(warranties.csv_header(instances), warranties.csv_rows(rows, clients, instances))
+    return csv_download("ninjaone-warranties", chunks)
 
 
 @bp.get("/billing")
@@ -78,7 +82,7 @@ def _billing_scope() -> tuple[InstanceScope, dict[str, str], str | None]:
 def billing_page() -> tuple[str, int]:
     """Managed devices per client by asset type and role, today or at an ended month's end, in every
     instance of the tenant (each line says which) or the one ``instance`` names."""
-    scope, clients, client_id = _billing_scope()
+    scope, clients, client_id = _scope()
     raw = request.args.get("month")
     view = {"clients": clients, "client_id": client_id, "rule": billing.RULE, "scope": scope}
     try:
@@ -97,7 +101,7 @@ def billing_page() -> tuple[str, int]:
 @bp.get("/billing.csv")
 @require(Permission.VIEW)
 def billing_csv() -> Response:
-    scope, clients, client_id = _billing_scope()
+    scope, clients, client_id = _scope()
     try:
         month = billing.parse_month(request.args.get("month"))
     except billing.BadMonth as exc:
@@ -105,7 +109,7 @@ def billing_csv() -> Response:
     data = billing.fleet_report(get_state().db.session, scope.read, month, client_id=client_id)
     if not data.available:
         abort(404, f"No billing snapshot was taken for {month}.")
-    instances = scope.names if scope.several else None
+    instances = _instances(scope)
     rows = billing.csv_rows(data, clients, billing.role_names(scope.read), instances)
     chunks = csv_chunks(billing.csv_header(instances), rows)
     return csv_download(f"ninjaone-billing-{month or 'today'}", chunks)

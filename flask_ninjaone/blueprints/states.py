@@ -30,7 +30,8 @@ from ..connection.instances import (
     instance_scope,
     tenant_instances,
 )
-from ..forms.instance import INSTANCE_FIELD, remember_rendered
+from ..forms.alerts import posted_instance_id
+from ..forms.instance import DEVICE_INSTANCE_FIELD, INSTANCE_FIELD, remember_rendered
 from ..state import get_state
 from .access import EXPIRED_FORM, wants_json
 
@@ -101,6 +102,18 @@ def posted_integration() -> Integration | None:
         return instance_for(session, int(posted))
     except InstanceError:
         abort(400, description=FOREIGN_FORM)
+
+
+def posted_device_instance() -> int | None:
+    """The instance of the asset's device an asset-page form acts on (its hidden
+    :data:`~flask_ninjaone.forms.instance.DEVICE_INSTANCE_FIELD`), for an asset several instances'
+    devices feed; ``None`` when the form names none (a script, an older page): the asset's oldest
+    instance's device, as before. Only the asset's own devices are looked up with it, so it can never
+    reach a device of another asset; a value that is not an id is refused (400)."""
+    posted = posted_instance_id(request.form, DEVICE_INSTANCE_FIELD)
+    if posted is None and (request.form.get(DEVICE_INSTANCE_FIELD) or "").strip():
+        abort(400, description=FOREIGN_FORM)
+    return posted
 
 
 def select_instance(ref: str | int) -> Integration:

@@ -62,9 +62,10 @@ class AlertActionForm(FlaskForm):
 _MAX_ID_DIGITS = 18
 
 
-def posted_instance_id(form: Mapping[str, str]) -> int | None:
-    """The ``integration`` an alert action form posted, or ``None`` when it is missing or not an id."""
-    raw = (form.get("integration") or "").strip()
+def posted_instance_id(form: Mapping[str, str], field: str = "integration") -> int | None:
+    """The instance id an action form posted (an alert action's ``integration``, an asset panel
+    form's device instance), or ``None`` when it is missing or not an id."""
+    raw = (form.get(field) or "").strip()
     if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS:
         return int(raw)
     return None

@@ -18,6 +18,9 @@ from markupsafe import Markup
 
 #: The posted field naming the instance a form was rendered for.
 INSTANCE_FIELD = "ninjaone_instance"
+#: The posted field naming the instance of the asset's device a panel form acts on: an asset fed by a
+#: device of each of two instances (the same machine) has a section, and forms, per device.
+DEVICE_INSTANCE_FIELD = "ninjaone_device_instance"
 #: ``g`` key of the id of the instance the page being rendered shows (set when the page resolves it).
 RENDERED_INSTANCE = "ninjaone_rendered_instance"
 
@@ -34,6 +37,13 @@ def instance_field() -> Markup:
     if integration_id is None:
         return Markup("")
     return Markup('<input type="hidden" name="{}" value="{}">').format(INSTANCE_FIELD, integration_id)
+
+
+def device_instance_field(device: Any) -> Markup:
+    """The hidden input naming the instance of ``device``, the asset's device a panel form acts on."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        DEVICE_INSTANCE_FIELD, device.integration_id
+    )
 
 
 class InstanceBoundForm(FlaskForm):

@@ -30,12 +30,24 @@ def live_linked(*, retired: bool = False) -> Select[Device]:
     return query.order_by(Device.retired, Device.integration_id, Device.device_id)
 
 
-def device_for_asset(session: Session, host_asset_id: str, *, retired: bool = False) -> Device | None:
+def device_for_asset(
+    session: Session, host_asset_id: str, *, retired: bool = False, integration_id: int | None = None
+) -> Device | None:
     """The live device mirrored to host asset ``host_asset_id``, of whichever of the tenant's
     instances it is (``None``: not managed); ``retired``: else the one gone from NinjaOne, so a page
-    can say it is gone."""
+    can say it is gone. An asset fed by a device of each of two instances (the same machine, see
+    :mod:`..sync.adoption`) answers its oldest instance's device, or ``integration_id``'s: a panel
+    has a section, and forms, per device."""
     query = live_linked(retired=retired).where(Device.host_asset_id == host_asset_id)
+    if integration_id is not None:
+        query = query.where(Device.integration_id == integration_id)
     return session.scalars(query).first()
+
+
+def devices_of_asset(session: Session, host_asset_id: str) -> list[Device]:
+    """Every live device mirrored to host asset ``host_asset_id``, oldest instance first: one, or one
+    per instance when several instances see the same machine (answered "same machine")."""
+    return list(session.scalars(live_linked().where(Device.host_asset_id == host_asset_id)))
 
 
 def devices_for_assets(session: Session, host_asset_ids: Collection[str]) -> list[Device]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ..models import BillingSnapshot, Device, Integration, OrganizationMapping
 from ..models.base import utcnow
 from ..organizations.device_types import node_roles
+from .export import instance_cells, instance_header
 from .managed_devices import managed_devices
 
 #: One line of the counts: (client id, asset type, role id; 0 when the device has no role).
@@ -141,6 +142,9 @@ class Report:
     #: False when ``month`` is an ended month that was never taken (nothing to show).
     available: bool = True
     compared: bool = True
+    #: The instances read that kept no snapshot of the ended ``month`` (ids): their devices are in no
+    #: line, which the page must say rather than show a smaller total as if it were the fleet's.
+    missing: tuple[int, ...] = ()
 
     def totals(self) -> dict[str, tuple[int, int | None]]:
         """Per client: (devices, change since last month or ``None``)."""
@@ -191,7 +195,8 @@ def fleet_report(
     """:func:`report` of each of ``integrations``, their lines together (by client, type, role, then
     instance): a device counts in its own instance, so a device id two instances share counts twice
     (two machines), and a client's total is the sum over the instances. An ended month is available
-    when any instance kept it; the change is shown per line, where its instance kept the month before."""
+    when any instance kept it (:attr:`Report.missing` names the others); the change is shown per line,
+    where its instance kept the month before."""
     compared_to = previous_month(month or month_of(now or utcnow()))
     parts = [report(session, row, month, client_id=client_id, now=now) for row in integrations]
     kept = [part for part in parts if part.available]
@@ -202,7 +207,8 @@ def fleet_report(
         (line for part in kept for line in part.lines),
         key=lambda line: (line.client_id, line.asset_type, line.role_id, order[line.integration_id]),
     )
-    return Report(month, compared_to, lines, compared=any(part.compared for part in kept))
+    missing = tuple(row.id for row, part in zip(integrations, parts, strict=True) if not part.available)
+    return Report(month, compared_to, lines, compared=any(part.compared for part in kept), missing=missing)
 
 
 def role_names(integrations: Sequence[Integration]) -> dict[tuple[int, int], str]:
@@ -214,7 +220,7 @@ def role_names(integrations: Sequence[Integration]) -> dict[tuple[int, int], str
 
 def csv_header(instances: Mapping[int, str] | None = None) -> list[str]:
     """:data:`CSV_HEADER`, after an Instance column when the rows come from several instances."""
-    return [*(["Instance"] if instances is not None else []), *CSV_HEADER]
+    return instance_header(CSV_HEADER, instances)
 
 
 def csv_rows(
@@ -228,7 +234,7 @@ def csv_rows(
     for line in data.lines:
         change = line.change
         yield [
-            *([instances.get(line.integration_id, "")] if instances is not None else []),
+            *instance_cells(instances, line.integration_id),
             clients.get(line.client_id, line.client_id),
             line.client_id,
             line.asset_type,

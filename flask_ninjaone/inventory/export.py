@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,3 +62,14 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def instance_header(header: Sequence[str], instances: Mapping[int, str] | None) -> list[str]:
+    """``header`` after an Instance column when the rows come from several instances (``instances``:
+    id → name, ``None`` for a tenant with one, whose exports stay as they were)."""
+    return [*(["Instance"] if instances is not None else []), *header]
+
+
+def instance_cells(instances: Mapping[int, str] | None, integration_id: int) -> list[str]:
+    """The Instance cell of a row of :func:`instance_header` (none for a tenant with one instance)."""
+    return [instances.get(integration_id, "")] if instances is not None else []

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..state import get_state
 from ..tenancy import require_tenant_id
-from .asset_devices import device_for_asset, devices_for_assets, instance_of, open_alert_counts
+from .asset_devices import devices_for_assets, devices_of_asset, instance_of, open_alert_counts
 from .compliance import antivirus_state, patch_compliance
 from .versions import version_key
 
@@ -140,17 +140,29 @@ def _severity_order() -> Any:
     )
 
 
-def asset_panel(host_asset_id: Any, args: Mapping[str, str] | None = None) -> AssetPanel:
-    """Load the panel of a host asset of the bound tenant."""
+def asset_panels(host_asset_id: Any, args: Mapping[str, str] | None = None) -> list[AssetPanel]:
+    """The panel of a host asset of the bound tenant: one per device feeding it, oldest instance
+    first (one device; or one per instance when several instances see the same machine and were
+    told so, :mod:`..sync.adoption`), each with its own instance's status, alerts, patches and
+    software. An asset without a device has one panel saying so."""
     session = get_state().db.session
     asset_id = str(host_asset_id)
-    device = device_for_asset(session, asset_id)
-    if device is None:
+    devices = devices_of_asset(session, asset_id)
+    if not devices:
         connected = bool(tenant_instances(session))
-        return AssetPanel(asset_id, integration=None, health=connection_health(None), connected=connected)
+        return [AssetPanel(asset_id, integration=None, health=connection_health(None), connected=connected)]
+    names = names_if_several(session)
+    return [_device_panel(asset_id, device, names, args) for device in devices]
+
+
+def _device_panel(
+    asset_id: str, device: Device, names: Mapping[int, str], args: Mapping[str, str] | None
+) -> AssetPanel:
+    """The panel of one device of the asset, read in the device's own instance."""
+    session = get_state().db.session
     integration = instance_of(session, device)
     panel = AssetPanel(asset_id, integration, connection_health(integration), connected=True, device=device)
-    panel.instance_name = names_if_several(session).get(integration.id)
+    panel.instance_name = names.get(integration.id)
     panel.ninjaone_url = device_page_url(integration.base_url, device.device_id)
     panel.compliance = patch_compliance(device)
     panel.antivirus = dict(device.antivirus or {})

@@ -32,6 +32,7 @@ from sqlalchemy import Row, Select, and_, func, select, text, tuple_
 
 from ..models import Device, Integration, OrganizationMapping, Software, SoftwareName
 from ..state import get_state
+from .export import instance_cells, instance_header
 from .versions import VersionFilter, VersionFilterError
 
 MATCH_MODES = ("contains", "prefix", "exact")
@@ -419,7 +420,7 @@ CSV_HEADER = (
 
 def csv_header(instances: Mapping[int, str] | None = None) -> tuple[str, ...]:
     """:data:`CSV_HEADER`, after an Instance column when the rows come from several instances."""
-    return ("Instance", *CSV_HEADER) if instances is not None else CSV_HEADER
+    return tuple(instance_header(CSV_HEADER, instances))
 
 
 def csv_rows(
@@ -431,7 +432,7 @@ def csv_rows(
     """The rows of :func:`csv_header` (``instances``: id → name, for a tenant with several)."""
     for hit in iter_fleet_software(integrations, query):
         yield (
-            *((instances.get(hit.integration_id, ""),) if instances is not None else ()),
+            *instance_cells(instances, hit.integration_id),
             hit.device_name,
             hit.device_id,
             client_names.get(hit.client_id or "", ""),

@@ -1,4 +1,5 @@
-"""Warranties ending soon, per client: the list a lifecycle review starts from.
+"""Warranties ending soon, per client: the list a lifecycle review starts from, over every instance
+of the tenant (each row says which) or one.
 
 Reads the warranty dates the sync keeps on the device mirror (NinjaOne's ``references.warranty``), so
 the view and its CSV cost no NinjaOne request. Devices whose asset is retired or held back are left
@@ -7,7 +8,7 @@ out: they are not the client's working fleet.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Device, Integration, OrganizationMapping
 from ..models.base import utcnow
+from .export import instance_cells, instance_header
 from .managed_devices import managed_devices
 
 #: The window a reviewer may ask for, in days: up to ten years ahead.
@@ -55,6 +57,8 @@ def parse_days(raw: str | None) -> int:
 
 @dataclass(frozen=True)
 class WarrantyRow:
+    #: The instance the device is in: two instances may both have a device 5 (two machines).
+    integration_id: int
     client_id: str
     device_id: int
     name: str
@@ -67,36 +71,45 @@ class WarrantyRow:
 
 def ending_within(
     session: Session,
-    integration: Integration,
+    integrations: Sequence[Integration],
     days: int,
     *,
     client_id: str | None = None,
     now: datetime | None = None,
 ) -> list[WarrantyRow]:
-    """Managed devices of the bound tenant whose warranty ends from now to ``days`` ahead, soonest
-    first; ``client_id`` narrows to one client (the caller checks it is one of the tenant's)."""
+    """Managed devices of ``integrations`` (the bound tenant's) whose warranty ends from now to
+    ``days`` ahead, soonest first (then in the order of ``integrations``); ``client_id`` narrows to
+    one client (the caller checks it is one of the tenant's)."""
     now = now or utcnow()
-    query = (
-        managed_devices(
-            select(
-                OrganizationMapping.host_client_id,
-                Device.device_id,
-                Device.name,
-                Device.host_asset_type,
-                Device.asset_type,
-                Device.warranty_start,
-                Device.warranty_end,
-                Device.warranty_fulfillment,
-            ),
-            integration,
-        )
-        .where(Device.warranty_end >= now, Device.warranty_end <= now + timedelta(days=days))
-        .order_by(Device.warranty_end, Device.device_id)
-    )
+    order = {row.id: position for position, row in enumerate(integrations)}
+    rows = [
+        row for integration in integrations for row in _ending(session, integration, days, client_id, now)
+    ]
+    return sorted(rows, key=lambda row: (row.end, order[row.integration_id], row.device_id))
+
+
+def _ending(
+    session: Session, integration: Integration, days: int, client_id: str | None, now: datetime
+) -> Iterator[WarrantyRow]:
+    """:func:`ending_within` of one instance (:func:`managed_devices` is per instance)."""
+    query = managed_devices(
+        select(
+            OrganizationMapping.host_client_id,
+            Device.device_id,
+            Device.name,
+            Device.host_asset_type,
+            Device.asset_type,
+            Device.warranty_start,
+            Device.warranty_end,
+            Device.warranty_fulfillment,
+        ),
+        integration,
+    ).where(Device.warranty_end >= now, Device.warranty_end <= now + timedelta(days=days))
     if client_id is not None:
         query = query.where(OrganizationMapping.host_client_id == client_id)
-    return [
-        WarrantyRow(
+    for row in session.execute(query):
+        yield WarrantyRow(
+            integration_id=integration.id,
             client_id=row.host_client_id,
             device_id=row.device_id,
             name=row.name,
@@ -106,18 +119,25 @@ def ending_within(
             fulfillment=row.warranty_fulfillment,
             days_left=(row.warranty_end - now).days,
         )
-        for row in session.execute(query)
-    ]
 
 
 def _day(value: datetime | None) -> str:
     return value.date().isoformat() if value else ""
 
 
-def csv_rows(rows: list[WarrantyRow], clients: Mapping[str, str]) -> Iterator[list[str | int]]:
-    """The rows of :data:`CSV_HEADER`; dates as ISO days (UTC)."""
+def csv_header(instances: Mapping[int, str] | None = None) -> list[str]:
+    """:data:`CSV_HEADER`, after an Instance column when the rows come from several instances."""
+    return instance_header(CSV_HEADER, instances)
+
+
+def csv_rows(
+    rows: list[WarrantyRow], clients: Mapping[str, str], instances: Mapping[int, str] | None = None
+) -> Iterator[list[str | int]]:
+    """The rows of :func:`csv_header` (``instances``: id → name, for the Instance column of a tenant
+    with several); dates as ISO days (UTC)."""
     for row in rows:
         yield [
+            *instance_cells(instances, row.integration_id),
             clients.get(row.client_id, row.client_id),
             row.client_id,
             row.name,

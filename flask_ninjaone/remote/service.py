@@ -142,15 +142,17 @@ def open_remote(
     user: UserRef | None,
     remote_addr: str | None,
     ticket_id: str | None = None,
+    integration_id: int | None = None,
     clock: Clock = utcnow,
     client_factory: ClientFactory = client_for,
 ) -> RemoteResult:
     """Get a Remote Connect link for a host asset of the bound tenant, and audit the attempt.
+    ``integration_id``: which of the asset's devices, for an asset several instances' devices feed.
 
     The caller has checked ``ninjaone.remote``; a refused attempt is recorded with :func:`record_refused`.
     """
     session = get_state().db.session
-    integration, device = _target(session, str(host_asset_id))
+    integration, device = _target(session, str(host_asset_id), integration_id)
     result = _attempt(session, integration, device, str(host_asset_id), clock, client_factory)
     _audit(session, result, host_asset_id, user, remote_addr, ticket_id, integration)
     session.commit()
@@ -178,18 +180,21 @@ def _error(outcome: RemoteOutcome, device: Device | None = None, **fields: str) 
     )
 
 
-def _target(session: Any, host_asset_id: str) -> tuple[Integration | None, Device | None]:
+def _target(
+    session: Any, host_asset_id: str, integration_id: int | None
+) -> tuple[Integration | None, Device | None]:
     """The asset's device (live, else gone from NinjaOne) and the instance it is of: the session is
     asked of that instance, with its token, since another instance may use the same device id.
 
     Without a mirrored device, a tenant with a single instance still asks it for the device the host
     links (the mirror may lag behind the host); with several, nothing says which instance's device
-    that id would be, so there is none (the attempt answers "not managed")."""
-    device = device_for_asset(session, host_asset_id, retired=True)
+    that id would be, so there is none (the attempt answers "not managed"); nor when the page named
+    an instance (``integration_id``) in which no device feeds the asset."""
+    device = device_for_asset(session, host_asset_id, retired=True, integration_id=integration_id)
     if device is not None:
         return instance_of(session, device), device
     instances = tenant_instances(session)
-    return (instances[0] if len(instances) == 1 else None), None
+    return (instances[0] if len(instances) == 1 and integration_id is None else None), None
 
 
 def _attempt(

@@ -12,8 +12,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from flask_ninjaone.models import AdoptionQuestion, Device, Integration, SyncRun
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from sample_host.models import Asset
+from tests.support.adoption import same_serial_in_beta
 from tests.support.connection_flow import PREFIX, SETTINGS, bound_to, flashed, page_text, tenant_db
 from tests.support.instance_cli import json_of, ok
 
@@ -40,30 +40,6 @@ def _beta_device(app: Flask, device_id: int) -> Device | None:
         return row
 
 
-def _same_serial_in_beta(app: Flask, beta: FakeNinjaOne) -> tuple[dict[str, Any], Device]:
-    """A new device in beta carrying the serial of one of alpha's linked devices, and that device."""
-    alpha = _ids(app)["alpha"]
-    with tenant_db(app) as session:
-        alpha_device = session.scalars(
-            select(Device)
-            .where(
-                Device.integration_id == alpha,
-                Device.serial_number.is_not(None),
-                Device.host_asset_id.is_not(None),
-                Device.retired.is_(False),
-            )
-            .order_by(Device.device_id)
-        ).first()
-        assert alpha_device is not None
-        session.expunge_all()
-    serial = alpha_device.serial_number
-    created = beta.state.create_device(
-        1,
-        fields={"approvalStatus": "APPROVED", "system": {"serialNumber": serial, "biosSerialNumber": serial}},
-    )
-    return created, alpha_device
-
-
 def _sync(cli, name: str) -> None:
     ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
 
@@ -77,7 +53,7 @@ def test_a_device_with_another_instances_serial_is_held_and_asked_once(web_app, 
         _questions(cli, "beta", "--all") == _questions(cli, "alpha", "--all") == []
     )  # ids overlap: no question
     assets = _asset_count(web_app)
-    created, alpha_device = _same_serial_in_beta(web_app, two_instances["beta"])
+    created, alpha_device = same_serial_in_beta(web_app, two_instances["beta"])
     _sync(cli, "beta")
     _sync(cli, "beta")  # asked once, still held
 
@@ -107,7 +83,7 @@ def test_a_device_with_another_instances_serial_is_held_and_asked_once(web_app, 
 def test_linked_on_the_page_the_device_joins_that_asset_and_keeps_it_alive(
     web_app, cli, two_instances, admin
 ):
-    created, alpha_device = _same_serial_in_beta(web_app, two_instances["beta"])
+    created, alpha_device = same_serial_in_beta(web_app, two_instances["beta"])
     _sync(cli, "beta")
     assets = _asset_count(web_app)
     ids = _ids(web_app)
@@ -133,7 +109,7 @@ def test_linked_on_the_page_the_device_joins_that_asset_and_keeps_it_alive(
 
 
 def test_kept_separate_on_the_cli_the_device_gets_its_own_asset(web_app, cli, two_instances):
-    created, alpha_device = _same_serial_in_beta(web_app, two_instances["beta"])
+    created, alpha_device = same_serial_in_beta(web_app, two_instances["beta"])
     _sync(cli, "beta")
     assets = _asset_count(web_app)
     device = str(created["id"])
@@ -150,7 +126,7 @@ def test_kept_separate_on_the_cli_the_device_gets_its_own_asset(web_app, cli, tw
 
 
 def test_bad_answers_are_refused_and_change_nothing(web_app, cli, two_instances, admin):
-    created, _ = _same_serial_in_beta(web_app, two_instances["beta"])
+    created, _ = same_serial_in_beta(web_app, two_instances["beta"])
     _sync(cli, "beta")
     device = str(created["id"])
     refused = [

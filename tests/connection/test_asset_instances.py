@@ -22,13 +22,9 @@ from flask_ninjaone.remote.service import AUDIT_ACTION
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from sample_host.adapter import SOURCE
 from sample_host.models import Asset, Client, Ticket
-from tests.support.actions import submission
+from tests.support.actions import DASHBOARD, JSON, REBOOT, submission
 from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, PREFIX, tenant_db, tenant_id, user_id
 from tests.support.instance_cli import connect, ok
-
-REBOOT = "POST /v2/device/{id}/reboot/{mode}"
-DASHBOARD = "GET /v2/device/{id}/dashboard-url"
-JSON = {"Accept": "application/json"}
 
 
 @dataclass(frozen=True)

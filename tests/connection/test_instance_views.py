@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flask_ninjaone.connection.health import overview
-from flask_ninjaone.inventory import billing
+from flask_ninjaone.inventory import billing, warranties
 from flask_ninjaone.inventory.compliance import dashboard
 from flask_ninjaone.inventory.search import (
     PAGE_SIZE,
@@ -31,6 +31,7 @@ from flask_ninjaone.inventory.search import (
 )
 from flask_ninjaone.inventory.versions import VersionFilter
 from flask_ninjaone.models import Alert, Device, Integration, OrganizationMapping, Software
+from flask_ninjaone.models.base import utcnow
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.webhooks import processing
 from tests.support.connection_flow import DEMO_ID, DEMO_SECRET, PREFIX, page_text, tenant_db
@@ -49,6 +50,8 @@ PAGES = {
     "software CSV": PREFIX + "/compliance/software.csv?name=a",
     "billing": PREFIX + "/reports/billing",
     "billing CSV": PREFIX + "/reports/billing.csv",
+    "warranties": PREFIX + "/reports/warranties?days=3650",
+    "warranties CSV": PREFIX + "/reports/warranties.csv?days=3650",
 }
 
 
@@ -254,6 +257,65 @@ def test_the_billing_counts_are_the_sum_for_all_instances_and_one_instances_with
     assert set(_row_instances(page)) == {str(row.id) for row in rows.values()}
     totals = re.findall(r'data-label="Total">All</td><td></td>\s*<td data-label="Devices">(\d+)</td>', page)
     assert sum(int(total) for total in totals) == alone["alpha"] + alone["beta"]
+
+
+def test_an_ended_month_one_instance_never_kept_is_named_on_the_billing_page(web_app, two_instances, admin):
+    rows = _instances(web_app)
+    month = billing.previous_month(billing.month_of(utcnow()))
+    with tenant_db(web_app) as session:
+        assert billing.take_snapshot(session, session.get(Integration, rows["alpha"].id), month) > 0
+
+    page = page_text(admin.get(PREFIX + f"/reports/billing?month={month}"))
+    notice = re.search(r"<p [^>]*data-billing-missing>(.*?)</p>", page, re.S)
+    assert notice is not None, "beta's lines are missing from the all-instances view: the page must say so"
+    assert "<strong>beta</strong>" in notice.group(1) and "alpha" not in notice.group(1)
+    assert set(_row_instances(page)) == {str(rows["alpha"].id)}
+    alpha_only = page_text(admin.get(PREFIX + f"/reports/billing?month={month}&instance={rows['alpha'].id}"))
+    assert "data-billing-missing" not in alpha_only  # the view asked for alpha alone: nothing is left out
+
+    with tenant_db(web_app) as session:
+        assert billing.take_snapshot(session, session.get(Integration, rows["beta"].id), month) > 0
+    page = page_text(admin.get(PREFIX + f"/reports/billing?month={month}"))
+    assert "data-billing-missing" not in page
+    assert set(_row_instances(page)) == {str(row.id) for row in rows.values()}
+
+
+def test_the_warranties_list_shows_every_instances_devices_and_the_filter_narrows_to_one(
+    web_app, two_instances, admin
+):
+    rows = _instances(web_app)
+    with tenant_db(web_app) as session:
+        alone = {
+            name: Counter((line.device_id, line.end.date().isoformat()) for line in warranties.ending_within(
+                session, [row], 3650
+            ))
+            for name, row in rows.items()
+        }  # fmt: skip
+    assert all(alone.values())
+    shared = {device for device, _ in alone["alpha"]} & {device for device, _ in alone["beta"]}
+    assert shared, "the fakes share device ids: each instance lists its own"
+
+    def listed(lines: list[dict[str, str]]) -> dict[str, Counter[tuple[int, str]]]:
+        found: dict[str, Counter[tuple[int, str]]] = {}
+        for line in lines:
+            found.setdefault(line["Instance"], Counter())[(int(line["NinjaOne id"]), line["End"])] += 1
+        return found
+
+    everything = _csv(admin, PREFIX + "/reports/warranties.csv?days=3650")
+    assert listed(everything) == alone
+    assert [line["End"] for line in everything] == sorted(line["End"] for line in everything)
+    page = page_text(admin.get(PREFIX + "/reports/warranties?days=3650"))
+    assert Counter(_row_instances(page)) == Counter(
+        {str(row.id): sum(alone[name].values()) for name, row in rows.items()}
+    )
+    assert "<th>Instance</th>" in page and 'name="instance"' in page
+    for name, row in rows.items():
+        assert listed(_csv(admin, PREFIX + f"/reports/warranties.csv?days=3650&instance={row.id}")) == {
+            name: alone[name]
+        }
+        page = page_text(admin.get(PREFIX + f"/reports/warranties?days=3650&instance={row.id}"))
+        assert set(_row_instances(page)) == {str(row.id)}
+        assert f"instance={row.id}" in page  # the CSV link follows the filter
 
 
 @pytest.fixture

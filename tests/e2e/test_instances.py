@@ -13,8 +13,10 @@ from sqlalchemy import select
 from flask_ninjaone import tenant_scope
 from flask_ninjaone.models import Device, Integration
 from flask_ninjaone.state import get_state
+from tests.support.adoption import same_serial_in_beta
 from tests.support.browser import OVERFLOW, TIMEOUT, connect_and_sync, login, shoot
-from tests.support.instance_cli import cli_runner, connect, ok
+from tests.support.connection_flow import tenant_db
+from tests.support.instance_cli import Cli, cli_runner, connect, ok
 
 
 def test_admin_adds_a_second_instance_beside_the_first(browser, live, fake, fake_b):
@@ -66,13 +68,19 @@ def test_admin_adds_a_second_instance_beside_the_first(browser, live, fake, fake
     expect(page.locator("[data-instance-name]")).to_have_text("Main EU")
 
 
-def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fake, fake_b):
+def _connect_both(live, fake, fake_b, first: str, second: str) -> Cli:
+    """Both fakes connected to acme as ``first`` and ``second``, mapped and synced; the CLI runner."""
     cli = cli_runner(live.app)
-    ok(connect(cli, fake.url, "--name", "Main office"))
-    ok(connect(cli, fake_b.url, "--add", "--name", "Acquired MSP"))
-    for name in ("Main office", "Acquired MSP"):
+    ok(connect(cli, fake.url, "--name", first))
+    ok(connect(cli, fake_b.url, "--add", "--name", second))
+    for name in (first, second):
         ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
         ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+    return cli
+
+
+def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fake, fake_b):
+    _connect_both(live, fake, fake_b, "Main office", "Acquired MSP")
     with live.app.app_context():
         tenant = get_state().host.find_tenant("acme")
         with tenant_scope(tenant.id):
@@ -93,3 +101,35 @@ def test_an_asset_of_the_second_instance_names_it_on_its_page(browser, live, fak
     page.set_viewport_size({"width": 390, "height": 844})
     expect(panel.locator("[data-instance='Acquired MSP']")).to_be_visible()
     assert page.evaluate(OVERFLOW) <= 0, "the asset page with its instance badge fits a phone"
+
+
+def test_an_asset_both_instances_feed_shows_a_section_per_device(browser, live, fake, fake_b):
+    cli = _connect_both(live, fake, fake_b, "alpha", "beta")
+    created, alpha_device = same_serial_in_beta(live.app, fake_b)
+    fake_b.state.update_device(created["id"], {"offline": False})
+    ok(cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait"))
+    answer = ("adoption", "answer", "--tenant", "acme", "--instance", "beta", "--device", str(created["id"]))
+    ok(cli(*answer, "link"))
+    ok(cli("sync", "--tenant", "acme", "--instance", "beta", "--full", "--wait"))
+    with tenant_db(live.app) as session:
+        beta_name = session.scalars(
+            select(Device.name).where(
+                Device.host_asset_id == alpha_device.host_asset_id, Device.device_id == created["id"]
+            )
+        ).one()
+
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    login(page, live.url)
+    page.goto(f"{live.url}/assets/{alpha_device.host_asset_id}")
+    sections = page.locator("[data-device-section]")
+    expect(sections).to_have_count(2)
+    expect(sections.first).to_contain_text(alpha_device.name)
+    expect(sections.last).to_contain_text(beta_name)
+    for section, name in ((sections.first, "alpha"), (sections.last, "beta")):
+        expect(section.locator(f"[data-instance='{name}']")).to_be_visible()
+        expect(section.get_by_role("button", name="Remote Connect")).to_be_visible()
+    shoot(page, "assets-shared-panel", desktop=1280)
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(sections.last.get_by_role("button", name="Remote Connect")).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0, "two device sections fit a phone"

@@ -11,6 +11,11 @@ from flask_ninjaone.tenancy import tenant_scope
 from sample_host.database import db
 from tests.support.oauth_flow import authorization_code_tokens
 
+#: The fake's request-count keys of a reboot and of a Remote Connect link, and a JSON-answer request.
+REBOOT = "POST /v2/device/{id}/reboot/{mode}"
+DASHBOARD = "GET /v2/device/{id}/dashboard-url"
+JSON = {"Accept": "application/json"}
+
 
 def sign_in(acme, tenant_id: str | None = None) -> None:
     """Turn a tenant's connection (acme's by default) into one made by signing in: an authorization-code

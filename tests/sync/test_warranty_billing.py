@@ -84,10 +84,10 @@ def test_sync_keeps_warranties_and_the_list_shows_those_ending_in_the_window(acm
     assert _row(retired).retired
 
     integration = _integration(integration_id)
-    within = {row.device_id for row in warranties.ending_within(db.session, integration, 30)}
+    within = {row.device_id for row in warranties.ending_within(db.session, [integration], 30)}
     assert soon in within and later not in within and retired not in within
-    assert later in {row.device_id for row in warranties.ending_within(db.session, integration, 365)}
-    listed_rows = warranties.ending_within(db.session, integration, 30)
+    assert later in {row.device_id for row in warranties.ending_within(db.session, [integration], 365)}
+    listed_rows = warranties.ending_within(db.session, [integration], 30)
     assert [row.end for row in listed_rows] == sorted(row.end for row in listed_rows)  # soonest first
     assert next(row for row in listed_rows if row.device_id == soon).days_left == 9
 
