@@ -73,9 +73,10 @@ class AlertRows(LookupsPart):
 
     def _insert_unless_taken(self, upsert: Any, alert: Alert) -> tuple[Alert, bool]:
         """The insert as one ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the savepoint around a
-        plain INSERT cost two more round trips (``SAVEPOINT``, ``RELEASE``) for every new series, a
-        seventh of a storm's statements. A conflict (another worker inserted the series under
-        another problem key) returns no row, and the winner's row is read locked as before."""
+        plain INSERT cost two more round trips (``SAVEPOINT``, ``RELEASE``) for every new series, 7 %
+        of a storm's statements (bench/README.md, session 17). A conflict (another worker inserted
+        the series under another problem key) returns no row, and the winner's row is read locked
+        as before."""
         mapper = inspect(Alert)
         columns = {
             attr.key: getattr(alert, attr.key) for attr in mapper.column_attrs if attr.key in alert.__dict__
