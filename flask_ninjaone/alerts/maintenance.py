@@ -208,6 +208,8 @@ class MaintenanceWindowSchema(Schema):
     def _check_name(self, value: str, **kwargs: Any) -> None:
         if not value.strip():
             raise ValidationError("Give the window a name.")
+        if not value.strip().isprintable():  # a NUL byte, say: text PostgreSQL cannot store
+            raise ValidationError("A window's name is one line of printable text (no control characters).")
 
     @validates("timezone")
     def _check_zone(self, value: str, **kwargs: Any) -> None:

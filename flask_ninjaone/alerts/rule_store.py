@@ -68,9 +68,12 @@ def ordered_rules(session: Session) -> list[AlertRule]:
 
 
 def _name(value: str | None) -> str:
+    """The rule's name, trimmed; one printable line (a NUL byte, say, is text PostgreSQL cannot store)."""
     name = (value or "").strip()
     if not name or len(name) > 255:
         raise RuleError("A rule needs a name of at most 255 characters.", {"name": ["Give the rule a name."]})
+    if not name.isprintable():
+        raise RuleError("A rule's name is one line of printable text.", {"name": ["No control characters."]})
     return name
 
 
