@@ -22,10 +22,8 @@ from ..config import setting
 from ..host import UserRef
 from ..models import ConnectionStatus, Device, Integration
 from ..models.integration import NAME_LENGTH, default_instance_name
+from ..query_filters import parse_id
 from .instance_change import drop_id_scoped_alert_settings, retire_integration
-
-#: Digits of the largest id an instance filter may name (an integer column).
-_MAX_ID_DIGITS = 18
 
 
 class InstanceError(LookupError):
@@ -196,9 +194,10 @@ def instance_scope(session: Session, raw: str | None) -> InstanceScope:
     wanted = (raw or "").strip()
     if not wanted:
         return InstanceScope(instances)
-    if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= _MAX_ID_DIGITS):
+    wanted_id = parse_id(wanted)
+    if wanted_id is None:
         raise InstanceError(f"The instance filter must be an instance id (a number), not {wanted[:40]!r}.")
-    chosen = next((row for row in instances if row.id == int(wanted)), None)
+    chosen = next((row for row in instances if row.id == wanted_id), None)
     if chosen is None:
         raise InstanceError(f"No NinjaOne instance {wanted} in this workspace; choose one from the list.")
     return InstanceScope(instances, chosen)

@@ -38,6 +38,7 @@ from ..alerts.patterns import MAX_PATTERN_LENGTH
 from ..alerts.rules import MAX_TEXT, MAX_VALUES, MODE_CREATE_TICKET, MODE_RECORD_ONLY
 from ..enum_labels import enum_label
 from ..host import FieldChoice
+from ..query_filters import parse_id
 from .instance import InstanceBoundForm
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -58,17 +59,10 @@ class AlertActionForm(FlaskForm):
     not a field: one form object renders the buttons of every row, each with its own instance)."""
 
 
-#: Digits of the largest instance id a form may post (an integer column).
-_MAX_ID_DIGITS = 18
-
-
 def posted_instance_id(form: Mapping[str, str], field: str = "integration") -> int | None:
     """The instance id an action form posted (an alert action's ``integration``, an asset panel
     form's device instance), or ``None`` when it is missing or not an id."""
-    raw = (form.get(field) or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS:
-        return int(raw)
-    return None
+    return parse_id(form.get(field))
 
 
 class ResolveForm(AlertActionForm):
