@@ -22,6 +22,7 @@ from sample_host import create_app
 from sample_host.database import db
 from tests.support.commits import skip_fsync_on_sqlite, stop_skipping_fsync
 from tests.support.passwords import cheap_passwords  # noqa: F401  (autouse for the whole suite)
+from tests.support.routing import restore_rule_class, share_compiled_rules
 from tests.support.schema import (
     SCHEMA_FIXTURES,
     copy_template,
@@ -72,6 +73,14 @@ def _templates_compiled_once() -> Iterator[None]:
     previous = share_compiled_templates()
     yield
     restore_jinja_options(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _url_rules_compiled_once() -> Iterator[None]:
+    """Every app of the process reuses the URL builders of its rules (``tests/support/routing.py``)."""
+    previous = share_compiled_rules()
+    yield
+    restore_rule_class(previous)
 
 
 @pytest.fixture(scope="session")
