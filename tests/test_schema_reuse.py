@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, create_engine, inspect, text
 
+from flask_ninjaone.testing.world import sorted_tables
 from tests.support.schema import copy_template, empty_postgres_schema, metadatas
 from tests.support.services import postgres_url
 
@@ -63,3 +64,16 @@ def test_each_sqlite_test_gets_its_own_copy_of_the_template(schema_template, tmp
         assert connection.execute("SELECT count(*) FROM tenants").fetchone() == (0,)
     expected = {table.name for source in metadatas() for table in source.tables.values()}
     assert set(inspect(create_engine(f"sqlite:///{second}")).get_table_names()) == expected
+
+
+def test_the_table_order_follows_a_table_added_to_a_metadata():
+    host, extension = MetaData(), MetaData()
+    Table("parent", extension, Column("id", Integer, primary_key=True))
+    Table("child", extension, Column("id", Integer, primary_key=True), Column("p", ForeignKey("parent.id")))
+    Table("tickets", host, Column("id", Integer, primary_key=True))
+    names = [table.name for table in sorted_tables((host, extension))]
+    assert sorted(names) == ["child", "parent", "tickets"] and names.index("parent") < names.index("child")
+    assert sorted_tables((host, extension)) is sorted_tables([host, extension])  # kept, not worked out again
+    Table("grandchild", extension, Column("c", ForeignKey("child.id")))
+    names = [table.name for table in sorted_tables((host, extension))]
+    assert len(names) == 4 and names.index("child") < names.index("grandchild")

@@ -16,6 +16,7 @@ name, in that test's own database, and restores it for every later test of the s
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -28,9 +29,19 @@ from .fake_ninjaone.checkpoint import FakeCheckpoint
 
 
 def sorted_tables(metadatas: Iterable[MetaData]) -> tuple[Table, ...]:
-    """The tables of all ``metadatas`` (host and extension) in dependency order, parents first."""
+    """The tables of all ``metadatas`` (host and extension) in dependency order, parents first.
+
+    The order is worked out on a combined copy (a foreign key may name a table of the other metadata),
+    which costs ~100 ms; a test suite asks before every test, so it is kept per set of tables."""
+    sources = tuple(metadatas)
+    return _sorted_copies(sources, tuple(tuple(source.tables) for source in sources))
+
+
+@functools.lru_cache(maxsize=16)
+def _sorted_copies(sources: tuple[MetaData, ...], names: tuple[tuple[str, ...], ...]) -> tuple[Table, ...]:
+    """``names`` is only part of the key: a table added to a metadata is a new set of tables."""
     combined = MetaData()
-    for source in metadatas:
+    for source in sources:
         for table in source.sorted_tables:
             table.to_metadata(combined)
     return tuple(combined.sorted_tables)
