@@ -17,7 +17,8 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from redis import Redis
 
-from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne, FakeState, seed_fleet
+from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
+from flask_ninjaone.testing.fleets import FakePool, Fleet
 from sample_host import create_app
 from sample_host.database import db
 from tests.support.commits import skip_fsync_on_sqlite, stop_skipping_fsync
@@ -42,15 +43,16 @@ def fake(ninjaone_fake):
     return ninjaone_fake
 
 
+#: The second NinjaOne's fleet: another fleet under the same ids as the first (orgs 1-3, devices from 1).
+SECOND_FLEET = Fleet(devices=40, organizations=3, seed=2, synchronous_webhooks=True)
+
+
 @pytest.fixture
-def fake_b() -> Iterator[FakeNinjaOne]:
-    """A second, independent NinjaOne: another fleet under the same ids (orgs 1-3, devices from 1),
-    for a tenant that moves to another instance or connects a second one beside the first."""
-    state = FakeState()
-    seed_fleet(state, devices=40, organizations=3, seed=2)
-    state.webhooks.synchronous = True
-    with FakeNinjaOne(state) as server:
-        yield server
+def fake_b(ninjaone_fakes: FakePool) -> FakeNinjaOne:
+    """A second, independent NinjaOne, for a tenant that moves to another instance or connects a second
+    one beside the first: the session's server of ``SECOND_FLEET``, reset for this test (so a world
+    that names its URL can be restored, as for ``fake``)."""
+    return ninjaone_fakes.fake(SECOND_FLEET)
 
 
 @pytest.fixture(scope="session")

@@ -18,12 +18,12 @@ from flask.testing import FlaskClient
 
 from flask_ninjaone.testing.fake_ninjaone import FakeNinjaOne
 from flask_ninjaone.testing.fleets import Fleet
+from flask_ninjaone.testing.world import Worlds
 from sample_host import create_app
 from sample_host.database import db
 from tests.support.connection_flow import user_id
 from tests.support.instance_cli import Cli, cli_runner, connect, ok
-from tests.support.schema import create_schema_and_seed
-from tests.support.services import template_copy_or_postgres
+from tests.support.schema import SeededDatabase, metadatas, seeded_database
 
 SEED_KEY = "yAqzLo2d2eW7pHsXDMqCcqhEjmGZBhxgM2IGr7pQMhs="
 
@@ -46,35 +46,26 @@ def enabled_logs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    """One seeded SQLite file per session (``None`` when the suite runs on PostgreSQL)."""
-    if os.environ.get("NINJAONE_TEST_DATABASE_URL"):
-        return None
-    path = tmp_path_factory.mktemp("connection") / "seeded.db"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "seed",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "NINJAONE_ENCRYPTION_KEYS": SEED_KEY,
-        }
-    )
-    create_schema_and_seed(app)
-    return path
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
+    """The seeded host (acme and globex), once per session (``tests/support/schema.py``)."""
+
+    def build(url: str) -> Flask:
+        config = {"TESTING": True, "SECRET_KEY": "seed", "SQLALCHEMY_DATABASE_URI": url}
+        return create_app({**config, "NINJAONE_ENCRYPTION_KEYS": SEED_KEY})
+
+    return seeded_database(build, tmp_path_factory.mktemp("connection"))
 
 
 @pytest.fixture
-def database_url(seeded_sqlite: Path | None, tmp_path: Path) -> str:
-    """Overrides the root fixture: a copy of the seeded file, or a fresh PostgreSQL schema."""
-    return template_copy_or_postgres(seeded_sqlite, tmp_path, "host.db")
+def database_url(seeded: SeededDatabase, tmp_path: Path) -> str:
+    """Overrides the root fixture: the seeded database, fresh for this test."""
+    return seeded.fresh_copy(tmp_path)
 
 
 @pytest.fixture
-def web_app(make_app, seeded_sqlite: Path | None) -> Iterator[Flask]:
+def web_app(make_app) -> Iterator[Flask]:
     """The sample host with the extension, seeded (acme and globex), with no app context pushed."""
     app = make_app()
-    if seeded_sqlite is None:
-        create_schema_and_seed(app)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -119,16 +110,25 @@ def cli(web_app: Flask) -> Cli:
 
 @pytest.fixture
 def two_instances(
-    web_app: Flask, cli: Cli, fake: FakeNinjaOne, fake_b: FakeNinjaOne
+    web_app: Flask, cli: Cli, fake: FakeNinjaOne, fake_b: FakeNinjaOne, ninjaone_worlds: Worlds
 ) -> dict[str, FakeNinjaOne]:
     """acme connected to ``fake`` as "alpha" and to ``fake_b`` as "beta" (added beside it), every
     organization of each mapped and each synced; the webhooks are registered (a public URL is set).
-    Both fakes number their organizations and devices from 1, so their ids overlap."""
+    Both fakes number their organizations and devices from 1, so their ids overlap. Built once per
+    session (two OAuth connections, four maps and syncs: ~3 s) and restored for each test, the two
+    fakes' states with it."""
     web_app.config["NINJAONE_PUBLIC_BASE_URL"] = "http://localhost"
-    ok(connect(cli, fake.url, "--name", "alpha"))
-    added = ok(connect(cli, fake_b.url, "--add", "--name", "beta"))
-    assert "instance 'beta'" in added.output
-    for name in ("alpha", "beta"):
-        ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
-        ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+
+    def build() -> None:
+        ok(connect(cli, fake.url, "--name", "alpha"))
+        added = ok(connect(cli, fake_b.url, "--add", "--name", "beta"))
+        assert "instance 'beta'" in added.output
+        for name in ("alpha", "beta"):
+            ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
+            ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
+
+    with web_app.app_context():
+        engine = db.engine
+    world = f"two-instances {fake.url} {fake_b.url}"  # a module may give ``fake`` a fleet of its own
+    ninjaone_worlds.restore_or_build(world, engine, build, metadatas=metadatas(), fakes=[fake, fake_b])
     return {"alpha": fake, "beta": fake_b}

@@ -17,8 +17,6 @@ import contextlib
 import functools
 import os
 import re
-import shutil
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -119,15 +117,3 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-
-
-def template_copy_or_postgres(template: Path | None, tmp_path: Path, name: str) -> str:
-    """A private copy of a prebuilt SQLite template, or, when the suite runs on PostgreSQL (no
-    template), the test PostgreSQL emptied for this test."""
-    if template is None:
-        url = postgres_url()
-        reset_postgres(url)
-        return url
-    copy = tmp_path / name
-    shutil.copyfile(template, copy)
-    return f"sqlite:///{copy}"
