@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,10 @@ from marshmallow import ValidationError
 
 from flask_ninjaone.client import InvalidResponse, load_report_rows, report_timestamps
 from flask_ninjaone.client.report_rows import load_raw_page
-from flask_ninjaone.client.schemas import QUERY_PAGE_SCHEMAS
+from flask_ninjaone.client.schemas import QUERY_PAGE_SCHEMAS, QUERY_ROW_SCHEMAS
+from flask_ninjaone.client.schemas.compiled import compile_loader
+from flask_ninjaone.testing.fake_ninjaone import FakeState, seed_fleet
+from flask_ninjaone.testing.fake_ninjaone.device_filter import DeviceFilter
 
 ROW = {"deviceId": 7, "name": "Chrome", "size": 5, "timestamp": 1_700_000_000, "publisher": None}
 
@@ -65,3 +69,31 @@ def test_timestamps_alone_are_loaded_as_the_row_schema_loads_them():
     with pytest.raises(InvalidResponse) as err:
         report_timestamps("os-patches", [ROW, dict(ROW, timestamp="yesterday")])
     assert list(err.value.messages["results"]) == [1]
+
+
+@pytest.fixture(scope="module")
+def fleet_state() -> FakeState:
+    state = FakeState()
+    seed_fleet(state, devices=60, organizations=3, seed=5)
+    return state
+
+
+@pytest.mark.parametrize("report", sorted(QUERY_ROW_SCHEMAS))
+def test_every_report_row_the_fake_sends_loads_fast_to_marshmallows_result(report, fleet_state):
+    """The compiled loader is the path a well-formed row takes (it never hands over), and the rows it
+    makes are the ones marshmallow makes."""
+    rows = json.loads(json.dumps(list(fleet_state.query_rows(report, DeviceFilter(), {}))))
+    assert rows, report
+    loader = compile_loader(QUERY_ROW_SCHEMAS[report]())
+    assert loader is not None
+    assert [loader(row) for row in rows] == QUERY_ROW_SCHEMAS[report](many=True).load(rows)
+    assert load_report_rows(report, rows) == QUERY_ROW_SCHEMAS[report](many=True).load(rows)
+
+
+def test_a_row_marshmallow_would_coerce_is_loaded_by_marshmallow():
+    coerced = dict(
+        ROW, isSystemComponent="yes"
+    )  # marshmallow's Boolean takes "yes"; the compiled loader leaves it
+    assert load_report_rows("software", [ROW, coerced]) == QUERY_ROW_SCHEMAS["software"](many=True).load(
+        [ROW, coerced]
+    )
