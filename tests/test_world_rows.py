@@ -63,3 +63,29 @@ def test_a_table_a_test_dropped_is_created_again(engine: Engine) -> None:
     assert tenants(engine) == [(1, "acme")]
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM ninjaone_audit_log")) == 0
+
+
+def test_later_restores_put_back_the_same_rows_and_survive_a_dropped_table(engine: Engine) -> None:
+    """On PostgreSQL the second restore runs from the copy the first left in the database; a table
+    dropped since is created again from the rows kept in Python."""
+    with engine.begin() as connection:
+        for slug in ("acme", "globex"):
+            connection.execute(text(ADD_TENANT), {"slug": slug})
+    taken = DatabaseRows(engine, metadatas())
+    for change in (
+        "DELETE FROM tenants WHERE slug = 'acme'",
+        "UPDATE tenants SET name = 'renamed'",
+        "DROP TABLE tenants" + (" CASCADE" if engine.dialect.name == "postgresql" else ""),
+        "DELETE FROM tenants",
+    ):
+        with engine.begin() as connection:
+            connection.execute(text(ADD_TENANT), {"slug": "extra"})
+            connection.execute(text(change))
+        taken.restore(engine)
+        with engine.connect() as connection:
+            names = connection.execute(text("SELECT id, slug, name FROM tenants ORDER BY id")).all()
+        assert [tuple(row) for row in names] == [(1, "acme", "acme"), (2, "globex", "globex")], change
+        with engine.begin() as connection:
+            connection.execute(text(ADD_TENANT), {"slug": "next"})
+            assert connection.scalar(text("SELECT max(id) FROM tenants")) == 3
+            connection.rollback()
