@@ -127,8 +127,7 @@ def two_instances(
             ok(cli("map", "--tenant", "acme", "--instance", name, "--all", "--create-missing-clients"))
             ok(cli("sync", "--tenant", "acme", "--instance", name, "--full", "--wait"))
 
-    with web_app.app_context():
-        engine = db.engine
     world = f"two-instances {fake.url} {fake_b.url}"  # a module may give ``fake`` a fleet of its own
-    ninjaone_worlds.restore_or_build(world, engine, build, metadatas=metadatas(), fakes=[fake, fake_b])
+    with web_app.app_context():  # rows are read through the app's column types (secrets decrypted)
+        ninjaone_worlds.restore_or_build(world, db.engine, build, metadatas=metadatas(), fakes=[fake, fake_b])
     return {"alpha": fake, "beta": fake_b}
