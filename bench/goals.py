@@ -242,7 +242,7 @@ def load_average() -> list[float]:
 
 def run_child(run: Run, url: str, fresh_database: bool) -> None:
     """Run one bench child, its output streamed to stderr (prefixed) and kept; killed (its process group:
-    the fakes and servers it started) after ``CHILD_TIMEOUT``."""
+    the fakes and servers it started) after ``CHILD_TIMEOUT`` or when this process is interrupted."""
     if fresh_database:
         recreate_database(url)
     run.started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -269,6 +269,8 @@ def run_child(run: Run, url: str, fresh_database: bool) -> None:
         run.returncode = process.wait()
     finally:
         timer.cancel()
+        if process.poll() is None:  # interrupted (Ctrl-C reaches only this process: the child has its
+            os.killpg(process.pid, signal.SIGTERM)  # own session), so its fakes and servers go too
     run.seconds = round(time.perf_counter() - started, 1)
     run.load_after = load_average()
     output = "".join(lines)
@@ -528,9 +530,10 @@ def print_report(rows: list[dict[str, Any]], runs: list[Run], started: str, quic
             f"{run.returncode} |"
         )
     for run in runs:
-        if not run.ok:
+        if not run.ok:  # its whole output went to stderr, its last 4000 characters to --out
+            tail = "\n".join(run.output_tail.splitlines()[-8:])
             print(
-                f"\nFAILED: {run.bench} ({run.label}), exit {run.returncode}; last output:\n{run.output_tail}"
+                f"\nFAILED: {run.bench} ({run.label}), exit {run.returncode}; last lines:\n```\n{tail}\n```"
             )
 
 
@@ -561,10 +564,17 @@ def main() -> None:
         parser.error(f"unknown bench {', '.join(sorted(unknown))}: choose from {', '.join(FIGURES)}")
     if "receiver" in only and shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install -y wrk): the receiver bench needs it")
+    url = sqlalchemy_url(args.database_url)
+    # Services checked now, not after the benches before the one that needs them (the benches drop and
+    # create the database too; this also refuses the suite's ``test`` database).
+    recreate_database(url)
+    if {"receiver", "alerts"} & set(only):
+        from redis import Redis
+
+        Redis.from_url(args.redis).ping()
     sizes = QUICK if args.quick else FULL
     if args.rounds:
         sizes = dataclasses.replace(sizes, rounds=args.rounds)
-    url = sqlalchemy_url(args.database_url)
     stamp = datetime.now(UTC)
     out_path = args.out or Path(f"/tmp/ninjaone-goals-{stamp:%Y%m%dT%H%M%SZ}.json")
 
