@@ -17,7 +17,7 @@ arguments those sections used, one after another:
 * ``alerts``: ``alert_storm.py --rq``, one RQ worker on one tenant and two workers on two tenants,
   alternated, the order flipped every round, each run on a fresh database;
 * ``inventory``: ``inventory_refresh.py --no-search`` (first, no-change, floor, interleaved);
-* ``search``: ``software_search.py --fill`` (every search kind on ~815k rows, against count(*)).
+* ``search``: ``software_search.py --fill`` (every search kind on 822k rows, against count(*)).
 
 It reads the JSON the benches print, and prints the goals table (What | Goal | Measured: median
 [min–max] of the per-round values, rounds | Met?) with the load average before and after every
@@ -140,8 +140,8 @@ class Sizes:
     search_fill: int
 
 
-#: The sizes of the README's runs; ``--fill 14000`` writes ~815k software rows (the issue's table:
-#: 815k; ``--fill 10000`` wrote 584k in sessions 14 and 16).
+#: The sizes of the README's runs; ``--fill 14000`` writes 821,965 software rows of 13,535 devices (the
+#: issue's table: 815k; ``--fill 10000`` wrote 584k in sessions 14 and 16).
 FULL = Sizes((1_000, 10_000, 50_000), (5_000, 50_000), 3, 15.0, (40, 1500), 10_000, 14_000)
 QUICK = Sizes((100, 300, 600), (300, 1_500), 1, 3.0, (5, 60), 200, 300)
 
