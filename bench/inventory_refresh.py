@@ -265,6 +265,8 @@ def main() -> None:
                 took["cpu_first"], took["cpu_no_change"] = first["cpu_seconds"], second["cpu_seconds"]
                 took["cpu_no_change_over_first"] = round(second["cpu_seconds"] / first["cpu_seconds"], 3)
                 took["cpu_first_over_floor"] = round(first["cpu_seconds"] / base["cpu_seconds"], 2)
+                # API requests of one whole-fleet walk, and the devices it covered (paged, never per device).
+                took["requests_first"], took["devices_first"] = first["requests"], first["counts"]["devices"]
                 rounds.append(took)
                 print("round", json.dumps(rounds[-1]), flush=True)
             report["rounds"] = rounds

@@ -13,12 +13,14 @@ table alone; ``--reps`` rounds, median [min–max] per cell. The name indexes ar
 checkout's model (0009's prefix index before migration 0018, 0018's page-order index after). To compare
 two versions of the code (A/B), run this script from each checkout in turn on the same database,
 alternating (the fill also writes ``ninjaone_software_names``, migration 0018, which older code
-ignores).
+ignores). ``--json`` adds one JSON line at the end with every timing in seconds, per kind and round
+(what ``goals.py`` reads).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -158,6 +160,7 @@ def main() -> None:
     parser.add_argument("url", help="a PostgreSQL database filled by inventory_refresh.py")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="print the page query's plan per kind")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of every timing")
     parser.add_argument("--fill", type=int, default=0, metavar="N",
                         help="DROP and re-create the database; fill it from an N-device fleet")  # fmt: skip
     args = parser.parse_args()
@@ -287,6 +290,12 @@ def main() -> None:
     for label in kinds:
         print(f"| {label} | {spread(times[(label, 'search')])} | {spread(times[(label, 'floor')])} |")
     print(f"(load average at the end: {os.getloadavg()})")
+    if args.json:
+        kinds_seconds = {
+            label: {"search_seconds": times[(label, "search")], "floor_seconds": times[(label, "floor")]}
+            for label in kinds
+        }
+        print(json.dumps({"rows": rows, "reps": args.reps, "kinds": kinds_seconds}))
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ usual deployment of an I/O-bound Flask app, for every server) serves
 
 Each gets the same load: a warm-up, then (1) maximum throughput for 15 s with ``wrk`` (one thread,
 8 connections, a Lua script giving every request a unique activity id), and (2) a fixed 200
-deliveries/s for 15 s from an open-loop generator (one asyncio thread writing HTTP/1.1 by hand, so
-the generator's own CPU stays small beside the server's; latency is measured from each request's
-*scheduled* time, so a stalled server cannot hide queueing). Bodies
+deliveries/s for 15 s (both: ``--duration``) from an open-loop generator (one asyncio thread
+writing HTTP/1.1 by hand, so the generator's own CPU stays small beside the server's; latency is
+measured from each request's *scheduled* time, so a stalled server cannot hide queueing). Bodies
 are real Activity deliveries shaped like ``webhook-condition-triggered.json`` (CONDITION /
 TRIGGERED with the expanded device), each with a unique activity id and the valid secret.
 
@@ -92,7 +92,7 @@ PHASE_SPAN = 1_000_000
 SECRET = "bench-webhook-secret-0123456789abcdef"
 HEADER = "X-NinjaOne-Webhook-Secret"
 SAMPLE = ROOT / "tests/contract/ninjaone/samples/webhook-condition-triggered.json"
-DURATION = 15.0
+DURATION = 15.0  # seconds of each measured phase (``--duration``)
 RATE = 200.0
 WRK_CONNECTIONS = 8
 WRK_THREADS = 1
@@ -381,24 +381,24 @@ end
 """
 
 
-def run_wrk(base_url: str, path: str, *, id_base: int, workdir: Path) -> dict[str, Any]:
+def run_wrk(base_url: str, path: str, *, id_base: int, workdir: Path, duration: float) -> dict[str, Any]:
     prefix, suffix = body_template()
     script = workdir / f"ingest-{id_base}.lua"
     script.write_text(
         WRK_SCRIPT.format(prefix=prefix, suffix=suffix, path=path, header=HEADER, secret=SECRET)
     )
     command = [
-        "wrk", "-t", str(WRK_THREADS), "-c", str(WRK_CONNECTIONS), "-d", f"{int(DURATION)}s",
+        "wrk", "-t", str(WRK_THREADS), "-c", str(WRK_CONNECTIONS), "-d", f"{int(duration)}s",
         "--timeout", "10s", "--latency", "-s", str(script), base_url, "--", str(id_base), str(WRK_THREADS),
     ]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, timeout=DURATION + 60)
+    out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed: {out.stderr}")
     result = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
     seconds = result["duration_us"] / 1e6
     accepted = result["statuses"].get("202", 0)
     return {
-        "generator": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{int(DURATION)}s",
+        "generator": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{int(duration)}s",
         "seconds": round(seconds, 2),
         "requests": result["requests"],
         "statuses": result["statuses"],
@@ -657,6 +657,9 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, metavar="DIR",
                         help="also serve the receiver of another checkout (e.g. main exported with git "
                              "archive) as server 'base', interleaved with the others")  # fmt: skip
+    parser.add_argument("--duration", type=float, default=DURATION,
+                        help="seconds of each measured phase, wrk and 200/s (default: %(default)s; "
+                             "shorter only to check the plumbing)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=1,
                         help="gthread workers with this many threads each (1 = sync workers)")  # fmt: skip
     args = parser.parse_args()
@@ -708,10 +711,11 @@ def main() -> None:
                     if runs["warmup"]["statuses"] != {"202": WARMUP}:
                         raise RuntimeError(f"{name} warm-up answered {runs['warmup']['statuses']} "
                                            f"{runs['warmup']['errors']}: see {log}")  # fmt: skip
-                    runs["max"] = run_wrk(base, path, id_base=bases["max"], workdir=workdir)
+                    runs["max"] = run_wrk(base, path, id_base=bases["max"], workdir=workdir,
+                                          duration=args.duration)  # fmt: skip
                     time.sleep(1.0)
                     runs["fixed_200"] = run_python(base, path, id_base=bases["fixed_200"], rate=RATE,
-                                                   duration=DURATION)  # fmt: skip
+                                                   duration=args.duration)  # fmt: skip
                 for label, run in runs.items():
                     ids = run.pop("delivery_ids")
                     if name in ("receiver", "base"):  # both store in the inbox, by activity id range
@@ -835,7 +839,7 @@ def main() -> None:
             print(
                 f"  -> {inbox['unread_at_wrk_deadline']} stored deliveries were answered after wrk "
                 "stopped reading "
-                f"(in flight at its 15 s deadline, <= {WRK_CONNECTIONS} connections); every 202 has its row: "
+                f"(in flight at its deadline, <= {WRK_CONNECTIONS} connections); every 202 has its row: "
                 f"{'OK' if inbox['equal_except_wrk_cutoff'] else 'NO - deliveries lost or unexplained rows'}"
             )
 
