@@ -15,7 +15,9 @@ from sqlalchemy import delete, exists, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..bulk import analyze_after_bulk_load
 from ..models import Software, SoftwareName
+from ..models.base import table_of
 
 Pair = tuple[str, str]
 
@@ -36,6 +38,7 @@ def add_names(session: Session, tenant_id: str, integration_id: int, pairs: Iter
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(SoftwareName).on_conflict_do_nothing(), rows)
+    analyze_after_bulk_load(session, table_of(SoftwareName), len(rows))  # as the software rows are
 
 
 def drop_unused(session: Session, integration_id: int, pairs: Iterable[Pair]) -> None:
