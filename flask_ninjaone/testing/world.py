@@ -104,9 +104,7 @@ class DatabaseRows:
                     metadata.create_all(connection)
             postgres = connection.dialect.name == "postgresql"
             if postgres:
-                connection.exec_driver_sql(
-                    _statements(connection, "DELETE FROM {table}", reversed(self.tables))
-                )
+                connection.exec_driver_sql(delete_rows_script(connection, self.tables))
             else:
                 for table in reversed(self.tables):
                     connection.execute(table.delete())
@@ -132,7 +130,7 @@ class DatabaseRows:
 
     def _script_from(self, connection: Connection, schema: str) -> str:
         quote = connection.dialect.identifier_preparer.quote
-        statements = [f"DELETE FROM {_quoted(connection, table)}" for table in reversed(self.tables)]
+        statements = [delete_rows_script(connection, self.tables)]
         for table in self._filled():
             columns = ", ".join(quote(column.name) for column in table.columns)
             statements.append(
@@ -162,6 +160,12 @@ _MOVE_SEQUENCE = (
     "SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
     "COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
 )
+
+
+def delete_rows_script(connection: Connection, tables: Sequence[Table]) -> str:
+    """One script deleting every row of ``tables``: one round trip instead of one per table. ``tables``
+    come parents first (:func:`sorted_tables`), so they are emptied children first."""
+    return _statements(connection, "DELETE FROM {table}", reversed(tables))
 
 
 def _statements(connection: Connection, template: str, tables: Iterable[Table]) -> str:

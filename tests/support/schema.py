@@ -29,7 +29,7 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, MetaData, create_engine, text
 
 from flask_ninjaone.models import metadata as ninjaone_metadata
-from flask_ninjaone.testing.world import DatabaseRows, sorted_tables
+from flask_ninjaone.testing.world import DatabaseRows, delete_rows_script, sorted_tables
 from sample_host import models as _host_models  # noqa: F401  (registers the host's tables on db.metadata)
 from sample_host.database import db
 
@@ -174,6 +174,5 @@ def _fingerprint(connection: Connection) -> str:
 def _delete_rows(connection: Connection) -> None:
     """Every row, children first (the fingerprint says the tables are exactly these), then every id
     sequence back to 1, as on a new schema."""
-    quote = connection.dialect.identifier_preparer.format_table
-    deletes = "".join(f"DELETE FROM {quote(table)};\n" for table in reversed(sorted_tables(metadatas())))
-    connection.exec_driver_sql(deletes + _RESTART_SEQUENCES)  # one round trip, not one per table
+    deletes = delete_rows_script(connection, sorted_tables(metadatas()))
+    connection.exec_driver_sql(f"{deletes};\n{_RESTART_SEQUENCES}")  # one round trip, not one per table
